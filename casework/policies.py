@@ -1,0 +1,75 @@
+"""Who may do what on the desk. The only place staff roles are interpreted.
+
+Roles are Django groups carrying two permissions (migration 0002):
+``casework.work_enquiries`` (advisers and managers) and ``casework.manage_desk``
+(managers). Permissions, not group names, are checked, so a superuser or a
+custom group works too, and Django caches them per request.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Exists, OuterRef, Q
+
+from casework.models import Assignment
+from enquiries.models import Enquiry
+
+ADVISERS_GROUP = "Advisers"
+MANAGERS_GROUP = "Managers"
+WORK_PERMISSION = "casework.work_enquiries"
+MANAGE_PERMISSION = "casework.manage_desk"
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def is_staff_member(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.has_perm(WORK_PERMISSION))
+
+
+def is_manager(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.has_perm(MANAGE_PERMISSION))
+
+
+def adviser_team_ids(user: User) -> list[int]:
+    adviser = getattr(user, "adviser", None)
+    if adviser is None:
+        return []
+    return list(adviser.teams.values_list("pk", flat=True))
+
+
+def visible_enquiries_q(user: User) -> Q:
+    """Managers see every enquiry; advisers their own and their teams' queues; others none."""
+    if is_manager(user):
+        return Q()
+    if not is_staff_member(user):
+        return Q(pk__in=[])
+    in_my_team = Exists(
+        Assignment.objects.filter(
+            enquiry=OuterRef("pk"), is_current=True, team_id__in=adviser_team_ids(user)
+        )
+    )
+    return Q(assigned_to=user) | Q(in_my_team)
+
+
+def can_claim_enquiry(user: User, enquiry: Enquiry) -> bool:
+    return (
+        is_staff_member(user)
+        and hasattr(user, "adviser")
+        and user.adviser.is_active
+        and enquiry.assigned_to_id is None
+        and enquiry.is_open
+    )
+
+
+def can_assign_enquiry(user: User, enquiry: Enquiry) -> bool:
+    return is_manager(user)
+
+
+def can_change_enquiry_status(user: User, enquiry: Enquiry) -> bool:
+    return is_manager(user) or (is_staff_member(user) and enquiry.assigned_to_id == user.pk)
+
+
+def can_log_enquiry(user: User) -> bool:
+    return is_staff_member(user)
+
+
+def can_see_routing_detail(user: User) -> bool:
+    return is_manager(user)

@@ -1,0 +1,179 @@
+"""Reads for the staff desk. Visibility is decided here: what a user may not see is a 404."""
+
+from datetime import date
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from casework import policies
+from casework.filters import EnquiryFilter
+from casework.models import Absence, Adviser, Assignment, Team
+from casework.routing import Candidate
+from enquiries.models import Enquiry, Status
+from enquiries.selectors import enquiry_base_queryset
+from knowledgebase.models import LocalAuthority, Topic
+
+
+class Queue:
+    MINE = "mine"
+    TEAM = "team"
+    ALL = "all"
+
+
+def queues_for(user) -> list[tuple[str, str]]:
+    everything = "All enquiries" if policies.is_manager(user) else "All my teams' enquiries"
+    return [
+        (Queue.MINE, "My enquiries"),
+        (Queue.TEAM, "My teams' unassigned"),
+        (Queue.ALL, everything),
+    ]
+
+
+def enquiry_visible_queryset(*, user) -> QuerySet[Enquiry]:
+    return enquiry_base_queryset().filter(policies.visible_enquiries_q(user))
+
+
+def enquiry_list(*, user, queue: str = Queue.ALL, filters: dict | None = None) -> QuerySet[Enquiry]:
+    """The enquiries ``user`` may see in ``queue``, filtered through the allow-listed FilterSet.
+
+    ``queue`` "all" is every visible enquiry (everything, for a manager).
+    Without a status filter, queues show open enquiries only.
+    """
+    queryset = enquiry_visible_queryset(user=user)
+    if queue == Queue.MINE:
+        queryset = queryset.filter(assigned_to=user)
+    elif queue == Queue.TEAM:
+        queryset = queryset.filter(
+            assigned_to__isnull=True,
+            pk__in=Assignment.objects.filter(
+                is_current=True, team_id__in=policies.adviser_team_ids(user)
+            ).values("enquiry_id"),
+        )
+    filters = filters or {}
+    if not filters.get("status"):
+        queryset = queryset.filter(status__in=Status.open_values())
+    filterset = EnquiryFilter(filters, queryset=queryset)
+    if not filterset.is_valid():
+        raise FilterError(filterset.errors)
+    queryset = filterset.qs
+    if not filters.get("ordering"):
+        queryset = queryset.order_by("-priority", "received_at")
+    return queryset
+
+
+class FilterError(Exception):
+    def __init__(self, errors):
+        super().__init__("Invalid filters")
+        self.errors = errors
+
+
+def enquiry_get_for_user(*, user, reference: str, with_history: bool = False) -> Enquiry:
+    """One enquiry by reference, or 404 if it does not exist or is not the user's to see."""
+    queryset = enquiry_visible_queryset(user=user).select_related(
+        "organisation__local_authority", "logged_by"
+    )
+    if with_history:
+        queryset = queryset.prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related("adviser__user", "team", "assigned_by"),
+            )
+        )
+    enquiry = queryset.filter(reference=reference).first()
+    if enquiry is None:
+        raise Http404("No such enquiry")
+    return enquiry
+
+
+def assignment_history(*, enquiry: Enquiry) -> QuerySet[Assignment]:
+    return enquiry.assignments.select_related("adviser__user", "team", "assigned_by")
+
+
+def current_assignment(*, enquiry: Enquiry) -> Assignment | None:
+    return assignment_history(enquiry=enquiry).filter(is_current=True).first()
+
+
+def routing_candidates(
+    *, topic: Topic | None, local_authority: LocalAuthority | None, today: date | None = None
+) -> list[Candidate]:
+    """Every active adviser as a routing candidate, in one query."""
+    today = today or timezone.localdate()
+    topic_ids = [t for t in (topic.pk, topic.parent_id) if t] if topic else []
+    open_count = (
+        Enquiry.objects.filter(assigned_to=OuterRef("user_id"), status__in=Status.open_values())
+        .order_by()
+        .values("assigned_to")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    last_assigned = (
+        Assignment.objects.filter(adviser=OuterRef("pk"))
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    covers = Exists(
+        Adviser.local_authorities.through.objects.filter(
+            adviser_id=OuterRef("pk"),
+            localauthority_id=local_authority.pk if local_authority else None,
+        )
+    ) | Exists(
+        Adviser.regions.through.objects.filter(
+            adviser_id=OuterRef("pk"),
+            region_id=local_authority.region_id if local_authority else None,
+        )
+    )
+    advisers = (
+        Adviser.objects.filter(is_active=True, user__is_active=True)
+        .select_related("user")
+        .annotate(
+            open_count=Coalesce(Subquery(open_count, output_field=IntegerField()), 0),
+            last_assigned_at=Subquery(last_assigned),
+            is_away=Exists(
+                Absence.objects.filter(
+                    adviser=OuterRef("pk"), starts_on__lte=today, ends_on__gte=today
+                )
+            ),
+            has_expertise=Exists(
+                Adviser.topics.through.objects.filter(
+                    adviser_id=OuterRef("pk"), topic_id__in=topic_ids
+                )
+            ),
+            covers_area=covers,
+        )
+    )
+    return [
+        Candidate(
+            adviser_id=a.pk,
+            name=a.name,
+            has_expertise=a.has_expertise,
+            covers_area=bool(local_authority) and a.covers_area,
+            open_count=a.open_count,
+            capacity=a.capacity,
+            is_away=a.is_away,
+            last_assigned_at=a.last_assigned_at,
+        )
+        for a in advisers
+    ]
+
+
+def team_for_topic(*, topic: Topic | None) -> Team | None:
+    """The team whose remit includes ``topic``; else the triage team."""
+    if topic is not None:
+        team = (
+            Team.objects.filter(topics__in=[t for t in (topic.pk, topic.parent_id) if t])
+            .order_by("pk")
+            .first()
+        )
+        if team is not None:
+            return team
+    return Team.objects.filter(is_triage=True).first()
+
+
+def adviser_list() -> QuerySet[Adviser]:
+    return (
+        Adviser.objects.filter(is_active=True)
+        .select_related("user")
+        .prefetch_related(Prefetch("teams", queryset=Team.objects.order_by("name")))
+    )

@@ -1,0 +1,145 @@
+"""HTML forms for intake. They check shape; ``enquiry_submit`` does the work."""
+
+from django import forms
+
+from enquiries import validation
+from enquiries.models import EnquirerType
+from enquiries.services import EnquiryInput
+from knowledgebase.models import LocalAuthority, Topic
+from knowledgebase.selectors import local_authority_choices, topic_choices
+
+NOT_SURE = ""
+
+
+def grouped_topic_choices() -> list:
+    """Topics grouped under their parent for a <select>, with "Not sure" first."""
+    groups: dict[int, list[tuple[str, str]]] = {}
+    parents: list[Topic] = []
+    for topic in topic_choices():
+        if topic.parent_id is None:
+            parents.append(topic)
+            groups.setdefault(topic.pk, []).insert(0, (topic.slug, f"{topic.name}: general"))
+        else:
+            groups.setdefault(topic.parent_id, []).append((topic.slug, topic.name))
+    return [(NOT_SURE, "Not sure")] + [(p.name, groups[p.pk]) for p in parents]
+
+
+class EnquiryForm(forms.Form):
+    organisation_name = forms.CharField(
+        label="Name of your group or organisation",
+        max_length=validation.NAME_MAX_LENGTH,
+        help_text="If you are asking as an individual, write your own name.",
+    )
+    organisation_type = forms.ChoiceField(
+        label="What kind of group is it?", choices=[("", "Choose one")] + EnquirerType.choices
+    )
+    contact_name = forms.CharField(label="Your name", max_length=validation.NAME_MAX_LENGTH)
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="We send your reference and a private link here.",
+    )
+    phone = forms.CharField(
+        label="Phone number (optional)",
+        required=False,
+        max_length=20,
+        validators=[validation.validate_phone],
+    )
+    postcode = forms.CharField(label="Postcode (optional)", required=False, max_length=10)
+    local_authority = forms.ModelChoiceField(
+        label="Local authority area",
+        queryset=local_authority_choices(),
+        to_field_name="slug",
+        required=False,
+        empty_label="Not sure",
+        help_text="The council area where your group or the building or land is.",
+    )
+    topic = forms.ModelChoiceField(
+        label="What is your enquiry about?",
+        queryset=topic_choices(),
+        to_field_name="slug",
+        required=False,
+    )
+    subject = forms.CharField(
+        label="Subject",
+        max_length=validation.SUBJECT_MAX_LENGTH,
+        help_text="A few words, for example: Saving the Red Lion pub.",
+    )
+    message = forms.CharField(
+        label="Your enquiry",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=validation.MESSAGE_MAX_LENGTH,
+        help_text="Tell us what you need help with, and any dates you have been given.",
+    )
+    asset_name = forms.CharField(
+        label="Name of the building or land (if any)",
+        required=False,
+        max_length=validation.NAME_MAX_LENGTH,
+    )
+    asset_address = forms.CharField(
+        label="Address of the building or land (if any)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=validation.ADDRESS_MAX_LENGTH,
+    )
+    accessibility_needs = forms.CharField(
+        label="Anything we should know to make contact easier for you? (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=validation.ACCESSIBILITY_MAX_LENGTH,
+        help_text="For example: large print, phone rather than email, an interpreter.",
+    )
+    consent_to_store = forms.BooleanField(
+        label="I agree that the desk may store these details to answer my enquiry.",
+        error_messages={"required": "We can only answer your enquiry if you agree to this."},
+    )
+    # Spam trap: hidden from sight and from assistive technology, so only bots fill it.
+    website = forms.CharField(required=False, label="Leave this field empty")
+
+    field_order = [
+        "organisation_name",
+        "organisation_type",
+        "contact_name",
+        "email",
+        "phone",
+        "postcode",
+        "local_authority",
+        "topic",
+        "subject",
+        "message",
+        "asset_name",
+        "asset_address",
+        "accessibility_needs",
+        "consent_to_store",
+        "website",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].choices = grouped_topic_choices()
+
+    def clean_postcode(self) -> str:
+        return validation.normalise_postcode(self.cleaned_data["postcode"])
+
+    def is_spam(self) -> bool:
+        return bool(self.cleaned_data.get("website"))
+
+    def to_input(self) -> EnquiryInput:
+        data = self.cleaned_data
+        local_authority: LocalAuthority | None = data["local_authority"]
+        return EnquiryInput(
+            organisation_name=data["organisation_name"].strip(),
+            organisation_type=data["organisation_type"],
+            contact_name=data["contact_name"].strip(),
+            email=data["email"],
+            phone=data["phone"].strip(),
+            postcode=data["postcode"],
+            local_authority=local_authority,
+            topic=data["topic"],
+            subject=data["subject"].strip(),
+            message=data["message"].strip(),
+            asset_name=data["asset_name"].strip(),
+            asset_address=data["asset_address"].strip(),
+            accessibility_needs=data["accessibility_needs"].strip(),
+            consent_to_store=data["consent_to_store"],
+        )

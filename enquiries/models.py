@@ -1,0 +1,311 @@
+"""Organisations, contacts, enquiries and the public record of each enquiry."""
+
+import hashlib
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class EnquirerType(models.TextChoices):
+    PARISH_COUNCIL = "parish_council", "Town or parish council"
+    NEIGHBOURHOOD_FORUM = "neighbourhood_forum", "Neighbourhood forum or steering group"
+    COMMUNITY_GROUP = "community_group", "Community group (residents, friends-of, association)"
+    CHARITY = "charity", "Charity"
+    COMMUNITY_BUSINESS = "community_business", "Community business or social enterprise"
+    HOUSING_GROUP = "housing_group", "Community land trust or housing group"
+    INDIVIDUAL = "individual", "Individual resident"
+    LOCAL_AUTHORITY = "local_authority", "Local authority officer or councillor"
+    ASSET_OWNER = "asset_owner", "Asset owner or agent"
+    PROFESSIONAL = "professional", "Professional or intermediary"
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "Web form"
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    LETTER = "letter", "Letter"
+    WALK_IN = "walk_in", "Walk-in"
+    WEBCHAT = "webchat", "Webchat"
+    EVENT = "event", "Event"
+    REFERRAL = "referral", "Referral from a partner"
+    API = "api", "API"
+
+    @classmethod
+    def staff_logged(cls) -> list["Channel"]:
+        """Channels an adviser records by hand from the desk."""
+        return [cls.PHONE, cls.EMAIL, cls.LETTER, cls.WALK_IN, cls.WEBCHAT, cls.EVENT, cls.REFERRAL]
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", "Received"
+    IN_PROGRESS = "in_progress", "With an adviser"
+    AWAITING_GROUP = "awaiting_group", "Waiting for the group"
+    ANSWERED = "answered", "Answered"
+    CLOSED = "closed", "Closed"
+
+    @classmethod
+    def open_values(cls) -> list[str]:
+        return [s.value for s in cls if s != cls.CLOSED]
+
+
+# Which status may follow which. Anything else is refused by the service.
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.RECEIVED: frozenset(
+        {Status.IN_PROGRESS, Status.AWAITING_GROUP, Status.ANSWERED, Status.CLOSED}
+    ),
+    Status.IN_PROGRESS: frozenset({Status.AWAITING_GROUP, Status.ANSWERED, Status.CLOSED}),
+    Status.AWAITING_GROUP: frozenset({Status.IN_PROGRESS, Status.ANSWERED, Status.CLOSED}),
+    Status.ANSWERED: frozenset({Status.IN_PROGRESS, Status.AWAITING_GROUP, Status.CLOSED}),
+    Status.CLOSED: frozenset({Status.IN_PROGRESS}),
+}
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, "Low"
+    NORMAL = 2, "Normal"
+    HIGH = 3, "High"
+    URGENT = 4, "Urgent"
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200)
+    org_type = models.CharField("type", max_length=32, choices=EnquirerType.choices)
+    local_authority = models.ForeignKey(
+        "knowledgebase.LocalAuthority",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+    )
+    postcode = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"], name="org_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254)
+    phone = models.CharField(max_length=40, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+    )
+    accessibility_needs = models.TextField(blank=True)
+    consent_to_store = models.BooleanField(default=False)
+    consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["email"], name="contact_email_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReferenceCounter(models.Model):
+    """The last sequence number issued for a year; its row lock serialises references."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_value}"
+
+
+class Enquiry(models.Model):
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    topic = models.ForeignKey(
+        "knowledgebase.Topic",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enquiries",
+        help_text="Empty when the group was not sure.",
+    )
+    subject = models.CharField(max_length=200)
+    message = models.TextField()
+    asset_name = models.CharField(max_length=200, blank=True)
+    asset_address = models.TextField(blank=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="enquiries"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="enquiries")
+    local_authority = models.ForeignKey(
+        "knowledgebase.LocalAuthority",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enquiries",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    received_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_enquiries",
+    )
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="logged_enquiries",
+        help_text="The adviser who recorded it by hand.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "enquiries"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closed_at__isnull=False),
+                name="enquiry_closed_has_closed_at",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-received_at"], name="enquiry_status_received_idx"),
+            models.Index(fields=["assigned_to", "status"], name="enquiry_assignee_status_idx"),
+            models.Index(fields=["topic", "-received_at"], name="enquiry_topic_received_idx"),
+            models.Index(
+                fields=["local_authority", "-received_at"], name="enquiry_la_received_idx"
+            ),
+            models.Index(fields=["channel", "-received_at"], name="enquiry_channel_received_idx"),
+            models.Index(fields=["-received_at"], name="enquiry_received_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.CLOSED
+
+    def can_move_to(self, status: str) -> bool:
+        return status in STATUS_TRANSITIONS.get(self.status, frozenset())
+
+    def age_days(self, now: datetime) -> int:
+        return (now - self.received_at).days
+
+
+class EnquiryEvent(models.Model):
+    """The audit trail of an enquiry: who did what, when (status changes, claims...)."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", "Received"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        ASSIGNED = "assigned", "Assigned"
+        UNASSIGNED = "unassigned", "Returned to queue"
+        ACKNOWLEDGED = "acknowledged", "Acknowledgement sent"
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when the desk itself acted (routing, intake).",
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["enquiry", "-created_at"], name="event_enquiry_created_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enquiry_id} {self.kind}"
+
+
+class Message(models.Model):
+    """A public timeline entry the group can see: from the group or from the desk."""
+
+    class Sender(models.TextChoices):
+        GROUP = "group", "Group"
+        DESK = "desk", "Desk"
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="messages")
+    sender = models.CharField(max_length=8, choices=Sender.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["enquiry", "created_at"], name="message_enquiry_created_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enquiry_id} {self.sender} {self.created_at:%Y-%m-%d}"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class TrackingLink(models.Model):
+    """A private link to follow an enquiry. Only a SHA-256 of the token is stored."""
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="tracking_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"link for enquiry {self.enquiry_id}"
+
+    def is_valid(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+
+class IdempotencyKey(models.Model):
+    """Remembers an API submission so that a retry returns the first result."""
+
+    key = models.CharField(max_length=255, unique=True)
+    request_hash = models.CharField(max_length=64)
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"idempotency key for enquiry {self.enquiry_id}"
+
+
+class Notification(models.Model):
+    """An email the desk owes someone. Sent at most once, whatever retries happen."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement to the group"
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    recipient = models.EmailField()
+    dedupe_key = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} for enquiry {self.enquiry_id}"

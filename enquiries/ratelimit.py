@@ -1,0 +1,42 @@
+"""Fixed-window rate limits kept in the shared cache (database or Redis), so every
+server process counts the same hits."""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils import timezone
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """'20/hour' -> (20, 3600)."""
+    count, _, period = rate.partition("/")
+    return int(count), _PERIODS[period.strip()[0].lower()]
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's address; with NUM_PROXIES trusted proxies, read X-Forwarded-For."""
+    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",")]
+        return hops[-min(proxies, len(hops))]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def hit(scope: str, key: str, rate: str) -> bool:
+    """Count one hit of ``key`` in ``scope``; False once the rate is exceeded."""
+    limit, period = parse_rate(rate)
+    window = int(timezone.now().timestamp()) // period
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]  # no raw addresses in cache keys
+    cache_key = f"rl:{scope}:{digest}:{window}"
+    cache.add(cache_key, 0, timeout=period)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, timeout=period)
+        count = 1
+    return count <= limit

@@ -1,0 +1,38 @@
+"""Reads for the enquiries app."""
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from enquiries.models import Contact, Enquiry, Organisation, TrackingLink, hash_token
+
+
+def enquiry_get_by_token(*, token: str) -> Enquiry | None:
+    """The enquiry a tracking link opens, or None for an unknown, expired or revoked link.
+
+    The token is hashed before lookup, so the comparison never touches the secret itself.
+    """
+    if not token or len(token) > 100:
+        return None
+    link = (
+        TrackingLink.objects.select_related("enquiry__topic", "enquiry__assigned_to")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if link is None or not link.is_valid(timezone.now()):
+        return None
+    return link.enquiry
+
+
+def organisation_list() -> QuerySet[Organisation]:
+    return Organisation.objects.select_related("local_authority").order_by("name", "pk")
+
+
+def contact_list() -> QuerySet[Contact]:
+    return Contact.objects.select_related("organisation").order_by("name", "pk")
+
+
+def enquiry_base_queryset() -> QuerySet[Enquiry]:
+    """Enquiries with what every list shows, joined on purpose (one query per page)."""
+    return Enquiry.objects.select_related(
+        "topic__parent", "local_authority", "organisation", "contact", "assigned_to"
+    )

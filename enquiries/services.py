@@ -1,0 +1,229 @@
+"""Writes for enquiries: intake, status transitions, assignee, tracking links.
+
+Every function that changes an enquiry takes ``actor`` (None for the desk
+itself) and records an EnquiryEvent in the same transaction.
+"""
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from enquiries.models import (
+    Channel,
+    Contact,
+    EnquirerType,
+    Enquiry,
+    EnquiryEvent,
+    Notification,
+    Organisation,
+    Priority,
+    ReferenceCounter,
+    Status,
+    TrackingLink,
+    hash_token,
+)
+from enquiries.references import format_reference
+from enquiries.signals import enquiry_received
+from knowledgebase.models import LocalAuthority, Topic
+
+logger = logging.getLogger(__name__)
+
+TRACKING_LINK_LIFETIME = timedelta(days=getattr(settings, "TRACKING_LINK_DAYS", 180))
+
+
+class TransitionError(Exception):
+    """A status change the workflow does not allow."""
+
+
+@dataclass(frozen=True)
+class EnquiryInput:
+    """Validated intake data, whatever the channel it came from."""
+
+    organisation_name: str
+    organisation_type: EnquirerType | str
+    contact_name: str
+    email: str
+    subject: str
+    message: str
+    consent_to_store: bool
+    phone: str = ""
+    postcode: str = ""
+    local_authority: LocalAuthority | None = None
+    topic: Topic | None = None
+    asset_name: str = ""
+    asset_address: str = ""
+    accessibility_needs: str = ""
+    priority: int = Priority.NORMAL
+
+
+@dataclass(frozen=True)
+class SubmittedEnquiry:
+    enquiry: Enquiry
+    tracking_token: str
+
+
+def next_reference(year: int) -> str:
+    """Issue the next reference for ``year``; call inside a transaction.
+
+    The UPDATE takes a row lock held until commit, so concurrent submissions
+    queue on it and each reads its own number (PostgreSQL), while SQLite's
+    IMMEDIATE transactions serialise writers outright.
+    """
+    ReferenceCounter.objects.bulk_create(
+        [ReferenceCounter(year=year, last_value=0)], ignore_conflicts=True
+    )
+    ReferenceCounter.objects.filter(year=year).update(last_value=F("last_value") + 1)
+    number = ReferenceCounter.objects.values_list("last_value", flat=True).get(year=year)
+    return format_reference(year, number)
+
+
+def _organisation_for(data: EnquiryInput) -> Organisation:
+    organisation = Organisation.objects.filter(
+        name__iexact=data.organisation_name,
+        org_type=data.organisation_type,
+        local_authority=data.local_authority,
+    ).first()
+    if organisation is None:
+        organisation = Organisation.objects.create(
+            name=data.organisation_name,
+            org_type=data.organisation_type,
+            local_authority=data.local_authority,
+            postcode=data.postcode,
+        )
+    return organisation
+
+
+def _contact_for(data: EnquiryInput, organisation: Organisation, now: datetime) -> Contact:
+    # Reuse a contact only on an exact match: a public form must never let one
+    # person change the details another person gave.
+    contact = Contact.objects.filter(
+        email__iexact=data.email,
+        name=data.contact_name,
+        organisation=organisation,
+        phone=data.phone,
+        accessibility_needs=data.accessibility_needs,
+    ).first()
+    if contact is None:
+        contact = Contact.objects.create(
+            name=data.contact_name,
+            email=data.email,
+            phone=data.phone,
+            organisation=organisation,
+            accessibility_needs=data.accessibility_needs,
+            consent_to_store=data.consent_to_store,
+            consent_recorded_at=now if data.consent_to_store else None,
+        )
+    return contact
+
+
+@transaction.atomic
+def enquiry_submit(
+    *,
+    data: EnquiryInput,
+    channel: Channel | str,
+    actor: AbstractBaseUser | None = None,
+    received_at: datetime | None = None,
+) -> SubmittedEnquiry:
+    """Record a new enquiry from any channel, mint its tracking link, announce it.
+
+    Routing happens in casework, on the ``enquiry_received`` signal, inside this
+    transaction; the acknowledgement email is queued once it commits.
+    """
+    now = timezone.now()
+    received_at = received_at or now
+    organisation = _organisation_for(data)
+    contact = _contact_for(data, organisation, now)
+    enquiry = Enquiry.objects.create(
+        reference=next_reference(timezone.localtime(received_at).year),
+        channel=channel,
+        topic=data.topic,
+        subject=data.subject,
+        message=data.message,
+        asset_name=data.asset_name,
+        asset_address=data.asset_address,
+        organisation=organisation,
+        contact=contact,
+        local_authority=data.local_authority,
+        priority=data.priority,
+        received_at=received_at,
+        logged_by=actor,
+    )
+    EnquiryEvent.objects.create(
+        enquiry=enquiry, kind=EnquiryEvent.Kind.RECEIVED, actor=actor, data={"channel": channel}
+    )
+    token = tracking_link_create(enquiry=enquiry)
+    notification = Notification.objects.create(
+        enquiry=enquiry,
+        kind=Notification.Kind.ACKNOWLEDGEMENT,
+        recipient=contact.email,
+        dedupe_key=f"ack:{enquiry.reference}",
+    )
+    enquiry_received.send(sender=Enquiry, enquiry=enquiry, actor=actor)
+    enquiry.refresh_from_db()  # routing may have assigned it
+
+    from enquiries.tasks import send_notification  # tasks import services
+
+    transaction.on_commit(lambda: send_notification.enqueue(notification_id=notification.pk))
+    logger.info("enquiry received reference=%s channel=%s", enquiry.reference, channel)
+    return SubmittedEnquiry(enquiry=enquiry, tracking_token=token)
+
+
+def tracking_link_create(*, enquiry: Enquiry) -> str:
+    """Mint a private tracking link (256 random bits); return the token, keep its hash."""
+    token = secrets.token_urlsafe(32)
+    TrackingLink.objects.create(
+        enquiry=enquiry,
+        token_hash=hash_token(token),
+        expires_at=timezone.now() + TRACKING_LINK_LIFETIME,
+    )
+    return token
+
+
+@transaction.atomic
+def enquiry_change_status(
+    *, enquiry: Enquiry, status: Status | str, actor: AbstractBaseUser | None
+) -> Enquiry:
+    """Move an enquiry along its workflow (``STATUS_TRANSITIONS``); closing stamps the time."""
+    locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+    if not locked.can_move_to(status):
+        raise TransitionError(
+            f"An enquiry that is {locked.get_status_display().lower()} cannot become "
+            f"{Status(status).label.lower()}."
+        )
+    previous = locked.status
+    locked.status = status
+    locked.closed_at = timezone.now() if status == Status.CLOSED else None
+    locked.save(update_fields=["status", "closed_at", "updated_at"])
+    EnquiryEvent.objects.create(
+        enquiry=locked,
+        kind=EnquiryEvent.Kind.STATUS_CHANGED,
+        actor=actor,
+        data={"from": previous, "to": str(status)},
+    )
+    return locked
+
+
+def enquiry_set_assignee(
+    *, enquiry: Enquiry, assignee: AbstractBaseUser | None, actor: AbstractBaseUser | None
+) -> Enquiry:
+    """Record who holds the enquiry. Call inside the caller's transaction, row locked."""
+    enquiry.assigned_to = assignee
+    fields = ["assigned_to", "updated_at"]
+    if assignee is not None and enquiry.status == Status.RECEIVED:
+        enquiry.status = Status.IN_PROGRESS
+        fields.append("status")
+    enquiry.save(update_fields=fields)
+    EnquiryEvent.objects.create(
+        enquiry=enquiry,
+        kind=EnquiryEvent.Kind.ASSIGNED if assignee else EnquiryEvent.Kind.UNASSIGNED,
+        actor=actor,
+        data={"assignee": assignee.get_username() if assignee else None},
+    )
+    return enquiry

@@ -1,0 +1,117 @@
+"""Shared fixtures and personas (environment defaults for tests: tests/settings.py)."""
+
+import os
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"tests-{os.getpid()}-{id(tmp_path)}",
+        }
+    }
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def topics(db):
+    from knowledgebase.models import Topic
+
+    return {t.slug: t for t in Topic.objects.all()}
+
+
+@pytest.fixture
+def areas(db):
+    from knowledgebase.models import LocalAuthority
+
+    return {a.slug: a for a in LocalAuthority.objects.select_related("region")}
+
+
+@pytest.fixture
+def teams(db, topics):
+    from tests.factories import TeamFactory
+
+    return {
+        "assets": TeamFactory(
+            name="Assets and Right to Bid",
+            topics=[topics["right-to-bid"], topics["asset-transfer"]],
+        ),
+        "planning": TeamFactory(
+            name="Neighbourhood planning", topics=[topics["neighbourhood-planning"]]
+        ),
+        "triage": TeamFactory(name="Triage", is_triage=True),
+    }
+
+
+@pytest.fixture
+def adviser(db, teams, topics, areas):
+    """Ada: Right to Bid adviser covering West Lindsey, in the assets team."""
+    from tests.factories import AdviserFactory
+
+    return AdviserFactory(
+        first_name="Ada",
+        teams=[teams["assets"]],
+        topics=[topics["right-to-bid"]],
+        local_authorities=[areas["west-lindsey"]],
+    )
+
+
+@pytest.fixture
+def other_adviser(db, teams, topics):
+    """Omar: neighbourhood planning adviser, in another team."""
+    from tests.factories import AdviserFactory
+
+    return AdviserFactory(
+        first_name="Omar", teams=[teams["planning"]], topics=[topics["neighbourhood-planning"]]
+    )
+
+
+@pytest.fixture
+def manager(db, teams):
+    from tests.factories import AdviserFactory
+
+    return AdviserFactory(first_name="Mina", manager=True, teams=[teams["triage"]], capacity=5)
+
+
+@pytest.fixture
+def outsider(db):
+    """A signed-in user with no desk role (e.g. an admin-only account)."""
+    from tests.factories import UserFactory
+
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def enquiry_data(areas):
+    """A valid public submission, as the form and the API take it."""
+    return {
+        "organisation_name": "Friends of the Red Lion",
+        "organisation_type": "community_group",
+        "contact_name": "Sam Green",
+        "email": "sam@example.org",
+        "phone": "01234 567890",
+        "postcode": "ln1 1aa",
+        "local_authority": "west-lindsey",
+        "topic": "acv-notice-of-sale",
+        "subject": "Our pub is up for sale",
+        "message": "The Red Lion is listed and the owner has given notice. What do we do?",
+        "asset_name": "The Red Lion",
+        "asset_address": "1 High Street, Market Rasen",
+        "accessibility_needs": "",
+        "consent_to_store": True,
+    }

@@ -1,0 +1,21 @@
+"""Test defaults for the environment, then the one real settings module.
+
+Not a second configuration: it only fills in environment variables that a
+developer's shell would otherwise have to export (a throwaway SECRET_KEY,
+plain HTTP, tasks run in-process). DATABASE_URL is left alone, so the same
+suite runs on SQLite and on PostgreSQL.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("TASK_BACKEND", "immediate")
+os.environ.setdefault("TASK_RETRY_DELAY_SECONDS", "0")
+os.environ["DEBUG"] = "0"
+
+from config.settings import *  # noqa: E402, F403
+
+# Serve static files from the apps in tests, without a collectstatic step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
