@@ -19,7 +19,7 @@ if command -v pyenv >/dev/null 2>&1; then \
 exit 1
 endef
 
-.PHONY: help install run test lint worker check clean
+.PHONY: help install run test e2e lint worker clean
 
 # The local desk (install, run, worker) runs in DEBUG unless told otherwise; with
 # DEBUG=0 it needs SECRET_KEY, like production. Tests never run in DEBUG.
@@ -29,16 +29,19 @@ help:
 	@echo "make run      set up, migrate, load demo data once, serve on http://$(HOST):$(PORT)/"
 	@echo "make test     set up, then run the whole test suite (DATABASE_URL selects the database)"
 	@echo "make install  set up the virtual environment and the database only"
+	@echo "make e2e      browser tests with accessibility checks (needs Debian's chromium)"
 	@echo "make worker   run the background task worker (emails, letters, reminders)"
 	@echo "make lint     ruff and the migrations check"
 
 $(VENV)/.installed: pyproject.toml
-	@py="$$( $(find_python) )" || { \
-	  echo "error: Community Rights Desk needs Python 3.12 or newer." >&2; \
-	  echo "       Install it (e.g. 'pyenv install 3.12' or your system's python3.12 package)," >&2; \
-	  echo "       or point at one with: make PYTHON=/path/to/python3.12 run" >&2; exit 1; }; \
-	echo "Using $$py ($$($$py --version))"; \
-	rm -rf $(VENV) && "$$py" -m venv $(VENV)
+	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	  py="$$( $(find_python) )" || { \
+	    echo "error: Community Rights Desk needs Python 3.12 or newer." >&2; \
+	    echo "       Install it (e.g. 'pyenv install 3.12' or your system's python3.12 package)," >&2; \
+	    echo "       or point at one with: make PYTHON=/path/to/python3.12 run" >&2; exit 1; }; \
+	  echo "Using $$py ($$($$py --version))"; \
+	  rm -rf $(VENV) && "$$py" -m venv $(VENV); \
+	fi
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
@@ -54,6 +57,10 @@ run: install
 
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Browser tests in Debian's Chromium (apt-get install chromium); CI runs them too.
+e2e: $(VENV)/.installed
+	$(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 worker: install
 	$(PY) manage.py run_worker

@@ -15,10 +15,11 @@ CONFIRMATION_SESSION_KEY = "enquiry_confirmation"
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """Pages with personal data: never cached, never leak their URL as a referrer."""
+    """Pages with personal data: never cached. (The site-wide "same-origin" referrer
+    policy already keeps tracking URLs from other sites; "no-referrer" would make
+    browsers send `Origin: null` on our own form posts, which CSRF rightly refuses.)"""
     add_never_cache_headers(response)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
     return response
 
 
