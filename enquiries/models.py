@@ -276,9 +276,6 @@ class TrackingLink(models.Model):
     def __str__(self) -> str:
         return f"link for enquiry {self.enquiry_id}"
 
-    def is_valid(self, now: datetime) -> bool:
-        return self.revoked_at is None and self.expires_at > now
-
 
 class IdempotencyKey(models.Model):
     """Remembers an API submission so that a retry returns the first result."""

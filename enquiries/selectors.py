@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from enquiries import policies
 from enquiries.models import Contact, Enquiry, Organisation, TrackingLink, hash_token
 
 
@@ -18,7 +19,7 @@ def enquiry_get_by_token(*, token: str) -> Enquiry | None:
         .filter(token_hash=hash_token(token))
         .first()
     )
-    if link is None or not link.is_valid(timezone.now()):
+    if not policies.tracking_link_grants_access(link, timezone.now()):
         return None
     return link.enquiry
 

@@ -1,0 +1,16 @@
+"""Who may see or change reference data.
+
+Topics and local authority areas are public: the intake form and the intake
+API need them, and they hold nothing personal. Changing them is for staff with
+the model permissions Django's admin checks (managers get them in the admin).
+"""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+def can_view_reference_data(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return True
+
+
+def can_change_reference_data(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and user.has_perm("knowledgebase.change_topic"))
