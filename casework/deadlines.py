@@ -1,0 +1,119 @@
+"""Statutory and service-level date arithmetic (DOMAIN.md, "How periods are counted").
+
+Pure functions, no database. Each counting rule is named for the statute's
+wording, so a rule's data says how to count it:
+
+* ``beginning_with``: the start day is day 1. N weeks -> D + 7N - 1 days;
+  N months or years -> (D - 1 day) + N calendar months/years, clamped to the
+  last day of a short month (6 months beginning with 31 Aug 2024 ends 28 Feb 2025).
+* ``from``: the start day is excluded. N days/weeks -> D + N days/7N days;
+  months/years -> D + N months/years, clamped.
+* ``after``: "N weeks beginning with the day after D" -> D + 7N days.
+* ``not_less_than``: a minimum window; the earliest allowed close is D + 7N days.
+* working days: skip Saturdays, Sundays and bank holidays of England and Wales
+  (``holidays.country_holidays("GB", subdiv="ENG")``: without ``subdiv``
+  Easter Monday and the August holiday are missing).
+"""
+
+import calendar
+from datetime import date, timedelta
+from enum import StrEnum
+from functools import cache
+
+import holidays
+
+
+class Unit(StrEnum):
+    DAYS = "days"
+    WORKING_DAYS = "working_days"
+    WEEKS = "weeks"
+    MONTHS = "months"
+    YEARS = "years"
+
+
+class Counting(StrEnum):
+    BEGINNING_WITH = "beginning_with"
+    FROM = "from"
+    AFTER = "after"
+    NOT_LESS_THAN = "not_less_than"
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus whole calendar months, clamped to the target month's last day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@cache
+def _bank_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=[year]))
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def add_working_days(day: date, count: int) -> date:
+    """The ``count``-th working day after ``day`` (``day`` itself is not counted)."""
+    if count < 0:
+        raise ValueError("count must not be negative")
+    current = day
+    while count:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            count -= 1
+    return current
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after ``start`` up to and including ``end`` (0 if end <= start)."""
+    days, current = 0, start
+    while current < end:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            days += 1
+    return days
+
+
+def period_end(start: date, length: int, unit: Unit | str, counting: Counting | str) -> date:
+    """The last day of a period of ``length`` ``unit`` counted from ``start`` as ``counting``.
+
+    For ``not_less_than`` it is the earliest day the window may close.
+    """
+    unit, counting = Unit(unit), Counting(counting)
+    if length < 0:
+        raise ValueError("length must not be negative")
+    if unit == Unit.WORKING_DAYS:
+        if counting != Counting.FROM:
+            raise ValueError("working days are counted 'from' a day")
+        return add_working_days(start, length)
+    if unit in (Unit.MONTHS, Unit.YEARS):
+        months = length * (12 if unit == Unit.YEARS else 1)
+        if counting == Counting.BEGINNING_WITH:
+            return add_months(start - timedelta(days=1), months)
+        if counting == Counting.FROM:
+            return add_months(start, months)
+        raise ValueError(f"{unit} periods are counted 'beginning with' or 'from' a day")
+    days = length * (7 if unit == Unit.WEEKS else 1)
+    if counting == Counting.BEGINNING_WITH:
+        return start + timedelta(days=days - 1)
+    return start + timedelta(days=days)  # from, after, not_less_than
+
+
+def explain(start: date, length: int, unit: Unit | str, counting: Counting | str) -> str:
+    """The sum in words, for advisers checking a date by hand."""
+    unit, counting = Unit(unit), Counting(counting)
+    end = period_end(start, length, unit, counting)
+    label = unit.value.replace("_", " ")
+    if length == 1:
+        label = label.rstrip("s")
+    phrase = {
+        Counting.BEGINNING_WITH: f"{length} {label} beginning with {start:%-d %B %Y} "
+        f"(that day is day 1)",
+        Counting.FROM: f"{length} {label} from {start:%-d %B %Y} (that day not counted)",
+        Counting.AFTER: f"{length} {label} beginning with the day after {start:%-d %B %Y}",
+        Counting.NOT_LESS_THAN: f"not less than {length} {label} from {start:%-d %B %Y}",
+    }[counting]
+    verb = "can close no earlier than" if counting == Counting.NOT_LESS_THAN else "ends on"
+    return f"{phrase} {verb} {end:%A %-d %B %Y}."
