@@ -26,7 +26,7 @@ AGE_CHOICES = [(key, f"{key} days" if key != "61+" else "Over 60 days") for key 
 class EnquiryFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     topic = django_filters.ModelChoiceFilter(
-        queryset=Topic.objects.filter(is_active=True),
+        queryset=Topic.objects.filter(is_active=True).select_related("parent"),
         to_field_name="slug",
         method="filter_topic",
         label="Topic",

@@ -49,14 +49,14 @@ def visible_enquiries_q(user: User) -> Q:
     return Q(assigned_to=user) | Q(in_my_team)
 
 
+def is_adviser(user: User) -> bool:
+    """Desk staff with an active adviser profile: the people enquiries can be given to."""
+    adviser = getattr(user, "adviser", None) if is_staff_member(user) else None
+    return adviser is not None and adviser.is_active
+
+
 def can_claim_enquiry(user: User, enquiry: Enquiry) -> bool:
-    return (
-        is_staff_member(user)
-        and hasattr(user, "adviser")
-        and user.adviser.is_active
-        and enquiry.assigned_to_id is None
-        and enquiry.is_open
-    )
+    return is_adviser(user) and enquiry.assigned_to_id is None and enquiry.is_open
 
 
 def can_assign_enquiry(user: User, enquiry: Enquiry) -> bool:
@@ -69,6 +69,11 @@ def can_change_enquiry_status(user: User, enquiry: Enquiry) -> bool:
 
 def can_log_enquiry(user: User) -> bool:
     return is_staff_member(user)
+
+
+def can_keep_logged_enquiry(user: User) -> bool:
+    """Who logs an enquiry by hand may keep it only if enquiries can be given to them."""
+    return is_adviser(user)
 
 
 def can_see_routing_detail(user: User) -> bool:

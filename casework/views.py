@@ -1,4 +1,13 @@
-"""Staff desk pages. Each view parses, calls one selector or service, and responds."""
+"""Staff desk pages. Each view parses, calls one selector or service, and responds.
+
+Status codes: a page that is not the user's is 404 (the selector decides); a
+signed-in user without a desk role, or an action their role does not allow,
+is 403; input that cannot be used is 400 with the form and its errors; an
+action that lost a race (someone claimed first, the status moved on) is 409
+with a message saying what happened. Success redirects (post/redirect/get).
+"""
+
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -6,28 +15,28 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from casework import policies, selectors, services
 from casework.filters import EnquiryFilter
-from casework.forms import AssignForm, LogEnquiryForm, StatusForm
+from casework.forms import AssignForm, LogEnquiryForm, StatusForm, queue_filters
+from enquiries.models import Channel, Enquiry, EnquiryEvent, Status
 from enquiries.services import TransitionError
 
 PAGE_SIZE = 50
+EVENTS_SHOWN = 100
 
 
 def staff_required(view):
     """Signed-in desk staff only; anyone else signed in gets 403, anonymous users sign in."""
 
+    @wraps(view)
     @login_required
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not policies.is_staff_member(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 
@@ -36,66 +45,104 @@ def _no_store(response: HttpResponse) -> HttpResponse:
     return response
 
 
+@require_safe
 @staff_required
 def queue(request: HttpRequest) -> HttpResponse:
-    queues = selectors.queues_for(request.user)
+    user = request.user
+    queues = selectors.queues_for(user)
     current = request.GET.get("queue", selectors.Queue.MINE)
     if current not in dict(queues):
         current = selectors.Queue.MINE
-    filterset = EnquiryFilter(request.GET or None)
+    is_manager = policies.is_manager(user)
+    filters = queue_filters(
+        EnquiryFilter(request.GET, queryset=Enquiry.objects.none()).form, is_manager=is_manager
+    )
     try:
-        enquiries = selectors.enquiry_list(user=request.user, queue=current, filters=request.GET)
-        filter_errors = None
-    except selectors.FilterError as error:
-        enquiries, filter_errors = selectors.enquiry_list(user=request.user, queue=current), error
+        enquiries = selectors.enquiry_list(user=user, queue=current, filters=request.GET)
+        invalid = not filters.form.is_valid()
+    except selectors.FilterError:
+        # Show the queue unfiltered under the errors, rather than an empty page.
+        enquiries, invalid = selectors.enquiry_list(user=user, queue=current), True
     page = Paginator(enquiries, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    status = 400 if filter_errors else 200
-    return _no_store(
-        render(
-            request,
-            "casework/queue.html",
-            {
-                "queues": queues,
-                "current_queue": current,
-                "page": page,
-                "filter": filterset,
-                "filter_errors": filter_errors,
-                "query": query.urlencode(),
-                "is_manager": policies.is_manager(request.user),
-            },
-            status=status,
-        )
-    )
+    context = {
+        "queues": queues,
+        "current_queue": current,
+        "page": page,
+        "filters": filters,
+        "form": filters.form,  # for the error summary
+        "invalid": invalid,
+        "query": query.urlencode(),
+        "is_manager": is_manager,
+    }
+    status = 400 if invalid else 200
+    return _no_store(render(request, "casework/queue.html", context, status=status))
 
 
-@staff_required
-def enquiry_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    enquiry = selectors.enquiry_get_for_user(
-        user=request.user, reference=reference, with_history=True
-    )
+def _describe(event: EnquiryEvent) -> str:
+    """One line of an enquiry's history, in words."""
+    data = event.data or {}
+    kind = event.Kind
+    if event.kind == kind.STATUS_CHANGED:
+        labels = dict(Status.choices)
+        before, after = data.get("from"), data.get("to")
+        return f"Status changed from {labels.get(before, before)} to {labels.get(after, after)}"
+    if event.kind == kind.ASSIGNED and data.get("assignee"):
+        return f"Assigned to {data['assignee']}"
+    if event.kind == kind.RECEIVED and data.get("channel"):
+        channel = data["channel"]
+        return f"Received ({dict(Channel.choices).get(channel, channel)})"
+    return event.get_kind_display()
+
+
+def _detail(
+    request: HttpRequest,
+    reference: str,
+    *,
+    status: int = 200,
+    status_form: StatusForm | None = None,
+    assign_form: AssignForm | None = None,
+) -> HttpResponse:
+    """The enquiry page; re-rendered with a bound form and a 4xx when an action failed."""
     user = request.user
+    enquiry = selectors.enquiry_get_for_user(user=user, reference=reference, with_history=True)
+    can_assign = policies.can_assign_enquiry(user, enquiry)
+    can_change_status = policies.can_change_enquiry_status(user, enquiry)
+    events = list(enquiry.events.select_related("actor")[:EVENTS_SHOWN])
     context = {
         "enquiry": enquiry,
         "assignments": enquiry.assignments.all(),
-        "events": enquiry.events.select_related("actor")[:50],
-        "status_form": StatusForm(initial={"status": enquiry.status}),
+        "events": [(event, _describe(event)) for event in events],
+        "events_truncated": len(events) == EVENTS_SHOWN,
+        "status_form": (
+            (status_form or StatusForm(current=enquiry.status)) if can_change_status else None
+        ),
         "can_claim": policies.can_claim_enquiry(user, enquiry),
-        "can_change_status": policies.can_change_enquiry_status(user, enquiry),
-        "can_assign": policies.can_assign_enquiry(user, enquiry),
-        "assign_form": AssignForm() if policies.can_assign_enquiry(user, enquiry) else None,
+        "assign_form": (assign_form or _assign_form(enquiry)) if can_assign else None,
         "routing": (
             services.routing_decision(enquiry=enquiry)
-            if policies.can_see_routing_detail(user)
+            if policies.can_see_routing_detail(user) and enquiry.is_open
             else None
         ),
     }
-    return _no_store(render(request, "casework/enquiry_detail.html", context))
+    return _no_store(render(request, "casework/enquiry_detail.html", context, status=status))
 
 
-def _back(enquiry_reference: str) -> HttpResponse:
-    return redirect(reverse("casework:enquiry", args=[enquiry_reference]))
+def _assign_form(enquiry: Enquiry) -> AssignForm:
+    """Starts at whoever holds the enquiry now (from the prefetched history: no query)."""
+    held_by = next((a.adviser_id for a in enquiry.assignments.all() if a.is_current), None)
+    return AssignForm(initial={"adviser": held_by})
+
+
+@require_safe
+@staff_required
+def enquiry_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    return _detail(request, reference)
+
+
+def _back(reference: str) -> HttpResponse:
+    return redirect("casework:enquiry", reference=reference)
 
 
 @require_POST
@@ -104,9 +151,10 @@ def enquiry_claim(request: HttpRequest, reference: str) -> HttpResponse:
     enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
     try:
         services.enquiry_claim(enquiry=enquiry, actor=request.user)
-        messages.success(request, f"{reference} is now in your queue.")
     except services.AlreadyAssigned as error:
         messages.error(request, str(error))
+        return _detail(request, reference, status=409)
+    messages.success(request, f"{reference} is now in your queue.")
     return _back(reference)
 
 
@@ -114,17 +162,19 @@ def enquiry_claim(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 def enquiry_assign(request: HttpRequest, reference: str) -> HttpResponse:
     enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    if not policies.can_assign_enquiry(request.user, enquiry):
+        raise PermissionDenied
     form = AssignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose an adviser from the list, or the team queue.")
-        return _back(reference)
-    services.enquiry_assign(
+        return _detail(request, reference, status=400, assign_form=form)
+    assignment = services.enquiry_assign(
         enquiry=enquiry,
         adviser=form.cleaned_data["adviser"],
         reason=form.cleaned_data["reason"],
         actor=request.user,
     )
-    messages.success(request, f"{reference} has been reassigned.")
+    where = assignment.adviser.name if assignment.adviser else "the team queue"
+    messages.success(request, f"{reference} is now with {where}.")
     if not selectors.enquiry_visible_queryset(user=request.user).filter(pk=enquiry.pk).exists():
         return redirect("casework:queue")
     return _back(reference)
@@ -134,32 +184,50 @@ def enquiry_assign(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 def enquiry_status(request: HttpRequest, reference: str) -> HttpResponse:
     enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    form = StatusForm(request.POST)
+    if not policies.can_change_enquiry_status(request.user, enquiry):
+        raise PermissionDenied
+    form = StatusForm(request.POST, current=enquiry.status)
     if not form.is_valid():
-        messages.error(request, "Choose a status from the list.")
-        return _back(reference)
+        return _detail(request, reference, status=400, status_form=form)
     try:
         updated = services.enquiry_set_status(
             enquiry=enquiry, status=form.cleaned_data["status"], actor=request.user
         )
-        messages.success(request, f"Status is now {updated.get_status_display().lower()}.")
-    except TransitionError as error:
+    except TransitionError as error:  # someone else moved it on since the page was read
         messages.error(request, str(error))
+        return _detail(request, reference, status=409)
+    messages.success(request, f"Status is now {updated.get_status_display().lower()}.")
     return _back(reference)
 
 
+@require_http_methods(["GET", "POST"])
 @staff_required
 def enquiry_log(request: HttpRequest) -> HttpResponse:
-    form = LogEnquiryForm(request.POST or None)
+    user = request.user
+    form = LogEnquiryForm(
+        request.POST if request.method == "POST" else None,
+        can_keep=policies.can_keep_logged_enquiry(user),
+    )
     if request.method == "POST" and form.is_valid():
         submitted = services.enquiry_log(
             data=form.to_input(),
             channel=form.cleaned_data["channel"],
-            actor=request.user,
-            keep=form.cleaned_data["keep"],
+            actor=user,
+            keep=form.cleaned_data.get("keep", False),
             received_at=form.cleaned_data["received_at"],
         )
-        messages.success(request, f"Enquiry {submitted.enquiry.reference} logged.")
-        return redirect("casework:enquiry", reference=submitted.enquiry.reference)
+        enquiry = submitted.enquiry
+        if enquiry.assigned_to_id == user.pk:
+            where = "It is in your queue."
+        elif enquiry.assigned_to_id:
+            holder = enquiry.assigned_to
+            where = f"It was routed to {holder.get_full_name() or holder.get_username()}."
+        else:
+            where = "It is waiting in the team queue."
+        messages.success(request, f"Enquiry {enquiry.reference} logged. {where}")
+        visible = selectors.enquiry_visible_queryset(user=user).filter(pk=enquiry.pk).exists()
+        if not visible:  # routed to another team: the logger may not open it
+            return redirect("casework:queue")
+        return redirect("casework:enquiry", reference=enquiry.reference)
     status = 400 if form.is_bound else 200
     return _no_store(render(request, "casework/enquiry_log.html", {"form": form}, status=status))

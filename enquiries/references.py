@@ -3,7 +3,7 @@
 import re
 
 PREFIX = "CR"
-REFERENCE_RE = re.compile(r"^CR-(?P<year>\d{4})-(?P<number>\d{6,})$")
+REFERENCE_RE = re.compile(r"CR-(?P<year>\d{4})-(?P<number>\d{6,})")
 
 
 def format_reference(year: int, number: int) -> str:
@@ -11,4 +11,4 @@ def format_reference(year: int, number: int) -> str:
 
 
 def is_reference(value: str) -> bool:
-    return bool(REFERENCE_RE.match(value))
+    return bool(REFERENCE_RE.fullmatch(value))

@@ -130,11 +130,14 @@ def enquiry_submit(
     channel: Channel | str,
     actor: AbstractBaseUser | None = None,
     received_at: datetime | None = None,
+    route: bool = True,
 ) -> SubmittedEnquiry:
     """Record a new enquiry from any channel, mint its tracking link, announce it.
 
     Routing happens in casework, on the ``enquiry_received`` signal, inside this
-    transaction; the acknowledgement email is queued once it commits.
+    transaction; the acknowledgement email is queued once it commits. ``route``
+    False tells receivers the caller places the enquiry itself (an adviser
+    logging an enquiry they keep), so it must not be routed.
     """
     now = timezone.now()
     received_at = received_at or now
@@ -165,7 +168,7 @@ def enquiry_submit(
         recipient=contact.email,
         dedupe_key=f"ack:{enquiry.reference}",
     )
-    enquiry_received.send(sender=Enquiry, enquiry=enquiry, actor=actor)
+    enquiry_received.send(sender=Enquiry, enquiry=enquiry, actor=actor, route=route)
     enquiry.refresh_from_db()  # routing may have assigned it
 
     from enquiries.tasks import send_notification  # tasks import services

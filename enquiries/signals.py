@@ -2,5 +2,6 @@
 
 from django.dispatch import Signal
 
-# Sent inside the transaction that saved a new enquiry; kwargs: enquiry, actor.
+# Sent inside the transaction that saved a new enquiry; kwargs: enquiry, actor, and
+# route (False when the adviser who logged it by hand keeps it, so it is not routed).
 enquiry_received = Signal()

@@ -19,3 +19,6 @@ from config.settings import *  # noqa: E402, F403
 # Serve static files from the apps in tests, without a collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Factories hash a password per user; the fast hasher keeps the suite quick.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
