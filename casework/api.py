@@ -1,9 +1,11 @@
 """Staff REST API: the queue, one enquiry, claim/assign/status commands, organisations,
 contacts and advisers. Reads go through selectors, commands through services;
-there is no generic writable viewset."""
+there is no generic writable viewset. Visibility is the selectors' (someone
+else's record is a 404); roles are ``policies``' (a wrong role is a 403)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -20,9 +22,13 @@ from rest_framework.views import APIView
 from casework import policies, selectors, services
 from casework.filters import EnquiryFilter
 from casework.models import Adviser, Assignment
-from enquiries.api import EnquiryIntakeView
+from enquiries.api import (
+    EnquiryIntakeInputSerializer,
+    EnquiryIntakeView,
+    intake_schema,
+    intake_submit,
+)
 from enquiries.models import Contact, Enquiry, Organisation, Status
-from enquiries.selectors import contact_list, organisation_list
 from enquiries.services import TransitionError
 
 
@@ -42,25 +48,47 @@ class IsManager(BasePermission):
 
 STAFF = [IsAuthenticated, IsDeskStaff]
 
+REFERENCE_PARAMETER = OpenApiParameter(
+    "reference",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    pattern=r"^CR-\d{4}-\d{6,}$",
+    description="The enquiry's reference, e.g. CR-2026-000123.",
+)
+ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="`detail` says why.")
+FIELD_ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="Field name -> list of messages.")
 
-# --- serializers -----------------------------------------------------------------------------
+
+def _person(user) -> str | None:
+    return (user.get_full_name() or user.get_username()) if user else None
 
 
-class AdviserSummarySerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    name = serializers.CharField()
+# --- serializers (output only: every field is read-only) ------------------------------------
+
+
+class AdviserSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    teams = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta:
+        model = Adviser
+        fields = ["id", "name", "teams"]
+        read_only_fields = fields
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
-    local_authority = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    local_authority = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Organisation
         fields = ["id", "name", "org_type", "local_authority", "postcode", "created_at"]
+        read_only_fields = fields
 
 
 class ContactSerializer(serializers.ModelSerializer):
-    organisation = serializers.PrimaryKeyRelatedField(read_only=True)
+    organisation = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Contact
@@ -75,13 +103,18 @@ class ContactSerializer(serializers.ModelSerializer):
             "consent_recorded_at",
             "created_at",
         ]
+        read_only_fields = fields
 
 
 class EnquiryListSerializer(serializers.ModelSerializer):
-    topic = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    local_authority = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    organisation = serializers.CharField(source="organisation.name", default=None)
-    assigned_to = serializers.SerializerMethodField()
+    topic = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    local_authority = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    organisation = serializers.CharField(
+        source="organisation.name", read_only=True, allow_null=True, default=None
+    )
+    assigned_to = serializers.SerializerMethodField(help_text="The adviser holding it, if any.")
 
     class Meta:
         model = Enquiry
@@ -99,26 +132,39 @@ class EnquiryListSerializer(serializers.ModelSerializer):
             "closed_at",
             "assigned_to",
         ]
+        read_only_fields = fields
 
     def get_assigned_to(self, enquiry: Enquiry) -> str | None:
-        user = enquiry.assigned_to
-        return (user.get_full_name() or user.get_username()) if user else None
+        return _person(enquiry.assigned_to)
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
-    adviser = serializers.CharField(source="adviser.name", default=None)
-    team = serializers.CharField(source="team.name", default=None)
-    assigned_by = serializers.CharField(source="assigned_by.get_username", default=None)
+    adviser = serializers.CharField(
+        source="adviser.name", read_only=True, allow_null=True, default=None
+    )
+    team = serializers.CharField(source="team.name", read_only=True, allow_null=True, default=None)
+    assigned_by = serializers.SerializerMethodField(
+        help_text="Who made the assignment; null when the desk routed it automatically."
+    )
 
     class Meta:
         model = Assignment
         fields = ["adviser", "team", "method", "assigned_by", "reason", "is_current", "created_at"]
+        read_only_fields = fields
+
+    def get_assigned_by(self, assignment: Assignment) -> str | None:
+        return _person(assignment.assigned_by)
 
 
 class EnquiryDetailSerializer(EnquiryListSerializer):
-    organisation = OrganisationSerializer()
-    contact = ContactSerializer()
-    assignments = AssignmentSerializer(many=True)
+    organisation = OrganisationSerializer(read_only=True, allow_null=True)
+    contact = ContactSerializer(read_only=True)
+    logged_by = serializers.SerializerMethodField(
+        help_text="The adviser who recorded it by hand; null for the web form and the API."
+    )
+    assignments = AssignmentSerializer(
+        many=True, read_only=True, help_text="Newest first: who held it, and why."
+    )
 
     class Meta(EnquiryListSerializer.Meta):
         fields = [
@@ -127,15 +173,21 @@ class EnquiryDetailSerializer(EnquiryListSerializer):
             "asset_name",
             "asset_address",
             "contact",
+            "logged_by",
             "assignments",
         ]
+        read_only_fields = fields
+
+    def get_logged_by(self, enquiry: Enquiry) -> str | None:
+        return _person(enquiry.logged_by)
 
 
 class AssignInputSerializer(serializers.Serializer):
     adviser = serializers.PrimaryKeyRelatedField(
         queryset=Adviser.objects.filter(is_active=True),
         allow_null=True,
-        help_text="Adviser id, or null to return the enquiry to the team queue.",
+        help_text="An active adviser's id (GET /api/v1/advisers/), or null to return the "
+        "enquiry to the team queue.",
     )
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
@@ -144,64 +196,122 @@ class StatusInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
 
 
-# --- views -------------------------------------------------------------------------------------
+# --- the queue and the intake share /enquiries/ --------------------------------------------
 
 
-class EnquiryCollectionView(EnquiryIntakeView, generics.ListAPIView):
-    """GET: the staff queue (desk staff only). POST: public intake (see ``EnquiryIntakeView``)."""
+class EnquiryFilterSchemaBackend(DjangoFilterBackend):
+    """Puts ``EnquiryFilter``'s parameters in the OpenAPI schema. The selector applies the
+    FilterSet itself (the desk's queue page uses the same one), so this leaves rows alone."""
 
-    serializer_class = EnquiryListSerializer
-    # Declared for the OpenAPI schema; the selector applies the same FilterSet itself.
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = EnquiryFilter
+    def filter_queryset(self, request, queryset, view):
+        return queryset
 
-    def get_authenticators(self):
-        if self.request.method == "POST":
-            return []
-        return [auth() for auth in generics.ListAPIView.authentication_classes]
 
-    def get_permissions(self):
-        if self.request.method == "POST":
-            return super().get_permissions()
-        return [permission() for permission in STAFF]
-
-    def get_throttles(self):
-        return super().get_throttles() if self.request.method == "POST" else []
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="enquiries_list",
         summary="List enquiries in a queue (staff)",
+        description="Advisers see their own enquiries and their teams' queues, managers every "
+        "enquiry. Only the parameters listed here filter or order the list.",
         parameters=[
             OpenApiParameter(
+                "topic",
+                OpenApiTypes.STR,
+                description="Topic slug; a top-level topic also matches its sub-topics.",
+            ),
+            OpenApiParameter("area", OpenApiTypes.STR, description="Local authority slug."),
+            OpenApiParameter("region", OpenApiTypes.STR, description="Region slug."),
+            OpenApiParameter(
+                "adviser",
+                OpenApiTypes.INT,
+                description="Held by this adviser (an id from GET /api/v1/advisers/).",
+            ),
+            OpenApiParameter(
+                "q", OpenApiTypes.STR, description="An exact reference, or words in the subject."
+            ),
+            OpenApiParameter(
                 "queue",
-                str,
+                OpenApiTypes.STR,
                 enum=[selectors.Queue.MINE, selectors.Queue.TEAM, selectors.Queue.ALL],
-                description="mine: assigned to me; team: my teams' unassigned; all: every enquiry "
-                "I may see (default). Without a status filter only open enquiries "
+                description="mine: assigned to me; team: my teams' unassigned; all: every "
+                "enquiry I may see (default). Without a status filter only open enquiries "
                 "are listed.",
-            )
+            ),
         ],
-        responses=EnquiryListSerializer(many=True),
+        responses={200: EnquiryListSerializer(many=True), 400: FIELD_ERRORS, 403: ERROR},
     )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        queue = request.query_params.get("queue", selectors.Queue.ALL)
-        allowed = [key for key, _ in selectors.queues_for(request.user)]
+)
+class EnquiryCollectionView(generics.ListAPIView):
+    """GET: the staff queue. POST: the public intake (``enquiries.api.EnquiryIntakeView``).
+
+    One URL, two audiences, so authentication, permissions, throttles and parsers
+    are chosen per method. The class defaults are the staff rules: any method but
+    POST stays staff-only.
+    """
+
+    permission_classes = STAFF
+    serializer_class = EnquiryListSerializer
+    filter_backends = [EnquiryFilterSchemaBackend]
+    filterset_class = EnquiryFilter
+    throttle_scope = EnquiryIntakeView.throttle_scope  # read by the intake throttle only
+
+    def _is_intake(self) -> bool:
+        # ``request`` is None while drf-spectacular builds the view for the schema.
+        return getattr(self.request, "method", None) == "POST"
+
+    def get_authenticators(self):
+        if self._is_intake():
+            return [authenticator() for authenticator in EnquiryIntakeView.authentication_classes]
+        return super().get_authenticators()
+
+    def get_permissions(self):
+        if self._is_intake():
+            return [permission() for permission in EnquiryIntakeView.permission_classes]
+        return super().get_permissions()
+
+    def get_throttles(self):
+        if self._is_intake():
+            return [throttle() for throttle in EnquiryIntakeView.throttle_classes]
+        return super().get_throttles()
+
+    def get_parsers(self):
+        if self._is_intake():
+            return [parser() for parser in EnquiryIntakeView.parser_classes]
+        return super().get_parsers()
+
+    def get_serializer_class(self):
+        return EnquiryIntakeInputSerializer if self._is_intake() else EnquiryListSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Enquiry.objects.none()
+        user = self.request.user
+        queue = self.request.query_params.get("queue", selectors.Queue.ALL)
+        allowed = [key for key, _ in selectors.queues_for(user)]
         if queue not in allowed:
             raise ValidationError({"queue": [f"Choose one of: {', '.join(allowed)}."]})
         try:
-            queryset = selectors.enquiry_list(
-                user=request.user, queue=queue, filters=request.query_params
-            )
+            return selectors.enquiry_list(user=user, queue=queue, filters=self.request.query_params)
         except selectors.FilterError as error:
             raise ValidationError(error.errors) from None
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @intake_schema
+    def post(self, request: Request) -> Response:
+        return intake_submit(request)
+
+
+# --- one enquiry and the commands on it --------------------------------------------------------
 
 
 class EnquiryDetailView(APIView):
     permission_classes = STAFF
 
-    @extend_schema(operation_id="enquiries_retrieve", responses=EnquiryDetailSerializer)
+    @extend_schema(
+        operation_id="enquiries_retrieve",
+        summary="One enquiry with its assignment history (staff)",
+        parameters=[REFERENCE_PARAMETER],
+        responses={200: EnquiryDetailSerializer, 403: ERROR, 404: ERROR},
+    )
     def get(self, request: Request, reference: str) -> Response:
         enquiry = selectors.enquiry_get_for_user(
             user=request.user, reference=reference, with_history=True
@@ -209,7 +319,7 @@ class EnquiryDetailView(APIView):
         return Response(EnquiryDetailSerializer(enquiry).data)
 
 
-def _command_response(reference: str, request: Request) -> Response:
+def _command_response(request: Request, reference: str) -> Response:
     enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
     return Response(EnquiryListSerializer(enquiry).data)
 
@@ -219,10 +329,16 @@ class EnquiryClaimView(APIView):
 
     @extend_schema(
         operation_id="enquiries_claim",
+        summary="Take an unassigned enquiry from the queue (staff)",
+        parameters=[REFERENCE_PARAMETER],
         request=None,
         responses={
             200: EnquiryListSerializer,
-            409: OpenApiResponse(description="Already taken by someone else"),
+            403: ERROR,
+            404: ERROR,
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="Someone else holds it already (`detail`)."
+            ),
         },
     )
     def post(self, request: Request, reference: str) -> Response:
@@ -233,7 +349,7 @@ class EnquiryClaimView(APIView):
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         except DjangoPermissionDenied as error:
             raise PermissionDenied(str(error)) from None
-        return _command_response(reference, request)
+        return _command_response(request, reference)
 
 
 class EnquiryAssignView(APIView):
@@ -241,20 +357,25 @@ class EnquiryAssignView(APIView):
 
     @extend_schema(
         operation_id="enquiries_assign",
+        summary="Give an enquiry to an adviser, or back to the team queue (managers)",
+        parameters=[REFERENCE_PARAMETER],
         request=AssignInputSerializer,
-        responses=EnquiryListSerializer,
+        responses={200: EnquiryListSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
     def post(self, request: Request, reference: str) -> Response:
         enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
         serializer = AssignInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.enquiry_assign(
-            enquiry=enquiry,
-            actor=request.user,
-            adviser=serializer.validated_data["adviser"],
-            reason=serializer.validated_data["reason"],
-        )
-        return _command_response(reference, request)
+        try:
+            services.enquiry_assign(
+                enquiry=enquiry,
+                actor=request.user,
+                adviser=serializer.validated_data["adviser"],
+                reason=serializer.validated_data["reason"],
+            )
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        return _command_response(request, reference)
 
 
 class EnquiryStatusView(APIView):
@@ -262,8 +383,10 @@ class EnquiryStatusView(APIView):
 
     @extend_schema(
         operation_id="enquiries_set_status",
+        summary="Move an enquiry along its workflow (its adviser, or a manager)",
+        parameters=[REFERENCE_PARAMETER],
         request=StatusInputSerializer,
-        responses=EnquiryListSerializer,
+        responses={200: EnquiryListSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
     def post(self, request: Request, reference: str) -> Response:
         enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
@@ -277,7 +400,10 @@ class EnquiryStatusView(APIView):
             raise ValidationError({"status": [str(error)]}) from None
         except DjangoPermissionDenied as error:
             raise PermissionDenied(str(error)) from None
-        return _command_response(reference, request)
+        return _command_response(request, reference)
+
+
+# --- people and organisations (only those linked to enquiries the user may see) ---------------
 
 
 @extend_schema_view(get=extend_schema(operation_id="organisations_list"))
@@ -286,23 +412,16 @@ class OrganisationListView(generics.ListAPIView):
     serializer_class = OrganisationSerializer
 
     def get_queryset(self):
-        return (
-            organisation_list()
-            .filter(
-                enquiries__in=selectors.enquiry_visible_queryset(user=self.request.user).values(
-                    "pk"
-                )
-            )
-            .distinct()
-        )
+        return selectors.organisation_list_for_user(user=self.request.user)
 
 
+@extend_schema_view(get=extend_schema(operation_id="organisations_retrieve"))
 class OrganisationDetailView(generics.RetrieveAPIView):
     permission_classes = STAFF
     serializer_class = OrganisationSerializer
 
     def get_queryset(self):
-        return OrganisationListView.get_queryset(self)
+        return selectors.organisation_list_for_user(user=self.request.user)
 
 
 @extend_schema_view(get=extend_schema(operation_id="contacts_list"))
@@ -311,28 +430,24 @@ class ContactListView(generics.ListAPIView):
     serializer_class = ContactSerializer
 
     def get_queryset(self):
-        return (
-            contact_list()
-            .filter(
-                enquiries__in=selectors.enquiry_visible_queryset(user=self.request.user).values(
-                    "pk"
-                )
-            )
-            .distinct()
-        )
+        return selectors.contact_list_for_user(user=self.request.user)
 
 
+@extend_schema_view(get=extend_schema(operation_id="contacts_retrieve"))
 class ContactDetailView(generics.RetrieveAPIView):
     permission_classes = STAFF
     serializer_class = ContactSerializer
 
     def get_queryset(self):
-        return ContactListView.get_queryset(self)
+        return selectors.contact_list_for_user(user=self.request.user)
 
 
+@extend_schema_view(get=extend_schema(operation_id="advisers_list"))
 class AdviserListView(generics.ListAPIView):
+    """Active advisers, for choosing whom to assign an enquiry to."""
+
     permission_classes = STAFF
-    serializer_class = AdviserSummarySerializer
+    serializer_class = AdviserSerializer
 
     def get_queryset(self):
-        return selectors.adviser_list()
+        return selectors.adviser_list().order_by("user__first_name", "user__last_name", "pk")

@@ -11,8 +11,9 @@ from casework import policies
 from casework.filters import EnquiryFilter
 from casework.models import Absence, Adviser, Assignment, Team
 from casework.routing import Candidate
-from enquiries.models import Enquiry, Status
-from enquiries.selectors import enquiry_base_queryset
+from enquiries.models import Contact, Enquiry, Organisation, Status
+from enquiries.references import is_reference
+from enquiries.selectors import contact_list, enquiry_base_queryset, organisation_list
 from knowledgebase.models import LocalAuthority, Topic
 
 
@@ -58,9 +59,9 @@ def enquiry_list(*, user, queue: str = Queue.ALL, filters: dict | None = None) -
     if not filterset.is_valid():
         raise FilterError(filterset.errors)
     queryset = filterset.qs
-    if not filters.get("ordering"):
-        queryset = queryset.order_by("-priority", "received_at")
-    return queryset
+    # The chosen order (or the queue's), then the id: pages never repeat or skip a tie.
+    ordering = queryset.query.order_by if filters.get("ordering") else ("-priority", "received_at")
+    return queryset.order_by(*ordering, "pk")
 
 
 class FilterError(Exception):
@@ -71,6 +72,8 @@ class FilterError(Exception):
 
 def enquiry_get_for_user(*, user, reference: str, with_history: bool = False) -> Enquiry:
     """One enquiry by reference, or 404 if it does not exist or is not the user's to see."""
+    if not is_reference(reference):  # also keeps NUL bytes and the like away from the database
+        raise Http404("No such enquiry")
     queryset = enquiry_visible_queryset(user=user).select_related(
         "organisation__local_authority", "logged_by"
     )
@@ -152,7 +155,10 @@ def routing_candidates(
             open_count=a.open_count,
             capacity=a.capacity,
             is_away=a.is_away,
-            last_assigned_at=a.last_assigned_at,
+            # Local time, as the explanation shows it to people.
+            last_assigned_at=(
+                timezone.localtime(a.last_assigned_at) if a.last_assigned_at else None
+            ),
         )
         for a in advisers
     ]
@@ -177,3 +183,14 @@ def adviser_list() -> QuerySet[Adviser]:
         .select_related("user")
         .prefetch_related(Prefetch("teams", queryset=Team.objects.order_by("name")))
     )
+
+
+def organisation_list_for_user(*, user) -> QuerySet[Organisation]:
+    """Organisations linked to an enquiry ``user`` may see; any other is a 404."""
+    visible = enquiry_visible_queryset(user=user).filter(organisation__isnull=False)
+    return organisation_list().filter(pk__in=visible.values("organisation_id"))
+
+
+def contact_list_for_user(*, user) -> QuerySet[Contact]:
+    """Contacts linked to an enquiry ``user`` may see; any other is a 404."""
+    return contact_list().filter(pk__in=enquiry_visible_queryset(user=user).values("contact_id"))

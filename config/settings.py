@@ -209,6 +209,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a choice set that several fields share (org_type, organisation_type).
+    "ENUM_NAME_OVERRIDES": {"EnquirerTypeEnum": "enquiries.models.EnquirerType"},
 }
 
 # Public intake form: submissions per client address per hour.

@@ -1,26 +1,76 @@
-"""Public intake API: other sites post enquiries here (anonymous, throttled)."""
+"""Public intake API: other sites post enquiries here (anonymous, JSON only, throttled).
+
+``EnquiryIntakeView`` declares the endpoint's policy: no authentication (so no
+CSRF), anyone may post, ``enquiry_intake`` throttle per client address, JSON
+bodies only. The staff API serves this POST on ``/api/v1/enquiries/`` beside
+its queue (``casework.api.EnquiryCollectionView``) and borrows this policy for
+POST requests only. Validation is the public form's: same fields, lengths,
+choices (active topics and areas) and consent rule.
+"""
 
 import hashlib
 import json
 
+from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from enquiries import validation
-from enquiries.models import Channel, EnquirerType, IdempotencyKey
+from enquiries.models import Channel, EnquirerType, Enquiry, IdempotencyKey
 from enquiries.notifications import tracking_url
 from enquiries.services import EnquiryInput, enquiry_submit
-from knowledgebase.models import LocalAuthority, Topic
+from knowledgebase.selectors import local_authority_choices, topic_choices
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX_LENGTH = 255  # IdempotencyKey.key
+
+
+class RequestTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
+class IntakeJSONParser(JSONParser):
+    """JSON, strictly; a body nested too deeply for Python's decoder is a 400, not a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - the body is nested too deeply.") from None
+
+
+class EnquiryIntakeThrottle(ScopedRateThrottle):
+    """Submissions per client address at the ``enquiry_intake`` rate.
+
+    DRF reads ``DEFAULT_THROTTLE_RATES`` once, at import; this reads it per
+    request, so a changed setting (an operator's, a test's) applies at once.
+    """
+
+    def get_rate(self) -> str | None:
+        try:
+            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        except KeyError:
+            raise ImproperlyConfigured(
+                f"Set REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['{self.scope}']."
+            ) from None
 
 
 class EnquiryIntakeInputSerializer(serializers.Serializer):
@@ -38,19 +88,28 @@ class EnquiryIntakeInputSerializer(serializers.Serializer):
     postcode = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
     local_authority = serializers.SlugRelatedField(
         slug_field="slug",
-        queryset=LocalAuthority.objects.filter(is_active=True),
+        queryset=local_authority_choices(),
         required=False,
         allow_null=True,
         default=None,
-        help_text="Slug of a local authority area, e.g. `west-lindsey`; null if not known.",
+        error_messages={
+            "does_not_exist": "No local authority area has the slug “{value}”; "
+            "GET /api/v1/areas/ lists them.",
+        },
+        help_text="Slug of a local authority area, e.g. `west-lindsey`; null if not known. "
+        "`GET /api/v1/areas/` lists them.",
     )
     topic = serializers.SlugRelatedField(
         slug_field="slug",
-        queryset=Topic.objects.filter(is_active=True),
+        queryset=topic_choices(),
         required=False,
         allow_null=True,
         default=None,
-        help_text="Slug of a topic, e.g. `acv-notice-of-sale`; null when the group is not sure.",
+        error_messages={
+            "does_not_exist": "No topic has the slug “{value}”; GET /api/v1/topics/ lists them.",
+        },
+        help_text="Slug of a topic, e.g. `acv-notice-of-sale`; null when the group is not sure. "
+        "`GET /api/v1/topics/` lists them.",
     )
     subject = serializers.CharField(max_length=validation.SUBJECT_MAX_LENGTH)
     message = serializers.CharField(max_length=validation.MESSAGE_MAX_LENGTH)
@@ -84,115 +143,141 @@ class EnquiryIntakeInputSerializer(serializers.Serializer):
         return value
 
     def to_input(self) -> EnquiryInput:
-        data = {
-            key: (value.strip() if isinstance(value, str) else value)
-            for key, value in self.validated_data.items()
-        }
-        return EnquiryInput(**data)
+        # CharFields trim surrounding whitespace already, as the form's cleaning does.
+        return EnquiryInput(**self.validated_data)
 
 
 class EnquiryReceiptSerializer(serializers.Serializer):
-    reference = serializers.CharField()
+    reference = serializers.CharField(help_text="The enquiry's reference, e.g. CR-2026-000123.")
     status = serializers.CharField()
     received_at = serializers.DateTimeField()
     tracking_url = serializers.URLField(
         allow_null=True,
-        help_text="The group's private tracking link; null when replaying an idempotent request.",
+        help_text="The group's private tracking link. Null when an Idempotency-Key replay "
+        "answers (only a hash of the link is kept); the group's acknowledgement email "
+        "carries one.",
     )
 
 
-def _request_fingerprint(data) -> str:
+def _receipt(enquiry: Enquiry, token: str | None) -> dict:
+    return EnquiryReceiptSerializer(
+        {
+            "reference": enquiry.reference,
+            "status": enquiry.status,
+            "received_at": enquiry.received_at,
+            "tracking_url": tracking_url(token) if token else None,
+        }
+    ).data
+
+
+def _request_fingerprint(data: dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replay(key: str, fingerprint: str) -> Response | None:
+    """The first result for ``key``; 409 if the key came with another body; None if unused."""
+    stored = IdempotencyKey.objects.select_related("enquiry").filter(key=key).first()
+    if stored is None:
+        return None
+    if stored.request_hash != fingerprint:
+        return Response(
+            {"detail": f"This {IDEMPOTENCY_HEADER} was used with a different request body."},
+            status=status.HTTP_409_CONFLICT,
+        )
+    return Response(_receipt(stored.enquiry, token=None), status=status.HTTP_200_OK)
+
+
+def _json_object(request: Request) -> dict:
+    try:
+        data = request.data
+    except RequestDataTooBig:  # else Django's HTML 400 page
+        raise RequestTooLarge() from None
+    if not isinstance(data, dict):
+        raise ValidationError(
+            {api_settings.NON_FIELD_ERRORS_KEY: ["Send the enquiry as a JSON object."]}
+        )
+    return data
+
+
+def intake_submit(request: Request) -> Response:
+    """Validate a public submission and record it (channel API), at most once per key."""
+    data = _json_object(request)
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
+        raise ValidationError(
+            {
+                IDEMPOTENCY_HEADER: [
+                    f"Use at most {IDEMPOTENCY_KEY_MAX_LENGTH} printable characters."
+                ]
+            }
+        )
+    fingerprint = _request_fingerprint(data)
+    if key and (replay := _replay(key, fingerprint)) is not None:
+        return replay
+    serializer = EnquiryIntakeInputSerializer(data=data)
+    serializer.is_valid(raise_exception=True)
+    try:
+        with transaction.atomic():
+            submitted = enquiry_submit(data=serializer.to_input(), channel=Channel.API)
+            if key:
+                IdempotencyKey.objects.create(
+                    key=key, request_hash=fingerprint, enquiry=submitted.enquiry
+                )
+    except IntegrityError:
+        # A concurrent request with the same key won the race: answer as its replay.
+        if key and (replay := _replay(key, fingerprint)) is not None:
+            return replay
+        raise
+    return Response(
+        _receipt(submitted.enquiry, token=submitted.tracking_token),
+        status=status.HTTP_201_CREATED,
+    )
+
+
+intake_schema = extend_schema(
+    operation_id="enquiries_submit",
+    summary="Submit an enquiry (public)",
+    description="Anonymous: no credentials needed. Throttled per client address. Send "
+    f"`{IDEMPOTENCY_HEADER}` so that a retry never creates a second enquiry.",
+    auth=[],
+    request=EnquiryIntakeInputSerializer,
+    parameters=[
+        OpenApiParameter(
+            IDEMPOTENCY_HEADER,
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            description="A unique key per submission (at most 255 characters, e.g. a UUID). "
+            "A retry with the same key and body returns the first result (200) instead of "
+            "creating a duplicate; the same key with another body is a 409.",
+        )
+    ],
+    responses={
+        201: EnquiryReceiptSerializer,
+        200: OpenApiResponse(
+            EnquiryReceiptSerializer, description="A replay of an earlier submission."
+        ),
+        400: OpenApiResponse(
+            OpenApiTypes.OBJECT,
+            description="Field name -> list of messages (`non_field_errors` for the body as a "
+            "whole); `detail` when the body is not valid JSON.",
+        ),
+        409: inline_serializer("IdempotencyConflict", {"detail": serializers.CharField()}),
+        413: OpenApiResponse(OpenApiTypes.OBJECT, description="The body is too large."),
+        415: OpenApiResponse(OpenApiTypes.OBJECT, description="The body is not JSON."),
+        429: OpenApiResponse(OpenApiTypes.OBJECT, description="Too many submissions."),
+    },
+)
 
 
 class EnquiryIntakeView(APIView):
     """Anonymous intake. Send ``Idempotency-Key`` to make retries safe."""
 
-    permission_classes = [AllowAny]
     authentication_classes = []  # no session, so no CSRF: it is a public endpoint
-    throttle_classes = [ScopedRateThrottle]
+    permission_classes = [AllowAny]
+    throttle_classes = [EnquiryIntakeThrottle]
     throttle_scope = "enquiry_intake"
+    parser_classes = [IntakeJSONParser]
 
-    def get_permissions(self):
-        if self.request.method == "POST":
-            return [AllowAny()]
-        return super().get_permissions()
-
-    @extend_schema(
-        operation_id="enquiries_submit",
-        summary="Submit an enquiry (public)",
-        auth=[],
-        request=EnquiryIntakeInputSerializer,
-        parameters=[
-            OpenApiParameter(
-                IDEMPOTENCY_HEADER,
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description="A unique key per submission; a retry with the same key and body "
-                "returns the first result (200) instead of creating a duplicate.",
-            )
-        ],
-        responses={
-            201: EnquiryReceiptSerializer,
-            200: EnquiryReceiptSerializer,
-            400: OpenApiTypes.OBJECT,
-            409: inline_serializer("IdempotencyConflict", {"detail": serializers.CharField()}),
-            429: OpenApiTypes.OBJECT,
-        },
-    )
+    @intake_schema
     def post(self, request: Request) -> Response:
-        if not isinstance(request.data, dict):
-            return Response({"detail": "Send a JSON object."}, status=status.HTTP_400_BAD_REQUEST)
-        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-        if len(key) > 255:
-            return Response(
-                {"detail": f"{IDEMPOTENCY_HEADER} must be at most 255 characters."},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        fingerprint = _request_fingerprint(request.data)
-        if key and (replay := self._replay(key, fingerprint)) is not None:
-            return replay
-        serializer = EnquiryIntakeInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            with transaction.atomic():
-                submitted = enquiry_submit(data=serializer.to_input(), channel=Channel.API)
-                if key:
-                    IdempotencyKey.objects.create(
-                        key=key, request_hash=fingerprint, enquiry=submitted.enquiry
-                    )
-        except IntegrityError:
-            # A concurrent request with the same key won; answer as its replay.
-            if key and (replay := self._replay(key, fingerprint)) is not None:
-                return replay
-            raise
-        enquiry = submitted.enquiry
-        body = EnquiryReceiptSerializer(
-            {
-                "reference": enquiry.reference,
-                "status": enquiry.status,
-                "received_at": enquiry.received_at,
-                "tracking_url": tracking_url(submitted.tracking_token),
-            }
-        ).data
-        return Response(body, status=status.HTTP_201_CREATED)
-
-    def _replay(self, key: str, fingerprint: str) -> Response | None:
-        stored = IdempotencyKey.objects.select_related("enquiry").filter(key=key).first()
-        if stored is None:
-            return None
-        if stored.request_hash != fingerprint:
-            return Response(
-                {"detail": f"This {IDEMPOTENCY_HEADER} was used with a different request body."},
-                status=status.HTTP_409_CONFLICT,
-            )
-        enquiry = stored.enquiry
-        body = EnquiryReceiptSerializer(
-            {
-                "reference": enquiry.reference,
-                "status": enquiry.status,
-                "received_at": enquiry.received_at,
-                "tracking_url": None,
-            }
-        ).data
-        return Response(body, status=status.HTTP_200_OK)
+        return intake_submit(request)
