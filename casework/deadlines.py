@@ -17,25 +17,15 @@ wording, so a rule's data says how to count it:
 
 import calendar
 from datetime import date, timedelta
-from enum import StrEnum
 from functools import cache
 
 import holidays
 
+from knowledgebase.models import DeadlineRule
 
-class Unit(StrEnum):
-    DAYS = "days"
-    WORKING_DAYS = "working_days"
-    WEEKS = "weeks"
-    MONTHS = "months"
-    YEARS = "years"
-
-
-class Counting(StrEnum):
-    BEGINNING_WITH = "beginning_with"
-    FROM = "from"
-    AFTER = "after"
-    NOT_LESS_THAN = "not_less_than"
+# The vocabulary is the rule data's own (no database is touched here).
+Unit = DeadlineRule.Unit
+Counting = DeadlineRule.Counting
 
 
 def add_months(day: date, months: int) -> date:
@@ -105,7 +95,7 @@ def explain(start: date, length: int, unit: Unit | str, counting: Counting | str
     """The sum in words, for advisers checking a date by hand."""
     unit, counting = Unit(unit), Counting(counting)
     end = period_end(start, length, unit, counting)
-    label = unit.value.replace("_", " ")
+    label = unit.label
     if length == 1:
         label = label.rstrip("s")
     phrase = {

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from knowledgebase.models import LocalAuthority, Region, Topic
+from knowledgebase.models import DeadlineRule, LocalAuthority, Region, Topic
 
 
 @admin.register(Topic)
@@ -25,3 +25,11 @@ class LocalAuthorityAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     list_select_related = ["region"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(DeadlineRule)
+class DeadlineRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "length", "unit", "counting", "verification", "is_active"]
+    list_filter = ["verification", "unit", "counting", "topic", "is_active"]
+    search_fields = ["name", "slug", "legal_source"]
+    list_select_related = ["topic"]

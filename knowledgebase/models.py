@@ -1,4 +1,4 @@
-"""Reference data the rest of the desk relies on: the topic taxonomy and areas."""
+"""Reference data the rest of the desk relies on: topics, areas and statutory clocks."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -66,3 +66,71 @@ class LocalAuthority(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DeadlineRule(models.Model):
+    """A statutory (or policy) clock: what starts it, how long it runs, how it is counted.
+
+    The values and their sources are DOMAIN.md's "Clocks to encode"; the
+    arithmetic is ``casework.deadlines.period_end``.
+    """
+
+    class Unit(models.TextChoices):
+        DAYS = "days", "days"
+        WORKING_DAYS = "working_days", "working days"
+        WEEKS = "weeks", "weeks"
+        MONTHS = "months", "months"
+        YEARS = "years", "years"
+
+    class Counting(models.TextChoices):
+        BEGINNING_WITH = "beginning_with", "beginning with the start date (day 1)"
+        FROM = "from", "from the start date (not counted)"
+        AFTER = "after", "beginning with the day after the start date"
+        NOT_LESS_THAN = "not_less_than", "not less than, from the start date"
+
+    class Verification(models.TextChoices):
+        VERIFIED = "V", "Verified against the legislation"
+        CORROBORATED = "C", "Corroborated by official guidance"
+        UNVERIFIED = "U", "Unverified or disputed: check the source"
+        POLICY = "policy", "The desk's own policy"
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.PROTECT, related_name="deadline_rules"
+    )
+    trigger_event = models.CharField(max_length=200, help_text="What starts the clock.")
+    length = models.PositiveSmallIntegerField()
+    unit = models.CharField(max_length=16, choices=Unit.choices)
+    counting = models.CharField(max_length=16, choices=Counting.choices)
+    end_meaning = models.CharField(max_length=200, help_text="What the end date means.")
+    legal_source = models.CharField(max_length=300)
+    verification = models.CharField(max_length=8, choices=Verification.choices)
+    note = models.TextField(blank=True, help_text="Variants and disputes, in plain words.")
+    jurisdiction = models.CharField(max_length=20, default="england")
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(length__gt=0), name="deadline_rule_positive_length"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(unit="working_days") | models.Q(counting="from"),
+                name="deadline_rule_working_days_counted_from",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(unit__in=["months", "years"])
+                | models.Q(counting__in=["beginning_with", "from"]),
+                name="deadline_rule_months_years_counting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def needs_source_check(self) -> bool:
+        return self.verification == self.Verification.UNVERIFIED
