@@ -24,7 +24,8 @@ AGE_CHOICES = [(key, f"{key} days" if key != "61+" else "Over 60 days") for key 
 
 
 class EnquiryFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    # distinct=False: the default SELECT DISTINCT sorted every joined column (1M rows: ~3 s).
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
     topic = django_filters.ModelChoiceFilter(
         queryset=Topic.objects.filter(is_active=True).select_related("parent"),
         to_field_name="slug",

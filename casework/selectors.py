@@ -75,7 +75,7 @@ def enquiry_get_for_user(*, user, reference: str, with_history: bool = False) ->
     if not is_reference(reference):  # also keeps NUL bytes and the like away from the database
         raise Http404("No such enquiry")
     queryset = enquiry_visible_queryset(user=user).select_related(
-        "organisation__local_authority", "logged_by"
+        "organisation__local_authority", "logged_by", "contact", "topic__parent"
     )
     if with_history:
         queryset = queryset.prefetch_related(

@@ -186,6 +186,16 @@ class Enquiry(models.Model):
             ),
             models.Index(fields=["channel", "-received_at"], name="enquiry_channel_received_idx"),
             models.Index(fields=["-received_at"], name="enquiry_received_idx"),
+            # The queue's default order, per status and for open enquiries (measured at 1M
+            # rows: 2.9 s -> 3 ms and 63 ms -> 2 ms; docs/performance.md).
+            models.Index(
+                fields=["status", "-priority", "received_at", "id"], name="enquiry_status_queue_idx"
+            ),
+            models.Index(
+                fields=["-priority", "received_at", "id"],
+                condition=Q(status__in=Status.open_values()),
+                name="enquiry_open_queue_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,1 @@
+"""The demo desk that `make run` loads (manage.py seed_demo)."""

@@ -1,0 +1,689 @@
+"""Builds the demo desk in memory and writes it with bulk inserts (see seed_demo)."""
+
+import heapq
+import math
+import random
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import AbstractUser, Group
+from django.core.management.base import CommandError
+from django.db.models import Max
+from django.utils import timezone
+
+from casework.demo.data import (
+    ABSENCES,
+    ACCESS_NEEDS,
+    ASKS,
+    ASSETS_NAMED,
+    CHANNEL_PICKER,
+    CLOCK_TOPICS,
+    DEMO_MANAGER,
+    DEMO_PASSWORD,
+    FIRST_NAMES,
+    GENERAL_SHARE,
+    OPEN_STATUS_PICKER,
+    ORG_NAMES,
+    ORG_TYPE_WEIGHTS,
+    PLACE_ENDS,
+    PLACE_PREFIXES,
+    PLACE_STARTS,
+    PRIORITY_CLOCK_PICKER,
+    PRIORITY_PICKER,
+    QUEUE_WINDOW,
+    STAFF,
+    STAFF_LOGGED,
+    STREETS,
+    SUBJECTS,
+    SUBTOPIC_WEIGHTS,
+    SURNAMES,
+    TEAMS,
+    TOPIC_BIAS,
+    TOPIC_WEIGHTS,
+    TRIAGE,
+    YEARS,
+    Picker,
+    StaffSpec,
+)
+from casework.models import Absence, Adviser, Assignment, Team
+from casework.policies import ADVISERS_GROUP, MANAGERS_GROUP
+from casework.routing import Candidate, choose_adviser
+from enquiries.models import (
+    Contact,
+    EnquirerType,
+    Enquiry,
+    EnquiryEvent,
+    Organisation,
+    ReferenceCounter,
+    Status,
+)
+from enquiries.references import REFERENCE_RE, format_reference
+from knowledgebase.models import LocalAuthority, Region, Topic
+
+# --- in-memory view of the desk for the simulation ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TopicInfo:
+    pk: int
+    slug: str
+    root_pk: int
+    root_slug: str
+    label: str
+    concerns_asset: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    pk: int
+    name: str
+    region_pk: int
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A contact and the organisation they write for."""
+
+    contact_pk: int
+    organisation_pk: int
+    org_type: str
+    org_name: str
+    area: Area | None
+    place: str
+    contact_name: str
+
+
+@dataclass(slots=True)
+class DeskAdviser:
+    pk: int
+    user_pk: int
+    username: str
+    name: str
+    capacity: int
+    topic_pks: frozenset[int]
+    region_pks: frozenset[int]
+    area_pks: frozenset[int]
+    team_pks: tuple[int, ...]
+    absences: tuple[tuple[date, date], ...]
+    # Closing times (timestamps; inf while open) of what the adviser holds: a heap.
+    holding: list[float] = field(default_factory=list)
+    last_assigned_at: datetime | None = None
+
+    def is_away(self, day: date) -> bool:
+        return any(start <= day <= end for start, end in self.absences)
+
+    def open_count(self, at: float) -> int:
+        while self.holding and self.holding[0] <= at:
+            heapq.heappop(self.holding)
+        return len(self.holding)
+
+    def take(self, at: datetime, closes: float) -> None:
+        heapq.heappush(self.holding, closes)
+        self.last_assigned_at = at
+
+
+@dataclass(slots=True)
+class Draft:
+    """One enquiry with its current assignment and audit events, before it has a primary key."""
+
+    enquiry: Enquiry
+    assignment: dict
+    events: list[tuple[str, int | None, dict, datetime]]
+
+
+@contextmanager
+def explicit_timestamps() -> Iterator[None]:
+    """Let ``bulk_create`` keep the historical times the seed sets.
+
+    ``auto_now``/``auto_now_add`` fields are stamped with the current time on
+    every insert, which would date three years of history today. They are
+    switched off for the duration of the seed only, and always restored.
+    """
+    models = (Organisation, Contact, Enquiry, EnquiryEvent, Assignment)
+    stamped = [
+        (f, f.auto_now, f.auto_now_add)
+        for model in models
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    for f, _, _ in stamped:
+        f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in stamped:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+class Seeder:
+    """Builds the demo desk; all writes happen in the caller's transaction."""
+
+    def __init__(
+        self, *, rng: random.Random, batch_size: int, progress: Callable[[int, int, int], None]
+    ) -> None:
+        self.rng = rng
+        self.batch_size = batch_size
+        self.progress = progress
+        self.now = timezone.now()
+        self.tz = timezone.get_default_timezone()
+        self.stats: Counter[str] = Counter()
+
+    def run(self, total: int) -> str:
+        self._load_reference_data()
+        self.advisers = self._seed_staff()
+        self.by_pk = {a.pk: a for a in self.advisers}
+        parties = self._seed_parties(max(40, min(total // 40, 20_000)))
+        self._seed_enquiries(total, parties)
+        s = self.stats
+        return (
+            f"Seeded {len(self.advisers)} advisers in {len(TEAMS)} teams, "
+            f"{s['organisations']:,} organisations, {s['contacts']:,} contacts and "
+            f"{total:,} enquiries ({s['open']:,} open, {s['queued']:,} waiting in a team queue)."
+        )
+
+    # reference data --------------------------------------------------------------------------
+
+    def _load_reference_data(self) -> None:
+        topics = list(Topic.objects.select_related("parent"))
+        if not topics or not LocalAuthority.objects.exists():
+            raise CommandError("Topics and areas are missing: run `manage.py migrate` first.")
+        self.topics = {
+            t.slug: TopicInfo(
+                t.pk,
+                t.slug,
+                t.root_id,
+                t.parent.slug if t.parent else t.slug,
+                str(t),
+                t.concerns_asset,
+            )
+            for t in topics
+        }
+        self.topic_pickers = self._topic_pickers(topics)
+        rows = LocalAuthority.objects.values_list("pk", "slug", "name", "region_id")
+        self.area_by_slug = {slug: Area(pk, name, region) for pk, slug, name, region in rows}
+        self.areas = list(self.area_by_slug.values())
+        self.region_by_slug = dict(Region.objects.values_list("slug", "pk"))
+
+    def _topic_pickers(self, topics: Sequence[Topic]) -> dict:
+        """A picker of top-level topic per enquirer type, and of sub-topic per family."""
+        roots = {t.slug for t in topics if t.parent_id is None}
+        weights = {slug: w for slug, w in TOPIC_WEIGHTS.items() if slug is None or slug in roots}
+        by_type = {
+            org_type: Picker(
+                {s: w * TOPIC_BIAS.get(org_type, {}).get(s, 1) for s, w in weights.items()}
+            )
+            for org_type in EnquirerType.values
+        }
+        families: dict[str, dict[str, float]] = {}
+        for t in topics:
+            if t.parent_id:
+                families.setdefault(t.parent.slug, {})[t.slug] = SUBTOPIC_WEIGHTS.get(t.slug, 1)
+        return {"root": by_type, "family": {k: Picker(v) for k, v in families.items()}}
+
+    # staff -----------------------------------------------------------------------------------
+
+    def _seed_teams(self) -> dict[str, Team]:
+        teams = {}
+        for slug, name, is_triage, topic_slugs in TEAMS:
+            team = Team.objects.filter(is_triage=True).first() if is_triage else None
+            if team is None:
+                team, _ = Team.objects.get_or_create(
+                    slug=slug, defaults={"name": name, "is_triage": is_triage}
+                )
+            team.topics.set(Topic.objects.filter(slug__in=topic_slugs))
+            teams[slug] = team
+        self.team_for_root = {}
+        for slug, _, _, topic_slugs in TEAMS:  # first team listed wins, as in team_for_topic
+            for topic_slug in topic_slugs:
+                root = self.topics[topic_slug].pk
+                self.team_for_root.setdefault(root, teams[slug].pk)
+        self.triage_team_pk = teams[TRIAGE].pk
+        self.team_names = {team.pk: team.name for team in teams.values()}
+        return teams
+
+    def _seed_staff(self) -> list[DeskAdviser]:
+        groups = {
+            g.name: g for g in Group.objects.filter(name__in=[ADVISERS_GROUP, MANAGERS_GROUP])
+        }
+        if len(groups) != 2:
+            raise CommandError("The Advisers and Managers groups are missing: run migrate first.")
+        teams = self._seed_teams()
+        password = make_password(DEMO_PASSWORD)  # hashed once: PBKDF2 is slow on purpose
+        today = timezone.localdate()
+        advisers = []
+        for spec in STAFF:
+            user = self._seed_user(spec, password)
+            user.groups.add(groups[MANAGERS_GROUP if spec.manager else ADVISERS_GROUP])
+            adviser, created = Adviser.objects.get_or_create(
+                user=user, defaults={"capacity": spec.capacity}
+            )
+            team_pks = tuple(sorted(teams[slug].pk for slug in spec.teams))
+            topic_pks = frozenset(self.topics[slug].pk for slug in spec.topics)
+            region_pks = frozenset(self.region_by_slug[slug] for slug in spec.regions)
+            area_pks = frozenset(self.area_by_slug[slug].pk for slug in spec.local_authorities)
+            adviser.teams.set(team_pks)
+            adviser.topics.set(topic_pks)
+            adviser.regions.set(region_pks)
+            adviser.local_authorities.set(area_pks)
+            if created:
+                Absence.objects.bulk_create(
+                    Absence(
+                        adviser=adviser,
+                        starts_on=today + timedelta(days=start),
+                        ends_on=today + timedelta(days=end),
+                        note=note,
+                    )
+                    for username, start, end, note in ABSENCES
+                    if username == spec.username
+                )
+            absences = tuple(adviser.absences.values_list("starts_on", "ends_on"))
+            advisers.append(
+                DeskAdviser(
+                    adviser.pk,
+                    user.pk,
+                    user.username,
+                    user.get_full_name(),
+                    adviser.capacity,
+                    topic_pks,
+                    region_pks,
+                    area_pks,
+                    team_pks,
+                    absences,
+                )
+            )
+        return advisers
+
+    def _seed_user(self, spec: StaffSpec, password: str) -> AbstractUser:
+        demo_manager = spec.username == DEMO_MANAGER
+        user, created = get_user_model().objects.get_or_create(
+            username=spec.username,
+            defaults={
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+                "email": f"{spec.username}@desk.example.org",
+                "password": password,
+                # The demo manager also looks after reference data in /admin/.
+                "is_staff": demo_manager,
+                "is_superuser": demo_manager,
+            },
+        )
+        if not created and not user.has_usable_password():
+            user.password = password
+            user.save(update_fields=["password"])
+        return user
+
+    # organisations and contacts --------------------------------------------------------------
+
+    def _place(self) -> str:
+        rng = self.rng
+        return rng.choice(PLACE_PREFIXES) + rng.choice(PLACE_STARTS) + rng.choice(PLACE_ENDS)
+
+    def _person(self) -> tuple[str, str]:
+        return self.rng.choice(FIRST_NAMES), self.rng.choice(SURNAMES)
+
+    def _seed_parties(self, count: int) -> list[Party]:
+        """Organisations of every enquirer type across the areas, and their contacts."""
+        rng = self.rng
+        org_types = Picker(ORG_TYPE_WEIGHTS)
+        start = self.now - timedelta(days=365 * YEARS + 30)
+        organisations, places = [], []
+        for _ in range(count):
+            org_type = org_types.pick(rng)
+            area = None if rng.random() < 0.04 else rng.choice(self.areas)
+            place = self._place()
+            name = " ".join(self._person())
+            if org_type != EnquirerType.INDIVIDUAL:
+                name = rng.choice(ORG_NAMES[org_type]).format(
+                    place=place, surname=self._person()[1], area=area.name if area else place
+                )
+            organisations.append(
+                Organisation(
+                    name=name,
+                    org_type=org_type,
+                    local_authority_id=area and area.pk,
+                    created_at=start + timedelta(days=rng.uniform(0, 30)),
+                )
+            )
+            places.append((area, place))
+        Organisation.objects.bulk_create(organisations, batch_size=self.batch_size)
+        parties = []
+        contacts = [
+            self._contact(organisation, first)
+            for organisation in organisations
+            for first in self._contact_names(organisation)
+        ]
+        Contact.objects.bulk_create(contacts, batch_size=self.batch_size)
+        where = {o.pk: p for o, p in zip(organisations, places, strict=True)}
+        by_pk = {o.pk: o for o in organisations}
+        for contact in contacts:
+            organisation = by_pk[contact.organisation_id]
+            area, place = where[organisation.pk]
+            parties.append(
+                Party(
+                    contact.pk,
+                    organisation.pk,
+                    organisation.org_type,
+                    organisation.name,
+                    area,
+                    place,
+                    contact.name,
+                )
+            )
+        self.stats.update(organisations=len(organisations), contacts=len(contacts))
+        return parties
+
+    def _contact_names(self, organisation: Organisation) -> list[str]:
+        """An individual writes for themselves; a group has one or two contacts."""
+        if organisation.org_type == EnquirerType.INDIVIDUAL:
+            return [organisation.name]
+        return [" ".join(self._person()) for _ in range(1 + (self.rng.random() < 0.45))]
+
+    def _contact(self, organisation: Organisation, name: str) -> Contact:
+        rng, created = self.rng, organisation.created_at
+        local = name.lower().replace(" ", ".").replace("'", "")
+        domain = rng.choice(["example.org", "example.com", "example.net"])
+        phone = rng.choice(["", "", "07700 900{:03d}", "01632 960{:03d}"]).format(
+            rng.randrange(1000)
+        )
+        return Contact(
+            name=name,
+            email=f"{local}{rng.randrange(100)}@{domain}",
+            phone=phone,
+            organisation=organisation,
+            accessibility_needs=rng.choice(ACCESS_NEEDS) if rng.random() < 0.03 else "",
+            consent_to_store=True,
+            consent_recorded_at=created,
+            created_at=created,
+        )
+
+    # enquiries -------------------------------------------------------------------------------
+
+    def _received_times(self, total: int) -> list[datetime]:
+        """Times of receipt over three years: busier lately, mostly weekdays, office hours."""
+        rng, tz = self.rng, self.tz
+        first_day = timezone.localdate(self.now) - timedelta(days=365 * YEARS)
+        span = 365 * YEARS
+        latest = self.now - timedelta(minutes=5)
+        times = []
+        while len(times) < total:
+            # Demand grows by about 40% over the period: density 1 + 0.4x on [0, 1].
+            x = (math.sqrt(1 + 0.96 * rng.random()) - 1) / 0.4
+            day = first_day + timedelta(days=int(x * span))
+            if day.weekday() >= 5 and rng.random() < 0.7:
+                day += timedelta(days=7 - day.weekday())  # most weekend mail is read on Monday
+            hours = rng.triangular(7.5, 21.0, 10.5)
+            at = datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(hours=hours)
+            if at <= latest:
+                times.append(at)
+        times.sort()
+        return times
+
+    def _reserve_numbers(self, times: list[datetime]) -> dict[int, int]:
+        """Lock each year's counter and return the last number already used per year."""
+        years = sorted({at.year for at in times})
+        ReferenceCounter.objects.bulk_create(
+            [ReferenceCounter(year=year, last_value=0) for year in years], ignore_conflicts=True
+        )
+        counters = dict(
+            ReferenceCounter.objects.select_for_update()
+            .filter(year__in=years)
+            .values_list("year", "last_value")
+        )
+        for year in years:  # never collide with a reference issued without the counter
+            highest = Enquiry.objects.filter(reference__startswith=f"CR-{year}-").aggregate(
+                m=Max("reference")
+            )["m"]
+            if highest and (match := REFERENCE_RE.match(highest)):
+                counters[year] = max(counters[year], int(match["number"]))
+        return counters
+
+    def _seed_enquiries(self, total: int, parties: list[Party]) -> None:
+        if not total:
+            return
+        times = self._received_times(total)
+        last_number = self._reserve_numbers(times)
+        for start in range(0, total, self.batch_size):
+            drafts = []
+            for at in times[start : start + self.batch_size]:
+                last_number[at.year] += 1
+                reference = format_reference(at.year, last_number[at.year])
+                drafts.append(self._draft(reference, at, self.rng.choice(parties)))
+            self._write(drafts)
+            self.progress(min(start + self.batch_size, total), start, total)
+        for year, value in last_number.items():
+            ReferenceCounter.objects.filter(year=year).update(last_value=value)
+
+    def _write(self, drafts: list[Draft]) -> None:
+        Enquiry.objects.bulk_create([d.enquiry for d in drafts], batch_size=self.batch_size)
+        Assignment.objects.bulk_create(
+            [Assignment(enquiry_id=d.enquiry.pk, **d.assignment) for d in drafts],
+            batch_size=self.batch_size,
+        )
+        EnquiryEvent.objects.bulk_create(
+            [
+                EnquiryEvent(enquiry_id=d.enquiry.pk, kind=k, actor_id=a, data=data, created_at=t)
+                for d in drafts
+                for k, a, data, t in d.events
+            ],
+            batch_size=self.batch_size,
+        )
+
+    def _pick_topic(self, org_type: str) -> TopicInfo | None:
+        root = self.topic_pickers["root"][org_type].pick(self.rng)
+        if root is None:
+            return None
+        family = self.topic_pickers["family"].get(root)
+        if family is None or self.rng.random() < GENERAL_SHARE:
+            return self.topics[root]
+        return self.topics[family.pick(self.rng)]
+
+    def _area(self, party: Party) -> Area | None:
+        roll = self.rng.random()
+        if roll < 0.88:
+            return party.area
+        return self.rng.choice(self.areas) if roll < 0.95 else None
+
+    def _text(self, topic: TopicInfo | None, party: Party) -> dict:
+        rng = self.rng
+        asset = ""
+        if topic and topic.concerns_asset:
+            asset = rng.choice(ASSETS_NAMED).format(place=party.place)
+        subjects = SUBJECTS.get(topic and topic.slug) or SUBJECTS[topic and topic.root_slug]
+        subject = rng.choice(subjects).format(asset=asset or "our building", place=party.place)
+        ask = ASKS[topic and topic.root_slug]
+        return {
+            "subject": subject[:200],
+            "message": (
+                f"Hello, I am writing for {party.org_name} in {party.place}: {ask}. "
+                f"{subject}. Could an adviser tell us what we should do next, and by when? "
+                f"Thank you, {party.contact_name}"
+            ),
+            "asset_name": asset,
+            "asset_address": (
+                f"{rng.randrange(1, 120)} {rng.choice(STREETS)}, {party.place}" if asset else ""
+            ),
+        }
+
+    def _timeline(self, at: datetime) -> tuple[datetime, datetime]:
+        """When the desk first responds, and when the enquiry would close (office hours)."""
+        rng = self.rng
+        delay = min(max(rng.lognormvariate(math.log(18), 0.9), 0.25), 240)
+        responded = self._office_hours(at + timedelta(hours=delay))
+        roll = rng.random()
+        if roll < 0.25:  # answered at first contact
+            return responded, responded + timedelta(minutes=rng.uniform(5, 90))
+        if roll < 0.98:
+            days = min(rng.lognormvariate(math.log(5), 1.0), 120)
+        else:  # it became longer casework
+            days = rng.uniform(30, 240)
+        return responded, max(self._office_hours(responded + timedelta(days=days)), responded)
+
+    def _office_hours(self, moment: datetime) -> datetime:
+        """Move a desk action outside 08:00-18:00 on a weekday to the next working morning."""
+        if moment.hour >= 18:
+            moment += timedelta(days=1)
+        if moment.hour >= 18 or moment.hour < 8:
+            minutes = self.rng.uniform(0, 90)
+            moment = moment.replace(hour=8, minute=0, second=0) + timedelta(minutes=minutes)
+        if moment.weekday() >= 5:
+            moment += timedelta(days=7 - moment.weekday())
+        return moment
+
+    def _draft(self, reference: str, at: datetime, party: Party) -> Draft:
+        rng = self.rng
+        topic = self._pick_topic(party.org_type)
+        area = self._area(party)
+        channel = CHANNEL_PICKER.pick(rng)
+        logged_by = rng.choice(self.advisers).user_pk if channel in STAFF_LOGGED else None
+        responded, closes = self._timeline(at)
+        adviser, method, reason, assigned_at = self._assign(topic, area, at, responded)
+        status, responded, closed = self._outcome(adviser, responded, closes)
+        if adviser is not None:
+            adviser.take(assigned_at, closed.timestamp() if closed else math.inf)
+        self.stats["open"] += status != Status.CLOSED
+        self.stats["queued"] += adviser is None
+        events = [(EnquiryEvent.Kind.RECEIVED, logged_by, {"channel": str(channel)}, at)]
+        events += self._handling_events(adviser, method, assigned_at, status, responded, closed)
+        priorities = (
+            PRIORITY_CLOCK_PICKER if topic and topic.slug in CLOCK_TOPICS else PRIORITY_PICKER
+        )
+        enquiry = Enquiry(
+            reference=reference,
+            channel=channel,
+            topic_id=topic and topic.pk,
+            organisation_id=party.organisation_pk,
+            contact_id=party.contact_pk,
+            local_authority_id=area and area.pk,
+            status=status,
+            priority=priorities.pick(rng),
+            received_at=at,
+            first_response_at=responded,
+            closed_at=closed,
+            assigned_to_id=adviser and adviser.user_pk,
+            logged_by_id=logged_by,
+            updated_at=max(event[-1] for event in events),
+            **self._text(topic, party),
+        )
+        assignment = {
+            "adviser_id": adviser and adviser.pk,
+            "team_id": self._team(topic, adviser),
+            "method": method,
+            "reason": reason,
+            "assigned_by_id": adviser.user_pk if method == Assignment.Method.CLAIMED else None,
+            "is_current": True,
+            "created_at": assigned_at,
+        }
+        return Draft(enquiry, assignment, events)
+
+    def _outcome(
+        self, adviser: DeskAdviser | None, responded: datetime, closes: datetime
+    ) -> tuple[str, datetime | None, datetime | None]:
+        """Status, first response and closing time as they stand now."""
+        if adviser is None:
+            return Status.RECEIVED, None, None
+        if closes <= self.now:
+            return Status.CLOSED, responded, closes
+        if responded > self.now:
+            return Status.IN_PROGRESS, None, None
+        return OPEN_STATUS_PICKER.pick(self.rng), responded, None
+
+    @staticmethod
+    def _handling_events(
+        adviser: DeskAdviser | None,
+        method: str,
+        assigned_at: datetime,
+        status: str,
+        responded: datetime | None,
+        closed: datetime | None,
+    ) -> list[tuple[str, int | None, dict, datetime]]:
+        """The audit trail after receipt, as the services would have written it."""
+        if adviser is None:
+            return [(EnquiryEvent.Kind.UNASSIGNED, None, {"assignee": None}, assigned_at)]
+        actor = adviser.user_pk
+        by = actor if method == Assignment.Method.CLAIMED else None
+        events = [(EnquiryEvent.Kind.ASSIGNED, by, {"assignee": adviser.username}, assigned_at)]
+        if status in (Status.AWAITING_GROUP, Status.ANSWERED, Status.CLOSED):
+            change = {"from": Status.IN_PROGRESS.value, "to": str(status)}
+            events.append((EnquiryEvent.Kind.STATUS_CHANGED, actor, change, closed or responded))
+        return events
+
+    def _queue_team(self, topic: TopicInfo | None) -> int:
+        """The team whose remit covers the topic, else triage (``selectors.team_for_topic``)."""
+        return (
+            self.team_for_root.get(topic.root_pk, self.triage_team_pk)
+            if topic
+            else (self.triage_team_pk)
+        )
+
+    def _team(self, topic: TopicInfo | None, adviser: DeskAdviser | None) -> int:
+        """The team recorded with the assignment, as ``casework.services`` records it."""
+        team = self._queue_team(topic)
+        if adviser is not None and team not in adviser.team_pks and adviser.team_pks:
+            team = adviser.team_pks[0]
+        return team
+
+    def _assign(
+        self, topic: TopicInfo | None, area: Area | None, at: datetime, responded: datetime
+    ) -> tuple[DeskAdviser | None, str, str, datetime]:
+        """Who holds the enquiry, how they came to, why, and since when.
+
+        Each enquiry goes through the real routing rules with every adviser's
+        caseload at that moment. A recent one that nobody could take (or, now
+        and then, one not yet picked up) waits in a queue; an older one was
+        claimed from the queue later by the least busy adviser able to take it.
+        """
+        when = at + timedelta(seconds=self.rng.uniform(1, 5))
+        recent = self.now - at < QUEUE_WINDOW
+        queue = f"the {self.team_names[self._queue_team(topic)]} queue"
+        decision = choose_adviser(
+            self._candidates(at, topic, area) if topic else [],
+            topic_label=topic.label if topic else None,
+            area_label=area.name if area else None,
+            queue_label=queue,
+        )
+        if recent and (decision.chosen is None or self.rng.random() < 0.3):
+            reason = decision.explanation
+            if decision.chosen is not None:  # not picked up yet
+                reason = f"Waiting in {queue} for an adviser with expertise in {topic.label}."
+            return None, Assignment.Method.QUEUED, reason, when
+        if decision.chosen is not None:
+            adviser = self.by_pk[decision.chosen.adviser_id]
+            return adviser, Assignment.Method.ROUTED, decision.explanation, when
+        adviser = self._claimant(at, topic)
+        claimed_at = at + (responded - at) * self.rng.uniform(0.2, 0.9)
+        reason = f"Claimed by {adviser.name} from {queue}."
+        return adviser, Assignment.Method.CLAIMED, reason, claimed_at
+
+    def _candidates(self, at: datetime, topic: TopicInfo, area: Area | None) -> list[Candidate]:
+        """Every adviser as ``casework.selectors.routing_candidates`` would see them at ``at``."""
+        stamp, day = at.timestamp(), at.date()
+        return [
+            Candidate(
+                adviser_id=a.pk,
+                name=a.name,
+                has_expertise=topic.root_pk in a.topic_pks,
+                covers_area=area is not None
+                and (area.pk in a.area_pks or area.region_pk in a.region_pks),
+                open_count=a.open_count(stamp),
+                capacity=a.capacity,
+                is_away=a.is_away(day),
+                last_assigned_at=a.last_assigned_at,
+            )
+            for a in self.advisers
+        ]
+
+    def _claimant(self, at: datetime, topic: TopicInfo | None) -> DeskAdviser:
+        """The least loaded adviser able to take it (expertise, or triage for no topic)."""
+        if topic is None:
+            able = [a for a in self.advisers if self.triage_team_pk in a.team_pks]
+        else:
+            able = [a for a in self.advisers if topic.root_pk in a.topic_pks]
+        able = able or self.advisers
+        present = [a for a in able if not a.is_away(at.date())] or able
+        stamp = at.timestamp()
+        return min(present, key=lambda a: (a.open_count(stamp) / a.capacity, a.pk))
