@@ -21,8 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.tasks import Task
-from django.tasks.base import TaskResultStatus
+from django.tasks import Task, TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 

@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["tests.smtp"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
