@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from casework.models import Absence, Adviser, Assignment, Team
+from enquiries.admin import ReadOnlyAdmin
 
 
 class AbsenceInline(admin.TabularInline):
@@ -28,17 +29,10 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ReadOnlyAdmin):
+    """Assignments are history: written by routing, claims and reassignments only."""
+
     list_display = ["enquiry", "adviser", "team", "method", "is_current", "created_at"]
     list_filter = ["method", "is_current"]
     list_select_related = ["enquiry", "adviser__user", "team"]
     search_fields = ["enquiry__reference"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

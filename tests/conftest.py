@@ -117,3 +117,26 @@ def enquiry_data(areas):
         "accessibility_needs": "",
         "consent_to_store": True,
     }
+
+
+@pytest.fixture
+def submit(enquiry_data, topics, areas):
+    """Submit an enquiry through the intake service, as the public form would.
+
+    Keyword overrides use slugs for ``topic`` and ``local_authority``; ``channel``
+    defaults to the web form.
+    """
+    from enquiries.models import Channel
+    from enquiries.services import EnquiryInput, enquiry_submit
+
+    def _submit(channel=Channel.WEB, **overrides):
+        values = {**enquiry_data, **overrides}
+        topic, area = values.pop("topic"), values.pop("local_authority")
+        data = EnquiryInput(
+            **values,
+            topic=topics[topic] if topic else None,
+            local_authority=areas[area] if area else None,
+        )
+        return enquiry_submit(data=data, channel=channel).enquiry
+
+    return _submit

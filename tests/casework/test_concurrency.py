@@ -29,11 +29,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def run_together(*jobs):
     """Run each job in its own thread, all released at once; return results in order."""
     barrier = threading.Barrier(len(jobs))

@@ -16,34 +16,13 @@ from django.utils import timezone
 from casework import services
 from casework.models import Assignment
 from enquiries.models import Channel, Enquiry, EnquiryEvent, Priority, Status
-from enquiries.services import EnquiryInput, enquiry_change_status, enquiry_submit
+from enquiries.services import enquiry_change_status
 from tests.factories import AdviserFactory, EnquiryFactory
 
 pytestmark = pytest.mark.django_db
 
 QUEUE = reverse("casework:queue")
 LOG = reverse("casework:enquiry_log")
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The factories hash a password per user; the default hasher takes ~0.3 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def submit(enquiry_data, topics, areas):
-    def _submit(**overrides):
-        values = {**enquiry_data, **overrides}
-        topic, area = values.pop("topic"), values.pop("local_authority")
-        data = EnquiryInput(
-            **values,
-            topic=topics[topic] if topic else None,
-            local_authority=areas[area] if area else None,
-        )
-        return enquiry_submit(data=data, channel=values.pop("channel", Channel.WEB)).enquiry
-
-    return _submit
 
 
 @pytest.fixture

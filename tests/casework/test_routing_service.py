@@ -9,33 +9,10 @@ from django.utils import timezone
 from casework import selectors, services
 from casework.models import Absence, Assignment
 from enquiries.models import Channel, EnquiryEvent, Status
-from enquiries.services import EnquiryInput, enquiry_change_status, enquiry_submit
+from enquiries.services import EnquiryInput, enquiry_change_status
 from tests.factories import AdviserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The factories hash a password per user; the default hasher takes ~0.3 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def submit(enquiry_data, topics, areas):
-    """Submit an enquiry as the public form would; keyword overrides use slugs."""
-
-    def _submit(**overrides):
-        values = {**enquiry_data, **overrides}
-        topic, area = values.pop("topic"), values.pop("local_authority")
-        data = EnquiryInput(
-            **values,
-            topic=topics[topic] if topic else None,
-            local_authority=areas[area] if area else None,
-        )
-        return enquiry_submit(data=data, channel=Channel.WEB).enquiry
-
-    return _submit
 
 
 def current(enquiry) -> Assignment:

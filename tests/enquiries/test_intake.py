@@ -15,12 +15,6 @@ from tests.casework.test_desk_views import unlabelled_controls
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The factories hash a password per user; the default hasher takes ~0.3 s each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_group_submits_enquiry_and_sees_reference(
     client, enquiry_data, adviser, django_capture_on_commit_callbacks
 ):
