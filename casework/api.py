@@ -12,7 +12,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import generics, serializers, status
+from rest_framework import generics, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -406,8 +406,7 @@ class EnquiryStatusView(APIView):
 # --- people and organisations (only those linked to enquiries the user may see) ---------------
 
 
-@extend_schema_view(get=extend_schema(operation_id="organisations_list"))
-class OrganisationListView(generics.ListAPIView):
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = STAFF
     serializer_class = OrganisationSerializer
 
@@ -415,26 +414,7 @@ class OrganisationListView(generics.ListAPIView):
         return selectors.organisation_list_for_user(user=self.request.user)
 
 
-@extend_schema_view(get=extend_schema(operation_id="organisations_retrieve"))
-class OrganisationDetailView(generics.RetrieveAPIView):
-    permission_classes = STAFF
-    serializer_class = OrganisationSerializer
-
-    def get_queryset(self):
-        return selectors.organisation_list_for_user(user=self.request.user)
-
-
-@extend_schema_view(get=extend_schema(operation_id="contacts_list"))
-class ContactListView(generics.ListAPIView):
-    permission_classes = STAFF
-    serializer_class = ContactSerializer
-
-    def get_queryset(self):
-        return selectors.contact_list_for_user(user=self.request.user)
-
-
-@extend_schema_view(get=extend_schema(operation_id="contacts_retrieve"))
-class ContactDetailView(generics.RetrieveAPIView):
+class ContactViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = STAFF
     serializer_class = ContactSerializer
 

@@ -1,6 +1,11 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from casework import api
+
+router = SimpleRouter()
+router.register("organisations", api.OrganisationViewSet, basename="organisation")
+router.register("contacts", api.ContactViewSet, basename="contact")
 
 urlpatterns = [
     path("enquiries/", api.EnquiryCollectionView.as_view(), name="enquiry-list"),
@@ -12,11 +17,6 @@ urlpatterns = [
     path(
         "enquiries/<str:reference>/status/", api.EnquiryStatusView.as_view(), name="enquiry-status"
     ),
-    path("organisations/", api.OrganisationListView.as_view(), name="organisation-list"),
-    path(
-        "organisations/<int:pk>/", api.OrganisationDetailView.as_view(), name="organisation-detail"
-    ),
-    path("contacts/", api.ContactListView.as_view(), name="contact-list"),
-    path("contacts/<int:pk>/", api.ContactDetailView.as_view(), name="contact-detail"),
     path("advisers/", api.AdviserListView.as_view(), name="adviser-list"),
+    *router.urls,
 ]
