@@ -21,9 +21,9 @@ endef
 
 .PHONY: help install run test e2e lint worker clean
 
-# The local desk (install, run, worker) runs in DEBUG unless told otherwise; with
+# The local desk (install, run, worker, lint) runs in DEBUG unless told otherwise; with
 # DEBUG=0 it needs SECRET_KEY, like production. Tests never run in DEBUG.
-install run worker: export DEBUG ?= 1
+install run worker lint: export DEBUG ?= 1
 
 help:
 	@echo "make run      set up, migrate, load demo data once, serve on http://$(HOST):$(PORT)/"
