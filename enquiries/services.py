@@ -21,6 +21,7 @@ from enquiries.models import (
     EnquirerType,
     Enquiry,
     EnquiryEvent,
+    IdempotencyKey,
     Notification,
     Organisation,
     Priority,
@@ -230,3 +231,10 @@ def enquiry_set_assignee(
         data={"assignee": assignee.get_username() if assignee else None},
     )
     return enquiry
+
+
+def idempotency_keys_prune(*, older_than: timedelta) -> int:
+    """Forget API idempotency keys older than ``older_than``; a client retries within
+    minutes, so keeping them longer only keeps data. Returns how many were removed."""
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted

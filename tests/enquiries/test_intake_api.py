@@ -338,3 +338,28 @@ def test_unknown_fields_are_ignored_not_stored(api_client, enquiry_data, adviser
     enquiry = Enquiry.objects.get()
     assert enquiry.status != Status.CLOSED
     assert enquiry.priority == 2
+
+
+def test_old_idempotency_keys_are_pruned_and_recent_ones_kept(api_client, enquiry_data):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from enquiries.models import IdempotencyKey
+
+    for key in ("old-key", "new-key"):
+        response = api_client.post(
+            "/api/v1/enquiries/",
+            {**enquiry_data, "subject": key},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
+        assert response.status_code == 201
+    IdempotencyKey.objects.filter(key="old-key").update(
+        created_at=timezone.now() - timedelta(days=8)
+    )
+
+    call_command("prune_idempotency_keys", verbosity=0)
+
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new-key"]
