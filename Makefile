@@ -24,6 +24,7 @@ endef
 # The local desk (install, run, worker, lint) runs in DEBUG unless told otherwise; with
 # DEBUG=0 it needs SECRET_KEY, like production. Tests never run in DEBUG.
 install run worker lint: export DEBUG ?= 1
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 
 help:
 	@echo "make run      set up, migrate, load demo data once, serve on http://$(HOST):$(PORT)/"
