@@ -259,6 +259,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # runserver's request log, through the same redacting handler.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
