@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from casework import api
+from casework import api, api_clock
 
 router = SimpleRouter()
 router.register("organisations", api.OrganisationViewSet, basename="organisation")
@@ -17,6 +17,13 @@ urlpatterns = [
     path(
         "enquiries/<str:reference>/status/", api.EnquiryStatusView.as_view(), name="enquiry-status"
     ),
+    path(
+        "enquiries/<str:reference>/key-dates/",
+        api_clock.KeyDateCollectionView.as_view(),
+        name="enquiry-key-dates",
+    ),
     path("advisers/", api.AdviserListView.as_view(), name="adviser-list"),
+    path("deadline-rules/", api_clock.DeadlineRuleListView.as_view(), name="deadline-rule-list"),
+    path("clock/", api_clock.ClockView.as_view(), name="clock"),
     *router.urls,
 ]

@@ -16,6 +16,7 @@ wording, so a rule's data says how to count it:
 """
 
 import calendar
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 
@@ -107,3 +108,47 @@ def explain(start: date, length: int, unit: Unit | str, counting: Counting | str
     }[counting]
     verb = "can close no earlier than" if counting == Counting.NOT_LESS_THAN else "ends on"
     return f"{phrase} {verb} {end:%A %-d %B %Y}."
+
+
+def other_reading(unit: Unit | str, counting: Counting | str) -> Counting | None:
+    """The second way a disputed ("U") rule's wording can be read, if there is one.
+
+    "N days/weeks from D" is sometimes read as "beginning with D" (D counted as
+    day 1), which ends a day earlier. Other wordings have one reading.
+    """
+    unit, counting = Unit(unit), Counting(counting)
+    if counting == Counting.FROM and unit in (Unit.DAYS, Unit.WEEKS):
+        return Counting.BEGINNING_WITH
+    return None
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A period's end as the desk shows it, with the sum in words."""
+
+    end: date
+    explanation: str
+    earlier_reading: bool  # True: the end shown is the earlier of two readings
+
+
+def cautious_end(
+    start: date, length: int, unit: Unit | str, counting: Counting | str, *, disputed: bool
+) -> Computed:
+    """``period_end``, except that for a disputed rule with two readings the earlier end wins.
+
+    DOMAIN.md: "Where a U rule's wording allows two readings, show the earlier end
+    date": an adviser who acts by the earlier day is in time on either reading.
+    """
+    end = period_end(start, length, unit, counting)
+    text = explain(start, length, unit, counting)
+    alternative = other_reading(unit, counting) if disputed else None
+    if alternative is not None:
+        other_end = period_end(start, length, unit, alternative)
+        if other_end < end:
+            return Computed(
+                end=other_end,
+                explanation=f"{explain(start, length, unit, alternative)} Read the other "
+                f"way, {text} The desk shows the earlier date: check the source.",
+                earlier_reading=True,
+            )
+    return Computed(end=end, explanation=text, earlier_reading=False)

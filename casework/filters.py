@@ -6,7 +6,7 @@ Only the parameters declared here reach the ORM; anything else is ignored.
 from datetime import timedelta
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from casework.models import Adviser
@@ -21,6 +21,21 @@ AGE_BUCKETS = {
     "61+": (61, None),
 }
 AGE_CHOICES = [(key, f"{key} days" if key != "61+" else "Over 60 days") for key in AGE_BUCKETS]
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Orders annotations that may be empty with the empty ones last, either way round."""
+
+    NULLS_LAST = {"next_deadline_on"}
+
+    def get_ordering_value(self, param: str):
+        value = super().get_ordering_value(param)
+        name = value.lstrip("-")
+        if name not in self.NULLS_LAST:
+            return value
+        return (
+            F(name).desc(nulls_last=True) if value.startswith("-") else F(name).asc(nulls_last=True)
+        )
 
 
 class EnquiryFilter(django_filters.FilterSet):
@@ -62,14 +77,18 @@ class EnquiryFilter(django_filters.FilterSet):
         field_name="received_at", lookup_expr="date__lte", label="Received on or before"
     )
     q = django_filters.CharFilter(method="filter_search", label="Reference or subject")
-    ordering = django_filters.OrderingFilter(
+    # "deadline": the nearest statutory deadline still to come, annotated by the selector
+    # (``next_deadline_on``); enquiries with none come last.
+    ordering = NullsLastOrderingFilter(
         fields=(
+            ("next_deadline_on", "deadline"),
             ("received_at", "received"),
             ("priority", "priority"),
             ("reference", "reference"),
             ("status", "status"),
         ),
         field_labels={
+            "next_deadline_on": "Nearest statutory deadline",
             "received_at": "Date received",
             "priority": "Priority",
             "reference": "Reference",

@@ -78,3 +78,12 @@ def can_keep_logged_enquiry(user: User) -> bool:
 
 def can_see_routing_detail(user: User) -> bool:
     return is_manager(user)
+
+
+def can_record_key_date(user: User, enquiry: Enquiry) -> bool:
+    """Key dates start statutory clocks: the adviser holding the enquiry or a manager."""
+    return is_manager(user) or (is_staff_member(user) and enquiry.assigned_to_id == user.pk)
+
+
+def can_use_clock(user: User) -> bool:
+    return is_staff_member(user)

@@ -1,6 +1,7 @@
 """Reads for the staff desk. Visibility is decided here: what a user may not see is a 404."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -8,13 +9,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from casework import policies
+from casework.deadlines import cautious_end
 from casework.filters import EnquiryFilter
-from casework.models import Absence, Adviser, Assignment, Team
+from casework.models import Absence, Adviser, Assignment, Deadline, KeyDate, Team
 from casework.routing import Candidate
 from enquiries.models import Contact, Enquiry, Organisation, Status
 from enquiries.references import is_reference
 from enquiries.selectors import contact_list, enquiry_base_queryset, organisation_list
-from knowledgebase.models import LocalAuthority, Topic
+from knowledgebase.models import DeadlineRule, LocalAuthority, Topic
 
 
 class Queue:
@@ -39,10 +41,14 @@ def enquiry_visible_queryset(*, user) -> QuerySet[Enquiry]:
 def enquiry_list(*, user, queue: str = Queue.ALL, filters: dict | None = None) -> QuerySet[Enquiry]:
     """The enquiries ``user`` may see in ``queue``, filtered through the allow-listed FilterSet.
 
+    Each carries ``next_deadline_on``: its nearest statutory deadline still to come.
+
     ``queue`` "all" is every visible enquiry (everything, for a manager).
     Without a status filter, queues show open enquiries only.
     """
-    queryset = enquiry_visible_queryset(user=user)
+    queryset = enquiry_visible_queryset(user=user).annotate(
+        next_deadline_on=next_deadline_subquery(today=timezone.localdate())
+    )
     if queue == Queue.MINE:
         queryset = queryset.filter(assigned_to=user)
     elif queue == Queue.TEAM:
@@ -62,6 +68,16 @@ def enquiry_list(*, user, queue: str = Queue.ALL, filters: dict | None = None) -
     # The chosen order (or the queue's), then the id: pages never repeat or skip a tie.
     ordering = queryset.query.order_by if filters.get("ordering") else ("-priority", "received_at")
     return queryset.order_by(*ordering, "pk")
+
+
+def next_deadline_subquery(*, today: date) -> Subquery:
+    """The nearest statutory deadline ending today or later, per enquiry (an index lookup on
+    ``deadline_enquiry_end_idx``); None when nothing is running."""
+    return Subquery(
+        Deadline.objects.filter(enquiry=OuterRef("pk"), ends_on__gte=today)
+        .order_by("ends_on")
+        .values("ends_on")[:1]
+    )
 
 
 class FilterError(Exception):
@@ -194,3 +210,163 @@ def organisation_list_for_user(*, user) -> QuerySet[Organisation]:
 def contact_list_for_user(*, user) -> QuerySet[Contact]:
     """Contacts linked to an enquiry ``user`` may see; any other is a 404."""
     return contact_list().filter(pk__in=enquiry_visible_queryset(user=user).values("contact_id"))
+
+
+# --- statutory clocks: rules, key dates and their deadlines ------------------------------------
+
+
+def deadline_rules_active() -> list[DeadlineRule]:
+    """Every active clock, in the order DOMAIN.md lists them (one query)."""
+    return list(DeadlineRule.objects.filter(is_active=True).order_by("position", "pk"))
+
+
+def deadline_rule_get(*, slug: str) -> DeadlineRule | None:
+    return DeadlineRule.objects.filter(slug=slug, is_active=True).first()
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A key date an adviser can record, and the clocks it starts."""
+
+    slug: str
+    label: str
+    rules: tuple[DeadlineRule, ...]
+
+
+def key_date_triggers(rules: list[DeadlineRule] | None = None) -> list[Trigger]:
+    """The key dates advisers record: every trigger of an active rule that is not policy.
+
+    The retention review is the desk's own clock (it starts when a case closes), so
+    nobody records it. The label is the first rule's wording of the start.
+    """
+    grouped: dict[str, list[DeadlineRule]] = {}
+    for rule in deadline_rules_active() if rules is None else rules:
+        if not rule.is_policy:
+            grouped.setdefault(rule.trigger, []).append(rule)
+    return [
+        Trigger(slug=slug, label=members[0].trigger_event, rules=tuple(members))
+        for slug, members in grouped.items()
+    ]
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    """One computed deadline, as the page, the API and the emails show it."""
+
+    rule: DeadlineRule
+    start: date
+    end: date
+    explanation: str
+    earlier_reading: bool
+    days_left: int  # negative: passed
+
+    @property
+    def status(self) -> str:
+        if self.days_left < 0:
+            return "passed"
+        if self.days_left <= 7:
+            return "due within 7 days"
+        if self.days_left <= 14:
+            return "due within 14 days"
+        return "later"
+
+    @property
+    def when(self) -> str:
+        """Days left (or since it passed), in words."""
+        days = abs(self.days_left)
+        plural = "s" if days != 1 else ""
+        if self.days_left < 0:
+            return f"{days} day{plural} ago"
+        return "Ends today" if days == 0 else f"{days} day{plural} left"
+
+    @property
+    def css_class(self) -> str:
+        return (
+            "deadline-"
+            + {
+                "passed": "passed",
+                "due within 7 days": "soon",
+                "due within 14 days": "near",
+                "later": "later",
+            }[self.status]
+        )
+
+    @property
+    def needs_source_check(self) -> bool:
+        return self.rule.needs_source_check
+
+
+def deadline_compute(*, rule: DeadlineRule, start: date, today: date | None = None) -> DeadlineView:
+    """A rule's end from ``start`` (the earlier reading for a disputed rule), in words."""
+    today = today or timezone.localdate()
+    computed = cautious_end(
+        start, rule.length, rule.unit, rule.counting, disputed=rule.needs_source_check
+    )
+    return DeadlineView(
+        rule=rule,
+        start=start,
+        end=computed.end,
+        explanation=computed.explanation,
+        earlier_reading=computed.earlier_reading,
+        days_left=(computed.end - today).days,
+    )
+
+
+@dataclass(frozen=True)
+class KeyDateView:
+    key_date: KeyDate
+    label: str
+    deadlines: list[DeadlineView]
+
+
+def key_date_list(
+    *, enquiry: Enquiry, today: date | None = None, rules: list[DeadlineRule] | None = None
+) -> list[KeyDateView]:
+    """An enquiry's key dates, each with every deadline it starts, computed now.
+
+    Two queries whatever the number of key dates: the key dates, and the active
+    rules (pass ``rules`` to share one list with the page's form).
+    """
+    today = today or timezone.localdate()
+    key_dates = list(KeyDate.objects.filter(enquiry=enquiry).select_related("recorded_by"))
+    if not key_dates:
+        return []
+    triggers = {t.slug: t for t in key_date_triggers(rules)}
+    views = []
+    for key_date in key_dates:
+        trigger = triggers.get(key_date.trigger)
+        deadlines = (
+            [deadline_compute(rule=r, start=key_date.date, today=today) for r in trigger.rules]
+            if trigger
+            else []
+        )
+        views.append(
+            KeyDateView(
+                key_date=key_date,
+                label=trigger.label if trigger else key_date.trigger,
+                deadlines=sorted(deadlines, key=lambda d: (d.end, d.rule.position)),
+            )
+        )
+    return views
+
+
+def key_date_get(*, enquiry: Enquiry, key_date_id: int) -> KeyDate:
+    """One of ``enquiry``'s key dates (the caller has checked the enquiry is visible)."""
+    key_date = KeyDate.objects.filter(enquiry=enquiry, pk=key_date_id).first()
+    if key_date is None:
+        raise Http404("No such key date")
+    return key_date
+
+
+def deadlines_due_for_reminder(*, today: date, within_days: int = 7) -> QuerySet[Deadline]:
+    """Deadlines ending within ``within_days`` or already passed, on open enquiries that an
+    adviser holds: the ones the reminder command writes about."""
+    return (
+        Deadline.objects.filter(
+            ends_on__lte=today + timedelta(days=within_days),
+            enquiry__status__in=Status.open_values(),
+            enquiry__assigned_to__isnull=False,
+        )
+        .select_related("rule", "key_date", "enquiry__assigned_to")
+        .order_by("ends_on", "pk")
+    )

@@ -6,17 +6,22 @@ did it in the same transaction (an Assignment row and/or an EnquiryEvent).
 
 import logging
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from casework import policies, selectors
-from casework.models import Adviser, Assignment, Team
+from casework.deadlines import add_months
+from casework.models import Adviser, Assignment, Deadline, KeyDate, Team
 from casework.routing import RoutingDecision, choose_adviser
 from enquiries import services as enquiry_services
-from enquiries.models import Channel, Enquiry
+from enquiries.models import Channel, Enquiry, EnquiryEvent, Notification
+from enquiries.notifications import notification_keys_owed, notification_owe
 from enquiries.services import EnquiryInput, SubmittedEnquiry
 
 logger = logging.getLogger(__name__)
@@ -204,3 +209,148 @@ def enquiry_log(
         actor=actor,
     )
     return replace(submitted, enquiry=enquiry)
+
+
+# --- key dates: the dates that start statutory clocks ------------------------------------------
+
+KEY_DATE_MAX_AHEAD = timedelta(days=366)
+KEY_DATE_MAX_AGE_YEARS = 50
+
+
+def _key_date_check(*, trigger: str, day: date, today: date) -> selectors.Trigger:
+    triggers = {t.slug: t for t in selectors.key_date_triggers()}
+    if trigger not in triggers:
+        raise ValidationError(
+            {"trigger": "Choose a key date from the list: this one starts no clock."}
+        )
+    if day > today + KEY_DATE_MAX_AHEAD:
+        raise ValidationError(
+            {"date": "The date is more than a year ahead: check the year and enter it again."}
+        )
+    earliest = add_months(today, -12 * KEY_DATE_MAX_AGE_YEARS)
+    if day < earliest:
+        raise ValidationError(
+            {"date": f"The date is more than {KEY_DATE_MAX_AGE_YEARS} years ago: check the year."}
+        )
+    return triggers[trigger]
+
+
+def _deadlines_write(*, key_date: KeyDate, trigger: selectors.Trigger) -> list[Deadline]:
+    """Store each rule's end (the indexable copy the queue and reminders use)."""
+    return Deadline.objects.bulk_create(
+        Deadline(
+            key_date=key_date,
+            rule=rule,
+            enquiry_id=key_date.enquiry_id,
+            ends_on=selectors.deadline_compute(rule=rule, start=key_date.date).end,
+        )
+        for rule in trigger.rules
+    )
+
+
+@transaction.atomic
+def key_date_record(
+    *, enquiry: Enquiry, trigger: str, date: date, actor: AbstractBaseUser, note: str = ""
+) -> KeyDate:
+    """Record a date that starts statutory clocks; every active rule with ``trigger`` runs
+    from it. The adviser holding the enquiry or a manager; the event is recorded with it.
+
+    A date far outside what an enquiry can concern (over a year ahead, over 50 years
+    ago) is a typing slip and is refused with the reason.
+    """
+    enquiry = _lock(enquiry)
+    if not policies.can_record_key_date(actor, enquiry):
+        raise PermissionDenied(
+            "Only the adviser holding this enquiry or a manager can record key dates."
+        )
+    found = _key_date_check(trigger=trigger, day=date, today=timezone.localdate())
+    if KeyDate.objects.filter(enquiry=enquiry, trigger=trigger, date=date).exists():
+        raise ValidationError({"date": "This key date is already recorded for this enquiry."})
+    key_date = KeyDate.objects.create(
+        enquiry=enquiry, trigger=trigger, date=date, note=note.strip(), recorded_by=actor
+    )
+    _deadlines_write(key_date=key_date, trigger=found)
+    enquiry_services.enquiry_record_event(
+        enquiry=enquiry,
+        kind=EnquiryEvent.Kind.KEY_DATE_RECORDED,
+        actor=actor,
+        data={"trigger": trigger, "label": found.label, "date": date.isoformat()},
+    )
+    return key_date
+
+
+@transaction.atomic
+def key_date_remove(*, key_date: KeyDate, actor: AbstractBaseUser) -> None:
+    """Remove a key date recorded in error, and the deadlines it started; recorded as an
+    event. The same people who may record one."""
+    enquiry = _lock(key_date.enquiry)
+    if not policies.can_record_key_date(actor, enquiry):
+        raise PermissionDenied(
+            "Only the adviser holding this enquiry or a manager can remove key dates."
+        )
+    data = {"trigger": key_date.trigger, "date": key_date.date.isoformat()}
+    key_date.delete()
+    enquiry_services.enquiry_record_event(
+        enquiry=enquiry, kind=EnquiryEvent.Kind.KEY_DATE_REMOVED, actor=actor, data=data
+    )
+
+
+# --- reminders -----------------------------------------------------------------------------------
+
+
+def _reminder_data(deadline: Deadline, *, today: date, state: str) -> dict:
+    view = selectors.deadline_compute(rule=deadline.rule, start=deadline.key_date.date, today=today)
+    rule = deadline.rule
+    if state == "passed":
+        headline = f"Deadline passed on {deadline.ends_on:%-d %B %Y}: {rule.name}"
+    elif view.days_left == 0:
+        headline = f"Deadline today: {rule.name}"
+    else:
+        days = view.days_left
+        headline = f"Deadline in {days} day{'s' if days != 1 else ''}: {rule.name}"
+    return {
+        "headline": headline[:200],
+        "rule": rule.slug,
+        "rule_name": rule.name,
+        "trigger_label": rule.trigger_event,
+        "start_label": f"{deadline.key_date.date:%-d %B %Y}",
+        "end_label": f"{deadline.ends_on:%A %-d %B %Y}",
+        "end_meaning": rule.end_meaning,
+        "legal_source": rule.legal_source,
+        "needs_source_check": rule.needs_source_check,
+        "explanation": view.explanation,
+        "url": settings.SITE_URL + reverse("casework:enquiry", args=[deadline.enquiry.reference]),
+    }
+
+
+def deadline_reminders_send(*, today: date | None = None) -> int:
+    """Email the adviser holding each open enquiry about deadlines ending in the next 7 days
+    and deadlines passed: once each ("deadline:<id>:due", "deadline:<id>:passed").
+
+    The Notification's unique key makes a second or simultaneous run owe nothing new,
+    and ``send_notification`` sends each owed email once. Returns how many were owed.
+    """
+    today = today or timezone.localdate()
+    owed = 0
+    deadlines = list(selectors.deadlines_due_for_reminder(today=today))
+    keys = {d.pk: f"deadline:{d.pk}:{'passed' if d.ends_on < today else 'due'}" for d in deadlines}
+    already = notification_keys_owed(keys=list(keys.values()))
+    for deadline in deadlines:
+        key = keys[deadline.pk]
+        if key in already:
+            continue
+        recipient = deadline.enquiry.assigned_to.email
+        if not recipient:
+            logger.warning("deadline %s: the adviser has no email address", deadline.pk)
+            continue
+        state = key.rsplit(":", 1)[1]
+        with transaction.atomic():
+            notification = notification_owe(
+                enquiry=deadline.enquiry,
+                kind=Notification.Kind.DEADLINE_REMINDER,
+                recipient=recipient,
+                dedupe_key=key,
+                data=_reminder_data(deadline, today=today, state=state),
+            )
+        owed += notification is not None
+    return owed

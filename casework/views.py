@@ -11,15 +11,23 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from casework import policies, selectors, services
 from casework.filters import EnquiryFilter
-from casework.forms import AssignForm, LogEnquiryForm, StatusForm, queue_filters
+from casework.forms import (
+    AssignForm,
+    ClockForm,
+    KeyDateForm,
+    LogEnquiryForm,
+    StatusForm,
+    queue_filters,
+)
 from enquiries.models import Channel, Enquiry, EnquiryEvent, Status
 from enquiries.services import TransitionError
 
@@ -90,6 +98,9 @@ def _describe(event: EnquiryEvent) -> str:
         return f"Status changed from {labels.get(before, before)} to {labels.get(after, after)}"
     if event.kind == kind.ASSIGNED and data.get("assignee"):
         return f"Assigned to {data['assignee']}"
+    if event.kind in (kind.KEY_DATE_RECORDED, kind.KEY_DATE_REMOVED) and data.get("date"):
+        what = data.get("label") or data.get("trigger", "")
+        return f"{event.get_kind_display()}: {what} ({data['date']})"
     if event.kind == kind.RECEIVED and data.get("channel"):
         channel = data["channel"]
         return f"Received ({dict(Channel.choices).get(channel, channel)})"
@@ -103,6 +114,7 @@ def _detail(
     status: int = 200,
     status_form: StatusForm | None = None,
     assign_form: AssignForm | None = None,
+    key_date_form: KeyDateForm | None = None,
 ) -> HttpResponse:
     """The enquiry page; re-rendered with a bound form and a 4xx when an action failed."""
     user = request.user
@@ -110,7 +122,16 @@ def _detail(
     can_assign = policies.can_assign_enquiry(user, enquiry)
     can_change_status = policies.can_change_enquiry_status(user, enquiry)
     events = list(enquiry.events.select_related("actor")[:EVENTS_SHOWN])
+    rules = selectors.deadline_rules_active()
+    can_record_key_date = policies.can_record_key_date(user, enquiry)
     context = {
+        "key_dates": selectors.key_date_list(enquiry=enquiry, rules=rules),
+        "can_record_key_date": can_record_key_date,
+        "key_date_form": (
+            (key_date_form or KeyDateForm(triggers=selectors.key_date_triggers(rules)))
+            if can_record_key_date
+            else None
+        ),
         "enquiry": enquiry,
         "assignments": enquiry.assignments.all(),
         "events": [(event, _describe(event)) for event in events],
@@ -231,3 +252,60 @@ def enquiry_log(request: HttpRequest) -> HttpResponse:
         return redirect("casework:enquiry", reference=enquiry.reference)
     status = 400 if form.is_bound else 200
     return _no_store(render(request, "casework/enquiry_log.html", {"form": form}, status=status))
+
+
+# --- statutory clocks ------------------------------------------------------------------------
+
+
+@require_POST
+@staff_required
+def key_date_record(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    if not policies.can_record_key_date(request.user, enquiry):
+        raise PermissionDenied
+    form = KeyDateForm(request.POST, triggers=selectors.key_date_triggers())
+    if form.is_valid():
+        try:
+            services.key_date_record(
+                enquiry=enquiry,
+                trigger=form.cleaned_data["trigger"],
+                date=form.cleaned_data["date"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+    if not form.is_valid():
+        return _detail(request, reference, status=400, key_date_form=form)
+    messages.success(request, "Key date recorded: its deadlines are listed below.")
+    return redirect(reverse("casework:enquiry", args=[reference]) + "#key-dates-heading")
+
+
+@require_POST
+@staff_required
+def key_date_remove(request: HttpRequest, reference: str, key_date_id: int) -> HttpResponse:
+    enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    key_date = selectors.key_date_get(enquiry=enquiry, key_date_id=key_date_id)
+    if not policies.can_record_key_date(request.user, enquiry):
+        raise PermissionDenied
+    services.key_date_remove(key_date=key_date, actor=request.user)
+    messages.success(request, "Key date removed, with the deadlines it started.")
+    return _back(reference)
+
+
+@require_safe
+@staff_required
+def clock(request: HttpRequest) -> HttpResponse:
+    """The adviser's calculator: a clock and a start date give the end, in words, with the
+    source. A GET form, so it works without JavaScript and a result can be bookmarked."""
+    rules = selectors.deadline_rules_active()
+    bound = bool(request.GET)
+    form = ClockForm(request.GET if bound else None, rules=rules)
+    result = None
+    if bound and form.is_valid():
+        rule = next(r for r in rules if r.slug == form.cleaned_data["rule"])
+        result = selectors.deadline_compute(rule=rule, start=form.cleaned_data["start"])
+    status = 400 if bound and not form.is_valid() else 200
+    context = {"form": form, "result": result}
+    return _no_store(render(request, "casework/clock.html", context, status=status))

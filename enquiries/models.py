@@ -221,6 +221,8 @@ class EnquiryEvent(models.Model):
         ASSIGNED = "assigned", "Assigned"
         UNASSIGNED = "unassigned", "Returned to queue"
         ACKNOWLEDGED = "acknowledged", "Acknowledgement sent"
+        KEY_DATE_RECORDED = "key_date_recorded", "Key date recorded"
+        KEY_DATE_REMOVED = "key_date_removed", "Key date removed"
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -304,11 +306,15 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement to the group"
+        DEADLINE_REMINDER = "deadline_reminder", "Deadline reminder to the adviser"
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)
     recipient = models.EmailField()
     dedupe_key = models.CharField(max_length=100, unique=True)
+    data = models.JSONField(
+        default=dict, blank=True, help_text="What the email says, fixed when it was owed."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from enquiries.models import Notification
+from enquiries.models import Enquiry, Notification
 from enquiries.services import tracking_link_create
 
 
@@ -37,7 +37,56 @@ def _acknowledgement(notification: Notification) -> EmailMultiAlternatives:
     return message
 
 
-BUILDERS = {Notification.Kind.ACKNOWLEDGEMENT: _acknowledgement}
+def _deadline_reminder(notification: Notification) -> EmailMultiAlternatives:
+    """To the adviser holding the enquiry: what the clock is, when it ends, where to look.
+
+    Only what the adviser sees on the desk: no contact details of the group.
+    """
+    context = {**notification.data, "reference": notification.enquiry.reference}
+    context["service_name"] = settings.SERVICE_NAME
+    return EmailMultiAlternatives(
+        subject=f"[{notification.enquiry.reference}] {notification.data['headline']}",
+        body=render_to_string("enquiries/email/deadline_reminder.txt", context),
+        to=[notification.recipient],
+    )
+
+
+BUILDERS = {
+    Notification.Kind.ACKNOWLEDGEMENT: _acknowledgement,
+    Notification.Kind.DEADLINE_REMINDER: _deadline_reminder,
+}
+
+
+def notification_keys_owed(*, keys: list[str]) -> set[str]:
+    """Which of ``keys`` are owed already (sent or not): a caller can skip them cheaply."""
+    owed: set[str] = set()
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        owed.update(
+            Notification.objects.filter(dedupe_key__in=chunk).values_list("dedupe_key", flat=True)
+        )
+    return owed
+
+
+def notification_owe(
+    *, enquiry: Enquiry, kind: str, recipient: str, dedupe_key: str, data: dict
+) -> Notification | None:
+    """Record an email owed once per ``dedupe_key`` and send it after the commit.
+
+    Returns None when it was owed before (by this run, an earlier one, or a twin
+    running at the same moment: the unique key decides, in the database).
+    """
+    with transaction.atomic():
+        notification, created = Notification.objects.get_or_create(
+            dedupe_key=dedupe_key,
+            defaults={"enquiry": enquiry, "kind": kind, "recipient": recipient, "data": data},
+        )
+    if not created:
+        return None
+    from enquiries.tasks import send_notification  # tasks import this module
+
+    transaction.on_commit(lambda: send_notification.enqueue(notification_id=notification.pk))
+    return notification
 
 
 def notification_send(*, notification_id: int) -> str:

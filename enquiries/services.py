@@ -233,6 +233,13 @@ def enquiry_set_assignee(
     return enquiry
 
 
+def enquiry_record_event(
+    *, enquiry: Enquiry, kind: str, actor: AbstractBaseUser | None, data: dict
+) -> EnquiryEvent:
+    """Add a line to the enquiry's audit trail; call inside the caller's transaction."""
+    return EnquiryEvent.objects.create(enquiry=enquiry, kind=kind, actor=actor, data=data)
+
+
 def idempotency_keys_prune(*, older_than: timedelta) -> int:
     """Forget API idempotency keys older than ``older_than``; a client retries within
     minutes, so keeping them longer only keeps data. Returns how many were removed."""

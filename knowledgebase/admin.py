@@ -29,7 +29,16 @@ class LocalAuthorityAdmin(admin.ModelAdmin):
 
 @admin.register(DeadlineRule)
 class DeadlineRuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "length", "unit", "counting", "verification", "is_active"]
-    list_filter = ["verification", "unit", "counting", "topic", "is_active"]
+    list_display = [
+        "name",
+        "slug",
+        "trigger",
+        "length",
+        "unit",
+        "counting",
+        "verification",
+        "is_active",
+    ]
+    list_filter = ["trigger", "verification", "unit", "counting", "topic", "is_active"]
     search_fields = ["name", "slug", "legal_source"]
     list_select_related = ["topic"]

@@ -99,6 +99,10 @@ class DeadlineRule(models.Model):
     topic = models.ForeignKey(
         Topic, null=True, blank=True, on_delete=models.PROTECT, related_name="deadline_rules"
     )
+    trigger = models.SlugField(
+        max_length=60,
+        help_text="The key date that starts the clock; rules sharing one start together.",
+    )
     trigger_event = models.CharField(max_length=200, help_text="What starts the clock.")
     length = models.PositiveSmallIntegerField()
     unit = models.CharField(max_length=16, choices=Unit.choices)
@@ -113,9 +117,13 @@ class DeadlineRule(models.Model):
 
     class Meta:
         ordering = ["position", "name"]
+        indexes = [models.Index(fields=["trigger", "position"], name="deadline_rule_trigger_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(length__gt=0), name="deadline_rule_positive_length"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(trigger=""), name="deadline_rule_trigger_not_empty"
             ),
             models.CheckConstraint(
                 condition=~models.Q(unit="working_days") | models.Q(counting="from"),
@@ -134,3 +142,8 @@ class DeadlineRule(models.Model):
     @property
     def needs_source_check(self) -> bool:
         return self.verification == self.Verification.UNVERIFIED
+
+    @property
+    def is_policy(self) -> bool:
+        """The desk's own clocks (retention) run by themselves: advisers do not record them."""
+        return self.verification == self.Verification.POLICY
