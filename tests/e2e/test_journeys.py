@@ -88,3 +88,34 @@ def test_adviser_signs_in_and_works_the_queue(
 
     page.goto(f"{live_server.url}/desk/enquiries/new/")
     check_accessibility(page, "the log-an-enquiry form")
+
+
+def test_adviser_records_a_key_date_and_reads_the_deadlines(
+    live_server, page, check_accessibility, adviser, submit
+):
+    """DOMAIN.md's worked example, typed in by keyboard on the enquiry page."""
+    enquiry = submit()
+    page.goto(f"{live_server.url}/accounts/login/?next=/desk/enquiries/{enquiry.reference}/")
+    page.get_by_label(label("Username")).fill(adviser.user.username)
+    page.get_by_label(label("Password")).fill(PASSWORD)
+    page.get_by_label(label("Password")).press("Enter")
+    page.wait_for_selector("h1")
+
+    page.get_by_label(label("What happened?")).select_option("disposal-notice-received")
+    page.get_by_label(label("On what date?")).fill("2026-03-02")
+    page.get_by_role("button", name="Record key date").press("Enter")
+    page.wait_for_selector("table caption:has-text('Deadlines started by')")
+    text = page.inner_text("main")
+    for end in ("12 April 2026", "1 September 2026", "1 September 2027"):
+        assert end in text
+    assert "Localism Act 2011 s.95(6)" in text
+    check_accessibility(page, "the enquiry page with deadlines")
+
+    page.goto(f"{live_server.url}/desk/clock/")
+    check_accessibility(page, "the clock calculator")
+    page.get_by_label(label("Clock")).select_option("acv-full-moratorium")
+    page.get_by_label(label("Start date")).fill("2024-08-31")
+    page.get_by_role("button", name="Work out the end date").press("Enter")
+    page.wait_for_selector("#result-heading")
+    assert "28 February 2025" in page.inner_text("main")
+    check_accessibility(page, "the clock calculator with a result")
