@@ -1,6 +1,18 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
-from knowledgebase.models import DeadlineRule, LocalAuthority, Region, Topic
+from knowledgebase.letter_engine import validate_letter_template
+from knowledgebase.models import (
+    DeadlineRule,
+    LetterTemplate,
+    LetterTemplateVersion,
+    LocalAuthority,
+    Region,
+    Topic,
+)
+from knowledgebase.selectors import letter_template_current, letter_template_placeholders
+from knowledgebase.services import letter_template_publish
 
 
 @admin.register(Topic)
@@ -42,3 +54,66 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
     list_filter = ["trigger", "verification", "unit", "counting", "topic", "is_active"]
     search_fields = ["name", "slug", "legal_source"]
     list_select_related = ["topic"]
+
+
+class LetterTemplateForm(forms.ModelForm):
+    """Edits a template's details; a changed title or body is saved as a new version."""
+
+    title = forms.CharField(max_length=200, help_text="The letter's heading.")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 24, "cols": 100}),
+        help_text="Placeholders you can use: see the list below. Saving a changed text "
+        "creates a new version; letters already issued keep theirs.",
+    )
+
+    class Meta:
+        model = LetterTemplate
+        fields = ["name", "slug", "topic", "description", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = letter_template_current(self.instance) if self.instance.pk else None
+        if current:
+            self.fields["title"].initial, self.fields["body"].initial = current.title, current.body
+        self.fields["body"].help_text += " " + ", ".join(
+            "{{ " + name + " }}" for name in letter_template_placeholders()
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        for field in ("title", "body"):
+            if cleaned.get(field):
+                try:
+                    validate_letter_template(cleaned[field], letter_template_placeholders())
+                except ValidationError as error:
+                    self.add_error(field, error)
+        return cleaned
+
+
+class LetterTemplateVersionInline(admin.TabularInline):
+    model = LetterTemplateVersion
+    fields = ["number", "title", "created_by", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-number"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LetterTemplate)
+class LetterTemplateAdmin(admin.ModelAdmin):
+    form = LetterTemplateForm
+    list_display = ["name", "topic", "is_active"]
+    list_filter = ["is_active", "topic"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [LetterTemplateVersionInline]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        current = letter_template_current(obj)
+        title, body = form.cleaned_data["title"], form.cleaned_data["body"]
+        if current is None or (current.title, current.body) != (title, body):
+            letter_template_publish(template=obj, title=title, body=body, actor=request.user)

@@ -1,5 +1,6 @@
 """Reference data the rest of the desk relies on: topics, areas and statutory clocks."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -147,3 +148,57 @@ class DeadlineRule(models.Model):
     def is_policy(self) -> bool:
         """The desk's own clocks (retention) run by themselves: advisers do not record them."""
         return self.verification == self.Verification.POLICY
+
+
+class LetterTemplate(models.Model):
+    """A guidance letter advisers can issue. Its text lives in numbered versions:
+    editing makes a new version, and every letter records the version it used."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    topic = models.ForeignKey(
+        Topic,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="letter_templates",
+        help_text="Offered first for enquiries on this topic.",
+    )
+    description = models.CharField(
+        max_length=300, blank=True, help_text="When to use it, for advisers choosing one."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LetterTemplateVersion(models.Model):
+    """One immutable text of a letter template (see ``knowledgebase.letter_engine``)."""
+
+    template = models.ForeignKey(LetterTemplate, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200, help_text="The letter's heading.")
+    body = models.TextField(help_text="Letter text with placeholders, e.g. {{ contact.name }}.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["template", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "number"], name="letter_template_version_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1), name="letter_template_version_from_one"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} v{self.number}"

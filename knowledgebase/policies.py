@@ -14,3 +14,8 @@ def can_view_reference_data(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 def can_change_reference_data(user: AbstractBaseUser | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.has_perm("knowledgebase.change_topic"))
+
+
+def can_edit_letter_templates(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Managers edit letter templates; advisers use them."""
+    return bool(user.is_authenticated and user.has_perm("knowledgebase.add_lettertemplateversion"))
