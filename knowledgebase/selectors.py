@@ -1,6 +1,6 @@
 """Reads of reference data, shared by forms, the API and routing."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from knowledgebase.letter_engine import published_placeholders
 from knowledgebase.models import (
@@ -49,5 +49,6 @@ def letter_templates_for(topic: Topic | None) -> QuerySet[LetterTemplate]:
     return (
         LetterTemplate.objects.filter(is_active=True)
         .annotate(for_topic=Q(topic_id__in=related))
-        .order_by("-for_topic", "name")
+        # NULL (no topic) compares as unknown on PostgreSQL: sort it with the rest.
+        .order_by(F("for_topic").desc(nulls_last=True), "name")
     )
