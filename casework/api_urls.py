@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from casework import api, api_clock
+from casework import api, api_clock, api_workspace
 
 router = SimpleRouter()
 router.register("organisations", api.OrganisationViewSet, basename="organisation")
@@ -21,6 +21,26 @@ urlpatterns = [
         "enquiries/<str:reference>/key-dates/",
         api_clock.KeyDateCollectionView.as_view(),
         name="enquiry-key-dates",
+    ),
+    path(
+        "enquiries/<str:reference>/notes/",
+        api_workspace.NoteCollectionView.as_view(),
+        name="enquiry-notes",
+    ),
+    path(
+        "enquiries/<str:reference>/tasks/",
+        api_workspace.TaskCollectionView.as_view(),
+        name="enquiry-tasks",
+    ),
+    path(
+        "enquiries/<str:reference>/tasks/<int:task_id>/done/",
+        api_workspace.TaskDoneView.as_view(),
+        name="enquiry-task-done",
+    ),
+    path(
+        "enquiries/<str:reference>/time/",
+        api_workspace.TimeEntryCollectionView.as_view(),
+        name="enquiry-time",
     ),
     path("advisers/", api.AdviserListView.as_view(), name="adviser-list"),
     path("deadline-rules/", api_clock.DeadlineRuleListView.as_view(), name="deadline-rule-list"),

@@ -87,3 +87,32 @@ def can_record_key_date(user: User, enquiry: Enquiry) -> bool:
 
 def can_use_clock(user: User) -> bool:
     return is_staff_member(user)
+
+
+# --- the workspace: notes, tasks, time ----------------------------------------------------------
+# Visibility is the selectors' (an enquiry the user may not see is a 404 before these run).
+
+
+def can_add_note(user: User, enquiry: Enquiry) -> bool:
+    """Any desk staff who can see the enquiry may write an internal note on it."""
+    return is_staff_member(user)
+
+
+def can_add_task(user: User, enquiry: Enquiry) -> bool:
+    return is_staff_member(user)
+
+
+def can_record_time(user: User, enquiry: Enquiry) -> bool:
+    return is_staff_member(user)
+
+
+def can_be_given_tasks(user: User) -> bool:
+    """Tasks go to desk staff only: someone without a desk role could never see them."""
+    return is_staff_member(user)
+
+
+def can_complete_task(user: User, task) -> bool:
+    """Its assignee, whoever set it, or a manager."""
+    return is_manager(user) or (
+        is_staff_member(user) and user.pk in (task.assignee_id, task.created_by_id)
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import views
+from casework import views, views_workspace
 
 app_name = "casework"
 
@@ -17,5 +17,13 @@ urlpatterns = [
         views.key_date_remove,
         name="key_date_remove",
     ),
+    path("enquiries/<str:reference>/notes/", views_workspace.note_add, name="note_add"),
+    path("enquiries/<str:reference>/tasks/", views_workspace.task_add, name="task_add"),
+    path(
+        "enquiries/<str:reference>/tasks/<int:task_id>/done/",
+        views_workspace.task_done,
+        name="task_done",
+    ),
+    path("enquiries/<str:reference>/time/", views_workspace.time_record, name="time_record"),
     path("clock/", views.clock, name="clock"),
 ]

@@ -16,23 +16,27 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from casework import policies, selectors, services
+from casework import selectors_workspace as workspace
 from casework.filters import EnquiryFilter
 from casework.forms import (
     AssignForm,
     ClockForm,
     KeyDateForm,
     LogEnquiryForm,
+    NoteForm,
     StatusForm,
+    TaskForm,
+    TimeEntryForm,
     queue_filters,
 )
-from enquiries.models import Channel, Enquiry, EnquiryEvent, Status
+from enquiries.models import Enquiry
 from enquiries.services import TransitionError
 
 PAGE_SIZE = 50
-EVENTS_SHOWN = 100
 
 
 def staff_required(view):
@@ -83,28 +87,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         "invalid": invalid,
         "query": query.urlencode(),
         "is_manager": is_manager,
+        "tasks_due": workspace.tasks_due_for_user(user=user),
+        "today": timezone.localdate(),
     }
     status = 400 if invalid else 200
     return _no_store(render(request, "casework/queue.html", context, status=status))
-
-
-def _describe(event: EnquiryEvent) -> str:
-    """One line of an enquiry's history, in words."""
-    data = event.data or {}
-    kind = event.Kind
-    if event.kind == kind.STATUS_CHANGED:
-        labels = dict(Status.choices)
-        before, after = data.get("from"), data.get("to")
-        return f"Status changed from {labels.get(before, before)} to {labels.get(after, after)}"
-    if event.kind == kind.ASSIGNED and data.get("assignee"):
-        return f"Assigned to {data['assignee']}"
-    if event.kind in (kind.KEY_DATE_RECORDED, kind.KEY_DATE_REMOVED) and data.get("date"):
-        what = data.get("label") or data.get("trigger", "")
-        return f"{event.get_kind_display()}: {what} ({data['date']})"
-    if event.kind == kind.RECEIVED and data.get("channel"):
-        channel = data["channel"]
-        return f"Received ({dict(Channel.choices).get(channel, channel)})"
-    return event.get_kind_display()
 
 
 def _detail(
@@ -115,13 +102,15 @@ def _detail(
     status_form: StatusForm | None = None,
     assign_form: AssignForm | None = None,
     key_date_form: KeyDateForm | None = None,
+    note_form: NoteForm | None = None,
+    task_form: TaskForm | None = None,
+    time_form: TimeEntryForm | None = None,
 ) -> HttpResponse:
     """The enquiry page; re-rendered with a bound form and a 4xx when an action failed."""
     user = request.user
     enquiry = selectors.enquiry_get_for_user(user=user, reference=reference, with_history=True)
     can_assign = policies.can_assign_enquiry(user, enquiry)
     can_change_status = policies.can_change_enquiry_status(user, enquiry)
-    events = list(enquiry.events.select_related("actor")[:EVENTS_SHOWN])
     rules = selectors.deadline_rules_active()
     can_record_key_date = policies.can_record_key_date(user, enquiry)
     context = {
@@ -134,8 +123,9 @@ def _detail(
         ),
         "enquiry": enquiry,
         "assignments": enquiry.assignments.all(),
-        "events": [(event, _describe(event)) for event in events],
-        "events_truncated": len(events) == EVENTS_SHOWN,
+        **_workspace(
+            request, enquiry, note_form=note_form, task_form=task_form, time_form=time_form
+        ),
         "status_form": (
             (status_form or StatusForm(current=enquiry.status)) if can_change_status else None
         ),
@@ -148,6 +138,47 @@ def _detail(
         ),
     }
     return _no_store(render(request, "casework/enquiry_detail.html", context, status=status))
+
+
+def _workspace(
+    request: HttpRequest,
+    enquiry: Enquiry,
+    *,
+    note_form: NoteForm | None,
+    task_form: TaskForm | None,
+    time_form: TimeEntryForm | None,
+) -> dict:
+    """The timeline, the tasks and time, and the forms to add to them (fixed queries)."""
+    user = request.user
+    show = request.GET.get("show", "all")
+    if show not in dict(workspace.SHOW_CHOICES):
+        show = "all"
+    timeline = workspace.enquiry_timeline(enquiry=enquiry, show=show)
+    tasks = workspace.task_list(enquiry=enquiry)
+    staff = workspace.desk_staff_users()
+    return {
+        "timeline": timeline,
+        "timeline_truncated": len(timeline) == workspace.TIMELINE_LIMIT,
+        "show": show,
+        "show_choices": workspace.SHOW_CHOICES,
+        "show_label": dict(workspace.SHOW_CHOICES)[show],
+        "today": timezone.localdate(),
+        "tasks": [(task, policies.can_complete_task(user, task)) for task in tasks],
+        "time_total": workspace.minutes_in_words(workspace.time_total_minutes(enquiry=enquiry)),
+        "note_form": (
+            (note_form or NoteForm(prefix="note")) if policies.can_add_note(user, enquiry) else None
+        ),
+        "task_form": (
+            (task_form or TaskForm(prefix="task", staff=staff, initial={"assignee": user.pk}))
+            if policies.can_add_task(user, enquiry)
+            else None
+        ),
+        "time_form": (
+            (time_form or TimeEntryForm(prefix="time"))
+            if policies.can_record_time(user, enquiry)
+            else None
+        ),
+    }
 
 
 def _assign_form(enquiry: Enquiry) -> AssignForm:

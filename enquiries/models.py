@@ -223,6 +223,10 @@ class EnquiryEvent(models.Model):
         ACKNOWLEDGED = "acknowledged", "Acknowledgement sent"
         KEY_DATE_RECORDED = "key_date_recorded", "Key date recorded"
         KEY_DATE_REMOVED = "key_date_removed", "Key date removed"
+        NOTE_ADDED = "note_added", "Internal note added"
+        TASK_ADDED = "task_added", "Task added"
+        TASK_DONE = "task_done", "Task done"
+        TIME_RECORDED = "time_recorded", "Time recorded"
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
