@@ -1,7 +1,11 @@
 """Emails the desk owes people, sent at most once each (see ``Notification``)."""
 
+import logging
+import smtplib
+
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -10,6 +14,8 @@ from django.utils import timezone
 
 from enquiries.models import Enquiry, Notification
 from enquiries.services import tracking_link_create
+
+logger = logging.getLogger(__name__)
 
 
 def tracking_url(token: str) -> str:
@@ -90,28 +96,69 @@ def notification_owe(
 
 
 def notification_send(*, notification_id: int) -> str:
-    """Send the email unless it has gone already; the row lock stops a twin run."""
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update()
-            .select_related("enquiry__contact")
-            .filter(pk=notification_id)
-            .first()
-        )
-        if notification is None:
-            return "missing"
-        if notification.sent_at is not None:
-            return "already sent"
-        message = BUILDERS[notification.kind](notification)
-        message.send()
-        notification.sent_at = timezone.now()
-        notification.attempts += 1
-        notification.last_error = ""
-        notification.save(update_fields=["sent_at", "attempts", "last_error"])
-        return "sent"
+    """Send the email unless it has gone already: at most once per notification.
+
+    The row lock makes a twin run (a retry racing a reaped copy of the task) wait,
+    then see ``sent_at`` and stop. The connection to the mail server is opened
+    before that lock is taken, so an unreachable server (the usual outage:
+    refused, or silent until the timeout) never holds it; on SQLite a write
+    transaction locks the whole database. It is closed after the commit, so a
+    fault while saying goodbye cannot undo a send already recorded. The one gap
+    left: a worker killed after the server accepted the message but before the
+    commit sends it again when the task is reaped (no SMTP server can make a
+    send and a database commit one step).
+    """
+    row = Notification.objects.filter(pk=notification_id).values("sent_at").first()
+    if row is None:
+        return "missing"
+    if row["sent_at"] is not None:
+        return "already sent"
+    mailer = mailers.default
+    mailer.open()
+    try:
+        with transaction.atomic():
+            notification = (
+                Notification.objects.select_for_update()
+                .select_related("enquiry__contact")
+                .filter(pk=notification_id)
+                .first()
+            )
+            if notification is None:
+                return "missing"
+            if notification.sent_at is not None:
+                return "already sent"
+            mailer.send_messages([BUILDERS[notification.kind](notification)])
+            notification.sent_at = timezone.now()
+            notification.attempts += 1
+            notification.last_error = ""
+            notification.save(update_fields=["sent_at", "attempts", "last_error"])
+            return "sent"
+    finally:
+        _close_quietly(mailer)
+
+
+def _close_quietly(mailer: BaseEmailBackend) -> None:
+    try:
+        mailer.close()
+    except OSError:  # smtplib.SMTPException too: the outcome is already decided
+        logger.warning("closing the connection to the mail server failed", exc_info=True)
+
+
+def failure_label(error: BaseException) -> str:
+    """What ``last_error`` keeps: the fault and any SMTP reply code, never the reply text.
+
+    Reply texts often quote the recipient's address; the code says enough.
+    """
+    label = type(error).__name__
+    if isinstance(error, smtplib.SMTPResponseException):
+        label += f" {error.smtp_code}"
+    elif isinstance(error, smtplib.SMTPRecipientsRefused):
+        label += " " + ",".join(sorted({str(code) for code, _ in error.recipients.values()}))
+    return label[:200]
 
 
 def notification_record_failure(*, notification_id: int, error: BaseException) -> None:
+    """Count a failed try on an email still owed; a sent one is left alone."""
     Notification.objects.filter(pk=notification_id, sent_at=None).update(
-        attempts=F("attempts") + 1, last_error=type(error).__name__[:200]
+        attempts=F("attempts") + 1, last_error=failure_label(error)
     )

@@ -1,18 +1,40 @@
-"""Background jobs of the enquiries app. Each loads by id and is safe to run twice."""
+"""Background jobs of the enquiries app. Each loads by id and is safe to run twice.
+
+Run them with ``manage.py run_worker`` (see ``enquiries/task_policy.py`` for the
+retries and the reaper the desk adds to django-tasks-db).
+"""
+
+import logging
 
 from django.tasks import task
 
 from enquiries import notifications
-from enquiries.task_policy import TRANSIENT_ERRORS, retry_later
+from enquiries.task_policy import is_transient, retry_later
+
+logger = logging.getLogger(__name__)
 
 
 @task()
 def send_notification(notification_id: int, attempt: int = 1) -> str:
-    """Send one owed email; a passing SMTP failure is retried with back-off, never lost."""
+    """Send one owed email; a passing failure is retried with back-off, never lost.
+
+    Every failure is counted on the ``Notification`` (``attempts``, ``last_error``)
+    and re-raised, so the task result records it too. A passing one (server down,
+    a 4xx reply) also enqueues attempt ``attempt + 1`` until ``TASK_MAX_ATTEMPTS``;
+    a final one (a 5xx about the recipient, a bug) is not tried again. Either
+    way the email stays owed (``sent_at`` empty) for an operator to see.
+    """
     try:
         return notifications.notification_send(notification_id=notification_id)
-    except TRANSIENT_ERRORS as error:
+    except Exception as error:
         notifications.notification_record_failure(notification_id=notification_id, error=error)
+        if not is_transient(error):
+            logger.error(
+                "notification %s not sent, not retried: %s",
+                notification_id,
+                notifications.failure_label(error),
+            )
+            raise
         retry_later(
             send_notification,
             attempt=attempt,

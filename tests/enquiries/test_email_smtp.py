@@ -1,51 +1,70 @@
-"""Emails go through a real SMTP conversation; a refused send is retried, never lost."""
+"""Emails go through a real SMTP conversation; a refused send is retried, never lost.
 
+The server is aiosmtpd on 127.0.0.1 (``tests/smtp.py``); tasks run on the
+immediate backend here, so a retry runs at once (``TASK_RETRY_DELAY_SECONDS=0``).
+The database backend, its worker and deferred retries: ``test_tasks.py``.
+"""
+
+import logging
 import re
 
 import pytest
+from django.conf import settings as django_settings
 from django.urls import reverse
 
 from enquiries.models import Enquiry, Notification
+from enquiries.task_policy import RetriesExhausted
 from enquiries.tasks import send_notification
+from tests.smtp import point_mail_at
 
 pytestmark = pytest.mark.django_db
 
 
-def _submit(client, enquiry_data, capture):
-    with capture(execute=True):
-        response = client.post(
-            reverse("enquiries:enquire"), {**enquiry_data, "consent_to_store": "on"}
-        )
-    assert response.status_code == 302
-    return Enquiry.objects.get()
+@pytest.fixture
+def submit_form(client, enquiry_data, django_capture_on_commit_callbacks):
+    """POST the public form as a group would; the acknowledgement is queued on commit."""
+
+    def _submit() -> Enquiry:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("enquiries:enquire"), {**enquiry_data, "consent_to_store": "on"}
+            )
+        assert response.status_code == 302
+        return Enquiry.objects.get()
+
+    return _submit
 
 
-def test_acknowledgement_arrives_over_smtp_with_a_working_link(
-    client, enquiry_data, smtp_server, django_capture_on_commit_callbacks
-):
-    enquiry = _submit(client, enquiry_data, django_capture_on_commit_callbacks)
+def test_acknowledgement_arrives_over_smtp_with_a_working_link(client, submit_form, smtp_server):
+    enquiry = submit_form()
 
     assert len(smtp_server.messages) == 1
     recipients, message = smtp_server.messages[0]
     assert recipients == ["sam@example.org"]
-    assert f"[{enquiry.reference}]" in message["Subject"]
+    assert message["To"] == "sam@example.org"
+    assert message["From"] == django_settings.DEFAULT_FROM_EMAIL
+    assert message["Subject"] == f"[{enquiry.reference}] We have received your enquiry"
+    assert message.get_content_type() == "multipart/alternative"
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
     assert enquiry.reference in text and enquiry.reference in html
-    assert "The Red Lion" not in message["Subject"]  # nothing beyond the reference
 
-    path = re.search(r"https?://[^/\s]+(/track/[^\s/]+/)", text).group(1)
-    page = client.get(path)
+    link = re.search(r"(https?://\S+?)(/track/[\w-]+/)", text)
+    assert link.group(1) == django_settings.SITE_URL
+    assert link.group(2) in html
+    page = client.get(link.group(2))
     assert page.status_code == 200
     assert enquiry.reference in page.content.decode()
-    assert Notification.objects.get().sent_at is not None
+
+    notification = Notification.objects.get()
+    assert notification.sent_at is not None
+    assert (notification.attempts, notification.last_error) == (1, "")
 
 
-def test_refused_send_is_retried_and_arrives_once(
-    client, enquiry_data, smtp_server, django_capture_on_commit_callbacks
-):
+def test_refused_send_is_retried_and_arrives_once(submit_form, smtp_server):
     smtp_server.refuse = 2
-    _submit(client, enquiry_data, django_capture_on_commit_callbacks)
+
+    submit_form()
 
     assert smtp_server.refused == 2
     assert len(smtp_server.messages) == 1
@@ -55,48 +74,97 @@ def test_refused_send_is_retried_and_arrives_once(
     assert notification.last_error == ""
 
 
-def test_send_that_keeps_failing_stays_recorded_and_can_be_sent_later(
-    client, enquiry_data, smtp_server, settings, django_capture_on_commit_callbacks
-):
+def test_send_that_keeps_failing_is_recorded_not_lost(submit_form, smtp_server, settings, caplog):
     settings.TASK_MAX_ATTEMPTS = 3
     smtp_server.refuse = 100
-    enquiry = _submit(client, enquiry_data, django_capture_on_commit_callbacks)
 
-    assert smtp_server.messages == []
+    with caplog.at_level(logging.ERROR, logger="enquiries.task_policy"):
+        enquiry = submit_form()
+
+    assert smtp_server.refused == 3 and smtp_server.messages == []
     notification = Notification.objects.get()
     assert (notification.attempts, notification.sent_at) == (3, None)
-    assert notification.last_error == "SMTPDataError"
+    assert notification.last_error == "SMTPDataError 451"
+    assert "send_notification gave up after 3 attempts" in caplog.text
     assert Enquiry.objects.filter(pk=enquiry.pk).exists()  # the enquiry itself is safe
 
-    smtp_server.refuse = 0
+
+def test_last_attempt_raises_retries_exhausted(submit_form, smtp_server, settings):
+    settings.TASK_MAX_ATTEMPTS = 2
+    smtp_server.refuse = 100
+    submit_form()
+    notification = Notification.objects.get()
+
+    with pytest.raises(RetriesExhausted) as raised:
+        send_notification.call(notification_id=notification.pk, attempt=2)
+
+    assert type(raised.value.__cause__).__name__ == "SMTPDataError"
+    notification.refresh_from_db()
+    assert (notification.attempts, notification.sent_at) == (3, None)
+
+
+def test_an_email_that_failed_for_good_can_be_sent_later(submit_form, smtp_server, settings):
+    settings.TASK_MAX_ATTEMPTS = 2
+    smtp_server.refuse = 2
+    submit_form()
+    notification = Notification.objects.get()
+    assert notification.sent_at is None
+
     send_notification.enqueue(notification_id=notification.pk)
+
     assert len(smtp_server.messages) == 1
     notification.refresh_from_db()
-    assert notification.sent_at is not None
+    assert notification.sent_at is not None and notification.last_error == ""
 
 
-def test_running_the_task_twice_sends_one_email(
-    client, enquiry_data, smtp_server, django_capture_on_commit_callbacks
-):
-    _submit(client, enquiry_data, django_capture_on_commit_callbacks)
+def test_permanent_refusal_of_the_message_is_not_retried(submit_form, smtp_server):
+    smtp_server.refuse = 1
+    smtp_server.refusal = "554 5.6.0 Message content rejected"
+
+    submit_form()
+
+    assert smtp_server.refused == 1 and smtp_server.messages == []  # no second try
+    notification = Notification.objects.get()
+    assert (notification.attempts, notification.sent_at) == (1, None)
+    assert notification.last_error == "SMTPDataError 554"
+
+
+def test_unknown_recipient_is_not_retried(submit_form, smtp_server):
+    smtp_server.unknown_recipients.add("sam@example.org")
+
+    submit_form()
+
+    assert smtp_server.messages == []
+    assert smtp_server.recipients_refused == 1  # no second try
+    notification = Notification.objects.get()
+    assert (notification.attempts, notification.sent_at) == (1, None)
+    assert notification.last_error == "SMTPRecipientsRefused 550"
+
+
+def test_running_the_task_twice_sends_one_email(submit_form, smtp_server):
+    submit_form()
     notification = Notification.objects.get()
 
     assert send_notification.call(notification_id=notification.pk) == "already sent"
+    send_notification.enqueue(notification_id=notification.pk)
+
     assert len(smtp_server.messages) == 1
+    notification.refresh_from_db()
+    assert notification.attempts == 1
 
 
-def test_server_down_is_a_transient_failure(
-    client, enquiry_data, settings, django_capture_on_commit_callbacks
-):
+def test_a_missing_notification_is_not_an_error(smtp_server):
+    assert send_notification.call(notification_id=987654) == "missing"
+    assert smtp_server.messages == []
+
+
+def test_server_down_is_a_transient_failure(submit_form, settings, closed_port):
     """Nothing listening on the port: connection refused is retried like a 451."""
     settings.TASK_MAX_ATTEMPTS = 2
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
-        }
-    }
-    _submit(client, enquiry_data, django_capture_on_commit_callbacks)
+    point_mail_at(settings, closed_port, timeout=2)
+
+    submit_form()
+
     notification = Notification.objects.get()
     assert (notification.attempts, notification.sent_at) == (2, None)
     assert notification.last_error == "ConnectionRefusedError"
