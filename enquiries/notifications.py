@@ -89,9 +89,9 @@ def notification_owe(
         )
     if not created:
         return None
-    from enquiries.tasks import send_notification  # tasks import this module
+    from enquiries.tasks import queue_notification  # tasks import this module
 
-    transaction.on_commit(lambda: send_notification.enqueue(notification_id=notification.pk))
+    queue_notification(notification.pk)
     return notification
 
 

@@ -136,7 +136,7 @@ def enquiry_submit(
     """Record a new enquiry from any channel, mint its tracking link, announce it.
 
     Routing happens in casework, on the ``enquiry_received`` signal, inside this
-    transaction; the acknowledgement email is queued once it commits. ``route``
+    transaction; the acknowledgement email is queued with it (``queue_notification``). ``route``
     False tells receivers the caller places the enquiry itself (an adviser
     logging an enquiry they keep), so it must not be routed.
     """
@@ -172,9 +172,9 @@ def enquiry_submit(
     enquiry_received.send(sender=Enquiry, enquiry=enquiry, actor=actor, route=route)
     enquiry.refresh_from_db()  # routing may have assigned it
 
-    from enquiries.tasks import send_notification  # tasks import services
+    from enquiries.tasks import queue_notification  # tasks import services
 
-    transaction.on_commit(lambda: send_notification.enqueue(notification_id=notification.pk))
+    queue_notification(notification.pk)
     logger.info("enquiry received reference=%s channel=%s", enquiry.reference, channel)
     return SubmittedEnquiry(enquiry=enquiry, tracking_token=token)
 

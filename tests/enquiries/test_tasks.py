@@ -340,3 +340,22 @@ def test_retry_delay_doubles_and_is_capped(settings):
 )
 def test_only_faults_that_may_pass_are_retried(error, transient):
     assert is_transient(error) is transient
+
+
+def test_the_acknowledgement_task_commits_with_the_enquiry(database_tasks, submit, smtp_server):
+    """With a stored queue the email's task is written in the submission's own transaction:
+    committed together, or rolled back together, never an owed email without a task."""
+    from django.db import transaction
+
+    enquiry = submit()
+    task = DBTaskResult.objects.get()
+    owed = Notification.objects.get(enquiry=enquiry)
+    assert task.status == TaskResultStatus.READY
+    assert task.args_kwargs["kwargs"] == {"notification_id": owed.pk}
+    assert smtp_server.messages == []  # the worker sends it, not the request
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        submit(subject="Rolled back")
+        raise RuntimeError
+    assert DBTaskResult.objects.count() == 1
+    assert Notification.objects.count() == 1
