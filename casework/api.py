@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from casework import policies, selectors, services
 from casework.filters import EnquiryFilter
 from casework.models import Adviser, Assignment
+from enquiries import services as enquiry_services
 from enquiries.api import (
     EnquiryIntakeInputSerializer,
     EnquiryIntakeView,
@@ -315,6 +316,9 @@ class EnquiryDetailView(APIView):
     def get(self, request: Request, reference: str) -> Response:
         enquiry = selectors.enquiry_get_for_user(
             user=request.user, reference=reference, with_history=True
+        )
+        enquiry_services.personal_data_access_record(
+            enquiry=enquiry, viewer=request.user, channel="api"
         )
         return Response(EnquiryDetailSerializer(enquiry).data)
 

@@ -116,3 +116,37 @@ def can_complete_task(user: User, task) -> bool:
     return is_manager(user) or (
         is_staff_member(user) and user.pk in (task.assignee_id, task.created_by_id)
     )
+
+
+def can_see_enquiry_history(user: User, enquiry: Enquiry) -> bool:
+    """The full change history and the access log are for managers."""
+    return is_manager(user)
+
+
+# --- outcomes and cases -------------------------------------------------------------------------
+# Visibility is the selectors' (an enquiry or case the user may not see is a 404 first).
+
+
+def can_record_outcome(user: User, enquiry: Enquiry) -> bool:
+    """Any desk staff who can see the enquiry may record what was done or achieved."""
+    return is_staff_member(user)
+
+
+def can_close_with_outcome(user: User, enquiry: Enquiry) -> bool:
+    """A closing outcome closes the enquiry: the people who may change its status."""
+    return can_change_enquiry_status(user, enquiry)
+
+
+def can_open_case(user: User, enquiry: Enquiry) -> bool:
+    """An adviser (who leads the case) who can see the enquiry."""
+    return is_adviser(user)
+
+
+def can_add_enquiry_to_case(user: User, case) -> bool:
+    """Desk staff who can see both the case and the enquiry."""
+    return is_staff_member(user)
+
+
+def can_change_case_status(user: User, case) -> bool:
+    """The case's lead adviser or a manager."""
+    return is_manager(user) or (is_staff_member(user) and case.lead_adviser.user_id == user.pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import views, views_workspace
+from casework import views, views_history, views_workspace
 
 app_name = "casework"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("enquiries/new/", views.enquiry_log, name="enquiry_log"),
     path("enquiries/<str:reference>/", views.enquiry_detail, name="enquiry"),
+    path(
+        "enquiries/<str:reference>/history/", views_history.enquiry_history, name="enquiry_history"
+    ),
     path("enquiries/<str:reference>/claim/", views.enquiry_claim, name="enquiry_claim"),
     path("enquiries/<str:reference>/assign/", views.enquiry_assign, name="enquiry_assign"),
     path("enquiries/<str:reference>/status/", views.enquiry_status, name="enquiry_status"),

@@ -33,6 +33,7 @@ from casework.forms import (
     TimeEntryForm,
     queue_filters,
 )
+from enquiries import services as enquiry_services
 from enquiries.models import Enquiry
 from enquiries.services import TransitionError
 
@@ -109,6 +110,7 @@ def _detail(
     """The enquiry page; re-rendered with a bound form and a 4xx when an action failed."""
     user = request.user
     enquiry = selectors.enquiry_get_for_user(user=user, reference=reference, with_history=True)
+    enquiry_services.personal_data_access_record(enquiry=enquiry, viewer=user, channel="page")
     can_assign = policies.can_assign_enquiry(user, enquiry)
     can_change_status = policies.can_change_enquiry_status(user, enquiry)
     rules = selectors.deadline_rules_active()

@@ -4,8 +4,9 @@ import hashlib
 from datetime import datetime
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 
 class EnquirerType(models.TextChoices):
@@ -120,6 +121,20 @@ class ReferenceCounter(models.Model):
         return f"{self.year}: {self.last_value}"
 
 
+class EnquiryQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        """``QuerySet.update()`` sends no save signal, so the history would miss it:
+        write a history record for every enquiry it changed, in the same transaction."""
+        with transaction.atomic(using=self.db, savepoint=False):
+            pks = list(self.order_by().values_list("pk", flat=True))
+            count = super().update(**kwargs)
+            if pks:
+                changed = list(Enquiry.objects.filter(pk__in=pks))
+                Enquiry.history.bulk_history_create(changed, update=True,
+                                                    default_change_reason="bulk update")
+        return count
+
+
 class Enquiry(models.Model):
     reference = models.CharField(max_length=20, unique=True, editable=False)
     channel = models.CharField(max_length=16, choices=Channel.choices)
@@ -167,6 +182,10 @@ class Enquiry(models.Model):
         help_text="The adviser who recorded it by hand.",
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EnquiryQuerySet.as_manager()
+    # Every change: who, when, which fields, old and new values (managers see it).
+    history = HistoricalRecords(excluded_fields=["updated_at"], cascade_delete_history=True)
 
     class Meta:
         ordering = ["-received_at"]
@@ -326,3 +345,27 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for enquiry {self.enquiry_id}"
+
+
+class PersonalDataAccess(models.Model):
+    """A member of staff opened an enquiry's personal data (page or API): who, what, when."""
+
+    class Channel(models.TextChoices):
+        PAGE = "page", "Desk page"
+        API = "api", "API"
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="accesses")
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    viewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-viewed_at", "-id"]
+        indexes = [
+            models.Index(fields=["enquiry", "-viewed_at"], name="access_enquiry_viewed_idx"),
+            models.Index(fields=["viewer", "-viewed_at"], name="access_viewer_viewed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.viewer_id} viewed {self.enquiry_id} at {self.viewed_at:%Y-%m-%d %H:%M}"

@@ -24,6 +24,7 @@ from enquiries.models import (
     IdempotencyKey,
     Notification,
     Organisation,
+    PersonalDataAccess,
     Priority,
     ReferenceCounter,
     Status,
@@ -204,6 +205,7 @@ def enquiry_change_status(
     previous = locked.status
     locked.status = status
     locked.closed_at = timezone.now() if status == Status.CLOSED else None
+    locked._history_user = actor  # the history records who, not just the request's user
     locked.save(update_fields=["status", "closed_at", "updated_at"])
     EnquiryEvent.objects.create(
         enquiry=locked,
@@ -223,6 +225,7 @@ def enquiry_set_assignee(
     if assignee is not None and enquiry.status == Status.RECEIVED:
         enquiry.status = Status.IN_PROGRESS
         fields.append("status")
+    enquiry._history_user = actor
     enquiry.save(update_fields=fields)
     EnquiryEvent.objects.create(
         enquiry=enquiry,
@@ -245,3 +248,10 @@ def idempotency_keys_prune(*, older_than: timedelta) -> int:
     minutes, so keeping them longer only keeps data. Returns how many were removed."""
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - older_than).delete()
     return deleted
+
+
+def personal_data_access_record(
+    *, enquiry: Enquiry, viewer: AbstractBaseUser, channel: str
+) -> PersonalDataAccess:
+    """Log that ``viewer`` opened this enquiry's personal data (contact, message)."""
+    return PersonalDataAccess.objects.create(enquiry=enquiry, viewer=viewer, channel=channel)
