@@ -4,6 +4,7 @@ there is no generic writable viewset. Visibility is the selectors' (someone
 else's record is a 404); roles are ``policies``' (a wrong role is a 403)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -402,6 +403,8 @@ class EnquiryStatusView(APIView):
             )
         except TransitionError as error:
             raise ValidationError({"status": [str(error)]}) from None
+        except DjangoValidationError as error:  # closing without a closing outcome
+            raise ValidationError(error.message_dict) from None
         except DjangoPermissionDenied as error:
             raise PermissionDenied(str(error)) from None
         return _command_response(request, reference)

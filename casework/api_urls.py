@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from casework import api, api_clock, api_workspace
+from casework import api, api_cases, api_clock, api_workspace
 
 router = SimpleRouter()
 router.register("organisations", api.OrganisationViewSet, basename="organisation")
@@ -42,6 +42,14 @@ urlpatterns = [
         api_workspace.TimeEntryCollectionView.as_view(),
         name="enquiry-time",
     ),
+    path(
+        "enquiries/<str:reference>/outcomes/",
+        api_cases.OutcomeCollectionView.as_view(),
+        name="enquiry-outcomes",
+    ),
+    path("cases/", api_cases.CaseCollectionView.as_view(), name="case-list"),
+    path("cases/<int:case_id>/", api_cases.CaseDetailView.as_view(), name="case-detail"),
+    path("cases/<int:case_id>/status/", api_cases.CaseStatusView.as_view(), name="case-status"),
     path("advisers/", api.AdviserListView.as_view(), name="adviser-list"),
     path("deadline-rules/", api_clock.DeadlineRuleListView.as_view(), name="deadline-rule-list"),
     path("clock/", api_clock.ClockView.as_view(), name="clock"),

@@ -17,14 +17,19 @@ from django.utils import timezone
 
 from casework import policies, selectors
 from casework.deadlines import add_months
-from casework.models import Adviser, Assignment, Deadline, KeyDate, Team
+from casework.models import Adviser, Assignment, Deadline, KeyDate, Outcome, Team
 from casework.routing import RoutingDecision, choose_adviser
 from enquiries import services as enquiry_services
-from enquiries.models import Channel, Enquiry, EnquiryEvent, Notification
+from enquiries.models import Channel, Enquiry, EnquiryEvent, Notification, Status
 from enquiries.notifications import notification_keys_owed, notification_owe
 from enquiries.services import EnquiryInput, SubmittedEnquiry
 
 logger = logging.getLogger(__name__)
+
+
+CLOSING_NEEDS_OUTCOME = (
+    'Record a closing outcome before closing this enquiry: use "Close with outcome".'
+)
 
 
 class AlreadyAssigned(Exception):
@@ -161,7 +166,8 @@ def enquiry_assign(
 
 @transaction.atomic
 def enquiry_set_status(*, enquiry: Enquiry, status: str, actor: AbstractBaseUser) -> Enquiry:
-    """Change the status: the adviser holding the enquiry, or a manager.
+    """Change the status: the adviser holding the enquiry, or a manager. Closing needs a
+    closing outcome recorded first (DOMAIN.md, "Outcomes": every enquiry ends with one).
 
     The permission is checked on the locked row, so a reassignment that lands
     first is respected; the change and its event are written by ``enquiries``.
@@ -171,6 +177,9 @@ def enquiry_set_status(*, enquiry: Enquiry, status: str, actor: AbstractBaseUser
         raise PermissionDenied(
             "Only the adviser holding this enquiry or a manager can change its status."
         )
+    closing = status == Status.CLOSED and enquiry.status != Status.CLOSED
+    if closing and not Outcome.objects.filter(enquiry=enquiry, is_closing=True).exists():
+        raise ValidationError({"status": CLOSING_NEEDS_OUTCOME})
     return enquiry_services.enquiry_change_status(enquiry=enquiry, status=status, actor=actor)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import views, views_history, views_workspace
+from casework import views, views_cases, views_history, views_workspace
 
 app_name = "casework"
 
@@ -28,5 +28,12 @@ urlpatterns = [
         name="task_done",
     ),
     path("enquiries/<str:reference>/time/", views_workspace.time_record, name="time_record"),
+    path("enquiries/<str:reference>/close/", views_cases.enquiry_close, name="enquiry_close"),
+    path("enquiries/<str:reference>/case/", views_cases.case_open, name="case_open"),
+    path("cases/", views_cases.case_list, name="cases"),
+    path("cases/<int:case_id>/", views_cases.case_detail, name="case"),
+    path("cases/<int:case_id>/status/", views_cases.case_status, name="case_status"),
+    path("cases/<int:case_id>/enquiries/", views_cases.case_add_enquiry, name="case_add_enquiry"),
+    path("cases/<int:case_id>/outcomes/", views_cases.case_outcome, name="case_outcome"),
     path("clock/", views.clock, name="clock"),
 ]

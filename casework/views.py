@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from casework import policies, selectors, services
+from casework import policies, selectors, selectors_cases, services
 from casework import selectors_workspace as workspace
 from casework.filters import EnquiryFilter
 from casework.forms import (
@@ -33,6 +33,7 @@ from casework.forms import (
     TimeEntryForm,
     queue_filters,
 )
+from casework.forms_cases import OpenCaseForm, OutcomeForm
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry
 from enquiries.services import TransitionError
@@ -106,6 +107,8 @@ def _detail(
     note_form: NoteForm | None = None,
     task_form: TaskForm | None = None,
     time_form: TimeEntryForm | None = None,
+    close_form: OutcomeForm | None = None,
+    open_case_form: OpenCaseForm | None = None,
 ) -> HttpResponse:
     """The enquiry page; re-rendered with a bound form and a 4xx when an action failed."""
     user = request.user
@@ -128,10 +131,14 @@ def _detail(
         **_workspace(
             request, enquiry, note_form=note_form, task_form=task_form, time_form=time_form
         ),
+        **_outcomes_and_case(
+            request, enquiry, close_form=close_form, open_case_form=open_case_form
+        ),
         "status_form": (
             (status_form or StatusForm(current=enquiry.status)) if can_change_status else None
         ),
         "can_claim": policies.can_claim_enquiry(user, enquiry),
+        "can_see_history": policies.can_see_enquiry_history(user, enquiry),
         "assign_form": (assign_form or _assign_form(enquiry)) if can_assign else None,
         "routing": (
             services.routing_decision(enquiry=enquiry)
@@ -180,6 +187,28 @@ def _workspace(
             if policies.can_record_time(user, enquiry)
             else None
         ),
+    }
+
+
+def _outcomes_and_case(
+    request: HttpRequest,
+    enquiry: Enquiry,
+    *,
+    close_form: OutcomeForm | None,
+    open_case_form: OpenCaseForm | None,
+) -> dict:
+    """The enquiry's outcomes and case, and the forms to close it or open a case (2 queries)."""
+    user = request.user
+    case = selectors_cases.case_for_enquiry(enquiry=enquiry)
+    can_close = enquiry.is_open and policies.can_close_with_outcome(user, enquiry)
+    can_open = case is None and policies.can_open_case(user, enquiry)
+    return {
+        "outcomes": selectors_cases.outcome_list(enquiry=enquiry),
+        "case": case,
+        # A refused form is shown again with its errors, whatever changed meanwhile.
+        "close_form": close_form or (OutcomeForm(prefix="close") if can_close else None),
+        "open_case_form": open_case_form
+        or (OpenCaseForm(prefix="case", initial={"title": enquiry.subject}) if can_open else None),
     }
 
 
@@ -250,6 +279,9 @@ def enquiry_status(request: HttpRequest, reference: str) -> HttpResponse:
     except TransitionError as error:  # someone else moved it on since the page was read
         messages.error(request, str(error))
         return _detail(request, reference, status=409)
+    except ValidationError as error:  # closing without a closing outcome
+        form.add_error("status", error.message_dict.get("status", error.messages))
+        return _detail(request, reference, status=400, status_form=form)
     messages.success(request, f"Status is now {updated.get_status_display().lower()}.")
     return _back(reference)
 

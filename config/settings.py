@@ -212,7 +212,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for a choice set that several fields share (org_type, organisation_type).
-    "ENUM_NAME_OVERRIDES": {"EnquirerTypeEnum": "enquiries.models.EnquirerType"},
+    "ENUM_NAME_OVERRIDES": {
+        "EnquirerTypeEnum": "enquiries.models.EnquirerType",
+        "CaseStatusEnum": "casework.models.CaseStatus",
+        "EnquiryStatusEnum": "enquiries.models.Status",
+        "OutcomeCodeEnum": "casework.outcomes.OutcomeCode",
+    },
 }
 
 # Public intake form: submissions per client address per hour.

@@ -130,8 +130,9 @@ class EnquiryQuerySet(models.QuerySet):
             count = super().update(**kwargs)
             if pks:
                 changed = list(Enquiry.objects.filter(pk__in=pks))
-                Enquiry.history.bulk_history_create(changed, update=True,
-                                                    default_change_reason="bulk update")
+                Enquiry.history.bulk_history_create(
+                    changed, update=True, default_change_reason="bulk update"
+                )
         return count
 
 
@@ -355,8 +356,7 @@ class PersonalDataAccess(models.Model):
         API = "api", "API"
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="accesses")
-    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="+")
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(max_length=8, choices=Channel.choices)
     viewed_at = models.DateTimeField(auto_now_add=True)
 

@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casework.models import Adviser, Assignment
+from casework.services_cases import outcome_record
 from enquiries.models import Channel, Enquiry, EnquiryEvent, Priority, Status
 from tests.factories import AdviserFactory, ContactFactory, EnquiryFactory, OrganisationFactory
 
@@ -664,6 +665,9 @@ def test_holder_moves_enquiry_along(api_client, adviser, desk):
 
 def test_closing_stamps_the_time(api_client, adviser, desk):
     as_user(api_client, adviser.user)
+    outcome_record(
+        enquiry=desk["ada_holds"], code="guidance_sent", is_closing=True, actor=adviser.user
+    )
 
     body = api_client.post(detail(desk["ada_holds"], "status"), {"status": "closed"}).json()
 

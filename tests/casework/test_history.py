@@ -78,3 +78,17 @@ def test_history_page_runs_a_fixed_number_of_queries(
         page = client.get(reverse("casework:enquiry_history", args=[enquiry.reference]))
     assert page.status_code == 200
     assert page.content.decode().count("Priority:") >= changes - 1
+
+
+def test_managers_find_the_history_from_the_enquiry_page(client, manager, adviser, submit):
+    enquiry = submit()
+    link = reverse("casework:enquiry_history", args=[enquiry.reference])
+    client.force_login(manager.user)
+    assert (
+        link in client.get(reverse("casework:enquiry", args=[enquiry.reference])).content.decode()
+    )
+    client.force_login(adviser.user)
+    assert (
+        link
+        not in client.get(reverse("casework:enquiry", args=[enquiry.reference])).content.decode()
+    )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from casework import selectors, services
 from casework.deadlines import add_months
 from casework.models import Deadline, KeyDate
+from casework.services_cases import outcome_record
 from enquiries.models import EnquiryEvent, Status
 from tests.casework.test_desk_views import rows, unlabelled_controls
 from tests.factories import AdviserFactory, EnquiryFactory
@@ -364,6 +365,7 @@ def test_closed_enquiries_keep_deadlines_but_leave_the_open_queue(client, advise
     services.key_date_record(
         enquiry=mine, trigger=NOTICE, date=timezone.localdate(), actor=adviser.user
     )
+    outcome_record(enquiry=mine, code="advice_first_contact", is_closing=True, actor=adviser.user)
     services.enquiry_set_status(enquiry=mine, status=Status.CLOSED, actor=adviser.user)
     client.force_login(adviser.user)
     assert rows(client.get(reverse("casework:queue"), {"ordering": "deadline"})) == []

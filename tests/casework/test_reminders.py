@@ -9,6 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from casework import services
+from casework.services_cases import outcome_record
 from enquiries.models import Notification, Status
 from tests.casework.test_concurrency import run_together
 from tests.factories import EnquiryFactory
@@ -98,6 +99,7 @@ def test_later_deadlines_closed_and_unassigned_enquiries_get_no_email(
     services.key_date_record(
         enquiry=closed, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user
     )
+    outcome_record(enquiry=closed, code="signposted", is_closing=True, actor=adviser.user)
     services.enquiry_set_status(enquiry=closed, status=Status.CLOSED, actor=adviser.user)
     smtp_server.messages.clear()
     with django_capture_on_commit_callbacks(execute=True):
