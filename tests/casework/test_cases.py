@@ -13,31 +13,10 @@ from django.urls import reverse
 from casework import services_cases as services
 from casework.models import Case, CaseEnquiry, CaseEvent, Outcome
 from tests.casework.test_desk_views import unlabelled_controls
-from tests.factories import AdviserFactory
 
 pytestmark = pytest.mark.django_db
 
 CASES = reverse("casework:cases")
-
-
-@pytest.fixture
-def mine(submit, adviser):
-    enquiry = submit(subject="The Red Lion")
-    assert enquiry.assigned_to == adviser.user
-    return enquiry
-
-
-@pytest.fixture
-def theirs(submit, other_adviser):
-    enquiry = submit(topic="np-getting-started", subject="Our plan")
-    assert enquiry.assigned_to == other_adviser.user
-    return enquiry
-
-
-@pytest.fixture
-def teammate(teams):
-    """Tess: in Ada's team, so she sees Ada's enquiries and cases, but leads none."""
-    return AdviserFactory(first_name="Tess", teams=[teams["assets"]])
 
 
 @pytest.fixture

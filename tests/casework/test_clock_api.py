@@ -17,20 +17,6 @@ CLOCK = "/api/v1/clock/"
 NOTICE = "disposal-notice-received"
 
 
-@pytest.fixture
-def mine(submit, adviser):
-    enquiry = submit(subject="The Red Lion")
-    assert enquiry.assigned_to == adviser.user
-    return enquiry
-
-
-@pytest.fixture
-def theirs(submit, other_adviser):
-    enquiry = submit(topic="np-getting-started", subject="Our plan")
-    assert enquiry.assigned_to == other_adviser.user
-    return enquiry
-
-
 def key_dates_url(enquiry) -> str:
     return f"/api/v1/enquiries/{enquiry.reference}/key-dates/"
 

@@ -26,26 +26,10 @@ LOG = reverse("casework:enquiry_log")
 
 
 @pytest.fixture
-def mine(submit, adviser):
-    """Routed to Ada (Right to Bid, West Lindsey)."""
-    enquiry = submit(subject="The Red Lion")
-    assert enquiry.assigned_to == adviser.user
-    return enquiry
-
-
-@pytest.fixture
 def team_unassigned(submit, adviser):
     """In Ada's team queue: nobody has expertise in asset transfer."""
     enquiry = submit(topic="asset-transfer", subject="The old library")
     assert enquiry.assigned_to is None
-    return enquiry
-
-
-@pytest.fixture
-def theirs(submit, other_adviser):
-    """Routed to Omar, in another team: not Ada's to see."""
-    enquiry = submit(topic="np-getting-started", subject="Our plan")
-    assert enquiry.assigned_to == other_adviser.user
     return enquiry
 
 

@@ -32,20 +32,6 @@ WORKED_EXAMPLE = {
 }
 
 
-@pytest.fixture
-def mine(submit, adviser):
-    enquiry = submit(subject="The Red Lion")
-    assert enquiry.assigned_to == adviser.user
-    return enquiry
-
-
-@pytest.fixture
-def theirs(submit, other_adviser):
-    enquiry = submit(topic="np-getting-started", subject="Our plan")
-    assert enquiry.assigned_to == other_adviser.user
-    return enquiry
-
-
 def page(enquiry) -> str:
     return reverse("casework:enquiry", args=[enquiry.reference])
 

@@ -17,29 +17,8 @@ from casework.outcomes import OutcomeCode, PlanStage
 from enquiries.models import Enquiry, EnquiryEvent, Status
 from enquiries.services import TransitionError
 from tests.casework.test_desk_views import messages_of, unlabelled_controls
-from tests.factories import AdviserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mine(submit, adviser):
-    enquiry = submit(subject="The Red Lion")
-    assert enquiry.assigned_to == adviser.user
-    return enquiry
-
-
-@pytest.fixture
-def theirs(submit, other_adviser):
-    enquiry = submit(topic="np-getting-started", subject="Our plan")
-    assert enquiry.assigned_to == other_adviser.user
-    return enquiry
-
-
-@pytest.fixture
-def teammate(teams):
-    """Tess: in Ada's team, so she sees Ada's enquiries, but holds none of them."""
-    return AdviserFactory(first_name="Tess", teams=[teams["assets"]])
 
 
 def page(enquiry, name: str = "enquiry") -> str:

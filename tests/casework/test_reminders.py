@@ -17,13 +17,6 @@ from tests.factories import EnquiryFactory
 NOTICE = "disposal-notice-received"
 
 
-@pytest.fixture
-def mine(submit, adviser):
-    enquiry = submit(subject="The Red Lion")
-    assert enquiry.assigned_to == adviser.user
-    return enquiry
-
-
 def run(today=None) -> str:
     out = StringIO()
     args = ["--today", today.isoformat()] if today else []

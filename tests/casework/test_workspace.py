@@ -27,26 +27,6 @@ pytestmark = pytest.mark.django_db
 QUEUE = reverse("casework:queue")
 
 
-@pytest.fixture
-def mine(submit, adviser):
-    enquiry = submit(subject="The Red Lion")
-    assert enquiry.assigned_to == adviser.user
-    return enquiry
-
-
-@pytest.fixture
-def theirs(submit, other_adviser):
-    enquiry = submit(topic="np-getting-started", subject="Our plan")
-    assert enquiry.assigned_to == other_adviser.user
-    return enquiry
-
-
-@pytest.fixture
-def teammate(teams):
-    """Tess: in Ada's team, so she sees Ada's enquiries, but holds none of them."""
-    return AdviserFactory(first_name="Tess", teams=[teams["assets"]])
-
-
 def url(enquiry, name: str = "enquiry", *args) -> str:
     return reverse(f"casework:{name}", args=[enquiry.reference, *args])
 
