@@ -11,18 +11,15 @@ wording, so a rule's data says how to count it:
 * ``after``: "N weeks beginning with the day after D" -> D + 7N days.
 * ``not_less_than``: a minimum window; the earliest allowed close is D + 7N days.
 * working days: skip Saturdays, Sundays and bank holidays of England and Wales
-  (``holidays.country_holidays("GB", subdiv="ENG")``: without ``subdiv``
-  Easter Monday and the August holiday are missing).
+  (``knowledgebase.working_days``).
 """
 
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
-
-import holidays
 
 from knowledgebase.models import DeadlineRule
+from knowledgebase.working_days import add_working_days
 
 # The vocabulary is the rule data's own (no database is touched here).
 Unit = DeadlineRule.Unit
@@ -34,37 +31,6 @@ def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-@cache
-def _bank_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=[year]))
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _bank_holidays(day.year)
-
-
-def add_working_days(day: date, count: int) -> date:
-    """The ``count``-th working day after ``day`` (``day`` itself is not counted)."""
-    if count < 0:
-        raise ValueError("count must not be negative")
-    current = day
-    while count:
-        current += timedelta(days=1)
-        if is_working_day(current):
-            count -= 1
-    return current
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Working days after ``start`` up to and including ``end`` (0 if end <= start)."""
-    days, current = 0, start
-    while current < end:
-        current += timedelta(days=1)
-        if is_working_day(current):
-            days += 1
-    return days
 
 
 def period_end(start: date, length: int, unit: Unit | str, counting: Counting | str) -> date:

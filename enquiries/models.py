@@ -1,11 +1,13 @@
 """Organisations, contacts, enquiries and the public record of each enquiry."""
 
 import hashlib
+import uuid
 from datetime import datetime
 
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
@@ -81,6 +83,14 @@ class Organisation(models.Model):
         related_name="organisations",
     )
     postcode = models.CharField(max_length=10, blank=True)
+    registered_contact = models.ForeignKey(
+        "Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The group's registered contact sees all the organisation's enquiries.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -183,6 +193,26 @@ class Enquiry(models.Model):
         help_text="The adviser who recorded it by hand.",
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic concurrency: an edit form carries the version it was loaded at and the
+    # save is refused if the row has moved on (``enquiries.services.enquiry_edit``).
+    version = models.PositiveIntegerField(default=1)
+
+    # Service levels (``knowledgebase.ServiceLevelTarget``), in working days. Due dates are
+    # fixed at intake and pushed back by the working days spent waiting for the group.
+    first_response_due = models.DateField(null=True, blank=True)
+    resolution_due = models.DateField(null=True, blank=True)
+    sla_paused_since = models.DateTimeField(
+        null=True, blank=True, help_text="Set while the desk waits for the group."
+    )
+    resolved_at = models.DateTimeField(
+        null=True, blank=True, help_text="First time it was answered or closed."
+    )
+    first_response_working_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Working days to first response, pauses excluded."
+    )
+    resolution_working_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Working days to resolution, pauses excluded."
+    )
 
     objects = EnquiryQuerySet.as_manager()
     # Every change: who, when, which fields, old and new values (managers see it).
@@ -216,6 +246,17 @@ class Enquiry(models.Model):
                 condition=Q(status__in=Status.open_values()),
                 name="enquiry_open_queue_idx",
             ),
+            # "At risk" / "breached" queue filters.
+            models.Index(
+                fields=["first_response_due"],
+                condition=Q(first_response_at__isnull=True, status__in=Status.open_values()),
+                name="enquiry_sla_response_idx",
+            ),
+            models.Index(
+                fields=["resolution_due"],
+                condition=Q(status__in=Status.open_values()),
+                name="enquiry_sla_resolution_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -247,6 +288,18 @@ class EnquiryEvent(models.Model):
         TASK_ADDED = "task_added", "Task added"
         TASK_DONE = "task_done", "Task done"
         TIME_RECORDED = "time_recorded", "Time recorded"
+        DETAILS_EDITED = "details_edited", "Details edited"
+        MESSAGE_PUBLISHED = "message_published", "Update published to the group"
+        CALL_LOGGED = "call_logged", "Call logged"
+        REPLY_RECEIVED = "reply_received", "Reply from the group"
+        ATTACHMENT_ADDED = "attachment_added", "Document attached"
+        LETTER_ISSUED = "letter_issued", "Letter issued"
+        LETTER_PUBLISHED = "letter_published", "Letter published to the group"
+        LETTER_EMAILED = "letter_emailed", "Letter emailed"
+        LETTER_DOWNLOADED = "letter_downloaded", "Letter downloaded to print"
+        DATE_PUBLISHED = "date_published", "Date published to the group"
+        LINK_SENT = "link_sent", "Tracking link sent"
+        LINK_REVOKED = "link_revoked", "Tracking links revoked"
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -284,16 +337,104 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     body = models.TextField()
+    submission_key = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="From the form that sent it: a double click or a retry makes one message.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enquiry", "submission_key"],
+                condition=~Q(submission_key=""),
+                name="message_submission_once",
+            ),
+        ]
         indexes = [
             models.Index(fields=["enquiry", "created_at"], name="message_enquiry_created_idx")
         ]
 
     def __str__(self) -> str:
         return f"{self.enquiry_id} {self.sender} {self.created_at:%Y-%m-%d}"
+
+
+def attachment_upload_to(instance: "Attachment", filename: str) -> str:
+    """A generated name: nothing the uploader chose reaches the file system."""
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A document on an enquiry. With a ``message`` it is public (the group sees it);
+    without, it is staff-only. Served only through views that check access, as a download.
+    """
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_upload_to, max_length=200)
+    original_name = models.CharField(max_length=200, help_text="Shown, never used as a path.")
+    content_type = models.CharField(max_length=100, help_text="Detected from the content.")
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when the group uploaded it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["enquiry", "created_at"], name="attachment_enquiry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class PublicDate(models.Model):
+    """A date casework has published to the group (a key date or a deadline it starts).
+
+    ``source`` names where it came from (for example ``deadline:42``) so that casework can
+    update or withdraw it; the portal reads only this table, never casework's records.
+    """
+
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="public_dates")
+    source = models.CharField(max_length=60)
+    label = models.CharField(max_length=200)
+    date = models.DateField()
+    meaning = models.CharField(max_length=300, blank=True)
+    legal_source = models.CharField(max_length=300, blank=True)
+    is_group_deadline = models.BooleanField(
+        default=False,
+        help_text="The group must act by this date: remind them 14 and 3 days before.",
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enquiry", "source"], name="public_date_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["date"], condition=Q(is_group_deadline=True), name="public_date_group_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enquiry_id} {self.label} {self.date}"
 
 
 def hash_token(token: str) -> str:
@@ -306,8 +447,12 @@ class TrackingLink(models.Model):
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="tracking_links")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
+    expires_at = models.DateTimeField(help_text="Pushed forward each time the link is used.")
+    last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"link for enquiry {self.enquiry_id}"
@@ -331,6 +476,13 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement to the group"
         DEADLINE_REMINDER = "deadline_reminder", "Deadline reminder to the adviser"
+        UPDATE_PUBLISHED = "update_published", "Update published, to the group"
+        LETTER_ISSUED = "letter_issued", "Letter published, to the group"
+        LETTER_EMAILED = "letter_emailed", "Letter as an attachment, to the group"
+        GROUP_DEADLINE = "group_deadline", "Deadline reminder to the group"
+        NEW_LINK = "new_link", "Fresh tracking link, to the group"
+        REPLY_RECEIVED = "reply_received", "Reply from the group, to the adviser"
+        ASSIGNED = "assigned", "New assignment, to the adviser"
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
 
 
 class Topic(models.Model):
@@ -148,6 +149,55 @@ class DeadlineRule(models.Model):
     def is_policy(self) -> bool:
         """The desk's own clocks (retention) run by themselves: advisers do not record them."""
         return self.verification == self.Verification.POLICY
+
+
+class ServiceLevelTarget(models.Model):
+    """The desk's own promise: first response within N working days, resolution within M.
+
+    One row has no topic: the default. A row for a top-level topic covers its sub-topics
+    unless a sub-topic has its own. Managers edit these; changes apply to enquiries
+    received afterwards (each enquiry keeps the due dates it was given).
+    """
+
+    topic = models.OneToOneField(
+        Topic,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="service_level",
+        help_text="Empty for the default that applies to every other topic.",
+    )
+    first_response_days = models.PositiveSmallIntegerField(
+        help_text="Working days to the first public reply or logged call."
+    )
+    resolution_days = models.PositiveSmallIntegerField(
+        help_text="Working days to answer or close the enquiry."
+    )
+    at_risk_days = models.PositiveSmallIntegerField(
+        default=1, help_text="An enquiry is 'at risk' this many working days before breach."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["topic__position", "topic__name"]
+        constraints = [
+            # One default (no topic): NULLs are distinct in a plain unique index.
+            models.UniqueConstraint(
+                Coalesce("topic", models.Value(0)), name="service_level_single_default"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(first_response_days__gte=1)
+                & models.Q(resolution_days__gte=models.F("first_response_days")),
+                name="service_level_sensible_days",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = self.topic or "Default"
+        return f"{what}: respond in {self.first_response_days}, resolve in {self.resolution_days}"
 
 
 class LetterTemplate(models.Model):

@@ -4,16 +4,8 @@ from datetime import date
 
 import pytest
 
-from casework.deadlines import (
-    Counting,
-    Unit,
-    add_months,
-    add_working_days,
-    explain,
-    is_working_day,
-    period_end,
-    working_days_between,
-)
+from casework.deadlines import Counting, Unit, add_months, explain, period_end
+from knowledgebase.working_days import add_working_days, is_working_day, working_days_between
 
 
 @pytest.mark.parametrize(
