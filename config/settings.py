@@ -143,6 +143,15 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded documents and issued letters live here. Never served as static media: only
+# through views that check who is asking (enquiries.services_public.attachment_response).
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
+
+# The group's private tracking link: valid this many days after its last use.
+TRACKING_LINK_DAYS = env_int("TRACKING_LINK_DAYS", 90, minimum=1)
+
+# Service levels: an enquiry is "at risk" this many working days before it would breach.
+SLA_AT_RISK_WORKING_DAYS = env_int("SLA_AT_RISK_WORKING_DAYS", 1, minimum=0)
 
 # Email: the console by default; any SMTP server when EMAIL_HOST is set.
 _email_host = env_str("EMAIL_HOST")

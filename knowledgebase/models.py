@@ -173,9 +173,6 @@ class ServiceLevelTarget(models.Model):
     resolution_days = models.PositiveSmallIntegerField(
         help_text="Working days to answer or close the enquiry."
     )
-    at_risk_days = models.PositiveSmallIntegerField(
-        default=1, help_text="An enquiry is 'at risk' this many working days before breach."
-    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

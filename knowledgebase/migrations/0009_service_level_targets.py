@@ -20,7 +20,6 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('first_response_days', models.PositiveSmallIntegerField(help_text='Working days to the first public reply or logged call.')),
                 ('resolution_days', models.PositiveSmallIntegerField(help_text='Working days to answer or close the enquiry.')),
-                ('at_risk_days', models.PositiveSmallIntegerField(default=1, help_text="An enquiry is 'at risk' this many working days before breach.")),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('topic', models.OneToOneField(blank=True, help_text='Empty for the default that applies to every other topic.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='service_level', to='knowledgebase.topic')),
                 ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),

@@ -7,15 +7,15 @@ enquiries run against a six-week statutory window, so they are answered faster.
 from django.db import migrations
 
 TARGETS = [
-    (None, 2, 20, 1),
-    ("right-to-bid", 1, 10, 1),
+    (None, 2, 20),
+    ("right-to-bid", 1, 10),
 ]
 
 
 def load(apps, schema_editor):
     ServiceLevelTarget = apps.get_model("knowledgebase", "ServiceLevelTarget")
     Topic = apps.get_model("knowledgebase", "Topic")
-    for slug, first, resolution, at_risk in TARGETS:
+    for slug, first, resolution in TARGETS:
         topic = Topic.objects.filter(slug=slug).first() if slug else None
         if slug and topic is None:
             continue
@@ -24,7 +24,6 @@ def load(apps, schema_editor):
             defaults={
                 "first_response_days": first,
                 "resolution_days": resolution,
-                "at_risk_days": at_risk,
             },
         )
 
