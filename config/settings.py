@@ -205,7 +205,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "enquiry_intake": env_str("THROTTLE_ENQUIRY_INTAKE", "30/hour"),
     },
-    "EXCEPTION_HANDLER": "rest_framework.views.exception_handler",
+    "EXCEPTION_HANDLER": "enquiries.api_errors.exception_handler",
     "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
 }
 SPECTACULAR_SETTINGS = {

@@ -695,6 +695,21 @@ def test_unknown_status_is_a_400(api_client, adviser, desk, body):
     assert "status" in response.json()
 
 
+def test_oversize_body_on_a_staff_command_is_a_json_413(api_client, adviser, desk, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    as_user(api_client, adviser.user)
+
+    response = api_client.post(
+        detail(desk["ada_holds"], "status"),
+        '{"status": "closed", "pad": "' + "x" * 2000 + '"}',
+        content_type="application/json",
+    )
+
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request body is too large."}
+    assert Enquiry.objects.get(pk=desk["ada_holds"].pk).status == Status.IN_PROGRESS
+
+
 @pytest.mark.parametrize("key", ["bea_holds", "assets_queue"])
 def test_adviser_who_does_not_hold_the_enquiry_cannot_change_its_status(
     api_client, adviser, desk, key
