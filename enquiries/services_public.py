@@ -1,0 +1,213 @@
+"""What casework publishes to a group's enquiry, and the documents on an enquiry.
+
+The portal shows only these records (``Message``, ``Attachment`` on a message,
+``PublicDate``): publishing is the one way information crosses from the desk to
+the group. Documents are stored under generated names and served only as
+downloads by views that have checked who is asking (``attachment_response``).
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import date
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import FileResponse, Http404
+
+from enquiries import services
+from enquiries.models import Attachment, Enquiry, EnquiryEvent, Message, Notification, PublicDate
+from enquiries.notifications import notification_owe
+from enquiries.uploads import DetectedFile, validate_bytes, validate_upload
+
+logger = logging.getLogger(__name__)
+
+# A downloaded document must never run as a page of this site.
+DOWNLOAD_CSP = "sandbox; default-src 'none'"
+
+
+def _store(
+    *,
+    enquiry: Enquiry,
+    detected: DetectedFile,
+    actor: AbstractBaseUser | None,
+    message: Message | None,
+) -> Attachment:
+    attachment = Attachment(
+        enquiry=enquiry,
+        message=message,
+        original_name=detected.name,
+        content_type=detected.content_type,
+        size=detected.size,
+        sha256=detected.sha256,
+        uploaded_by=actor,
+    )
+    # The storage name comes from ``attachment_upload_to``, not from this name.
+    attachment.file.save("upload", ContentFile(detected.content), save=False)
+    attachment.save()
+    EnquiryEvent.objects.create(
+        enquiry=enquiry,
+        kind=EnquiryEvent.Kind.ATTACHMENT_ADDED,
+        actor=actor,
+        data={"attachment": attachment.pk, "public": message is not None},
+    )
+    return attachment
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    enquiry: Enquiry,
+    upload: UploadedFile,
+    actor: AbstractBaseUser | None,
+    message: Message | None = None,
+) -> Attachment:
+    """Keep an uploaded document (``UploadRefused`` if it is not one we accept).
+
+    Without ``message`` it is staff-only; with one it is part of the public conversation.
+    """
+    return _store(enquiry=enquiry, detected=validate_upload(upload), actor=actor, message=message)
+
+
+@transaction.atomic
+def attachment_add_bytes(
+    *,
+    enquiry: Enquiry,
+    content: bytes,
+    name: str,
+    actor: AbstractBaseUser | None,
+    message: Message | None = None,
+) -> Attachment:
+    """Keep a document the desk made itself (a letter's PDF), checked like any upload."""
+    return _store(
+        enquiry=enquiry, detected=validate_bytes(content, name), actor=actor, message=message
+    )
+
+
+@transaction.atomic
+def message_publish(
+    *,
+    enquiry: Enquiry,
+    body: str,
+    actor: AbstractBaseUser,
+    files: Iterable[UploadedFile] = (),
+    attachments: Iterable[Attachment] = (),
+    submission_key: str = "",
+    notify: bool = True,
+) -> Message:
+    """Publish a message from the desk to the group's enquiry.
+
+    It counts as the first response, and the group is emailed that there is an update
+    (unless ``notify`` is False: a letter's own email says so instead). The same
+    ``submission_key`` twice (a double click) publishes once. Every file is checked
+    before anything is kept: one refused file refuses the whole message.
+    """
+    # The row lock makes a twin request (a double click) wait, then find the first message.
+    enquiry = Enquiry.objects.select_for_update().select_related("contact").get(pk=enquiry.pk)
+    if submission_key:
+        earlier = Message.objects.filter(enquiry=enquiry, submission_key=submission_key).first()
+        if earlier is not None:
+            return earlier
+    detected = [validate_upload(upload) for upload in files]
+    attachments = list(attachments)
+    message = Message.objects.create(
+        enquiry=enquiry,
+        sender=Message.Sender.DESK,
+        author=actor,
+        body=body,
+        submission_key=submission_key,
+    )
+    for item in detected:
+        _store(enquiry=enquiry, detected=item, actor=actor, message=message)
+    for attachment in attachments:
+        if attachment.enquiry_id != enquiry.pk:
+            raise ValueError("An attachment can only be published on its own enquiry.")
+        attachment.message = message
+        attachment.save(update_fields=["message"])
+    EnquiryEvent.objects.create(
+        enquiry=enquiry,
+        kind=EnquiryEvent.Kind.MESSAGE_PUBLISHED,
+        actor=actor,
+        data={"message": message.pk, "documents": len(detected) + len(attachments)},
+    )
+    services.enquiry_mark_first_response(enquiry=enquiry, at=message.created_at, actor=actor)
+    if notify:
+        notification_owe(
+            enquiry=enquiry,
+            kind=Notification.Kind.UPDATE_PUBLISHED,
+            recipient=enquiry.contact.email,
+            dedupe_key=f"update:{message.pk}",
+            data={},
+        )
+    return message
+
+
+@transaction.atomic
+def public_date_publish(
+    *,
+    enquiry: Enquiry,
+    source: str,
+    label: str,
+    date: date,
+    actor: AbstractBaseUser,
+    meaning: str = "",
+    legal_source: str = "",
+    is_group_deadline: bool = False,
+) -> PublicDate:
+    """Show a date on the group's tracking page, or update the one from ``source``."""
+    public_date, created = PublicDate.objects.update_or_create(
+        enquiry=enquiry,
+        source=source,
+        defaults={
+            "label": label,
+            "date": date,
+            "meaning": meaning,
+            "legal_source": legal_source,
+            "is_group_deadline": is_group_deadline,
+            "published_by": actor,
+        },
+    )
+    EnquiryEvent.objects.create(
+        enquiry=enquiry,
+        kind=EnquiryEvent.Kind.DATE_PUBLISHED,
+        actor=actor,
+        data={"source": source, "date": date.isoformat(), "updated": not created},
+    )
+    return public_date
+
+
+@transaction.atomic
+def public_date_withdraw(*, enquiry: Enquiry, source: str, actor: AbstractBaseUser | None) -> bool:
+    """Stop showing the date published from ``source``. False if it was not shown."""
+    deleted, _ = PublicDate.objects.filter(enquiry=enquiry, source=source).delete()
+    if deleted:
+        EnquiryEvent.objects.create(
+            enquiry=enquiry,
+            kind=EnquiryEvent.Kind.DATE_PUBLISHED,
+            actor=actor,
+            data={"source": source, "withdrawn": True},
+        )
+    return bool(deleted)
+
+
+def attachment_response(attachment: Attachment) -> FileResponse:
+    """The document as a download: never shown inline, never sniffed, never cached.
+
+    A record that outlived its file (a partial restore) is a 404, never a 500.
+    """
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        logger.error("attachment %s has no file in storage", attachment.pk)
+        raise Http404("This document is no longer available.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = DOWNLOAD_CSP
+    response["Cache-Control"] = "no-store"
+    return response
