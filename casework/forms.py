@@ -123,7 +123,7 @@ class LogEnquiryForm(EnquiryForm):
 
 # --- the queue's filter form: display only; the selector applies the FilterSet ----------------
 
-MAIN_FILTERS = ["q", "status", "topic", "area", "channel", "age", "ordering"]
+MAIN_FILTERS = ["q", "status", "topic", "area", "channel", "age", "sla", "ordering"]
 MORE_FILTERS = ["priority", "region", "received_after", "received_before", "unassigned"]
 MANAGER_FILTERS = ["adviser"]
 
@@ -159,6 +159,7 @@ def queue_filters(form: forms.Form, *, is_manager: bool) -> QueueFilters:
         ("channel", "Any channel"),
         ("priority", "Any priority"),
         ("age", "Any age"),
+        ("sla", "Any"),
     ]:
         fields[name].empty_label = anything
         fields[name].widget.choices = fields[name].choices
@@ -172,6 +173,7 @@ def queue_filters(form: forms.Form, *, is_manager: bool) -> QueueFilters:
     fields["ordering"].widget.choices = [
         ("", "Priority, then oldest first"),
         ("deadline", "Nearest statutory deadline first"),
+        ("sla", "Nearest service-level breach first"),
         ("received", "Oldest first"),
         ("-received", "Newest first"),
         ("-priority", "Highest priority first"),

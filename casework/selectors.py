@@ -3,7 +3,20 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -41,13 +54,16 @@ def enquiry_visible_queryset(*, user) -> QuerySet[Enquiry]:
 def enquiry_list(*, user, queue: str = Queue.ALL, filters: dict | None = None) -> QuerySet[Enquiry]:
     """The enquiries ``user`` may see in ``queue``, filtered through the allow-listed FilterSet.
 
-    Each carries ``next_deadline_on``: its nearest statutory deadline still to come.
+    Each carries ``next_deadline_on``: its nearest statutory deadline still to come, and
+    ``sla_due_on``: the due date of its running service-level clock (None when paused or
+    resolved), for ordering by time to breach.
 
     ``queue`` "all" is every visible enquiry (everything, for a manager).
     Without a status filter, queues show open enquiries only.
     """
     queryset = enquiry_visible_queryset(user=user).annotate(
-        next_deadline_on=next_deadline_subquery(today=timezone.localdate())
+        next_deadline_on=next_deadline_subquery(today=timezone.localdate()),
+        sla_due_on=sla_due_expression(),
     )
     if queue == Queue.MINE:
         queryset = queryset.filter(assigned_to=user)
@@ -77,6 +93,17 @@ def next_deadline_subquery(*, today: date) -> Subquery:
         Deadline.objects.filter(enquiry=OuterRef("pk"), ends_on__gte=today)
         .order_by("ends_on")
         .values("ends_on")[:1]
+    )
+
+
+def sla_due_expression() -> Case:
+    """The due date of the service-level clock that matters now: first response until there
+    is one, then resolution; None when paused or resolved (``enquiries.service_levels``)."""
+    return Case(
+        When(Q(resolved_at__isnull=False) | Q(sla_paused_since__isnull=False), then=None),
+        When(first_response_at__isnull=True, then=F("first_response_due")),
+        default=F("resolution_due"),
+        output_field=DateField(),
     )
 
 

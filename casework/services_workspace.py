@@ -7,7 +7,7 @@ Input the desk cannot use raises ``ValidationError`` with the field and the
 reason; nothing is saved.
 """
 
-from datetime import date
+from datetime import date, datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -153,4 +153,24 @@ def time_record(
         actor=actor,
         data={"time_entry": entry.pk, "minutes": minutes, "activity": activity},
     )
+    if activity == TimeEntry.Activity.CALL:
+        # A call with the group is a response (docs/service-levels.md): the first one
+        # stops the first-response clock, dated by ``_call_time``.
+        enquiry_services.enquiry_record_event(
+            enquiry=enquiry,
+            kind=EnquiryEvent.Kind.CALL_LOGGED,
+            actor=actor,
+            data={"time_entry": entry.pk, "spent_on": spent_on.isoformat()},
+        )
+        enquiry_services.enquiry_mark_first_response(
+            enquiry=enquiry, at=_call_time(spent_on), actor=actor
+        )
     return entry
+
+
+def _call_time(spent_on: date) -> datetime:
+    """When a call on ``spent_on`` happened, as near as the desk knows: now if it was
+    today, else the end of that working day (17:00 local)."""
+    if spent_on == timezone.localdate():
+        return timezone.now()
+    return datetime.combine(spent_on, time(17), tzinfo=timezone.get_current_timezone())

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from enquiries import service_levels
 from enquiries.models import (
     Channel,
     Contact,
@@ -34,6 +35,7 @@ from enquiries.models import (
 from enquiries.references import format_reference
 from enquiries.signals import enquiry_received
 from knowledgebase.models import LocalAuthority, Topic
+from knowledgebase.selectors import service_level_for
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +147,10 @@ def enquiry_submit(
     received_at = received_at or now
     organisation = _organisation_for(data)
     contact = _contact_for(data, organisation, now)
+    target = service_level_for(topic=data.topic)
+    due = service_levels.due_dates(
+        timezone.localdate(received_at), target.first_response_days, target.resolution_days
+    )
     enquiry = Enquiry.objects.create(
         reference=next_reference(timezone.localtime(received_at).year),
         channel=channel,
@@ -159,6 +165,8 @@ def enquiry_submit(
         priority=data.priority,
         received_at=received_at,
         logged_by=actor,
+        first_response_due=due.first_response_due,
+        resolution_due=due.resolution_due,
     )
     EnquiryEvent.objects.create(
         enquiry=enquiry, kind=EnquiryEvent.Kind.RECEIVED, actor=actor, data={"channel": channel}
@@ -180,11 +188,16 @@ def enquiry_submit(
     return SubmittedEnquiry(enquiry=enquiry, tracking_token=token)
 
 
-def tracking_link_create(*, enquiry: Enquiry) -> str:
-    """Mint a private tracking link (256 random bits); return the token, keep its hash."""
+def tracking_link_create(*, enquiry: Enquiry, covers_address: bool = False) -> str:
+    """Mint a private tracking link (256 random bits); return the token, keep its hash.
+
+    ``covers_address``: only for a link sent by email to the contact, which proves the
+    holder reads that mailbox; it then opens every enquiry the address may follow.
+    """
     token = secrets.token_urlsafe(32)
     TrackingLink.objects.create(
         enquiry=enquiry,
+        covers_address=covers_address,
         token_hash=hash_token(token),
         expires_at=timezone.now() + TRACKING_LINK_LIFETIME,
     )
@@ -195,7 +208,13 @@ def tracking_link_create(*, enquiry: Enquiry) -> str:
 def enquiry_change_status(
     *, enquiry: Enquiry, status: Status | str, actor: AbstractBaseUser | None
 ) -> Enquiry:
-    """Move an enquiry along its workflow (``STATUS_TRANSITIONS``); closing stamps the time."""
+    """Move an enquiry along its workflow (``STATUS_TRANSITIONS``); closing stamps the time.
+
+    Service levels (docs/service-levels.md): waiting for the group pauses the clocks still
+    running; leaving that status moves their due dates back by the working days paused.
+    The first time it is answered or closed it is resolved (``resolved_at``); reopening
+    does not restart the resolution clock.
+    """
     locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
     if not locked.can_move_to(status):
         raise TransitionError(
@@ -203,17 +222,93 @@ def enquiry_change_status(
             f"{Status(status).label.lower()}."
         )
     previous = locked.status
+    now = timezone.now()
     locked.status = status
-    locked.closed_at = timezone.now() if status == Status.CLOSED else None
+    locked.closed_at = now if status == Status.CLOSED else None
+    fields = ["status", "closed_at", "updated_at"]
+    event_data = {"from": previous, "to": str(status)}
+    if locked.sla_paused_since is not None and status != Status.AWAITING_GROUP:
+        paused = _sla_resume(locked, now)
+        event_data["paused_working_days"] = paused
+        fields += ["sla_paused_since", "first_response_due", "resolution_due"]
+    if status == Status.AWAITING_GROUP and locked.resolved_at is None:
+        locked.sla_paused_since = now
+        fields.append("sla_paused_since")
+    if status in (Status.ANSWERED, Status.CLOSED) and locked.resolved_at is None:
+        locked.resolved_at = now
+        locked.resolution_working_days = service_levels.working_days_taken(
+            timezone.localdate(locked.received_at),
+            timezone.localdate(now),
+            _sla_paused_total(locked) + event_data.get("paused_working_days", 0),
+        )
+        fields += ["resolved_at", "resolution_working_days"]
+    # An edit form opened before this change is now out of date (``services_edit``).
+    locked.version += 1
+    fields.append("version")
     locked._history_user = actor  # the history records who, not just the request's user
-    locked.save(update_fields=["status", "closed_at", "updated_at"])
+    locked.save(update_fields=list(dict.fromkeys(fields)))
     EnquiryEvent.objects.create(
-        enquiry=locked,
-        kind=EnquiryEvent.Kind.STATUS_CHANGED,
-        actor=actor,
-        data={"from": previous, "to": str(status)},
+        enquiry=locked, kind=EnquiryEvent.Kind.STATUS_CHANGED, actor=actor, data=event_data
     )
     return locked
+
+
+def _sla_resume(enquiry: Enquiry, now: datetime) -> int:
+    """End a pause: move the due dates still running back; return the working days paused."""
+    paused_on, resumed_on = timezone.localdate(enquiry.sla_paused_since), timezone.localdate(now)
+    if enquiry.first_response_at is None:
+        enquiry.first_response_due = service_levels.shift_for_pause(
+            enquiry.first_response_due, paused_on, resumed_on
+        )
+    enquiry.resolution_due = service_levels.shift_for_pause(
+        enquiry.resolution_due, paused_on, resumed_on
+    )
+    enquiry.sla_paused_since = None
+    return service_levels.paused_working_days(paused_on, resumed_on)
+
+
+def _sla_paused_total(enquiry: Enquiry, now: datetime | None = None) -> int:
+    """Working days the enquiry has spent paused: the pauses that ended (each recorded on
+    its status change) and, given ``now``, the one still running."""
+    ended = sum(
+        data.get("paused_working_days", 0)
+        for data in EnquiryEvent.objects.filter(
+            enquiry=enquiry, kind=EnquiryEvent.Kind.STATUS_CHANGED, data__from=Status.AWAITING_GROUP
+        ).values_list("data", flat=True)
+    )
+    running = 0
+    if now is not None and enquiry.sla_paused_since is not None:
+        running = service_levels.paused_working_days(
+            timezone.localdate(enquiry.sla_paused_since), timezone.localdate(now)
+        )
+    return ended + running
+
+
+@transaction.atomic
+def enquiry_mark_first_response(
+    *, enquiry: Enquiry, at: datetime, actor: AbstractBaseUser | None
+) -> bool:
+    """Record the desk's first response (a public message or a call logged) at ``at``.
+
+    Only the first counts: later ones change nothing. The caller records what the
+    response was (MESSAGE_PUBLISHED, CALL_LOGGED) in the same transaction. Working
+    days taken exclude pauses. Returns True when this was the first response.
+    """
+    locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+    if locked.first_response_at is not None:
+        return False
+    at = max(at, locked.received_at)  # a call dated before the enquiry arrived: on arrival
+    locked.first_response_at = at
+    locked.first_response_working_days = service_levels.working_days_taken(
+        timezone.localdate(locked.received_at),
+        timezone.localdate(at),
+        _sla_paused_total(locked, now=at),
+    )
+    locked._history_user = actor
+    locked.save(update_fields=["first_response_at", "first_response_working_days", "updated_at"])
+    enquiry.first_response_at = locked.first_response_at
+    enquiry.first_response_working_days = locked.first_response_working_days
+    return True
 
 
 def enquiry_set_assignee(
@@ -221,7 +316,8 @@ def enquiry_set_assignee(
 ) -> Enquiry:
     """Record who holds the enquiry. Call inside the caller's transaction, row locked."""
     enquiry.assigned_to = assignee
-    fields = ["assigned_to", "updated_at"]
+    enquiry.version += 1  # an edit form opened before this is out of date
+    fields = ["assigned_to", "version", "updated_at"]
     if assignee is not None and enquiry.status == Status.RECEIVED:
         enquiry.status = Status.IN_PROGRESS
         fields.append("status")

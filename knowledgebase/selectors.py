@@ -1,6 +1,9 @@
 """Reads of reference data, shared by forms, the API and routing."""
 
-from django.db.models import F, Q, QuerySet
+import logging
+
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 
 from knowledgebase.letter_engine import published_placeholders
 from knowledgebase.models import (
@@ -8,8 +11,11 @@ from knowledgebase.models import (
     LetterTemplate,
     LetterTemplateVersion,
     LocalAuthority,
+    ServiceLevelTarget,
     Topic,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def topic_choices() -> QuerySet[Topic]:
@@ -52,3 +58,45 @@ def letter_templates_for(topic: Topic | None) -> QuerySet[LetterTemplate]:
         # NULL (no topic) compares as unknown on PostgreSQL: sort it with the rest.
         .order_by(F("for_topic").desc(nulls_last=True), "name")
     )
+
+
+def service_level_for(*, topic: Topic | None) -> ServiceLevelTarget:
+    """The target an enquiry about ``topic`` runs against: the topic's own, else its
+    parent's, else the default (no topic). One query.
+
+    The default cannot be removed (admin and desk refuse); should it be missing all the
+    same, intake carries on with an unsaved copy of the starting default (2 and 20)."""
+    rows = ServiceLevelTarget.objects.filter(topic__isnull=True)
+    if topic is not None:
+        rows = ServiceLevelTarget.objects.filter(
+            Q(topic__isnull=True) | Q(topic_id__in=[t for t in (topic.pk, topic.parent_id) if t])
+        ).annotate(
+            rank=Case(
+                When(topic_id=topic.pk, then=Value(0)),
+                When(topic__isnull=False, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        rows = rows.order_by("rank")
+    target = rows.first()
+    if target is None:
+        logger.warning("no default service level target: using 2 and 20 working days")
+        target = ServiceLevelTarget(first_response_days=2, resolution_days=20)
+    return target
+
+
+def service_level_list() -> QuerySet[ServiceLevelTarget]:
+    """Every target: the default first, then by topic, parents before their sub-topics."""
+    return ServiceLevelTarget.objects.select_related("topic__parent", "updated_by").order_by(
+        F("topic").asc(nulls_first=True),
+        Coalesce("topic__parent__position", "topic__position"),
+        F("topic__parent").asc(nulls_first=True),
+        "topic__position",
+        "pk",
+    )
+
+
+def topics_without_service_level() -> QuerySet[Topic]:
+    """Active topics that have no target of their own yet, for the "add a target" picker."""
+    return topic_choices().filter(service_level__isnull=True)

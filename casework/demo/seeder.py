@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -53,6 +54,7 @@ from casework.demo.data import (
 from casework.models import Absence, Adviser, Assignment, Team
 from casework.policies import ADVISERS_GROUP, MANAGERS_GROUP
 from casework.routing import Candidate, choose_adviser
+from enquiries import service_levels
 from enquiries.models import (
     Contact,
     EnquirerType,
@@ -63,7 +65,7 @@ from enquiries.models import (
     Status,
 )
 from enquiries.references import REFERENCE_RE, format_reference
-from knowledgebase.models import LocalAuthority, Region, Topic
+from knowledgebase.models import LocalAuthority, Region, ServiceLevelTarget, Topic
 
 # --- in-memory view of the desk for the simulation ----------------------------------------------
 
@@ -208,6 +210,10 @@ class Seeder:
         self.area_by_slug = {slug: Area(pk, name, region) for pk, slug, name, region in rows}
         self.areas = list(self.area_by_slug.values())
         self.region_by_slug = dict(Region.objects.values_list("slug", "pk"))
+        targets = ServiceLevelTarget.objects.values_list(
+            "topic_id", "first_response_days", "resolution_days"
+        )
+        self.sla_targets = {topic: (first, resolution) for topic, first, resolution in targets}
 
     def _topic_pickers(self, topics: Sequence[Topic]) -> dict:
         """A picker of top-level topic per enquirer type, and of sub-topic per family."""
@@ -564,6 +570,7 @@ class Seeder:
             received_at=at,
             first_response_at=responded,
             closed_at=closed,
+            **self._service_levels(topic, at, status, responded, closed),
             assigned_to_id=adviser and adviser.user_pk,
             logged_by_id=logged_by,
             updated_at=max(event[-1] for event in events),
@@ -579,6 +586,41 @@ class Seeder:
             "created_at": assigned_at,
         }
         return Draft(enquiry, assignment, events)
+
+    def _service_levels(
+        self,
+        topic: TopicInfo | None,
+        at: datetime,
+        status: str,
+        responded: datetime | None,
+        closed: datetime | None,
+    ) -> dict:
+        """Due dates from the topic's target (its own, its parent's, else the default), as
+        intake sets them, and what the services would have recorded since: the working days
+        to first response and resolution, and a pause while the desk waits for the group.
+        Recent unanswered enquiries come out on track, at risk or breached."""
+        first, resolution = (
+            (topic and (self.sla_targets.get(topic.pk) or self.sla_targets.get(topic.root_pk)))
+            or self.sla_targets.get(None)
+            or (2, 20)
+        )
+        received_on = timezone.localdate(at)
+        due = _due_dates(received_on, first, resolution)
+        values = {
+            "first_response_due": due.first_response_due,
+            "resolution_due": due.resolution_due,
+        }
+        if responded is not None:
+            values["first_response_working_days"] = _taken(
+                received_on, timezone.localdate(responded)
+            )
+        resolved = {Status.CLOSED: closed, Status.ANSWERED: responded}.get(status)
+        if resolved is not None:
+            values["resolved_at"] = resolved
+            values["resolution_working_days"] = _taken(received_on, timezone.localdate(resolved))
+        if status == Status.AWAITING_GROUP:
+            values["sla_paused_since"] = responded
+        return values
 
     def _outcome(
         self, adviser: DeskAdviser | None, responded: datetime, closes: datetime
@@ -687,3 +729,8 @@ class Seeder:
         present = [a for a in able if not a.is_away(at.date())] or able
         stamp = at.timestamp()
         return min(present, key=lambda a: (a.open_count(stamp) / a.capacity, a.pk))
+
+
+# Seeding a million enquiries asks the same few thousand questions again and again.
+_due_dates = lru_cache(maxsize=None)(service_levels.due_dates)
+_taken = lru_cache(maxsize=None)(service_levels.working_days_taken)
