@@ -5,12 +5,14 @@ else's record is a 404); roles are ``policies``' (a wrong role is a 403)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import generics, serializers, status, viewsets
@@ -23,6 +25,7 @@ from rest_framework.views import APIView
 from casework import policies, selectors, services
 from casework.filters import EnquiryFilter
 from casework.models import Adviser, Assignment
+from enquiries import service_levels
 from enquiries import services as enquiry_services
 from enquiries.api import (
     EnquiryIntakeInputSerializer,
@@ -59,6 +62,24 @@ REFERENCE_PARAMETER = OpenApiParameter(
 )
 ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="`detail` says why.")
 FIELD_ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="Field name -> list of messages.")
+
+
+def call_service(action, *, field: str | None = None):
+    """Run a service; its refusals become DRF's 403 and 400. A ``ValidationError`` keeps
+    its fields; one without fields is reported under ``field`` (or as a list)."""
+    try:
+        return action()
+    except DjangoPermissionDenied as error:
+        raise PermissionDenied(str(error)) from None
+    except DjangoValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise ValidationError(error.message_dict) from None
+        raise ValidationError({field: error.messages} if field else error.messages) from None
+
+
+def enquiry_for_request(request, reference: str):
+    """The enquiry ``reference`` if the requester may see it, else 404."""
+    return selectors.enquiry_get_for_user(user=request.user, reference=reference)
 
 
 def _person(user) -> str | None:
@@ -117,6 +138,20 @@ class EnquiryListSerializer(serializers.ModelSerializer):
         source="organisation.name", read_only=True, allow_null=True, default=None
     )
     assigned_to = serializers.SerializerMethodField(help_text="The adviser holding it, if any.")
+    sla_state = serializers.SerializerMethodField(
+        help_text="Service level now: on_track, at_risk, breached, paused, met, or none "
+        "(no target). docs/service-levels.md."
+    )
+    sla_summary = serializers.SerializerMethodField(
+        help_text='The service level in words, e.g. "2 working days left to first response".'
+    )
+    sla_working_days_left = serializers.SerializerMethodField(
+        help_text="Working days to the running clock's due date; negative when overdue "
+        "(or, once resolved late, how late); null when paused, met or without a target."
+    )
+    paused = serializers.SerializerMethodField(
+        help_text="True while the desk waits for the group: the service-level clock is paused."
+    )
 
     class Meta:
         model = Enquiry
@@ -133,11 +168,47 @@ class EnquiryListSerializer(serializers.ModelSerializer):
             "first_response_at",
             "closed_at",
             "assigned_to",
+            "first_response_due",
+            "resolution_due",
+            "sla_state",
+            "sla_summary",
+            "sla_working_days_left",
+            "paused",
         ]
         read_only_fields = fields
 
     def get_assigned_to(self, enquiry: Enquiry) -> str | None:
         return _person(enquiry.assigned_to)
+
+    def _sla(self, enquiry: Enquiry) -> service_levels.SlaState:
+        # Worked out from the row's own fields, once per row: no query.
+        if getattr(enquiry, "_sla_state", None) is None:
+            enquiry._sla_state = service_levels.sla_state(enquiry, timezone.localdate())
+        return enquiry._sla_state
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=[
+                service_levels.ON_TRACK,
+                service_levels.AT_RISK,
+                service_levels.BREACHED,
+                service_levels.PAUSED,
+                service_levels.MET,
+                service_levels.NO_TARGET,
+            ]
+        )
+    )
+    def get_sla_state(self, enquiry: Enquiry) -> str:
+        return self._sla(enquiry).state
+
+    def get_sla_summary(self, enquiry: Enquiry) -> str:
+        return self._sla(enquiry).words
+
+    def get_sla_working_days_left(self, enquiry: Enquiry) -> int | None:
+        return self._sla(enquiry).days_left
+
+    def get_paused(self, enquiry: Enquiry) -> bool:
+        return enquiry.sla_paused_since is not None
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
@@ -230,6 +301,14 @@ class EnquiryFilterSchemaBackend(DjangoFilterBackend):
             ),
             OpenApiParameter(
                 "q", OpenApiTypes.STR, description="An exact reference, or words in the subject."
+            ),
+            OpenApiParameter(
+                "sla",
+                OpenApiTypes.STR,
+                enum=[service_levels.AT_RISK, service_levels.BREACHED],
+                description="Service level: at_risk (the running clock is due within "
+                "SLA_AT_RISK_WORKING_DAYS working days) or breached (overdue). Paused and "
+                "resolved enquiries are neither. ordering=sla sorts by time to breach.",
             ),
             OpenApiParameter(
                 "queue",

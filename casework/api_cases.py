@@ -17,14 +17,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework import selectors
+from casework import api_edit, selectors
 from casework import selectors_cases as cases
 from casework import services_cases as services
-from casework.api import ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF
-from casework.api_workspace import PersonField, _call
-from casework.models import Case, Outcome
+from casework.api import ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF, call_service
+from casework.api_workspace import PersonField
+from casework.models import Adviser, Case, Outcome
 from casework.outcomes import DETAIL_MAX_LENGTH
 from enquiries.models import Enquiry
+from enquiries.services_edit import StaleEdit
 
 CASE_ID = OpenApiParameter("case_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
@@ -93,6 +94,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "asset_address",
             "plan_name",
             "enquiries",
+            "version",
         ]
         read_only_fields = fields
 
@@ -116,6 +118,21 @@ class CaseOpenSerializer(serializers.Serializer):
     enquiry = serializers.CharField(max_length=20, help_text="The enquiry's reference.")
     title = serializers.CharField(max_length=200, allow_blank=True)
     plan_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class CaseEditSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The version you edited (or send If-Match)."
+    )
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    asset_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    asset_address = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    plan_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    lead_adviser = serializers.PrimaryKeyRelatedField(
+        queryset=Adviser.objects.filter(is_active=True),
+        required=False,
+        help_text="An active adviser's id (GET /api/v1/advisers/).",
+    )
 
 
 class CaseStatusSerializer(serializers.Serializer):
@@ -158,7 +175,7 @@ class CaseCollectionView(generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         enquiry = selectors.enquiry_get_for_user(user=request.user, reference=data.pop("enquiry"))
-        case = _call(
+        case = call_service(
             lambda: services.case_open_from_enquiry(enquiry=enquiry, actor=request.user, **data)
         )
         return Response(_case_out(request.user, case.pk), status=status.HTTP_201_CREATED)
@@ -175,7 +192,43 @@ class CaseDetailView(APIView):
     )
     def get(self, request: Request, case_id: int) -> Response:
         case = cases.case_get_for_user(user=request.user, case_id=case_id)
-        return Response(_case_out(request.user, case.pk))
+        response = Response(_case_out(request.user, case.pk))
+        response["ETag"] = api_edit.etag(response.data["version"])
+        return response
+
+    @extend_schema(
+        operation_id="cases_partial_update",
+        summary="Edit a case's details; refused if it changed since your version (lead or manager)",
+        parameters=[CASE_ID, api_edit.IF_MATCH],
+        request=CaseEditSerializer,
+        responses={
+            200: CaseDetailSerializer,
+            400: FIELD_ERRORS,
+            403: ERROR,
+            404: ERROR,
+            409: api_edit.STALE,
+            428: api_edit.NO_VERSION,
+        },
+    )
+    def patch(self, request: Request, case_id: int) -> Response:
+        case = cases.case_get_for_user(user=request.user, case_id=case_id)
+        serializer = CaseEditSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version = api_edit.expected_version(request)
+        if version is None:
+            return api_edit.precondition_required()
+        changes = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        try:
+            call_service(
+                lambda: services.case_edit(
+                    case=case, expected_version=version, changes=changes, actor=request.user
+                )
+            )
+        except StaleEdit as stale:
+            return api_edit.stale_response(stale)
+        response = Response(_case_out(request.user, case.pk))
+        response["ETag"] = api_edit.etag(response.data["version"])
+        return response
 
 
 class CaseStatusView(APIView):
@@ -192,7 +245,7 @@ class CaseStatusView(APIView):
         case = cases.case_get_for_user(user=request.user, case_id=case_id)
         serializer = CaseStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        _call(
+        call_service(
             lambda: services.case_set_status(
                 case=case, status=serializer.validated_data["status"], actor=request.user
             )
@@ -233,7 +286,7 @@ class OutcomeCollectionView(generics.ListAPIView):
         enquiry = self.enquiry()
         serializer = OutcomeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        outcome = _call(
+        outcome = call_service(
             lambda: services.outcome_record(
                 enquiry=enquiry, actor=request.user, **serializer.validated_data
             )

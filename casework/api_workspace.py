@@ -6,12 +6,10 @@ None of this is reachable by a group: every view here is staff-only.
 """
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +17,7 @@ from rest_framework.views import APIView
 from casework import selectors
 from casework import selectors_workspace as workspace
 from casework import services_workspace as services
-from casework.api import ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF
+from casework.api import ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF, call_service
 from casework.models import NOTE_MAX_LENGTH, Note, Task, TimeEntry
 from enquiries.models import Enquiry
 
@@ -96,16 +94,6 @@ class TimeEntryInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-def _call(action):
-    """Run a service; its refusals become DRF's 403 and 400 (with the field)."""
-    try:
-        return action()
-    except DjangoPermissionDenied as error:
-        raise PermissionDenied(str(error)) from None
-    except DjangoValidationError as error:
-        raise ValidationError(error.message_dict) from None
-
-
 class _EnquiryListView(generics.ListAPIView):
     """A paginated list of one visible enquiry's rows; POST adds one through a service."""
 
@@ -144,7 +132,7 @@ class NoteCollectionView(_EnquiryListView):
         enquiry = self.enquiry()
         serializer = NoteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        note = _call(
+        note = call_service(
             lambda: services.note_add(
                 enquiry=enquiry, actor=request.user, **serializer.validated_data
             )
@@ -184,7 +172,7 @@ class TaskCollectionView(_EnquiryListView):
         assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
         if assignee is None:
             raise ValidationError({"assignee": ["No active user has this id."]})
-        task = _call(
+        task = call_service(
             lambda: services.task_add(
                 enquiry=enquiry, actor=request.user, assignee=assignee, **data
             )
@@ -208,7 +196,7 @@ class TaskDoneView(APIView):
     def post(self, request: Request, reference: str, task_id: int) -> Response:
         enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
         task = workspace.task_get(enquiry=enquiry, task_id=task_id)
-        task = _call(lambda: services.task_complete(task=task, actor=request.user))
+        task = call_service(lambda: services.task_complete(task=task, actor=request.user))
         return Response(TaskSerializer(workspace.task_get(enquiry=enquiry, task_id=task.pk)).data)
 
 
@@ -239,7 +227,7 @@ class TimeEntryCollectionView(_EnquiryListView):
         enquiry = self.enquiry()
         serializer = TimeEntryInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        entry = _call(
+        entry = call_service(
             lambda: services.time_record(
                 enquiry=enquiry, actor=request.user, **serializer.validated_data
             )

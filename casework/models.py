@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -318,6 +318,21 @@ class TimeEntry(models.Model):
 # --- cases and outcomes ------------------------------------------------------------------------
 
 
+class CaseQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        """``QuerySet.update()`` sends no save signal, so the history would miss it: write a
+        history record for every case it changed, in the same transaction (as enquiries do)."""
+        with transaction.atomic(using=self.db, savepoint=False):
+            pks = list(self.order_by().values_list("pk", flat=True))
+            count = super().update(**kwargs)
+            if pks:
+                changed = list(Case.objects.filter(pk__in=pks))
+                Case.history.bulk_history_create(
+                    changed, update=True, default_change_reason="bulk update"
+                )
+        return count
+
+
 class Case(models.Model):
     """Longer work for a group (a listing, a bid, a plan), joining one or more enquiries."""
 
@@ -341,6 +356,7 @@ class Case(models.Model):
     # Optimistic concurrency (see ``Enquiry.version``).
     version = models.PositiveIntegerField(default=1)
 
+    objects = CaseQuerySet.as_manager()
     history = HistoricalRecords(cascade_delete_history=True)
 
     class Meta:
@@ -402,6 +418,7 @@ class CaseEvent(models.Model):
         ENQUIRY_ADDED = "enquiry_added", "Enquiry added to the case"
         STATUS_CHANGED = "status_changed", "Case status changed"
         OUTCOME_RECORDED = "outcome_recorded", "Outcome recorded"
+        DETAILS_EDITED = "details_edited", "Case details edited"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -471,6 +488,11 @@ class Outcome(models.Model):
             models.Index(fields=["enquiry", "-recorded_at"], name="outcome_enquiry_idx"),
             models.Index(fields=["case", "-recorded_at"], name="outcome_case_idx"),
             models.Index(fields=["code", "-recorded_at"], name="outcome_code_idx"),
+            # Reports: outcomes recorded in a period, read from the index alone.
+            models.Index(
+                fields=["recorded_at", "enquiry", "code", "plan_stage"],
+                name="outcome_recorded_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,12 +1,17 @@
-"""Casework's answer to the one signal that comes up from enquiries."""
+"""Casework's answers to signals: the one that comes up from enquiries (a new enquiry to
+route), and knowledgebase's deadline rules being edited (casework may listen to the app
+below it)."""
 
 import logging
 
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.dispatch import receiver
+from simple_history.models import HistoricalRecords
 
 from casework import services
 from enquiries.signals import enquiry_received
+from knowledgebase.models import DeadlineRule
 
 logger = logging.getLogger(__name__)
 
@@ -22,3 +27,17 @@ def route_new_enquiry(sender, enquiry, route: bool = True, **kwargs) -> None:
             services.enquiry_route(enquiry=enquiry)
     except Exception:
         logger.exception("routing failed for reference=%s", enquiry.reference)
+
+
+@receiver(post_save, sender=DeadlineRule, dispatch_uid="casework.resync_deadlines")
+def resync_deadlines(sender, instance: DeadlineRule, raw: bool = False, **kwargs) -> None:
+    """A rule edited (in the admin or anywhere): its stored deadlines follow, in the same
+    transaction. Not while loading fixtures (``raw``): the rows come with them."""
+    if raw:
+        return
+    # The admin's request, as django-simple-history's middleware keeps it: who to name in
+    # the enquiries' history when a published date moves.
+    request = getattr(HistoricalRecords.context, "request", None)
+    user = getattr(request, "user", None)
+    actor = user if user is not None and user.is_authenticated else None
+    services.deadlines_resync(rule=instance, actor=actor)

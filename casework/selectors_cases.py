@@ -92,6 +92,9 @@ def case_event_describe(event: CaseEvent) -> str:
         return (
             f"Case status changed from {labels.get(before, before)} to {labels.get(after, after)}"
         )
+    if event.kind == CaseEvent.Kind.DETAILS_EDITED and data.get("fields"):
+        names = [str(Case._meta.get_field(name).verbose_name) for name in data["fields"]]
+        return f"Case details edited: {', '.join(names)}"
     if event.kind == CaseEvent.Kind.OUTCOME_RECORDED:
         return f"Outcome recorded on {data.get('enquiry')}: {data.get('outcome')}"
     if data.get("enquiry"):

@@ -1,4 +1,5 @@
-"""Reads for the managers' audit page: the change history and the access log of an enquiry."""
+"""Reads for the managers' audit pages: the change history of an enquiry or a case (from
+``django-simple-history``) and the access log of an enquiry."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -6,6 +7,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db import models
 
+from casework.models import Adviser, Case
 from enquiries.models import Enquiry, PersonalDataAccess
 
 HISTORY_LIMIT = 100
@@ -43,44 +45,56 @@ def _display(value, field_obj, names: dict) -> str:
     return str(value)
 
 
-def enquiry_change_history(*, enquiry: Enquiry) -> list[HistoryEntry]:
-    """Newest first: who changed what, with old and new values, in a fixed number of queries
-    (the history rows, then one query per kind of related record named in a change)."""
+# Bookkeeping, not a change anyone made: hidden from the page.
+HIDDEN_FIELDS = {"version"}
+
+
+def change_history(*, record: models.Model) -> list[HistoryEntry]:
+    """Newest first: who changed what on ``record`` (an enquiry or a case), with old and new
+    values, in a fixed number of queries (the history rows, then one query per kind of
+    related record named in a change)."""
+    model = type(record)
     records = list(
-        enquiry.history.select_related("history_user").order_by("-history_date", "-history_id")[
+        record.history.select_related("history_user").order_by("-history_date", "-history_id")[
             : HISTORY_LIMIT + 1
         ]
     )
     pairs = []
     for newer, older in zip(records, records[1:] + [None], strict=False):
         delta = newer.diff_against(older) if older is not None else None
-        pairs.append((newer, delta.changes if delta else []))
+        changes = [c for c in delta.changes if c.field not in HIDDEN_FIELDS] if delta else []
+        pairs.append((newer, changes))
     pairs = pairs[:HISTORY_LIMIT]
 
     wanted: dict[type, set] = {}
     for _, changes in pairs:
         for change in changes:
-            field_obj = Enquiry._meta.get_field(change.field)
+            field_obj = model._meta.get_field(change.field)
             if isinstance(field_obj, models.ForeignKey):
                 ids = wanted.setdefault(field_obj.related_model, set())
                 ids.update(v for v in (change.old, change.new) if v is not None)
     names = {}
-    for model, ids in wanted.items():
-        for obj in model._default_manager.filter(pk__in=ids):
-            label = _person(obj) if model is get_user_model() else str(obj)
-            names[(model, obj.pk)] = label
+    for related, ids in wanted.items():
+        queryset = related._default_manager.filter(pk__in=ids)
+        if related is Adviser:
+            queryset = queryset.select_related("user")
+        for obj in queryset:
+            label = _person(obj) if related is get_user_model() else str(obj)
+            names[(related, obj.pk)] = label
 
     actions = {"+": "Created", "~": "Changed", "-": "Deleted"}
     entries = []
-    for record, changes in pairs:
+    for entry_record, changes in pairs:
+        if entry_record.history_type == "~" and not changes and entry_record is not records[-1]:
+            continue  # only the hidden bookkeeping changed
         entry = HistoryEntry(
-            when=record.history_date,
-            who=_person(record.history_user),
-            action=actions.get(record.history_type, record.history_type),
-            reason=record.history_change_reason or "",
+            when=entry_record.history_date,
+            who=_person(entry_record.history_user),
+            action=actions.get(entry_record.history_type, entry_record.history_type),
+            reason=entry_record.history_change_reason or "",
         )
         for change in changes:
-            field_obj = Enquiry._meta.get_field(change.field)
+            field_obj = model._meta.get_field(change.field)
             entry.changes.append(
                 Change(
                     field=str(field_obj.verbose_name).capitalize(),
@@ -90,6 +104,14 @@ def enquiry_change_history(*, enquiry: Enquiry) -> list[HistoryEntry]:
             )
         entries.append(entry)
     return entries
+
+
+def enquiry_change_history(*, enquiry: Enquiry) -> list[HistoryEntry]:
+    return change_history(record=enquiry)
+
+
+def case_change_history(*, case: Case) -> list[HistoryEntry]:
+    return change_history(record=case)
 
 
 def enquiry_access_log(*, enquiry: Enquiry, limit: int = 100):

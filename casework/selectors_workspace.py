@@ -9,13 +9,14 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Permission
-from django.db.models import F, Q, QuerySet, Sum
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from casework import selectors
-from casework.models import Note, Task, TimeEntry
-from enquiries.models import Channel, Enquiry, EnquiryEvent, Message, Status
+from casework.models import Note, Outcome, Task, TimeEntry
+from enquiries.models import Attachment, Channel, Enquiry, EnquiryEvent, Message, Status
 
 TIMELINE_LIMIT = 200
 
@@ -24,11 +25,14 @@ SHOW_CHOICES = [
     ("all", "Everything"),
     ("notes", "Internal notes"),
     ("messages", "Messages"),
+    ("documents", "Documents"),
     ("status", "Status changes"),
     ("assignments", "Assignments"),
     ("tasks", "Tasks"),
     ("time", "Time recorded"),
     ("key_dates", "Key dates"),
+    ("letters", "Letters"),
+    ("outcomes", "Outcomes"),
     ("events", "Other events"),
 ]
 
@@ -40,8 +44,20 @@ EVENT_FILTERS: dict[str, list[str]] = {
     "assignments": [Kind.ASSIGNED, Kind.UNASSIGNED],
     "tasks": [Kind.TASK_DONE],
     "key_dates": [Kind.KEY_DATE_RECORDED, Kind.KEY_DATE_REMOVED],
+    "letters": [
+        Kind.LETTER_ISSUED,
+        Kind.LETTER_PUBLISHED,
+        Kind.LETTER_EMAILED,
+        Kind.LETTER_DOWNLOADED,
+    ],
 }
-DUPLICATED_EVENTS = [Kind.NOTE_ADDED, Kind.TASK_ADDED, Kind.TIME_RECORDED]
+DUPLICATED_EVENTS = [
+    Kind.NOTE_ADDED,
+    Kind.TASK_ADDED,
+    Kind.TIME_RECORDED,
+    Kind.MESSAGE_PUBLISHED,
+    Kind.ATTACHMENT_ADDED,
+]
 # What the group itself knows about (its messages, its status, that it was received).
 PUBLIC_EVENTS = {Kind.RECEIVED, Kind.ACKNOWLEDGED, Kind.STATUS_CHANGED}
 
@@ -71,6 +87,7 @@ class TimelineEntry:
     text: str
     internal: bool  # staff only: never shown to the group
     ident: str  # unique on the page, e.g. "note-12"
+    documents: tuple = ()  # Attachments to link to (a message's, or a staff document)
 
 
 def event_describe(event: EnquiryEvent) -> str:
@@ -90,7 +107,19 @@ def event_describe(event: EnquiryEvent) -> str:
         return f"Received ({dict(Channel.choices).get(channel, channel)})"
     if event.kind == Kind.TASK_DONE and data.get("title"):
         return f"Task done: {data['title']}"
+    if event.kind in EVENT_FILTERS["letters"] and data.get("title"):
+        return f"{event.get_kind_display()}: {data['title']}"
+    if event.kind == Kind.DETAILS_EDITED and data.get("fields"):
+        names = [_field_label(name) for name in data["fields"]]
+        return f"Details edited: {', '.join(names)}"
     return event.get_kind_display()
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(Enquiry._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
 
 
 def _event_filter_kind(kind: str) -> str:
@@ -122,7 +151,14 @@ def _events(enquiry: Enquiry, show: str) -> list[TimelineEntry]:
 
 
 def _messages(enquiry: Enquiry) -> list[TimelineEntry]:
-    messages = Message.objects.filter(enquiry=enquiry).select_related("author")
+    """Messages with the group, each with its documents (two queries)."""
+    messages = (
+        Message.objects.filter(enquiry=enquiry)
+        .select_related("author")
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id"))
+        )
+    )
     return [
         TimelineEntry(
             kind="messages",
@@ -132,9 +168,58 @@ def _messages(enquiry: Enquiry) -> list[TimelineEntry]:
             text=m.body,
             internal=False,
             ident=f"message-{m.pk}",
+            documents=tuple(m.attachments.all()),
         )
         for m in messages.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
     ]
+
+
+def _documents(enquiry: Enquiry) -> list[TimelineEntry]:
+    """Staff-only documents (a public one is on the timeline with its message)."""
+    documents = attachment_list(enquiry=enquiry).filter(message__isnull=True)
+    return [
+        TimelineEntry(
+            kind="documents",
+            label="Document (staff only)",
+            at=a.created_at,
+            actor=person(a.uploaded_by),
+            text=a.original_name,
+            internal=True,
+            ident=f"document-{a.pk}",
+            documents=(a,),
+        )
+        for a in documents.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
+    ]
+
+
+def attachment_list(*, enquiry: Enquiry) -> QuerySet[Attachment]:
+    """Every document on the enquiry, staff-only and public, oldest first (one query)."""
+    return (
+        Attachment.objects.filter(enquiry=enquiry)
+        .select_related("uploaded_by", "message")
+        .order_by("created_at", "id")
+    )
+
+
+def attachment_get(*, enquiry: Enquiry, attachment_id: int) -> Attachment:
+    """One of ``enquiry``'s documents (the caller has checked the enquiry is visible)."""
+    attachment = Attachment.objects.filter(enquiry=enquiry, pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("No such document")
+    return attachment
+
+
+def public_message_list(*, enquiry: Enquiry) -> QuerySet[Message]:
+    """The conversation with the group (never an internal note), oldest first, with each
+    message's documents (two queries a page)."""
+    return (
+        Message.objects.filter(enquiry=enquiry)
+        .select_related("author")
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id"))
+        )
+        .order_by("created_at", "id")
+    )
 
 
 def _notes(enquiry: Enquiry) -> list[TimelineEntry]:
@@ -150,6 +235,22 @@ def _notes(enquiry: Enquiry) -> list[TimelineEntry]:
             ident=f"note-{n.pk}",
         )
         for n in notes.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
+    ]
+
+
+def _outcomes(enquiry: Enquiry) -> list[TimelineEntry]:
+    outcomes = Outcome.objects.filter(enquiry=enquiry).select_related("recorded_by")
+    return [
+        TimelineEntry(
+            kind="outcomes",
+            label="Closing outcome" if o.is_closing else "Outcome",
+            at=o.recorded_at,
+            actor=person(o.recorded_by),
+            text=o.describe() + (f" — {o.detail}" if o.detail else ""),
+            internal=True,
+            ident=f"outcome-{o.pk}",
+        )
+        for o in outcomes.order_by("-recorded_at", "-id")[:TIMELINE_LIMIT]
     ]
 
 
@@ -186,7 +287,14 @@ def _time(enquiry: Enquiry) -> list[TimelineEntry]:
     ]
 
 
-ROW_SOURCES = {"messages": _messages, "notes": _notes, "tasks": _tasks, "time": _time}
+ROW_SOURCES = {
+    "messages": _messages,
+    "documents": _documents,
+    "notes": _notes,
+    "tasks": _tasks,
+    "time": _time,
+    "outcomes": _outcomes,
+}
 
 
 def enquiry_timeline(*, enquiry: Enquiry, show: str = "all") -> list[TimelineEntry]:
@@ -194,7 +302,7 @@ def enquiry_timeline(*, enquiry: Enquiry, show: str = "all") -> list[TimelineEnt
 
     Internal notes, messages with the group, tasks and time entries come from their own
     tables, everything else (status changes, assignments, key dates, tasks done, intake)
-    from the audit trail: at most five queries, merged here. ``show`` narrows it to one
+    from the audit trail: at most seven queries, merged here. ``show`` narrows it to one
     kind (a ``SHOW_CHOICES`` key; anything else means everything).
     """
     if show not in dict(SHOW_CHOICES):

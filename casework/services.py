@@ -5,7 +5,7 @@ did it in the same transaction (an Assignment row and/or an EnquiryEvent).
 """
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -19,10 +19,18 @@ from casework import policies, selectors
 from casework.deadlines import add_months
 from casework.models import Adviser, Assignment, Deadline, KeyDate, Outcome, Team
 from casework.routing import RoutingDecision, choose_adviser
+from casework.selectors_publish import deadline_source
+from casework.services_publish import key_date_withdraw_published
 from enquiries import services as enquiry_services
-from enquiries.models import Channel, Enquiry, EnquiryEvent, Notification, Status
-from enquiries.notifications import notification_keys_owed, notification_owe
+from enquiries import services_public
+from enquiries.models import Channel, Enquiry, EnquiryEvent, Notification, PublicDate, Status
+from enquiries.notifications import (
+    assignment_notification_owe,
+    notification_keys_owed,
+    notification_owe,
+)
 from enquiries.services import EnquiryInput, SubmittedEnquiry
+from knowledgebase.models import DeadlineRule
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +93,13 @@ def _record_assignment(
     )
     enquiry_services.enquiry_set_assignee(
         enquiry=enquiry, assignee=adviser.user if adviser else None, actor=actor
+    )
+    # The adviser is emailed after the commit; not when they claimed it themselves.
+    assignment_notification_owe(
+        enquiry=enquiry,
+        assignee=adviser.user if adviser else None,
+        actor=actor,
+        assignment_id=assignment.pk,
     )
     return assignment
 
@@ -180,7 +195,8 @@ def enquiry_set_status(*, enquiry: Enquiry, status: str, actor: AbstractBaseUser
     closing = status == Status.CLOSED and enquiry.status != Status.CLOSED
     if closing and not Outcome.objects.filter(enquiry=enquiry, is_closing=True).exists():
         raise ValidationError({"status": CLOSING_NEEDS_OUTCOME})
-    return enquiry_services.enquiry_change_status(enquiry=enquiry, status=status, actor=actor)
+    changed = enquiry_services.enquiry_change_status(enquiry=enquiry, status=status, actor=actor)
+    return changed
 
 
 @transaction.atomic
@@ -298,10 +314,104 @@ def key_date_remove(*, key_date: KeyDate, actor: AbstractBaseUser) -> None:
             "Only the adviser holding this enquiry or a manager can remove key dates."
         )
     data = {"trigger": key_date.trigger, "date": key_date.date.isoformat()}
+    # Dates shown to the group from it go too (casework.services_publish).
+    key_date_withdraw_published(key_date=key_date, actor=actor)
     key_date.delete()
     enquiry_services.enquiry_record_event(
         enquiry=enquiry, kind=EnquiryEvent.Kind.KEY_DATE_REMOVED, actor=actor, data=data
     )
+
+
+@dataclass(frozen=True)
+class ResyncResult:
+    updated: int  # rows whose end date changed
+    created: int  # rows added (a key date that now starts this rule)
+    removed: int  # rows removed (rule switched off, or its trigger changed)
+
+
+@transaction.atomic
+def deadlines_resync(*, rule: DeadlineRule, actor: AbstractBaseUser | None = None) -> ResyncResult:
+    """Bring the stored ``Deadline`` rows of ``rule`` in line with it after it was edited.
+
+    The rows are derived data (the queue's "nearest deadline" and the reminders read
+    them), so an edit to a rule in the admin must not leave them stale: a new length or
+    counting recomputes each end date; a rule switched off (or made the desk's own policy)
+    starts nothing, so its rows go; a new trigger moves the rows to the key dates recorded
+    with it. A copy published to a group (``PublicDate``, source
+    ``deadline:<key date>:<rule>``) follows: its date is updated, or it is withdrawn with
+    its row. Each affected enquiry's history says so (DATE_PUBLISHED events).
+    """
+    rows = list(
+        Deadline.objects.select_for_update().filter(rule=rule).select_related("key_date__enquiry")
+    )
+    starts = not (not rule.is_active or rule.is_policy)
+    keep = {r.key_date_id: r for r in rows if starts and r.key_date.trigger == rule.trigger}
+    gone = [r for r in rows if r.key_date_id not in keep]
+    for row in gone:
+        _published_withdraw(row, actor=actor)
+    if gone:
+        Deadline.objects.filter(pk__in=[r.pk for r in gone]).delete()
+    updated = []
+    for row in keep.values():
+        ends_on = selectors.deadline_compute(rule=rule, start=row.key_date.date).end
+        if row.ends_on != ends_on:
+            row.ends_on = ends_on
+            updated.append(row)
+    Deadline.objects.bulk_update(updated, ["ends_on"])
+    published = _published_for(rule, list(keep.values()))
+    for row in keep.values():
+        if row.key_date_id in published:
+            _published_refresh(row, published[row.key_date_id], rule=rule, actor=actor)
+    created = []
+    if starts:
+        missing = KeyDate.objects.filter(trigger=rule.trigger).exclude(pk__in=list(keep))
+        created = Deadline.objects.bulk_create(
+            Deadline(
+                key_date=key_date,
+                rule=rule,
+                enquiry_id=key_date.enquiry_id,
+                ends_on=selectors.deadline_compute(rule=rule, start=key_date.date).end,
+            )
+            for key_date in missing
+        )
+    return ResyncResult(updated=len(updated), created=len(created), removed=len(gone))
+
+
+def _published_for(rule: DeadlineRule, rows: list[Deadline]) -> dict:
+    """The published copies of ``rows`` by key date id (one query)."""
+    sources = {deadline_source(key_date_id=r.key_date_id, rule_id=rule.pk): r for r in rows}
+    if not sources:
+        return {}
+    found = PublicDate.objects.filter(source__in=list(sources)).select_related(
+        "enquiry", "published_by"
+    )
+    return {sources[p.source].key_date_id: p for p in found}
+
+
+def _published_refresh(row: Deadline, published: PublicDate, *, rule: DeadlineRule, actor) -> None:
+    if (published.date, published.label, published.meaning, published.legal_source) == (
+        row.ends_on,
+        rule.name,
+        rule.end_meaning,
+        rule.legal_source,
+    ):
+        return
+    services_public.public_date_publish(
+        enquiry=published.enquiry,
+        source=published.source,
+        label=rule.name,
+        date=row.ends_on,
+        meaning=rule.end_meaning,
+        legal_source=rule.legal_source,
+        is_group_deadline=published.is_group_deadline,
+        # Edited in the admin, there may be no one to name: keep who published it.
+        actor=actor or published.published_by,
+    )
+
+
+def _published_withdraw(row: Deadline, *, actor) -> None:
+    source = deadline_source(key_date_id=row.key_date_id, rule_id=row.rule_id)
+    services_public.public_date_withdraw(enquiry=row.key_date.enquiry, source=source, actor=actor)
 
 
 # --- reminders -----------------------------------------------------------------------------------

@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework import policies, services
-from casework.models import Case, CaseEnquiry, CaseEvent, Outcome
+from casework.models import Adviser, Case, CaseEnquiry, CaseEvent, Outcome
 from casework.outcomes import OutcomeCode, outcome_errors
 from enquiries.models import Enquiry, Status
+from enquiries.services_edit import stale_edit_for
 
 TITLE_MAX_LENGTH = 200
 
@@ -119,7 +120,7 @@ def case_open_from_enquiry(
         errors["plan_name"] = "Keep the plan name to 200 characters."
     if errors:
         raise ValidationError(errors)
-    case = Case.objects.create(
+    case = Case(
         title=title,
         lead_adviser=actor.adviser,
         opened_by=actor,
@@ -127,6 +128,8 @@ def case_open_from_enquiry(
         asset_address=enquiry.asset_address,
         plan_name=(plan_name or "").strip(),
     )
+    case._history_user = actor
+    case.save()
     CaseEnquiry.objects.create(case=case, enquiry=enquiry, added_by=actor)
     _case_event(case, CaseEvent.Kind.OPENED, actor, {"enquiry": enquiry.reference})
     return case
@@ -167,6 +170,73 @@ def case_set_status(*, case: Case, status: str, actor: AbstractBaseUser) -> Case
     previous = case.status
     case.status = status
     case.closed_at = timezone.now() if status == Case.Status.CLOSED else None
-    case.save(update_fields=["status", "closed_at"])
+    case.version += 1  # an edit form opened before the change is now out of date
+    case._history_user = actor
+    case.save(update_fields=["status", "closed_at", "version"])
     _case_event(case, CaseEvent.Kind.STATUS_CHANGED, actor, {"from": previous, "to": status})
     return case
+
+
+CASE_EDITABLE_FIELDS = ("title", "asset_name", "asset_address", "plan_name", "lead_adviser")
+
+
+def _case_changes_clean(changes: dict) -> dict:
+    unknown = set(changes) - set(CASE_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be edited."))
+    errors, cleaned = {}, {}
+    for name, value in changes.items():
+        if name == "lead_adviser":
+            if not isinstance(value, Adviser) or not value.is_active:
+                errors[name] = "Choose an active adviser to lead the case."
+        else:
+            value = (value or "").strip()
+            limit = 2000 if name == "asset_address" else TITLE_MAX_LENGTH
+            if name == "title" and not value:
+                errors[name] = "Give the case a title, for example the building or the plan."
+            elif len(value) > limit:
+                errors[name] = f"Keep it to {limit} characters."
+        cleaned[name] = value
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def case_edit(*, case: Case, expected_version: int, changes: dict, actor: AbstractBaseUser) -> Case:
+    """Save a case's changed details if it is still at ``expected_version``.
+
+    Its lead adviser or a manager. ``StaleEdit`` (nothing saved) if anyone changed the case
+    since the editor loaded it (an edit or a status change); ``ValidationError`` for a
+    value that cannot be used. Only changed fields are written; the version goes up by
+    one; the history records ``actor`` and a CaseEvent names the fields.
+    """
+    locked = Case.objects.select_for_update().select_related("lead_adviser").get(pk=case.pk)
+    if not policies.can_edit_case(actor, locked):
+        raise PermissionDenied("Only the case's lead adviser or a manager can edit it.")
+    if locked.version != expected_version:
+        raise stale_edit_for(locked, noun="case")
+    cleaned = _case_changes_clean(changes)
+    changed = [
+        name
+        for name, value in cleaned.items()
+        if (
+            locked.lead_adviser_id != value.pk
+            if name == "lead_adviser"
+            else getattr(locked, name) != value
+        )
+    ]
+    if not changed:
+        return locked
+    for name in changed:
+        setattr(locked, name, cleaned[name])
+    locked.version += 1
+    locked._history_user = actor
+    locked.save(update_fields=[*changed, "version"])
+    _case_event(
+        locked,
+        CaseEvent.Kind.DETAILS_EDITED,
+        actor,
+        {"fields": sorted(changed), "version": locked.version},
+    )
+    return locked

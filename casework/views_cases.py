@@ -119,6 +119,8 @@ def _case_page(
             if policies.is_staff_member(user) and enquiries
             else None
         ),
+        "can_edit_case": policies.can_edit_case(user, case),
+        "can_see_case_history": policies.can_see_case_history(user, case),
         "active": "cases",
     }
     return _no_store(render(request, "casework/case_detail.html", context, status=status))

@@ -1,14 +1,20 @@
-"""The managers' audit page for an enquiry: every change, and who opened it."""
+"""The managers' audit pages: every change to an enquiry (and who opened it) or a case."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
-from casework import policies, selectors
-from casework.selectors_history import enquiry_access_log, enquiry_change_history
+from casework import policies, selectors, selectors_cases
+from casework.selectors_history import (
+    case_change_history,
+    enquiry_access_log,
+    enquiry_change_history,
+)
 from casework.views import staff_required
 
 
+@require_safe
 @staff_required
 def enquiry_history(request: HttpRequest, reference: str) -> HttpResponse:
     enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
@@ -22,6 +28,21 @@ def enquiry_history(request: HttpRequest, reference: str) -> HttpResponse:
             "history": enquiry_change_history(enquiry=enquiry),
             "accesses": enquiry_access_log(enquiry=enquiry),
         },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+@staff_required
+def case_history(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = selectors_cases.case_get_for_user(user=request.user, case_id=case_id)
+    if not policies.can_see_case_history(request.user, case):
+        raise PermissionDenied
+    response = render(
+        request,
+        "casework/case_history.html",
+        {"case": case, "history": case_change_history(case=case), "active": "cases"},
     )
     response["Cache-Control"] = "no-store"
     return response

@@ -1,6 +1,7 @@
 """The enquiry workspace in HTML: add an internal note, add a task, mark a task done, record
-time. Each view parses, calls one service, and responds as ``casework.views`` does: the
-enquiry page again with a 400 and the errors, or a redirect back to it."""
+time, keep a staff document, send an update to the group. Each view parses, calls one
+service, and responds as ``casework.views`` does: the enquiry page again with a 400 and
+the errors, or a redirect back to it."""
 
 from collections.abc import Callable
 
@@ -10,13 +11,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from casework import policies, selectors
 from casework import selectors_workspace as workspace
+from casework import services_messages as messages_services
 from casework import services_workspace as services
 from casework.forms import NoteForm, TaskForm, TimeEntryForm
+from casework.forms_edit import PublicMessageForm, StaffDocumentForm
 from casework.views import _detail, staff_required
+from enquiries.services_public import attachment_response
+from enquiries.uploads import UploadRefused
 
 
 def _apply(form: forms.Form, action: Callable[[dict], object]) -> bool:
@@ -98,3 +103,67 @@ def time_record(request: HttpRequest, reference: str) -> HttpResponse:
         return _detail(request, reference, status=400, time_form=form)
     messages.success(request, "Time recorded.")
     return _back_to(reference, "time-heading")
+
+
+# --- documents and updates to the group ---------------------------------------------------------
+
+
+@require_POST
+@staff_required
+def document_add(request: HttpRequest, reference: str) -> HttpResponse:
+    """Keep a staff-only document on the enquiry (checked by its content, not its name)."""
+    enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    if not policies.can_add_staff_document(request.user, enquiry):
+        raise PermissionDenied
+    form = StaffDocumentForm(request.POST, request.FILES, prefix="doc")
+    if form.is_valid():
+        try:
+            messages_services.staff_document_add(
+                enquiry=enquiry, upload=form.cleaned_data["file"], actor=request.user
+            )
+        except UploadRefused as refused:
+            form.add_error("file", str(refused))
+    if not form.is_valid():
+        return _detail(request, reference, status=400, document_form=form)
+    messages.success(request, "Document kept (staff only).")
+    return _back_to(reference, "documents-heading")
+
+
+@require_safe
+@staff_required
+def document_download(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
+    """A document as a download, to desk staff who can see the enquiry (else 404)."""
+    enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    attachment = workspace.attachment_get(enquiry=enquiry, attachment_id=attachment_id)
+    return attachment_response(attachment)
+
+
+@require_POST
+@staff_required
+def message_publish(request: HttpRequest, reference: str) -> HttpResponse:
+    """Send an update to the group, with any documents; optionally wait for their reply."""
+    enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    if not policies.can_publish_message(request.user, enquiry):
+        raise PermissionDenied
+    form = PublicMessageForm(request.POST, request.FILES, prefix="msg")
+    key = request.POST.get("submission_key", "")[:64]
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            messages_services.group_update_send(
+                enquiry=enquiry,
+                body=data["body"],
+                files=data["files"],
+                awaiting_group=data["awaiting_group"],
+                submission_key=key,
+                actor=request.user,
+            )
+        except UploadRefused as refused:
+            form.add_error("files", str(refused))
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+    if not form.is_valid():
+        return _detail(request, reference, status=400, message_form=form, submission_key=key)
+    messages.success(request, "Update sent to the group.")
+    return _back_to(reference, "timeline-heading")

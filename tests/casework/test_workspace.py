@@ -495,3 +495,29 @@ def test_my_tasks_due_runs_a_constant_number_of_queries(
         response = client.get(QUEUE)
     assert response.context["tasks_due"].count == 15
     assert len(response.context["tasks_due"].tasks) == 10
+
+
+def test_the_timeline_shows_outcomes_and_letters_by_title(client, adviser, mine):
+    from casework.services_cases import outcome_record
+
+    outcome_record(
+        enquiry=mine,
+        code="referred",
+        actor=adviser.user,
+        referred_to="Plunkett Foundation",
+        consent_to_refer=True,
+    )
+    EnquiryEvent.objects.create(
+        enquiry=mine,
+        kind=EnquiryEvent.Kind.LETTER_ISSUED,
+        actor=adviser.user,
+        data={"letter": 1, "title": "Six weeks to ask to bid"},
+    )
+    client.force_login(adviser.user)
+
+    outcomes = client.get(url(mine), {"show": "outcomes"}).context["timeline"]
+    letters = client.get(url(mine), {"show": "letters"}).context["timeline"]
+
+    assert [e.label for e in outcomes] == ["Outcome"]
+    assert "Plunkett Foundation" in outcomes[0].text
+    assert [e.text for e in letters] == ["Letter issued: Six weeks to ask to bid"]

@@ -1,0 +1,128 @@
+"""Editing a deadline rule (in the admin) brings its stored deadlines along: a new length
+recomputes every end date (and the copy the group sees), a rule switched off loses its
+rows (and the copy is withdrawn), a new trigger moves the rows to the key dates recorded
+with that trigger."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from casework import services, services_publish
+from casework.models import Deadline
+from enquiries.models import PublicDate
+from knowledgebase.models import DeadlineRule
+
+pytestmark = pytest.mark.django_db
+
+NOTICE = "disposal-notice-received"
+
+
+@pytest.fixture
+def interim():
+    return DeadlineRule.objects.get(slug="acv-interim-moratorium")
+
+
+@pytest.fixture
+def key_date(mine, adviser):
+    """DOMAIN.md's worked example: the council received the owner's notice on 2 March 2026."""
+    return services.key_date_record(
+        enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user
+    )
+
+
+def stored(rule, key_date) -> Deadline | None:
+    return Deadline.objects.filter(rule=rule, key_date=key_date).first()
+
+
+def test_a_new_length_recomputes_the_rows_and_the_published_date(mine, adviser, interim, key_date):
+    assert stored(interim, key_date).ends_on == date(2026, 4, 12)
+    services_publish.deadline_publish(
+        enquiry=mine,
+        key_date_id=key_date.pk,
+        rule_id=interim.pk,
+        is_group_deadline=True,
+        actor=adviser.user,
+    )
+
+    interim.length = 8
+    interim.save()
+
+    assert stored(interim, key_date).ends_on == date(2026, 4, 26)
+    shown = PublicDate.objects.get(enquiry=mine)
+    assert shown.date == date(2026, 4, 26) and shown.is_group_deadline
+    assert shown.source == f"deadline:{key_date.pk}:{interim.pk}"
+    # The other clocks started by the same notice are untouched.
+    full = DeadlineRule.objects.get(slug="acv-full-moratorium")
+    assert stored(full, key_date).ends_on == date(2026, 9, 1)
+
+
+def test_a_rule_switched_off_loses_its_rows_and_the_group_copy(mine, adviser, interim, key_date):
+    services_publish.deadline_publish(
+        enquiry=mine,
+        key_date_id=key_date.pk,
+        rule_id=interim.pk,
+        is_group_deadline=False,
+        actor=adviser.user,
+    )
+    interim.is_active = False
+    interim.save()
+
+    assert stored(interim, key_date) is None
+    assert not PublicDate.objects.filter(enquiry=mine).exists()
+    assert Deadline.objects.filter(key_date=key_date).count() == 2  # full, protected
+
+    interim.is_active = True
+    interim.save()  # switched back on: the rows come back
+    assert stored(interim, key_date).ends_on == date(2026, 4, 12)
+
+
+def test_a_new_trigger_moves_the_rows_to_that_trigger_s_key_dates(mine, adviser, key_date):
+    rule = DeadlineRule.objects.get(slug="np-forum-expiry")
+    designated = services.key_date_record(
+        enquiry=mine, trigger="forum-designated", date=date(2026, 1, 10), actor=adviser.user
+    )
+    assert stored(rule, designated) is not None
+
+    rule.trigger = NOTICE
+    rule.save()
+
+    assert stored(rule, designated) is None
+    moved = stored(rule, key_date)
+    assert moved is not None and moved.ends_on == date(2031, 3, 1)  # 5 years beginning with
+
+
+def test_a_rule_saved_unchanged_changes_nothing(interim, key_date):
+    before = list(Deadline.objects.values_list("pk", "ends_on").order_by("pk"))
+    result = services.deadlines_resync(rule=interim)
+    assert (result.updated, result.created, result.removed) == (0, 0, 0)
+    assert list(Deadline.objects.values_list("pk", "ends_on").order_by("pk")) == before
+
+
+def test_an_admin_edit_resyncs_and_names_the_manager(client, mine, adviser, interim, key_date):
+    from tests.factories import UserFactory
+
+    admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
+    services_publish.deadline_publish(
+        enquiry=mine,
+        key_date_id=key_date.pk,
+        rule_id=interim.pk,
+        is_group_deadline=False,
+        actor=adviser.user,
+    )
+    client.force_login(admin)
+    url = reverse("admin:knowledgebase_deadlinerule_change", args=[interim.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        name: ("" if value is None else value)
+        for name, value in form.initial.items()
+        if name in form.fields
+    }
+    data.update({"length": 7, "topic": interim.topic_id or ""})
+    data = {k: v for k, v in data.items() if v is not False}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    assert stored(interim, key_date).ends_on == date(2026, 4, 19)
+    event = mine.events.filter(kind="date_published").order_by("-id").first()
+    assert event.data["updated"] is True and event.actor == admin
