@@ -231,6 +231,13 @@ SPECTACULAR_SETTINGS = {
 
 # Public intake form: submissions per client address per hour.
 ENQUIRY_FORM_RATE = env_str("ENQUIRY_FORM_RATE", "20/hour")
+# ... and per email address given, from any client.
+ENQUIRY_FORM_ADDRESS_RATE = env_str("ENQUIRY_FORM_ADDRESS_RATE", "10/hour")
+# Group portal: "send me a new link" and replies, per client address and per email address.
+PORTAL_NEW_LINK_CLIENT_RATE = env_str("PORTAL_NEW_LINK_CLIENT_RATE", "10/hour")
+PORTAL_NEW_LINK_ADDRESS_RATE = env_str("PORTAL_NEW_LINK_ADDRESS_RATE", "3/hour")
+PORTAL_REPLY_CLIENT_RATE = env_str("PORTAL_REPLY_CLIENT_RATE", "30/hour")
+PORTAL_REPLY_ADDRESS_RATE = env_str("PORTAL_REPLY_ADDRESS_RATE", "20/hour")
 
 # Security headers. Production runs behind HTTPS; see README "Going live".
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -277,7 +284,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
-        # runserver's request log, through the same redacting handler.
+        # Django's own loggers ("Bad Request: /track/<token>/...", errors) and runserver's
+        # request log go through the same redacting handler, never Django's defaults.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

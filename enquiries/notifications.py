@@ -12,7 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from enquiries.models import Enquiry, Notification
+from enquiries.models import Attachment, Enquiry, Notification
+from enquiries.selectors_portal import enquiries_in_scope_q
 from enquiries.services import tracking_link_create
 
 logger = logging.getLogger(__name__)
@@ -22,25 +23,30 @@ def tracking_url(token: str) -> str:
     return settings.SITE_URL + reverse("enquiries:track", args=[token])
 
 
-def _acknowledgement(notification: Notification) -> EmailMultiAlternatives:
+def _to_group_with_link(
+    notification: Notification, *, subject: str, template: str, extra: dict | None = None
+) -> EmailMultiAlternatives:
+    """To the group, with a fresh link to its tracking page: raw tokens are never
+    stored, so the one shown on the confirmation page cannot be recovered here."""
     enquiry = notification.enquiry
-    # A fresh link for the email: raw tokens are never stored, so the one shown
-    # on the confirmation page cannot be recovered here.
     context = {
+        **(extra or {}),
         "enquiry": enquiry,
         "contact_name": enquiry.contact.name,
-        "tracking_url": tracking_url(tracking_link_create(enquiry=enquiry)),
-        "service_name": settings.SERVICE_NAME,
+        "tracking_url": tracking_url(tracking_link_create(enquiry=enquiry, covers_address=True)),
     }
-    message = EmailMultiAlternatives(
-        subject=f"[{enquiry.reference}] We have received your enquiry",
-        body=render_to_string("enquiries/email/acknowledgement.txt", context),
-        to=[notification.recipient],
+    return _both(
+        notification,
+        subject=f"[{enquiry.reference}] {subject}"[:200],
+        template=template,
+        context=context,
     )
-    message.attach_alternative(
-        render_to_string("enquiries/email/acknowledgement.html", context), "text/html"
+
+
+def _acknowledgement(notification: Notification) -> EmailMultiAlternatives:
+    return _to_group_with_link(
+        notification, subject="We have received your enquiry", template="acknowledgement"
     )
-    return message
 
 
 def _deadline_reminder(notification: Notification) -> EmailMultiAlternatives:
@@ -57,9 +63,152 @@ def _deadline_reminder(notification: Notification) -> EmailMultiAlternatives:
     )
 
 
+def _update_published(notification: Notification) -> EmailMultiAlternatives:
+    """To the group: there is an update, and where to read it."""
+    return _to_group_with_link(
+        notification, subject="There is an update on your enquiry", template="update_published"
+    )
+
+
+def _both(
+    notification: Notification, *, subject: str, template: str, context: dict
+) -> EmailMultiAlternatives:
+    """A plain-text body with an HTML alternative, both from ``email/<template>``."""
+    context = {**context, "service_name": settings.SERVICE_NAME}
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"enquiries/email/{template}.txt", context),
+        to=[notification.recipient],
+    )
+    message.attach_alternative(
+        render_to_string(f"enquiries/email/{template}.html", context), "text/html"
+    )
+    return message
+
+
+def _desk_url(enquiry: Enquiry) -> str:
+    # By URL name only: enquiries never imports casework.
+    return settings.SITE_URL + reverse("casework:enquiry", args=[enquiry.reference])
+
+
+def _new_link(notification: Notification) -> EmailMultiAlternatives:
+    """To the address that asked (or the contact, when staff resend): a fresh link that
+    opens every enquiry the address may follow, listed by reference and subject (the
+    recipient's own records: nothing they could not already see)."""
+    enquiry = notification.enquiry
+    enquiries = list(
+        Enquiry.objects.filter(enquiries_in_scope_q(notification.recipient))
+        .only("reference", "subject")
+        .order_by("-received_at", "-pk")[:50]
+    )
+    context = {
+        "enquiry": enquiry,
+        "enquiries": enquiries,
+        "tracking_url": tracking_url(tracking_link_create(enquiry=enquiry, covers_address=True)),
+    }
+    return _both(
+        notification,
+        subject=f"[{enquiry.reference}] Your new link to follow your enquiry",
+        template="new_link",
+        context=context,
+    )
+
+
+def _group_deadline(notification: Notification) -> EmailMultiAlternatives:
+    """To the group: a date they must act by is 14 or 3 days away (what, when, why)."""
+    data = notification.data
+    return _to_group_with_link(
+        notification,
+        subject=f"{data['days']} days left: {data['label']}",
+        template="group_deadline",
+        extra=data,
+    )
+
+
+def _reply_received(notification: Notification) -> EmailMultiAlternatives:
+    """To the adviser holding the enquiry: the group replied. The reference and where to
+    read it; not the reply itself, which stays on the desk."""
+    enquiry = notification.enquiry
+    return _both(
+        notification,
+        subject=f"[{enquiry.reference}] The group has replied",
+        template="reply_received",
+        context={"enquiry": enquiry, "desk_url": _desk_url(enquiry)},
+    )
+
+
+def _assigned(notification: Notification) -> EmailMultiAlternatives:
+    """To an adviser given an enquiry (by routing or by a manager): the reference, the
+    topic and where to find it. The group's details stay on the desk."""
+    enquiry = notification.enquiry
+    return _both(
+        notification,
+        subject=f"[{enquiry.reference}] An enquiry is now yours",
+        template="assigned",
+        context={
+            "enquiry": enquiry,
+            "topic": enquiry.topic.name if enquiry.topic_id else "",
+            "desk_url": _desk_url(enquiry),
+        },
+    )
+
+
+def assignment_notification_owe(
+    *, enquiry: Enquiry, assignee, actor, assignment_id: int
+) -> Notification | None:
+    """Tell an adviser about a new assignment, after the commit. Not when they took it
+    themselves (a claim), and not without an address."""
+    if assignee is None or not assignee.email or (actor is not None and actor.pk == assignee.pk):
+        return None
+    return notification_owe(
+        enquiry=enquiry,
+        kind=Notification.Kind.ASSIGNED,
+        recipient=assignee.email,
+        dedupe_key=f"assigned:{assignment_id}",
+        data={},
+    )
+
+
+def _letter_issued(notification: Notification) -> EmailMultiAlternatives:
+    """To the group: a letter is on their tracking page (its title, the reference, a fresh
+    private link). The letter itself stays behind the link."""
+    return _to_group_with_link(
+        notification,
+        subject="We have sent you a letter",
+        template="letter_issued",
+        extra={"title": notification.data.get("title", "")},
+    )
+
+
+def _letter_emailed(notification: Notification) -> EmailMultiAlternatives:
+    """To the group: the letter as a PDF attachment (the document kept on the enquiry)."""
+    enquiry = notification.enquiry
+    message = _both(
+        notification,
+        subject=f"[{enquiry.reference}] Our letter: {notification.data.get('title', '')}"[:200],
+        template="letter_emailed",
+        context={
+            "enquiry": enquiry,
+            "contact_name": enquiry.contact.name,
+            "title": notification.data.get("title", ""),
+        },
+    )
+    document = Attachment.objects.get(pk=notification.data["attachment"], enquiry=enquiry)
+    with document.file.open("rb") as handle:
+        message.attach(document.original_name, handle.read(), document.content_type)
+    return message
+
+
 BUILDERS = {
+    Notification.Kind.LETTER_ISSUED: _letter_issued,
+    Notification.Kind.LETTER_EMAILED: _letter_emailed,
     Notification.Kind.ACKNOWLEDGEMENT: _acknowledgement,
+    Notification.Kind.UPDATE_PUBLISHED: _update_published,
     Notification.Kind.DEADLINE_REMINDER: _deadline_reminder,
+    Notification.Kind.NEW_LINK: _new_link,
+    Notification.Kind.GROUP_DEADLINE: _group_deadline,
+    Notification.Kind.REPLY_RECEIVED: _reply_received,
+    Notification.Kind.ASSIGNED: _assigned,
 }
 
 

@@ -40,3 +40,31 @@ def hit(scope: str, key: str, rate: str) -> bool:
         cache.set(cache_key, 1, timeout=period)
         count = 1
     return count <= limit
+
+
+# The portal's limits (settings, from the environment): per client (one connection
+# flooding) and per address (many connections aimed at one mailbox or enquiry).
+PORTAL_RATES = {
+    "new-link-client": "PORTAL_NEW_LINK_CLIENT_RATE",
+    "new-link-address": "PORTAL_NEW_LINK_ADDRESS_RATE",
+    "reply-client": "PORTAL_REPLY_CLIENT_RATE",
+    "reply-address": "PORTAL_REPLY_ADDRESS_RATE",
+}
+
+
+def portal_rate(scope: str) -> str:
+    return getattr(settings, PORTAL_RATES[scope])
+
+
+def portal_hits(request: HttpRequest, *, action: str, address: str) -> tuple[bool, int]:
+    """Count one ``action`` ("new-link" or "reply") by this client and for ``address``
+    (an email address, lower-cased). Both are counted, so a flood from one client is
+    also charged to the address. Returns (allowed, seconds to wait when refused)."""
+    checks = [
+        (f"{action}-client", client_address(request)),
+        (f"{action}-address", address.strip().lower()),
+    ]
+    refused = [scope for scope, key in checks if not hit(scope, key, portal_rate(scope))]
+    if not refused:
+        return True, 0
+    return False, max(parse_rate(portal_rate(scope))[1] for scope in refused)

@@ -59,3 +59,12 @@ def queue_notification(notification_id: int) -> None:
         send_notification.enqueue(notification_id=notification_id)
     else:
         transaction.on_commit(lambda: send_notification.enqueue(notification_id=notification_id))
+
+
+@task()
+def send_new_link(email: str, key: str) -> str:
+    """A fresh tracking link for whoever can read ``email`` (the "new link" page). In a
+    task, so the page answers at once and the same whether or not the address is known."""
+    from enquiries.services_portal import new_link_request  # services import this module
+
+    return "owed" if new_link_request(email=email, key=key) else "nothing to send"

@@ -1,4 +1,4 @@
-"""Public pages: the enquiry form, its confirmation, and the tracking page."""
+"""Public pages: the enquiry form and its confirmation (the portal: ``views_portal``)."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_safe
 
-from enquiries import ratelimit, selectors, services, validation
+from enquiries import ratelimit, services, validation
 from enquiries.forms import EnquiryForm
 from enquiries.models import Channel
 from enquiries.notifications import tracking_url
@@ -23,6 +23,14 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _rate_limited(request: HttpRequest, rate: str) -> HttpResponse:
+    # Nothing is saved, but the group keeps what they wrote, to send later.
+    context = {"message": request.POST.get("message", "")[: validation.MESSAGE_MAX_LENGTH]}
+    response = render(request, "enquiries/rate_limited.html", context, status=429)
+    response["Retry-After"] = str(ratelimit.parse_rate(rate)[1])
+    return _private(response)
+
+
 @require_http_methods(["GET", "POST"])
 def enquire(request: HttpRequest) -> HttpResponse:
     # Bound on every POST, even an empty one: that is a form with errors, not a blank form.
@@ -31,15 +39,17 @@ def enquire(request: HttpRequest) -> HttpResponse:
         if not ratelimit.hit(
             "enquiry-form", ratelimit.client_address(request), settings.ENQUIRY_FORM_RATE
         ):
-            # Nothing is saved, but the group keeps what they wrote, to send later.
-            context = {"message": request.POST.get("message", "")[: validation.MESSAGE_MAX_LENGTH]}
-            response = render(request, "enquiries/rate_limited.html", context, status=429)
-            response["Retry-After"] = str(ratelimit.parse_rate(settings.ENQUIRY_FORM_RATE)[1])
-            return _private(response)
+            return _rate_limited(request, settings.ENQUIRY_FORM_RATE)
         if form.is_valid():
             if form.is_spam():
                 # Look like success to the bot, store nothing.
                 return redirect("enquiries:submitted")
+            # Many connections aimed at one mailbox (acknowledgements as spam) are limited too.
+            address = form.cleaned_data["email"].strip().lower()
+            if not ratelimit.hit(
+                "enquiry-form-address", address, settings.ENQUIRY_FORM_ADDRESS_RATE
+            ):
+                return _rate_limited(request, settings.ENQUIRY_FORM_ADDRESS_RATE)
             submitted = services.enquiry_submit(data=form.to_input(), channel=Channel.WEB)
             request.session[CONFIRMATION_SESSION_KEY] = {
                 "reference": submitted.enquiry.reference,
@@ -55,11 +65,3 @@ def enquire(request: HttpRequest) -> HttpResponse:
 def submitted(request: HttpRequest) -> HttpResponse:
     confirmation = request.session.get(CONFIRMATION_SESSION_KEY)
     return _private(render(request, "enquiries/submitted.html", {"confirmation": confirmation}))
-
-
-@require_safe
-def track(request: HttpRequest, token: str) -> HttpResponse:
-    enquiry = selectors.enquiry_get_by_token(token=token)
-    if enquiry is None:
-        return _private(render(request, "enquiries/link_not_valid.html", status=404))
-    return _private(render(request, "enquiries/track.html", {"enquiry": enquiry}))

@@ -38,3 +38,15 @@ def test_the_configured_log_handler_redacts_tokens():
     assert filters[0].filter(record)
     assert "secret-token-value" not in record.getMessage()
     assert "/track/[redacted]/" in record.getMessage()
+
+
+@pytest.mark.parametrize("name", ["django", "django.request", "django.server"])
+def test_djangos_own_loggers_write_only_through_the_redacting_handler(name):
+    """Django's defaults (a console handler in DEBUG, mail_admins) would bypass the filter."""
+    logger = logging.getLogger(name)
+    while not logger.handlers and logger.propagate and logger.parent:
+        logger = logger.parent
+    ours = [h for h in logger.handlers if not type(h).__module__.startswith("_pytest")]
+    assert ours
+    for handler in ours:
+        assert any(isinstance(f, RedactTrackingTokens) for f in handler.filters), handler

@@ -1,0 +1,65 @@
+"""Forms of the group portal. They check shape; ``services_portal`` does the work."""
+
+import uuid
+
+from django import forms
+from django.conf import settings
+
+from enquiries.services_portal import MAX_FILES_PER_REPLY, REPLY_MAX_LENGTH
+from enquiries.uploads import ACCEPTED, ACCEPTED_LABEL
+
+
+class NewLinkForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="The address you gave when you sent your enquiry.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one <input multiple>; the service checks each by its content."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > MAX_FILES_PER_REPLY:
+            raise forms.ValidationError(
+                f"Please attach no more than {MAX_FILES_PER_REPLY} files at a time."
+            )
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def _files_help() -> str:
+    limit = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
+    return f"Optional. Up to {MAX_FILES_PER_REPLY} files of {limit} MB each: {ACCEPTED_LABEL}."
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label="Your reply",
+        max_length=REPLY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    files = MultipleFileField(
+        label="Documents",
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ACCEPTED)}),
+    )
+    # Sent back with the form, so a double click or a retried request keeps one reply.
+    submission_key = forms.RegexField(
+        regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"submission_key": uuid.uuid4().hex})
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = _files_help()

@@ -1,0 +1,265 @@
+"""Writes for the group portal: replies, link use, rotation, revocation and fresh links.
+
+The group has no account, so ``actor`` is None in the events written here (staff
+revocation and resending take the member of staff). Emails are owed through
+``notification_owe`` and leave only after the transaction commits.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from enquiries import services
+from enquiries.models import (
+    Enquiry,
+    EnquiryEvent,
+    Message,
+    Notification,
+    PublicDate,
+    Status,
+    TrackingLink,
+)
+from enquiries.notifications import notification_owe
+from enquiries.selectors_portal import PortalScope
+from enquiries.services_public import attachment_add
+from enquiries.uploads import UploadRefused, validate_upload
+
+logger = logging.getLogger(__name__)
+
+REPLY_MAX_LENGTH = 10_000
+MAX_FILES_PER_REPLY = 5
+# Refresh a link's expiry at most once a day: a reader reloading the page writes nothing.
+LINK_REFRESH_INTERVAL = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ReplyReceived:
+    message: Message
+    created: bool  # False: the same submission came again (a double click, a retry)
+
+
+def tracking_link_touch(*, link: TrackingLink, now: datetime | None = None) -> bool:
+    """Push a used link's expiry forward (``TRACKING_LINK_DAYS`` from now).
+
+    The one write a GET makes, and deliberately so: links expire after a period of
+    *non-use*, so reading the page must count as use. It is idempotent (a reload or a
+    prefetch changes nothing anyone sees), touches no enquiry data, records no event,
+    and happens at most once a day per link (one conditional UPDATE, no read first).
+    """
+    now = now or timezone.now()
+    updated = TrackingLink.objects.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LINK_REFRESH_INTERVAL),
+        pk=link.pk,
+        revoked_at__isnull=True,
+    ).update(last_used_at=now, expires_at=now + timedelta(days=settings.TRACKING_LINK_DAYS))
+    return bool(updated)
+
+
+def _links_reaching(enquiry: Enquiry) -> Q:
+    """Every link whose scope includes ``enquiry``: links of enquiries sent from the same
+    address, and of the organisation's registered contact."""
+    emails = [enquiry.contact.email]
+    if enquiry.organisation_id and enquiry.organisation.registered_contact_id:
+        emails.append(enquiry.organisation.registered_contact.email)
+    q = Q()
+    for email in emails:
+        q |= Q(enquiry__contact__email__iexact=email)
+    return q
+
+
+@transaction.atomic
+def tracking_links_revoke(*, enquiry: Enquiry, actor: AbstractBaseUser) -> int:
+    """Staff stop every live link that opens this enquiry (a link forwarded to the wrong
+    person, a contact who left the group). Returns how many were revoked."""
+    enquiry = Enquiry.objects.select_for_update().select_related("contact").get(pk=enquiry.pk)
+    now = timezone.now()
+    count = TrackingLink.objects.filter(_links_reaching(enquiry), revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by=actor
+    )
+    services.enquiry_record_event(
+        enquiry=enquiry, kind=EnquiryEvent.Kind.LINK_REVOKED, actor=actor, data={"links": count}
+    )
+    return count
+
+
+def _owe_new_link(*, enquiry: Enquiry, recipient: str, key: str) -> Notification | None:
+    """The NEW_LINK email mints its own link when it is sent: raw tokens are never stored."""
+    return notification_owe(
+        enquiry=enquiry,
+        kind=Notification.Kind.NEW_LINK,
+        recipient=recipient,
+        dedupe_key=f"new-link:{key}"[:100],
+        data={},
+    )
+
+
+@transaction.atomic
+def tracking_link_send(*, enquiry: Enquiry, actor: AbstractBaseUser, key: str) -> bool:
+    """Staff send a fresh link to the enquiry's contact (after revoking, say). ``key``
+    identifies the request, so a double click sends one email."""
+    owed = _owe_new_link(
+        enquiry=enquiry, recipient=enquiry.contact.email, key=f"staff:{enquiry.pk}:{key}"
+    )
+    if owed is not None:
+        services.enquiry_record_event(
+            enquiry=enquiry, kind=EnquiryEvent.Kind.LINK_SENT, actor=actor, data={"by": "staff"}
+        )
+    return owed is not None
+
+
+@transaction.atomic
+def tracking_link_rotate(*, scope: PortalScope, key: str) -> None:
+    """The group asks for a new link from the page: this one stops working now and a
+    new one is emailed to the address it was sent to (only there)."""
+    TrackingLink.objects.filter(pk=scope.link.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    owed = _owe_new_link(
+        enquiry=scope.enquiry, recipient=scope.email, key=f"rotate:{scope.link.pk}:{key}"
+    )
+    if owed is not None:
+        services.enquiry_record_event(
+            enquiry=scope.enquiry,
+            kind=EnquiryEvent.Kind.LINK_SENT,
+            actor=None,
+            data={"by": "group", "rotated": True},
+        )
+
+
+def new_link_request(*, email: str, key: str) -> bool:
+    """Someone typed ``email`` on the "send me a new link" page (run in a task, so the
+    page answers the same, in the same time, whether or not the address is known).
+
+    One email to that address, and only there, opening every enquiry sent from it (and
+    its organisation's, for a registered contact). Nothing happens for an unknown one.
+    """
+    email = email.strip()
+    newest = (
+        Enquiry.objects.filter(contact__email__iexact=email)
+        .select_related("contact")
+        .order_by("-received_at", "-pk")
+        .first()
+    )
+    if newest is None:
+        return False
+    with transaction.atomic():
+        owed = _owe_new_link(enquiry=newest, recipient=newest.contact.email, key=f"ask:{key}")
+        if owed is not None:
+            services.enquiry_record_event(
+                enquiry=newest, kind=EnquiryEvent.Kind.LINK_SENT, actor=None, data={"by": "group"}
+            )
+    return owed is not None
+
+
+def _check_files(files: Sequence[UploadedFile]) -> None:
+    """Every file checked before anything is kept: one refused file refuses the reply."""
+    if len(files) > MAX_FILES_PER_REPLY:
+        raise UploadRefused(f"Please attach no more than {MAX_FILES_PER_REPLY} files at a time.")
+    for upload in files:
+        validate_upload(upload)
+
+
+@transaction.atomic
+def reply_receive(
+    *,
+    enquiry: Enquiry,
+    body: str,
+    files: Sequence[UploadedFile] = (),
+    submission_key: str = "",
+) -> ReplyReceived:
+    """The group replies on its tracking page, with documents.
+
+    - The same ``submission_key`` twice (a double click, a retried POST) keeps one
+      message: the enquiry row is locked first, so a twin request waits, then finds it.
+    - Files are checked by content (``validate_upload``) before anything is saved;
+      ``UploadRefused`` leaves nothing behind.
+    - An enquiry waiting for the group goes back to the adviser (``in_progress``) through
+      ``enquiry_change_status``, which resumes the service-level clock.
+    - A closed enquiry stays closed: closing recorded an outcome, and reopening is the
+      adviser's decision; the reply is kept and the adviser told, so nothing is lost.
+      Received and answered enquiries keep their status too (the adviser decides).
+    - The adviser holding it is emailed (reference and a desk link; not the reply).
+    """
+    enquiry = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+    if submission_key:
+        earlier = Message.objects.filter(enquiry=enquiry, submission_key=submission_key).first()
+        if earlier is not None:
+            return ReplyReceived(message=earlier, created=False)
+    _check_files(files)
+    message = Message.objects.create(
+        enquiry=enquiry,
+        sender=Message.Sender.GROUP,
+        body=body.strip(),
+        submission_key=submission_key,
+    )
+    for upload in files:
+        attachment_add(enquiry=enquiry, upload=upload, actor=None, message=message)
+    services.enquiry_record_event(
+        enquiry=enquiry,
+        kind=EnquiryEvent.Kind.REPLY_RECEIVED,
+        actor=None,
+        data={"message": message.pk, "documents": len(files)},
+    )
+    if enquiry.status == Status.AWAITING_GROUP:
+        services.enquiry_change_status(enquiry=enquiry, status=Status.IN_PROGRESS, actor=None)
+    adviser = enquiry.assigned_to
+    if adviser is not None and adviser.email:
+        notification_owe(
+            enquiry=enquiry,
+            kind=Notification.Kind.REPLY_RECEIVED,
+            recipient=adviser.email,
+            dedupe_key=f"reply:{message.pk}",
+            data={},
+        )
+    logger.info("reply received reference=%s documents=%d", enquiry.reference, len(files))
+    return ReplyReceived(message=message, created=True)
+
+
+GROUP_REMINDER_DAYS = (14, 3)
+
+
+def group_deadline_reminders_send(*, today: date | None = None) -> int:
+    """Email each group about the dates its adviser marked as the group's to act by
+    (``PublicDate.is_group_deadline``) that are 14 or 3 days away, on open enquiries.
+
+    Once each: the dedupe key is (public date, its date, 14|3), so a run repeated the
+    same day, or a twin run, owes nothing new, while a date the adviser moves gets its
+    own reminders. Run daily; returns how many were owed now.
+    """
+    today = today or timezone.localdate()
+    targets = {today + timedelta(days=days): days for days in GROUP_REMINDER_DAYS}
+    owed = 0
+    dates = (
+        PublicDate.objects.filter(
+            is_group_deadline=True,
+            date__in=list(targets),
+            enquiry__status__in=Status.open_values(),
+        )
+        .select_related("enquiry__contact")
+        .order_by("date", "pk")
+    )
+    for public_date in dates:
+        days = targets[public_date.date]
+        notification = notification_owe(
+            enquiry=public_date.enquiry,
+            kind=Notification.Kind.GROUP_DEADLINE,
+            recipient=public_date.enquiry.contact.email,
+            dedupe_key=f"group-deadline:{public_date.pk}:{public_date.date}:{days}",
+            data={
+                "label": public_date.label,
+                "date_display": f"{public_date.date:%A %-d %B %Y}",
+                "days": days,
+                "meaning": public_date.meaning,
+                "legal_source": public_date.legal_source,
+            },
+        )
+        owed += notification is not None
+    return owed

@@ -1,0 +1,234 @@
+"""The group portal: follow an enquiry from a private link, reply, download documents,
+ask for a new link. Each view parses, calls one selector or service, and responds.
+
+Every response here is ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer``
+(the token is in the path: no other page, not even ours, is told it). A wrong, expired or
+revoked token, and an enquiry or document outside the link's scope, all get the same
+plain "link not valid" page with a 404, never a hint that a reference exists.
+
+CSRF: with ``no-referrer`` a browser sends ``Origin: null`` on the page's own form
+posts, which Django's CSRF check refuses as a foreign origin. ``portal_csrf_protect``
+keeps the whole token check (cookie and form field must match) and accepts that
+``null`` only when the browser also says the request came from this site
+(``Sec-Fetch-Site: same-origin``, which a page elsewhere cannot forge). The token
+in the path is a second secret a forging site would not know anyway.
+"""
+
+import logging
+import uuid
+from functools import wraps
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import decorator_from_middleware
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from enquiries import ratelimit
+from enquiries import selectors_portal as portal
+from enquiries import services_portal as services
+from enquiries.forms_portal import NewLinkForm, ReplyForm
+from enquiries.models import Enquiry, Message
+from enquiries.selectors_portal import PortalScope
+from enquiries.services_public import attachment_response
+from enquiries.uploads import UploadRefused
+
+logger = logging.getLogger(__name__)
+
+
+class _PortalCsrf(CsrfViewMiddleware):
+    def _origin_verified(self, request: HttpRequest) -> bool:
+        if (
+            request.META.get("HTTP_ORIGIN") == "null"
+            and request.META.get("HTTP_SEC_FETCH_SITE") == "same-origin"
+        ):
+            return True
+        return super()._origin_verified(request)
+
+
+_portal_csrf = decorator_from_middleware(_PortalCsrf)
+
+
+def portal_csrf_protect(view):
+    """Django's CSRF check, with the one difference explained in the module docstring."""
+    return csrf_exempt(_portal_csrf(view))
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    add_never_cache_headers(response)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def link_not_valid(request: HttpRequest) -> HttpResponse:
+    return _private(render(request, "enquiries/link_not_valid.html", status=404))
+
+
+def with_scope(view):
+    """Resolve the token to a scope, or answer "link not valid"; refresh the link on use."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
+        scope = portal.portal_scope_get(token=token)
+        if scope is None:
+            return link_not_valid(request)
+        services.tracking_link_touch(link=scope.link)
+        return _private(view(request, scope, token, *args, **kwargs))
+
+    return wrapped
+
+
+def _enquiry_page(
+    request: HttpRequest,
+    scope: PortalScope,
+    token: str,
+    enquiry: Enquiry,
+    *,
+    form: ReplyForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    conversation = portal.portal_conversation(enquiry=enquiry)
+    status_label, status_help = portal.plain_status(enquiry)
+    others = [
+        (other, portal.plain_status(other)[0])
+        for other in portal.portal_enquiry_list(scope=scope)
+        if other.pk != enquiry.pk
+    ]
+    context = {
+        "token": token,
+        "enquiry": enquiry,
+        "status_label": status_label,
+        "status_help": status_help,
+        "adviser_name": portal.adviser_first_name(enquiry),
+        "dates": portal.portal_dates(enquiry=enquiry),
+        "conversation": conversation,
+        "letters": [
+            document
+            for message in conversation
+            if message.sender == Message.Sender.DESK
+            for document in message.attachments.all()
+        ],
+        "others": others,
+        "form": form or ReplyForm(),
+    }
+    return render(request, "enquiries/track.html", context, status=status)
+
+
+@require_safe
+@with_scope
+def track(request: HttpRequest, scope: PortalScope, token: str) -> HttpResponse:
+    return _enquiry_page(request, scope, token, scope.enquiry)
+
+
+@require_safe
+@with_scope
+def track_enquiry(
+    request: HttpRequest, scope: PortalScope, token: str, reference: str
+) -> HttpResponse:
+    enquiry = portal.portal_enquiry_get(scope=scope, reference=reference)
+    if enquiry is None:
+        return link_not_valid(request)
+    return _enquiry_page(request, scope, token, enquiry)
+
+
+def _enquiry_url(token: str, scope: PortalScope, enquiry: Enquiry) -> str:
+    if enquiry.pk == scope.enquiry.pk:
+        return reverse("enquiries:track", args=[token])
+    return reverse("enquiries:track_enquiry", args=[token, enquiry.reference])
+
+
+@require_POST
+@portal_csrf_protect
+@with_scope
+def reply(request: HttpRequest, scope: PortalScope, token: str, reference: str) -> HttpResponse:
+    enquiry = portal.portal_enquiry_get(scope=scope, reference=reference)
+    if enquiry is None:
+        return link_not_valid(request)
+    form = ReplyForm(request.POST, request.FILES)
+    allowed, wait = ratelimit.portal_hits(request, action="reply", address=scope.email)
+    if not allowed:
+        # Nothing is saved, but the reply stays in the form, to send later.
+        form.is_valid()
+        form.add_error(
+            None,
+            "You have sent a lot of replies recently, so this one has not been sent. "
+            "Please try again later; your text is still below.",
+        )
+        response = _enquiry_page(request, scope, token, enquiry, form=form, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    if not form.is_valid():
+        return _enquiry_page(request, scope, token, enquiry, form=form, status=400)
+    try:
+        received = services.reply_receive(
+            enquiry=enquiry,
+            body=form.cleaned_data["body"],
+            files=form.cleaned_data["files"],
+            submission_key=form.cleaned_data["submission_key"],
+        )
+    except UploadRefused as refused:
+        form.add_error("files", f"{refused} Nothing was sent: please choose the files again.")
+        return _enquiry_page(request, scope, token, enquiry, form=form, status=400)
+    if received.created:
+        messages.success(request, "Your reply has been sent to your adviser.")
+    return redirect(_enquiry_url(token, scope, enquiry) + "#conversation")
+
+
+@require_safe
+@with_scope
+def document(
+    request: HttpRequest, scope: PortalScope, token: str, reference: str, attachment_id: int
+) -> HttpResponse:
+    enquiry = portal.portal_enquiry_get(scope=scope, reference=reference)
+    attachment = (
+        portal.portal_attachment_get(enquiry=enquiry, attachment_id=attachment_id)
+        if enquiry is not None
+        else None
+    )
+    if attachment is None:
+        return link_not_valid(request)
+    try:
+        return attachment_response(attachment)
+    except Http404:  # the record outlived its file (a restore): say so, no 500
+        return link_not_valid(request)
+
+
+@require_POST
+@portal_csrf_protect
+@with_scope
+def rotate(request: HttpRequest, scope: PortalScope, token: str) -> HttpResponse:
+    """ "Send me a new link": this link stops now; the new one goes to the address only."""
+    services.tracking_link_rotate(scope=scope, key=uuid.uuid4().hex)
+    return render(request, "enquiries/new_link_sent.html", {"rotated": True})
+
+
+@require_http_methods(["GET", "POST"])
+@portal_csrf_protect
+def new_link(request: HttpRequest) -> HttpResponse:
+    """Ask for a fresh link by email address. The answer is the same page, at the same
+    speed, whether or not the address is known: the look-up and the email happen in a task.
+    """
+    from enquiries.tasks import send_new_link  # tasks import the services
+
+    form = NewLinkForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        allowed, wait = ratelimit.portal_hits(request, action="new-link", address=email)
+        if not allowed:
+            form.add_error(
+                None,
+                "We have had a lot of requests for new links recently. Please try again later.",
+            )
+            response = render(request, "enquiries/new_link.html", {"form": form}, status=429)
+            response["Retry-After"] = str(wait)
+            return _private(response)
+        send_new_link.enqueue(email=email, key=uuid.uuid4().hex)
+        return _private(render(request, "enquiries/new_link_sent.html", {"rotated": False}))
+    status = 400 if form.is_bound else 200
+    return _private(render(request, "enquiries/new_link.html", {"form": form}, status=status))
