@@ -17,6 +17,7 @@ The PDF is tagged PDF/UA-1, with the title and language taken from the HTML.
 
 import mimetypes
 import multiprocessing
+from dataclasses import dataclass
 from pathlib import Path
 
 import nh3
@@ -95,7 +96,13 @@ def sanitise_fragment(html: str) -> str:
     )
 
 
-def _render(html: str, css: str) -> bytes:
+@dataclass(frozen=True)
+class RenderedPdf:
+    content: bytes
+    pages: int
+
+
+def _render(html: str, css: str) -> RenderedPdf:
     fetcher = DeskAssetFetcher()
     document = HTML(string=html, url_fetcher=fetcher).render(
         stylesheets=[CSS(string=css, url_fetcher=fetcher)] if css else None
@@ -105,7 +112,7 @@ def _render(html: str, css: str) -> bytes:
     pdf = document.write_pdf(pdf_variant="pdf/ua-1")
     if len(pdf) > MAX_PDF_BYTES:
         raise RenderError("the PDF is larger than allowed")
-    return pdf
+    return RenderedPdf(content=pdf, pages=len(document.pages))
 
 
 def _child(connection, html: str, css: str) -> None:
@@ -133,6 +140,13 @@ def render_pdf(html: str, *, css: str = "", timeout: float = RENDER_TIMEOUT_SECO
     Raises ``RenderRefused`` if the document asks for a resource outside the
     allow-list and ``RenderError`` if it breaks a limit or cannot be rendered.
     """
+    return render_pdf_document(html, css=css, timeout=timeout).content
+
+
+def render_pdf_document(
+    html: str, *, css: str = "", timeout: float = RENDER_TIMEOUT_SECONDS
+) -> RenderedPdf:
+    """``render_pdf``, with the number of pages as well."""
     if len(html.encode()) + len(css.encode()) > MAX_HTML_BYTES:
         raise RenderError("the document is larger than allowed")
     context = _context()

@@ -147,6 +147,41 @@ def missing_placeholders(source: str, context: Mapping) -> list[str]:
     )
 
 
+def _reached(nodes: Iterable[Node], context: Context) -> Iterator[FilterExpression]:
+    """The output expressions a render would reach: ``if`` branches decided as rendering
+    would decide them."""
+    for node in nodes:
+        if isinstance(node, VariableNode):
+            yield node.filter_expression
+        elif isinstance(node, IfNode):
+            for condition, nodelist in node.conditions_nodelists:
+                try:
+                    taken = condition is None or condition.eval(context)
+                except Exception:  # as the if tag does: an error is false
+                    taken = False
+                if taken:
+                    yield from _reached(nodelist, context)
+                    break
+
+
+def unfilled_placeholders(source: str, context: Mapping) -> list[str]:
+    """Placeholders that would print as blanks in this letter.
+
+    Unlike ``missing_placeholders``, a placeholder only tested by ``{% if %}`` (with
+    wording for either case) or given a ``default`` is not counted: only what a render
+    would actually leave empty.
+    """
+    _check_plain(context)
+    template_context = Context(dict(context), autoescape=True)
+    template = compile_letter_template(source)
+    unfilled = set()
+    with template_context.bind_template(template):
+        for expression in _reached(template.nodelist, template_context):
+            if expression.resolve(template_context) in (None, ""):
+                unfilled.update(_names(expression))
+    return sorted(unfilled)
+
+
 def render_letter_template(source: str, context: Mapping) -> str:
     """Render with plain values only: anything else in the context is refused."""
     _check_plain(context)

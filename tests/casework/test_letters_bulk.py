@@ -1,0 +1,320 @@
+"""Bulk letters: a manager's batch made by workers, each letter exactly once.
+
+The task is safe to run twice (row lock + conditional update), a task left running by a dead
+worker is reaped and run again without a second letter, and a failing render marks its letter
+failed with the reason while the rest of the batch carries on.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.tasks import TaskResultStatus
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from casework import services_letters as services
+from casework.models import Letter, LetterBatch
+from casework.pdf import RenderError
+from casework.services import key_date_record
+from casework.tasks import make_letter
+from enquiries.models import Message
+from enquiries.task_policy import ReapResult, reap_stale_tasks
+from knowledgebase.models import LetterTemplateVersion
+from tests.enquiries.test_tasks import (  # the worker harness of the enquiries tasks
+    _restore_signal_handlers,  # noqa: F401  (autouse fixture)
+    _work,
+    database_tasks,  # noqa: F401  (fixture)
+    worker_db,
+)
+
+pytestmark = pytest.mark.django_db
+
+SLUG = "acv-interim-moratorium"
+
+
+def version() -> LetterTemplateVersion:
+    return LetterTemplateVersion.objects.filter(template__slug=SLUG).order_by("-number").first()
+
+
+@pytest.fixture
+def notices(submit, adviser, manager):
+    """Three groups whose interim moratorium ends within two weeks (notice 5 weeks ago)."""
+    enquiries = []
+    for n in range(3):
+        enquiry = submit(
+            organisation_name=f"Friends of pub {n}",
+            contact_name=f"Contact {n}",
+            email=f"group{n}@example.org",
+            subject=f"Pub {n} for sale",
+        )
+        key_date_record(
+            enquiry=enquiry,
+            trigger="disposal-notice-received",
+            date=timezone.localdate() - timedelta(weeks=5),
+            actor=manager.user,
+        )
+        enquiries.append(enquiry)
+    return enquiries
+
+
+def pdf_files(settings) -> list[Path]:
+    root = Path(settings.MEDIA_ROOT) / "letters"
+    return sorted(p for p in root.rglob("*.pdf")) if root.exists() else []
+
+
+def only_letter_tasks() -> None:
+    """Forget the acknowledgement emails the intake queued: these tests are about letters."""
+    DBTaskResult.objects.exclude(task_path=make_letter.module_path).delete()
+
+
+def abandon_letter_tasks(settings) -> None:
+    """Leave the letter tasks as a killed worker leaves them: running, long ago."""
+    DBTaskResult.objects.filter(task_path=make_letter.module_path).update(
+        status=TaskResultStatus.RUNNING,
+        started_at=timezone.now() - timedelta(seconds=settings.TASK_STALE_AFTER_SECONDS + 60),
+        worker_ids=["dead-worker"],
+    )
+
+
+def batch_of(enquiries, manager, publish=True) -> LetterBatch:
+    return services.letter_batch_create(
+        template_version=version(), enquiries=enquiries, publish=publish, actor=manager.user
+    )
+
+
+# --- the task, run by hand -------------------------------------------------------------------
+
+
+def test_running_the_task_twice_makes_one_letter_and_one_message(
+    notices, manager, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):  # made by hand below
+        batch = batch_of(notices[:1], manager)
+    letter = batch.letters.get()
+
+    assert services.letter_make(letter_id=letter.pk) == "issued"
+    assert services.letter_make(letter_id=letter.pk) == "already issued"
+
+    letter.refresh_from_db()
+    assert letter.state == Letter.State.ISSUED and letter.sha256
+    assert Message.objects.filter(enquiry=notices[0]).count() == 1
+    assert len(pdf_files(settings)) == 1
+
+
+def test_a_twin_that_finishes_first_leaves_one_pdf(
+    notices, manager, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Two runs at once: the one that loses the race removes its own file."""
+    with django_capture_on_commit_callbacks(execute=False):
+        batch = batch_of(notices[:1], manager)
+    letter = batch.letters.get()
+    real_render = services.render_pdf_document
+    calls = []
+
+    def render_while_a_twin_runs(html):
+        calls.append(1)
+        if len(calls) == 1:  # the twin starts and finishes while we render
+            assert services.letter_make(letter_id=letter.pk) == "issued"
+        return real_render(html)
+
+    monkeypatch.setattr(services, "render_pdf_document", render_while_a_twin_runs)
+    assert services.letter_make(letter_id=letter.pk) == "already made"
+
+    assert len(pdf_files(settings)) == 1
+    letter.refresh_from_db()
+    assert letter.pdf.name == str(pdf_files(settings)[0].relative_to(settings.MEDIA_ROOT))
+    assert Message.objects.filter(enquiry=notices[0]).count() == 1
+
+
+def test_failing_render_marks_failed_with_a_reason_and_the_batch_carries_on(
+    notices, manager, monkeypatch, django_capture_on_commit_callbacks
+):
+    real_render = services.render_pdf_document
+
+    def render(html):
+        if "Contact 1" in html:
+            raise RenderError("the document has 41 pages; at most 40")
+        return real_render(html)
+
+    monkeypatch.setattr(services, "render_pdf_document", render)
+    with django_capture_on_commit_callbacks(execute=True):  # immediate backend: tasks run
+        batch = batch_of(notices, manager)
+
+    states = dict(batch.letters.values_list("enquiry__contact__name", "state"))
+    assert states == {"Contact 0": "issued", "Contact 1": "failed", "Contact 2": "issued"}
+    failed = batch.letters.get(state=Letter.State.FAILED)
+    assert "41 pages" in failed.error and not failed.pdf
+
+
+def test_missing_data_marks_failed_naming_it(
+    notices, submit, manager, django_capture_on_commit_callbacks
+):
+    no_notice = submit(email="nodates@example.org", contact_name="No Dates")
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = batch_of([notices[0], no_notice], manager)
+
+    failed = batch.letters.get(state=Letter.State.FAILED)
+    assert failed.enquiry == no_notice
+    assert "deadlines.acv_interim_moratorium" in failed.error
+    assert batch.letters.filter(state=Letter.State.ISSUED).count() == 1
+
+
+def test_only_managers_make_batches(notices, adviser):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.letter_batch_create(
+            template_version=version(), enquiries=notices, publish=True, actor=adviser.user
+        )
+    assert not LetterBatch.objects.exists()
+
+
+# --- through a worker --------------------------------------------------------------------------
+
+
+@worker_db
+def test_worker_makes_the_batch(database_tasks, notices, manager, settings):  # noqa: F811
+    only_letter_tasks()
+    batch = batch_of(notices, manager)
+    assert DBTaskResult.objects.count() == 3  # queued with the batch, nothing made yet
+    assert not batch.letters.filter(state=Letter.State.ISSUED).exists()
+
+    _work()
+
+    assert batch.letters.filter(state=Letter.State.ISSUED).count() == 3
+    assert Message.objects.count() == 3
+    assert len(pdf_files(settings)) == 3
+
+
+@worker_db
+def test_worker_killed_mid_task_is_reaped_and_still_makes_one_letter(
+    database_tasks,  # noqa: F811
+    notices,
+    manager,
+    settings,
+):
+    only_letter_tasks()
+    batch = batch_of(notices[:1], manager)
+    letter = batch.letters.get()
+    # The dead worker got as far as making the letter, then died before recording the task.
+    assert services.letter_make(letter_id=letter.pk) == "issued"
+    abandon_letter_tasks(settings)
+
+    assert reap_stale_tasks() == ReapResult(requeued=1, failed=0)
+    _work()
+
+    result = DBTaskResult.objects.get(task_path=make_letter.module_path)
+    assert result.return_value == "already issued"
+    assert Letter.objects.filter(state=Letter.State.ISSUED).count() == 1
+    assert Message.objects.count() == 1
+    assert len(pdf_files(settings)) == 1
+
+
+@worker_db
+def test_worker_killed_before_making_it_is_reaped_and_makes_it(
+    database_tasks,  # noqa: F811
+    notices,
+    manager,
+    settings,
+):
+    only_letter_tasks()
+    batch_of(notices[:1], manager)
+    abandon_letter_tasks(settings)
+
+    assert reap_stale_tasks() == ReapResult(requeued=1, failed=0)
+    _work()
+
+    assert Letter.objects.get().state == Letter.State.ISSUED
+    assert Message.objects.count() == 1
+    assert len(pdf_files(settings)) == 1
+
+
+def test_task_for_an_issued_letter_does_nothing(
+    notices, manager, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = batch_of(notices[:1], manager)
+    letter = batch.letters.get()
+    before = (letter.sha256, letter.pdf.name)
+
+    result = make_letter.enqueue(letter_id=letter.pk)
+
+    assert result.return_value == "already issued"
+    letter.refresh_from_db()
+    assert (letter.sha256, letter.pdf.name) == before
+    assert Message.objects.count() == 1 and len(pdf_files(settings)) == 1
+
+
+# --- pages and API ------------------------------------------------------------------------------
+
+
+def test_manager_picks_enquiries_by_deadline_and_follows_progress(
+    client, notices, submit, manager, django_capture_on_commit_callbacks
+):
+    later = submit(email="later@example.org")  # notice yesterday: ends in ~6 weeks
+    key_date_record(
+        enquiry=later,
+        trigger="disposal-notice-received",
+        date=timezone.localdate() - timedelta(days=1),
+        actor=manager.user,
+    )
+    client.force_login(manager.user)
+    choose = {"template": SLUG, "rule": "acv-interim-moratorium", "within_days": 14}
+    page = client.get(reverse("casework:letter_bulk"), choose)
+    assert page.status_code == 200
+    assert {e.reference for e in page.context["candidates"]} == {e.reference for e in notices}
+
+    chosen = [notices[0].reference, notices[2].reference]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("casework:letter_bulk"), {**choose, "enquiries": chosen, "publish": "on"}
+        )
+    batch = LetterBatch.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("casework:letter_batch", args=[batch.pk])
+    assert sorted(batch.letters.values_list("enquiry__reference", flat=True)) == sorted(chosen)
+
+    progress = client.get(response["Location"])
+    assert "Made 2 of 2" in progress.content.decode()
+    assert "Refresh" not in progress  # finished: no more refreshing
+
+
+def test_progress_page_refreshes_while_letters_are_pending(
+    client, notices, manager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        batch = batch_of(notices, manager)
+    client.force_login(manager.user)
+    response = client.get(reverse("casework:letter_batch", args=[batch.pk]))
+    assert response["Refresh"] == "5"
+    assert "Made 0 of 3" in response.content.decode()
+    stopped = client.get(reverse("casework:letter_batch", args=[batch.pk]), {"refresh": "off"})
+    assert "Refresh" not in stopped
+
+
+def test_advisers_cannot_use_bulk_pages(client, notices, adviser, manager):
+    client.force_login(adviser.user)
+    assert client.get(reverse("casework:letter_bulk")).status_code == 403
+    batch = LetterBatch.objects.create(template_version=version(), created_by=manager.user, total=0)
+    assert client.get(reverse("casework:letter_batch", args=[batch.pk])).status_code == 404
+
+
+def test_api_batch_create_and_status(
+    api_client, notices, manager, adviser, django_capture_on_commit_callbacks
+):
+    api_client.force_authenticate(adviser.user)
+    body = {"template": SLUG, "enquiries": [e.reference for e in notices]}
+    assert api_client.post(reverse("api:letter-batches"), body, format="json").status_code == 403
+
+    api_client.force_authenticate(manager.user)
+    unknown = api_client.post(
+        reverse("api:letter-batches"), {**body, "enquiries": ["CR-2026-999999"]}, format="json"
+    )
+    assert unknown.status_code == 400 and "enquiries" in unknown.json()
+    with django_capture_on_commit_callbacks(execute=True):
+        created = api_client.post(reverse("api:letter-batches"), body, format="json")
+    assert created.status_code == 201, created.json()
+    status = api_client.get(reverse("api:letter-batch-detail", args=[created.json()["id"]]))
+    assert status.json()["issued"] == 3 and status.json()["pending"] == 0
