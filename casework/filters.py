@@ -6,11 +6,13 @@ Only the parameters declared here reach the ORM; anything else is ignored.
 from datetime import timedelta
 
 import django_filters
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from casework.models import Adviser
-from enquiries.models import Channel, Enquiry, Priority, Status
+from casework.models import Adviser, Assignment, Deadline, Outcome, Team
+from casework.outcomes import OutcomeCode, PlanStage
+from enquiries import service_levels
+from enquiries.models import Channel, EnquirerType, Enquiry, Organisation, Priority, Status
 from knowledgebase.models import LocalAuthority, Region, Topic
 
 AGE_BUCKETS = {
@@ -20,13 +22,17 @@ AGE_BUCKETS = {
     "31-60": (31, 60),
     "61+": (61, None),
 }
+SLA_CHOICES = [
+    (service_levels.AT_RISK, "At risk (due within the at-risk window)"),
+    (service_levels.BREACHED, "Breached (overdue)"),
+]
 AGE_CHOICES = [(key, f"{key} days" if key != "61+" else "Over 60 days") for key in AGE_BUCKETS]
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
     """Orders annotations that may be empty with the empty ones last, either way round."""
 
-    NULLS_LAST = {"next_deadline_on"}
+    NULLS_LAST = {"next_deadline_on", "sla_due_on"}
 
     def get_ordering_value(self, param: str):
         value = super().get_ordering_value(param)
@@ -77,11 +83,44 @@ class EnquiryFilter(django_filters.FilterSet):
         field_name="received_at", lookup_expr="date__lte", label="Received on or before"
     )
     q = django_filters.CharFilter(method="filter_search", label="Reference or subject")
+    sla = django_filters.ChoiceFilter(
+        choices=SLA_CHOICES, method="filter_sla", label="Service level"
+    )
+    # Used by the links behind report figures (casework.reports).
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.all(), to_field_name="slug", method="filter_team", label="Team"
+    )
+    enquirer_type = django_filters.ChoiceFilter(
+        choices=EnquirerType.choices, field_name="organisation__org_type", label="Enquirer type"
+    )
+    organisation = django_filters.ModelChoiceFilter(
+        queryset=Organisation.objects.all(), label="Organisation"
+    )
+    closed_after = django_filters.DateFilter(
+        field_name="closed_at", lookup_expr="date__gte", label="Closed on or after"
+    )
+    closed_before = django_filters.DateFilter(
+        field_name="closed_at", lookup_expr="date__lte", label="Closed on or before"
+    )
+    deadline_within = django_filters.NumberFilter(
+        method="filter_deadline_within", label="Statutory deadline within (days)", min_value=0
+    )
+    outcome = django_filters.ChoiceFilter(
+        choices=OutcomeCode.choices, method="filter_outcome", label="Outcome recorded"
+    )
+    plan_stage = django_filters.ChoiceFilter(
+        choices=PlanStage.choices, method="filter_outcome", label="Plan stage reached"
+    )
+    outcome_after = django_filters.DateFilter(method="filter_outcome", label="Outcome on or after")
+    outcome_before = django_filters.DateFilter(
+        method="filter_outcome", label="Outcome on or before"
+    )
     # "deadline": the nearest statutory deadline still to come, annotated by the selector
     # (``next_deadline_on``); enquiries with none come last.
     ordering = NullsLastOrderingFilter(
         fields=(
             ("next_deadline_on", "deadline"),
+            ("sla_due_on", "sla"),
             ("received_at", "received"),
             ("priority", "priority"),
             ("reference", "reference"),
@@ -89,6 +128,7 @@ class EnquiryFilter(django_filters.FilterSet):
         ),
         field_labels={
             "next_deadline_on": "Nearest statutory deadline",
+            "sla_due_on": "Time to service-level breach",
             "received_at": "Date received",
             "priority": "Priority",
             "reference": "Reference",
@@ -112,8 +152,69 @@ class EnquiryFilter(django_filters.FilterSet):
             queryset = queryset.filter(received_at__gt=now - timedelta(days=oldest + 1))
         return queryset
 
+    def filter_sla(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """The clock that matters (first response until there is one, then resolution) is
+        due within the at-risk window, or overdue. Running clocks only: paused and resolved
+        enquiries are neither. In SQL, on the partial indexes ``enquiry_sla_response_idx``
+        and ``enquiry_sla_resolution_idx`` (each arm repeats its index's condition)."""
+        today = timezone.localdate()
+        if value == service_levels.BREACHED:
+            response_due, resolution_due = (
+                Q(first_response_due__lt=today),
+                Q(resolution_due__lt=today),
+            )
+        else:
+            window = (today, service_levels.at_risk_until(today))
+            response_due = Q(first_response_due__range=window)
+            resolution_due = Q(resolution_due__range=window)
+        open_ = Q(status__in=Status.open_values())
+        return queryset.filter(
+            (open_ & Q(first_response_at__isnull=True) & response_due)
+            | (open_ & Q(first_response_at__isnull=False) & resolution_due),
+            resolved_at__isnull=True,
+            sla_paused_since__isnull=True,
+        )
+
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         if not value:
             return queryset
         return queryset.filter(Q(reference__iexact=value) | Q(subject__icontains=value))
+
+    def filter_team(self, queryset: QuerySet, name: str, value: Team) -> QuerySet:
+        return queryset.filter(
+            Exists(Assignment.objects.filter(enquiry=OuterRef("pk"), is_current=True, team=value))
+        )
+
+    def filter_deadline_within(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        today = timezone.localdate()
+        return queryset.filter(
+            Exists(
+                Deadline.objects.filter(
+                    enquiry=OuterRef("pk"),
+                    ends_on__gte=today,
+                    ends_on__lte=today + timedelta(days=int(value)),
+                )
+            )
+        )
+
+    def filter_outcome(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        """One outcome row must meet every outcome parameter given (code, stage, dates)."""
+        if name != self._first_outcome_parameter():
+            return queryset
+        data = self.form.cleaned_data
+        outcomes = Outcome.objects.filter(enquiry=OuterRef("pk"))
+        if data.get("outcome"):
+            outcomes = outcomes.filter(code=data["outcome"])
+        if data.get("plan_stage"):
+            outcomes = outcomes.filter(plan_stage=data["plan_stage"])
+        if data.get("outcome_after"):
+            outcomes = outcomes.filter(recorded_at__date__gte=data["outcome_after"])
+        if data.get("outcome_before"):
+            outcomes = outcomes.filter(recorded_at__date__lte=data["outcome_before"])
+        return queryset.filter(Exists(outcomes))
+
+    def _first_outcome_parameter(self) -> str:
+        data = self.form.cleaned_data
+        names = ("outcome", "plan_stage", "outcome_after", "outcome_before")
+        return next(name for name in names if data.get(name) not in (None, ""))

@@ -150,3 +150,52 @@ def can_add_enquiry_to_case(user: User, case) -> bool:
 def can_change_case_status(user: User, case) -> bool:
     """The case's lead adviser or a manager."""
     return is_manager(user) or (is_staff_member(user) and case.lead_adviser.user_id == user.pk)
+
+
+# --- editing details (optimistic concurrency: casework.services_edit) ---------------------------
+
+
+def can_edit_enquiry(user: User, enquiry: Enquiry) -> bool:
+    """The adviser holding it, an adviser in the team whose queue it waits in, or a manager."""
+    if is_manager(user):
+        return True
+    if not is_staff_member(user):
+        return False
+    if enquiry.assigned_to_id is not None:
+        return enquiry.assigned_to_id == user.pk
+    return Assignment.objects.filter(
+        enquiry=enquiry, is_current=True, team_id__in=adviser_team_ids(user)
+    ).exists()
+
+
+def can_edit_case(user: User, case) -> bool:
+    """The case's lead adviser or a manager."""
+    return can_change_case_status(user, case)
+
+
+def can_add_staff_document(user: User, enquiry: Enquiry) -> bool:
+    """Any desk staff who can see the enquiry may keep a staff-only document on it."""
+    return is_staff_member(user)
+
+
+def can_publish_message(user: User, enquiry: Enquiry) -> bool:
+    """Writing to the group: the adviser holding the enquiry or a manager."""
+    return can_change_enquiry_status(user, enquiry)
+
+
+def can_see_case_history(user: User, case) -> bool:
+    """The full change history of a case is for managers."""
+    return is_manager(user)
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+def can_see_all_reports(user: User) -> bool:
+    """Flow, outcomes and demand reports (and everyone's caseload) are for managers."""
+    return is_manager(user)
+
+
+def can_see_caseload_report(user: User) -> bool:
+    """Advisers see the caseload report limited to themselves and their teams."""
+    return is_staff_member(user)

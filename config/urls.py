@@ -15,6 +15,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="enquiries:enquire", permanent=False)),
     path("", include("enquiries.urls")),
     path("desk/", include("casework.urls")),
+    path("reports/", include("casework.reports.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path(
         "accounts/login/",

@@ -257,6 +257,16 @@ class Enquiry(models.Model):
                 condition=Q(status__in=Status.open_values()),
                 name="enquiry_sla_resolution_idx",
             ),
+            # Reports (casework.reports): closures in a period, and outcomes grouped by their
+            # enquiry's topic or area, read from these indexes alone (docs/performance.md).
+            models.Index(
+                fields=["closed_at", "id"],
+                condition=Q(closed_at__isnull=False),
+                name="enquiry_closed_idx",
+            ),
+            models.Index(
+                fields=["id", "topic", "local_authority"], name="enquiry_report_place_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -447,6 +457,14 @@ class TrackingLink(models.Model):
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="tracking_links")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    covers_address = models.BooleanField(
+        default=False,
+        help_text=(
+            "Sent by email to the contact's address, so it opens every enquiry that address "
+            "may follow. A link shown on screen at intake opens only its own enquiry: "
+            "whoever submitted the form has not shown they can read that mailbox."
+        ),
+    )
     expires_at = models.DateTimeField(help_text="Pushed forward each time the link is used.")
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

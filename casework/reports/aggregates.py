@@ -1,0 +1,51 @@
+"""Median and 90th percentile in SQL.
+
+PostgreSQL: the ordered-set aggregate ``percentile_cont`` (Django 6.1 has no built-in
+percentile aggregate). SQLite has none: one COUNT, then an ordered ``LIMIT 2 OFFSET k``
+query per percentile fetches the two neighbouring values, interpolated the same way
+(``percentile_cont``'s definition), so both engines return the same figure.
+"""
+
+import math
+
+from django.db import connection
+from django.db.models import Aggregate, FloatField, QuerySet
+
+
+class PercentileCont(Aggregate):
+    function = "PERCENTILE_CONT"
+    name = "PercentileCont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
+    output_field = FloatField()
+    allow_distinct = False
+
+    def __init__(self, expression, fraction: float, **extra):
+        if not 0 <= fraction <= 1:
+            raise ValueError("fraction must be between 0 and 1")
+        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+
+
+def percentiles(
+    queryset: QuerySet, field: str, fractions: tuple[float, ...] = (0.5, 0.9)
+) -> tuple[int, list[float | None]]:
+    """How many rows have ``field``, and its percentiles over them (None when none)."""
+    queryset = queryset.filter(**{f"{field}__isnull": False}).order_by()
+    if connection.vendor == "postgresql":
+        from django.db.models import Count
+
+        result = queryset.aggregate(
+            n=Count("pk"), **{f"p{i}": PercentileCont(field, f) for i, f in enumerate(fractions)}
+        )
+        return result["n"], [result[f"p{i}"] for i in range(len(fractions))]
+    count = queryset.count()
+    values: list[float | None] = []
+    for fraction in fractions:
+        if not count:
+            values.append(None)
+            continue
+        position = (count - 1) * fraction
+        low = math.floor(position)
+        pair = list(queryset.order_by(field).values_list(field, flat=True)[low : low + 2])
+        high_value = pair[1] if len(pair) > 1 else pair[0]
+        values.append(pair[0] + (high_value - pair[0]) * (position - low))
+    return count, values

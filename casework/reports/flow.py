@@ -1,0 +1,295 @@
+"""Flow over a period: enquiries received by channel, topic, enquirer type and area per
+day/week/month; first-response and resolution times; closures; service-level compliance."""
+
+from datetime import date, datetime, timedelta
+
+from django.db import connection
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from casework.reports import scope
+from casework.reports.aggregates import percentiles
+from casework.reports.names import area_names, topic_names
+from casework.reports.params import ReportParams
+from casework.reports.tables import Cell, Report, Table, percent, queue_link, received_link
+from enquiries.models import Channel, EnquirerType, Status
+
+AREA_ROWS = 25  # per-bucket rows for the areas with most enquiries; the rest summed
+TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+
+
+def bucket_starts(params: ReportParams) -> list[date]:
+    """Each bucket's first day, from the one holding the period's start to its end."""
+    day = params.date_from
+    if params.bucket == "week":
+        day -= timedelta(days=day.weekday())
+    elif params.bucket == "month":
+        day = day.replace(day=1)
+    starts = []
+    while day <= params.date_to:
+        starts.append(day)
+        if params.bucket == "day":
+            day += timedelta(days=1)
+        elif params.bucket == "week":
+            day += timedelta(days=7)
+        else:
+            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return starts
+
+
+def bucket_span(params: ReportParams, starts: list[date], index: int) -> tuple[date, date]:
+    """A bucket's dates clipped to the period (what its link lists)."""
+    start = max(starts[index], params.date_from)
+    end = starts[index + 1] - timedelta(days=1) if index + 1 < len(starts) else params.date_to
+    return start, min(end, params.date_to)
+
+
+def bucket_label(params: ReportParams, start: date) -> str:
+    if params.bucket == "month":
+        return f"{start:%b %Y}"
+    if params.bucket == "week":
+        return f"w/c {start:%-d %b}"
+    return f"{start:%-d %b}"
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def _by_bucket(queryset, params: ReportParams, field: str, dimension: str | None):
+    """{(dimension value, bucket start): count}, one GROUP BY query."""
+    bucket = TRUNC[params.bucket](field)
+    columns = ["b", dimension] if dimension else ["b"]
+    rows = queryset.annotate(b=bucket).values_list(*columns).annotate(n=Count("pk"))
+    if dimension:
+        return {(value, _as_date(b)): n for b, value, n in rows}
+    return {(None, _as_date(b)): n for b, n in rows}
+
+
+def _dimension_table(
+    params, starts, counts, *, key, title, names, link_param, chart, limit=None
+) -> Table:
+    labels = [bucket_label(params, s) for s in starts]
+    table = Table(key, title, [title.split(" by ")[-1].capitalize(), *labels, "Total"], chart=chart)
+    totals: dict = {}
+    for (value, _), n in counts.items():
+        totals[value] = totals.get(value, 0) + n
+    ordered = sorted(totals, key=lambda v: (-totals[v], str(names.get(v, ""))))
+    rest = ordered[limit:] if limit else []
+    for value in ordered[:limit] if limit else ordered:
+        label, slug = names.get(value, ("Not given", None))
+        cells = []
+        for i, start in enumerate(starts):
+            first, last = bucket_span(params, starts, i)
+            n = counts.get((value, start), 0)
+            extra = {link_param: slug} if slug else None
+            cells.append(Cell(n, received_link(params, first, last, **extra) if extra else ""))
+        total_link = received_link(params, **{link_param: slug}) if slug else ""
+        table.add(label, *cells, Cell(totals[value], total_link))
+    if rest:
+        table.add(
+            f"All {len(rest)} other areas",
+            *[sum(counts.get((value, start), 0) for value in rest) for start in starts],
+            sum(totals[value] for value in rest),
+        )
+        table.description = (
+            f"The {limit} areas with most enquiries, then the other {len(rest)} summed."
+        )
+    return table
+
+
+# GROUPING(channel, root, org_type, la): a bit set for each column a row is not grouped by.
+GROUPING_SET = {7: "channel", 11: "root", 13: "org_type", 14: "la"}
+
+
+def received_counts(params: ReportParams, received) -> dict[str, dict]:
+    """{dimension: {(value, bucket start): count}} for channel, top-level topic, enquirer
+    type and area. PostgreSQL: one scan, ``GROUPING SETS``; elsewhere one query each."""
+    rows = received.annotate(
+        b=TRUNC[params.bucket]("received_at"),
+        root=scope.root_topic(),
+        org_type=F("organisation__org_type"),
+        la=F("local_authority_id"),
+    )
+    if connection.vendor != "postgresql":
+        return {
+            "channel": _by_bucket(received, params, "received_at", "channel"),
+            "root": _by_bucket(rows, params, "received_at", "root"),
+            "org_type": _by_bucket(rows, params, "received_at", "org_type"),
+            "la": _by_bucket(rows, params, "received_at", "la"),
+        }
+    sql, sql_params = rows.values_list(
+        "b", "channel", "root", "org_type", "la"
+    ).query.sql_with_params()
+    # The inner query is Django's, its values passed apart; its columns carry these aliases.
+    grouped = f"""SELECT GROUPING(channel, root, org_type, la), b, channel, root, org_type, la,
+        COUNT(*) FROM ({sql}) AS r
+        GROUP BY GROUPING SETS ((b, channel), (b, root), (b, org_type), (b, la))"""  # noqa: S608
+    counts: dict[str, dict] = {name: {} for name in GROUPING_SET.values()}
+    with connection.cursor() as cursor:
+        cursor.execute(grouped, sql_params)
+        for grouping, b, channel, root, org_type, la, n in cursor.fetchall():
+            name = GROUPING_SET[grouping]
+            value = {"channel": channel, "root": root, "org_type": org_type, "la": la}[name]
+            counts[name][(value, _as_date(b))] = n
+    return counts
+
+
+def _received_tables(params: ReportParams, received, starts) -> list[Table]:
+    counts = received_counts(params, received)
+    topic_counts, area_counts = counts["root"], counts["la"]
+    common = {"params": params, "starts": starts}
+    channels = {c.value: (c.label, c.value) for c in Channel}
+    types = {t.value: (t.label, t.value) for t in EnquirerType}
+    types[None] = ("No organisation given", None)
+    return [
+        _dimension_table(
+            counts=counts["channel"],
+            key="received_channel",
+            title="Enquiries received by channel",
+            names=channels,
+            link_param="channel",
+            chart="buckets",
+            **common,
+        ),
+        _dimension_table(
+            counts=topic_counts,
+            key="received_topic",
+            title="Enquiries received by topic",
+            names=topic_names({v for v, _ in topic_counts}),
+            link_param="topic",
+            chart="buckets",
+            **common,
+        ),
+        _dimension_table(
+            counts=counts["org_type"],
+            key="received_enquirer_type",
+            title="Enquiries received by enquirer type",
+            names=types,
+            link_param="enquirer_type",
+            chart="buckets",
+            **common,
+        ),
+        _dimension_table(
+            counts=area_counts,
+            key="received_area",
+            title="Enquiries received by local authority area",
+            names=area_names({v for v, _ in area_counts}),
+            link_param="area",
+            chart="",
+            limit=AREA_ROWS,
+            **common,
+        ),
+    ]
+
+
+def _times(params: ReportParams, received) -> Table:
+    table = Table(
+        "times",
+        "Time to first response and to resolution (working days)",
+        ["Measure", "Enquiries", "Median", "90th percentile"],
+        description=(
+            "Enquiries received in the period that have been responded to (or resolved), in "
+            "working days with time waiting for the group left out."
+        ),
+    )
+    for label, field in [
+        ("First response", "first_response_working_days"),
+        ("Resolution", "resolution_working_days"),
+    ]:
+        count, (median, p90) = percentiles(received, field)
+        table.add(label, Cell(count, received_link(params)), median, p90)
+    return table
+
+
+def _closures(params: ReportParams, enquiries, starts) -> Table:
+    closed = enquiries.filter(closed_at__gte=params.start, closed_at__lt=params.end)
+    counts = _by_bucket(closed, params, "closed_at", None)
+    labels = [bucket_label(params, s) for s in starts]
+    table = Table(
+        "closures",
+        "Enquiries closed",
+        ["", *labels, "Total"],
+        description="Enquiries closed in the period, by when they were closed.",
+        chart="buckets",
+    )
+    cells = []
+    for i, start in enumerate(starts):
+        first, last = bucket_span(params, starts, i)
+        link = queue_link(
+            params,
+            status=Status.CLOSED,
+            closed_after=first.isoformat(),
+            closed_before=last.isoformat(),
+        )
+        cells.append(Cell(counts.get((None, start), 0), link))
+    total = queue_link(
+        params,
+        status=Status.CLOSED,
+        closed_after=params.date_from.isoformat(),
+        closed_before=params.date_to.isoformat(),
+    )
+    table.add("Closed", *cells, Cell(sum(counts.values()), total))
+    return table
+
+
+def _compliance(params: ReportParams, received) -> Table:
+    today = timezone.localdate()
+    figures = received.aggregate(
+        n_response_due=Count(
+            "pk",
+            filter=Q(first_response_due__isnull=False)
+            & (Q(first_response_at__isnull=False) | Q(first_response_due__lt=today)),
+        ),
+        n_response_met=Count(
+            "pk",
+            filter=Q(
+                first_response_due__isnull=False,
+                first_response_at__date__lte=F("first_response_due"),
+            ),
+        ),
+        n_resolution_due=Count(
+            "pk",
+            filter=Q(resolution_due__isnull=False)
+            & (Q(resolved_at__isnull=False) | Q(resolution_due__lt=today)),
+        ),
+        n_resolution_met=Count(
+            "pk",
+            filter=Q(resolution_due__isnull=False, resolved_at__date__lte=F("resolution_due")),
+        ),
+    )
+    table = Table(
+        "compliance",
+        "Service-level compliance",
+        ["Service level", "Decided", "Met", "% met"],
+        description=(
+            "Of the enquiries received in the period whose due date has passed or that were "
+            "responded to (resolved), the share responded to (resolved) on or before the due date."
+        ),
+    )
+    for label, due, met in [
+        ("First response by its due date", "n_response_due", "n_response_met"),
+        ("Resolution by its due date", "n_resolution_due", "n_resolution_met"),
+    ]:
+        table.add(
+            label,
+            Cell(figures[due], received_link(params)),
+            figures[met],
+            percent(figures[met], figures[due]),
+        )
+    return table
+
+
+def flow_report(params: ReportParams, *, user) -> Report:
+    starts = bucket_starts(params)
+    received = scope.received(params, user=user)
+    tables = _received_tables(params, received, starts)
+    tables += [
+        _times(params, received),
+        _closures(params, scope.enquiries(params, user=user), starts),
+        _compliance(params, received),
+    ]
+    return Report("flow", "Flow over the period", params, tables, [f"Period: {params.describe()}."])

@@ -1,0 +1,242 @@
+"""Outcomes and social value over a period: outcomes by code, topic and area; assets
+listed, bids made, assets brought into community ownership, neighbourhood plan stages;
+groups supported per area; repeat enquirers."""
+
+from django.db import connection
+from django.db.models import Count, F, Q
+
+from casework import policies
+from casework.models import Outcome
+from casework.outcomes import RESULT_CODES, OutcomeCode, PlanStage
+from casework.reports import scope
+from casework.reports.names import area_names, topic_names
+from casework.reports.params import ReportParams
+from casework.reports.tables import Cell, Report, Table, queue_link, received_link
+
+REPEAT_LIMIT = 25
+
+# The social-value figures funders ask for, from the result codes (DOMAIN.md, "Outcomes").
+SOCIAL_VALUE = [
+    (OutcomeCode.NOMINATION_MADE, "Nominations of assets of community value made"),
+    (OutcomeCode.ASSET_LISTED, "Assets listed as assets of community value"),
+    (OutcomeCode.REQUEST_TO_BID, "Bids made (written requests to be treated as a bidder)"),
+    (OutcomeCode.EOI_SUBMITTED, "Expressions of interest submitted"),
+    (OutcomeCode.ASSET_TRANSFERRED, "Assets brought into community ownership"),
+    (OutcomeCode.PLAN_MADE, "Neighbourhood plans made"),
+    (OutcomeCode.RIGHT_NOT_USED, "Rights not used"),
+]
+
+
+def outcomes_in_period(params: ReportParams, *, user):
+    outcomes = Outcome.objects.filter(
+        recorded_at__gte=params.start, recorded_at__lt=params.end
+    ).order_by()
+    outcomes = outcomes.filter(scope.enquiry_q(params, prefix="enquiry__"))
+    if user is not None and not policies.can_see_all_reports(user):
+        outcomes = outcomes.filter(enquiry__in=scope.enquiries(params, user=user).values("pk"))
+    return outcomes
+
+
+def _outcome_link(params: ReportParams, **extra) -> str:
+    return queue_link(
+        params,
+        any_status=True,
+        outcome_after=params.date_from.isoformat(),
+        outcome_before=params.date_to.isoformat(),
+        **extra,
+    )
+
+
+def _by_code(params: ReportParams, outcomes) -> tuple[Table, dict]:
+    counts = {
+        code: (n, e)
+        for code, n, e in outcomes.values_list("code").annotate(
+            n=Count("pk"), e=Count("enquiry", distinct=True)
+        )
+    }
+    table = Table(
+        "outcomes_code",
+        "Outcomes by code",
+        ["Outcome", "Outcomes recorded", "Enquiries"],
+        description="Outcomes recorded in the period; an enquiry may have several.",
+        chart="bars",
+    )
+    for code in OutcomeCode:
+        n, e = counts.get(code.value, (0, 0))
+        if n:
+            table.add(code.label, n, Cell(e, _outcome_link(params, outcome=code.value)))
+    return table, counts
+
+
+def group_rows(outcomes) -> dict[str, list[tuple]]:
+    """Outcomes by the enquiry's top-level topic ("root") and by its area ("la"): rows of
+    (group, outcomes, results, enquiries), most outcomes first. PostgreSQL: one scan with
+    ``GROUPING SETS``; elsewhere one query each."""
+    rows = outcomes.annotate(
+        root=scope.root_topic("enquiry__"), la=F("enquiry__local_authority_id")
+    )
+    if connection.vendor != "postgresql":
+        return {
+            g: list(
+                rows.values_list(g)
+                .annotate(
+                    n=Count("pk"),
+                    results=Count("pk", filter=Q(code__in=RESULT_CODES)),
+                    e=Count("enquiry", distinct=True),
+                )
+                .order_by("-n", g)
+            )
+            for g in ("root", "la")
+        }
+    sql, sql_params = rows.values_list("root", "la", "code", "enquiry_id").query.sql_with_params()
+    # The inner query is Django's, its values passed apart; its columns carry these aliases.
+    grouped = f"""SELECT GROUPING(root, la), root, la, COUNT(*),
+        COUNT(*) FILTER (WHERE code = ANY(%s)), COUNT(DISTINCT enquiry_id)
+        FROM ({sql}) AS r GROUP BY GROUPING SETS ((root), (la))"""  # noqa: S608
+    result: dict[str, list[tuple]] = {"root": [], "la": []}
+    with connection.cursor() as cursor:
+        cursor.execute(grouped, [sorted(c.value for c in RESULT_CODES), *sql_params])
+        for grouping, root, la, n, results, e in cursor.fetchall():
+            name, g = ("root", root) if grouping == 1 else ("la", la)
+            result[name].append((g, n, results, e))
+    for name in result:
+        result[name].sort(key=lambda row: (-row[1], row[0] is None, row[0] or 0))
+    return result
+
+
+def _by_group(params, rows, *, key, title, column, names_for, link_param) -> Table:
+    names = names_for({g for g, *_ in rows})
+    table = Table(
+        key,
+        title,
+        [column, "Outcomes recorded", "Of which results", "Enquiries"],
+        chart="bars",
+    )
+    for g, n, results, e in rows:
+        label, slug = names.get(g, ("Not given", None))
+        link = _outcome_link(params, **{link_param: slug}) if slug else ""
+        table.add(label, n, results, Cell(e, link))
+    return table
+
+
+def _social_value(params: ReportParams, outcomes, counts: dict) -> tuple[Table, Table]:
+    value = Table(
+        "social_value",
+        "Social value: what groups achieved",
+        ["Result", "Enquiries"],
+        description="Enquiries with each result recorded in the period.",
+        chart="bars",
+    )
+    for code, label in SOCIAL_VALUE:
+        value.add(
+            label,
+            Cell(counts.get(code.value, (0, 0))[1], _outcome_link(params, outcome=code.value)),
+        )
+    stages = dict(
+        outcomes.filter(code=OutcomeCode.PLAN_STAGE_REACHED)
+        .values_list("plan_stage")
+        .annotate(e=Count("enquiry", distinct=True))
+    )
+    plans = Table(
+        "plan_stages",
+        "Neighbourhood plans reaching each stage",
+        ["Stage", "Enquiries"],
+        chart="bars",
+    )
+    for stage in PlanStage:
+        link = _outcome_link(
+            params, outcome=OutcomeCode.PLAN_STAGE_REACHED.value, plan_stage=stage.value
+        )
+        plans.add(stage.label, Cell(stages.get(stage.value, 0), link))
+    return value, plans
+
+
+def _groups_per_area(params: ReportParams, received) -> Table:
+    rows = list(
+        received.filter(organisation__isnull=False)
+        .values_list("local_authority")
+        .annotate(groups=Count("organisation", distinct=True), n=Count("pk"))
+        .order_by("-groups", "local_authority")
+    )
+    names = area_names({a for a, *_ in rows})
+    table = Table(
+        "groups_area",
+        "Groups supported per area",
+        ["Local authority area", "Groups", "Enquiries"],
+        description="Organisations with an enquiry received in the period, by the enquiry's area.",
+        chart="bars",
+    )
+    for area, groups, n in rows:
+        label, slug = names.get(area, ("No area given", None))
+        table.add(label, groups, Cell(n, received_link(params, area=slug) if slug else ""))
+    return table
+
+
+def _repeat_enquirers(params: ReportParams, received) -> Table:
+    groups = received.filter(organisation__isnull=False).values("organisation")
+    individuals = received.filter(organisation__isnull=True).values("contact")
+    repeat_groups = groups.annotate(n=Count("pk")).filter(n__gte=2)
+    figures = {
+        "groups": repeat_groups.count(),
+        "individuals": individuals.annotate(n=Count("pk")).filter(n__gte=2).count(),
+    }
+    top = (
+        received.filter(organisation__isnull=False)
+        .values_list("organisation", "organisation__name")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=2)
+        .order_by("-n", "organisation__name")[:REPEAT_LIMIT]
+    )
+    table = Table(
+        "repeat_enquirers",
+        "Repeat enquirers (2 or more enquiries in the period)",
+        ["Group", "Enquiries"],
+        description=(
+            f"{figures['groups']} groups and {figures['individuals']} individuals (contacts with "
+            f"no organisation; not named here) made 2 or more enquiries. The {REPEAT_LIMIT} "
+            "groups with most are listed."
+        ),
+    )
+    for organisation, name, n in top:
+        table.add(name, Cell(n, received_link(params, organisation=organisation)))
+    return table
+
+
+def impact_report(params: ReportParams, *, user) -> Report:
+    outcomes = outcomes_in_period(params, user=user)
+    received = scope.received(params, user=user)
+    by_code, counts = _by_code(params, outcomes)
+    grouped = group_rows(outcomes)
+    value, plans = _social_value(params, outcomes, counts)
+    tables = [
+        value,
+        plans,
+        by_code,
+        _by_group(
+            params,
+            grouped["root"],
+            key="outcomes_topic",
+            title="Outcomes by topic",
+            column="Topic",
+            names_for=topic_names,
+            link_param="topic",
+        ),
+        _by_group(
+            params,
+            grouped["la"],
+            key="outcomes_area",
+            title="Outcomes by local authority area",
+            column="Local authority area",
+            names_for=area_names,
+            link_param="area",
+        ),
+        _groups_per_area(params, received),
+        _repeat_enquirers(params, received),
+    ]
+    return Report(
+        "outcomes",
+        "Outcomes and social value",
+        params,
+        tables,
+        [f"Period: {params.describe()}. Outcomes count by when they were recorded."],
+    )

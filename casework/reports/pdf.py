@@ -1,0 +1,65 @@
+"""The board report as a PDF: every manager report for a period, charts and tables.
+
+Rendered by ``casework.pdf.render_pdf`` (the letters' locked-down fetcher, limits and
+separate process). The HTML is generated here from figures and names; every piece of text
+is escaped (group and area names are user-authored), and the charts are inline SVG that
+this module generated, so nothing is fetched and nothing needs the sanitiser.
+"""
+
+from dataclasses import replace
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from casework.pdf import render_pdf
+from casework.reports.charts import chart_svg
+from casework.reports.html import table_html
+from casework.reports.params import ReportParams
+from casework.reports.tables import Report
+
+CSS = """
+@page {
+  size: A4 landscape; margin: 14mm;
+  @bottom-right { content: counter(page) " of " counter(pages); font-size: 9pt; }
+}
+body { font-family: Helvetica, Arial, sans-serif; font-size: 9.5pt; color: #0b0c0c; }
+h1 { font-size: 20pt; margin: 0 0 4mm; }
+h2 { font-size: 15pt; break-before: page; margin: 0 0 3mm; }
+h3 { font-size: 11.5pt; margin: 6mm 0 2mm; break-after: avoid; }
+table { border-collapse: collapse; width: 100%; margin-bottom: 3mm; }
+th, td { border: 0.5pt solid #b1b4b6; padding: 1mm 1.5mm; text-align: left; }
+td.n { text-align: right; }
+figure { margin: 0 0 2mm; break-inside: avoid; }
+figure svg { width: 170mm; height: auto; }
+p.note { color: #505a5f; }
+"""
+
+MAX_PDF_ROWS = 40
+
+
+def board_report_html(reports: list[Report], params: ReportParams) -> str:
+    sections = []
+    for report in reports:
+        tables = []
+        for table in report.tables:
+            tables.append(
+                {
+                    "table": table,
+                    "svg": chart_svg(table),
+                    "html": table_html(replace(table, rows=table.rows[:MAX_PDF_ROWS]), links=False),
+                    "cut": max(len(table.rows) - MAX_PDF_ROWS, 0),
+                }
+            )
+        sections.append({"report": report, "tables": tables})
+    return render_to_string(
+        "casework/reports/board.html",
+        {
+            "sections": sections,
+            "params": params,
+            "made_at": timezone.localtime(),
+        },
+    )
+
+
+def board_report_pdf(reports: list[Report], params: ReportParams) -> bytes:
+    return render_pdf(board_report_html(reports, params), css=CSS)

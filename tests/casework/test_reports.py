@@ -1,0 +1,453 @@
+"""Manager reports: each figure checked exactly against known data, the links behind the
+figures, CSV neutralisation, the board PDF, the API, permissions and query counts."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from casework.models import Deadline, KeyDate, Outcome
+from casework.outcomes import OutcomeCode, PlanStage
+from casework.reports.aggregates import percentiles
+from casework.reports.export import neutralise, table_csv
+from casework.reports.params import ReportFilterForm, ReportParams, quick_period
+from casework.reports.registry import build_report
+from casework.reports.tables import Cell, Table
+from enquiries.models import Channel, Enquiry, Status
+from knowledgebase.models import DeadlineRule, LetterTemplate
+from tests.factories import ContactFactory, EnquiryFactory, OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def days_ago(n: int, hours: int = 0):
+    return timezone.now() - timedelta(days=n, hours=hours)
+
+
+def figures(table: Table) -> dict[str, list]:
+    return {row[0].value: [c.value for c in row[1:]] for row in table.rows}
+
+
+def period(days_back: int = 29, bucket: str = "week") -> ReportParams:
+    today = timezone.localdate()
+    return ReportParams(date_from=today - timedelta(days=days_back), date_to=today, bucket=bucket)
+
+
+def enquiry(**kwargs) -> Enquiry:
+    kwargs.setdefault("received_at", days_ago(1))
+    kwargs.setdefault("status", Status.IN_PROGRESS)
+    if kwargs["status"] == Status.CLOSED:
+        kwargs.setdefault("closed_at", kwargs["received_at"] + timedelta(hours=1))
+    return EnquiryFactory(**kwargs)
+
+
+# --- caseload now ---
+
+
+@pytest.fixture
+def caseload(adviser, other_adviser, manager, topics, areas):
+    today = timezone.localdate()
+    adviser.capacity = 1
+    adviser.save()
+    a = enquiry(
+        assigned_to=adviser.user,
+        received_at=days_ago(3),
+        first_response_due=today - timedelta(days=1),
+    )
+    b = enquiry(
+        assigned_to=adviser.user,
+        received_at=days_ago(20),
+        status=Status.AWAITING_GROUP,
+        sla_paused_since=days_ago(2),
+        first_response_due=today - timedelta(days=5),
+    )
+    c = enquiry(
+        assigned_to=None, received_at=days_ago(70), status=Status.RECEIVED, first_response_due=today
+    )
+    enquiry(assigned_to=adviser.user, status=Status.CLOSED, received_at=days_ago(5))
+    theirs = enquiry(assigned_to=other_adviser.user, received_at=days_ago(9))
+    rule = DeadlineRule.objects.first()
+    key_date = KeyDate.objects.create(
+        enquiry=b, trigger=rule.trigger, date=today, recorded_by=adviser.user
+    )
+    Deadline.objects.create(
+        key_date=key_date, rule=rule, enquiry=b, ends_on=today + timedelta(days=5)
+    )
+    return {"a": a, "b": b, "c": c, "theirs": theirs}
+
+
+def test_caseload_figures_are_exact(caseload, manager):
+    report = build_report("caseload", period(), user=manager.user)
+    summary = figures(report.table("summary"))
+    assert summary["Open enquiries"] == [4]
+    assert summary["Unassigned"] == [1]
+    assert summary["Waiting for the group"] == [1]
+    assert summary["With a statutory deadline in the next 14 days"] == [1]
+    assert summary["Service level breached"] == [1]  # a; b is paused
+    assert summary["Service level at risk"] == [1]  # c, due today
+    assert [r[1].value for r in report.table("ageing").rows] == [1, 1, 1, 0, 1]
+
+
+def test_caseload_marks_an_overloaded_adviser_in_words(caseload, manager, adviser, other_adviser):
+    rows = {
+        r[0].value: r
+        for r in build_report("caseload", period(), user=manager.user).table("advisers").rows
+    }
+    ada = rows[adviser.name]
+    assert [ada[2].value, ada[4].value, ada[6].value] == [2, 1, "Overloaded"]
+    assert rows[other_adviser.name][6].value == "Within capacity"
+
+
+def test_adviser_sees_only_herself_and_her_team_in_caseload(caseload, adviser, teammate):
+    report = build_report("caseload", period(), user=adviser.user)
+    assert set(figures(report.table("advisers"))) == {adviser.name, teammate.name}
+    assert figures(report.table("summary"))["Open enquiries"] == [2]  # not Omar's, not the queue's
+    assert [r[0].value for r in report.table("teams").rows] == ["Assets and Right to Bid"]
+
+
+# --- flow ---
+
+
+@pytest.fixture
+def flow(adviser, topics, areas):
+    today = timezone.localdate()
+    made = []
+    for days, channel, frwd in [
+        (1, Channel.WEB, 1),
+        (2, Channel.WEB, 2),
+        (3, Channel.EMAIL, 3),
+        (4, Channel.PHONE, 4),
+        (5, Channel.WEB, 10),
+    ]:
+        made.append(
+            enquiry(
+                received_at=days_ago(days),
+                channel=channel,
+                topic=topics["acv-notice-of-sale"],
+                local_authority=areas["west-lindsey"],
+                first_response_working_days=frwd,
+            )
+        )
+    # Compliance: met, late, overdue without response, not yet due.
+    due = today - timedelta(days=2)
+    Enquiry.objects.filter(pk=made[0].pk).update(
+        first_response_due=due, first_response_at=days_ago(3)
+    )
+    Enquiry.objects.filter(pk=made[1].pk).update(
+        first_response_due=due, first_response_at=days_ago(0, 1)
+    )
+    Enquiry.objects.filter(pk=made[2].pk).update(first_response_due=due)
+    Enquiry.objects.filter(pk=made[3].pk).update(first_response_due=today + timedelta(days=3))
+    enquiry(
+        received_at=days_ago(6),
+        status=Status.CLOSED,
+        closed_at=days_ago(2),
+        resolution_working_days=7,
+    )
+    enquiry(received_at=days_ago(90))  # before the period
+    return made
+
+
+def test_flow_counts_times_and_compliance_are_exact(flow, manager, topics):
+    report = build_report("flow", period(), user=manager.user)
+    channels = figures(report.table("received_channel"))
+    assert channels["Web form"][-1] == 4  # 3 + the closed one (web by default)
+    assert channels["Email"][-1] == 1 and channels["Phone"][-1] == 1
+    assert figures(report.table("received_topic"))[topics["right-to-bid"].name][-1] == 5
+    times = figures(report.table("times"))
+    assert times["First response"] == [5, 3, pytest.approx(7.6)]  # 1,2,3,4,10
+    assert times["Resolution"] == [1, 7, 7]
+    compliance = figures(report.table("compliance"))
+    assert compliance["First response by its due date"] == [3, 1, 33.3]
+    assert figures(report.table("closures"))["Closed"][-1] == 1
+
+
+def test_percentile_matches_percentile_cont_definition(flow):
+    count, values = percentiles(
+        Enquiry.objects.all(), "first_response_working_days", (0, 0.25, 0.5, 1)
+    )
+    assert count == 5
+    assert values == [1, 2, 3, 10]
+
+
+# --- outcomes and social value ---
+
+
+@pytest.fixture
+def outcomes(adviser, topics, areas):
+    org = OrganisationFactory(name="Friends of the Red Lion", local_authority=areas["west-lindsey"])
+    contact = ContactFactory(organisation=org)
+    first = enquiry(
+        contact=contact,
+        organisation=org,
+        topic=topics["right-to-bid"],
+        local_authority=areas["west-lindsey"],
+        received_at=days_ago(4),
+    )
+    second = enquiry(
+        contact=contact,
+        organisation=org,
+        topic=topics["acv-notice-of-sale"],
+        local_authority=areas["west-lindsey"],
+        received_at=days_ago(2),
+    )
+    other = enquiry(topic=topics["np-getting-started"], received_at=days_ago(3))
+    user = adviser.user
+    for e, code, stage in [
+        (first, OutcomeCode.ASSET_LISTED, ""),
+        (second, OutcomeCode.ASSET_LISTED, ""),
+        (second, OutcomeCode.REQUEST_TO_BID, ""),
+        (first, OutcomeCode.ASSET_TRANSFERRED, ""),
+        (other, OutcomeCode.PLAN_STAGE_REACHED, PlanStage.REFERENDUM),
+        (other, OutcomeCode.GUIDANCE_SENT, ""),
+    ]:
+        Outcome.objects.create(enquiry=e, code=code, plan_stage=stage, recorded_by=user)
+    return {"first": first, "second": second, "other": other, "org": org}
+
+
+def test_outcomes_and_social_value_are_exact(outcomes, manager, topics):
+    report = build_report("outcomes", period(), user=manager.user)
+    value = figures(report.table("social_value"))
+    assert value["Assets listed as assets of community value"] == [2]
+    assert value["Bids made (written requests to be treated as a bidder)"] == [1]
+    assert value["Assets brought into community ownership"] == [1]
+    assert figures(report.table("plan_stages"))[PlanStage.REFERENDUM.label] == [1]
+    by_code = figures(report.table("outcomes_code"))
+    assert by_code[OutcomeCode.ASSET_LISTED.label] == [2, 2]
+    by_topic = figures(report.table("outcomes_topic"))
+    assert by_topic[topics["right-to-bid"].name] == [4, 4, 2]
+    assert by_topic[topics["neighbourhood-planning"].name] == [2, 1, 1]
+    assert figures(report.table("repeat_enquirers")) == {"Friends of the Red Lion": [2]}
+    assert figures(report.table("groups_area"))["West Lindsey"] == [1, 2]
+
+
+# --- demand insight ---
+
+
+def test_growth_and_guidance_gaps_are_exact(adviser, manager, topics):
+    for i in range(10):
+        enquiry(topic=topics["acv-notice-of-sale"], received_at=days_ago(i % 9))
+    for i in range(5):
+        enquiry(topic=topics["right-to-bid"], received_at=days_ago(12 + i % 5))
+    for _ in range(4):
+        enquiry(topic=topics["np-getting-started"], received_at=days_ago(1))  # under the minimum
+    LetterTemplate.objects.filter(topic__isnull=False).update(is_active=False)
+    LetterTemplate.objects.create(slug="np", name="Plans", topic=topics["neighbourhood-planning"])
+    report = build_report("demand", period(days_back=9), user=manager.user)
+    growth = figures(report.table("growth_topic"))
+    assert growth == {topics["right-to-bid"].name: [10, 5, 5, 100.0]}
+    gaps = figures(report.table("guidance_gaps"))
+    assert gaps[topics["right-to-bid"].name] == [10, 0, None, "Little (none)"]
+    assert gaps[topics["neighbourhood-planning"].name] == [4, 1, 4.0, "Enough"]
+
+
+# --- every figure links to the enquiries behind it ---
+
+
+LINKED = {
+    "caseload": ["summary", "ageing", "advisers", "teams"],
+    "flow": ["received_channel", "received_topic", "received_area", "closures"],
+    "outcomes": ["social_value", "plan_stages", "outcomes_code", "groups_area", "repeat_enquirers"],
+}
+
+
+@pytest.mark.parametrize("name", LINKED)
+def test_each_linked_figure_matches_the_queue_behind_it(
+    name, client, manager, caseload, flow, outcomes
+):
+    client.force_login(manager.user)
+    report = build_report(name, period(), user=manager.user)
+    checked = 0
+    for key in LINKED[name]:
+        for row in report.table(key).rows:
+            for cell in row:
+                if not cell.href:
+                    continue
+                response = client.get(cell.href)
+                assert response.status_code == 200, cell.href
+                assert response.context["page"].paginator.count == cell.value, (
+                    key,
+                    row[0].value,
+                    cell.href,
+                )
+                checked += 1
+    assert checked >= 8
+
+
+# --- pages, CSV, PDF, API, permissions ---
+
+
+@pytest.mark.parametrize("name", ["caseload", "flow", "outcomes", "demand"])
+def test_manager_sees_each_report_with_charts_and_tables(client, manager, flow, outcomes, name):
+    client.force_login(manager.user)
+    response = client.get(reverse("reports:report", args=[name]), {"period": "this_month"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'src="data:image/svg+xml;base64,' in html and "<table>" in html
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_chart_svg_has_title_and_desc_and_no_script(flow, manager):
+    from casework.reports.charts import chart_svg
+
+    svg = chart_svg(build_report("flow", period(), user=manager.user).table("received_channel"))
+    assert "<title>Enquiries received by channel</title><desc>" in svg
+    assert "<script" not in svg
+
+
+def test_invalid_filters_show_a_linked_error_and_400(client, manager):
+    client.force_login(manager.user)
+    response = client.get(
+        reverse("reports:report", args=["flow"]),
+        {"date_from": "2026-05-10", "date_to": "2026-05-01"},
+    )
+    assert response.status_code == 400
+    assert 'href="#id_date_to"' in response.content.decode()
+
+
+def test_day_buckets_over_a_long_period_are_refused():
+    form = ReportFilterForm({"date_from": "2025-01-01", "date_to": "2025-12-31", "bucket": "day"})
+    assert not form.is_valid() and "bucket" in form.errors
+
+
+def test_quick_periods():
+    from datetime import date
+
+    today = date(2026, 5, 14)
+    assert quick_period("last_quarter", today) == (date(2026, 1, 1), date(2026, 3, 31))
+    assert quick_period("last_month", today) == (date(2026, 4, 1), date(2026, 4, 30))
+    assert quick_period("last_quarter", date(2026, 2, 1)) == (date(2025, 10, 1), date(2025, 12, 31))
+
+
+def test_csv_neutralises_formulas_and_keeps_numbers():
+    table = Table("t", "T", ["=Name", "Count"])
+    table.add(Cell('=HYPERLINK("http://x")'), Cell(-5))
+    for bad in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"]:
+        table.add(Cell(bad), Cell(1))
+    rows = list(csv.reader(io.StringIO(table_csv(table))))
+    assert rows[0] == ["'=Name", "Count"]
+    assert rows[1] == ['\'=HYPERLINK("http://x")', "-5"]
+    assert [r[0] for r in rows[2:]] == ["'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx"]
+    assert neutralise("Friends of the Red Lion") == "Friends of the Red Lion"
+
+
+def test_csv_download_of_a_table_with_a_hostile_group_name(client, manager, outcomes):
+    outcomes["org"].name = "=cmd|' /C calc'!A0"
+    outcomes["org"].save()
+    client.force_login(manager.user)
+    response = client.get(
+        reverse("reports:csv", args=["outcomes", "repeat_enquirers"]), {"period": "this_month"}
+    )
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[1] == ["'=cmd|' /C calc'!A0", "2"]
+
+
+def test_board_pdf_reads_back_with_title_and_figures(client, manager, outcomes):
+    client.force_login(manager.user)
+    response = client.get(reverse("reports:board_pdf"), {"period": "this_month"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    assert reader.metadata.title.startswith("Board report:")
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Assets listed as assets of community value" in text
+    assert "Friends of the Red Lion" in text
+
+
+def test_api_returns_the_same_figures(api_client, manager, flow):
+    api_client.force_authenticate(manager.user)
+    response = api_client.get("/api/v1/reports/flow/", {"period": "this_month"})
+    assert response.status_code == 200
+    body = response.json()
+    tables = {t["key"]: t for t in body["tables"]}
+    assert tables["times"]["rows"][0][1]["value"] == 5
+    assert tables["times"]["rows"][0][1]["href"].startswith("/desk/?queue=all")
+
+
+def test_api_bad_filters_are_a_json_400(api_client, manager):
+    api_client.force_authenticate(manager.user)
+    response = api_client.get("/api/v1/reports/flow/", {"date_from": "nonsense"})
+    assert response.status_code == 400 and "date_from" in response.json()
+
+
+@pytest.mark.parametrize("name", ["flow", "outcomes", "demand"])
+def test_adviser_may_not_see_managers_reports(client, api_client, adviser, name):
+    client.force_login(adviser.user)
+    assert client.get(reverse("reports:report", args=[name])).status_code == 403
+    assert client.get(reverse("reports:board_pdf")).status_code == 403
+    api_client.force_authenticate(adviser.user)
+    assert api_client.get(f"/api/v1/reports/{name}/").status_code == 403
+
+
+def test_adviser_sees_her_caseload(client, api_client, adviser):
+    client.force_login(adviser.user)
+    assert client.get(reverse("reports:report", args=["caseload"])).status_code == 200
+    assert client.get(reverse("reports:index")).status_code == 200
+    api_client.force_authenticate(adviser.user)
+    assert api_client.get("/api/v1/reports/caseload/").status_code == 200
+
+
+def test_anonymous_and_outsiders_see_no_reports(client, api_client, outsider):
+    response = client.get(reverse("reports:report", args=["caseload"]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert api_client.get("/api/v1/reports/caseload/").status_code in (401, 403)
+    client.force_login(outsider)
+    assert client.get(reverse("reports:index")).status_code == 403
+    assert client.get(reverse("reports:report", args=["caseload"])).status_code == 403
+    api_client.force_authenticate(outsider)
+    assert api_client.get("/api/v1/reports/caseload/").status_code == 403
+
+
+def test_unknown_report_is_404(client, manager):
+    client.force_login(manager.user)
+    assert client.get("/reports/nonsense/").status_code == 404
+
+
+# --- query counts are constant ---
+
+
+def _more_data(n: int, adviser, topics, areas):
+    for i in range(n):
+        e = enquiry(
+            assigned_to=adviser.user if i % 2 else None,
+            topic=list(topics.values())[i % len(topics)],
+            local_authority=list(areas.values())[i % 7],
+            organisation=OrganisationFactory(),
+            received_at=days_ago(i % 25),
+            first_response_working_days=i % 6,
+        )
+        Outcome.objects.create(enquiry=e, code=OutcomeCode.ASSET_LISTED, recorded_by=adviser.user)
+
+
+# Caseload 9, flow 9 + 2 names (+4 on SQLite for percentiles), outcomes 9, demand 5; the
+# page adds session, user, permissions and the filter form's choices.
+PAGE_QUERIES = {"caseload": 20, "flow": 26, "outcomes": 22, "demand": 17}
+
+
+@pytest.mark.parametrize("name", PAGE_QUERIES)
+def test_report_page_queries_do_not_grow_with_data(
+    name, client, manager, adviser, topics, areas, django_assert_max_num_queries
+):
+    client.force_login(manager.user)
+    url = reverse("reports:report", args=[name])
+    for size in (3, 30):
+        _more_data(size, adviser, topics, areas)
+        with django_assert_max_num_queries(PAGE_QUERIES[name]):
+            assert client.get(url, {"period": "this_month"}).status_code == 200
+
+
+def test_format_csv_parameter_downloads_a_table(client, manager, flow):
+    client.force_login(manager.user)
+    response = client.get(
+        reverse("reports:report", args=["flow"]),
+        {"period": "this_month", "format": "csv", "table": "received_channel"},
+    )
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][0] == "Channel" and rows[0][-1] == "Total"
+    assert {r[0]: r[-1] for r in rows[1:]}["Email"] == "1"
