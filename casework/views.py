@@ -19,8 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from casework import policies, selectors, selectors_cases, services
+from casework import policies, selectors, selectors_cases, selectors_publish, services
 from casework import selectors_workspace as workspace
+from casework.documents_context import documents_context
 from casework.filters import EnquiryFilter
 from casework.forms import (
     AssignForm,
@@ -109,8 +110,11 @@ def _detail(
     time_form: TimeEntryForm | None = None,
     close_form: OutcomeForm | None = None,
     open_case_form: OpenCaseForm | None = None,
+    **documents,
 ) -> HttpResponse:
-    """The enquiry page; re-rendered with a bound form and a 4xx when an action failed."""
+    """The enquiry page; re-rendered with a bound form and a 4xx when an action failed.
+
+    ``documents``: a bound ``document_form`` or ``message_form`` (``documents_context``)."""
     user = request.user
     enquiry = selectors.enquiry_get_for_user(user=user, reference=reference, with_history=True)
     enquiry_services.personal_data_access_record(enquiry=enquiry, viewer=user, channel="page")
@@ -146,7 +150,18 @@ def _detail(
             else None
         ),
     }
+    context.update(_group_facing(user, enquiry, context["key_dates"]))
+    context.update(documents_context(user, enquiry, **documents))
     return _no_store(render(request, "casework/enquiry_detail.html", context, status=status))
+
+
+def _group_facing(user, enquiry: Enquiry, key_dates: list) -> dict:
+    """Which deadlines the group sees, and who may publish dates or manage links (1 query)."""
+    return {
+        "publish_rows": selectors_publish.publish_rows(enquiry=enquiry, key_dates=key_dates),
+        "can_publish_dates": policies.can_record_key_date(user, enquiry),
+        "can_manage_links": policies.can_change_enquiry_status(user, enquiry),
+    }
 
 
 def _workspace(
