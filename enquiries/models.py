@@ -7,6 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -115,7 +116,12 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["email"], name="contact_email_idx")]
+        indexes = [
+            models.Index(fields=["email"], name="contact_email_idx"),
+            # The portal and "send me a new link" match addresses case-insensitively
+            # (``email__iexact`` is ``UPPER(email) = UPPER(%s)`` on PostgreSQL).
+            models.Index(Upper("email"), name="contact_email_upper_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -22,8 +22,10 @@ from django.utils import timezone
 from enquiries import policies
 from enquiries.models import (
     Attachment,
+    Contact,
     Enquiry,
     Message,
+    Organisation,
     PublicDate,
     Status,
     TrackingLink,
@@ -100,9 +102,20 @@ def portal_scope_get(*, token: str, now: datetime | None = None) -> PortalScope 
 def enquiries_in_scope_q(email: str) -> Q:
     """Enquiries an address may follow: sent from it, or its organisation's as registered
     contact (``Organisation.registered_contact``)."""
-    return Q(contact__email__iexact=email) | Q(
-        organisation__registered_contact__email__iexact=email
+    # Two small id lists first (two small queries), not joins or subqueries: an OR across them makes
+    # PostgreSQL scan every enquiry (2.5 s at 1M); with literal ids it combines the contact
+    # and organisation foreign-key indexes (contact_email_upper_idx finds the contacts).
+    contacts = list(Contact.objects.filter(email__iexact=email).values_list("pk", flat=True))
+    organisations = (
+        list(
+            Organisation.objects.filter(registered_contact__in=contacts).values_list(
+                "pk", flat=True
+            )
+        )
+        if contacts
+        else []
     )
+    return Q(contact__in=contacts) | Q(organisation__in=organisations)
 
 
 def portal_enquiry_list(*, scope: PortalScope) -> QuerySet[Enquiry]:
