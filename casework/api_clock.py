@@ -5,8 +5,11 @@ someone else's enquiry is a 404, a wrong role a 403, unusable input a 400 with
 field detail.
 """
 
+from datetime import date
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -16,6 +19,7 @@ from rest_framework.views import APIView
 
 from casework import selectors, services
 from casework.api import ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF
+from casework.deadlines import calculator_start_check
 from knowledgebase.models import DeadlineRule
 
 
@@ -55,6 +59,13 @@ class ClockInputSerializer(serializers.Serializer):
         if rule is None:
             raise serializers.ValidationError("No active clock has this slug.")
         return rule
+
+    def validate_start(self, value: date) -> date:
+        try:
+            calculator_start_check(value, today=timezone.localdate())
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+        return value
 
 
 class DeadlineSerializer(serializers.Serializer):

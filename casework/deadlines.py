@@ -26,6 +26,21 @@ Unit = DeadlineRule.Unit
 Counting = DeadlineRule.Counting
 
 
+# The calculator works a clock from any day within this many years of today: enough for
+# any listing, plan or tribunal history, and far enough from Python's year 1 and 9999.
+CALCULATOR_RANGE_YEARS = 100
+
+
+def calculator_start_check(start: date, *, today: date) -> None:
+    """Refuse a start day the calculator should not work from (a slip of the year, or
+    one whose clock would run past the calendar), with the reason."""
+    if abs(start.year - today.year) > CALCULATOR_RANGE_YEARS:
+        raise ValueError(
+            f"Enter a start date within {CALCULATOR_RANGE_YEARS} years of today: "
+            "check the year."
+        )
+
+
 def add_months(day: date, months: int) -> date:
     """``day`` plus whole calendar months, clamped to the target month's last day."""
     month_index = day.month - 1 + months

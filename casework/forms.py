@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 from django import forms
 from django.utils import timezone
 
+from casework.deadlines import calculator_start_check
 from casework.models import NOTE_MAX_LENGTH, Adviser, TimeEntry
 from enquiries.forms import EnquiryForm, grouped_topic_choices
 from enquiries.models import STATUS_TRANSITIONS, Channel, Priority, Status
@@ -237,6 +238,14 @@ class ClockForm(forms.Form):
         self.fields["rule"].choices = [("", "Choose a clock")] + [
             (r.slug, f"{r.name} ({r.trigger_event.lower()})") for r in rules
         ]
+
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        try:
+            calculator_start_check(start, today=timezone.localdate())
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+        return start
 
 
 # --- the workspace: notes, tasks, time (the services check the rules) ---------------------------

@@ -65,6 +65,9 @@ def test_calculator_shows_the_earlier_reading_of_a_disputed_rule(client, adviser
         ({"rule": "no-such-rule", "start": "2026-03-02"}, "Choose a clock from the list"),
         ({"rule": "acv-listing", "start": "2026-13-01"}, "Enter a real date"),
         ({"rule": "acv-listing"}, "This field is required"),
+        # Python's calendar ends in 9999 and starts in year 1: refused, never a 500.
+        ({"rule": "acv-protected-period", "start": "9999-06-01"}, "within 100 years of today"),
+        ({"rule": "acv-listing", "start": "0001-01-01"}, "within 100 years of today"),
     ],
 )
 def test_calculator_bad_input_is_a_400_with_an_error_summary(client, adviser, params, message):
@@ -136,6 +139,8 @@ def test_clock_api_computes_the_worked_example(api_client, adviser):
         ({"rule": "acv-listing", "start": "2026-02-30"}, "start"),
         ({"rule": "acv-listing", "start": "soon"}, "start"),
         ({"start": "2026-03-02"}, "rule"),
+        ({"rule": "acv-protected-period", "start": "9999-06-01"}, "start"),
+        ({"rule": "acv-interim-moratorium", "start": "0001-01-01"}, "start"),
     ],
 )
 def test_clock_api_bad_input_is_a_400_with_field_detail(api_client, adviser, body, field):
