@@ -24,7 +24,7 @@ from django.utils import timezone
 from casework import policies
 from casework.deadlines import cautious_end
 from casework.filters import EnquiryFilter
-from casework.models import Absence, Adviser, Assignment, Deadline, KeyDate, Team
+from casework.models import Absence, Adviser, Assignment, Deadline, KeyDate, Outcome, Team
 from casework.routing import Candidate
 from enquiries.models import Contact, Enquiry, Organisation, Status
 from enquiries.references import is_reference
@@ -386,14 +386,23 @@ def key_date_get(*, enquiry: Enquiry, key_date_id: int) -> KeyDate:
 
 
 def deadlines_due_for_reminder(*, today: date, within_days: int = 7) -> QuerySet[Deadline]:
-    """Deadlines ending within ``within_days`` or already passed, on open enquiries that an
-    adviser holds: the ones the reminder command writes about."""
+    """Deadlines ending within ``within_days``, and those passed without an outcome, on open
+    enquiries that an adviser holds: the ones the reminder command writes about.
+
+    A passed deadline is "without an outcome" when nothing has been recorded on the
+    enquiry since its key date was (issue 3: remind of deadlines "passed without an
+    outcome"); an outcome recorded before the key date says nothing about this clock.
+    """
+    outcome_since_key_date = Outcome.objects.filter(
+        enquiry_id=OuterRef("enquiry_id"), recorded_at__gte=OuterRef("key_date__recorded_at")
+    )
     return (
         Deadline.objects.filter(
             ends_on__lte=today + timedelta(days=within_days),
             enquiry__status__in=Status.open_values(),
             enquiry__assigned_to__isnull=False,
         )
+        .filter(Q(ends_on__gte=today) | ~Exists(outcome_since_key_date))
         .select_related("rule", "key_date", "enquiry__assigned_to")
         .order_by("ends_on", "pk")
     )

@@ -123,3 +123,20 @@ def test_two_runs_at_the_same_moment_send_each_email_once(mine, adviser, smtp_se
     assert sorted(results) in ([0, 2], [1, 1])
     assert len(smtp_server.messages) == 2
     assert len({m["Subject"] for _, m in smtp_server.messages}) == 2
+
+
+@pytest.mark.django_db
+def test_a_passed_deadline_with_an_outcome_since_its_key_date_is_not_reminded(
+    mine, adviser, smtp_server, django_capture_on_commit_callbacks
+):
+    services.key_date_record(
+        enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user
+    )
+    # The group asked to be treated as a bidder in time: the clock was dealt with.
+    outcome_record(enquiry=mine, code="request_to_bid", actor=adviser.user)
+    smtp_server.messages.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run(date(2026, 4, 10))  # interim moratorium due in 2 days: still reminded
+        run(date(2026, 4, 13))  # passed, but an outcome was recorded: no "passed" email
+    subjects = [m["Subject"] for _, m in smtp_server.messages]
+    assert len(subjects) == 1 and "Deadline in 2 days" in subjects[0]
