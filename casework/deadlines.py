@@ -36,8 +36,7 @@ def calculator_start_check(start: date, *, today: date) -> None:
     one whose clock would run past the calendar), with the reason."""
     if abs(start.year - today.year) > CALCULATOR_RANGE_YEARS:
         raise ValueError(
-            f"Enter a start date within {CALCULATOR_RANGE_YEARS} years of today: "
-            "check the year."
+            f"Enter a start date within {CALCULATOR_RANGE_YEARS} years of today: check the year."
         )
 
 

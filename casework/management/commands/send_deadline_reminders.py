@@ -8,8 +8,8 @@ from casework.services import deadline_reminders_send
 class Command(BaseCommand):
     help = (
         "Email the adviser holding each open enquiry about statutory deadlines ending in the "
-        "next 7 days, and about those passed without an outcome: once each, however often it runs (run daily, "
-        "e.g. from cron: 15 7 * * * manage.py send_deadline_reminders)."
+        "next 7 days, and about those passed without an outcome: once each, however often "
+        "it runs (run daily, e.g. from cron: 15 7 * * * manage.py send_deadline_reminders)."
     )
 
     def add_arguments(self, parser) -> None:
