@@ -39,8 +39,6 @@ from knowledgebase.selectors import service_level_for
 
 logger = logging.getLogger(__name__)
 
-TRACKING_LINK_LIFETIME = timedelta(days=getattr(settings, "TRACKING_LINK_DAYS", 180))
-
 
 class TransitionError(Exception):
     """A status change the workflow does not allow."""
@@ -193,13 +191,15 @@ def tracking_link_create(*, enquiry: Enquiry, covers_address: bool = False) -> s
 
     ``covers_address``: only for a link sent by email to the contact, which proves the
     holder reads that mailbox; it then opens every enquiry the address may follow.
+    It lasts ``TRACKING_LINK_DAYS`` (read now, so a changed setting applies at once);
+    each use pushes that forward (``services_portal.tracking_link_touch``).
     """
     token = secrets.token_urlsafe(32)
     TrackingLink.objects.create(
         enquiry=enquiry,
         covers_address=covers_address,
         token_hash=hash_token(token),
-        expires_at=timezone.now() + TRACKING_LINK_LIFETIME,
+        expires_at=timezone.now() + timedelta(days=settings.TRACKING_LINK_DAYS),
     )
     return token
 

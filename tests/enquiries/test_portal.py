@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -162,6 +163,19 @@ def test_using_a_link_pushes_its_expiry_forward_at_most_once_a_day(client, submi
 
     client.get(url)
     assert _link(token).last_used_at == first_use
+
+
+@pytest.mark.parametrize("days", [7, 90])
+def test_a_new_link_first_expires_after_the_configured_days(submit, days):
+    """Read when the link is made, not when the module was imported (it once fell back
+    to 180 days whatever the setting said)."""
+    enquiry = submit()
+    with override_settings(TRACKING_LINK_DAYS=days):
+        before = timezone.now()
+        token, _ = track_url(enquiry)
+        after = timezone.now()
+    expires_at = _link(token).expires_at
+    assert before + timedelta(days=days) <= expires_at <= after + timedelta(days=days)
 
 
 def test_group_rotates_its_link_the_old_one_stops_and_a_new_one_is_emailed(
