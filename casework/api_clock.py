@@ -10,7 +10,8 @@ from datetime import date
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -18,7 +19,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import selectors, services
-from casework.api import ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF
+from casework import selectors_cases as cases
+from casework.api import ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF, call_service
+from casework.api_cases import CASE_ID
 from casework.deadlines import calculator_start_check
 from knowledgebase.models import DeadlineRule
 
@@ -48,6 +51,9 @@ class DeadlineRuleSerializer(serializers.ModelSerializer):
             "jurisdiction",
         ]
         read_only_fields = fields
+
+
+KEY_DATE_ID = OpenApiParameter("key_date_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
 class ClockInputSerializer(serializers.Serializer):
@@ -121,6 +127,18 @@ class KeyDateInputSerializer(serializers.Serializer):
     )
     date = serializers.DateField(help_text="When it happened (YYYY-MM-DD).")
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class CaseKeyDateSerializer(KeyDateSerializer):
+    enquiry = serializers.CharField(
+        source="key_date.enquiry.reference", help_text="The enquiry whose clocks it starts."
+    )
+
+
+class CaseKeyDateInputSerializer(KeyDateInputSerializer):
+    enquiry = serializers.CharField(
+        max_length=20, help_text="The reference of one of the case's enquiries that you hold."
+    )
 
 
 @extend_schema_view(
@@ -201,3 +219,66 @@ class KeyDateCollectionView(APIView):
             KeyDateSerializer(selectors.key_date_list(enquiry=enquiry), many=True).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+class KeyDateDetailView(APIView):
+    permission_classes = STAFF
+
+    @extend_schema(
+        operation_id="enquiries_key_dates_destroy",
+        summary="Remove a key date entered in error, and its deadlines (its adviser or a manager)",
+        parameters=[REFERENCE_PARAMETER, KEY_DATE_ID],
+        responses={204: None, 403: ERROR, 404: ERROR},
+    )
+    def delete(self, request: Request, reference: str, key_date_id: int) -> Response:
+        enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
+        key_date = selectors.key_date_get(enquiry=enquiry, key_date_id=key_date_id)
+        call_service(lambda: services.key_date_remove(key_date=key_date, actor=request.user))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CaseKeyDateCollectionView(APIView):
+    """Key dates on a case are recorded on one of its enquiries, whose clocks they start."""
+
+    permission_classes = STAFF
+
+    def _list(self, case) -> list[dict]:
+        enquiries = cases.case_enquiries(case=case)
+        views = selectors.key_date_list_for_case(enquiries=enquiries)
+        return CaseKeyDateSerializer(views, many=True).data
+
+    @extend_schema(
+        operation_id="cases_key_dates_list",
+        summary="The key dates of a case's enquiries, with the deadlines each starts (staff)",
+        parameters=[CASE_ID],
+        responses={200: CaseKeyDateSerializer(many=True), 403: ERROR, 404: ERROR},
+    )
+    def get(self, request: Request, case_id: int) -> Response:
+        return Response(self._list(cases.case_get_for_user(user=request.user, case_id=case_id)))
+
+    @extend_schema(
+        operation_id="cases_key_dates_create",
+        summary="Record a key date on one of a case's enquiries (its adviser, or a manager)",
+        parameters=[CASE_ID],
+        request=CaseKeyDateInputSerializer,
+        responses={
+            201: CaseKeyDateSerializer(many=True),
+            400: FIELD_ERRORS,
+            403: ERROR,
+            404: ERROR,
+        },
+        description="Returns all the case's key dates, the new one included.",
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        case = cases.case_get_for_user(user=request.user, case_id=case_id)
+        serializer = CaseKeyDateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        reference = data.pop("enquiry")
+        enquiry = next(
+            (e for e in cases.case_enquiries(case=case) if e.reference == reference), None
+        )
+        if enquiry is None:
+            raise ValidationError({"enquiry": ["That enquiry is not part of this case."]})
+        call_service(lambda: services.key_date_record(enquiry=enquiry, actor=request.user, **data))
+        return Response(self._list(case), status=status.HTTP_201_CREATED)

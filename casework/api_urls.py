@@ -52,6 +52,11 @@ urlpatterns = [
         name="enquiry-key-dates",
     ),
     path(
+        "enquiries/<str:reference>/key-dates/<int:key_date_id>/",
+        api_clock.KeyDateDetailView.as_view(),
+        name="enquiry-key-date",
+    ),
+    path(
         "enquiries/<str:reference>/notes/",
         api_workspace.NoteCollectionView.as_view(),
         name="enquiry-notes",
@@ -99,6 +104,11 @@ urlpatterns = [
     path("cases/", api_cases.CaseCollectionView.as_view(), name="case-list"),
     path("cases/<int:case_id>/", api_cases.CaseDetailView.as_view(), name="case-detail"),
     path("cases/<int:case_id>/status/", api_cases.CaseStatusView.as_view(), name="case-status"),
+    path(
+        "cases/<int:case_id>/key-dates/",
+        api_clock.CaseKeyDateCollectionView.as_view(),
+        name="case-key-dates",
+    ),
     path(
         "enquiries/<str:reference>/letters/",
         api_letters.EnquiryLetterCollectionView.as_view(),

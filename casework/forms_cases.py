@@ -2,6 +2,7 @@
 
 from django import forms
 
+from casework.forms import KeyDateForm
 from casework.models import Case
 from casework.outcomes import DETAIL_MAX_LENGTH, OutcomeCode, PlanStage
 
@@ -51,6 +52,21 @@ class CaseOutcomeForm(OutcomeForm):
         self.fields["enquiry"].choices = [(e.reference, str(e.reference)) for e in enquiries]
         self.fields["enquiry"].error_messages["invalid_choice"] = (
             "Choose one of this case's enquiries."
+        )
+
+
+class CaseKeyDateForm(KeyDateForm):
+    """A key date on one of a case's enquiries: the clocks run on that enquiry (its queue
+    order, reminders and tracking page) and show on the case."""
+
+    enquiry = forms.ChoiceField(label="On enquiry")
+    field_order = ["enquiry", "trigger", "date", "note"]
+
+    def __init__(self, *args, enquiries=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enquiry"].choices = [(e.reference, str(e.reference)) for e in enquiries]
+        self.fields["enquiry"].error_messages["invalid_choice"] = (
+            "Choose one of this case's enquiries that you hold."
         )
 
 

@@ -354,8 +354,25 @@ def key_date_list(
     Two queries whatever the number of key dates: the key dates, and the active
     rules (pass ``rules`` to share one list with the page's form).
     """
+    key_dates = KeyDate.objects.filter(enquiry=enquiry).select_related("recorded_by")
+    return _key_date_views(list(key_dates), today=today, rules=rules)
+
+
+def key_date_list_for_case(
+    *, enquiries: list[Enquiry], today: date | None = None, rules: list[DeadlineRule] | None = None
+) -> list[KeyDateView]:
+    """The key dates of every enquiry in a case (``selectors_cases.case_enquiries``), with
+    their deadlines, in date order; each knows its enquiry. Two queries, as above."""
+    key_dates = KeyDate.objects.filter(enquiry__in=enquiries).select_related(
+        "recorded_by", "enquiry"
+    )
+    return _key_date_views(list(key_dates), today=today, rules=rules)
+
+
+def _key_date_views(
+    key_dates: list[KeyDate], *, today: date | None, rules: list[DeadlineRule] | None
+) -> list[KeyDateView]:
     today = today or timezone.localdate()
-    key_dates = list(KeyDate.objects.filter(enquiry=enquiry).select_related("recorded_by"))
     if not key_dates:
         return []
     triggers = {t.slug: t for t in key_date_triggers(rules)}

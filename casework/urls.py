@@ -78,6 +78,7 @@ urlpatterns = [
     path("cases/<int:case_id>/history/", views_history.case_history, name="case_history"),
     path("cases/<int:case_id>/enquiries/", views_cases.case_add_enquiry, name="case_add_enquiry"),
     path("cases/<int:case_id>/outcomes/", views_cases.case_outcome, name="case_outcome"),
+    path("cases/<int:case_id>/key-dates/", views_cases.case_key_date, name="case_key_date"),
     path("clock/", views.clock, name="clock"),
     path("service-levels/", views_service_levels.service_levels, name="service_levels"),
     path(

@@ -13,9 +13,11 @@ from django.views.decorators.http import require_POST, require_safe
 
 from casework import policies, selectors
 from casework import selectors_cases as cases
+from casework import services as key_date_services
 from casework import services_cases as services
 from casework.forms_cases import (
     CaseAddEnquiryForm,
+    CaseKeyDateForm,
     CaseOutcomeForm,
     CaseStatusForm,
     OpenCaseForm,
@@ -101,10 +103,13 @@ def _case_page(
     status_form: CaseStatusForm | None = None,
     add_form: CaseAddEnquiryForm | None = None,
     outcome_form: CaseOutcomeForm | None = None,
+    key_date_form: CaseKeyDateForm | None = None,
 ) -> HttpResponse:
     user = request.user
     case = cases.case_get_for_user(user=user, case_id=case_id)
     enquiries = cases.case_enquiries(case=case)
+    rules = selectors.deadline_rules_active()
+    key_date_enquiries = _key_date_enquiries(user, enquiries)
     can_change = policies.can_change_case_status(user, case)
     can_add = case.is_open and policies.can_add_enquiry_to_case(user, case)
     context = {
@@ -119,11 +124,29 @@ def _case_page(
             if policies.is_staff_member(user) and enquiries
             else None
         ),
+        "key_dates": selectors.key_date_list_for_case(enquiries=enquiries, rules=rules),
+        "key_date_form": (
+            (
+                key_date_form
+                or CaseKeyDateForm(
+                    prefix="key_date",
+                    enquiries=key_date_enquiries,
+                    triggers=selectors.key_date_triggers(rules),
+                )
+            )
+            if key_date_enquiries
+            else None
+        ),
         "can_edit_case": policies.can_edit_case(user, case),
         "can_see_case_history": policies.can_see_case_history(user, case),
         "active": "cases",
     }
     return _no_store(render(request, "casework/case_detail.html", context, status=status))
+
+
+def _key_date_enquiries(user, enquiries: list) -> list:
+    """The case's enquiries on which ``user`` may record key dates (those they hold)."""
+    return [e for e in enquiries if policies.can_record_key_date(user, e)]
 
 
 @require_safe
@@ -192,3 +215,34 @@ def case_outcome(request: HttpRequest, case_id: int) -> HttpResponse:
         return _case_page(request, case_id, status=400, outcome_form=form)
     messages.success(request, "Outcome recorded.")
     return _back(case, "outcomes-heading")
+
+
+@require_POST
+@staff_required
+def case_key_date(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Record a key date on one of the case's enquiries (one the user may record on)."""
+    case = cases.case_get_for_user(user=request.user, case_id=case_id)
+    allowed = _key_date_enquiries(request.user, cases.case_enquiries(case=case))
+    if not allowed:
+        raise PermissionDenied
+    by_reference = {e.reference: e for e in allowed}
+    form = CaseKeyDateForm(
+        request.POST,
+        prefix="key_date",
+        enquiries=allowed,
+        triggers=selectors.key_date_triggers(),
+    )
+    done = _apply(
+        form,
+        lambda data: key_date_services.key_date_record(
+            enquiry=by_reference[data["enquiry"]],
+            trigger=data["trigger"],
+            date=data["date"],
+            note=data["note"],
+            actor=request.user,
+        ),
+    )
+    if not done:
+        return _case_page(request, case_id, status=400, key_date_form=form)
+    messages.success(request, "Key date recorded: its deadlines are listed below.")
+    return _back(case, "key-dates-heading")

@@ -4,6 +4,8 @@ For every page, action and endpoint: success, anonymous, someone else's record (
 wrong role (403) and invalid input (400, nothing saved); query counts at two sizes.
 """
 
+from datetime import date
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -11,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from casework import services_cases as services
-from casework.models import Case, CaseEnquiry, CaseEvent, Outcome
+from casework.models import Case, CaseEnquiry, CaseEvent, Deadline, KeyDate, Outcome
+from casework.services import enquiry_assign, key_date_record
 from tests.casework.test_desk_views import unlabelled_controls
 
 pytestmark = pytest.mark.django_db
@@ -283,7 +286,7 @@ def test_the_case_list_runs_a_constant_number_of_queries(
 
 
 def test_the_case_page_runs_a_constant_number_of_queries(
-    client, adviser, submit, mine, case, django_assert_num_queries
+    client, adviser, manager, submit, mine, case, django_assert_num_queries
 ):
     client.force_login(adviser.user)
     with CaptureQueriesContext(connection) as one:
@@ -292,9 +295,91 @@ def test_the_case_page_runs_a_constant_number_of_queries(
         enquiry = submit(subject=f"Part {number}")
         services.case_add_enquiry(case=case, enquiry=enquiry, actor=adviser.user)
         services.outcome_record(enquiry=enquiry, actor=adviser.user, code="signposted")
+        key_date_record(
+            enquiry=enquiry,
+            trigger="disposal-notice-received",
+            date=date(2026, 3, 2),
+            actor=manager.user,
+        )
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get(case_url(case))
     assert len(response.context["enquiries"]) == 6 and len(response.context["outcomes"]) == 5
+
+
+# --- key dates on a case ----------------------------------------------------------------------
+
+NOTICE = "disposal-notice-received"
+
+
+def key_date_data(on, **overrides) -> dict:
+    data = {"enquiry": on.reference, "trigger": NOTICE, "date": "2026-03-02", "note": ""}
+    return {f"key_date-{name}": value for name, value in {**data, **overrides}.items()}
+
+
+def test_a_key_date_recorded_on_a_case_starts_its_enquirys_clocks(client, adviser, mine, case):
+    client.force_login(adviser.user)
+    response = client.post(case_url(case, "case_key_date"), key_date_data(mine))
+    assert response.status_code == 302 and response["Location"].endswith("#key-dates-heading")
+    key_date = KeyDate.objects.get()
+    assert (key_date.enquiry, key_date.date) == (mine, date(2026, 3, 2))
+    # DOMAIN.md's worked example, on the case page, and the clocks run on the enquiry.
+    body = client.get(case_url(case)).content.decode()
+    for end in ("Sunday 12 April 2026", "Tuesday 1 September 2026", "Wednesday 1 September 2027"):
+        assert end in body
+    assert mine.reference in body
+    assert set(Deadline.objects.filter(enquiry=mine).values_list("ends_on", flat=True)) >= {
+        date(2026, 4, 12),
+        date(2026, 9, 1),
+        date(2027, 9, 1),
+    }
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"trigger": "no-such-event"}, "Choose a key date from the list"),
+        ({"date": "3000-01-01"}, "more than a year ahead"),
+        ({"date": "2026-02-30"}, "Enter a real date"),
+        ({"enquiry": "CR-2026-999999"}, "Choose one of this case&#x27;s enquiries"),
+    ],
+)
+def test_an_unusable_case_key_date_is_a_400_and_nothing_is_saved(
+    client, adviser, mine, case, overrides, message
+):
+    client.force_login(adviser.user)
+    response = client.post(case_url(case, "case_key_date"), key_date_data(mine, **overrides))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "The key date was not recorded" in body and message in body
+    assert not KeyDate.objects.exists() and not Deadline.objects.exists()
+
+
+def test_an_enquiry_of_the_case_held_by_someone_else_is_not_offered(
+    client, adviser, teammate, manager, submit, mine, case
+):
+    other = submit(subject="Another part")
+    services.case_add_enquiry(case=case, enquiry=other, actor=adviser.user)
+    enquiry_assign(enquiry=other, adviser=teammate, actor=manager.user)
+    client.force_login(adviser.user)
+    choices = dict(client.get(case_url(case)).context["key_date_form"].fields["enquiry"].choices)
+    assert list(choices) == [mine.reference]
+    response = client.post(case_url(case, "case_key_date"), key_date_data(other))
+    assert response.status_code == 400 and not KeyDate.objects.exists()
+
+
+def test_case_key_dates_need_sign_in_a_role_and_the_case(
+    client, outsider, other_adviser, teammate, mine, case
+):
+    url = case_url(case, "case_key_date")
+    assert client.post(url, key_date_data(mine)).status_code == 302  # to sign in
+    client.force_login(outsider)
+    assert client.post(url, key_date_data(mine)).status_code == 403
+    client.force_login(other_adviser.user)
+    assert client.post(url, key_date_data(mine)).status_code == 404
+    client.force_login(teammate.user)  # sees the case, holds none of its enquiries
+    assert client.get(case_url(case)).context["key_date_form"] is None
+    assert client.post(url, key_date_data(mine)).status_code == 403
+    assert not KeyDate.objects.exists()
 
 
 # --- the API ---------------------------------------------------------------------------------
@@ -362,3 +447,34 @@ def test_case_status_through_the_api(api_client, adviser, teammate, mine, case):
     response = api_client.post(url, {"status": "closed"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "closed"
     assert len(response.json()["outcomes"]) == 1
+
+
+def test_case_key_dates_through_the_api(api_client, adviser, teammate, theirs, mine, case):
+    url = f"/api/v1/cases/{case.pk}/key-dates/"
+    body = {"enquiry": mine.reference, "trigger": NOTICE, "date": "2026-03-02"}
+    api_client.force_authenticate(adviser.user)
+    assert api_client.get(url).json() == []
+    response = api_client.post(url, body, format="json")
+    assert response.status_code == 201
+    [key_date] = response.json()
+    assert key_date["enquiry"] == mine.reference
+    assert {d["rule"]: d["end"] for d in key_date["deadlines"]}["acv-interim-moratorium"] == (
+        "2026-04-12"
+    )
+    assert api_client.get(url).json() == response.json()
+    # Bad input: a 400 with the field, nothing saved.
+    for bad, field in [
+        ({**body, "enquiry": theirs.reference}, "enquiry"),
+        ({**body, "date": "2026-03-03", "trigger": "nothing"}, "trigger"),
+        ({**body, "date": "3000-01-01"}, "date"),
+        ({"trigger": NOTICE, "date": "2026-03-02"}, "enquiry"),
+    ]:
+        response = api_client.post(url, bad, format="json")
+        assert response.status_code == 400 and field in response.json(), bad
+    assert KeyDate.objects.count() == 1
+    api_client.force_authenticate(teammate.user)  # sees the case, holds none of it
+    assert api_client.get(url).status_code == 200
+    assert api_client.post(url, {**body, "date": "2026-03-05"}, format="json").status_code == 403
+    api_client.force_authenticate(None)
+    assert api_client.get(url).status_code in (401, 403)
+    assert KeyDate.objects.count() == 1

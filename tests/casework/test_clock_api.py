@@ -1,10 +1,12 @@
 """The clock calculator (/desk/clock/) and the clocks API: rules, calculator, key dates."""
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
 from casework import services
-from casework.models import KeyDate
+from casework.models import Deadline, KeyDate
 from enquiries.models import EnquiryEvent
 from tests.casework.test_desk_views import unlabelled_controls
 from tests.factories import AdviserFactory
@@ -234,3 +236,22 @@ def test_manager_records_on_any_enquiry(api_client, manager, theirs):
 def test_unknown_reference_is_not_found(api_client, adviser):
     api_client.force_authenticate(adviser.user)
     assert api_client.get("/api/v1/enquiries/CR-2020-999999/key-dates/").status_code == 404
+
+
+def test_a_key_date_entered_in_error_is_removed_through_the_api(
+    api_client, adviser, teams, mine, theirs
+):
+    key_date = services.key_date_record(
+        enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user
+    )
+    url = f"{key_dates_url(mine)}{key_date.pk}/"
+    teammate = AdviserFactory(first_name="Tess", teams=[teams["assets"]])
+    api_client.force_authenticate(teammate.user)  # sees the enquiry, does not hold it
+    assert api_client.delete(url).status_code == 403
+    api_client.force_authenticate(adviser.user)
+    assert api_client.delete(f"{key_dates_url(theirs)}{key_date.pk}/").status_code == 404
+    assert api_client.delete(f"{key_dates_url(mine)}{key_date.pk + 1}/").status_code == 404
+    assert KeyDate.objects.filter(pk=key_date.pk).exists() and Deadline.objects.exists()
+    assert api_client.delete(url).status_code == 204
+    assert not KeyDate.objects.exists() and not Deadline.objects.exists()
+    assert mine.events.filter(kind=EnquiryEvent.Kind.KEY_DATE_REMOVED).count() == 1
