@@ -1,6 +1,7 @@
 """Enquiry references: their format, and that they stay unique and gap-free under load."""
 
 import threading
+from datetime import date, datetime
 
 import pytest
 from django.db import connection
@@ -50,11 +51,16 @@ def test_references_are_sequential_within_a_year(submission, adviser):
 
 
 @pytest.mark.django_db
-def test_a_new_year_starts_its_own_sequence(submission, adviser):
+@pytest.mark.parametrize("today", [None, date(2028, 2, 29)], ids=["today", "leap-day"])
+def test_a_new_year_starts_its_own_sequence(submission, adviser, monkeypatch, today):
+    if today is not None:  # run as if it were 29 February, which has no "same day last year"
+        fixed = datetime(*today.timetuple()[:3], 12, tzinfo=timezone.get_current_timezone())
+        monkeypatch.setattr(timezone, "now", lambda: fixed)
+    this_year = timezone.localdate().year
     enquiry_submit(data=submission, channel=Channel.WEB)
-    last_year = timezone.now().replace(year=timezone.now().year - 1)
+    last_year = datetime(this_year - 1, 6, 15, 12, tzinfo=timezone.get_current_timezone())
     old = enquiry_submit(data=submission, channel=Channel.PHONE, received_at=last_year)
-    assert old.enquiry.reference == format_reference(last_year.year, 1)
+    assert old.enquiry.reference == format_reference(this_year - 1, 1)
 
 
 @pytest.mark.django_db
