@@ -54,12 +54,12 @@ def _deadline_reminder(notification: Notification) -> EmailMultiAlternatives:
 
     Only what the adviser sees on the desk: no contact details of the group.
     """
-    context = {**notification.data, "reference": notification.enquiry.reference}
-    context["service_name"] = settings.SERVICE_NAME
-    return EmailMultiAlternatives(
-        subject=f"[{notification.enquiry.reference}] {notification.data['headline']}",
-        body=render_to_string("enquiries/email/deadline_reminder.txt", context),
-        to=[notification.recipient],
+    reference = notification.enquiry.reference
+    return _both(
+        notification,
+        subject=f"[{reference}] {notification.data['headline']}",
+        template="deadline_reminder",
+        context={**notification.data, "reference": reference},
     )
 
 

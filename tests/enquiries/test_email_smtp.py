@@ -5,6 +5,7 @@ immediate backend here, so a retry runs at once (``TASK_RETRY_DELAY_SECONDS=0``)
 The database backend, its worker and deferred retries: ``test_tasks.py``.
 """
 
+import io
 import logging
 import re
 
@@ -168,3 +169,41 @@ def test_server_down_is_a_transient_failure(submit_form, settings, closed_port):
     notification = Notification.objects.get()
     assert (notification.attempts, notification.sent_at) == (2, None)
     assert notification.last_error == "ConnectionRefusedError"
+
+
+def test_the_advisers_deadline_reminder_has_a_text_and_an_html_body(
+    submit, adviser, smtp_server, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from casework.services import key_date_record
+
+    enquiry = submit()  # routed to Ada
+    # Interim moratorium: 6 weeks beginning with the notice day, so it ends in 3 days.
+    key_date_record(
+        enquiry=enquiry,
+        trigger="disposal-notice-received",
+        date=timezone.localdate() - timedelta(days=38),
+        actor=adviser.user,
+    )
+    smtp_server.messages.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_deadline_reminders", stdout=io.StringIO())
+
+    [(recipients, message)] = smtp_server.messages
+    assert recipients == [adviser.user.email]
+    assert message["Subject"].startswith(f"[{enquiry.reference}] Deadline in 3 days: ")
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    desk = f"/desk/enquiries/{enquiry.reference}/"
+    for body in (text, html):
+        assert "Localism Act 2011 s.95(6)" in body and enquiry.reference in body
+        assert desk in body
+        for private in (enquiry.contact.name, enquiry.contact.email, enquiry.contact.phone):
+            assert private not in body
+    assert f'href="{django_settings.SITE_URL}{desk}"' in html
+    assert html.lstrip().startswith("<!doctype html>")
