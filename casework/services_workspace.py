@@ -52,7 +52,7 @@ def task_add(
     actor: AbstractBaseUser,
 ) -> Task:
     """A task for a member of desk staff, due on a date no more than 5 years away (further
-    is a typing slip in the year)."""
+    is a typing slip in the year) and not before the enquiry arrived."""
     if not policies.can_add_task(actor, enquiry):
         raise PermissionDenied("Only desk staff can add tasks.")
     title = (title or "").strip()
@@ -62,7 +62,11 @@ def task_add(
     elif len(title) > Task._meta.get_field("title").max_length:
         errors["title"] = "Keep the task to 200 characters; put the detail in a note."
     today = timezone.localdate()
-    if not (
+    if due_on < (arrived := _arrival_day(enquiry)):
+        errors["due_on"] = (
+            f"The enquiry arrived on {arrived:%-d %B %Y}: a task on it cannot be due before then."
+        )
+    elif not (
         add_months(today, -12 * TASK_MAX_YEARS_AWAY)
         <= due_on
         <= add_months(today, 12 * TASK_MAX_YEARS_AWAY)
@@ -119,7 +123,8 @@ def time_record(
     actor: AbstractBaseUser,
     note: str = "",
 ) -> TimeEntry:
-    """Time the actor spent on the enquiry: 1 minute to 24 hours, on a day not in the future."""
+    """Time the actor spent on the enquiry: 1 minute to 24 hours, on a day from the
+    enquiry's arrival to today."""
     if not policies.can_record_time(actor, enquiry):
         raise PermissionDenied("Only desk staff can record time.")
     errors = {}
@@ -134,6 +139,10 @@ def time_record(
         errors["activity"] = "Choose what the time was spent on from the list."
     if spent_on > timezone.localdate():
         errors["spent_on"] = "The date cannot be in the future."
+    elif spent_on < (arrived := _arrival_day(enquiry)):
+        errors["spent_on"] = (
+            f"The enquiry arrived on {arrived:%-d %B %Y}: time spent before then cannot be on it."
+        )
     note = (note or "").strip()
     if len(note) > TimeEntry._meta.get_field("note").max_length:
         errors["note"] = "Keep the note to 500 characters."
@@ -166,6 +175,11 @@ def time_record(
             enquiry=enquiry, at=_call_time(spent_on), actor=actor
         )
     return entry
+
+
+def _arrival_day(enquiry: Enquiry) -> date:
+    """The local day the enquiry reached the desk: nothing worked on it is dated before."""
+    return timezone.localdate(enquiry.received_at)
 
 
 def _call_time(spent_on: date) -> datetime:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from casework import selectors_workspace as workspace
 from casework import services_workspace as services
 from casework.models import Note, Task, TimeEntry
-from enquiries.models import EnquiryEvent, Message, Status
+from enquiries.models import Enquiry, EnquiryEvent, Message, Status
 from enquiries.services import enquiry_change_status
 from tests.casework.test_desk_views import messages_of, unlabelled_controls
 from tests.factories import AdviserFactory, EnquiryFactory
@@ -141,6 +141,7 @@ def test_adviser_adds_a_task_for_a_colleague(client, adviser, manager, mine):
         ({"task-due_on": "2026-02-30"}, "due_on"),
         ("six years ahead", "due_on"),
         ("six years ago", "due_on"),
+        ("before it arrived", "due_on"),
         ("outsider", "assignee"),
         ({"task-assignee": "999999"}, "assignee"),
     ],
@@ -153,6 +154,8 @@ def test_invalid_task_input_is_a_400_and_nothing_is_saved(
         change = {"task-due_on": (today() + timedelta(days=6 * 366)).isoformat()}
     elif change == "six years ago":
         change = {"task-due_on": (today() - timedelta(days=6 * 366)).isoformat()}
+    elif change == "before it arrived":
+        change = {"task-due_on": (today() - timedelta(days=1)).isoformat()}
     elif change == "outsider":
         change = {"task-assignee": outsider.pk}
     response = client.post(url(mine, "task_add"), task_data(adviser.user, **change))
@@ -243,7 +246,37 @@ def test_mark_done_of_another_enquirys_task_or_someone_elses_enquiry_is_not_foun
     assert task.done_at is None
 
 
+def arrived_days_ago(enquiry, days: int) -> None:
+    """Date the enquiry's arrival back, so that work on it can be dated before today."""
+    Enquiry.objects.filter(pk=enquiry.pk).update(received_at=timezone.now() - timedelta(days=days))
+    enquiry.refresh_from_db()
+
+
+def test_a_task_due_or_time_spent_before_the_enquiry_arrived_is_refused(adviser, mine):
+    arrived_days_ago(mine, 3)
+    arrived = timezone.localdate(mine.received_at)
+    with pytest.raises(ValidationError, match="cannot be due before then"):
+        services.task_add(
+            enquiry=mine, title="Call", due_on=arrived - timedelta(days=1),
+            assignee=adviser.user, actor=adviser.user,
+        )  # fmt: skip
+    with pytest.raises(ValidationError, match="time spent before then"):
+        services.time_record(
+            enquiry=mine, minutes=10, activity="research",
+            spent_on=arrived - timedelta(days=1), actor=adviser.user,
+        )  # fmt: skip
+    assert not Task.objects.exists() and not TimeEntry.objects.exists()
+    # The day it arrived is fine for both.
+    services.task_add(
+        enquiry=mine, title="Call", due_on=arrived, assignee=adviser.user, actor=adviser.user
+    )
+    services.time_record(
+        enquiry=mine, minutes=10, activity="research", spent_on=arrived, actor=adviser.user
+    )
+
+
 def test_the_task_list_shows_state_in_words_with_mark_done_buttons(client, adviser, task, mine):
+    arrived_days_ago(mine, 10)
     services.task_add(
         enquiry=mine,
         title="Chase the owner",
@@ -286,12 +319,15 @@ def test_adviser_records_time_and_the_total_is_shown(client, adviser, mine):
         ({"time-minutes": "lots"}, "minutes"),
         ({"time-activity": "lunch"}, "activity"),
         ("tomorrow", "spent_on"),
+        ("before it arrived", "spent_on"),
         ({"time-spent_on": "yesterday"}, "spent_on"),
     ],
 )
 def test_invalid_time_is_a_400_and_nothing_is_saved(client, adviser, mine, change, field):
     if change == "tomorrow":
         change = {"time-spent_on": (today() + timedelta(days=1)).isoformat()}
+    elif change == "before it arrived":  # ``mine`` arrived today
+        change = {"time-spent_on": (today() - timedelta(days=1)).isoformat()}
     client.force_login(adviser.user)
     response = client.post(url(mine, "time_record"), time_data(**change))
     assert response.status_code == 400
@@ -456,6 +492,7 @@ def test_the_queue_lists_my_open_tasks_due_within_a_week_or_overdue(
             assignee=who.user, actor=manager.user,
         )  # fmt: skip
 
+    arrived_days_ago(mine, 10)
     add("Overdue call", -3)
     add("Due soon", 7)
     add("Later", 8)
