@@ -203,7 +203,7 @@ class TaskDoneView(APIView):
 @extend_schema_view(
     get=extend_schema(
         operation_id="enquiries_time_list",
-        summary="Time recorded on an enquiry, latest day first, with the total (staff)",
+        summary="Time recorded on an enquiry, latest day first (staff)",
         parameters=[REFERENCE_PARAMETER],
         responses={200: TimeEntrySerializer(many=True), 403: ERROR, 404: ERROR},
     )

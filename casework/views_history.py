@@ -12,6 +12,7 @@ from casework.selectors_history import (
     enquiry_change_history,
 )
 from casework.views import staff_required
+from enquiries.services import personal_data_access_record
 
 
 @require_safe
@@ -20,6 +21,8 @@ def enquiry_history(request: HttpRequest, reference: str) -> HttpResponse:
     enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
     if not policies.can_see_enquiry_history(request.user, enquiry):
         raise PermissionDenied
+    # Old and new values of the enquiry's fields are its personal data too.
+    personal_data_access_record(enquiry=enquiry, viewer=request.user, channel="page")
     response = render(
         request,
         "casework/enquiry_history.html",

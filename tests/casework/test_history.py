@@ -65,6 +65,17 @@ def test_history_page_is_for_managers_only(client, adviser, other_adviser, outsi
     assert client.get(url).status_code == 403  # no desk role
 
 
+def test_reading_the_history_page_is_logged_and_refusals_are_not(client, manager, adviser, submit):
+    enquiry = submit()
+    url = reverse("casework:enquiry_history", args=[enquiry.reference])
+    client.force_login(adviser.user)
+    assert client.get(url).status_code == 403
+    client.force_login(manager.user)
+    assert client.get(url).status_code == 200
+    logged = PersonalDataAccess.objects.filter(enquiry=enquiry).values_list("viewer", "channel")
+    assert list(logged) == [(manager.user.pk, "page")]
+
+
 @pytest.mark.parametrize("changes", [2, 20])
 def test_history_page_runs_a_fixed_number_of_queries(
     client, manager, adviser, submit, changes, django_assert_max_num_queries
