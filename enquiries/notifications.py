@@ -114,14 +114,24 @@ def _new_link(notification: Notification) -> EmailMultiAlternatives:
     )
 
 
+def _days_away(days: int) -> tuple[str, str]:
+    """(for the subject, for the body): "3 days left", "is 3 days away"; "1 day"; "today"."""
+    if days == 0:
+        return "Today", "is today"
+    unit = "day" if days == 1 else "days"
+    return f"{days} {unit} left", f"is {days} {unit} away"
+
+
 def _group_deadline(notification: Notification) -> EmailMultiAlternatives:
-    """To the group: a date they must act by is 14 or 3 days away (what, when, why)."""
+    """To the group: a date they must act by is about 14 or 3 days away (what, when, why);
+    the days left as they are when the reminder is owed (a late run says 13)."""
     data = notification.data
+    left, away = _days_away(int(data["days"]))
     return _to_group_with_link(
         notification,
-        subject=f"{data['days']} days left: {data['label']}",
+        subject=f"{left}: {data['label']}",
         template="group_deadline",
-        extra=data,
+        extra={**data, "days_away": away},
     )
 
 
@@ -228,19 +238,23 @@ def notification_owe(
 ) -> Notification | None:
     """Record an email owed once per ``dedupe_key`` and send it after the commit.
 
+    The record and its task (``queue_notification``) are written in one transaction,
+    also when the caller has none (a daily command): a failure between the two leaves
+    neither, so the next run owes it again instead of finding it owed and never sent.
+
     Returns None when it was owed before (by this run, an earlier one, or a twin
     running at the same moment: the unique key decides, in the database).
     """
+    from enquiries.tasks import queue_notification  # tasks import this module
+
     with transaction.atomic():
         notification, created = Notification.objects.get_or_create(
             dedupe_key=dedupe_key,
             defaults={"enquiry": enquiry, "kind": kind, "recipient": recipient, "data": data},
         )
-    if not created:
-        return None
-    from enquiries.tasks import queue_notification  # tasks import this module
-
-    queue_notification(notification.pk)
+        if not created:
+            return None
+        queue_notification(notification.pk)
     return notification
 
 

@@ -27,7 +27,7 @@ from enquiries.models import (
     Status,
     TrackingLink,
 )
-from enquiries.notifications import notification_owe
+from enquiries.notifications import notification_keys_owed, notification_owe
 from enquiries.selectors_portal import PortalScope
 from enquiries.services_public import attachment_add
 from enquiries.uploads import UploadRefused, validate_upload
@@ -223,43 +223,66 @@ def reply_receive(
     return ReplyReceived(message=message, created=True)
 
 
-GROUP_REMINDER_DAYS = (14, 3)
+GROUP_REMINDER_EARLY, GROUP_REMINDER_LATE = 14, 3  # days before the date
+
+
+def group_reminder_owed(days_left: int) -> int | None:
+    """Which reminder a group deadline ``days_left`` away is owed, by window, so that a
+    daily run that did not happen (a server down, a cron line missed) only delays it:
+    the 14-day one while 3 < days left <= 14, the 3-day one while 0 <= days left <= 3
+    (never the 14-day one once within 3 days: the 3-day one says it better)."""
+    if GROUP_REMINDER_LATE < days_left <= GROUP_REMINDER_EARLY:
+        return GROUP_REMINDER_EARLY
+    if 0 <= days_left <= GROUP_REMINDER_LATE:
+        return GROUP_REMINDER_LATE
+    return None
+
+
+def _group_reminder_key(public_date: PublicDate, today: date) -> str:
+    reminder = group_reminder_owed((public_date.date - today).days)
+    return f"group-deadline:{public_date.pk}:{public_date.date}:{reminder}"
 
 
 def group_deadline_reminders_send(*, today: date | None = None) -> int:
     """Email each group about the dates its adviser marked as the group's to act by
-    (``PublicDate.is_group_deadline``) that are 14 or 3 days away, on open enquiries.
+    (``PublicDate.is_group_deadline``) on open enquiries: once 14 days before, once 3
+    days before (``group_reminder_owed``), each at the first run in its window.
 
     Once each: the dedupe key is (public date, its date, 14|3), so a run repeated the
-    same day, or a twin run, owes nothing new, while a date the adviser moves gets its
-    own reminders. Run daily; returns how many were owed now.
+    same day, the next days in the same window, or a twin run owes nothing new, while a
+    date the adviser moves gets its own reminders. Each reminder's record and its task
+    are written in one transaction (``notification_owe``): never one without the other.
+    Run daily; returns how many were owed now.
     """
     today = today or timezone.localdate()
-    targets = {today + timedelta(days=days): days for days in GROUP_REMINDER_DAYS}
-    owed = 0
-    dates = (
+    dates = list(
         PublicDate.objects.filter(
             is_group_deadline=True,
-            date__in=list(targets),
+            date__range=(today, today + timedelta(days=GROUP_REMINDER_EARLY)),
             enquiry__status__in=Status.open_values(),
         )
         .select_related("enquiry__contact")
         .order_by("date", "pk")
     )
+    keys = {public_date.pk: _group_reminder_key(public_date, today) for public_date in dates}
+    already = notification_keys_owed(keys=list(keys.values()))
+    owed = 0
     for public_date in dates:
-        days = targets[public_date.date]
-        notification = notification_owe(
-            enquiry=public_date.enquiry,
-            kind=Notification.Kind.GROUP_DEADLINE,
-            recipient=public_date.enquiry.contact.email,
-            dedupe_key=f"group-deadline:{public_date.pk}:{public_date.date}:{days}",
-            data={
-                "label": public_date.label,
-                "date_display": f"{public_date.date:%A %-d %B %Y}",
-                "days": days,
-                "meaning": public_date.meaning,
-                "legal_source": public_date.legal_source,
-            },
-        )
+        if keys[public_date.pk] in already:
+            continue
+        with transaction.atomic():
+            notification = notification_owe(
+                enquiry=public_date.enquiry,
+                kind=Notification.Kind.GROUP_DEADLINE,
+                recipient=public_date.enquiry.contact.email,
+                dedupe_key=keys[public_date.pk],
+                data={
+                    "label": public_date.label,
+                    "date_display": f"{public_date.date:%A %-d %B %Y}",
+                    "days": (public_date.date - today).days,
+                    "meaning": public_date.meaning,
+                    "legal_source": public_date.legal_source,
+                },
+            )
         owed += notification is not None
     return owed

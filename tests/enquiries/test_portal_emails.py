@@ -2,8 +2,10 @@
 whom, with the reference in the subject and both bodies; a refused send is retried."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -104,6 +106,77 @@ def test_group_deadline_reminders_go_14_and_3_days_before_once_each(
     assert "/track/" in text
 
 
+def _group_deadline(enquiry, adviser, on, source="deadline:1:1"):
+    return public_date_publish(
+        enquiry=enquiry,
+        source=source,
+        label="Bid by",
+        date=on,
+        is_group_deadline=True,
+        actor=adviser.user,
+    )
+
+
+def _remind(day) -> None:
+    call_command("send_group_deadline_reminders", today=str(day), stdout=StringIO())
+
+
+def test_a_missed_daily_run_delays_a_group_reminder_and_it_still_goes_once(
+    submit, adviser, django_capture_on_commit_callbacks
+):
+    enquiry = submit()
+    start = timezone.localdate()
+    _group_deadline(enquiry, adviser, start + timedelta(days=14))
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        # No run on the day it was 14 days away (nor 3 days away): the next day's run
+        # sends it, and every later run in the same window sends nothing more.
+        for offset in (1, 1, 2, 10, 12, 12, 13, 14, 15, 20):
+            _remind(start + timedelta(days=offset))
+
+    subjects = [m.subject for m in mail.outbox if m.to == [enquiry.contact.email]]
+    assert subjects == [
+        f"[{enquiry.reference}] 13 days left: Bid by",
+        f"[{enquiry.reference}] 2 days left: Bid by",
+    ]
+    assert "is 13 days away" in mail.outbox[0].body
+    keys = Notification.objects.filter(kind=Notification.Kind.GROUP_DEADLINE)
+    assert sorted(k.rsplit(":", 1)[1] for k in keys.values_list("dedupe_key", flat=True)) == [
+        "14",
+        "3",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("days_left", "subject"), [(3, "3 days left"), (1, "1 day left"), (0, "Today")]
+)
+def test_a_date_first_seen_within_3_days_gets_only_the_3_day_reminder(
+    submit, adviser, django_capture_on_commit_callbacks, days_left, subject
+):
+    enquiry = submit()
+    today = timezone.localdate()
+    _group_deadline(enquiry, adviser, today + timedelta(days=days_left))
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for offset in range(days_left + 2):
+            _remind(today + timedelta(days=offset))
+
+    group = [m for m in mail.outbox if m.to == [enquiry.contact.email]]
+    assert [m.subject for m in group] == [f"[{enquiry.reference}] {subject}: Bid by"]
+    assert Notification.objects.filter(kind=Notification.Kind.GROUP_DEADLINE).count() == 1
+
+
+def test_a_date_more_than_14_days_away_or_passed_is_not_reminded(submit, adviser):
+    enquiry = submit()
+    today = timezone.localdate()
+    _group_deadline(enquiry, adviser, today + timedelta(days=15))
+    _group_deadline(enquiry, adviser, today - timedelta(days=1), source="deadline:1:2")
+    _remind(today)
+    assert not Notification.objects.filter(kind=Notification.Kind.GROUP_DEADLINE).exists()
+
+
 def test_reminders_skip_closed_enquiries(submit, adviser, django_capture_on_commit_callbacks):
     from enquiries.models import Enquiry, Status
 
@@ -150,8 +223,6 @@ def test_claiming_an_enquiry_sends_no_assignment_email(
 def test_a_manager_assigning_tells_the_adviser(
     submit, adviser, manager, other_adviser, django_capture_on_commit_callbacks
 ):
-    from django.core import mail
-
     from casework.services import enquiry_assign
 
     enquiry = submit()

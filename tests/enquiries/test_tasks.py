@@ -368,3 +368,40 @@ def test_the_acknowledgement_task_commits_with_the_enquiry(database_tasks, submi
         raise RuntimeError
     assert DBTaskResult.objects.count() == 1
     assert Notification.objects.count() == 1
+
+
+def test_a_group_reminder_is_never_recorded_without_its_task(
+    database_tasks, submit, adviser, monkeypatch
+):
+    """The reminder run has no transaction of its own: a failure writing the task must not
+    leave the Notification behind, or every later run would find it owed and never send it."""
+    import enquiries.tasks
+    from enquiries.services_portal import group_deadline_reminders_send
+    from enquiries.services_public import public_date_publish
+
+    enquiry = submit()
+    public_date_publish(
+        enquiry=enquiry,
+        source="deadline:1:1",
+        label="Bid by",
+        date=timezone.localdate() + timedelta(days=10),
+        is_group_deadline=True,
+        actor=adviser.user,
+    )
+    DBTaskResult.objects.all().delete()
+    queue = enquiries.tasks.queue_notification
+
+    def task_store_fails(notification_id: int) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(enquiries.tasks, "queue_notification", task_store_fails)
+    with pytest.raises(OperationalError):
+        group_deadline_reminders_send()
+    assert not Notification.objects.filter(kind=Notification.Kind.GROUP_DEADLINE).exists()
+
+    monkeypatch.setattr(enquiries.tasks, "queue_notification", queue)
+    assert group_deadline_reminders_send() == 1
+    assert group_deadline_reminders_send() == 0
+    owed = Notification.objects.get(kind=Notification.Kind.GROUP_DEADLINE)
+    [task] = DBTaskResult.objects.all()
+    assert task.args_kwargs["kwargs"] == {"notification_id": owed.pk}

@@ -8,8 +8,8 @@ from enquiries.services_portal import group_deadline_reminders_send
 class Command(BaseCommand):
     help = (
         "Email groups about dates their adviser marked as theirs to act by, 14 and 3 days "
-        "before: once each, however often it runs (run daily, e.g. from cron: "
-        "30 7 * * * manage.py send_group_deadline_reminders)."
+        "before (or at the next run, if a day was missed): once each, however often it runs "
+        "(run daily, e.g. from cron: 30 7 * * * manage.py send_group_deadline_reminders)."
     )
 
     def add_arguments(self, parser) -> None:
