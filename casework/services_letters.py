@@ -4,7 +4,8 @@ A letter is filled from the enquiry's record (``casework.letters``), rendered by
 locked-down renderer (``casework.pdf``) and, once issued, never changes: its PDF, checksum,
 size, pages, issuer, time and template version are kept; issuing again makes a new letter.
 Placeholders a letter would print as blanks (no asset address, no deadline yet) refuse the
-issue, naming them, so the record is completed first.
+issue, naming them, so the record is completed first; so does a template's note to the adviser
+("[Write your advice here …]", ``letter_engine.ADVISER_INSTRUCTION``) left in the text.
 
 Rendering takes a second or so and runs outside any transaction; the database work after it
 is short and atomic. The file is written before the row that points at it and removed again
@@ -36,7 +37,11 @@ from enquiries import services as enquiry_services
 from enquiries.models import Enquiry, EnquiryEvent, Notification
 from enquiries.notifications import notification_owe
 from enquiries.services_public import attachment_add_bytes, message_publish
-from knowledgebase.letter_engine import PLACEHOLDERS, unfilled_placeholders
+from knowledgebase.letter_engine import (
+    PLACEHOLDERS,
+    adviser_instructions,
+    unfilled_placeholders,
+)
 from knowledgebase.models import LetterTemplateVersion
 
 logger = logging.getLogger(__name__)
@@ -85,7 +90,48 @@ def letter_compose(
     return FilledLetter(title=filled.title, body=filled.body, missing=unfilled)
 
 
-def _clean_text(*, title: str, body: str) -> tuple[str, str]:
+INSTRUCTION_QUOTE_LENGTH = 60
+
+
+def quote_instruction(text: str) -> str:
+    """A template's note to the adviser as quoted in messages: cut to a readable length,
+    with "…" only when it was cut."""
+    if len(text) <= INSTRUCTION_QUOTE_LENGTH:
+        return text
+    return text[: INSTRUCTION_QUOTE_LENGTH - 1].rstrip() + "…"
+
+
+def instructions_left(*, title: str, body: str) -> list[str]:
+    """The template's notes to the adviser ("[Write your advice here …]") still in the
+    letter, quoted: the composer lists them beside the missing data, before issue."""
+    return [quote_instruction(text) for text in adviser_instructions(f"{title}\n{body}")]
+
+
+def needs_adviser_text(version: LetterTemplateVersion) -> bool:
+    """A template with a note to the adviser needs their own words in each letter, so it
+    cannot be issued in bulk."""
+    return bool(adviser_instructions(f"{version.title}\n{version.body}"))
+
+
+def instruction_message(instructions: list[str]) -> str:
+    """Why a letter carrying the template's note to the adviser is refused."""
+    more = len(instructions) - 1
+    return (
+        f"The letter still has the template's instruction “{quote_instruction(instructions[0])}”"
+        + (f" and {more} more" if more else "")
+        + ": replace it with your own text."
+    )
+
+
+BULK_NEEDS_ADVISER_TEXT = (
+    "This letter needs the adviser's own text in each letter (it has a note in square "
+    "brackets for them to replace): write those one by one from each enquiry, not in bulk."
+)
+
+
+def _clean_text(*, title: str, body: str, refuse_instructions: bool = False) -> tuple[str, str]:
+    """Tidy and check the letter's text. Going out (``refuse_instructions``), it must not
+    carry the template's note to the adviser."""
     title = " ".join((title or "").split())
     body = (body or "").replace("\r\n", "\n").strip()
     errors = {}
@@ -93,10 +139,14 @@ def _clean_text(*, title: str, body: str) -> tuple[str, str]:
         errors["title"] = "Give the letter a title."
     elif len(title) > TITLE_MAX_LENGTH:
         errors["title"] = f"Keep the title to {TITLE_MAX_LENGTH} characters."
+    elif refuse_instructions and (found := adviser_instructions(title)):
+        errors["title"] = instruction_message(found)
     if not body:
         errors["body"] = "The letter has no text."
     elif len(body) > BODY_MAX_LENGTH:
         errors["body"] = f"A letter can be at most {BODY_MAX_LENGTH:,} characters."
+    elif refuse_instructions and (found := adviser_instructions(body)):
+        errors["body"] = instruction_message(found)
     if errors:
         raise ValidationError(errors)
     return title, body
@@ -254,7 +304,8 @@ def letter_issue(
 ) -> Letter:
     """Issue a letter: render it, keep the PDF and record it; optionally publish it to the
     group's enquiry and/or owe them an email with it attached. Refused (ValidationError on
-    ``body``) while the template would leave placeholders blank for this enquiry."""
+    ``body``) while the template would leave placeholders blank for this enquiry, or while
+    the text still has the template's note to the adviser."""
     if (publish or email) and not policies.can_publish_message(actor, enquiry):
         raise PermissionDenied(
             "Only the adviser holding this enquiry or a manager can send the group a letter. "
@@ -267,7 +318,7 @@ def letter_issue(
         raise ValidationError({"body": missing_data_message(filled.missing)})
     if case is not None and not case.case_enquiries.filter(enquiry=enquiry).exists():
         raise ValidationError({"case": "That enquiry is not part of this case."})
-    title, body = _clean_text(title=title, body=body)
+    title, body = _clean_text(title=title, body=body, refuse_instructions=True)
     rendered = _render(enquiry=enquiry, title=title, body=body, large_print=large_print)
     letter = Letter(
         enquiry=enquiry,
@@ -325,12 +376,15 @@ def letter_batch_create(
     """Managers: one pending letter per enquiry, each made by a worker (``casework.tasks``).
 
     The tasks are queued in the same transaction as the rows on the database backend, so a
-    batch can never be committed without its work.
+    batch can never be committed without its work. A template that needs the adviser's own
+    text (``needs_adviser_text``) is refused: no one would write it.
     """
     from casework.tasks import queue_letter  # tasks import this module
 
     if not policies.is_manager(actor):
         raise PermissionDenied("Only managers can issue letters in bulk.")
+    if needs_adviser_text(template_version):
+        raise ValidationError({"template": BULK_NEEDS_ADVISER_TEXT})
     enquiries = list({e.pk: e for e in enquiries}.values())
     if not enquiries:
         raise ValidationError({"enquiries": "Choose at least one enquiry."})
@@ -384,8 +438,9 @@ def letter_make(*, letter_id: int) -> str:
 
     Rendered outside any lock; then, with the row locked, kept only if it is still pending
     (a conditional update), otherwise the new file is removed: exactly one PDF per letter,
-    published once. Missing data or a render that breaks the limits marks it FAILED with
-    the reason; other faults are raised for the task to retry.
+    published once. Missing data, a note to the adviser left in the text, or a render that
+    is refused or breaks the limits marks it FAILED with the reason; other faults are
+    raised for the task to retry.
     """
     letter = (
         Letter.objects.select_related(
@@ -414,6 +469,11 @@ def letter_make(*, letter_id: int) -> str:
         _fail(letter_id, "Missing: " + ", ".join(missing))
         return "failed"
     filled = fill_letter(version=version, context=context)
+    if instructions := adviser_instructions(f"{filled.title}\n{filled.body}"):
+        # The batch was refused for such a template; a version or a value filled in
+        # since must not print the note to the adviser either.
+        _fail(letter_id, instruction_message(instructions))
+        return "failed"
     title = filled.title[:TITLE_MAX_LENGTH] or letter.title
     large_print = wants_large_print(letter.enquiry.contact.accessibility_needs)
     try:

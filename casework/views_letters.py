@@ -36,7 +36,17 @@ def _case_for(request: HttpRequest, enquiry: Enquiry, case_id: int | None) -> Ca
     return case
 
 
-def _page(request, enquiry, *, form=None, version=None, case=None, missing=(), status=200):
+def _page(
+    request,
+    enquiry,
+    *,
+    form=None,
+    version=None,
+    case=None,
+    missing=(),
+    instructions=(),
+    status=200,
+):
     choices = letters.letter_template_choices(topic=enquiry.topic)
     return _no_store(
         render(
@@ -49,6 +59,7 @@ def _page(request, enquiry, *, form=None, version=None, case=None, missing=(), s
                 "form": form,
                 "version": version,
                 "missing": [services.describe_placeholder(name) for name in missing],
+                "instructions": instructions,
                 "letters": letters.letter_list_for_enquiry(enquiry=enquiry),
                 "large_print_suggested": wants_large_print(enquiry.contact.accessibility_needs),
             },
@@ -80,7 +91,15 @@ def letter_compose(request: HttpRequest, reference: str) -> HttpResponse:
             "large_print": wants_large_print(enquiry.contact.accessibility_needs),
         }
     )
-    return _page(request, enquiry, form=form, version=version, case=case, missing=filled.missing)
+    return _page(
+        request,
+        enquiry,
+        form=form,
+        version=version,
+        case=case,
+        missing=filled.missing,
+        instructions=services.instructions_left(title=filled.title, body=filled.body),
+    )
 
 
 def _int(value: str | None) -> int | None:
@@ -214,7 +233,12 @@ def _manager(request: HttpRequest) -> None:
 def letter_bulk(request: HttpRequest) -> HttpResponse:
     """Choose a template and a clock; tick the enquiries; issue. Workers make the letters."""
     _manager(request)
-    choices = letters.letter_template_choices(topic=None)
+    # Not offered: templates that need the adviser's own words in each letter.
+    choices = [
+        choice
+        for choice in letters.letter_template_choices(topic=None)
+        if not services.needs_adviser_text(choice.version)
+    ]
     templates = [c.template for c in choices]
     rules = selectors.deadline_rules_active()
     source = request.POST if request.method == "POST" else request.GET
@@ -248,7 +272,7 @@ def letter_bulk(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                 )
             except ValidationError as error:
-                _add_errors(issue_form, error)
+                _add_bulk_errors(select_form, issue_form, error)
             else:
                 messages.success(request, f"{batch.total} letters are being made.")
                 return redirect("casework:letter_batch", batch.pk)
@@ -261,6 +285,16 @@ def letter_bulk(request: HttpRequest) -> HttpResponse:
             status=status,
         )
     )
+
+
+def _add_bulk_errors(select_form, issue_form, error: ValidationError) -> None:
+    """The issue form carries the template and clock as hidden fields: an error about one of
+    them goes on the visible choice above, where it can be seen and changed."""
+    for field, errors in error.message_dict.items():
+        if field in select_form.fields and issue_form.fields[field].widget.is_hidden:
+            select_form.add_error(field, errors)
+        else:
+            issue_form.add_error(field if field in issue_form.fields else None, errors)
 
 
 @require_safe

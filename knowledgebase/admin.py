@@ -63,8 +63,11 @@ class LetterTemplateForm(forms.ModelForm):
     title = forms.CharField(max_length=200, help_text="The letter's heading.")
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 24, "cols": 100}),
-        help_text="Placeholders you can use: see the list below. Saving a changed text "
-        "creates a new version; letters already issued keep theirs.",
+        help_text="Placeholders you can use: see the list below. A note to the adviser in "
+        "square brackets starting Write, Add, Insert, Replace or Explain, e.g. “[Write your "
+        "advice here]”, is for them to replace in each letter: the composer flags it, a letter "
+        "still carrying it cannot be issued, and the template is not offered for bulk letters. "
+        "Saving a changed text creates a new version; letters already issued keep theirs.",
     )
 
     class Meta:

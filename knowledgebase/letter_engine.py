@@ -14,6 +14,7 @@ can reach any attribute of any object in its context. Letters therefore get:
 """
 
 import datetime
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -43,6 +44,18 @@ PLACEHOLDERS: dict[str, str] = {
     "asset.address": "The building or land's address",
     "service.name": "The advice service's name",
 }
+
+
+# A template's note to the adviser, in square brackets and starting with an instruction,
+# e.g. "[Write your advice here ...]". The adviser replaces it in each letter: a letter
+# still carrying one is flagged in the composer and refused at issue, and a template
+# with one cannot be issued in bulk (there is no adviser to write it).
+ADVISER_INSTRUCTION = re.compile(r"\[(?:Write|Add|Insert|Replace|Explain)\b[^\]]*\]")
+
+
+def adviser_instructions(text: str) -> list[str]:
+    """The template's notes to the adviser still in ``text``, in order."""
+    return [match.group() for match in ADVISER_INSTRUCTION.finditer(text or "")]
 
 
 def deadline_placeholder(rule_slug: str) -> str:

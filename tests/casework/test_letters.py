@@ -19,7 +19,7 @@ from casework.letters import body_html, letter_context, wants_large_print
 from casework.models import Letter
 from casework.services import key_date_record
 from enquiries.models import Attachment, EnquiryEvent, Message, Notification
-from knowledgebase.letter_engine import unfilled_placeholders
+from knowledgebase.letter_engine import ADVISER_INSTRUCTION, unfilled_placeholders
 from knowledgebase.models import LetterTemplateVersion
 from tests.factories import EnquiryFactory
 
@@ -60,11 +60,16 @@ def issue(enquiry, actor, slug="acv-interim-moratorium", **options):
         enquiry=enquiry,
         template_version=version(slug),
         title=options.pop("title", filled.title),
-        body=options.pop("body", filled.body),
+        body=options.pop("body", written(filled.body)),
         large_print=options.pop("large_print", False),
         actor=actor,
         **options,
     )
+
+
+def written(body: str) -> str:
+    """The adviser's own advice in place of the template's instruction to write it."""
+    return ADVISER_INSTRUCTION.sub("You can nominate the pub as an asset.", body)
 
 
 # --- the context and the text -----------------------------------------------------------------
@@ -295,3 +300,61 @@ def test_email_sends_the_pdf_attached_from_a_staff_only_copy(
 def test_someone_without_a_desk_role_cannot_issue(mine, outsider):
     with pytest.raises(PermissionDenied):
         issue(mine, outsider, slug="general-reply")
+
+
+def test_a_letter_still_carrying_the_templates_instruction_is_not_issued(mine, adviser):
+    filled = services.letter_compose(
+        enquiry=mine, template_version=version("general-reply"), actor=adviser.user
+    )
+    assert ADVISER_INSTRUCTION.search(filled.body)  # the shipped general reply has one
+    with pytest.raises(ValidationError, match="replace it with your own text"):
+        services.letter_issue(
+            enquiry=mine,
+            template_version=version("general-reply"),
+            title=filled.title,
+            body=filled.body,
+            large_print=False,
+            actor=adviser.user,
+        )
+    assert not Letter.objects.exists()
+    # The preview still shows it as it stands, for the adviser to see what to replace.
+    assert services.letter_preview(
+        enquiry=mine,
+        template_version=version("general-reply"),
+        body_override=None,
+        large_print=False,
+        actor=adviser.user,
+    ).startswith(b"%PDF")
+
+
+def test_a_template_that_needs_the_advisers_own_text_cannot_go_in_bulk(mine, manager):
+    with pytest.raises(ValidationError, match="not in bulk"):
+        services.letter_batch_create(
+            template_version=version("general-reply"),
+            enquiries=[mine],
+            publish=False,
+            actor=manager.user,
+        )
+
+
+def test_the_quoted_instruction_is_marked_as_cut_only_when_it_was():
+    short = "[Write the date here]"
+    long = "[Write your advice here in plain English: what the group asked, and more besides]"
+
+    assert services.quote_instruction(short) == short
+    quoted = services.quote_instruction(long)
+    assert quoted.endswith("…") and len(quoted) <= services.INSTRUCTION_QUOTE_LENGTH
+    assert long.startswith(quoted[:-1])
+    assert services.instruction_message([short]) == (
+        "The letter still has the template's instruction “[Write the date here]”: "
+        "replace it with your own text."
+    )
+    assert " and 1 more:" in services.instruction_message([short, long])
+
+
+def test_only_a_bracketed_instruction_counts_as_the_templates_note():
+    assert services.instructions_left(title="Re: x", body="Dear Sam,\n\n[Add the dates]") == [
+        "[Add the dates]"
+    ]
+    for text in ("Write to the council [by 12 April].", "See [1].", "[Writer's note]"):
+        assert services.instructions_left(title="Re: x", body=text) == []

@@ -171,6 +171,35 @@ def test_only_managers_make_batches(notices, adviser):
     assert not LetterBatch.objects.exists()
 
 
+def test_a_letter_that_would_print_a_note_to_the_adviser_is_failed_not_made(
+    notices, manager, settings, django_capture_on_commit_callbacks
+):
+    """A batch cannot be made from such a template; should a pending letter hold one all the
+    same (a value filled in, a row made another way), the worker refuses it with the reason."""
+    general = (
+        LetterTemplateVersion.objects.filter(template__slug="general-reply")
+        .order_by("-number")
+        .first()
+    )
+    batch = LetterBatch.objects.create(template_version=general, created_by=manager.user, total=1)
+    letter = Letter.objects.create(
+        enquiry=notices[0],
+        template_version=general,
+        batch=batch,
+        state=Letter.State.PENDING,
+        title="A general reply",
+        issued_by=manager.user,
+    )
+
+    assert services.letter_make(letter_id=letter.pk) == "failed"
+
+    letter.refresh_from_db()
+    assert letter.state == Letter.State.FAILED and not letter.pdf
+    assert "“[Write your advice here" in letter.error and "replace it" in letter.error
+    assert pdf_files(settings) == []
+    assert not Message.objects.filter(enquiry=notices[0]).exists()
+
+
 # --- through a worker --------------------------------------------------------------------------
 
 
@@ -281,6 +310,47 @@ def test_manager_picks_enquiries_by_deadline_and_follows_progress(
     assert "Refresh" not in progress  # finished: no more refreshing
 
 
+def test_bulk_page_does_not_offer_letters_that_need_the_advisers_own_text(client, notices, manager):
+    client.force_login(manager.user)
+    page = client.get(reverse("casework:letter_bulk"))
+    offered = [slug for slug, _ in page.context["select_form"].fields["template"].choices]
+    assert "general-reply" not in offered and SLUG in offered
+
+    asked = client.get(
+        reverse("casework:letter_bulk"),
+        {"template": "general-reply", "rule": "acv-interim-moratorium", "within_days": 14},
+    )
+    assert asked.status_code == 400
+    assert asked.context["select_form"].errors["template"]  # the visible "Letter" choice
+    assert asked.context["issue_form"] is None
+    assert '<a href="#id_template">Letter:' in asked.content.decode()
+    assert not LetterBatch.objects.exists()
+
+
+def test_a_refusal_about_the_template_is_shown_on_the_visible_choice(
+    client, notices, manager, monkeypatch
+):
+    """Should the service refuse the template at issue (say it changed since the list was
+    made), the error is on the "Letter" choice, not on the issue form's hidden copy."""
+    from django.core.exceptions import ValidationError
+
+    def refuse(**kwargs):
+        raise ValidationError({"template": services.BULK_NEEDS_ADVISER_TEXT})
+
+    monkeypatch.setattr(services, "letter_batch_create", refuse)
+    client.force_login(manager.user)
+    choose = {"template": SLUG, "rule": "acv-interim-moratorium", "within_days": 14}
+    response = client.post(
+        reverse("casework:letter_bulk"), {**choose, "enquiries": [notices[0].reference]}
+    )
+
+    assert response.status_code == 400
+    assert response.context["select_form"].errors["template"] == [services.BULK_NEEDS_ADVISER_TEXT]
+    assert not response.context["issue_form"].errors
+    page = response.content.decode()
+    assert '<a href="#id_template">Letter: This letter needs the adviser' in page
+
+
 def test_progress_page_refreshes_while_letters_are_pending(
     client, notices, manager, django_capture_on_commit_callbacks
 ):
@@ -313,6 +383,12 @@ def test_api_batch_create_and_status(
         reverse("api:letter-batches"), {**body, "enquiries": ["CR-2026-999999"]}, format="json"
     )
     assert unknown.status_code == 400 and "enquiries" in unknown.json()
+    needs_text = api_client.post(
+        reverse("api:letter-batches"), {**body, "template": "general-reply"}, format="json"
+    )
+    assert needs_text.status_code == 400
+    assert needs_text.json()["template"] == [services.BULK_NEEDS_ADVISER_TEXT]
+    assert not LetterBatch.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         created = api_client.post(reverse("api:letter-batches"), body, format="json")
     assert created.status_code == 201, created.json()

@@ -16,6 +16,7 @@ from casework import services_letters as services
 from casework.models import Letter
 from casework.services import key_date_record
 from enquiries.models import EnquiryEvent
+from knowledgebase.letter_engine import ADVISER_INSTRUCTION
 from knowledgebase.models import LetterTemplateVersion
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def form_data(enquiry, actor, slug="acv-interim-moratorium", **overrides) -> dic
         "template": slug,
         "version": version(slug).number,
         "title": filled.title,
-        "body": filled.body,
+        "body": ADVISER_INSTRUCTION.sub("Our advice.", filled.body),
     }
     return {**data, **overrides}
 
@@ -99,10 +100,48 @@ def test_composer_and_bulk_pages_label_every_control(client, mine, adviser, mana
     client.force_login(manager.user)
     bulk = client.get(
         url("letter_bulk"),
-        {"template": "general-reply", "rule": "acv-interim-moratorium", "within_days": 14},
+        {"template": "acv-interim-moratorium", "rule": "acv-interim-moratorium", "within_days": 14},
     )
     assert bulk.status_code == 200
     assert unlabelled_controls(bulk.content.decode()) == []
+
+
+def test_composer_flags_the_templates_note_to_the_adviser_beside_missing_data(
+    client, mine, adviser
+):
+    client.force_login(adviser.user)
+    response = client.get(url("letter_compose", mine.reference), {"template": "general-reply"})
+
+    assert response.status_code == 200
+    assert response.context["missing"] == []
+    assert response.context["instructions"] == [
+        "[Write your advice here in plain English: what the group as…"
+    ]
+    page = response.content.decode()
+    summary = page[page.index('id="error-summary"') : page.index('id="letter-heading"')]
+    assert "This letter cannot be issued yet" in summary
+    assert '<a href="#id_body">The template\'s note to you is still in the text' in summary
+    assert "Record a key date" not in summary  # nothing is missing from the record
+
+
+def test_issue_with_the_templates_note_left_in_is_a_400_with_the_text_kept(client, mine, adviser):
+    client.force_login(adviser.user)
+    filled = services.letter_compose(
+        enquiry=mine, template_version=version("general-reply"), actor=adviser.user
+    )
+    data = form_data(mine, adviser.user, "general-reply", body=filled.body + "\n\nMy own P.S.")
+
+    response = client.post(url("letter_issue", mine.reference), data)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    summary = page[page.index('id="error-summary"') : page.index('id="letter-heading"')]
+    assert '<a href="#id_body">Letter text: The letter still has the template' in summary
+    assert "replace it with your own text" in summary
+    form = response.context["form"]
+    assert form.errors["body"] and form.data["body"].endswith("My own P.S.")  # kept as typed
+    assert "My own P.S.</textarea>" in page
+    assert not Letter.objects.exists()
 
 
 def test_composer_ticks_large_print_when_the_needs_say_so(client, submit, adviser):
@@ -296,6 +335,32 @@ def test_api_refuses_missing_placeholders_and_unknown_templates_with_json_400(
     )
     assert unknown.status_code == 400 and "template" in unknown.json()
     assert not Letter.objects.exists()
+
+
+def test_api_refuses_the_templates_note_to_the_adviser_with_json_400_on_body(
+    api_client, mine, adviser
+):
+    api_client.force_authenticate(adviser.user)
+    as_filled = api_client.post(
+        api("enquiry-letters", mine.reference), {"template": "general-reply"}, format="json"
+    )
+    typed = api_client.post(
+        api("enquiry-letters", mine.reference),
+        {"template": "general-reply", "body": "Dear Sam,\n\n[Add the council's dates]"},
+        format="json",
+    )
+    written = api_client.post(
+        api("enquiry-letters", mine.reference),
+        {"template": "general-reply", "body": "Dear Sam,\n\nYou can nominate the pub."},
+        format="json",
+    )
+
+    assert as_filled.status_code == 400
+    assert "[Write your advice here" in as_filled.json()["body"][0]
+    assert typed.status_code == 400
+    assert "“[Add the council's dates]”: replace it" in typed.json()["body"][0]
+    assert written.status_code == 201
+    assert Letter.objects.count() == 1
 
 
 def test_api_someone_elses_enquiry_is_404_and_anonymous_401(
