@@ -5,6 +5,7 @@ enquiry the user may not see is a 404, a wrong role a 403, unusable input a 400 
 detail. Commands are explicit endpoints; there is no generic update.
 """
 
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -13,6 +14,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +24,7 @@ from casework import selectors_cases as cases
 from casework import services_cases as services
 from casework.api import ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF, call_service
 from casework.api_workspace import PersonField
+from casework.filters_workspace import OutcomeFilter
 from casework.models import Adviser, Case, Outcome
 from casework.outcomes import DETAIL_MAX_LENGTH
 from enquiries.models import Enquiry
@@ -162,6 +165,8 @@ class CaseCollectionView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
         show = self.request.query_params.get("show", cases.CaseList.ALL)
+        if show not in (cases.CaseList.MINE, cases.CaseList.ALL):
+            raise ValidationError({"show": ['Choose "mine" or "all".']})
         return cases.case_list_with_enquiries(user=self.request.user, show=show)
 
     @extend_schema(
@@ -264,6 +269,8 @@ class CaseStatusView(APIView):
 class OutcomeCollectionView(generics.ListAPIView):
     permission_classes = STAFF
     serializer_class = OutcomeSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OutcomeFilter
 
     def enquiry(self) -> Enquiry:
         return selectors.enquiry_get_for_user(

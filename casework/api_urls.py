@@ -101,6 +101,7 @@ urlpatterns = [
         api_publish.TrackingLinkSendView.as_view(),
         name="enquiry-tracking-links-send",
     ),
+    path("tasks/", api_workspace.MyTaskListView.as_view(), name="my-tasks"),
     path("cases/", api_cases.CaseCollectionView.as_view(), name="case-list"),
     path("cases/<int:case_id>/", api_cases.CaseDetailView.as_view(), name="case-detail"),
     path("cases/<int:case_id>/status/", api_cases.CaseStatusView.as_view(), name="case-status"),

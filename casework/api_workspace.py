@@ -6,6 +6,7 @@ None of this is reachable by a group: every view here is staff-only.
 """
 
 from django.contrib.auth import get_user_model
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
@@ -18,6 +19,7 @@ from casework import selectors
 from casework import selectors_workspace as workspace
 from casework import services_workspace as services
 from casework.api import ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF, call_service
+from casework.filters_workspace import TaskFilter, TimeEntryFilter
 from casework.models import NOTE_MAX_LENGTH, Note, Task, TimeEntry
 from enquiries.models import Enquiry
 
@@ -66,6 +68,14 @@ class TaskSerializer(serializers.ModelSerializer):
             "done_by",
             "created_at",
         ]
+        read_only_fields = fields
+
+
+class MyTaskSerializer(TaskSerializer):
+    enquiry = serializers.CharField(source="enquiry.reference", read_only=True)
+
+    class Meta(TaskSerializer.Meta):
+        fields = ["enquiry", *TaskSerializer.Meta.fields]
         read_only_fields = fields
 
 
@@ -150,6 +160,8 @@ class NoteCollectionView(_EnquiryListView):
 )
 class TaskCollectionView(_EnquiryListView):
     serializer_class = TaskSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TaskFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -210,6 +222,8 @@ class TaskDoneView(APIView):
 )
 class TimeEntryCollectionView(_EnquiryListView):
     serializer_class = TimeEntrySerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TimeEntryFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -233,3 +247,23 @@ class TimeEntryCollectionView(_EnquiryListView):
             )
         )
         return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="tasks_mine_list",
+        summary="Your tasks on enquiries you can see: open first, soonest due first (staff)",
+        description='`?state=open&due_before=<today + 7 days>` is the desk\'s "my tasks due".',
+        responses={200: MyTaskSerializer(many=True), 400: FIELD_ERRORS, 403: ERROR},
+    )
+)
+class MyTaskListView(generics.ListAPIView):
+    permission_classes = STAFF
+    serializer_class = MyTaskSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TaskFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Task.objects.none()
+        return workspace.task_list_for_user(user=self.request.user)

@@ -201,3 +201,108 @@ def test_internal_notes_tasks_and_time_never_reach_the_group(
     )
     assert replay.status_code == 200 and replay.json()["reference"] == enquiry.reference
     assert SECRET not in replay.content.decode()
+
+
+# --- filters on the workspace lists, and my tasks ---------------------------------------------
+
+
+def test_tasks_are_filtered_by_state_assignee_and_due_date(api_client, adviser, manager, mine):
+    def add(title, days, who=adviser):
+        return services.task_add(
+            enquiry=mine, title=title, due_on=today() + timedelta(days=days),
+            assignee=who.user, actor=adviser.user,
+        )  # fmt: skip
+
+    add("Soon", 2)
+    add("Later", 30)
+    add("For the manager", 1, who=manager)
+    services.task_complete(task=add("Done", 1), actor=adviser.user)
+    api_client.force_authenticate(adviser.user)
+
+    def titles(**params):
+        response = api_client.get(api(mine, "tasks"), params)
+        assert response.status_code == 200, response.json()
+        return [t["title"] for t in response.json()["results"]]
+
+    assert titles() == ["For the manager", "Soon", "Later", "Done"]
+    assert titles(state="done") == ["Done"]
+    assert titles(state="open", due_before=(today() + timedelta(days=7)).isoformat()) == [
+        "For the manager",
+        "Soon",
+    ]
+    assert titles(assignee=manager.user.pk) == ["For the manager"]
+    for bad in ({"state": "maybe"}, {"due_before": "soon"}, {"assignee": "Ada"}):
+        response = api_client.get(api(mine, "tasks"), bad)
+        assert response.status_code == 400 and set(bad) <= set(response.json())
+
+
+def test_my_tasks_are_mine_on_enquiries_i_can_still_see(
+    api_client, adviser, other_adviser, manager, mine, theirs
+):
+    for enquiry, who, title in [
+        (mine, adviser, "Call the group"),
+        (mine, manager, "Manager's"),
+        (theirs, adviser, "On an enquiry I cannot see"),
+    ]:
+        services.task_add(
+            enquiry=enquiry, title=title, due_on=today(), assignee=who.user, actor=manager.user
+        )
+    api_client.force_authenticate(adviser.user)
+    response = api_client.get("/api/v1/tasks/", {"state": "open"})
+    assert response.status_code == 200
+    [task] = response.json()["results"]
+    assert (task["title"], task["enquiry"]) == ("Call the group", mine.reference)
+    assert api_client.get("/api/v1/tasks/", {"state": "later"}).status_code == 400
+    api_client.force_authenticate(None)
+    assert api_client.get("/api/v1/tasks/").status_code in (401, 403)
+
+
+def test_time_is_filtered_by_activity_and_day(api_client, adviser, mine):
+    for activity in ("call", "research", "research"):
+        services.time_record(
+            enquiry=mine, minutes=10, activity=activity, spent_on=today(), actor=adviser.user
+        )
+    api_client.force_authenticate(adviser.user)
+    response = api_client.get(api(mine, "time"), {"activity": "research"})
+    assert response.status_code == 200 and response.json()["count"] == 2
+    later = (today() + timedelta(days=1)).isoformat()
+    assert api_client.get(api(mine, "time"), {"spent_after": later}).json()["count"] == 0
+    response = api_client.get(api(mine, "time"), {"activity": "lunch"})
+    assert response.status_code == 400 and "activity" in response.json()
+
+
+def test_outcomes_are_filtered_by_code_and_cases_by_list(api_client, adviser, mine):
+    from casework.services_cases import outcome_record
+
+    outcome_record(enquiry=mine, code="signposted", actor=adviser.user)
+    outcome_record(enquiry=mine, code="asset_listed", actor=adviser.user)
+    api_client.force_authenticate(adviser.user)
+    response = api_client.get(api(mine, "outcomes"), {"code": "asset_listed"})
+    assert [o["code"] for o in response.json()["results"]] == ["asset_listed"]
+    response = api_client.get(api(mine, "outcomes"), {"code": "won_the_lottery"})
+    assert response.status_code == 400 and "code" in response.json()
+    response = api_client.get("/api/v1/cases/", {"show": "everything"})
+    assert response.status_code == 400 and "show" in response.json()
+
+
+def test_my_tasks_run_a_constant_number_of_queries(
+    api_client, adviser, manager, submit, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(count):
+        for i in range(count):
+            enquiry = submit(subject=f"Part {i}")
+            services.task_add(
+                enquiry=enquiry, title=f"Task {i}", due_on=today(), assignee=adviser.user,
+                actor=manager.user,
+            )  # fmt: skip
+
+    api_client.force_authenticate(adviser.user)
+    add(2)
+    with CaptureQueriesContext(connection) as two:
+        assert api_client.get("/api/v1/tasks/").json()["count"] == 2
+    add(10)
+    with django_assert_num_queries(len(two.captured_queries)):
+        assert api_client.get("/api/v1/tasks/").json()["count"] == 12
