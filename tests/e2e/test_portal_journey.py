@@ -6,13 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core import mail
 from django.utils import timezone
+from pypdf import PdfReader
 
+from casework.models import Letter
 from enquiries.models import Attachment, Enquiry, Message, PublicDate, Status
-from enquiries.services import enquiry_change_status
-from enquiries.services_public import message_publish
-from tests.e2e.test_journeys import label
+from knowledgebase.letter_engine import ADVISER_INSTRUCTION
+from tests.e2e.test_journeys import PASSWORD, label
 from tests.enquiries.portal import PDF
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -30,8 +30,9 @@ def _tab_to(page, element_id: str, limit: int = 80) -> int:
 
 
 def test_group_follows_replies_and_downloads_a_letter(
-    live_server, page, check_accessibility, adviser, settings, tmp_path
+    live_server, browser, page, check_accessibility, adviser, settings, smtp_server, tmp_path
 ):
+    """The group in one browser, Ada at the desk in another; emails over real SMTP."""
     settings.SITE_URL = live_server.url
     page.goto(f"{live_server.url}/enquire/")
     check_accessibility(page, "the enquiry form")
@@ -47,36 +48,33 @@ def test_group_follows_replies_and_downloads_a_letter(
     page.get_by_role("button", name="Send enquiry").press("Enter")
     page.wait_for_selector(".confirmation")
     enquiry = Enquiry.objects.get()
+    assert enquiry.assigned_to == adviser.user
 
-    # The link from the acknowledgement email that arrived.
-    [ack] = [m for m in mail.outbox if m.to == ["sam@example.org"]]
-    link = re.search(r"https?://\S+/track/[\w-]+/", ack.body).group(0)
+    # The link from the acknowledgement that arrived at the SMTP server.
+    ack = _mail_to("sam@example.org", smtp_server, subject_has=enquiry.reference)
+    link = re.search(r"https?://\S+/track/[\w-]+/", _text(ack)).group(0)
     page.goto(link)
     page.wait_for_selector("h1")
     assert enquiry.reference in page.inner_text("h1")
     assert "With an adviser" in page.inner_text("main")
     check_accessibility(page, "the tracking page")
 
-    # The adviser publishes an update with a letter and waits for the group.
-    message_publish(
-        enquiry=enquiry,
-        body="Please send us the listing notice.",
-        actor=adviser.user,
-        files=[_upload("guidance-letter.pdf")],
-    )
-    enquiry_change_status(enquiry=enquiry, status=Status.AWAITING_GROUP, actor=adviser.user)
+    # Ada, at the desk: an update to the group, and the desk now waits for them.
+    desk = browser.new_context(locale="en-GB").new_page()
+    desk.goto(f"{live_server.url}/accounts/login/?next=/desk/enquiries/{enquiry.reference}/")
+    desk.get_by_label(label("Username")).fill(adviser.user.username)
+    desk.get_by_label(label("Password")).fill(PASSWORD)
+    desk.get_by_label(label("Password")).press("Enter")
+    desk.wait_for_selector("h1")
+    desk.get_by_label(label("Update to the group")).fill("Please send us the listing notice.")
+    desk.get_by_label(label("We are waiting for the group's reply")).check()
+    desk.get_by_role("button", name="Send update to the group").click()
+    desk.wait_for_selector(".notice")
     page.reload()
     main = page.inner_text("main")
     assert "Please send us the listing notice." in main
     assert "Waiting for you" in main
-
-    # Download the letter.
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download guidance-letter.pdf").first.click()
-    download = download_info.value
-    saved = tmp_path / "letter.pdf"
-    download.save_as(saved)
-    assert saved.read_bytes() == PDF
+    _mail_to("sam@example.org", smtp_server, subject_has=enquiry.reference, nth=1)
 
     # Reply with the keyboard alone: an empty reply first shows the linked error summary.
     # (Under "no-referrer" the browser sends "Origin: null"; the portal's CSRF check takes it.)
@@ -112,6 +110,53 @@ def test_group_follows_replies_and_downloads_a_letter(
     assert Attachment.objects.get(message=reply).original_name == "listing-notice.pdf"
     enquiry.refresh_from_db()
     assert enquiry.status == Status.IN_PROGRESS
+    # Ada is told of the reply (the reference only).
+    _mail_to(adviser.user.email, smtp_server, subject_has=enquiry.reference)
+
+    # Ada reads the reply, writes a general reply in the composer and publishes it.
+    desk.reload()
+    assert "Here is the listing notice." in desk.inner_text("main")
+    desk.get_by_role("link", name=re.compile("^Write a letter")).click()
+    desk.get_by_role("link", name="A general reply").click()
+    desk.wait_for_selector("#id_body")
+    check_accessibility(desk, "the letter composer")
+    body = desk.get_by_label(label("Letter text"))
+    body.fill(
+        ADVISER_INSTRUCTION.sub(
+            "Thank you for the listing notice. Write to the council by the date we gave you.",
+            body.input_value(),
+        )
+    )
+    desk.get_by_label(re.compile("^Publish to the group's enquiry")).check()
+    desk.get_by_role("button", name="Issue letter").click()
+    desk.wait_for_selector(".notice")
+    letter = Letter.objects.get(enquiry=enquiry)
+    assert letter.published_at is not None
+
+    # The group downloads it from the tracking page: a real PDF with their reference.
+    page.reload()
+    assert "We have sent you a letter" in page.inner_text("main")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=re.compile(r"^Download .*-letter-\d+\.pdf$")).first.click()
+    saved = tmp_path / "letter.pdf"
+    download_info.value.save_as(saved)
+    text = "".join(p.extract_text() for p in PdfReader(saved).pages)
+    assert enquiry.reference in text and "Thank you for the listing notice." in text
+    assert "Page 1 of" in text
+    _mail_to("sam@example.org", smtp_server, subject_has=enquiry.reference, nth=2)
+    desk.context.close()
+
+
+def _mail_to(address: str, smtp_server, *, subject_has: str, nth: int = 0):
+    """The ``nth`` message (0 first) that arrived at the SMTP server for ``address``."""
+    arrived = [m for to, m in smtp_server.messages if to == [address]]
+    assert len(arrived) > nth, f"{len(arrived)} message(s) to {address}"
+    assert subject_has in arrived[nth]["Subject"]
+    return arrived[nth]
+
+
+def _text(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
 
 
 def test_asking_for_a_new_link_by_keyboard(live_server, page, check_accessibility):
@@ -127,17 +172,10 @@ def test_asking_for_a_new_link_by_keyboard(live_server, page, check_accessibilit
     check_accessibility(page, "the new-link confirmation")
 
 
-def _upload(name: str):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
-
-
 def test_adviser_shows_a_deadline_and_the_group_sees_it(
     live_server, page, check_accessibility, adviser, submit
 ):
     from casework.services import key_date_record
-    from tests.e2e.test_journeys import PASSWORD
     from tests.enquiries.portal import track_url
 
     enquiry = submit()
