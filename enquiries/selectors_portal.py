@@ -169,6 +169,13 @@ def portal_conversation(*, enquiry: Enquiry) -> list[Message]:
     )
 
 
+def reply_already_received(*, enquiry: Enquiry, submission_key: str) -> bool:
+    """A reply from this form submission is kept already (a double click, a retry)."""
+    if not submission_key:
+        return False
+    return Message.objects.filter(enquiry=enquiry, submission_key=submission_key).exists()
+
+
 def portal_dates(*, enquiry: Enquiry, today: date | None = None) -> list[DateView]:
     """The dates casework published, soonest first, with the days left (1 query)."""
     today = today or timezone.localdate()

@@ -168,6 +168,17 @@ def _check_files(files: Sequence[UploadedFile]) -> None:
 
 
 @transaction.atomic
+def reply_twin_settled(*, enquiry: Enquiry, submission_key: str) -> bool:
+    """Wait for a twin of this submission still being saved (it holds the enquiry's row
+    lock in ``reply_receive``; on SQLite, the write lock), then say whether it kept the
+    reply. For a request about to be refused: its twin may have been let through."""
+    if not submission_key:
+        return False
+    Enquiry.objects.select_for_update().only("pk").get(pk=enquiry.pk)
+    return Message.objects.filter(enquiry=enquiry, submission_key=submission_key).exists()
+
+
+@transaction.atomic
 def reply_receive(
     *,
     enquiry: Enquiry,

@@ -151,10 +151,17 @@ def reply(request: HttpRequest, scope: PortalScope, token: str, reference: str) 
     if enquiry is None:
         return link_not_valid(request)
     form = ReplyForm(request.POST, request.FILES)
+    form.is_valid()  # shape only; cleaned_data keeps the fields that passed
+    submission_key = form.cleaned_data.get("submission_key") or ""
+    # A double click or a retried post of a reply already kept is answered as the first
+    # was, before anything is counted: near the limit it must not say "not sent".
+    if portal.reply_already_received(enquiry=enquiry, submission_key=submission_key):
+        return redirect(_enquiry_url(token, scope, enquiry) + "#conversation")
     allowed, wait = ratelimit.portal_hits(request, action="reply", address=scope.email)
+    if not allowed and services.reply_twin_settled(enquiry=enquiry, submission_key=submission_key):
+        return redirect(_enquiry_url(token, scope, enquiry) + "#conversation")
     if not allowed:
         # Nothing is saved, but the reply stays in the form, to send later.
-        form.is_valid()
         form.add_error(
             None,
             "You have sent a lot of replies recently, so this one has not been sent. "

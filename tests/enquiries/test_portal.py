@@ -483,6 +483,29 @@ def test_replies_are_limited_and_the_text_is_kept(client, submit, settings):
     assert Message.objects.filter(enquiry=enquiry).count() == 2
 
 
+def test_a_double_click_on_the_last_reply_allowed_is_not_refused(client, submit, settings):
+    """The twin of a reply already kept is answered as the first was, before counting: it
+    must not say "not sent" (429) when the first used up the last of the limit."""
+    settings.PORTAL_REPLY_ADDRESS_RATE = "2/hour"
+    enquiry = submit()
+    token, _ = track_url(enquiry)
+    url = reply_url(token, enquiry)
+
+    first = client.post(url, {"body": "One", "submission_key": "1" * 32})
+    last = client.post(url, {"body": "Two", "submission_key": "2" * 32})
+    twin = client.post(url, {"body": "Two", "submission_key": "2" * 32})
+    again = client.post(url, {"body": "Two", "submission_key": "2" * 32})
+    new = client.post(url, {"body": "Three", "submission_key": "3" * 32})
+
+    assert [r.status_code for r in (first, last, twin, again)] == [302, 302, 302, 302]
+    assert twin["Location"] == last["Location"]
+    assert new.status_code == 429  # the twins were not counted, and the limit still holds
+    assert list(Message.objects.filter(enquiry=enquiry).values_list("body", flat=True)) == [
+        "One",
+        "Two",
+    ]
+
+
 # --- staff: revoke and resend ----------------------------------------------------------------
 
 
