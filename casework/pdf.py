@@ -61,12 +61,25 @@ ALLOWED_TAGS = {
 }
 
 
-class RenderRefused(FatalURLFetchingError):
-    """The document asked for something outside the allow-list; the render stops."""
-
-
 class RenderError(Exception):
     """The document could not be rendered within the limits."""
+
+
+class RenderRefused(Exception):
+    """The document asked for something outside the allow-list, so it was not rendered.
+
+    An ordinary ``Exception`` (not a ``RenderError``: the document broke no limit, it is
+    wrong), so that ``except Exception`` in a view, a task or Django's own handler sees it.
+    """
+
+
+class FetchRefused(FatalURLFetchingError):
+    """Raised by ``DeskAssetFetcher`` inside WeasyPrint to stop the render at once.
+
+    WeasyPrint swallows a fetcher's ordinary exceptions (a missing image is a warning), so
+    this derives from its ``FatalURLFetchingError``, a ``BaseException``. It never leaves
+    this module: the child process reports it and ``render_pdf`` raises ``RenderRefused``.
+    """
 
 
 class DeskAssetFetcher(URLFetcher):
@@ -81,7 +94,7 @@ class DeskAssetFetcher(URLFetcher):
             return URLFetcherResponse(
                 url, body=(ASSETS_DIR / name).read_bytes(), headers={"Content-Type": content_type}
             )
-        raise RenderRefused(f"refused to fetch {url[:80]!r}")
+        raise FetchRefused(f"refused to fetch {url[:80]!r}")
 
 
 def sanitise_fragment(html: str) -> str:
@@ -118,7 +131,7 @@ def _render(html: str, css: str) -> RenderedPdf:
 def _child(connection, html: str, css: str) -> None:
     try:
         connection.send(("ok", _render(html, css)))
-    except RenderRefused as error:
+    except FatalURLFetchingError as error:  # ours, or WeasyPrint's for a failing fetcher
         connection.send(("refused", str(error)))
     except Exception as error:  # reported to the parent, which raises it
         connection.send(("error", f"{type(error).__name__}: {error}"))
@@ -138,7 +151,8 @@ def render_pdf(html: str, *, css: str = "", timeout: float = RENDER_TIMEOUT_SECO
     """Render a complete HTML document (title and ``lang`` set) to tagged PDF bytes.
 
     Raises ``RenderRefused`` if the document asks for a resource outside the
-    allow-list and ``RenderError`` if it breaks a limit or cannot be rendered.
+    allow-list and ``RenderError`` if it breaks a limit or cannot be rendered; both are
+    ``Exception`` subclasses (unlike WeasyPrint's ``FatalURLFetchingError``).
     """
     return render_pdf_document(html, css=css, timeout=timeout).content
 

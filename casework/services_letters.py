@@ -32,7 +32,7 @@ from casework.letters import (
     wants_large_print,
 )
 from casework.models import Case, Letter, LetterBatch, letter_upload_to
-from casework.pdf import RenderedPdf, RenderError, render_pdf_document
+from casework.pdf import RenderedPdf, RenderError, RenderRefused, render_pdf_document
 from enquiries import services as enquiry_services
 from enquiries.models import Enquiry, EnquiryEvent, Notification
 from enquiries.notifications import notification_owe
@@ -152,6 +152,12 @@ def _clean_text(*, title: str, body: str, refuse_instructions: bool = False) -> 
     return title, body
 
 
+REFUSED_MESSAGE = (
+    "The letter could not be made into a PDF: it asked for a file or web address that "
+    "letters may not use. This has been logged; tell the desk's administrator."
+)
+
+
 def _render(*, enquiry: Enquiry, title: str, body: str, large_print: bool) -> RenderedPdf:
     try:
         return render_pdf_document(
@@ -161,6 +167,9 @@ def _render(*, enquiry: Enquiry, title: str, body: str, large_print: bool) -> Re
         raise ValidationError(
             {"body": f"The letter could not be made into a PDF: {error}. Shorten it and try again."}
         ) from None
+    except RenderRefused as error:  # text is escaped and sanitised: the letterhead's fault
+        logger.error("letter for %s refused by the renderer: %s", enquiry.reference, error)
+        raise ValidationError({"body": REFUSED_MESSAGE}) from None
 
 
 def letter_preview(
@@ -483,6 +492,10 @@ def letter_make(*, letter_id: int) -> str:
             )
         )
     except RenderError as error:
+        _fail(letter_id, f"Could not render: {error}")
+        return "failed"
+    except RenderRefused as error:
+        logger.error("letter %s refused by the renderer: %s", letter_id, error)
         _fail(letter_id, f"Could not render: {error}")
         return "failed"
     name = _store_pdf(rendered.content, letter)

@@ -148,6 +148,30 @@ def test_failing_render_marks_failed_with_a_reason_and_the_batch_carries_on(
     assert "41 pages" in failed.error and not failed.pdf
 
 
+def test_a_refused_render_marks_failed_with_a_reason_not_pending_for_ever(
+    notices, manager, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The renderer refusing a fetch (the letterhead asking for a local file) is recorded on
+    the letter by the task; the rest of the batch is made."""
+    real = services.letter_html
+
+    def letter_html(**kwargs):
+        html = real(**kwargs)
+        if "Contact 1" in html:
+            html = html.replace("</body>", '<img src="file:///etc/passwd"></body>')
+        return html
+
+    monkeypatch.setattr(services, "letter_html", letter_html)
+    with django_capture_on_commit_callbacks(execute=True):  # immediate backend: tasks run
+        batch = batch_of(notices, manager)
+
+    states = dict(batch.letters.values_list("enquiry__contact__name", "state"))
+    assert states == {"Contact 0": "issued", "Contact 1": "failed", "Contact 2": "issued"}
+    failed = batch.letters.get(state=Letter.State.FAILED)
+    assert failed.error.startswith("Could not render: refused to fetch") and not failed.pdf
+    assert make_letter.call(letter_id=failed.pk) == "already failed"
+
+
 def test_missing_data_marks_failed_naming_it(
     notices, submit, manager, django_capture_on_commit_callbacks
 ):

@@ -144,6 +144,39 @@ def test_issue_with_the_templates_note_left_in_is_a_400_with_the_text_kept(clien
     assert not Letter.objects.exists()
 
 
+@pytest.fixture
+def fetching_letterhead(monkeypatch):
+    """A letterhead that asks for a local file: the renderer refuses the whole document."""
+    real = services.letter_html
+
+    def letter_html(**kwargs):
+        return real(**kwargs).replace("</body>", '<img src="file:///etc/passwd"></body>')
+
+    monkeypatch.setattr(services, "letter_html", letter_html)
+
+
+def test_a_refused_render_is_a_400_in_the_composer_and_the_api_not_a_crash(
+    client, api_client, mine, adviser, notice, fetching_letterhead
+):
+    client.force_login(adviser.user)
+    data = form_data(mine, adviser.user)
+    issued = client.post(url("letter_issue", mine.reference), data)
+    previewed = client.post(url("letter_preview", mine.reference), data)
+    api_client.force_authenticate(adviser.user)
+    posted = api_client.post(
+        api("enquiry-letters", mine.reference),
+        {"template": "acv-interim-moratorium"},
+        format="json",
+    )
+
+    assert issued.status_code == 400 and previewed.status_code == 400
+    assert issued.context["form"].errors["body"] == [services.REFUSED_MESSAGE]
+    assert "letters may not use" in issued.content.decode()
+    assert issued.context["form"].data["body"] == data["body"]  # kept
+    assert posted.status_code == 400 and posted.json()["body"] == [services.REFUSED_MESSAGE]
+    assert not Letter.objects.exists()
+
+
 def test_composer_ticks_large_print_when_the_needs_say_so(client, submit, adviser):
     enquiry = submit(accessibility_needs="Partially sighted: large print please")
     client.force_login(adviser.user)

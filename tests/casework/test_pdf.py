@@ -6,9 +6,13 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from pypdf import PdfReader
+from weasyprint import HTML
+from weasyprint.urls import FatalURLFetchingError
 
 from casework.pdf import (
     MAX_PAGES,
+    DeskAssetFetcher,
+    FetchRefused,
     RenderError,
     RenderRefused,
     render_pdf,
@@ -72,6 +76,25 @@ def test_letter_renders_as_tagged_pdf_with_title_language_and_page_numbers():
 def test_any_other_resource_aborts_the_render(body):
     with pytest.raises(RenderRefused):
         render_pdf(document(body))
+
+
+def test_a_refused_render_is_an_ordinary_exception_though_it_stops_weasyprint_at_once():
+    """WeasyPrint only stops for its ``FatalURLFetchingError``, a ``BaseException`` that
+    ``except Exception`` (views, tasks, Django's handler) would let through: it stays inside
+    the renderer, and callers get ``RenderRefused``, an ``Exception``."""
+    assert issubclass(FatalURLFetchingError, BaseException)
+    assert not issubclass(FatalURLFetchingError, Exception)
+    with pytest.raises(FetchRefused):  # in WeasyPrint: fatal, not a warning and a blank
+        page = document('<img src="file:///etc/passwd">')
+        HTML(string=page, url_fetcher=DeskAssetFetcher()).render()
+
+    caught = None
+    try:
+        render_pdf(document('<img src="file:///etc/passwd">'))
+    except Exception as error:  # what every caller catches
+        caught = error
+    assert isinstance(caught, RenderRefused) and not isinstance(caught, RenderError)
+    assert "file:///etc/passwd" in str(caught)
 
 
 def test_a_stylesheet_cannot_fetch_either():
