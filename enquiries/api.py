@@ -2,10 +2,11 @@
 
 ``EnquiryIntakeView`` declares the endpoint's policy: no authentication (so no
 CSRF), anyone may post, ``enquiry_intake`` throttle per client address, JSON
-bodies only. The staff API serves this POST on ``/api/v1/enquiries/`` beside
-its queue (``casework.api.EnquiryCollectionView``) and borrows this policy for
-POST requests only. Validation is the public form's: same fields, lengths,
-choices (active topics and areas) and consent rule.
+bodies only; ``intake_submit`` adds the form's per-email-address limit. The
+staff API serves this POST on ``/api/v1/enquiries/`` beside its queue
+(``casework.api.EnquiryCollectionView``) and borrows this policy for POST
+requests only. Validation is the public form's: same fields, lengths, choices
+(active topics and areas) and consent rule.
 """
 
 import hashlib
@@ -22,7 +23,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.exceptions import APIException, ParseError, Throttled, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -31,7 +32,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from enquiries import validation
+from enquiries import ratelimit, validation
 from enquiries.models import Channel, EnquirerType, Enquiry, IdempotencyKey
 from enquiries.notifications import tracking_url
 from enquiries.services import EnquiryInput, enquiry_submit
@@ -216,6 +217,14 @@ def intake_submit(request: Request) -> Response:
         return replay
     serializer = EnquiryIntakeInputSerializer(data=data)
     serializer.is_valid(raise_exception=True)
+    # The form's per-address limit, shared with it: one mailbox, one allowance.
+    allowed, wait = ratelimit.enquiry_address_hit(serializer.validated_data["email"])
+    if not allowed:
+        raise Throttled(
+            wait=wait,
+            detail="Too many enquiries have been sent from this email address recently; "
+            "nothing was saved. Please try again later.",
+        )
     try:
         with transaction.atomic():
             submitted = enquiry_submit(data=serializer.to_input(), channel=Channel.API)
@@ -237,7 +246,8 @@ def intake_submit(request: Request) -> Response:
 intake_schema = extend_schema(
     operation_id="enquiries_submit",
     summary="Submit an enquiry (public)",
-    description="Anonymous: no credentials needed. Throttled per client address. Send "
+    description="Anonymous: no credentials needed. Throttled per client address, and per "
+    "email address given (shared with the public form). Send "
     f"`{IDEMPOTENCY_HEADER}` so that a retry never creates a second enquiry.",
     auth=[],
     request=EnquiryIntakeInputSerializer,
@@ -264,7 +274,11 @@ intake_schema = extend_schema(
         409: inline_serializer("IdempotencyConflict", {"detail": serializers.CharField()}),
         413: OpenApiResponse(OpenApiTypes.OBJECT, description="The body is too large."),
         415: OpenApiResponse(OpenApiTypes.OBJECT, description="The body is not JSON."),
-        429: OpenApiResponse(OpenApiTypes.OBJECT, description="Too many submissions."),
+        429: OpenApiResponse(
+            OpenApiTypes.OBJECT,
+            description="Too many submissions from this client, or from this email address "
+            "(`detail` says which; `Retry-After` says when to try again).",
+        ),
     },
 )
 

@@ -42,6 +42,16 @@ def hit(scope: str, key: str, rate: str) -> bool:
     return count <= limit
 
 
+def enquiry_address_hit(address: str) -> tuple[bool, int]:
+    """Count one enquiry sent from ``address`` (an email address), by the form or the API:
+    many connections aimed at one mailbox (acknowledgements as spam) share one limit,
+    ``ENQUIRY_FORM_ADDRESS_RATE``. Returns (allowed, seconds to wait when refused)."""
+    rate = settings.ENQUIRY_FORM_ADDRESS_RATE
+    if hit("enquiry-address", address.strip().lower(), rate):
+        return True, 0
+    return False, parse_rate(rate)[1]
+
+
 # The portal's limits (settings, from the environment): per client (one connection
 # flooding) and per address (many connections aimed at one mailbox or enquiry).
 PORTAL_RATES = {

@@ -45,10 +45,7 @@ def enquire(request: HttpRequest) -> HttpResponse:
                 # Look like success to the bot, store nothing.
                 return redirect("enquiries:submitted")
             # Many connections aimed at one mailbox (acknowledgements as spam) are limited too.
-            address = form.cleaned_data["email"].strip().lower()
-            if not ratelimit.hit(
-                "enquiry-form-address", address, settings.ENQUIRY_FORM_ADDRESS_RATE
-            ):
+            if not ratelimit.enquiry_address_hit(form.cleaned_data["email"])[0]:
                 return _rate_limited(request, settings.ENQUIRY_FORM_ADDRESS_RATE)
             submitted = services.enquiry_submit(data=form.to_input(), channel=Channel.WEB)
             request.session[CONFIRMATION_SESSION_KEY] = {

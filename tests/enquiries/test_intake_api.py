@@ -208,6 +208,40 @@ def test_throttle_counts_invalid_attempts_too(api_client, enquiry_data, intake_r
     assert_nothing_saved()
 
 
+def test_intake_is_limited_per_email_address_from_any_client(
+    api_client, client, enquiry_data, adviser, settings
+):
+    """The form's per-address limit applies to the API too, and the two share it: many
+    clients aimed at one mailbox cannot have it sent acknowledgements without end."""
+    settings.ENQUIRY_FORM_ADDRESS_RATE = "3/hour"
+    by_form = client.post(
+        "/enquire/", {**enquiry_data, "consent_to_store": "on"}, REMOTE_ADDR="192.0.2.1"
+    )
+    codes = [
+        submit(api_client, {**enquiry_data, "subject": f"S{n}"}, REMOTE_ADDR=f"192.0.2.{n + 2}")
+        for n in range(3)
+    ]
+
+    assert by_form.status_code == 302
+    assert [r.status_code for r in codes] == [201, 201, 429]
+    refused = codes[-1]
+    assert refused["Content-Type"] == "application/json"
+    assert "this email address" in refused.json()["detail"]
+    assert int(refused["Retry-After"]) > 0
+    assert Enquiry.objects.count() == 3
+    same_mailbox = submit(api_client, {**enquiry_data, "email": "SAM@example.org"})
+    assert same_mailbox.status_code == 429  # the address counts whatever its case
+    other = submit(api_client, {**enquiry_data, "email": "jo@example.org"}, REMOTE_ADDR="192.0.2.9")
+    assert other.status_code == 201
+
+
+def test_a_replay_is_not_counted_against_the_address(api_client, enquiry_data, adviser, settings):
+    settings.ENQUIRY_FORM_ADDRESS_RATE = "1/hour"
+    first = submit(api_client, enquiry_data, key="retry-me")
+    replays = [submit(api_client, enquiry_data, key="retry-me").status_code for _ in range(3)]
+    assert first.status_code == 201 and replays == [200, 200, 200]
+
+
 # --- invalid input: a clear per-field 4xx, never a 500, nothing saved ------------------------
 
 
