@@ -1,9 +1,14 @@
 """Shipped guidance letters, versioning, and who may edit them."""
 
+import importlib
+import io
+import re
 from datetime import date
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
+from pypdf import PdfReader
 
 from knowledgebase.letter_engine import render_letter_template, validate_letter_template
 from knowledgebase.models import LetterTemplate, LetterTemplateVersion
@@ -15,6 +20,11 @@ from knowledgebase.selectors import (
 from knowledgebase.services import letter_template_publish
 
 pytestmark = pytest.mark.django_db
+
+corrections = importlib.import_module(
+    "knowledgebase.migrations.0011_letter_templates_legal_wording"
+)
+CORRECTED = {"acv-interim-moratorium", "acv-how-to-nominate", "np-area-application"}
 
 WORKED_EXAMPLE = {
     "today": date(2026, 3, 5),
@@ -32,8 +42,16 @@ WORKED_EXAMPLE = {
         "acv_interim_moratorium": date(2026, 4, 12),
         "acv_full_moratorium": date(2026, 9, 1),
         "acv_protected_period": date(2027, 9, 1),
+        "np_area_representations": date(2026, 4, 14),
+        "np_area_decision": date(2026, 6, 3),
     },
 }
+
+
+def newest_text(slug: str, context: dict = WORKED_EXAMPLE) -> str:
+    """The newest version of a shipped letter, filled in, on one line."""
+    current = letter_template_current(LetterTemplate.objects.get(slug=slug))
+    return " ".join(render_letter_template(current.body, context).split())
 
 
 def test_at_least_six_templates_ship_and_each_is_valid():
@@ -42,7 +60,7 @@ def test_at_least_six_templates_ship_and_each_is_valid():
     assert templates.count() >= 6
     for template in templates:
         current = letter_template_current(template)
-        assert current.number == 1
+        assert current.number == (2 if template.slug in CORRECTED else 1)
         validate_letter_template(current.body, allowed)
         validate_letter_template(current.title, allowed)
         text = render_letter_template(current.body, WORKED_EXAMPLE)
@@ -60,6 +78,115 @@ def test_interim_moratorium_letter_gives_the_worked_example_dates_and_law():
     assert render_letter_template(current.title, WORKED_EXAMPLE) == (
         "The sale of The Red Lion: your deadlines"
     )
+
+
+# --- the legal wording, corrected in a second version (migration 0011) ----------------------
+
+
+def test_every_correction_applied_to_the_shipped_text_and_the_first_version_is_kept():
+    for slug, fixes in corrections.FIXES.items():
+        first, second = LetterTemplateVersion.objects.filter(template__slug=slug).order_by("number")
+        for old, new in fixes:
+            assert old in first.body and old not in second.body
+            assert new in second.body
+        assert second.title == first.title and second.created_by is None
+
+
+def test_interim_letter_says_no_later_than_the_last_day_and_counts_from_the_notice_day():
+    text = newest_text("acv-interim-moratorium")
+
+    assert "the last day for a community interest group to ask" in text.lower()
+    assert "12 April 2026" in text
+    assert "team no later than 12 April 2026 (the last day), saying" in text
+    assert "before 12 April 2026" not in text
+    assert (
+        "runs until 1 September 2026, six months beginning with the date the council "
+        "received the owner's notice" in text
+    )
+    assert "six months from" not in text
+    assert (
+        "cannot start a new moratorium until after 1 September 2027, the last day of the "
+        "protected period (18 months beginning with the date the council received the "
+        "owner's notice)" in text
+    )
+    assert "moratorium before" not in text
+
+
+def test_interim_letter_pdf_prints_the_corrected_wording(submit, adviser):
+    from casework import services_letters
+    from casework.services import key_date_record
+
+    enquiry = submit(subject="Our pub is for sale")
+    key_date_record(
+        enquiry=enquiry,
+        trigger="disposal-notice-received",
+        date=date(2026, 3, 2),
+        actor=adviser.user,
+    )
+    version = letter_template_current(LetterTemplate.objects.get(slug="acv-interim-moratorium"))
+    pdf = services_letters.letter_preview(
+        enquiry=enquiry,
+        template_version=version,
+        body_override=None,
+        large_print=False,
+        actor=adviser.user,
+    )
+    reader = PdfReader(io.BytesIO(pdf))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+    assert "no later than 12 April 2026 (the last day)" in text
+    assert "six months beginning with the date the council received" in text
+    assert "until after 1 September 2027, the last day of the protected period" in text
+    assert not re.search(r"before 12 April|moratorium before|six months from", text)
+
+
+def test_nomination_letter_says_only_a_community_interest_group_can_trigger_the_moratorium():
+    text = newest_text("acv-how-to-nominate")
+
+    assert "your group then has six weeks" not in text
+    assert "A community interest group then has six weeks" in text
+    assert (
+        "Only a community interest group can: a parish council, a charity, a community "
+        "interest company, or a company limited by guarantee or community benefit society "
+        "that does not distribute profits to its members." in text
+    )
+    assert (
+        "an unincorporated group of at least 21 members registered to vote locally may "
+        "nominate an asset, but cannot trigger the full moratorium" in text
+    )
+
+
+def test_area_letter_says_must_and_that_the_date_shown_is_for_a_single_council():
+    text = newest_text("np-area-application")
+
+    assert "should decide" not in text
+    assert (
+        "must decide within 13 weeks, beginning with the day after it first publicised the "
+        "application, or within 20 weeks if the area falls within more than one council's "
+        "area." in text
+    )
+    assert "If the area is within a single council's area, that is by 3 June 2026" in text
+    assert "the council has 20 weeks, so its deadline is seven weeks later" in text
+    without_date = dict(WORKED_EXAMPLE, deadlines={})
+    assert "single council" not in newest_text("np-area-application", without_date)
+
+
+def test_the_corrections_are_reversible_and_leave_a_managers_later_version_alone(manager):
+    corrections.withdraw_corrections(apps, None)
+    for slug in CORRECTED:
+        assert letter_template_current(LetterTemplate.objects.get(slug=slug)).number == 1
+    corrections.publish_corrections(apps, None)
+    corrections.publish_corrections(apps, None)  # nothing left to correct: no third version
+    assert {
+        letter_template_current(LetterTemplate.objects.get(slug=slug)).number for slug in CORRECTED
+    } == {2}
+
+    area = LetterTemplate.objects.get(slug="np-area-application")
+    letter_template_publish(
+        template=area, title="Your area", body="Dear {{ contact.name }},", actor=manager.user
+    )
+    corrections.withdraw_corrections(apps, None)
+    assert letter_template_current(area).number == 3  # the manager's text stays
 
 
 def test_editing_makes_a_new_version_and_keeps_the_old(manager):
