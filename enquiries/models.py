@@ -545,3 +545,28 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer_id} viewed {self.enquiry_id} at {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
+class RateLimitCounter(models.Model):
+    """The hits one key (a client address, an email address) made in one fixed window of
+    one limit (``enquiries.ratelimit``). Counted with ``UPDATE ... SET hits = hits + 1``,
+    so every server process counts every hit (the database cache's add-then-incr reads
+    and writes separately and loses concurrent ones). The key is kept only as a keyed
+    hash (HMAC with ``SECRET_KEY``); rows of ended windows are pruned daily."""
+
+    scope = models.CharField(max_length=40)
+    key_hash = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    expires_at = models.DateTimeField(help_text="When the window ends; pruned after.")
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "key_hash", "window_start"], name="rate_limit_counter_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="rate_limit_counter_expiry_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.hits} hits from {self.window_start:%Y-%m-%d %H:%M}"

@@ -1,12 +1,23 @@
-"""Fixed-window rate limits kept in the shared cache (database or Redis), so every
-server process counts the same hits."""
+"""Fixed-window rate limits that every server process counts alike.
 
-import hashlib
+By default each (limit, key, window) is a ``RateLimitCounter`` row incremented in the
+database (``UPDATE ... SET hits = hits + 1``): atomic across processes on SQLite and
+PostgreSQL alike. With Redis as the cache (``REDIS_URL``) the count is Redis's own
+atomic INCR instead. Either way the key (an address) is kept only as a keyed hash.
+"""
+
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from enquiries.models import RateLimitCounter
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -27,19 +38,56 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def hit(scope: str, key: str, rate: str) -> bool:
-    """Count one hit of ``key`` in ``scope``; False once the rate is exceeded."""
-    limit, period = parse_rate(rate)
-    window = int(timezone.now().timestamp()) // period
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]  # no raw addresses in cache keys
+def key_digest(key: str) -> str:
+    """A keyed hash of ``key``: an unsalted hash of an IPv4 address or an email address
+    is reversed by trying them all, so no raw or plainly hashed address is stored."""
+    return salted_hmac("enquiries.ratelimit", key, algorithm="sha256").hexdigest()
+
+
+def _count_in_redis(cache: RedisCache, scope: str, digest: str, window: int, period: int) -> int:
     cache_key = f"rl:{scope}:{digest}:{window}"
     cache.add(cache_key, 0, timeout=period)
     try:
-        count = cache.incr(cache_key)
+        return cache.incr(cache_key)
     except ValueError:  # expired between add and incr
         cache.set(cache_key, 1, timeout=period)
-        count = 1
+        return 1
+
+
+def _count_in_database(scope: str, digest: str, window_start: datetime, period: int) -> int:
+    """Create the window's row if it is new, add one, read the total back; the UPDATE's row
+    lock (PostgreSQL) or the write lock (SQLite) holds until the commit, so concurrent
+    hits queue and each reads its own total. Inside a caller's transaction the hit is
+    undone if that transaction is rolled back."""
+    row = {"scope": scope, "key_hash": digest, "window_start": window_start}
+    with transaction.atomic():
+        RateLimitCounter.objects.bulk_create(
+            [RateLimitCounter(**row, expires_at=window_start + timedelta(seconds=period))],
+            ignore_conflicts=True,
+        )
+        RateLimitCounter.objects.filter(**row).update(hits=F("hits") + 1)
+        return RateLimitCounter.objects.values_list("hits", flat=True).get(**row)
+
+
+def hit(scope: str, key: str, rate: str, *, now: datetime | None = None) -> bool:
+    """Count one hit of ``key`` in ``scope``; False once the rate is exceeded."""
+    limit, period = parse_rate(rate)
+    window = int((now or timezone.now()).timestamp()) // period
+    digest = key_digest(key)
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        count = _count_in_redis(cache, scope, digest, window, period)
+    else:
+        window_start = datetime.fromtimestamp(window * period, tz=UTC)
+        count = _count_in_database(scope, digest, window_start, period)
     return count <= limit
+
+
+def rate_limit_counters_prune(*, now: datetime | None = None) -> int:
+    """Forget the counts of windows that have ended (run daily, ``prune_idempotency_keys``);
+    returns how many rows were removed."""
+    deleted, _ = RateLimitCounter.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted
 
 
 def enquiry_address_hit(address: str) -> tuple[bool, int]:
