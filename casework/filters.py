@@ -27,6 +27,27 @@ SLA_CHOICES = [
     (service_levels.BREACHED, "Breached (overdue)"),
 ]
 AGE_CHOICES = [(key, f"{key} days" if key != "61+" else "Over 60 days") for key in AGE_BUCKETS]
+# For the links behind report figures (casework.reports.flow): the working-days column that
+# is recorded, and service levels decided (met: done by the due date; missed: done after it,
+# or not done and the due date passed).
+TIMED_CHOICES = [
+    ("first_response", "Time to first response recorded"),
+    ("resolution", "Time to resolution recorded"),
+]
+TIMED_FIELDS = {
+    "first_response": "first_response_working_days",
+    "resolution": "resolution_working_days",
+}
+SLA_RESULT_CHOICES = [
+    ("response_met", "First response by its due date"),
+    ("response_missed", "First response late, or overdue"),
+    ("resolution_met", "Resolved by its due date"),
+    ("resolution_missed", "Resolved late, or overdue"),
+]
+SLA_RESULT_FIELDS = {
+    "response": ("first_response_due", "first_response_at"),
+    "resolution": ("resolution_due", "resolved_at"),
+}
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
@@ -95,6 +116,15 @@ class EnquiryFilter(django_filters.FilterSet):
     )
     organisation = django_filters.ModelChoiceFilter(
         queryset=Organisation.objects.all(), label="Organisation"
+    )
+    individual = django_filters.BooleanFilter(
+        field_name="organisation", lookup_expr="isnull", label="From an individual (no group)"
+    )
+    timed = django_filters.ChoiceFilter(
+        choices=TIMED_CHOICES, method="filter_timed", label="Working days recorded"
+    )
+    sla_result = django_filters.MultipleChoiceFilter(
+        choices=SLA_RESULT_CHOICES, method="filter_sla_result", label="Service level result"
     )
     closed_after = django_filters.DateFilter(
         field_name="closed_at", lookup_expr="date__gte", label="Closed on or after"
@@ -185,6 +215,25 @@ class EnquiryFilter(django_filters.FilterSet):
         return queryset.filter(
             Exists(Assignment.objects.filter(enquiry=OuterRef("pk"), is_current=True, team=value))
         )
+
+    def filter_timed(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(**{f"{TIMED_FIELDS[value]}__isnull": False})
+
+    def filter_sla_result(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        """Any of the results given; by the local date of the response or resolution."""
+        today = timezone.localdate()
+        q = Q()
+        for choice in value:
+            clock, result = choice.split("_")
+            due, done = SLA_RESULT_FIELDS[clock]
+            if result == "met":
+                q |= Q(**{f"{due}__isnull": False, f"{done}__date__lte": F(due)})
+            else:
+                q |= Q(**{f"{due}__isnull": False}) & (
+                    Q(**{f"{done}__date__gt": F(due)})
+                    | Q(**{f"{done}__isnull": True, f"{due}__lt": today})
+                )
+        return queryset.filter(q)
 
     def filter_deadline_within(self, queryset: QuerySet, name: str, value) -> QuerySet:
         today = timezone.localdate()

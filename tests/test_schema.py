@@ -32,6 +32,9 @@ ENQUIRY_FILTERS = {
     "plan_stage",
     "outcome_after",
     "outcome_before",
+    "individual",
+    "timed",
+    "sla_result",
     "ordering",
     "queue",
     "page",
@@ -77,6 +80,33 @@ def test_queue_lists_every_filter_and_only_those(schema):
     assert {"cookieAuth": []} in operation["security"]
     page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert page.endswith("/PaginatedEnquiryListList")
+
+
+REPORT_FILTERS = {
+    "period",
+    "date_from",
+    "date_to",
+    "bucket",
+    "team",
+    "adviser",
+    "topic",
+    "area",
+    "region",
+    "channel",
+}
+
+
+@pytest.mark.parametrize("name", ["caseload", "flow", "outcomes", "demand"])
+def test_schema_lists_the_report_endpoints(schema, name):
+    path = schema["paths"][f"/api/v1/reports/{name}/"]
+    assert set(path) == {"get"}
+    operation = path["get"]
+    assert operation["operationId"] == f"reports_{name}"
+    assert {p["name"] for p in operation["parameters"] if p["in"] == "query"} == REPORT_FILTERS
+    assert {"200", "400", "403"} <= set(operation["responses"])
+    body = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.endswith("/Report")
+    assert {"tokenAuth": []} in operation["security"]
 
 
 def test_intake_is_anonymous_json_with_an_idempotency_key(schema):

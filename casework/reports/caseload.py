@@ -143,6 +143,11 @@ def _teams(params: ReportParams, user, open_enquiries) -> Table:
     unassigned = dict(
         current.filter(assigned_to__isnull=True).values_list("team").annotate(n=Count("pk"))
     )
+    # Open cases whose lead adviser is in the team (in two teams: counted in both).
+    cases = Case.objects.exclude(status=Case.Status.CLOSED).filter(lead_adviser__teams__in=teams)
+    if params.adviser:
+        cases = cases.filter(lead_adviser=params.adviser)
+    team_cases = dict(cases.order_by().values_list("lead_adviser__teams").annotate(n=Count("pk")))
     capacity = dict(
         Adviser.objects.filter(is_active=True, teams__isnull=False)
         .order_by()
@@ -152,8 +157,19 @@ def _teams(params: ReportParams, user, open_enquiries) -> Table:
     table = Table(
         "teams",
         "Open work per team",
-        ["Team", "Open enquiries", "Of which unassigned", "Capacity", "Load %", "Load"],
-        description="A team's capacity is the sum of its active advisers' capacities.",
+        [
+            "Team",
+            "Open enquiries",
+            "Of which unassigned",
+            "Open cases",
+            "Capacity",
+            "Load %",
+            "Load",
+        ],
+        description=(
+            "A team's capacity is the sum of its active advisers' capacities. Open cases are "
+            "those led by an adviser in the team and are not narrowed by topic, area or channel."
+        ),
         chart="bars",
     )
     for team in teams:
@@ -162,6 +178,7 @@ def _teams(params: ReportParams, user, open_enquiries) -> Table:
             team.name,
             Cell(count, queue_link(params, team=team.slug)),
             Cell(unassigned.get(team.pk, 0), queue_link(params, team=team.slug, unassigned="true")),
+            team_cases.get(team.pk, 0),
             room,
             percent(count, room),
             _load(count, room),

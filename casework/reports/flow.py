@@ -70,8 +70,9 @@ def _by_bucket(queryset, params: ReportParams, field: str, dimension: str | None
 
 
 def _dimension_table(
-    params, starts, counts, *, key, title, names, link_param, chart, limit=None
+    params, starts, counts, *, key, title, names, link_param, chart, limit=None, none_link=None
 ) -> Table:
+    """``none_link``: the queue filters for the row of enquiries without a value, if any."""
     labels = [bucket_label(params, s) for s in starts]
     table = Table(key, title, [title.split(" by ")[-1].capitalize(), *labels, "Total"], chart=chart)
     totals: dict = {}
@@ -81,13 +82,13 @@ def _dimension_table(
     rest = ordered[limit:] if limit else []
     for value in ordered[:limit] if limit else ordered:
         label, slug = names.get(value, ("Not given", None))
+        extra = {link_param: slug} if slug else none_link if value is None else None
         cells = []
         for i, start in enumerate(starts):
             first, last = bucket_span(params, starts, i)
             n = counts.get((value, start), 0)
-            extra = {link_param: slug} if slug else None
             cells.append(Cell(n, received_link(params, first, last, **extra) if extra else ""))
-        total_link = received_link(params, **{link_param: slug}) if slug else ""
+        total_link = received_link(params, **extra) if extra else ""
         table.add(label, *cells, Cell(totals[value], total_link))
     if rest:
         table.add(
@@ -170,6 +171,7 @@ def _received_tables(params: ReportParams, received, starts) -> list[Table]:
             title="Enquiries received by enquirer type",
             names=types,
             link_param="enquirer_type",
+            none_link={"individual": "true"},
             chart="buckets",
             **common,
         ),
@@ -196,12 +198,12 @@ def _times(params: ReportParams, received) -> Table:
             "working days with time waiting for the group left out."
         ),
     )
-    for label, field in [
-        ("First response", "first_response_working_days"),
-        ("Resolution", "resolution_working_days"),
+    for label, field, timed in [
+        ("First response", "first_response_working_days", "first_response"),
+        ("Resolution", "resolution_working_days", "resolution"),
     ]:
         count, (median, p90) = percentiles(received, field)
-        table.add(label, Cell(count, received_link(params)), median, p90)
+        table.add(label, Cell(count, received_link(params, timed=timed)), median, p90)
     return table
 
 
@@ -270,14 +272,16 @@ def _compliance(params: ReportParams, received) -> Table:
             "responded to (resolved), the share responded to (resolved) on or before the due date."
         ),
     )
-    for label, due, met in [
-        ("First response by its due date", "n_response_due", "n_response_met"),
-        ("Resolution by its due date", "n_resolution_due", "n_resolution_met"),
+    # The links: the queue's ``sla_result`` filter, met and missed making up "decided".
+    for label, due, met, clock in [
+        ("First response by its due date", "n_response_due", "n_response_met", "response"),
+        ("Resolution by its due date", "n_resolution_due", "n_resolution_met", "resolution"),
     ]:
+        decided = [f"{clock}_met", f"{clock}_missed"]
         table.add(
             label,
-            Cell(figures[due], received_link(params)),
-            figures[met],
+            Cell(figures[due], received_link(params, sla_result=decided)),
+            Cell(figures[met], received_link(params, sla_result=f"{clock}_met")),
             percent(figures[met], figures[due]),
         )
     return table

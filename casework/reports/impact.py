@@ -163,12 +163,16 @@ def _groups_per_area(params: ReportParams, received) -> Table:
         "groups_area",
         "Groups supported per area",
         ["Local authority area", "Groups", "Enquiries"],
-        description="Organisations with an enquiry received in the period, by the enquiry's area.",
+        description=(
+            "Organisations with an enquiry received in the period, by the enquiry's area, and "
+            "their enquiries (enquiries from individuals are not counted)."
+        ),
         chart="bars",
     )
     for area, groups, n in rows:
         label, slug = names.get(area, ("No area given", None))
-        table.add(label, groups, Cell(n, received_link(params, area=slug) if slug else ""))
+        link = received_link(params, area=slug, individual="false") if slug else ""
+        table.add(label, groups, Cell(n, link))
     return table
 
 

@@ -71,7 +71,11 @@ def _base_query(params: ReportParams | None, any_status: bool) -> str:
 
 def queue_link(params: ReportParams | None, *, any_status: bool = False, **extra) -> str:
     """The desk queue (every visible enquiry) filtered as the report is, plus ``extra``
-    (which replaces a report filter of the same name)."""
+    (which replaces a report filter of the same name, except the topic: a row's topic is a
+    top-level one, and with a topic filter the row holds only the filter's topic, which may
+    be one of its sub-topics, so the filter stays)."""
+    if params is not None and params.topic and "topic" in extra:
+        extra = {k: v for k, v in extra.items() if k != "topic"}
     if params is not None and set(extra) & set(params.queue_query()):
         params = replace(params, **{_FIELD.get(k, k): None for k in extra if k in _FIELD})
     base = _base_query(params, any_status)
