@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from casework.pdf import render_pdf
 from casework.reports.charts import chart_svg
+from casework.reports.flow import bucket_starts
 from casework.reports.html import table_html
 from casework.reports.params import ReportParams
 from casework.reports.tables import Report
@@ -35,6 +36,23 @@ p.note { color: #505a5f; }
 """
 
 MAX_PDF_ROWS = 40
+# The most bucket columns a board report takes: every period the filters allow fits by month
+# (three years span at most 38 months), or about five weeks by day. The flow tables and
+# charts grow with the columns; at 60 by day the HTML reached ``casework.pdf``'s input limit
+# and took two thirds of its time limit to lay out.
+MAX_BOARD_BUCKETS = 38
+
+
+def board_too_wide(params: ReportParams) -> str:
+    """Why the board report for ``params`` is refused before it is built ("" if it is not)."""
+    columns = len(bucket_starts(params))
+    if columns <= MAX_BOARD_BUCKETS:
+        return ""
+    return (
+        f"Grouped by {params.bucket}, this period makes {columns} columns, and the board "
+        f"report takes at most {MAX_BOARD_BUCKETS}: choose a shorter period or a wider "
+        "bucket (week or month)."
+    )
 
 
 def board_report_html(reports: list[Report], params: ReportParams) -> str:
@@ -62,4 +80,6 @@ def board_report_html(reports: list[Report], params: ReportParams) -> str:
 
 
 def board_report_pdf(reports: list[Report], params: ReportParams) -> bytes:
+    """Raises ``casework.pdf.RenderError`` when the document breaks a size, page or time
+    limit, and ``RenderRefused`` (a ``BaseException``) if it asked to fetch anything."""
     return render_pdf(board_report_html(reports, params), css=CSS)

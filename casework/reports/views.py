@@ -2,8 +2,11 @@
 
 Anonymous users sign in; signed-in people without a desk role, and advisers asking for a
 manager's report, get 403. Bad filters re-render the page with a linked error summary and
-a 400, showing the report for the default period underneath.
+a 400, showing the report for the default period underneath. A board report that is too
+wide (columns) or too large to print is a page saying so (400, 413), never a 500.
 """
+
+import logging
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,12 +16,15 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from casework import policies
+from casework.pdf import RenderError, RenderRefused
 from casework.reports import pdf
 from casework.reports.charts import alt_text, chart_data_uri
 from casework.reports.export import table_csv
 from casework.reports.html import table_html
 from casework.reports.params import ReportFilterForm, ReportParams, default_params
 from casework.reports.registry import REPORTS, build_report, report_kind
+
+logger = logging.getLogger(__name__)
 
 
 def _params(request: HttpRequest) -> tuple[ReportFilterForm, ReportParams, bool]:
@@ -69,6 +75,7 @@ def report_page(request: HttpRequest, name: str) -> HttpResponse:
         "query": _query(request),
         "invalid": not valid,
         "can_print": policies.can_see_all_reports(request.user),
+        "board_too_wide": pdf.board_too_wide(params),
     }
     status = 200 if valid else 400
     return _no_store(render(request, "casework/reports/report.html", context, status=status))
@@ -110,14 +117,39 @@ def board_pdf(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form, params, valid = _params(request)
     if not valid:
-        return HttpResponse(
-            "The report filters are not valid.", status=400, content_type="text/plain"
-        )
+        return _board_error(request, "The report filters are not valid.", status=400, form=form)
+    if problem := pdf.board_too_wide(params):
+        return _board_error(request, problem, status=400)
     reports = [build_report(name, params, user=request.user) for name in REPORTS]
-    body = pdf.board_report_pdf(reports, params)
+    try:
+        body = pdf.board_report_pdf(reports, params)
+    except RenderError as error:
+        logger.warning("board report refused by the renderer's limits: %s", error)
+        message = (
+            "The board report for this period is too large to print: choose a shorter "
+            "period or a wider bucket (week or month)."
+        )
+        return _board_error(request, message, status=413)
+    except RenderRefused:  # a BaseException: Django's handler would not catch it
+        logger.exception("board report asked the renderer to fetch something")
+        message = "The board report could not be made. This has been logged."
+        return _board_error(request, message, status=500)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="board-report-{params.date_from}-{params.date_to}.pdf"'
     )
     response["X-Content-Type-Options"] = "nosniff"
     return _no_store(response)
+
+
+def _board_error(
+    request: HttpRequest, message: str, *, status: int, form: ReportFilterForm | None = None
+) -> HttpResponse:
+    """The board report could not be made: say why, with a way back to the report."""
+    context = {
+        "message": message,
+        "form": form,
+        "query": _query(request),
+        "kinds": [k for k in REPORTS.values() if k.allowed(request.user)],
+    }
+    return _no_store(render(request, "casework/reports/board_error.html", context, status=status))

@@ -580,6 +580,52 @@ def test_board_pdf_reads_back_with_title_and_figures(client, manager, outcomes):
     assert "Friends of the Red Lion" in text
 
 
+def test_board_report_with_too_many_columns_is_refused_with_a_clear_page(client, manager):
+    """60 days by day is a valid report, but too wide to print: a 400 page saying what to
+    change, and the report page offers the advice instead of the link."""
+    client.force_login(manager.user)
+    query = {**period_query(days_back=59), "bucket": "day"}
+    response = client.get(reverse("reports:board_pdf"), query)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "choose a shorter period or a wider bucket" in response.content.decode()
+    page = client.get(reverse("reports:report", args=["flow"]), query)
+    assert page.status_code == 200
+    assert "choose a shorter period or a wider bucket" in page.content.decode()
+    assert reverse("reports:board_pdf") not in page.content.decode()
+
+
+def test_board_report_over_the_renderers_limits_is_a_413_page(client, manager, monkeypatch):
+    import casework.pdf
+
+    monkeypatch.setattr(casework.pdf, "MAX_HTML_BYTES", 10_000)  # render_pdf's own check
+    client.force_login(manager.user)
+    response = client.get(reverse("reports:board_pdf"), period_query())
+    assert response.status_code == 413
+    assert "choose a shorter period or a wider bucket" in response.content.decode()
+
+
+def test_board_report_that_asks_to_fetch_is_an_error_page_not_a_crash(client, manager, monkeypatch):
+    """RenderRefused derives from BaseException, which Django's handler would let through."""
+    from casework.reports import pdf
+
+    fetching = '<!doctype html><html lang="en"><title>x</title><img src="http://example.org/x.png">'
+    monkeypatch.setattr(pdf, "board_report_html", lambda reports, params: fetching)
+    client.force_login(manager.user)
+    response = client.get(reverse("reports:board_pdf"), period_query())
+    assert response.status_code == 500
+    assert "could not be made" in response.content.decode()
+
+
+def test_board_report_with_invalid_filters_is_a_400_page(client, manager):
+    client.force_login(manager.user)
+    response = client.get(
+        reverse("reports:board_pdf"), {"date_from": "2026-05-10", "date_to": "2026-05-01"}
+    )
+    assert response.status_code == 400
+    assert "The end of the period must be on or after its start." in response.content.decode()
+
+
 def test_api_returns_the_same_figures(api_client, manager, flow):
     api_client.force_authenticate(manager.user)
     response = api_client.get("/api/v1/reports/flow/", period_query())
