@@ -10,17 +10,21 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from casework.models import Outcome
+from casework.models import Absence, Case, CaseEvent, Outcome
 from casework.outcomes import OutcomeCode
 from casework.services import enquiry_assign, key_date_record
 from casework.services_cases import case_open_from_enquiry
+from casework.services_letters import letter_issue
 from casework.services_workspace import note_add, task_add, time_record
-from enquiries.models import Enquiry, EnquiryEvent
+from enquiries.models import Enquiry, EnquiryEvent, Notification
+from enquiries.notifications import notification_send
 from enquiries.services_public import (
     attachment_add_bytes,
     message_publish,
     public_date_publish,
+    public_date_withdraw,
 )
+from knowledgebase.models import LetterTemplateVersion
 from tests.enquiries.portal import PDF, pdf, reply_url, track_url
 from tests.factories import UserFactory
 
@@ -45,14 +49,39 @@ SECRETS = {
     "adviser_surname": "Secretsurname",
     "adviser_email": "secret.adviser@desk.example",
     "manager_name": "Secretmanager",
+    "letter_title": "SECRET-LETTER-TITLE-1a2b",
+    "letter_body": "SECRET-LETTER-BODY-3c4d",
+    "case_asset_name": "SECRET-CASE-ASSET-5e6f",
+    "case_asset_address": "SECRET-CASE-ADDRESS-7a8b",
+    "case_plan": "SECRET-CASE-PLAN-9c0d",
+    "referred_to": "SECRET-REFERRED-TO-1e2f",
+    "referral_detail": "SECRET-REFERRAL-DETAIL-3a4b",
+    "absence": "SECRET-ABSENCE-5c6d",
+    "team_assets": "SECRET-TEAM-ASSETS-7e8f",
+    "team_planning": "SECRET-TEAM-PLANNING-9a0b",
+    "team_triage": "SECRET-TEAM-TRIAGE-1c2d",
+    "case_event": "SECRET-CASE-EVENT-3e4f",
+    "withdrawn_label": "SECRET-WITHDRAWN-DATE-5a6b",
+    "withdrawn_meaning": "SECRET-WITHDRAWN-MEANING-7c8d",
+    "withdrawn_source": "SECRET-WITHDRAWN-SOURCE-9e0f",
+    "sibling_note": "SECRET-SIBLING-NOTE-1a3c",
 }
 # A staff-only field whose value has a plain label the page never otherwise uses.
 PRIORITY_LABEL = "Urgent"
 
 
 @pytest.fixture
-def world(submit, adviser, other_adviser, manager, topics):
+def world(submit, adviser, other_adviser, manager, topics, teams):
     """Ada holds the group's enquiry; every internal record carries a secret."""
+    for key, team in teams.items():
+        team.name = SECRETS[f"team_{key}"]
+        team.save()
+    Absence.objects.create(
+        adviser=adviser,
+        starts_on=timezone.localdate() + timedelta(days=30),
+        ends_on=timezone.localdate() + timedelta(days=31),
+        note=SECRETS["absence"],
+    )
     ada = adviser.user
     ada.last_name, ada.email = SECRETS["adviser_surname"], SECRETS["adviser_email"]
     ada.save()
@@ -94,7 +123,46 @@ def world(submit, adviser, other_adviser, manager, topics):
     EnquiryEvent.objects.create(
         enquiry=enquiry, kind=EnquiryEvent.Kind.NOTE_ADDED, actor=ada, data={"x": SECRETS["event"]}
     )
-    case_open_from_enquiry(enquiry=enquiry, actor=ada, title=SECRETS["case"])
+    case = case_open_from_enquiry(
+        enquiry=enquiry, actor=ada, title=SECRETS["case"], plan_name=SECRETS["case_plan"]
+    )
+    Case.objects.filter(pk=case.pk).update(
+        asset_name=SECRETS["case_asset_name"], asset_address=SECRETS["case_asset_address"]
+    )
+    CaseEvent.objects.create(
+        case=case, kind=CaseEvent.Kind.DETAILS_EDITED, actor=ada, data={"x": SECRETS["case_event"]}
+    )
+    Outcome.objects.create(
+        enquiry=enquiry,
+        case=case,
+        code=OutcomeCode.REFERRED,
+        referred_to=SECRETS["referred_to"],
+        consent_to_refer=True,
+        detail=SECRETS["referral_detail"],
+        recorded_by=ada,
+    )
+    # A letter issued to download and post, never published: the group sees nothing of it.
+    letter_issue(
+        enquiry=enquiry,
+        template_version=LetterTemplateVersion.objects.filter(template__slug="general-reply")
+        .order_by("-number")
+        .first(),
+        title=SECRETS["letter_title"],
+        body=f"Dear Sam Green,\n\n{SECRETS['letter_body']}",
+        large_print=False,
+        actor=ada,
+    )
+    # A date shown to the group, then withdrawn: gone from everything they see.
+    public_date_publish(
+        enquiry=enquiry,
+        source=SECRETS["withdrawn_source"][:60],
+        label=SECRETS["withdrawn_label"],
+        meaning=SECRETS["withdrawn_meaning"],
+        date=timezone.localdate() + timedelta(days=3),
+        is_group_deadline=True,
+        actor=ada,
+    )
+    public_date_withdraw(enquiry=enquiry, source=SECRETS["withdrawn_source"][:60], actor=ada)
     key_date_record(
         enquiry=enquiry,
         trigger="disposal-notice-received",
@@ -128,7 +196,10 @@ def world(submit, adviser, other_adviser, manager, topics):
     attachment_add_bytes(
         enquiry=other, content=PDF, name="other.pdf", actor=ada, message=other_message
     )
-    return {"enquiry": enquiry, "other": other, "ada": ada}
+    # The same group's second enquiry (same address: in the link's scope), with a note.
+    sibling = submit(subject="Our second enquiry")
+    note_add(enquiry=sibling, body=SECRETS["sibling_note"], actor=ada)
+    return {"enquiry": enquiry, "other": other, "sibling": sibling, "ada": ada, "case": case}
 
 
 def _text(response) -> str:
@@ -145,9 +216,13 @@ def _assert_clean(label: str, text: str) -> None:
 def test_nothing_internal_reaches_any_page_download_or_email_a_group_can_reach(
     client, world, api_client, enquiry_data, django_capture_on_commit_callbacks
 ):
-    enquiry, other = world["enquiry"], world["other"]
+    enquiry, other, sibling = world["enquiry"], world["other"], world["sibling"]
     token, url = track_url(enquiry)
     mail.outbox.clear()
+    # The emails owed while the world was made (acknowledgements, the update), sent now
+    # that every secret is in place, as the worker would send them.
+    for owed in Notification.objects.filter(recipient=enquiry.contact.email, sent_at=None):
+        notification_send(notification_id=owed.pk)
     responses = {}
 
     responses["tracking page"] = client.get(url)
@@ -160,12 +235,22 @@ def test_nothing_internal_reaches_any_page_download_or_email_a_group_can_reach(
     responses["other enquiry by reference"] = client.get(
         reverse("enquiries:track_enquiry", args=[token, other.reference])
     )
+    responses["sibling enquiry"] = client.get(
+        reverse("enquiries:track_enquiry", args=[token, sibling.reference])
+    )
+    assert responses["sibling enquiry"].status_code == 200
+    assert "Our second enquiry" in responses["sibling enquiry"].content.decode()
     responses["reply refused"] = client.post(
         reply_url(token, enquiry), {"body": "x", "files": [pdf("a.svg", b"<svg/>")]}
     )
     with django_capture_on_commit_callbacks(execute=True):
         responses["reply sent"] = client.post(
             reply_url(token, enquiry), {"body": "Thanks"}, follow=True
+        )
+        responses["confirmation page"] = client.post(
+            reverse("enquiries:enquire"),
+            {**enquiry_data, "subject": "A third one", "consent_to_store": "on"},
+            follow=True,
         )
         responses["new link form"] = client.get(reverse("enquiries:new_link"))
         responses["new link asked"] = client.post(
@@ -178,10 +263,15 @@ def test_nothing_internal_reaches_any_page_download_or_email_a_group_can_reach(
     )
     assert responses["intake API"].status_code == 201
 
+    assert "Your reference is" in responses["confirmation page"].content.decode()
+
     for label, response in responses.items():
         _assert_clean(label, _text(response))
     group_emails = [m for m in mail.outbox if m.to == [enquiry.contact.email]]
-    assert len(group_emails) >= 2  # the new link twice (asked, rotated)
+    subjects = " | ".join(m.subject for m in group_emails)
+    for subject in ("We have received your enquiry", "There is an update", "Your new link"):
+        assert subject in subjects, subject  # acknowledgements, the update, the links
+    assert len([m for m in group_emails if "received your enquiry" in m.subject]) == 3
     for email in group_emails:
         _assert_clean(f"email {email.subject}", email.subject + email.body)
         for body, _ in email.alternatives:
@@ -194,8 +284,29 @@ def test_the_secrets_are_really_there_for_staff(client, world):
     client.force_login(world["ada"])
     page = client.get(reverse("casework:enquiry", args=[world["enquiry"].reference]))
     html = page.content.decode()
-    for name in ("note", "task", "time", "assignment", "key_date_note", "adviser_surname"):
+    for name in (
+        "note",
+        "task",
+        "time",
+        "assignment",
+        "key_date_note",
+        "adviser_surname",
+        "letter_title",
+        "referred_to",
+    ):
         assert SECRETS[name] in html, name
+    case = client.get(reverse("casework:case", args=[world["case"].pk])).content.decode()
+    for name in ("case_asset_name", "case_asset_address", "case_plan"):
+        assert SECRETS[name] in case, name
+    # The rest are stored where no desk page shows them all; they are in the database.
+    from casework.models import Letter
+
+    letter = Letter.objects.get(enquiry=world["enquiry"])
+    assert SECRETS["letter_body"] in letter.body and letter.published_at is None
+    assert Outcome.objects.filter(detail=SECRETS["referral_detail"]).exists()
+    assert Absence.objects.filter(note=SECRETS["absence"]).exists()
+    assert CaseEvent.objects.filter(data__x=SECRETS["case_event"]).exists()
+    assert EnquiryEvent.objects.filter(data__withdrawn=True).exists()  # shown, then withdrawn
 
 
 def test_emails_to_the_group_carry_nothing_internal(world, django_capture_on_commit_callbacks):
