@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
 
-from knowledgebase.letter_engine import validate_letter_template
+from knowledgebase.letter_engine import published_placeholders, validate_letter_template
 from knowledgebase.models import (
     DeadlineRule,
     LetterTemplate,
@@ -63,7 +64,8 @@ class LetterTemplateForm(forms.ModelForm):
     title = forms.CharField(max_length=200, help_text="The letter's heading.")
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 24, "cols": 100}),
-        help_text="Placeholders you can use: see the list below. A note to the adviser in "
+        help_text="The placeholders you can use, and what each holds, are listed under "
+        "“Placeholders you can use” below. A note to the adviser in "
         "square brackets starting Write, Add, Insert, Replace or Explain, e.g. “[Write your "
         "advice here]”, is for them to replace in each letter: the composer flags it, a letter "
         "still carrying it cannot be issued, and the template is not offered for bulk letters. "
@@ -79,9 +81,6 @@ class LetterTemplateForm(forms.ModelForm):
         current = letter_template_current(self.instance) if self.instance.pk else None
         if current:
             self.fields["title"].initial, self.fields["body"].initial = current.title, current.body
-        self.fields["body"].help_text += " " + ", ".join(
-            "{{ " + name + " }}" for name in letter_template_placeholders()
-        )
 
     def clean(self):
         cleaned = super().clean()
@@ -114,6 +113,37 @@ class LetterTemplateAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [LetterTemplateVersionInline]
+    readonly_fields = ["placeholder_list"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "topic", "description", "is_active"]}),
+        ("The letter (saving a changed text makes a new version)", {"fields": ["title", "body"]}),
+        ("Placeholders you can use", {"fields": ["placeholder_list"]}),
+    ]
+
+    @admin.display(description="Placeholders")
+    def placeholder_list(self, obj=None) -> str:
+        """Every placeholder a template may use, with what it holds, as a table (the same
+        list ``validate_letter_template`` checks against: fixed ones, one per active clock)."""
+        rules = DeadlineRule.objects.filter(is_active=True).values_list("slug", "name")
+        rows = format_html_join(
+            "",
+            '<tr><th scope="row"><code>{}</code></th><td>{}</td></tr>',
+            (
+                ("{{ " + placeholder.name + " }}", placeholder.description)
+                for placeholder in published_placeholders(rules)
+            ),
+        )
+        return format_html(
+            '<table class="letter-placeholders">'
+            "<caption>What each placeholder prints. Give a date a format: "
+            "<code>{}</code> prints a date such as 2 March 2026. An end date is known only "
+            "once the key date that starts its clock is recorded; until then the composer "
+            "flags it.</caption>"
+            '<thead><tr><th scope="col">Placeholder</th><th scope="col">What it holds</th>'
+            "</tr></thead><tbody>{}</tbody></table>",
+            '{{ today|date:"j F Y" }}',
+            rows,
+        )
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)

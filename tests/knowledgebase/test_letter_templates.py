@@ -266,6 +266,73 @@ def test_manager_edits_a_template_in_the_admin(client, manager):
     assert LetterTemplateVersion.objects.filter(template=template).count() == 2
 
 
+def test_the_template_admin_lists_each_placeholder_with_what_it_holds(client, manager):
+    from html.parser import HTMLParser
+
+    from knowledgebase.letter_engine import PLACEHOLDERS
+
+    class Rows(HTMLParser):
+        """The placeholder table's header cells and (name, description) rows."""
+
+        def __init__(self):
+            super().__init__()
+            self.inside, self.cells, self.rows, self.headers, self.caption = False, [], [], [], ""
+            self.cell = None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table" and ("class", "letter-placeholders") in attrs:
+                self.inside = True
+            elif self.inside and tag in ("th", "td", "caption"):
+                self.cell = [tag, dict(attrs).get("scope"), ""]
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell[2] += data
+
+        def handle_endtag(self, tag):
+            if not self.inside:
+                return
+            if tag == "table":
+                self.inside = False
+            elif self.cell is not None and tag == self.cell[0]:
+                kind, scope, text = self.cell
+                if kind == "caption":
+                    self.caption = text
+                elif scope == "col":
+                    self.headers.append(text)
+                else:
+                    self.cells.append(text.strip())
+                self.cell = None
+            elif tag == "tr" and self.cells:
+                self.rows.append(tuple(self.cells))
+                self.cells = []
+
+    manager.user.is_staff = True
+    manager.user.save(update_fields=["is_staff"])
+    client.force_login(manager.user)
+    template = LetterTemplate.objects.get(slug="acv-interim-moratorium")
+    for url in (
+        f"/admin/knowledgebase/lettertemplate/{template.pk}/change/",
+        "/admin/knowledgebase/lettertemplate/add/",
+    ):
+        page = client.get(url)
+        assert page.status_code == 200
+        table = Rows()
+        table.feed(page.content.decode())
+        rows = dict(table.rows)
+
+        assert table.headers == ["Placeholder", "What it holds"]
+        assert "What each placeholder prints" in table.caption
+        for name, description in PLACEHOLDERS.items():
+            assert rows["{{ " + name + " }}"] == description
+        assert rows["{{ deadlines.acv_interim_moratorium }}"] == (
+            "End date: Interim moratorium: last day for a community interest group to ask in "
+            "writing to be treated as a potential bidder"
+        )
+        assert set(rows) == {"{{ " + name + " }}" for name in letter_template_placeholders()}
+        assert '<th scope="row"><code>{{ contact.name }}</code></th>' in page.content.decode()
+
+
 def test_advisers_cannot_open_the_template_admin(client, adviser):
     adviser.user.is_staff = True
     adviser.user.save(update_fields=["is_staff"])
