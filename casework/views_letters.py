@@ -20,6 +20,7 @@ from casework.letters import wants_large_print
 from casework.models import Case, Letter
 from casework.views import _no_store, staff_required
 from enquiries.models import Enquiry
+from enquiries.services import personal_data_access_record
 from enquiries.services_public import DOWNLOAD_CSP
 from knowledgebase.models import LetterTemplateVersion
 
@@ -73,6 +74,8 @@ def _page(
 def letter_compose(request: HttpRequest, reference: str) -> HttpResponse:
     """Pick a template (the enquiry's topic first); with ``?template=`` see it filled in."""
     enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    # The composer shows the contact's name, address and access needs.
+    personal_data_access_record(enquiry=enquiry, viewer=request.user, channel="page")
     case = _case_for(request, enquiry, _int(request.GET.get("case")))
     slug = request.GET.get("template", "")
     if not slug:

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from casework import services_letters as services
 from casework.models import Letter
 from casework.services import key_date_record
-from enquiries.models import EnquiryEvent
+from enquiries.models import EnquiryEvent, PersonalDataAccess
 from knowledgebase.letter_engine import ADVISER_INSTRUCTION
 from knowledgebase.models import LetterTemplateVersion
 
@@ -74,6 +74,9 @@ def test_composer_offers_the_topics_letters_first(client, mine, adviser):
     names = [c.template.slug for c in response.context["choices"]]
     assert names[0] == "acv-interim-moratorium"  # the enquiry is about a notice of sale
     assert "general-reply" in names
+    # The composer shows the contact's name and address: a view of personal data, logged.
+    logged = PersonalDataAccess.objects.filter(enquiry=mine).values_list("viewer", "channel")
+    assert list(logged) == [(adviser.user.pk, "page")]
 
 
 def test_composer_fills_in_the_letter_and_flags_missing_data(client, mine, adviser):

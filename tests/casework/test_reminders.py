@@ -43,8 +43,10 @@ def test_one_email_per_deadline_due_soon_and_a_second_run_sends_nothing(
         f"[{mine.reference}] Deadline in 3 days: Interim moratorium: last day for a community "
         "interest group to ask in writing to be treated as a potential bidder"
     )
-    body = message.get_content()
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
     assert "Localism Act 2011 s.95(6)" in body and mine.reference in body
+    assert "Localism Act 2011 s.95(6)" in html and mine.reference in html
     assert f"/desk/enquiries/{mine.reference}/" in body
     # Nothing about the group beyond the reference: no contact name, email or phone.
     for private in (mine.contact.name, mine.contact.email, mine.contact.phone):
