@@ -501,11 +501,30 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ContactViewSet(viewsets.ReadOnlyModelViewSet):
+    """Contacts are personal data: every contact a response shows is logged as opened."""
+
     permission_classes = STAFF
     serializer_class = ContactSerializer
 
     def get_queryset(self):
         return selectors.contact_list_for_user(user=self.request.user)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        shown = page if page is not None else list(queryset)
+        enquiry_services.contact_access_record(contacts=shown, viewer=request.user, channel="api")
+        serializer = self.get_serializer(shown, many=True)
+        if page is not None:
+            return self.get_paginated_response(serializer.data)
+        return Response(serializer.data)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        contact = self.get_object()
+        enquiry_services.contact_access_record(
+            contacts=[contact], viewer=request.user, channel="api"
+        )
+        return Response(self.get_serializer(contact).data)
 
 
 @extend_schema_view(get=extend_schema(operation_id="advisers_list"))

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import Q
 
 from casework.models import Adviser, Case
 from enquiries.models import Enquiry, PersonalDataAccess
@@ -115,4 +116,8 @@ def case_change_history(*, case: Case) -> list[HistoryEntry]:
 
 
 def enquiry_access_log(*, enquiry: Enquiry, limit: int = 100):
-    return PersonalDataAccess.objects.filter(enquiry=enquiry).select_related("viewer")[:limit]
+    """Opens of this enquiry, and of its contact's record on its own (the contacts API)."""
+    opened = Q(enquiry=enquiry)
+    if enquiry.contact_id:
+        opened |= Q(contact_id=enquiry.contact_id)
+    return PersonalDataAccess.objects.filter(opened).select_related("viewer")[:limit]

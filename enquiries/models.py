@@ -525,26 +525,41 @@ class Notification(models.Model):
 
 
 class PersonalDataAccess(models.Model):
-    """A member of staff opened an enquiry's personal data (page or API): who, what, when."""
+    """A member of staff opened personal data (page or API): who, what, when. What was
+    opened is an enquiry (its contact, messages, letters) or a contact record on its own
+    (the contacts API)."""
 
     class Channel(models.TextChoices):
         PAGE = "page", "Desk page"
         API = "api", "API"
 
-    enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="accesses")
+    enquiry = models.ForeignKey(
+        Enquiry, on_delete=models.CASCADE, related_name="accesses", null=True, blank=True
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="accesses", null=True, blank=True
+    )
     viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(max_length=8, choices=Channel.choices)
     viewed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-viewed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(enquiry__isnull=False) | Q(contact__isnull=False),
+                name="access_names_what_was_opened",
+            ),
+        ]
         indexes = [
             models.Index(fields=["enquiry", "-viewed_at"], name="access_enquiry_viewed_idx"),
+            models.Index(fields=["contact", "-viewed_at"], name="access_contact_viewed_idx"),
             models.Index(fields=["viewer", "-viewed_at"], name="access_viewer_viewed_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.viewer_id} viewed {self.enquiry_id} at {self.viewed_at:%Y-%m-%d %H:%M}"
+        opened = f"enquiry {self.enquiry_id}" if self.enquiry_id else f"contact {self.contact_id}"
+        return f"{self.viewer_id} viewed {opened} at {self.viewed_at:%Y-%m-%d %H:%M}"
 
 
 class RateLimitCounter(models.Model):

@@ -351,3 +351,10 @@ def personal_data_access_record(
 ) -> PersonalDataAccess:
     """Log that ``viewer`` opened this enquiry's personal data (contact, message)."""
     return PersonalDataAccess.objects.create(enquiry=enquiry, viewer=viewer, channel=channel)
+
+
+def contact_access_record(*, contacts, viewer: AbstractBaseUser, channel: str) -> None:
+    """Log that ``viewer`` was shown these contact records (one row each, one query)."""
+    PersonalDataAccess.objects.bulk_create(
+        PersonalDataAccess(contact=contact, viewer=viewer, channel=channel) for contact in contacts
+    )

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from casework.models import Adviser, Assignment
 from casework.services_cases import outcome_record
-from enquiries.models import Channel, Enquiry, EnquiryEvent, Priority, Status
+from enquiries.models import Channel, Enquiry, EnquiryEvent, PersonalDataAccess, Priority, Status
 from tests.factories import AdviserFactory, ContactFactory, EnquiryFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -791,6 +791,23 @@ def test_contact_detail_follows_enquiry_visibility(api_client, adviser, desk):
     assert theirs.status_code == 404
 
 
+def test_contacts_shown_by_the_api_are_logged_as_opened_and_refusals_are_not(
+    api_client, adviser, desk
+):
+    as_user(api_client, adviser.user)
+    listed = api_client.get("/api/v1/contacts/").json()["results"]
+    api_client.get(f"/api/v1/contacts/{desk['ada_holds'].contact.pk}/")
+    assert api_client.get(f"/api/v1/contacts/{desk['omar_holds'].contact.pk}/").status_code == 404
+
+    logged = PersonalDataAccess.objects.filter(contact__isnull=False)
+    assert sorted(logged.values_list("contact", flat=True)) == sorted(
+        [row["id"] for row in listed] + [desk["ada_holds"].contact.pk]
+    )
+    assert set(logged.values_list("viewer", "channel", "enquiry")) == {
+        (adviser.user.pk, "api", None)
+    }
+
+
 @pytest.mark.parametrize("pk", ["0", "99999999999999999999999"])
 def test_unknown_contact_or_organisation_is_a_404(api_client, manager, desk, pk):
     as_user(api_client, manager.user)
@@ -896,8 +913,9 @@ def test_organisation_and_contact_lists_query_count_is_constant(
 ):
     many(rows)
     as_user(api_client, adviser.user)
+    logged = 1 if "contacts" in url else 0  # one INSERT logs every contact shown
 
-    with django_assert_max_num_queries(MAX_LIST_QUERIES):
+    with django_assert_max_num_queries(MAX_LIST_QUERIES + logged):
         response = api_client.get(url)
 
     assert response.json()["count"] == rows

@@ -76,6 +76,21 @@ def test_reading_the_history_page_is_logged_and_refusals_are_not(client, manager
     assert list(logged) == [(manager.user.pk, "page")]
 
 
+def test_history_page_lists_opens_of_the_enquirys_contact_record(
+    client, api_client, manager, adviser, submit
+):
+    enquiry = submit()
+    api_client.force_authenticate(adviser.user)
+    assert api_client.get(f"/api/v1/contacts/{enquiry.contact_id}/").status_code == 200
+    client.force_login(manager.user)
+
+    page = client.get(reverse("casework:enquiry_history", args=[enquiry.reference]))
+
+    rows = [(a.viewer_id, a.enquiry_id, a.contact_id) for a in page.context["accesses"]]
+    assert (adviser.user.pk, None, enquiry.contact_id) in rows
+    assert "The contact's record" in page.content.decode()
+
+
 @pytest.mark.parametrize("changes", [2, 20])
 def test_history_page_runs_a_fixed_number_of_queries(
     client, manager, adviser, submit, changes, django_assert_max_num_queries
