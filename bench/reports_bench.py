@@ -69,6 +69,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2011)
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--drop", action="store_true")
+    parser.add_argument(
+        "--floors-only", action="store_true", help="time the SQL only (no server, no pages)"
+    )
     return parser.parse_args()
 
 
@@ -115,7 +118,7 @@ def django_setup(db_url: str) -> None:
 def floors(db_url: str, query: str) -> dict:
     """Each report's SQL, re-run raw: the time the database needs (the floor)."""
     from django.contrib.auth import get_user_model
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from casework.reports.params import ReportFilterForm
@@ -130,12 +133,20 @@ def floors(db_url: str, query: str) -> dict:
         build_report(name, params, user=user)  # warm
         with CaptureQueriesContext(connection) as captured:
             build_report(name, params, user=user)
-        statements = [q["sql"] for q in captured.captured_queries]
+        # Transaction control (BEGIN, COMMIT, savepoints) is the replay's own.
+        statements = [
+            q["sql"]
+            for q in captured.captured_queries
+            if not q["sql"]
+            .upper()
+            .startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"))
+        ]
         runs = []
         per_statement = [[] for _ in statements]
         for _ in range(5):
             total = 0.0
-            with connection.cursor() as cursor:
+            # One transaction, as the report has: its SET LOCAL-style settings apply.
+            with transaction.atomic(), connection.cursor() as cursor:
                 for i, sql in enumerate(statements):
                     started = time.perf_counter()
                     cursor.execute(sql)
@@ -150,9 +161,16 @@ def floors(db_url: str, query: str) -> dict:
             "floor_ms": round(statistics.median(runs), 1),
             "slowest_ms": round(statistics.median(per_statement[slowest]), 1),
             "slowest_sql": statements[slowest][:2000],
-            "plan": run_bench.explain(db_url, statements[slowest]),
+            "plan": run_bench.explain(
+                db_url, statements[slowest], [sql for sql in statements if _is_setup(sql)]
+            ),
         }
     return result
+
+
+def _is_setup(sql: str) -> bool:
+    """The report session's own statements (settings, its turn), not the report's SQL."""
+    return sql.startswith(("SELECT set_config", "SELECT pg_advisory", "SELECT pg_try_advisory"))
 
 
 def timed(client: Client, path: str, count: int, warmup: int, headers=None) -> dict:
@@ -226,6 +244,15 @@ def main() -> None:
         "pages": {},
         "api": {},
     }
+    if args.floors_only:
+        for key in QUERIES:
+            for name in REPORTS:
+                floor = results["floors"][key][name]
+                print(
+                    f"{key} {name}: {floor['queries']} queries, floor {floor['floor_ms']} ms, "
+                    f"slowest {floor['slowest_ms']} ms"
+                )
+        return
     run_bench.RESULTS.mkdir(exist_ok=True)
     server = run_bench.start_server(env, args.port, run_bench.RESULTS / "gunicorn-reports.log")
     try:

@@ -107,11 +107,14 @@ def sample_references(db_url: str, count: int) -> list[str]:
     return [row[0] for row in rows]
 
 
-def explain(db_url: str, query: str) -> str:
-    """The plan of a read query as it ran (EXPLAIN ANALYZE runs it: SELECT only)."""
+def explain(db_url: str, query: str, setup: list[str] | tuple = ()) -> str:
+    """The plan of a read query as it ran (EXPLAIN ANALYZE runs it: SELECT only), after
+    ``setup`` (such as transaction-local settings) in the same transaction."""
     if not query.lstrip().upper().startswith("SELECT"):
         return ""
     with psycopg.connect(db_url) as conn:
+        for statement in setup:
+            conn.execute(statement)
         rows = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}").fetchall()
     return "\n".join(row[0] for row in rows)
 
@@ -176,7 +179,8 @@ def api_token(env: dict) -> str:
 
 
 def start_server(env: dict, port: int, log: Path) -> subprocess.Popen:
-    command = [GUNICORN, "config.wsgi", "-b", f"{HOST}:{port}", "-w", "2"]
+    # The README's production settings (config/gunicorn.py: 2 processes x 4 threads).
+    command = [GUNICORN, "-c", "config/gunicorn.py", "config.wsgi", "-b", f"{HOST}:{port}"]
     with log.open("w") as handle:
         process = subprocess.Popen(
             command,

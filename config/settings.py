@@ -4,6 +4,7 @@ One file; every difference between machines comes from environment variables
 (see README, "Configuration"). Defaults give a safe, zero-set-up desk on SQLite.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -191,6 +192,16 @@ TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5, minimum=1)
 TASK_RETRY_DELAY_SECONDS = env_int("TASK_RETRY_DELAY_SECONDS", 60, minimum=0)
 # A task "running" for longer than this is taken to belong to a dead worker.
 TASK_STALE_AFTER_SECONDS = env_int("TASK_STALE_AFTER_SECONDS", 900, minimum=60)
+
+# Manager reports on PostgreSQL (casework/reports/session.py, docs/performance.md): the
+# memory each report's sorts may use, how long one may run, how many compute at once
+# (0: no limit) and how long one waits for its turn before "busy, try again".
+REPORT_WORK_MEM = env_str("REPORT_WORK_MEM", "64MB").replace(" ", "")
+if not re.fullmatch(r"[1-9][0-9]*(kB|MB|GB)", REPORT_WORK_MEM):
+    raise ImproperlyConfigured(f"REPORT_WORK_MEM must look like 64MB; got {REPORT_WORK_MEM!r}")
+REPORT_TIMEOUT_SECONDS = env_int("REPORT_TIMEOUT_SECONDS", 30, minimum=1)
+REPORT_CONCURRENCY = env_int("REPORT_CONCURRENCY", 1, minimum=0)
+REPORT_QUEUE_SECONDS = env_int("REPORT_QUEUE_SECONDS", 20, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

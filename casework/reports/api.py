@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from casework.api import ERROR, FIELD_ERRORS, IsDeskStaff
 from casework.reports.params import BUCKET_CHOICES, QUICK_CHOICES, ReportFilterForm
 from casework.reports.registry import REPORTS, build_report, report_kind
+from casework.reports.session import ReportUnavailable
 
 
 class CellSerializer(serializers.Serializer):
@@ -64,7 +65,11 @@ class ReportView(APIView):
         form = ReportFilterForm(request.query_params)
         if not form.is_valid():
             raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
-        report = build_report(self.report_name, form.params(), user=request.user)
+        try:
+            report = build_report(self.report_name, form.params(), user=request.user)
+        except ReportUnavailable as error:
+            headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+            return Response({"detail": error.message}, status=503, headers=headers)
         return Response(ReportSerializer(report).data)
 
 
@@ -78,7 +83,7 @@ def _view(name: str) -> type[ReportView]:
             summary=f"{kind.title} ({who})",
             description=kind.summary,
             parameters=[ReportQuerySerializer],
-            responses={200: ReportSerializer, 400: FIELD_ERRORS, 403: ERROR},
+            responses={200: ReportSerializer, 400: FIELD_ERRORS, 403: ERROR, 503: ERROR},
             tags=["reports"],
         )
     )(view)

@@ -9,7 +9,7 @@ from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from casework.reports import scope
-from casework.reports.aggregates import percentiles
+from casework.reports.aggregates import PercentileCont, percentiles
 from casework.reports.names import area_names, topic_names
 from casework.reports.params import ReportParams
 from casework.reports.tables import Cell, Report, Table, percent, queue_link, received_link
@@ -188,7 +188,61 @@ def _received_tables(params: ReportParams, received, starts) -> list[Table]:
     ]
 
 
-def _times(params: ReportParams, received) -> Table:
+TIMED = [
+    ("First response", "first_response_working_days", "first_response"),
+    ("Resolution", "resolution_working_days", "resolution"),
+]
+
+
+def _compliance_counts(today: date) -> dict:
+    return {
+        "n_response_due": Count(
+            "pk",
+            filter=Q(first_response_due__isnull=False)
+            & (Q(first_response_at__isnull=False) | Q(first_response_due__lt=today)),
+        ),
+        "n_response_met": Count(
+            "pk",
+            filter=Q(
+                first_response_due__isnull=False,
+                first_response_at__date__lte=F("first_response_due"),
+            ),
+        ),
+        "n_resolution_due": Count(
+            "pk",
+            filter=Q(resolution_due__isnull=False)
+            & (Q(resolved_at__isnull=False) | Q(resolution_due__lt=today)),
+        ),
+        "n_resolution_met": Count(
+            "pk",
+            filter=Q(resolution_due__isnull=False, resolved_at__date__lte=F("resolution_due")),
+        ),
+    }
+
+
+def received_figures(received) -> dict:
+    """The times (count, median, 90th percentile of each measure) and the compliance
+    counts of the enquiries received. PostgreSQL: one aggregate, one scan
+    (``percentile_cont`` leaves out NULLs); elsewhere a few queries."""
+    today = timezone.localdate()
+    if connection.vendor != "postgresql":
+        figures = received.aggregate(**_compliance_counts(today))
+        for _, field, _ in TIMED:
+            figures[field] = percentiles(received, field)
+        return figures
+    aggregates = _compliance_counts(today)
+    for _, field, _ in TIMED:
+        aggregates[f"{field}_n"] = Count("pk", filter=Q(**{f"{field}__isnull": False}))
+        aggregates[f"{field}_p50"] = PercentileCont(field, 0.5)
+        aggregates[f"{field}_p90"] = PercentileCont(field, 0.9)
+    row = received.aggregate(**aggregates)
+    figures = {key: row[key] for key in _compliance_counts(today)}
+    for _, field, _ in TIMED:
+        figures[field] = (row[f"{field}_n"], [row[f"{field}_p50"], row[f"{field}_p90"]])
+    return figures
+
+
+def _times(params: ReportParams, figures: dict) -> Table:
     table = Table(
         "times",
         "Time to first response and to resolution (working days)",
@@ -198,11 +252,8 @@ def _times(params: ReportParams, received) -> Table:
             "working days with time waiting for the group left out."
         ),
     )
-    for label, field, timed in [
-        ("First response", "first_response_working_days", "first_response"),
-        ("Resolution", "resolution_working_days", "resolution"),
-    ]:
-        count, (median, p90) = percentiles(received, field)
+    for label, field, timed in TIMED:
+        count, (median, p90) = figures[field]
         table.add(label, Cell(count, received_link(params, timed=timed)), median, p90)
     return table
 
@@ -238,31 +289,7 @@ def _closures(params: ReportParams, enquiries, starts) -> Table:
     return table
 
 
-def _compliance(params: ReportParams, received) -> Table:
-    today = timezone.localdate()
-    figures = received.aggregate(
-        n_response_due=Count(
-            "pk",
-            filter=Q(first_response_due__isnull=False)
-            & (Q(first_response_at__isnull=False) | Q(first_response_due__lt=today)),
-        ),
-        n_response_met=Count(
-            "pk",
-            filter=Q(
-                first_response_due__isnull=False,
-                first_response_at__date__lte=F("first_response_due"),
-            ),
-        ),
-        n_resolution_due=Count(
-            "pk",
-            filter=Q(resolution_due__isnull=False)
-            & (Q(resolved_at__isnull=False) | Q(resolution_due__lt=today)),
-        ),
-        n_resolution_met=Count(
-            "pk",
-            filter=Q(resolution_due__isnull=False, resolved_at__date__lte=F("resolution_due")),
-        ),
-    )
+def _compliance(params: ReportParams, figures: dict) -> Table:
     table = Table(
         "compliance",
         "Service-level compliance",
@@ -291,9 +318,10 @@ def flow_report(params: ReportParams, *, user) -> Report:
     starts = bucket_starts(params)
     received = scope.received(params, user=user)
     tables = _received_tables(params, received, starts)
+    figures = received_figures(received)
     tables += [
-        _times(params, received),
+        _times(params, figures),
         _closures(params, scope.enquiries(params, user=user), starts),
-        _compliance(params, received),
+        _compliance(params, figures),
     ]
     return Report("flow", "Flow over the period", params, tables, [f"Period: {params.describe()}."])

@@ -11,6 +11,7 @@ from casework.reports.demand import demand_report
 from casework.reports.flow import flow_report
 from casework.reports.impact import impact_report
 from casework.reports.params import ReportParams
+from casework.reports.session import report_session
 from casework.reports.tables import Report
 
 
@@ -68,4 +69,8 @@ def report_kind(name: str) -> ReportKind:
 
 
 def build_report(name: str, params: ReportParams, *, user) -> Report:
-    return report_kind(name).build(params, user=user)
+    """Raises ``ReportUnavailable`` when PostgreSQL is busy with other reports or this one
+    runs too long (``casework.reports.session``)."""
+    kind = report_kind(name)
+    with report_session():
+        return kind.build(params, user=user)

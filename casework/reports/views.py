@@ -3,7 +3,8 @@
 Anonymous users sign in; signed-in people without a desk role, and advisers asking for a
 manager's report, get 403. Bad filters re-render the page with a linked error summary and
 a 400, showing the report for the default period underneath. A board report that is too
-wide (columns) or too large to print is a page saying so (400, 413), never a 500.
+wide (columns) or too large to print is a page saying so (400, 413), never a 500; so is a
+report that must wait too long for its turn or runs too long on PostgreSQL (503).
 """
 
 import logging
@@ -23,6 +24,7 @@ from casework.reports.export import table_csv
 from casework.reports.html import table_html
 from casework.reports.params import ReportFilterForm, ReportParams, default_params
 from casework.reports.registry import REPORTS, build_report, report_kind
+from casework.reports.session import ReportUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +63,10 @@ def report_page(request: HttpRequest, name: str) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return report_csv(request, name, request.GET.get("table", ""))
     form, params, valid = _params(request)
-    report = build_report(name, params, user=request.user)
+    try:
+        report = build_report(name, params, user=request.user)
+    except ReportUnavailable as error:
+        return _unavailable(request, error, what=f"{report_kind(name).title.lower()} report")
     tables = [
         {"table": t, "chart": chart_data_uri(t), "alt": alt_text(t), "html": table_html(t)}
         for t in report.tables
@@ -97,7 +102,10 @@ def report_csv(request: HttpRequest, name: str, table: str) -> HttpResponse:
         return HttpResponse(
             "The report filters are not valid.", status=400, content_type="text/plain"
         )
-    report = build_report(name, params, user=request.user)
+    try:
+        report = build_report(name, params, user=request.user)
+    except ReportUnavailable as error:
+        return _unavailable(request, error, what="table", plain=True)
     try:
         chosen = report.table(table)
     except StopIteration:
@@ -120,7 +128,10 @@ def board_pdf(request: HttpRequest) -> HttpResponse:
         return _board_error(request, "The report filters are not valid.", status=400, form=form)
     if problem := pdf.board_too_wide(params):
         return _board_error(request, problem, status=400)
-    reports = [build_report(name, params, user=request.user) for name in REPORTS]
+    try:
+        reports = [build_report(name, params, user=request.user) for name in REPORTS]
+    except ReportUnavailable as error:
+        return _unavailable(request, error, what="board report")
     try:
         body = pdf.board_report_pdf(reports, params)
     except RenderError as error:
@@ -130,7 +141,7 @@ def board_pdf(request: HttpRequest) -> HttpResponse:
             "period or a wider bucket (week or month)."
         )
         return _board_error(request, message, status=413)
-    except RenderRefused:  # a BaseException: Django's handler would not catch it
+    except RenderRefused:
         logger.exception("board report asked the renderer to fetch something")
         message = "The board report could not be made. This has been logged."
         return _board_error(request, message, status=500)
@@ -139,6 +150,28 @@ def board_pdf(request: HttpRequest) -> HttpResponse:
         f'attachment; filename="board-report-{params.date_from}-{params.date_to}.pdf"'
     )
     response["X-Content-Type-Options"] = "nosniff"
+    return _no_store(response)
+
+
+def _unavailable(
+    request: HttpRequest, error: ReportUnavailable, *, what: str, plain: bool = False
+) -> HttpResponse:
+    """503: PostgreSQL is busy with other reports, or this one ran too long."""
+    logger.warning("report not made: %s (%s)", what, error.message)
+    if plain:
+        response = HttpResponse(error.message, status=503, content_type="text/plain")
+    else:
+        context = {
+            "message": error.message,
+            "what": what,
+            "retry_url": request.get_full_path(),
+            "back": request.resolver_match.kwargs.get("name", "flow"),
+            "query": _query(request),
+            "kinds": [k for k in REPORTS.values() if k.allowed(request.user)],
+        }
+        response = render(request, "casework/reports/board_error.html", context, status=503)
+    if error.retry_after:
+        response["Retry-After"] = str(error.retry_after)
     return _no_store(response)
 
 

@@ -1,0 +1,25 @@
+"""gunicorn settings for the desk: ``gunicorn -c config/gunicorn.py config.wsgi``.
+
+Threaded workers, so that a slow request (a manager's 12-month report, a board PDF) holds
+one thread, not a whole process: the advisers' queue and enquiry pages keep being
+served beside it. Reports also take turns in the database (``REPORT_CONCURRENCY``,
+casework/reports/session.py), so they cannot take every core either. Measured in
+docs/performance.md ("Reports").
+
+Environment: ``GUNICORN_BIND`` (default 127.0.0.1:8000), ``WEB_CONCURRENCY`` processes
+(default 2; about one per core), ``GUNICORN_THREADS`` per process (default 4). Each
+thread keeps its own database connection: allow processes x threads connections (plus
+the task workers') in PostgreSQL's ``max_connections``.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A board report may take several seconds; a request past this is a stuck worker.
+timeout = 60
+graceful_timeout = 30
+# No access log: tracking links carry a secret token in the path (README, "Going live").
+accesslog = None
