@@ -3,13 +3,13 @@ listed, bids made, assets brought into community ownership, neighbourhood plan s
 groups supported per area; repeat enquirers."""
 
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 
 from casework import policies
 from casework.models import Outcome
 from casework.outcomes import RESULT_CODES, OutcomeCode, PlanStage
 from casework.reports import scope
-from casework.reports.names import area_names, topic_names
+from casework.reports.names import area_names, topic_names, topic_roots
 from casework.reports.params import ReportParams
 from casework.reports.tables import Cell, Report, Table, queue_link, received_link
 from enquiries.models import Organisation
@@ -71,38 +71,31 @@ def _by_code(params: ReportParams, outcomes) -> tuple[Table, dict]:
 
 def group_rows(outcomes) -> dict[str, list[tuple]]:
     """Outcomes by the enquiry's top-level topic ("root") and by its area ("la"): rows of
-    (group, outcomes, results, enquiries), most outcomes first. PostgreSQL: one scan with
-    ``GROUPING SETS``; elsewhere one query each."""
-    rows = outcomes.annotate(
-        root=scope.root_topic("enquiry__"), la=F("enquiry__local_authority_id")
+    (group, outcomes, results, enquiries), most outcomes first.
+
+    One GROUP BY over (topic, area) cells, summed here into topics' roots and into areas.
+    The sums are exact, enquiries included: an enquiry has one topic and one area, so all
+    its outcomes fall in one cell. (At 1M enquiries this is a fifth faster than
+    ``GROUPING SETS`` with the topic joined, docs/performance.md.)"""
+    cells = outcomes.values_list("enquiry__topic", "enquiry__local_authority").annotate(
+        n=Count("pk"),
+        results=Count("pk", filter=Q(code__in=RESULT_CODES)),
+        e=Count("enquiry", distinct=True),
     )
-    if connection.vendor != "postgresql":
-        return {
-            g: list(
-                rows.values_list(g)
-                .annotate(
-                    n=Count("pk"),
-                    results=Count("pk", filter=Q(code__in=RESULT_CODES)),
-                    e=Count("enquiry", distinct=True),
-                )
-                .order_by("-n", g)
-            )
-            for g in ("root", "la")
-        }
-    sql, sql_params = rows.values_list("root", "la", "code", "enquiry_id").query.sql_with_params()
-    # The inner query is Django's, its values passed apart; its columns carry these aliases.
-    grouped = f"""SELECT GROUPING(root, la), root, la, COUNT(*),
-        COUNT(*) FILTER (WHERE code = ANY(%s)), COUNT(DISTINCT enquiry_id)
-        FROM ({sql}) AS r GROUP BY GROUPING SETS ((root), (la))"""  # noqa: S608
-    result: dict[str, list[tuple]] = {"root": [], "la": []}
-    with connection.cursor() as cursor:
-        cursor.execute(grouped, [sorted(c.value for c in RESULT_CODES), *sql_params])
-        for grouping, root, la, n, results, e in cursor.fetchall():
-            name, g = ("root", root) if grouping == 1 else ("la", la)
-            result[name].append((g, n, results, e))
-    for name in result:
-        result[name].sort(key=lambda row: (-row[1], row[0] is None, row[0] or 0))
-    return result
+    roots = topic_roots()
+    sums: dict[str, dict] = {"root": {}, "la": {}}
+    for topic, la, *figures in cells:
+        for name, group in (("root", roots.get(topic, topic)), ("la", la)):
+            total = sums[name].setdefault(group, [0, 0, 0])
+            for i, value in enumerate(figures):
+                total[i] += value
+    return {
+        name: sorted(
+            ((group, *total) for group, total in groups.items()),
+            key=lambda row: (-row[1], row[0] is None, row[0] or 0),
+        )
+        for name, groups in sums.items()
+    }
 
 
 def _by_group(params, rows, *, key, title, column, names_for, link_param) -> Table:

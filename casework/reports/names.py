@@ -13,6 +13,11 @@ def topic_names(ids) -> dict:
     return names
 
 
+def topic_roots() -> dict:
+    """{topic id: its top-level topic's id} (a sub-topic counts under its parent)."""
+    return {pk: parent or pk for pk, parent in Topic.objects.values_list("pk", "parent_id")}
+
+
 def area_names(ids) -> dict:
     ids = {i for i in ids if i is not None}
     names = {

@@ -4,7 +4,6 @@ see) as one ``Q`` that can sit on enquiries or, with ``prefix``, on rows joined 
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Coalesce
 
 from casework import policies
 from casework.models import Assignment
@@ -52,11 +51,6 @@ def received(params: ReportParams, *, user=None) -> QuerySet[Enquiry]:
 
 def open_q() -> Q:
     return Q(status__in=Status.open_values())
-
-
-def root_topic(prefix: str = "") -> Coalesce:
-    """The top-level topic (a sub-topic counts under its parent, as the queue's filter does)."""
-    return Coalesce(f"{prefix}topic__parent_id", f"{prefix}topic_id")
 
 
 # --- service levels (the queue's "at risk" / "breached": EnquiryFilter.filter_sla) -------------
