@@ -93,11 +93,12 @@ def corrected(body: str, fixes: list[tuple[str, str]]) -> str:
     return body
 
 
-def publish_corrections(apps, schema_editor):
+def publish_corrections(apps, schema_editor, fixes_by_slug=FIXES):
     """A new version (the next number, as ``letter_template_publish`` numbers them) of each
-    template whose newest text still has a passage to correct."""
+    template whose newest text still has a passage to correct. Later corrections (0012)
+    pass their own ``fixes_by_slug``."""
     Version = apps.get_model("knowledgebase", "LetterTemplateVersion")
-    for slug, fixes in FIXES.items():
+    for slug, fixes in fixes_by_slug.items():
         latest = Version.objects.filter(template__slug=slug).order_by("-number").first()
         if latest is None:
             continue
@@ -111,10 +112,10 @@ def publish_corrections(apps, schema_editor):
             )
 
 
-def withdraw_corrections(apps, schema_editor):
+def withdraw_corrections(apps, schema_editor, fixes_by_slug=FIXES):
     """Remove the version made above while it is the newest and exactly as made."""
     Version = apps.get_model("knowledgebase", "LetterTemplateVersion")
-    for slug, fixes in FIXES.items():
+    for slug, fixes in fixes_by_slug.items():
         newest = list(Version.objects.filter(template__slug=slug).order_by("-number")[:2])
         if len(newest) != 2:
             continue

@@ -50,10 +50,12 @@ def _show(name: str) -> str:
 def test_a_report_runs_with_its_own_settings_and_the_desk_keeps_the_defaults(settings):
     settings.REPORT_WORK_MEM = "48MB"
     settings.REPORT_TIMEOUT_SECONDS = 12
-    before = {name: _show(name) for name in ("work_mem", "jit", "statement_timeout")}
+    names = ("work_mem", "jit", "statement_timeout", "parallel_setup_cost", "parallel_tuple_cost")
+    before = {name: _show(name) for name in names}
     with report_session():
         assert _show("work_mem") == "48MB"
         assert _show("jit") == "off"
+        assert (_show("parallel_setup_cost"), _show("parallel_tuple_cost")) == ("100", "0.01")
         assert _show("statement_timeout") == "12s"
         assert _show("lock_timeout") == "0"  # only the wait for a turn is limited
     assert {name: _show(name) for name in before} == before

@@ -24,7 +24,11 @@ pytestmark = pytest.mark.django_db
 corrections = importlib.import_module(
     "knowledgebase.migrations.0011_letter_templates_legal_wording"
 )
+review_periods = importlib.import_module(
+    "knowledgebase.migrations.0012_nomination_letter_review_periods"
+)
 CORRECTED = {"acv-interim-moratorium", "acv-how-to-nominate", "np-area-application"}
+NEWEST = {"acv-how-to-nominate": 3}  # corrected again by 0012
 
 WORKED_EXAMPLE = {
     "today": date(2026, 3, 5),
@@ -60,7 +64,7 @@ def test_at_least_six_templates_ship_and_each_is_valid():
     assert templates.count() >= 6
     for template in templates:
         current = letter_template_current(template)
-        assert current.number == (2 if template.slug in CORRECTED else 1)
+        assert current.number == NEWEST.get(template.slug, 2 if template.slug in CORRECTED else 1)
         validate_letter_template(current.body, allowed)
         validate_letter_template(current.title, allowed)
         text = render_letter_template(current.body, WORKED_EXAMPLE)
@@ -85,11 +89,20 @@ def test_interim_moratorium_letter_gives_the_worked_example_dates_and_law():
 
 def test_every_correction_applied_to_the_shipped_text_and_the_first_version_is_kept():
     for slug, fixes in corrections.FIXES.items():
-        first, second = LetterTemplateVersion.objects.filter(template__slug=slug).order_by("number")
+        first, second, *_ = LetterTemplateVersion.objects.filter(template__slug=slug).order_by(
+            "number"
+        )
         for old, new in fixes:
             assert old in first.body and old not in second.body
             assert new in second.body
         assert second.title == first.title and second.created_by is None
+    for slug, fixes in review_periods.FIXES.items():
+        *_, before, newest = LetterTemplateVersion.objects.filter(template__slug=slug).order_by(
+            "number"
+        )
+        for old, new in fixes:
+            assert old in before.body and old not in newest.body and new in newest.body
+        assert newest.title == before.title and newest.created_by is None
 
 
 def test_interim_letter_says_no_later_than_the_last_day_and_counts_from_the_notice_day():
@@ -171,7 +184,27 @@ def test_area_letter_says_must_and_that_the_date_shown_is_for_a_single_council()
     assert "single council" not in newest_text("np-area-application", without_date)
 
 
+def test_nomination_letter_says_when_the_review_periods_start():
+    text = newest_text("acv-how-to-nominate")
+
+    assert (
+        "may ask the council to review the listing within eight weeks beginning with the day "
+        "they are given notice of it; the council then has eight weeks, beginning with the day "
+        "it receives the request (or longer if the owner agrees), to complete the review." in text
+    )
+
+
+def test_the_review_period_wording_is_reversible(manager):
+    nominate = LetterTemplate.objects.get(slug="acv-how-to-nominate")
+    review_periods.Migration.operations[0].reverse_code(apps, None)
+    assert letter_template_current(nominate).number == 2
+    review_periods.Migration.operations[0].code(apps, None)
+    review_periods.Migration.operations[0].code(apps, None)  # nothing left: no fourth
+    assert letter_template_current(nominate).number == 3
+
+
 def test_the_corrections_are_reversible_and_leave_a_managers_later_version_alone(manager):
+    review_periods.Migration.operations[0].reverse_code(apps, None)  # 0012 first, as Django
     corrections.withdraw_corrections(apps, None)
     for slug in CORRECTED:
         assert letter_template_current(LetterTemplate.objects.get(slug=slug)).number == 1
