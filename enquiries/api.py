@@ -15,6 +15,7 @@ import json
 from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -29,7 +30,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from enquiries import ratelimit, validation
@@ -58,20 +59,32 @@ class IntakeJSONParser(JSONParser):
             raise ParseError("JSON parse error - the body is nested too deeply.") from None
 
 
-class EnquiryIntakeThrottle(ScopedRateThrottle):
-    """Submissions per client address at the ``enquiry_intake`` rate.
+class EnquiryIntakeThrottle(BaseThrottle):
+    """Submissions per client address at the ``enquiry_intake`` rate, counted like every
+    other limit on the desk (``enquiries.ratelimit``: one atomic counter per fixed window,
+    shared by every server process). DRF's own throttles keep a history in the cache and
+    write it back after reading it, so two processes can both let a request through.
 
-    DRF reads ``DEFAULT_THROTTLE_RATES`` once, at import; this reads it per
-    request, so a changed setting (an operator's, a test's) applies at once.
+    The rate is read per request, so a changed setting (an operator's, a test's) applies
+    at once; a refusal says when the window ends (``Retry-After``).
     """
 
-    def get_rate(self) -> str | None:
+    scope = "enquiry_intake"
+
+    def allow_request(self, request: Request, view) -> bool:
         try:
-            return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+            rate = api_settings.DEFAULT_THROTTLE_RATES[self.scope]
         except KeyError:
             raise ImproperlyConfigured(
                 f"Set REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['{self.scope}']."
             ) from None
+        if rate is None:
+            return True
+        self.period = ratelimit.parse_rate(rate)[1]
+        return ratelimit.hit(self.scope, ratelimit.client_address(request), rate)
+
+    def wait(self) -> float:
+        return self.period - timezone.now().timestamp() % self.period
 
 
 class EnquiryIntakeInputSerializer(serializers.Serializer):
