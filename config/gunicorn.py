@@ -18,7 +18,10 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-# A board report may take several seconds; a request past this is a stuck worker.
+# With threaded workers this is how long a worker process may go silent (hung), not a
+# limit on one request: reports limit themselves (REPORT_TIMEOUT_SECONDS per statement,
+# REPORT_QUEUE_SECONDS for a turn). Give the proxy a read timeout of a few minutes for
+# the board PDF (four reports and a render).
 timeout = 60
 graceful_timeout = 30
 # No access log: tracking links carry a secret token in the path (README, "Going live").

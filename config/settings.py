@@ -202,6 +202,9 @@ if not re.fullmatch(r"[1-9][0-9]*(kB|MB|GB)", REPORT_WORK_MEM):
 REPORT_TIMEOUT_SECONDS = env_int("REPORT_TIMEOUT_SECONDS", 30, minimum=1)
 REPORT_CONCURRENCY = env_int("REPORT_CONCURRENCY", 1, minimum=0)
 REPORT_QUEUE_SECONDS = env_int("REPORT_QUEUE_SECONDS", 20, minimum=1)
+if REPORT_QUEUE_SECONDS >= REPORT_TIMEOUT_SECONDS:
+    # The wait for a turn is one statement: past the timeout it would read as "too slow".
+    raise ImproperlyConfigured("REPORT_QUEUE_SECONDS must be less than REPORT_TIMEOUT_SECONDS")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

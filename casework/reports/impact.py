@@ -162,7 +162,7 @@ def organisation_rows(received) -> tuple[list[tuple], dict]:
     sql, sql_params = pairs.query.sql_with_params()
     # The inner query is Django's, its values passed apart. GROUPING(la, org) is 1 on the
     # per-area rows and 2 on the per-organisation rows, where only repeat groups are kept.
-    grouped = f"""SELECT GROUPING(la, org), la, org, COUNT(*), SUM(n)
+    grouped = f"""SELECT GROUPING(la, org), la, org, COUNT(*), SUM(n)::bigint
         FROM ({sql}) AS r (la, org, n) GROUP BY GROUPING SETS ((la), (org))
         HAVING GROUPING(la, org) = 1 OR SUM(n) >= 2"""  # noqa: S608
     areas, repeat = [], {}
@@ -202,13 +202,18 @@ def _repeat_enquirers(params: ReportParams, received, repeat: dict) -> Table:
         "groups": len(repeat),
         "individuals": individuals.annotate(n=Count("pk")).filter(n__gte=2).count(),
     }
-    # The most enquiries first, then by name: every group tied with the last one listed
-    # is a candidate, so the names decide the ties exactly as ORDER BY n DESC, name would.
+    # ORDER BY n DESC, name LIMIT 25, exactly (names in the database's collation): the
+    # groups above the 25th's count all belong; the rest come from those tied with it,
+    # by name, in the database.
     most = sorted(repeat.values(), reverse=True)
     cutoff = most[REPEAT_LIMIT - 1] if len(most) > REPEAT_LIMIT else 0
-    candidates = [org for org, n in repeat.items() if n >= cutoff]
-    names = dict(Organisation.objects.filter(pk__in=candidates).values_list("pk", "name"))
-    top = sorted(candidates, key=lambda org: (-repeat[org], names[org]))[:REPEAT_LIMIT]
+    above = [org for org, n in repeat.items() if n > cutoff]
+    tied = [org for org, n in repeat.items() if n == cutoff] if cutoff else []
+    chosen = Organisation.objects.order_by("name", "pk").values_list("pk", "name")
+    named = list(chosen.filter(pk__in=above if cutoff else list(repeat)))
+    if tied:
+        named += chosen.filter(pk__in=tied)[: REPEAT_LIMIT - len(above)]
+    top = sorted(named, key=lambda row: -repeat[row[0]])[:REPEAT_LIMIT]  # stable: by name
     table = Table(
         "repeat_enquirers",
         "Repeat enquirers (2 or more enquiries in the period)",
@@ -219,9 +224,9 @@ def _repeat_enquirers(params: ReportParams, received, repeat: dict) -> Table:
             "groups with most are listed."
         ),
     )
-    for organisation in top:
+    for organisation, name in top:
         n = repeat[organisation]
-        table.add(names[organisation], Cell(n, received_link(params, organisation=organisation)))
+        table.add(name, Cell(n, received_link(params, organisation=organisation)))
     return table
 
 

@@ -1,7 +1,8 @@
 """How a report uses PostgreSQL, so that reports are fast and cannot take the desk down.
 
-Every report runs in one read transaction whose settings last only as long as it does
-(``set_config(..., true)``, like ``SET LOCAL``):
+Every report runs in one read-only, repeatable-read transaction (one snapshot: its figures
+agree with each other) whose settings last only as long as it does (``set_config(...,
+true)``, like ``SET LOCAL``):
 
 * ``work_mem`` (``REPORT_WORK_MEM``): a year's aggregates sort and hash a few hundred
   thousand rows; at PostgreSQL's default 4 MB they spill to disk and ``GROUPING SETS``
@@ -11,8 +12,9 @@ Every report runs in one read transaction whose settings last only as long as it
   1000 and 0.1): at the defaults PostgreSQL joins a year's outcomes to their enquiries on
   one core; in parallel the join takes about a third less. Reports take turns (below),
   so one report's parallel workers are all the cores reports can have.
-* ``statement_timeout`` (``REPORT_TIMEOUT_SECONDS``): a report that takes longer is
-  stopped and the manager told to narrow it, rather than holding a worker and a core.
+* ``statement_timeout`` (``REPORT_TIMEOUT_SECONDS``): a report statement that takes
+  longer is stopped and the manager told to narrow the report, rather than holding a
+  worker and a core.
 * Reports take turns: at most ``REPORT_CONCURRENCY`` compute at once, across every server
   process (transaction-level advisory locks, released when the report's transaction
   ends, even if the process dies). The others wait up to ``REPORT_QUEUE_SECONDS``, then
@@ -51,7 +53,10 @@ def _take_a_turn(cursor) -> None:
         return
     if slots > 1:
         for slot in range(slots):
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_CLASS, slot])
+            cursor.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, %s), set_config('lock_timeout', '0', true)",
+                [LOCK_CLASS, slot],
+            )
             if cursor.fetchone()[0]:
                 return
     # Every slot is busy (or there is one): wait for one, for up to REPORT_QUEUE_SECONDS
@@ -73,9 +78,15 @@ def report_session() -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
+    outermost = not connection.in_atomic_block
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
+                if outermost:
+                    # One snapshot for every query of the report, so its totals and its
+                    # breakdowns agree while the desk works. (Inside a caller's
+                    # transaction, as in tests, that transaction decides.)
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 cursor.execute(
                     "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true), "
                     "set_config('statement_timeout', %s, true), "
@@ -101,7 +112,7 @@ def report_session() -> Iterator[None]:
         if state == "57014":  # query_canceled: the statement timeout
             raise ReportUnavailable(
                 f"This report took longer than {settings.REPORT_TIMEOUT_SECONDS:g} seconds "
-                "and was stopped. Choose a shorter period or add a filter (team, topic, "
-                "area), then try again.",
+                "on one of its figures and was stopped. Choose a shorter period or add a "
+                "filter (team, topic, area), then try again.",
             ) from error
         raise

@@ -19,7 +19,7 @@ from casework.reports.export import neutralise, table_csv
 from casework.reports.params import ReportFilterForm, ReportParams, quick_period
 from casework.reports.registry import build_report
 from casework.reports.tables import Cell, Table
-from enquiries.models import Channel, Enquiry, Status
+from enquiries.models import Channel, Enquiry, Organisation, Status
 from knowledgebase.models import DeadlineRule, LetterTemplate
 from tests.factories import ContactFactory, EnquiryFactory, OrganisationFactory
 
@@ -315,6 +315,29 @@ def test_outcomes_and_social_value_are_exact(outcomes, manager, topics):
     assert by_topic[topics["neighbourhood-planning"].name] == [2, 1, 1]
     assert figures(report.table("repeat_enquirers")) == {"Friends of the Red Lion": [2]}
     assert figures(report.table("groups_area"))["West Lindsey"] == [1, 2]
+
+
+def test_repeat_enquirers_list_the_25_with_most_then_by_name_as_the_database_orders_them(
+    manager,
+):
+    """Ties at the 25th place are broken by name in the database's own order (its
+    collation), as ORDER BY n DESC, name would, and the figures are plain integers."""
+    names = ["acorn", "Beech", "cedar", "Ash", "birch", *(f"Group {i:02}" for i in range(25))]
+    organisations = [OrganisationFactory(name=name) for name in names]
+    for i, organisation in enumerate(organisations):
+        for _ in range(4 if i == 5 else 2):  # "Group 00" has most; the rest tie on 2
+            enquiry(organisation=organisation, contact=ContactFactory())
+
+    table = build_report("outcomes", period(), user=manager.user).table("repeat_enquirers")
+
+    mine = Organisation.objects.filter(pk__in=[o.pk for o in organisations])
+    tied = [o.name for o in mine.exclude(name="Group 00").order_by("name", "pk")]
+    assert [row[0].value for row in table.rows] == ["Group 00", *tied[:24]]
+    assert [row[1].value for row in table.rows][:2] == [4, 2]
+    assert all(type(row[1].value) is int for row in table.rows)
+    assert "30 groups" in table.description
+    areas = build_report("outcomes", period(), user=manager.user).table("groups_area")
+    assert all(type(row[2].value) is int for row in areas.rows)
 
 
 # --- demand insight ---

@@ -58,6 +58,11 @@ def test_a_report_runs_with_its_own_settings_and_the_desk_keeps_the_defaults(set
         assert (_show("parallel_setup_cost"), _show("parallel_tuple_cost")) == ("100", "0.01")
         assert _show("statement_timeout") == "12s"
         assert _show("lock_timeout") == "0"  # only the wait for a turn is limited
+        # One snapshot for the whole report, and it writes nothing.
+        assert (_show("transaction_isolation"), _show("transaction_read_only")) == (
+            "repeatable read",
+            "on",
+        )
     assert {name: _show(name) for name in before} == before
 
 
@@ -91,6 +96,8 @@ def test_a_second_slot_lets_a_report_through_while_one_is_taken(client, manager,
     client.force_login(manager.user)
     other.run("SELECT pg_advisory_xact_lock(%s, 0)", [LOCK_CLASS])
     assert client.get(reverse("reports:report", args=["demand"])).status_code == 200
+    with report_session():  # a free slot taken at once: no lock_timeout left behind
+        assert _show("lock_timeout") == "0"
 
     other.run("SELECT pg_advisory_xact_lock(%s, 1)", [LOCK_CLASS])
     assert client.get(reverse("reports:report", args=["demand"])).status_code == 503
