@@ -150,7 +150,8 @@ def floors(db_url: str, query: str) -> dict:
                 for i, sql in enumerate(statements):
                     started = time.perf_counter()
                     cursor.execute(sql)
-                    cursor.fetchall()
+                    if cursor.description is not None:  # not SET TRANSACTION
+                        cursor.fetchall()
                     spent = (time.perf_counter() - started) * 1000
                     per_statement[i].append(spent)
                     total += spent
@@ -170,7 +171,9 @@ def floors(db_url: str, query: str) -> dict:
 
 def _is_setup(sql: str) -> bool:
     """The report session's own statements (settings, its turn), not the report's SQL."""
-    return sql.startswith(("SELECT set_config", "SELECT pg_advisory", "SELECT pg_try_advisory"))
+    return sql.startswith(
+        ("SET TRANSACTION", "SELECT set_config", "SELECT pg_advisory", "SELECT pg_try_advisory")
+    )
 
 
 def timed(client: Client, path: str, count: int, warmup: int, headers=None) -> dict:

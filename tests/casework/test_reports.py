@@ -721,7 +721,7 @@ def _more_data(n: int, adviser, topics, areas):
 
 # Each report alone (measured with the permissions already looked up): caseload 10, flow 6
 # on PostgreSQL (SQLite: three more GROUP BYs, and each percentile a COUNT and two LIMIT
-# queries: up to 15), outcomes 10 (SQLite 11), demand 6. The page adds the session, the
+# queries: up to 15), outcomes up to 11 (SQLite 12), demand 6. The page adds the session, the
 # user, permissions and the filter form's choices. On PostgreSQL a report also runs in its
 # own transaction (a savepoint here) with its settings and its turn (session.py): 4 more.
 PAGE_QUERIES = {"caseload": 20, "flow": 26, "outcomes": 22, "demand": 17}
