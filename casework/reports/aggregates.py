@@ -9,7 +9,7 @@ query per percentile fetches the two neighbouring values, interpolated the same 
 import math
 
 from django.db import connection
-from django.db.models import Aggregate, FloatField, QuerySet
+from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
 
 
 class PercentileCont(Aggregate):
@@ -25,18 +25,31 @@ class PercentileCont(Aggregate):
         super().__init__(expression, fraction=repr(float(fraction)), **extra)
 
 
+def percentile_aggregates(
+    field: str, fractions: tuple[float, ...] = (0.5, 0.9), *, prefix: str = ""
+) -> dict:
+    """PostgreSQL: the aggregates behind ``percentiles`` (``{prefix}n``, then
+    ``{prefix}p0``, ``{prefix}p1`` ...), to put beside others in one query;
+    ``percentile_cont`` leaves out NULLs, and so does the count."""
+    return {
+        f"{prefix}n": Count("pk", filter=Q(**{f"{field}__isnull": False})),
+        **{f"{prefix}p{i}": PercentileCont(field, f) for i, f in enumerate(fractions)},
+    }
+
+
+def percentile_values(row: dict, fractions: tuple[float, ...] = (0.5, 0.9), *, prefix: str = ""):
+    """(count, [percentiles]) from a row aggregated with ``percentile_aggregates``."""
+    return row[f"{prefix}n"], [row[f"{prefix}p{i}"] for i in range(len(fractions))]
+
+
 def percentiles(
     queryset: QuerySet, field: str, fractions: tuple[float, ...] = (0.5, 0.9)
 ) -> tuple[int, list[float | None]]:
     """How many rows have ``field``, and its percentiles over them (None when none)."""
-    queryset = queryset.filter(**{f"{field}__isnull": False}).order_by()
     if connection.vendor == "postgresql":
-        from django.db.models import Count
-
-        result = queryset.aggregate(
-            n=Count("pk"), **{f"p{i}": PercentileCont(field, f) for i, f in enumerate(fractions)}
-        )
-        return result["n"], [result[f"p{i}"] for i in range(len(fractions))]
+        row = queryset.order_by().aggregate(**percentile_aggregates(field, fractions))
+        return percentile_values(row, fractions)
+    queryset = queryset.filter(**{f"{field}__isnull": False}).order_by()
     count = queryset.count()
     values: list[float | None] = []
     for fraction in fractions:

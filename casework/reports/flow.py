@@ -9,7 +9,7 @@ from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from casework.reports import scope
-from casework.reports.aggregates import PercentileCont, percentiles
+from casework.reports.aggregates import percentile_aggregates, percentile_values, percentiles
 from casework.reports.names import area_names, topic_names, topic_roots
 from casework.reports.params import ReportParams
 from casework.reports.tables import Cell, Report, Table, percent, queue_link, received_link
@@ -238,21 +238,19 @@ def received_figures(received) -> dict:
     """The times (count, median, 90th percentile of each measure) and the compliance
     counts of the enquiries received. PostgreSQL: one aggregate, one scan
     (``percentile_cont`` leaves out NULLs); elsewhere a few queries."""
-    today = timezone.localdate()
+    compliance = _compliance_counts(timezone.localdate())
     if connection.vendor != "postgresql":
-        figures = received.aggregate(**_compliance_counts(today))
+        figures = received.aggregate(**compliance)
         for _, field, _ in TIMED:
             figures[field] = percentiles(received, field)
         return figures
-    aggregates = _compliance_counts(today)
+    aggregates = dict(compliance)
     for _, field, _ in TIMED:
-        aggregates[f"{field}_n"] = Count("pk", filter=Q(**{f"{field}__isnull": False}))
-        aggregates[f"{field}_p50"] = PercentileCont(field, 0.5)
-        aggregates[f"{field}_p90"] = PercentileCont(field, 0.9)
+        aggregates.update(percentile_aggregates(field, prefix=f"{field}_"))
     row = received.aggregate(**aggregates)
-    figures = {key: row[key] for key in _compliance_counts(today)}
+    figures = {key: row[key] for key in compliance}
     for _, field, _ in TIMED:
-        figures[field] = (row[f"{field}_n"], [row[f"{field}_p50"], row[f"{field}_p90"]])
+        figures[field] = percentile_values(row, prefix=f"{field}_")
     return figures
 
 

@@ -208,9 +208,9 @@ def _repeat_enquirers(params: ReportParams, received, repeat: dict) -> Table:
     most = sorted(repeat.values(), reverse=True)
     cutoff = most[REPEAT_LIMIT - 1] if len(most) > REPEAT_LIMIT else 0
     above = [org for org, n in repeat.items() if n > cutoff]
-    tied = [org for org, n in repeat.items() if n == cutoff] if cutoff else []
+    tied = [org for org, n in repeat.items() if n == cutoff]
     chosen = Organisation.objects.order_by("name", "pk").values_list("pk", "name")
-    named = list(chosen.filter(pk__in=above if cutoff else list(repeat)))
+    named = list(chosen.filter(pk__in=above))
     if tied:
         named += chosen.filter(pk__in=tied)[: REPEAT_LIMIT - len(above)]
     top = sorted(named, key=lambda row: -repeat[row[0]])[:REPEAT_LIMIT]  # stable: by name

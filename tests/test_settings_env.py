@@ -1,0 +1,50 @@
+"""Settings read from the environment refuse values that cannot work, at start-up, with
+a message naming the variable (config/settings.py)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _start(**env: str) -> subprocess.CompletedProcess:
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "1",
+        **env,
+    }
+    environment.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"REPORT_QUEUE_SECONDS": "30", "REPORT_TIMEOUT_SECONDS": "30"},
+            "REPORT_QUEUE_SECONDS must be less than REPORT_TIMEOUT_SECONDS",
+        ),
+        ({"REPORT_WORK_MEM": "lots"}, "REPORT_WORK_MEM must look like 64MB"),
+        ({"REPORT_CONCURRENCY": "-1"}, "REPORT_CONCURRENCY must be at least 0"),
+    ],
+)
+def test_report_settings_that_cannot_work_stop_start_up(env, message):
+    started = _start(**env)
+    assert started.returncode != 0
+    assert message in started.stderr
+
+
+def test_the_default_report_settings_start():
+    assert _start().returncode == 0
