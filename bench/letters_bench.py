@@ -119,8 +119,8 @@ def _letters() -> dict[str, tuple[str, str]]:
 def render(runs: int, out: str | None) -> dict:
     from weasyprint import HTML
 
-    from casework.letters import letter_html  # Django templates: needs setup()
-    from casework.pdf import DeskAssetFetcher, render_pdf, render_pdf_document
+    from casework.desk.pdf import DeskAssetFetcher, render_pdf, render_pdf_document
+    from casework.letters.compose import letter_html  # Django templates: needs setup()
 
     enquiry = SimpleNamespace(
         reference="CR-2026-000123",
@@ -163,8 +163,8 @@ def _prepare(count: int):
     from django.db import transaction
     from django.utils import timezone
 
+    from casework.clocks.services import key_date_record
     from casework.models import Adviser, Deadline, KeyDate
-    from casework.services import key_date_record
     from enquiries.models import Contact, EnquirerType, Enquiry, Organisation
     from enquiries.services import next_reference
     from tests.factories import AdviserFactory
@@ -215,8 +215,8 @@ def bulk(count: int, workers: int) -> dict:
     from django.db.models import Count
     from django_tasks_db.models import DBTaskResult
 
+    from casework.letters.services import letter_batch_create
     from casework.models import Letter
-    from casework.services_letters import letter_batch_create
     from knowledgebase.models import LetterTemplateVersion
 
     if connection.vendor != "postgresql":

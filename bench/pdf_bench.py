@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from weasyprint import CSS, HTML  # noqa: E402
 
-from casework.pdf import DeskAssetFetcher, render_pdf  # noqa: E402
+from casework.desk.pdf import DeskAssetFetcher, render_pdf  # noqa: E402
 
 CSS_TEXT = """
 @page { size: A4; margin: 20mm 20mm 25mm;

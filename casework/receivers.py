@@ -9,7 +9,8 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 
-from casework import services
+from casework.clocks import services as clocks_services
+from casework.queue import services as queue_services
 from enquiries.signals import enquiry_received
 from knowledgebase.models import DeadlineRule
 
@@ -24,7 +25,7 @@ def route_new_enquiry(sender, enquiry, route: bool = True, **kwargs) -> None:
     # (savepoint) and leave the enquiry unassigned, where the "all" queue shows it.
     try:
         with transaction.atomic():
-            services.enquiry_route(enquiry=enquiry)
+            queue_services.enquiry_route(enquiry=enquiry)
     except Exception:
         logger.exception("routing failed for reference=%s", enquiry.reference)
 
@@ -40,4 +41,4 @@ def resync_deadlines(sender, instance: DeadlineRule, raw: bool = False, **kwargs
     request = getattr(HistoricalRecords.context, "request", None)
     user = getattr(request, "user", None)
     actor = user if user is not None and user.is_authenticated else None
-    services.deadlines_resync(rule=instance, actor=actor)
+    clocks_services.deadlines_resync(rule=instance, actor=actor)

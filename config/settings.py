@@ -212,14 +212,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "casework.api_pagination.DeskPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.api.DeskPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "enquiry_intake": env_str("THROTTLE_ENQUIRY_INTAKE", "30/hour"),
     },
-    "EXCEPTION_HANDLER": "enquiries.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
     "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
 }
 SPECTACULAR_SETTINGS = {

@@ -1,10 +1,12 @@
-"""Working days in England and Wales: weekdays that are not bank holidays.
+"""Calendar arithmetic for the clocks: whole calendar months, and working days in England
+and Wales (weekdays that are not bank holidays).
 
 Pure functions, no database. ``holidays.country_holidays("GB", subdiv="ENG")``:
 without ``subdiv`` Easter Monday and the August holiday are missing. Used by the
 statutory clocks that count working days and by the desk's service levels.
 """
 
+import calendar
 from datetime import date, timedelta
 from functools import cache
 
@@ -40,3 +42,10 @@ def working_days_between(start: date, end: date) -> int:
         if is_working_day(current):
             days += 1
     return days
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus whole calendar months, clamped to the target month's last day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

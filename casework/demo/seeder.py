@@ -53,7 +53,7 @@ from casework.demo.data import (
 )
 from casework.models import Absence, Adviser, Assignment, Team
 from casework.policies import ADVISERS_GROUP, MANAGERS_GROUP
-from casework.routing import Candidate, choose_adviser
+from casework.queue.routing import Candidate, choose_adviser
 from enquiries import service_levels
 from enquiries.models import (
     Contact,

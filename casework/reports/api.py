@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.api import ERROR, FIELD_ERRORS, IsDeskStaff
+from casework.desk.api import ERROR, FIELD_ERRORS, IsDeskStaff
 from casework.reports.params import BUCKET_CHOICES, QUICK_CHOICES, ReportFilterForm
 from casework.reports.registry import REPORTS, build_report, report_kind
 from casework.reports.session import ReportUnavailable

@@ -10,8 +10,8 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from casework import policies
-from casework.filters import AGE_BUCKETS, AGE_CHOICES
 from casework.models import Adviser, Assignment, Case, Deadline, Team
+from casework.queue.selectors import AGE_BUCKETS, AGE_CHOICES
 from casework.reports import scope
 from casework.reports.params import ReportParams
 from casework.reports.tables import Cell, Report, Table, percent, queue_link

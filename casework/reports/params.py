@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from casework.forms import grouped_topic_choices
 from casework.models import Adviser, Team
+from enquiries.forms import grouped_topic_choices
 from enquiries.models import Channel
 from knowledgebase.models import LocalAuthority, Region, Topic
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from casework.pdf import render_pdf
+from casework.desk.pdf import render_pdf
 from casework.reports.charts import chart_svg
 from casework.reports.flow import bucket_starts
 from casework.reports.html import table_html

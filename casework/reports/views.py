@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from casework import policies
-from casework.pdf import RenderError, RenderRefused
+from casework.desk.pdf import RenderError, RenderRefused
 from casework.reports import pdf
 from casework.reports.charts import alt_text, chart_data_uri
 from casework.reports.export import table_csv

@@ -12,8 +12,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from casework.cases.services import outcome_record
 from casework.models import Adviser, Assignment
-from casework.services_cases import outcome_record
 from enquiries.models import Channel, Enquiry, EnquiryEvent, PersonalDataAccess, Priority, Status
 from tests.factories import AdviserFactory, ContactFactory, EnquiryFactory, OrganisationFactory
 

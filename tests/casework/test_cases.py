@@ -12,9 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from casework import services_cases as services
+from casework.cases import services as services
+from casework.clocks.services import key_date_record
 from casework.models import Case, CaseEnquiry, CaseEvent, Deadline, KeyDate, Outcome
-from casework.services import enquiry_assign, key_date_record
+from casework.queue.services import enquiry_assign
 from tests.casework.test_desk_views import unlabelled_controls
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from casework import services
+from casework.clocks import services as clocks_services
 from casework.models import Deadline, KeyDate
 from enquiries.models import EnquiryEvent
 from tests.casework.test_desk_views import unlabelled_controls
@@ -229,7 +229,7 @@ def test_manager_records_on_any_enquiry(api_client, manager, theirs):
     [key_date] = response.json()
     assert key_date["note"] == "Council decision"
     assert [d["end"] for d in key_date["deadlines"]] == ["2031-03-01"]
-    services.key_date_remove(key_date=KeyDate.objects.get(), actor=manager.user)
+    clocks_services.key_date_remove(key_date=KeyDate.objects.get(), actor=manager.user)
     assert api_client.get(key_dates_url(theirs)).json() == []
 
 
@@ -241,7 +241,7 @@ def test_unknown_reference_is_not_found(api_client, adviser):
 def test_a_key_date_entered_in_error_is_removed_through_the_api(
     api_client, adviser, teams, mine, theirs
 ):
-    key_date = services.key_date_record(
+    key_date = clocks_services.key_date_record(
         enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user
     )
     url = f"{key_dates_url(mine)}{key_date.pk}/"

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from casework import services
 from casework.models import Assignment
+from casework.queue import services as queue_services
 from enquiries.models import Channel, Enquiry
 from enquiries.services import EnquiryInput, enquiry_submit
 from tests.factories import AdviserFactory
@@ -74,14 +74,14 @@ def two_advisers(adviser, teams):
 
 def test_two_simultaneous_claims_exactly_one_wins(queued_enquiry, two_advisers):
     def claim(person):
-        return lambda: services.enquiry_claim(
+        return lambda: queue_services.enquiry_claim(
             enquiry=Enquiry.objects.get(pk=queued_enquiry.pk), actor=person.user
         )
 
     results = run_together(*(claim(person) for person in two_advisers))
 
     winners = [r for r in results if isinstance(r, Assignment)]
-    losers = [r for r in results if isinstance(r, services.AlreadyAssigned)]
+    losers = [r for r in results if isinstance(r, queue_services.AlreadyAssigned)]
     assert len(winners) == 1 and len(losers) == 1, results
     winner = winners[0].adviser
     assert f"{winner.user.get_full_name()} has already taken this enquiry" in str(losers[0])
@@ -118,12 +118,12 @@ def test_claim_racing_a_reassignment_leaves_one_current_assignment(
     ada, bea = two_advisers
 
     def claim():
-        return services.enquiry_claim(
+        return queue_services.enquiry_claim(
             enquiry=Enquiry.objects.get(pk=queued_enquiry.pk), actor=ada.user
         )
 
     def reassign():
-        return services.enquiry_assign(
+        return queue_services.enquiry_assign(
             enquiry=Enquiry.objects.get(pk=queued_enquiry.pk), adviser=bea, actor=manager.user
         )
 
@@ -132,7 +132,7 @@ def test_claim_racing_a_reassignment_leaves_one_current_assignment(
     assert not [
         r
         for r in results
-        if isinstance(r, Exception) and not isinstance(r, services.AlreadyAssigned)
+        if isinstance(r, Exception) and not isinstance(r, queue_services.AlreadyAssigned)
     ], results
     current = Assignment.objects.get(enquiry=queued_enquiry, is_current=True)
     queued_enquiry.refresh_from_db()

@@ -8,8 +8,11 @@ who did it and which fields changed; bulk updates of cases write history as well
 import pytest
 from django.urls import reverse
 
-from casework import services, services_cases, services_edit
+from casework.cases import services as services_cases
+from casework.enquiry import services as enquiry_services
+from casework.enquiry import services as services_edit
 from casework.models import Case, CaseEvent
+from casework.queue import services as queue_services
 from enquiries.models import Enquiry, EnquiryEvent, Priority
 from tests.casework.test_desk_views import unlabelled_controls
 
@@ -109,7 +112,7 @@ def test_second_of_two_editors_is_refused_and_nothing_is_overwritten(
 
 def test_a_status_change_after_loading_refuses_the_edit(client, adviser, mine):
     loaded = Enquiry.objects.get(pk=mine.pk)
-    services.enquiry_set_status(enquiry=mine, status="awaiting_group", actor=adviser.user)
+    enquiry_services.enquiry_set_status(enquiry=mine, status="awaiting_group", actor=adviser.user)
     client.force_login(adviser.user)
 
     response = client.post(edit_url(mine), form_data(loaded, subject="After the change"))
@@ -122,7 +125,7 @@ def test_a_status_change_after_loading_refuses_the_edit(client, adviser, mine):
 
 def test_an_assignment_after_loading_refuses_the_edit(manager, adviser, teammate, mine):
     loaded_version = Enquiry.objects.get(pk=mine.pk).version
-    services.enquiry_assign(enquiry=mine, adviser=teammate, actor=manager.user)
+    queue_services.enquiry_assign(enquiry=mine, adviser=teammate, actor=manager.user)
     with pytest.raises(services_edit.StaleEdit) as refused:
         services_edit.enquiry_edit(
             enquiry=mine,
@@ -170,7 +173,7 @@ def test_who_may_edit_an_enquiry(client, adviser, other_adviser, teammate, outsi
 
 
 def test_the_team_may_edit_an_enquiry_waiting_in_its_queue(manager, teammate, mine):
-    services.enquiry_assign(enquiry=mine, adviser=None, actor=manager.user)
+    queue_services.enquiry_assign(enquiry=mine, adviser=None, actor=manager.user)
     mine.refresh_from_db()
     edited = services_edit.enquiry_edit(
         enquiry=mine,

@@ -4,7 +4,8 @@ wait, then find the version moved on and refuse. Exactly one edit lands."""
 import pytest
 from django.db import connection
 
-from casework import services_cases, services_edit
+from casework.cases import services as services_cases
+from casework.enquiry import services as services_edit
 from casework.models import Case
 from enquiries.models import Enquiry
 from tests.casework.test_concurrency import run_together

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from casework import services, services_publish
+from casework.clocks import services as clocks_services
 from casework.models import Deadline
+from casework.publishing import services as services_publish
 from enquiries.models import PublicDate
 from knowledgebase.models import DeadlineRule
 
@@ -26,7 +27,7 @@ def interim():
 @pytest.fixture
 def key_date(mine, adviser):
     """DOMAIN.md's worked example: the council received the owner's notice on 2 March 2026."""
-    return services.key_date_record(
+    return clocks_services.key_date_record(
         enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user
     )
 
@@ -79,7 +80,7 @@ def test_a_rule_switched_off_loses_its_rows_and_the_group_copy(mine, adviser, in
 
 def test_a_new_trigger_moves_the_rows_to_that_trigger_s_key_dates(mine, adviser, key_date):
     rule = DeadlineRule.objects.get(slug="np-forum-expiry")
-    designated = services.key_date_record(
+    designated = clocks_services.key_date_record(
         enquiry=mine, trigger="forum-designated", date=date(2026, 1, 10), actor=adviser.user
     )
     assert stored(rule, designated) is not None
@@ -94,7 +95,7 @@ def test_a_new_trigger_moves_the_rows_to_that_trigger_s_key_dates(mine, adviser,
 
 def test_a_rule_saved_unchanged_changes_nothing(interim, key_date):
     before = list(Deadline.objects.values_list("pk", "ends_on").order_by("pk"))
-    result = services.deadlines_resync(rule=interim)
+    result = clocks_services.deadlines_resync(rule=interim)
     assert (result.updated, result.created, result.removed) == (0, 0, 0)
     assert list(Deadline.objects.values_list("pk", "ends_on").order_by("pk")) == before
 

@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from casework import services
+from casework.enquiry import services as enquiry_services
 from casework.models import Assignment
+from casework.queue import services as queue_services
 from enquiries.models import Channel, Enquiry, EnquiryEvent, Priority, Status
 from enquiries.services import enquiry_change_status
 from tests.factories import AdviserFactory, EnquiryFactory
@@ -315,10 +316,14 @@ def test_enquiry_page_runs_a_constant_number_of_queries_however_long_its_history
     with CaptureQueriesContext(connection) as short:
         client.get(page_url(mine))
     for _ in range(4):
-        services.enquiry_assign(enquiry=mine, adviser=other_adviser, actor=manager.user)
-        services.enquiry_set_status(enquiry=mine, status=Status.AWAITING_GROUP, actor=manager.user)
-        services.enquiry_assign(enquiry=mine, adviser=adviser, actor=manager.user)
-        services.enquiry_set_status(enquiry=mine, status=Status.IN_PROGRESS, actor=manager.user)
+        queue_services.enquiry_assign(enquiry=mine, adviser=other_adviser, actor=manager.user)
+        enquiry_services.enquiry_set_status(
+            enquiry=mine, status=Status.AWAITING_GROUP, actor=manager.user
+        )
+        queue_services.enquiry_assign(enquiry=mine, adviser=adviser, actor=manager.user)
+        enquiry_services.enquiry_set_status(
+            enquiry=mine, status=Status.IN_PROGRESS, actor=manager.user
+        )
     assert Assignment.objects.filter(enquiry=mine).count() == 9
     with django_assert_num_queries(len(short.captured_queries)):
         response = client.get(page_url(mine))
@@ -341,7 +346,7 @@ def test_claiming_what_someone_else_has_taken_is_a_conflict_with_a_message(
     client, adviser, team_unassigned, teams
 ):
     colleague = AdviserFactory(first_name="Col", teams=[teams["assets"]])
-    services.enquiry_claim(enquiry=team_unassigned, actor=colleague.user)
+    queue_services.enquiry_claim(enquiry=team_unassigned, actor=colleague.user)
     client.force_login(adviser.user)
     response = client.post(page_url(team_unassigned, "claim"))
     assert response.status_code == 409
@@ -352,7 +357,7 @@ def test_claiming_what_someone_else_has_taken_is_a_conflict_with_a_message(
 
 
 def test_claim_of_another_teams_enquiry_is_not_found(client, adviser, theirs):
-    services.enquiry_assign(
+    queue_services.enquiry_assign(
         enquiry=theirs,
         adviser=None,
         actor=AdviserFactory(first_name="Boss", manager=True).user,
@@ -453,7 +458,7 @@ def test_a_status_change_that_lost_a_race_is_a_conflict(client, adviser, mine, m
     def moved_on(**kwargs):
         raise TransitionError("An enquiry that is closed cannot become answered.")
 
-    monkeypatch.setattr(services, "enquiry_set_status", moved_on)
+    monkeypatch.setattr(enquiry_services, "enquiry_set_status", moved_on)
     client.force_login(adviser.user)
     response = client.post(page_url(mine, "status"), {"status": "answered"})
     assert response.status_code == 409

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from casework import services_workspace
+from casework.workspace import services as services_workspace
 from enquiries.models import Attachment, EnquiryEvent, Message, Notification
 from tests.casework.test_desk_views import unlabelled_controls
 

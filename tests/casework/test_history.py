@@ -4,7 +4,7 @@ staff views of personal data are logged; managers read both on the enquiry's his
 import pytest
 from django.urls import reverse
 
-from casework import services
+from casework.enquiry import services as enquiry_services
 from enquiries.models import Enquiry, PersonalDataAccess, Priority
 
 pytestmark = pytest.mark.django_db
@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def test_status_change_is_in_the_history_with_who_and_old_and_new(client, manager, adviser, submit):
     enquiry = submit()
-    services.enquiry_set_status(enquiry=enquiry, status="awaiting_group", actor=adviser.user)
+    enquiry_services.enquiry_set_status(
+        enquiry=enquiry, status="awaiting_group", actor=adviser.user
+    )
 
     latest = enquiry.history.order_by("-history_date", "-history_id").first()
     assert latest.history_user == adviser.user

@@ -14,10 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from casework import selectors, services
-from casework.deadlines import add_months
+from casework.cases.services import outcome_record
+from casework.clocks import selectors as clocks_selectors
+from casework.clocks import services as clocks_services
+from casework.clocks.deadlines import add_months
+from casework.enquiry import services as enquiry_services
 from casework.models import Deadline, KeyDate
-from casework.services_cases import outcome_record
 from enquiries.models import EnquiryEvent, Status
 from tests.casework.test_desk_views import rows, unlabelled_controls
 from tests.factories import AdviserFactory, EnquiryFactory
@@ -45,7 +47,7 @@ def remove_url(key_date) -> str:
 
 
 def ends(enquiry) -> dict[str, date]:
-    [view] = selectors.key_date_list(enquiry=enquiry)
+    [view] = clocks_selectors.key_date_list(enquiry=enquiry)
     return {d.rule.slug: d.end for d in view.deadlines}
 
 
@@ -53,7 +55,7 @@ def ends(enquiry) -> dict[str, date]:
 
 
 def test_worked_example_one_notice_starts_three_clocks(mine, adviser):
-    key_date = services.key_date_record(
+    key_date = clocks_services.key_date_record(
         enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user, note="Letter"
     )
     assert ends(mine) == WORKED_EXAMPLE
@@ -66,10 +68,10 @@ def test_worked_example_one_notice_starts_three_clocks(mine, adviser):
 
 def test_disputed_rule_shows_the_earlier_reading_and_says_so(mine, adviser):
     # Right to Challenge: "30 days from" the EOI, which some read as "beginning with".
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=mine, trigger="eoi-received", date=date(2026, 3, 2), actor=adviser.user
     )
-    [view] = selectors.key_date_list(enquiry=mine)
+    [view] = clocks_selectors.key_date_list(enquiry=mine)
     [deadline] = view.deadlines
     assert deadline.rule.slug == "crtc-timescale-notice"
     assert deadline.end == date(2026, 3, 31)  # "from" would give 1 April
@@ -79,18 +81,18 @@ def test_disputed_rule_shows_the_earlier_reading_and_says_so(mine, adviser):
 
 
 def test_verified_rules_have_one_reading(mine, adviser):
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user
     )
-    [view] = selectors.key_date_list(enquiry=mine)
+    [view] = clocks_selectors.key_date_list(enquiry=mine)
     assert not any(d.earlier_reading or d.needs_source_check for d in view.deadlines)
 
 
 def test_the_retention_policy_clock_is_not_a_key_date_choice(mine, adviser):
-    triggers = {t.slug for t in selectors.key_date_triggers()}
+    triggers = {t.slug for t in clocks_selectors.key_date_triggers()}
     assert NOTICE in triggers and "case-closed" not in triggers
     with pytest.raises(ValidationError) as error:
-        services.key_date_record(
+        clocks_services.key_date_record(
             enquiry=mine, trigger="case-closed", date=date(2026, 3, 2), actor=adviser.user
         )
     assert "trigger" in error.value.message_dict
@@ -109,7 +111,7 @@ def test_unknown_trigger_and_implausible_dates_are_refused(mine, adviser, trigge
     today = timezone.localdate()
     day = today + shift if shift is not None else add_months(today, -600) - timedelta(days=1)
     with pytest.raises(ValidationError) as error:
-        services.key_date_record(enquiry=mine, trigger=trigger, date=day, actor=adviser.user)
+        clocks_services.key_date_record(enquiry=mine, trigger=trigger, date=day, actor=adviser.user)
     assert list(error.value.message_dict) == [field]
     assert not KeyDate.objects.exists() and not Deadline.objects.exists()
     assert not mine.events.filter(kind=EnquiryEvent.Kind.KEY_DATE_RECORDED).exists()
@@ -118,16 +120,16 @@ def test_unknown_trigger_and_implausible_dates_are_refused(mine, adviser, trigge
 def test_a_date_before_the_enquiry_and_one_up_to_a_year_ahead_are_fine(mine, adviser):
     today = timezone.localdate()
     for day in (date(1990, 1, 1), today + timedelta(days=300)):
-        services.key_date_record(enquiry=mine, trigger=NOTICE, date=day, actor=adviser.user)
+        clocks_services.key_date_record(enquiry=mine, trigger=NOTICE, date=day, actor=adviser.user)
     assert KeyDate.objects.count() == 2 and Deadline.objects.count() == 6
 
 
 def test_the_same_key_date_twice_is_refused(mine, adviser):
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user
     )
     with pytest.raises(ValidationError):
-        services.key_date_record(
+        clocks_services.key_date_record(
             enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user
         )
     assert KeyDate.objects.count() == 1
@@ -136,15 +138,15 @@ def test_the_same_key_date_twice_is_refused(mine, adviser):
 def test_only_the_holder_or_a_manager_records_and_removes(mine, adviser, manager, teams):
     teammate = AdviserFactory(first_name="Tess", teams=[teams["assets"]])
     with pytest.raises(PermissionDenied):
-        services.key_date_record(
+        clocks_services.key_date_record(
             enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=teammate.user
         )
-    key_date = services.key_date_record(
+    key_date = clocks_services.key_date_record(
         enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=manager.user
     )
     with pytest.raises(PermissionDenied):
-        services.key_date_remove(key_date=key_date, actor=teammate.user)
-    services.key_date_remove(key_date=key_date, actor=adviser.user)
+        clocks_services.key_date_remove(key_date=key_date, actor=teammate.user)
+    clocks_services.key_date_remove(key_date=key_date, actor=adviser.user)
     assert not KeyDate.objects.exists() and not Deadline.objects.exists()
     removed = mine.events.get(kind=EnquiryEvent.Kind.KEY_DATE_REMOVED)
     assert removed.actor == adviser.user and removed.data["date"] == "2026-03-02"
@@ -164,13 +166,13 @@ def test_only_the_holder_or_a_manager_records_and_removes(mine, adviser, manager
 def test_status_words_and_classes_by_days_left(mine, adviser, days, status, css):
     # acv-tribunal-appeal: 28 days from the review decision notice.
     today = timezone.localdate()
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=mine,
         trigger="review-decision-sent",
         date=today + timedelta(days=days - 28),
         actor=adviser.user,
     )
-    [view] = selectors.key_date_list(enquiry=mine)
+    [view] = clocks_selectors.key_date_list(enquiry=mine)
     [deadline] = view.deadlines
     assert (deadline.days_left, deadline.status, deadline.css_class) == (days, status, css)
 
@@ -203,7 +205,7 @@ def test_adviser_records_the_worked_example_and_sees_every_deadline(client, advi
 
 
 def test_page_shows_status_in_words_and_check_the_source_for_disputed_rules(client, adviser, mine):
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=mine, trigger="eoi-received", date=timezone.localdate(), actor=adviser.user
     )
     client.force_login(adviser.user)
@@ -245,7 +247,7 @@ def test_another_teams_enquiry_is_not_found(client, adviser, theirs, other_advis
     client.force_login(adviser.user)
     data = {"trigger": NOTICE, "date": "2026-03-02"}
     assert client.post(record_url(theirs), data).status_code == 404
-    key_date = services.key_date_record(
+    key_date = clocks_services.key_date_record(
         enquiry=theirs, trigger=NOTICE, date=date(2026, 3, 2), actor=other_adviser.user
     )
     assert client.post(remove_url(key_date)).status_code == 404
@@ -255,7 +257,7 @@ def test_another_teams_enquiry_is_not_found(client, adviser, theirs, other_advis
 def test_a_teammate_not_holding_the_enquiry_sees_deadlines_but_cannot_record(
     client, mine, adviser, teams
 ):
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user
     )
     teammate = AdviserFactory(first_name="Tess", teams=[teams["assets"]])
@@ -272,7 +274,7 @@ def test_a_teammate_not_holding_the_enquiry_sees_deadlines_but_cannot_record(
 
 
 def test_adviser_removes_a_key_date_recorded_in_error(client, adviser, mine):
-    key_date = services.key_date_record(
+    key_date = clocks_services.key_date_record(
         enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user
     )
     client.force_login(adviser.user)
@@ -286,7 +288,7 @@ def test_adviser_removes_a_key_date_recorded_in_error(client, adviser, mine):
 def test_enquiry_page_query_count_does_not_grow_with_key_dates(
     client, manager, adviser, mine, django_assert_num_queries
 ):
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user
     )
     client.force_login(manager.user)
@@ -296,7 +298,7 @@ def test_enquiry_page_query_count_does_not_grow_with_key_dates(
         ("eoi-received", "2026-04-01"),
         ("area-application-publicised", "2026-05-01"),
     ]:
-        services.key_date_record(
+        clocks_services.key_date_record(
             enquiry=mine, trigger=trigger, date=date.fromisoformat(day), actor=adviser.user
         )
     with django_assert_num_queries(len(one.captured_queries)):
@@ -312,24 +314,24 @@ def test_queue_orders_by_the_nearest_deadline_still_to_come(client, manager, adv
     make = lambda: EnquiryFactory(assigned_to=adviser.user, topic=topics["right-to-bid"])  # noqa: E731
     # 5-year listing from long ago (passed) but a review request due in 10 days: 10 days.
     soon = make()
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=soon,
         trigger="review-decision-sent",
         date=today - timedelta(days=18),
         actor=manager.user,
     )
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=soon, trigger="asset-listed", date=date(2015, 1, 1), actor=manager.user
     )
     # Recorded earlier than ``soon``'s review date, yet its nearest deadline is later:
     # a listing that began four years ago ends in about a year.
     later = make()
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=later, trigger="asset-listed", date=add_months(today, -48), actor=manager.user
     )
     # Only passed deadlines: ordered with the enquiries that have none, last.
     passed = make()
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=passed, trigger="review-decision-sent", date=date(2020, 1, 1), actor=manager.user
     )
     none = make()
@@ -348,11 +350,11 @@ def test_queue_orders_by_the_nearest_deadline_still_to_come(client, manager, adv
 
 
 def test_closed_enquiries_keep_deadlines_but_leave_the_open_queue(client, adviser, mine):
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=mine, trigger=NOTICE, date=timezone.localdate(), actor=adviser.user
     )
     outcome_record(enquiry=mine, code="advice_first_contact", is_closing=True, actor=adviser.user)
-    services.enquiry_set_status(enquiry=mine, status=Status.CLOSED, actor=adviser.user)
+    enquiry_services.enquiry_set_status(enquiry=mine, status=Status.CLOSED, actor=adviser.user)
     client.force_login(adviser.user)
     assert rows(client.get(reverse("casework:queue"), {"ordering": "deadline"})) == []
 
@@ -366,7 +368,7 @@ def test_queue_query_count_stays_constant_with_deadlines(
     def make(n):
         for _ in range(n):
             enquiry = EnquiryFactory(assigned_to=adviser.user, topic=topics["right-to-bid"])
-            services.key_date_record(
+            clocks_services.key_date_record(
                 enquiry=enquiry, trigger=NOTICE, date=timezone.localdate(), actor=adviser.user
             )
 

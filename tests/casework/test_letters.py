@@ -14,10 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from pypdf import PdfReader
 
-from casework import services_letters as services
-from casework.letters import body_html, letter_context, wants_large_print
+from casework.clocks.services import key_date_record
+from casework.letters import services as services
+from casework.letters.compose import body_html, letter_context, wants_large_print
 from casework.models import Letter
-from casework.services import key_date_record
 from enquiries.models import Attachment, EnquiryEvent, Message, Notification
 from knowledgebase.letter_engine import ADVISER_INSTRUCTION, unfilled_placeholders
 from knowledgebase.models import LetterTemplateVersion

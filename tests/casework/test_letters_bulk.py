@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from casework import services_letters as services
+from casework.clocks.services import key_date_record
+from casework.desk.pdf import RenderError
+from casework.letters import services as services
+from casework.letters.tasks import make_letter
 from casework.models import Letter, LetterBatch
-from casework.pdf import RenderError
-from casework.services import key_date_record
-from casework.tasks import make_letter
 from enquiries.models import Message
 from enquiries.task_policy import ReapResult, reap_stale_tasks
 from knowledgebase.models import LetterTemplateVersion

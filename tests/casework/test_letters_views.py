@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from casework import services_letters as services
+from casework.clocks.services import key_date_record
+from casework.letters import services as services
 from casework.models import Letter
-from casework.services import key_date_record
 from enquiries.models import EnquiryEvent, PersonalDataAccess
 from knowledgebase.letter_engine import ADVISER_INSTRUCTION
 from knowledgebase.models import LetterTemplateVersion
@@ -294,7 +294,7 @@ def test_enquiry_page_lists_letters_in_constant_queries(
 
 
 def test_letter_from_a_case_records_the_case_and_uses_its_asset(client, api_client, mine, adviser):
-    from casework.services_cases import case_open_from_enquiry
+    from casework.cases.services import case_open_from_enquiry
 
     case = case_open_from_enquiry(enquiry=mine, actor=adviser.user, title="The Red Lion bid")
     case.asset_name = "The Red Lion Inn"
@@ -317,7 +317,7 @@ def test_letter_from_a_case_records_the_case_and_uses_its_asset(client, api_clie
 
 
 def test_a_case_that_does_not_hold_the_enquiry_is_a_404(client, mine, submit, adviser):
-    from casework.services_cases import case_open_from_enquiry
+    from casework.cases.services import case_open_from_enquiry
 
     other = submit(email="other@example.org", subject="Another pub")
     case = case_open_from_enquiry(enquiry=other, actor=adviser.user, title="Another bid")

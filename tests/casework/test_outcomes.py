@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from casework import services
-from casework import services_cases as outcomes
+from casework.cases import services as outcomes
+from casework.enquiry import services as enquiry_services
 from casework.models import Outcome
 from casework.outcomes import OutcomeCode, PlanStage
 from enquiries.models import Enquiry, EnquiryEvent, Status
@@ -139,7 +139,7 @@ def test_only_the_holder_or_a_manager_records_the_closing_outcome(mine, teammate
 def test_closing_without_a_closing_outcome_is_refused(mine, adviser):
     outcomes.outcome_record(enquiry=mine, actor=adviser.user, code="guidance_sent")  # not closing
     with pytest.raises(ValidationError) as refused:
-        services.enquiry_set_status(enquiry=mine, status=Status.CLOSED, actor=adviser.user)
+        enquiry_services.enquiry_set_status(enquiry=mine, status=Status.CLOSED, actor=adviser.user)
     assert "Record a closing outcome" in refused.value.message_dict["status"][0]
     assert status_of(mine) == Status.IN_PROGRESS
     assert not mine.events.filter(kind=EnquiryEvent.Kind.STATUS_CHANGED).exists()
@@ -147,7 +147,9 @@ def test_closing_without_a_closing_outcome_is_refused(mine, adviser):
 
 def test_closing_with_a_closing_outcome_closes(mine, adviser):
     outcomes.outcome_record(enquiry=mine, actor=adviser.user, code="signposted", is_closing=True)
-    closed = services.enquiry_set_status(enquiry=mine, status=Status.CLOSED, actor=adviser.user)
+    closed = enquiry_services.enquiry_set_status(
+        enquiry=mine, status=Status.CLOSED, actor=adviser.user
+    )
     assert closed.status == Status.CLOSED and closed.closed_at is not None
 
 
@@ -232,7 +234,7 @@ def test_close_that_lost_a_race_is_a_conflict_and_saves_no_outcome(
     def moved_on(**kwargs):
         raise TransitionError("An enquiry that is closed cannot become closed.")
 
-    monkeypatch.setattr(services, "enquiry_set_status", moved_on)
+    monkeypatch.setattr(enquiry_services, "enquiry_set_status", moved_on)
     client.force_login(adviser.user)
     response = client.post(page(mine, "enquiry_close"), {"close-code": "signposted"})
     assert response.status_code == 409

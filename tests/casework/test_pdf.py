@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError
 
-from casework.pdf import (
+from casework.desk.pdf import (
     MAX_PAGES,
     DeskAssetFetcher,
     FetchRefused,

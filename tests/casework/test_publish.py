@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from casework.clocks.services import key_date_record, key_date_remove
 from casework.models import Deadline, KeyDate
-from casework.services import key_date_record, key_date_remove
-from casework.services_publish import deadline_publish
+from casework.publishing.services import deadline_publish
 from enquiries.models import EnquiryEvent, PublicDate
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from casework import services
-from casework.services_cases import outcome_record
+from casework.cases.services import outcome_record
+from casework.clocks import services as clocks_services
+from casework.enquiry import services as enquiry_services
 from enquiries.models import Notification, Status
 from tests.casework.test_concurrency import run_together
 from tests.factories import EnquiryFactory
@@ -30,7 +31,7 @@ def test_one_email_per_deadline_due_soon_and_a_second_run_sends_nothing(
 ):
     today = timezone.localdate()
     # Interim moratorium: 6 weeks beginning with the notice day -> ends in 3 days.
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=mine, trigger=NOTICE, date=today - timedelta(days=38), actor=adviser.user
     )
     smtp_server.messages.clear()
@@ -61,7 +62,7 @@ def test_one_email_per_deadline_due_soon_and_a_second_run_sends_nothing(
 def test_a_deadline_is_reminded_once_when_due_and_once_when_passed(
     mine, adviser, smtp_server, django_capture_on_commit_callbacks
 ):
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user
     )
     smtp_server.messages.clear()
@@ -86,16 +87,16 @@ def test_later_deadlines_closed_and_unassigned_enquiries_get_no_email(
 ):
     today = timezone.localdate()
     unassigned = EnquiryFactory(topic=topics["right-to-bid"])
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=unassigned, trigger=NOTICE, date=date(2026, 3, 2), actor=manager.user
     )
-    services.key_date_record(enquiry=mine, trigger=NOTICE, date=today, actor=adviser.user)
+    clocks_services.key_date_record(enquiry=mine, trigger=NOTICE, date=today, actor=adviser.user)
     closed = submit(subject="Closed one")
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=closed, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user
     )
     outcome_record(enquiry=closed, code="signposted", is_closing=True, actor=adviser.user)
-    services.enquiry_set_status(enquiry=closed, status=Status.CLOSED, actor=adviser.user)
+    enquiry_services.enquiry_set_status(enquiry=closed, status=Status.CLOSED, actor=adviser.user)
     smtp_server.messages.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert "0 deadline reminder(s) queued." in run()  # mine: 6 weeks away at the soonest
@@ -112,14 +113,14 @@ def test_a_malformed_date_option_is_refused():
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="races need PostgreSQL")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_runs_at_the_same_moment_send_each_email_once(mine, adviser, smtp_server):
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user
     )
     smtp_server.messages.clear()
     day = date(2026, 9, 2)  # interim and full moratorium passed; protected period later
     results = run_together(
-        lambda: services.deadline_reminders_send(today=day),
-        lambda: services.deadline_reminders_send(today=day),
+        lambda: clocks_services.deadline_reminders_send(today=day),
+        lambda: clocks_services.deadline_reminders_send(today=day),
     )
     assert not any(isinstance(r, Exception) for r in results), results
     assert sorted(results) in ([0, 2], [1, 1])
@@ -131,7 +132,7 @@ def test_two_runs_at_the_same_moment_send_each_email_once(mine, adviser, smtp_se
 def test_a_passed_deadline_with_an_outcome_since_its_key_date_is_not_reminded(
     mine, adviser, smtp_server, django_capture_on_commit_callbacks
 ):
-    services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user
     )
     # The group asked to be treated as a bidder in time: the clock was dealt with.

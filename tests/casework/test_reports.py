@@ -620,9 +620,9 @@ def test_board_report_with_too_many_columns_is_refused_with_a_clear_page(client,
 
 
 def test_board_report_over_the_renderers_limits_is_a_413_page(client, manager, monkeypatch):
-    import casework.pdf
+    import casework.desk.pdf
 
-    monkeypatch.setattr(casework.pdf, "MAX_HTML_BYTES", 10_000)  # render_pdf's own check
+    monkeypatch.setattr(casework.desk.pdf, "MAX_HTML_BYTES", 10_000)  # render_pdf's own check
     client.force_login(manager.user)
     response = client.get(reverse("reports:board_pdf"), period_query())
     assert response.status_code == 413

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from itertools import permutations
 
-from casework.routing import AREA, ID, LOAD, RECENCY, Candidate, choose_adviser
+from casework.queue.routing import AREA, ID, LOAD, RECENCY, Candidate, choose_adviser
 
 TOPIC = "Right to Bid"
 AREA_NAME = "West Lindsey"

@@ -6,8 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from casework import selectors, services
+from casework.enquiry import services as enquiry_services
 from casework.models import Absence, Assignment
+from casework.queue import selectors as queue_selectors
+from casework.queue import services as queue_services
 from enquiries.models import Channel, EnquiryEvent, Status
 from enquiries.services import EnquiryInput, enquiry_change_status
 from tests.factories import AdviserFactory, UserFactory
@@ -30,7 +32,7 @@ def give(adviser, submit, count):
     boss = AdviserFactory(first_name=f"Boss{adviser.pk}{count}", manager=True)
     for _ in range(count):
         enquiry = submit(topic=None)
-        services.enquiry_assign(enquiry=enquiry, adviser=adviser, actor=boss.user)
+        queue_services.enquiry_assign(enquiry=enquiry, adviser=adviser, actor=boss.user)
 
 
 # --- who it goes to --------------------------------------------------------------------------
@@ -148,7 +150,7 @@ def test_nobody_available_puts_it_in_the_team_queue_for_the_topic(submit, advise
     assert assignment.team == teams["assets"]
     assert assignment.method == Assignment.Method.QUEUED
     assert "waits in the Assets and Right to Bid queue" in assignment.reason
-    team_queue = selectors.enquiry_list(user=adviser.user, queue=selectors.Queue.TEAM)
+    team_queue = queue_selectors.enquiry_list(user=adviser.user, queue=queue_selectors.Queue.TEAM)
     assert list(team_queue) == [enquiry]
 
 
@@ -170,7 +172,7 @@ def test_routing_failure_keeps_the_enquiry_unassigned(submit, adviser, monkeypat
     def broken(**kwargs):
         raise RuntimeError("routing is down")
 
-    monkeypatch.setattr(selectors, "routing_candidates", broken)
+    monkeypatch.setattr(queue_selectors, "routing_candidates", broken)
     enquiry = submit()
     assert enquiry.pk is not None and enquiry.assigned_to is None
     assert not Assignment.objects.filter(enquiry=enquiry).exists()
@@ -184,7 +186,7 @@ def test_adviser_claims_an_unassigned_enquiry_from_the_team_queue(submit, advise
         adviser=adviser, starts_on=timezone.localdate(), ends_on=timezone.localdate()
     )
     enquiry = submit()
-    assignment = services.enquiry_claim(enquiry=enquiry, actor=adviser.user)
+    assignment = queue_services.enquiry_claim(enquiry=enquiry, actor=adviser.user)
     assert assignment.method == Assignment.Method.CLAIMED
     assert assignment.assigned_by == adviser.user
     enquiry.refresh_from_db()
@@ -196,30 +198,30 @@ def test_adviser_claims_an_unassigned_enquiry_from_the_team_queue(submit, advise
 def test_second_claim_is_refused_with_a_clear_message(submit, adviser, topics, teams):
     colleague = AdviserFactory(first_name="Col", teams=[teams["assets"]])
     enquiry = submit(topic="asset-transfer")  # nobody has expertise: team queue
-    services.enquiry_claim(enquiry=enquiry, actor=adviser.user)
-    with pytest.raises(services.AlreadyAssigned, match=f"{adviser.user.get_full_name()} has"):
-        services.enquiry_claim(enquiry=enquiry, actor=colleague.user)
-    with pytest.raises(services.AlreadyAssigned, match="You already hold"):
-        services.enquiry_claim(enquiry=enquiry, actor=adviser.user)
+    queue_services.enquiry_claim(enquiry=enquiry, actor=adviser.user)
+    with pytest.raises(queue_services.AlreadyAssigned, match=f"{adviser.user.get_full_name()} has"):
+        queue_services.enquiry_claim(enquiry=enquiry, actor=colleague.user)
+    with pytest.raises(queue_services.AlreadyAssigned, match="You already hold"):
+        queue_services.enquiry_claim(enquiry=enquiry, actor=adviser.user)
 
 
 def test_a_closed_enquiry_cannot_be_claimed(submit, adviser, manager):
     enquiry = submit(topic="asset-transfer")
     enquiry_change_status(enquiry=enquiry, status=Status.CLOSED, actor=manager.user)
     with pytest.raises(PermissionDenied):
-        services.enquiry_claim(enquiry=enquiry, actor=adviser.user)
+        queue_services.enquiry_claim(enquiry=enquiry, actor=adviser.user)
 
 
 def test_someone_without_an_adviser_profile_cannot_claim(submit, adviser):
     enquiry = submit(topic="asset-transfer")
     with pytest.raises(PermissionDenied):
-        services.enquiry_claim(enquiry=enquiry, actor=UserFactory(username="nobody"))
+        queue_services.enquiry_claim(enquiry=enquiry, actor=UserFactory(username="nobody"))
 
 
 def test_manager_reassigns_with_a_reason_and_back_to_the_queue(submit, adviser, other_adviser):
     boss = AdviserFactory(first_name="Boss", manager=True)
     enquiry = submit()
-    services.enquiry_assign(
+    queue_services.enquiry_assign(
         enquiry=enquiry, adviser=other_adviser, actor=boss.user, reason="Ada is on leave"
     )
     enquiry.refresh_from_db()
@@ -230,7 +232,7 @@ def test_manager_reassigns_with_a_reason_and_back_to_the_queue(submit, adviser, 
     assert assignment.reason == (
         f"Reassigned to {other_adviser.name} by {boss.name}. Reason: Ada is on leave"
     )
-    services.enquiry_assign(enquiry=enquiry, adviser=None, actor=boss.user)
+    queue_services.enquiry_assign(enquiry=enquiry, adviser=None, actor=boss.user)
     enquiry.refresh_from_db()
     assert enquiry.assigned_to is None
     assert (
@@ -246,12 +248,12 @@ def test_manager_reassigns_with_a_reason_and_back_to_the_queue(submit, adviser, 
 def test_an_adviser_cannot_reassign(submit, adviser, other_adviser):
     enquiry = submit()
     with pytest.raises(PermissionDenied):
-        services.enquiry_assign(enquiry=enquiry, adviser=other_adviser, actor=adviser.user)
+        queue_services.enquiry_assign(enquiry=enquiry, adviser=other_adviser, actor=adviser.user)
 
 
 def test_status_change_records_who_and_when(submit, adviser):
     enquiry = submit()
-    services.enquiry_set_status(enquiry=enquiry, status=Status.ANSWERED, actor=adviser.user)
+    enquiry_services.enquiry_set_status(enquiry=enquiry, status=Status.ANSWERED, actor=adviser.user)
     event = EnquiryEvent.objects.get(enquiry=enquiry, kind=EnquiryEvent.Kind.STATUS_CHANGED)
     assert event.actor == adviser.user
     assert event.data == {"from": Status.IN_PROGRESS, "to": Status.ANSWERED}
@@ -261,9 +263,11 @@ def test_status_change_records_who_and_when(submit, adviser):
 def test_status_permission_is_checked_against_the_current_holder(submit, adviser, other_adviser):
     boss = AdviserFactory(first_name="Boss", manager=True)
     enquiry = submit()  # read while Ada held it
-    services.enquiry_assign(enquiry=enquiry, adviser=other_adviser, actor=boss.user)
+    queue_services.enquiry_assign(enquiry=enquiry, adviser=other_adviser, actor=boss.user)
     with pytest.raises(PermissionDenied):
-        services.enquiry_set_status(enquiry=enquiry, status=Status.CLOSED, actor=adviser.user)
+        enquiry_services.enquiry_set_status(
+            enquiry=enquiry, status=Status.CLOSED, actor=adviser.user
+        )
 
 
 # --- logging by hand -------------------------------------------------------------------------
@@ -280,7 +284,7 @@ def logged_input(enquiry_data, topics, areas):
 def test_an_adviser_who_keeps_a_logged_enquiry_gets_it_without_routing(
     logged_input, adviser, other_adviser
 ):
-    submitted = services.enquiry_log(
+    submitted = enquiry_services.enquiry_log(
         data=logged_input, channel=Channel.PHONE, actor=adviser.user, keep=True
     )
     enquiry = submitted.enquiry
@@ -294,7 +298,7 @@ def test_an_adviser_who_keeps_a_logged_enquiry_gets_it_without_routing(
 
 
 def test_a_logged_enquiry_not_kept_is_routed(logged_input, adviser, other_adviser):
-    submitted = services.enquiry_log(
+    submitted = enquiry_services.enquiry_log(
         data=logged_input, channel=Channel.LETTER, actor=adviser.user, keep=False
     )
     assert submitted.enquiry.assigned_to == other_adviser.user
@@ -306,7 +310,7 @@ def test_staff_without_an_adviser_profile_cannot_keep_so_it_is_routed(logged_inp
 
     clerk = UserFactory(username="clerk")
     clerk.groups.add(Group.objects.get(name="Advisers"))
-    submitted = services.enquiry_log(
+    submitted = enquiry_services.enquiry_log(
         data=logged_input, channel=Channel.WALK_IN, actor=clerk, keep=True
     )
     assert submitted.enquiry.assigned_to == other_adviser.user
@@ -314,4 +318,4 @@ def test_staff_without_an_adviser_profile_cannot_keep_so_it_is_routed(logged_inp
 
 def test_only_desk_staff_can_log(logged_input, outsider):
     with pytest.raises(PermissionDenied):
-        services.enquiry_log(data=logged_input, channel=Channel.PHONE, actor=outsider)
+        enquiry_services.enquiry_log(data=logged_input, channel=Channel.PHONE, actor=outsider)

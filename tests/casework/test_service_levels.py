@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from casework import services_workspace
 from casework.models import TimeEntry
+from casework.workspace import services as services_workspace
 from enquiries import service_levels
 from enquiries.models import Enquiry, EnquiryEvent, Status
 from enquiries.services import (
@@ -563,7 +563,7 @@ def test_the_demo_desk_has_enquiries_in_every_service_level_state(db):
 
     from django.core.management import call_command
 
-    from casework.filters import EnquiryFilter
+    from casework.queue.filters import EnquiryFilter
 
     call_command("seed_demo", stdout=StringIO(), enquiries=1500, seed=7)
     everything = Enquiry.objects.all()

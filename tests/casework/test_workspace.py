@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from casework import selectors_workspace as workspace
-from casework import services_workspace as services
+from casework.clocks import services as clocks_services
 from casework.models import Note, Task, TimeEntry
+from casework.workspace import selectors as workspace_selectors
+from casework.workspace import services as services
 from enquiries.models import Enquiry, EnquiryEvent, Message, Status
 from enquiries.services import enquiry_change_status
 from tests.casework.test_desk_views import messages_of, unlabelled_controls
@@ -407,9 +408,7 @@ def test_the_timeline_merges_every_kind_newest_first(client, adviser, manager, m
 def test_the_timeline_lists_recorded_key_dates(client, adviser, mine):
     from datetime import date
 
-    from casework import services as desk_services
-
-    desk_services.key_date_record(
+    clocks_services.key_date_record(
         enquiry=mine, trigger="disposal-notice-received", date=date(2026, 3, 2), actor=adviser.user
     )
     client.force_login(adviser.user)
@@ -451,10 +450,10 @@ def test_an_unknown_filter_shows_everything(client, adviser, manager, mine):
 
 
 def test_the_timeline_is_bounded_to_the_newest_200(mine, adviser, monkeypatch):
-    monkeypatch.setattr(workspace, "TIMELINE_LIMIT", 5)
+    monkeypatch.setattr(workspace_selectors, "TIMELINE_LIMIT", 5)
     for i in range(8):
         services.note_add(enquiry=mine, body=f"Note {i}", actor=adviser.user)
-    timeline = workspace.enquiry_timeline(enquiry=mine)
+    timeline = workspace_selectors.enquiry_timeline(enquiry=mine)
     assert len(timeline) == 5 and timeline[0].text == "Note 7"
 
 
@@ -535,7 +534,7 @@ def test_my_tasks_due_runs_a_constant_number_of_queries(
 
 
 def test_the_timeline_shows_outcomes_and_letters_by_title(client, adviser, mine):
-    from casework.services_cases import outcome_record
+    from casework.cases.services import outcome_record
 
     outcome_record(
         enquiry=mine,

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from casework import services_workspace as services
 from casework.models import Note, Task, TimeEntry
+from casework.workspace import services as services
 from enquiries.services import tracking_link_create
 from tests.factories import AdviserFactory
 
@@ -272,7 +272,7 @@ def test_time_is_filtered_by_activity_and_day(api_client, adviser, mine):
 
 
 def test_outcomes_are_filtered_by_code_and_cases_by_list(api_client, adviser, mine):
-    from casework.services_cases import outcome_record
+    from casework.cases.services import outcome_record
 
     outcome_record(enquiry=mine, code="signposted", actor=adviser.user)
     outcome_record(enquiry=mine, code="asset_listed", actor=adviser.user)

@@ -175,7 +175,7 @@ def test_asking_for_a_new_link_by_keyboard(live_server, page, check_accessibilit
 def test_adviser_shows_a_deadline_and_the_group_sees_it(
     live_server, page, check_accessibility, adviser, submit
 ):
-    from casework.services import key_date_record
+    from casework.clocks.services import key_date_record
     from tests.enquiries.portal import track_url
 
     enquiry = submit()

@@ -20,9 +20,9 @@ def sign_in(page, live_server, user, next_path: str) -> None:
 def test_staff_pages_pass_axe_with_data_on_them(
     live_server, page, check_accessibility, adviser, manager, submit
 ):
-    from casework.services import key_date_record
-    from casework.services_cases import case_open_from_enquiry
-    from casework.services_workspace import note_add
+    from casework.cases.services import case_open_from_enquiry
+    from casework.clocks.services import key_date_record
+    from casework.workspace.services import note_add
 
     enquiry = submit()
     key_date_record(

@@ -179,7 +179,7 @@ def test_the_advisers_deadline_reminder_has_a_text_and_an_html_body(
     from django.core.management import call_command
     from django.utils import timezone
 
-    from casework.services import key_date_record
+    from casework.clocks.services import key_date_record
 
     enquiry = submit()  # routed to Ada
     # Interim moratorium: 6 weeks beginning with the notice day, so it ends in 3 days.

@@ -211,7 +211,7 @@ def test_routing_tells_the_adviser_with_no_group_details(
 def test_claiming_an_enquiry_sends_no_assignment_email(
     submit, adviser, django_capture_on_commit_callbacks
 ):
-    from casework.services import enquiry_claim
+    from casework.queue.services import enquiry_claim
 
     enquiry = submit(topic="", local_authority="")  # nobody covers it: the team queue
     assert enquiry.assigned_to is None
@@ -223,7 +223,7 @@ def test_claiming_an_enquiry_sends_no_assignment_email(
 def test_a_manager_assigning_tells_the_adviser(
     submit, adviser, manager, other_adviser, django_capture_on_commit_callbacks
 ):
-    from casework.services import enquiry_assign
+    from casework.queue.services import enquiry_assign
 
     enquiry = submit()
     with django_capture_on_commit_callbacks(execute=True):

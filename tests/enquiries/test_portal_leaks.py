@@ -10,12 +10,13 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from casework.cases.services import case_open_from_enquiry
+from casework.clocks.services import key_date_record
+from casework.letters.services import letter_issue
 from casework.models import Absence, Case, CaseEvent, Outcome
 from casework.outcomes import OutcomeCode
-from casework.services import enquiry_assign, key_date_record
-from casework.services_cases import case_open_from_enquiry
-from casework.services_letters import letter_issue
-from casework.services_workspace import note_add, task_add, time_record
+from casework.queue.services import enquiry_assign
+from casework.workspace.services import note_add, task_add, time_record
 from enquiries.models import Enquiry, EnquiryEvent, Notification
 from enquiries.notifications import notification_send
 from enquiries.services_public import (

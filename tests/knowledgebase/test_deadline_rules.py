@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.db import IntegrityError
 
-from casework.deadlines import period_end
+from casework.clocks.deadlines import period_end
 from knowledgebase.models import DeadlineRule
 
 pytestmark = pytest.mark.django_db

@@ -126,8 +126,8 @@ def test_interim_letter_says_no_later_than_the_last_day_and_counts_from_the_noti
 
 
 def test_interim_letter_pdf_prints_the_corrected_wording(submit, adviser):
-    from casework import services_letters
-    from casework.services import key_date_record
+    from casework.clocks.services import key_date_record
+    from casework.letters import services as services_letters
 
     enquiry = submit(subject="Our pub is for sale")
     key_date_record(

@@ -2,7 +2,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from casework.services import deadline_reminders_send
+from casework.clocks.services import deadline_reminders_send
 
 
 class Command(BaseCommand):

@@ -1,0 +1,113 @@
+"""Forms for cases and outcomes: close an enquiry with an outcome, open a case, move it on,
+add an enquiry, record a case outcome, edit the case. Forms check shape; services decide."""
+
+from django import forms
+
+from casework.models import Adviser, Case
+from casework.outcomes import DETAIL_MAX_LENGTH, OutcomeCode, PlanStage
+
+CODE_ERRORS = {
+    "required": "Choose an outcome from the list.",
+    "invalid_choice": "Choose an outcome from the list.",
+}
+
+
+class OutcomeForm(forms.Form):
+    code = forms.ChoiceField(
+        label="Outcome",
+        choices=[("", "Choose an outcome"), *OutcomeCode.choices],
+        error_messages=CODE_ERRORS,
+    )
+    detail = forms.CharField(
+        label="Detail (a reason is required for \u201cright not used\u201d)",
+        required=False,
+        max_length=DETAIL_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    referred_to = forms.CharField(
+        label="Referred to (for a referral)",
+        required=False,
+        max_length=200,
+        help_text="The specialist or partner organisation.",
+    )
+    consent_to_refer = forms.BooleanField(
+        label="The group consented to the referral", required=False
+    )
+    plan_stage = forms.ChoiceField(
+        label="Plan stage reached (for \u201cplan stage reached\u201d)",
+        required=False,
+        choices=[("", "Not applicable"), *PlanStage.choices],
+        error_messages={"invalid_choice": "Choose a plan stage from the list."},
+    )
+
+
+class CaseOutcomeForm(OutcomeForm):
+    """An outcome on one of a case's enquiries."""
+
+    enquiry = forms.ChoiceField(label="On enquiry")
+    field_order = ["enquiry", "code", "detail", "referred_to", "consent_to_refer", "plan_stage"]
+
+    def __init__(self, *args, enquiries=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enquiry"].choices = [(e.reference, str(e.reference)) for e in enquiries]
+        self.fields["enquiry"].error_messages["invalid_choice"] = (
+            "Choose one of this case's enquiries."
+        )
+
+
+class OpenCaseForm(forms.Form):
+    title = forms.CharField(
+        label="Case title",
+        max_length=200,
+        help_text="For example the building, the land or the plan.",
+        error_messages={"required": "Give the case a title."},
+    )
+    plan_name = forms.CharField(label="Plan name (optional)", required=False, max_length=200)
+
+
+class CaseStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label="New case status",
+        choices=[("", "Choose a status"), *Case.Status.choices],
+        error_messages={
+            "required": "Choose a status from the list.",
+            "invalid_choice": "Choose a status from the list.",
+        },
+    )
+
+
+class CaseAddEnquiryForm(forms.Form):
+    reference = forms.CharField(
+        label="Enquiry reference",
+        max_length=20,
+        help_text="For example CR-2026-000123.",
+        error_messages={"required": "Enter the enquiry's reference."},
+    )
+
+
+class CaseEditForm(forms.Form):
+    title = forms.CharField(
+        label="Case title", max_length=200, error_messages={"required": "Give the case a title."}
+    )
+    lead_adviser = forms.ModelChoiceField(
+        label="Lead adviser",
+        queryset=Adviser.objects.none(),
+        error_messages={
+            "required": "Choose the adviser who leads the case.",
+            "invalid_choice": "Choose an active adviser from the list.",
+        },
+    )
+    asset_name = forms.CharField(label="Building or land (name)", max_length=200, required=False)
+    asset_address = forms.CharField(
+        label="Building or land (address)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    plan_name = forms.CharField(label="Plan name", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_adviser"].queryset = Adviser.objects.filter(
+            is_active=True
+        ).select_related("user")

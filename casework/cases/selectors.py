@@ -1,0 +1,137 @@
+"""Reads for outcomes and cases. Visibility is decided here: a case the user may not see is
+a 404. Each read runs a fixed number of queries however many rows there are."""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from casework import policies
+from casework.desk import selectors as desk_selectors
+from casework.models import Case, CaseEnquiry, CaseEvent, Outcome
+from casework.workspace.selectors import TIMELINE_LIMIT, TimelineEntry, event_describe, person
+from enquiries.models import Enquiry, EnquiryEvent
+
+
+class CaseList:
+    MINE = "mine"
+    ALL = "all"
+
+
+def case_lists_for(user) -> list[tuple[str, str]]:
+    everything = "All cases" if policies.is_manager(user) else "All cases I can see"
+    return [(CaseList.MINE, "Cases I lead"), (CaseList.ALL, everything)]
+
+
+def case_visible_queryset(*, user) -> QuerySet[Case]:
+    """Managers see every case; other desk staff the cases they lead and those holding an
+    enquiry they can see; anyone else none."""
+    if policies.is_manager(user):
+        return Case.objects.all()
+    if not policies.is_staff_member(user):
+        return Case.objects.none()
+    holds_visible = Exists(
+        CaseEnquiry.objects.filter(
+            case=OuterRef("pk"),
+            enquiry__in=desk_selectors.enquiry_visible_queryset(user=user).values("pk"),
+        )
+    )
+    return Case.objects.filter(Q(lead_adviser__user=user) | Q(holds_visible))
+
+
+def case_list(*, user, show: str = CaseList.MINE) -> QuerySet[Case]:
+    """Newest first, with the lead adviser and the number of enquiries (one query a page)."""
+    cases = case_visible_queryset(user=user)
+    if show != CaseList.ALL:
+        cases = cases.filter(lead_adviser__user=user)
+    return (
+        cases.select_related("lead_adviser__user")
+        .annotate(enquiry_count=Count("case_enquiries"))
+        .order_by("-opened_at", "-id")
+    )
+
+
+def case_get_for_user(*, user, case_id: int) -> Case:
+    case = (
+        case_visible_queryset(user=user)
+        .select_related("lead_adviser__user", "opened_by")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise Http404("No such case")
+    return case
+
+
+def case_enquiries(*, case: Case) -> list[Enquiry]:
+    """The case's enquiries, in the order they were added."""
+    links = CaseEnquiry.objects.filter(case=case).select_related("enquiry__assigned_to")
+    return [link.enquiry for link in links.order_by("added_at", "id")]
+
+
+def case_for_enquiry(*, enquiry: Enquiry) -> Case | None:
+    link = CaseEnquiry.objects.filter(enquiry=enquiry).select_related("case").first()
+    return link.case if link else None
+
+
+def outcome_list(*, enquiry: Enquiry | None = None, case: Case | None = None) -> QuerySet[Outcome]:
+    outcomes = Outcome.objects.select_related("recorded_by", "enquiry")
+    outcomes = outcomes.filter(case=case) if case is not None else outcomes.filter(enquiry=enquiry)
+    return outcomes.order_by("-recorded_at", "-id")
+
+
+def case_list_with_enquiries(*, user, show: str = CaseList.MINE) -> QuerySet[Case]:
+    """As ``case_list``, with each case's enquiry references (the API; two queries)."""
+    return case_list(user=user, show=show).prefetch_related(
+        Prefetch("case_enquiries", queryset=CaseEnquiry.objects.select_related("enquiry"))
+    )
+
+
+def case_event_describe(event: CaseEvent) -> str:
+    data = event.data or {}
+    if event.kind == CaseEvent.Kind.STATUS_CHANGED:
+        labels = dict(Case.Status.choices)
+        before, after = data.get("from"), data.get("to")
+        return (
+            f"Case status changed from {labels.get(before, before)} to {labels.get(after, after)}"
+        )
+    if event.kind == CaseEvent.Kind.DETAILS_EDITED and data.get("fields"):
+        names = [str(Case._meta.get_field(name).verbose_name) for name in data["fields"]]
+        return f"Case details edited: {', '.join(names)}"
+    if event.kind == CaseEvent.Kind.OUTCOME_RECORDED:
+        return f"Outcome recorded on {data.get('enquiry')}: {data.get('outcome')}"
+    if data.get("enquiry"):
+        return f"{event.get_kind_display()}: {data['enquiry']}"
+    return event.get_kind_display()
+
+
+def case_timeline(*, case: Case, enquiries: list[Enquiry]) -> list[TimelineEntry]:
+    """The case's own events and its enquiries' audit trails, newest first, bounded to the
+    newest 200 (two queries)."""
+    case_events = CaseEvent.objects.filter(case=case).select_related("actor")
+    entries = [
+        TimelineEntry(
+            kind="case",
+            label=e.get_kind_display(),
+            at=e.created_at,
+            actor=person(e.actor),
+            text=case_event_describe(e),
+            internal=True,
+            ident=f"case-event-{e.pk}",
+        )
+        for e in case_events.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
+    ]
+    references = {e.pk: e.reference for e in enquiries}
+    events = EnquiryEvent.objects.filter(enquiry_id__in=list(references)).select_related("actor")
+    entries += [
+        TimelineEntry(
+            kind="enquiry",
+            label=f"{references[e.enquiry_id]}: {e.get_kind_display()}",
+            at=e.created_at,
+            actor=person(e.actor),
+            text=event_describe(e),
+            internal=True,
+            ident=f"event-{e.pk}",
+        )
+        for e in events.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
+    ]
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:TIMELINE_LIMIT]

@@ -1,0 +1,276 @@
+"""Outcomes and cases in HTML: close an enquiry with its outcome, open a case from an enquiry,
+the case list and case page, and the case's status, enquiries and outcomes. Each view parses,
+calls one service or selector, and responds as ``casework.views`` does: the page again with
+a 400 and the errors, or a redirect (post/redirect/get)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from casework import policies
+from casework.cases import selectors as cases
+from casework.cases import services as services
+from casework.cases.forms import (
+    CaseAddEnquiryForm,
+    CaseEditForm,
+    CaseOutcomeForm,
+    CaseStatusForm,
+    OpenCaseForm,
+    OutcomeForm,
+)
+from casework.desk import selectors as desk_selectors
+from casework.desk.forms import parse_version
+from casework.desk.views import (
+    MISSING_VERSION,
+    apply,
+    back_to_case,
+    case_page,
+    enquiry_page,
+    page,
+    save_versioned,
+    staff_required,
+)
+from casework.models import Case
+from config.http import no_store
+from enquiries.models import Enquiry
+from enquiries.services import TransitionError
+
+PAGE_SIZE = 50
+
+
+OUTCOME_FIELDS = ["code", "detail", "referred_to", "consent_to_refer", "plan_stage"]
+
+
+def _outcome(data: dict) -> dict:
+    return {name: data[name] for name in OUTCOME_FIELDS}
+
+
+@require_POST
+@staff_required
+def enquiry_close(request: HttpRequest, reference: str) -> HttpResponse:
+    """Record the closing outcome and close the enquiry, together."""
+    enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    if not policies.can_close_with_outcome(request.user, enquiry):
+        raise PermissionDenied
+    form = OutcomeForm(request.POST, prefix="close")
+    try:
+        done = apply(
+            form,
+            lambda data: services.enquiry_close_with_outcome(
+                enquiry=enquiry, actor=request.user, **_outcome(data)
+            ),
+        )
+    except TransitionError as error:  # someone closed it since the page was read
+        messages.error(request, str(error))
+        return enquiry_page.render(request, reference, status=409)
+    if not done:
+        return enquiry_page.render(request, reference, status=400, close_form=form)
+    messages.success(request, f"{reference} is closed, with its outcome recorded.")
+    return redirect("casework:enquiry", reference=reference)
+
+
+@require_POST
+@staff_required
+def case_open(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    if not policies.can_open_case(request.user, enquiry):
+        raise PermissionDenied
+    form = OpenCaseForm(request.POST, prefix="case")
+    opened = []
+    done = apply(
+        form,
+        lambda data: opened.append(
+            services.case_open_from_enquiry(enquiry=enquiry, actor=request.user, **data)
+        ),
+    )
+    if not done:
+        return enquiry_page.render(request, reference, status=400, open_case_form=form)
+    messages.success(request, f"Case {opened[0].number} opened, led by you.")
+    return redirect("casework:case", case_id=opened[0].pk)
+
+
+@require_safe
+@staff_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    lists = cases.case_lists_for(user)
+    show = request.GET.get("show", cases.CaseList.MINE)
+    if show not in dict(lists):
+        show = cases.CaseList.MINE
+    page = Paginator(cases.case_list(user=user, show=show), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {"lists": lists, "show": show, "page": page, "active": "cases"}
+    return no_store(render(request, "casework/case_list.html", context))
+
+
+@case_page.load
+def _load(request: HttpRequest, case_id: int) -> tuple[Case, dict]:
+    """The case if the user may see it, with its enquiries, outcomes and timeline."""
+    case = cases.case_get_for_user(user=request.user, case_id=case_id)
+    enquiries = cases.case_enquiries(case=case)
+    return case, {
+        "case": case,
+        "enquiries": enquiries,
+        "outcomes": cases.outcome_list(case=case),
+        "timeline": cases.case_timeline(case=case, enquiries=enquiries),
+        "active": "cases",
+    }
+
+
+@case_page.panel()
+def _case_panel(request: HttpRequest, case: Case, context: dict, bound: dict) -> dict:
+    """The forms to move the case on, add an enquiry, record an outcome; edit and history."""
+    user = request.user
+    enquiries = context["enquiries"]
+    can_change = policies.can_change_case_status(user, case)
+    can_add = case.is_open and policies.can_add_enquiry_to_case(user, case)
+    return {
+        "status_form": (bound.get("status_form") or CaseStatusForm()) if can_change else None,
+        "add_form": (bound.get("add_form") or CaseAddEnquiryForm()) if can_add else None,
+        "outcome_form": (
+            (bound.get("outcome_form") or CaseOutcomeForm(prefix="outcome", enquiries=enquiries))
+            if policies.is_staff_member(user) and enquiries
+            else None
+        ),
+        "can_edit_case": policies.can_edit_case(user, case),
+        "can_see_case_history": policies.can_see_case_history(user, case),
+    }
+
+
+@require_safe
+@staff_required
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    return case_page.render(request, case_id)
+
+
+@require_POST
+@staff_required
+def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = cases.case_get_for_user(user=request.user, case_id=case_id)
+    if not policies.can_change_case_status(request.user, case):
+        raise PermissionDenied
+    form = CaseStatusForm(request.POST)
+    done = apply(
+        form,
+        lambda data: services.case_set_status(case=case, status=data["status"], actor=request.user),
+    )
+    if not done:
+        return case_page.render(request, case_id, status=400, status_form=form)
+    messages.success(request, "Case status changed.")
+    return back_to_case(case.pk)
+
+
+@require_POST
+@staff_required
+def case_add_enquiry(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = cases.case_get_for_user(user=request.user, case_id=case_id)
+    if not policies.can_add_enquiry_to_case(request.user, case):
+        raise PermissionDenied
+    form = CaseAddEnquiryForm(request.POST)
+
+    def add(data: dict) -> None:
+        try:
+            enquiry = desk_selectors.enquiry_get_for_user(
+                user=request.user, reference=data["reference"]
+            )
+        except Http404:
+            raise ValidationError(
+                {"reference": "No enquiry you can see has this reference."}
+            ) from None
+        services.case_add_enquiry(case=case, enquiry=enquiry, actor=request.user)
+
+    if not apply(form, add):
+        return case_page.render(request, case_id, status=400, add_form=form)
+    messages.success(request, f"{form.cleaned_data['reference']} added to the case.")
+    return back_to_case(case.pk, "enquiries-heading")
+
+
+@require_POST
+@staff_required
+def case_outcome(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = cases.case_get_for_user(user=request.user, case_id=case_id)
+    enquiries = {e.reference: e for e in cases.case_enquiries(case=case)}
+    form = CaseOutcomeForm(request.POST, prefix="outcome", enquiries=enquiries.values())
+    done = apply(
+        form,
+        lambda data: services.outcome_record(
+            enquiry=enquiries[data["enquiry"]], actor=request.user, **_outcome(data)
+        ),
+    )
+    if not done:
+        return case_page.render(request, case_id, status=400, outcome_form=form)
+    messages.success(request, "Outcome recorded.")
+    return back_to_case(case.pk, "outcomes-heading")
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = cases.case_get_for_user(user=request.user, case_id=case_id)
+    if not policies.can_edit_case(request.user, case):
+        raise PermissionDenied
+    reload_url = reverse("casework:case_edit", args=[case_id])
+    if request.method == "GET":
+        form = CaseEditForm(
+            initial={
+                "title": case.title,
+                "lead_adviser": case.lead_adviser_id,
+                "asset_name": case.asset_name,
+                "asset_address": case.asset_address,
+                "plan_name": case.plan_name,
+            }
+        )
+        return page(
+            request,
+            "casework/case_edit.html",
+            {"case": case, "form": form, "version": case.version, "active": "cases"},
+            200,
+        )
+    form = CaseEditForm(request.POST)
+    version = parse_version(request.POST.get("version"))
+    if version is None:
+        form.is_valid()
+        form.add_error(None, MISSING_VERSION)
+        status, stale = 400, None
+    else:
+        status, stale = save_versioned(
+            form,
+            lambda data: services.case_edit(
+                case=case, expected_version=version, changes=data, actor=request.user
+            ),
+        )
+    if status == 0:
+        messages.success(request, "Case details saved.")
+        return redirect("casework:case", case_id=case_id)
+    context = {
+        "case": case,
+        "form": form,
+        "version": version or case.version,
+        "stale": stale,
+        "reload_url": reload_url,
+        "active": "cases",
+    }
+    return page(request, "casework/case_edit.html", context, status)
+
+
+@enquiry_page.panel()
+def _outcomes_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
+    """The enquiry's outcomes and case, and the forms to close it or open a case (2 queries)."""
+    user = request.user
+    case = cases.case_for_enquiry(enquiry=enquiry)
+    can_close = enquiry.is_open and policies.can_close_with_outcome(user, enquiry)
+    can_open = case is None and policies.can_open_case(user, enquiry)
+    return {
+        "outcomes": cases.outcome_list(enquiry=enquiry),
+        "case": case,
+        # A refused form is shown again with its errors, whatever changed meanwhile.
+        "close_form": bound.get("close_form")
+        or (OutcomeForm(prefix="close") if can_close else None),
+        "open_case_form": bound.get("open_case_form")
+        or (OpenCaseForm(prefix="case", initial={"title": enquiry.subject}) if can_open else None),
+    }

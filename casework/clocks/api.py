@@ -1,0 +1,284 @@
+"""Staff REST API for statutory clocks: the rules, a calculator, and an enquiry's key dates.
+
+Reads go through selectors and writes through services, as in ``casework.api``:
+someone else's enquiry is a 404, a wrong role a 403, unusable input a 400 with
+field detail.
+"""
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework.cases import selectors as cases
+from casework.clocks import selectors, services
+from casework.clocks.deadlines import calculator_start_check
+from casework.desk import selectors as desk_selectors
+from casework.desk.api import CASE_ID, ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF, call_service
+from knowledgebase.models import DeadlineRule
+
+
+class DeadlineRuleSerializer(serializers.ModelSerializer):
+    topic = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    needs_source_check = serializers.BooleanField(
+        read_only=True, help_text="True for unverified or disputed rules: check the source."
+    )
+
+    class Meta:
+        model = DeadlineRule
+        fields = [
+            "slug",
+            "name",
+            "topic",
+            "trigger",
+            "trigger_event",
+            "length",
+            "unit",
+            "counting",
+            "end_meaning",
+            "legal_source",
+            "verification",
+            "needs_source_check",
+            "note",
+            "jurisdiction",
+        ]
+        read_only_fields = fields
+
+
+KEY_DATE_ID = OpenApiParameter("key_date_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+class ClockInputSerializer(serializers.Serializer):
+    rule = serializers.SlugField(help_text="A rule's slug (GET /api/v1/deadline-rules/).")
+    start = serializers.DateField(help_text="The day the clock starts (YYYY-MM-DD).")
+
+    def validate_rule(self, value: str) -> DeadlineRule:
+        rule = selectors.deadline_rule_get(slug=value)
+        if rule is None:
+            raise serializers.ValidationError("No active clock has this slug.")
+        return rule
+
+    def validate_start(self, value: date) -> date:
+        try:
+            calculator_start_check(value, today=timezone.localdate())
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+        return value
+
+
+class DeadlineSerializer(serializers.Serializer):
+    """One computed deadline (the earlier reading for a disputed rule)."""
+
+    rule = serializers.CharField(source="rule.slug")
+    name = serializers.CharField(source="rule.name")
+    start = serializers.DateField()
+    end = serializers.DateField()
+    days_left = serializers.IntegerField(help_text="From today; negative once passed.")
+    status = serializers.CharField(
+        help_text='"passed", "due within 7 days", "due within 14 days" or "later".'
+    )
+    explanation = serializers.CharField()
+    end_meaning = serializers.CharField(source="rule.end_meaning")
+    legal_source = serializers.CharField(source="rule.legal_source")
+    verification = serializers.CharField(source="rule.verification")
+    needs_source_check = serializers.BooleanField()
+    earlier_reading = serializers.BooleanField(
+        help_text="True when the wording allows two readings and the earlier end is shown."
+    )
+
+
+class ClockResultSerializer(serializers.Serializer):
+    rule = serializers.CharField(source="rule.slug")
+    start = serializers.DateField()
+    end = serializers.DateField()
+    explanation = serializers.CharField()
+    legal_source = serializers.CharField(source="rule.legal_source")
+    verification = serializers.CharField(source="rule.verification")
+    needs_source_check = serializers.BooleanField()
+    earlier_reading = serializers.BooleanField()
+
+
+class KeyDateSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="key_date.pk")
+    trigger = serializers.CharField(source="key_date.trigger")
+    label = serializers.CharField()
+    date = serializers.DateField(source="key_date.date")
+    note = serializers.CharField(source="key_date.note")
+    recorded_by = serializers.SerializerMethodField()
+    recorded_at = serializers.DateTimeField(source="key_date.recorded_at")
+    deadlines = DeadlineSerializer(many=True)
+
+    def get_recorded_by(self, view: selectors.KeyDateView) -> str:
+        user = view.key_date.recorded_by
+        return user.get_full_name() or user.get_username()
+
+
+class KeyDateInputSerializer(serializers.Serializer):
+    trigger = serializers.SlugField(
+        help_text="What happened: a rule's `trigger` (GET /api/v1/deadline-rules/)."
+    )
+    date = serializers.DateField(help_text="When it happened (YYYY-MM-DD).")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class CaseKeyDateSerializer(KeyDateSerializer):
+    enquiry = serializers.CharField(
+        source="key_date.enquiry.reference", help_text="The enquiry whose clocks it starts."
+    )
+
+
+class CaseKeyDateInputSerializer(KeyDateInputSerializer):
+    enquiry = serializers.CharField(
+        max_length=20, help_text="The reference of one of the case's enquiries that you hold."
+    )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="deadline_rules_list",
+        summary="Statutory clocks and how each is counted (staff)",
+    )
+)
+class DeadlineRuleListView(generics.ListAPIView):
+    permission_classes = STAFF
+    serializer_class = DeadlineRuleSerializer
+
+    def get_queryset(self):
+        return (
+            DeadlineRule.objects.filter(is_active=True)
+            .select_related("topic")
+            .order_by("position", "pk")
+        )
+
+
+class ClockView(APIView):
+    permission_classes = STAFF
+
+    @extend_schema(
+        operation_id="clock_compute",
+        summary="When a clock started on a day ends, with the sum in words (staff)",
+        request=ClockInputSerializer,
+        responses={200: ClockResultSerializer, 400: FIELD_ERRORS, 403: ERROR},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ClockInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = selectors.deadline_compute(
+            rule=serializer.validated_data["rule"], start=serializer.validated_data["start"]
+        )
+        return Response(ClockResultSerializer(result).data)
+
+
+class KeyDateCollectionView(APIView):
+    permission_classes = STAFF
+
+    @extend_schema(
+        operation_id="enquiries_key_dates_list",
+        summary="An enquiry's key dates with the deadlines each starts (staff)",
+        parameters=[REFERENCE_PARAMETER],
+        responses={200: KeyDateSerializer(many=True), 403: ERROR, 404: ERROR},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+        return Response(KeyDateSerializer(selectors.key_date_list(enquiry=enquiry), many=True).data)
+
+    @extend_schema(
+        operation_id="enquiries_key_dates_create",
+        summary="Record a key date; every clock it starts is computed (its adviser, or a manager)",
+        parameters=[REFERENCE_PARAMETER],
+        request=KeyDateInputSerializer,
+        responses={
+            201: KeyDateSerializer(many=True),
+            400: FIELD_ERRORS,
+            403: ERROR,
+            404: ERROR,
+        },
+        description="Returns all the enquiry's key dates, the new one included.",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+        serializer = KeyDateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.key_date_record(
+                enquiry=enquiry, actor=request.user, **serializer.validated_data
+            )
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
+        return Response(
+            KeyDateSerializer(selectors.key_date_list(enquiry=enquiry), many=True).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class KeyDateDetailView(APIView):
+    permission_classes = STAFF
+
+    @extend_schema(
+        operation_id="enquiries_key_dates_destroy",
+        summary="Remove a key date entered in error, and its deadlines (its adviser or a manager)",
+        parameters=[REFERENCE_PARAMETER, KEY_DATE_ID],
+        responses={204: None, 403: ERROR, 404: ERROR},
+    )
+    def delete(self, request: Request, reference: str, key_date_id: int) -> Response:
+        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+        key_date = selectors.key_date_get(enquiry=enquiry, key_date_id=key_date_id)
+        call_service(lambda: services.key_date_remove(key_date=key_date, actor=request.user))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CaseKeyDateCollectionView(APIView):
+    """Key dates on a case are recorded on one of its enquiries, whose clocks they start."""
+
+    permission_classes = STAFF
+
+    def _list(self, case) -> list[dict]:
+        enquiries = cases.case_enquiries(case=case)
+        views = selectors.key_date_list_for_case(enquiries=enquiries)
+        return CaseKeyDateSerializer(views, many=True).data
+
+    @extend_schema(
+        operation_id="cases_key_dates_list",
+        summary="The key dates of a case's enquiries, with the deadlines each starts (staff)",
+        parameters=[CASE_ID],
+        responses={200: CaseKeyDateSerializer(many=True), 403: ERROR, 404: ERROR},
+    )
+    def get(self, request: Request, case_id: int) -> Response:
+        return Response(self._list(cases.case_get_for_user(user=request.user, case_id=case_id)))
+
+    @extend_schema(
+        operation_id="cases_key_dates_create",
+        summary="Record a key date on one of a case's enquiries (its adviser, or a manager)",
+        parameters=[CASE_ID],
+        request=CaseKeyDateInputSerializer,
+        responses={
+            201: CaseKeyDateSerializer(many=True),
+            400: FIELD_ERRORS,
+            403: ERROR,
+            404: ERROR,
+        },
+        description="Returns all the case's key dates, the new one included.",
+    )
+    def post(self, request: Request, case_id: int) -> Response:
+        case = cases.case_get_for_user(user=request.user, case_id=case_id)
+        serializer = CaseKeyDateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        reference = data.pop("enquiry")
+        enquiry = next(
+            (e for e in cases.case_enquiries(case=case) if e.reference == reference), None
+        )
+        if enquiry is None:
+            raise ValidationError({"enquiry": ["That enquiry is not part of this case."]})
+        call_service(lambda: services.key_date_record(enquiry=enquiry, actor=request.user, **data))
+        return Response(self._list(case), status=status.HTTP_201_CREATED)

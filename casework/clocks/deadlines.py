@@ -1,0 +1,128 @@
+"""Statutory and service-level date arithmetic (DOMAIN.md, "How periods are counted").
+
+Pure functions, no database. Each counting rule is named for the statute's
+wording, so a rule's data says how to count it:
+
+* ``beginning_with``: the start day is day 1. N weeks -> D + 7N - 1 days;
+  N months or years -> (D - 1 day) + N calendar months/years, clamped to the
+  last day of a short month (6 months beginning with 31 Aug 2024 ends 28 Feb 2025).
+* ``from``: the start day is excluded. N days/weeks -> D + N days/7N days;
+  months/years -> D + N months/years, clamped.
+* ``after``: "N weeks beginning with the day after D" -> D + 7N days.
+* ``not_less_than``: a minimum window; the earliest allowed close is D + 7N days.
+* working days: skip Saturdays, Sundays and bank holidays of England and Wales
+  (``knowledgebase.working_days``).
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from knowledgebase.models import DeadlineRule
+from knowledgebase.working_days import add_months, add_working_days
+
+# The vocabulary is the rule data's own (no database is touched here).
+Unit = DeadlineRule.Unit
+
+
+Counting = DeadlineRule.Counting
+
+
+# The calculator works a clock from any day within this many years of today: enough for
+# any listing, plan or tribunal history, and far enough from Python's year 1 and 9999.
+CALCULATOR_RANGE_YEARS = 100
+
+
+def calculator_start_check(start: date, *, today: date) -> None:
+    """Refuse a start day the calculator should not work from (a slip of the year, or
+    one whose clock would run past the calendar), with the reason."""
+    if abs(start.year - today.year) > CALCULATOR_RANGE_YEARS:
+        raise ValueError(
+            f"Enter a start date within {CALCULATOR_RANGE_YEARS} years of today: check the year."
+        )
+
+
+def period_end(start: date, length: int, unit: Unit | str, counting: Counting | str) -> date:
+    """The last day of a period of ``length`` ``unit`` counted from ``start`` as ``counting``.
+
+    For ``not_less_than`` it is the earliest day the window may close.
+    """
+    unit, counting = Unit(unit), Counting(counting)
+    if length < 0:
+        raise ValueError("length must not be negative")
+    if unit == Unit.WORKING_DAYS:
+        if counting != Counting.FROM:
+            raise ValueError("working days are counted 'from' a day")
+        return add_working_days(start, length)
+    if unit in (Unit.MONTHS, Unit.YEARS):
+        months = length * (12 if unit == Unit.YEARS else 1)
+        if counting == Counting.BEGINNING_WITH:
+            return add_months(start - timedelta(days=1), months)
+        if counting == Counting.FROM:
+            return add_months(start, months)
+        raise ValueError(f"{unit} periods are counted 'beginning with' or 'from' a day")
+    days = length * (7 if unit == Unit.WEEKS else 1)
+    if counting == Counting.BEGINNING_WITH:
+        return start + timedelta(days=days - 1)
+    return start + timedelta(days=days)  # from, after, not_less_than
+
+
+def explain(start: date, length: int, unit: Unit | str, counting: Counting | str) -> str:
+    """The sum in words, for advisers checking a date by hand."""
+    unit, counting = Unit(unit), Counting(counting)
+    end = period_end(start, length, unit, counting)
+    label = unit.label
+    if length == 1:
+        label = label.rstrip("s")
+    phrase = {
+        Counting.BEGINNING_WITH: f"{length} {label} beginning with {start:%-d %B %Y} "
+        f"(that day is day 1)",
+        Counting.FROM: f"{length} {label} from {start:%-d %B %Y} (that day not counted)",
+        Counting.AFTER: f"{length} {label} beginning with the day after {start:%-d %B %Y}",
+        Counting.NOT_LESS_THAN: f"not less than {length} {label} from {start:%-d %B %Y}",
+    }[counting]
+    verb = "can close no earlier than" if counting == Counting.NOT_LESS_THAN else "ends on"
+    return f"{phrase} {verb} {end:%A %-d %B %Y}."
+
+
+def other_reading(unit: Unit | str, counting: Counting | str) -> Counting | None:
+    """The second way a disputed ("U") rule's wording can be read, if there is one.
+
+    "N days/weeks from D" is sometimes read as "beginning with D" (D counted as
+    day 1), which ends a day earlier. Other wordings have one reading.
+    """
+    unit, counting = Unit(unit), Counting(counting)
+    if counting == Counting.FROM and unit in (Unit.DAYS, Unit.WEEKS):
+        return Counting.BEGINNING_WITH
+    return None
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A period's end as the desk shows it, with the sum in words."""
+
+    end: date
+    explanation: str
+    earlier_reading: bool  # True: the end shown is the earlier of two readings
+
+
+def cautious_end(
+    start: date, length: int, unit: Unit | str, counting: Counting | str, *, disputed: bool
+) -> Computed:
+    """``period_end``, except that for a disputed rule with two readings the earlier end wins.
+
+    DOMAIN.md: "Where a U rule's wording allows two readings, show the earlier end
+    date": an adviser who acts by the earlier day is in time on either reading.
+    """
+    end = period_end(start, length, unit, counting)
+    text = explain(start, length, unit, counting)
+    alternative = other_reading(unit, counting) if disputed else None
+    if alternative is not None:
+        other_end = period_end(start, length, unit, alternative)
+        if other_end < end:
+            return Computed(
+                end=other_end,
+                explanation=f"{explain(start, length, unit, alternative)} Read the other "
+                f"way, {text} The desk shows the earlier date: check the source.",
+                earlier_reading=True,
+            )
+    return Computed(end=end, explanation=text, earlier_reading=False)

@@ -1,0 +1,202 @@
+"""The deadline rules in force, the triggers a key date can record, and each key date's
+deadlines computed by ``deadlines`` (with days left in words and the legal source)."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.http import Http404
+from django.utils import timezone
+
+from casework.clocks.deadlines import cautious_end
+from casework.models import Deadline, KeyDate, Outcome
+from enquiries.models import Enquiry, Status
+from knowledgebase.models import DeadlineRule
+
+
+def deadline_rules_active() -> list[DeadlineRule]:
+    """Every active clock, in the order DOMAIN.md lists them (one query)."""
+    return list(DeadlineRule.objects.filter(is_active=True).order_by("position", "pk"))
+
+
+def deadline_rule_get(*, slug: str) -> DeadlineRule | None:
+    return DeadlineRule.objects.filter(slug=slug, is_active=True).first()
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A key date an adviser can record, and the clocks it starts."""
+
+    slug: str
+    label: str
+    rules: tuple[DeadlineRule, ...]
+
+
+def key_date_triggers(rules: list[DeadlineRule] | None = None) -> list[Trigger]:
+    """The key dates advisers record: every trigger of an active rule that is not policy.
+
+    The retention review is the desk's own clock (it starts when a case closes), so
+    nobody records it. The label is the first rule's wording of the start.
+    """
+    grouped: dict[str, list[DeadlineRule]] = {}
+    for rule in deadline_rules_active() if rules is None else rules:
+        if not rule.is_policy:
+            grouped.setdefault(rule.trigger, []).append(rule)
+    return [
+        Trigger(slug=slug, label=members[0].trigger_event, rules=tuple(members))
+        for slug, members in grouped.items()
+    ]
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    """One computed deadline, as the page, the API and the emails show it."""
+
+    rule: DeadlineRule
+    start: date
+    end: date
+    explanation: str
+    earlier_reading: bool
+    days_left: int  # negative: passed
+
+    @property
+    def status(self) -> str:
+        if self.days_left < 0:
+            return "passed"
+        if self.days_left <= 7:
+            return "due within 7 days"
+        if self.days_left <= 14:
+            return "due within 14 days"
+        return "later"
+
+    @property
+    def when(self) -> str:
+        """Days left (or since it passed), in words."""
+        days = abs(self.days_left)
+        plural = "s" if days != 1 else ""
+        if self.days_left < 0:
+            return f"{days} day{plural} ago"
+        return "Ends today" if days == 0 else f"{days} day{plural} left"
+
+    @property
+    def css_class(self) -> str:
+        return (
+            "deadline-"
+            + {
+                "passed": "passed",
+                "due within 7 days": "soon",
+                "due within 14 days": "near",
+                "later": "later",
+            }[self.status]
+        )
+
+    @property
+    def needs_source_check(self) -> bool:
+        return self.rule.needs_source_check
+
+
+def deadline_compute(*, rule: DeadlineRule, start: date, today: date | None = None) -> DeadlineView:
+    """A rule's end from ``start`` (the earlier reading for a disputed rule), in words."""
+    today = today or timezone.localdate()
+    computed = cautious_end(
+        start, rule.length, rule.unit, rule.counting, disputed=rule.needs_source_check
+    )
+    return DeadlineView(
+        rule=rule,
+        start=start,
+        end=computed.end,
+        explanation=computed.explanation,
+        earlier_reading=computed.earlier_reading,
+        days_left=(computed.end - today).days,
+    )
+
+
+@dataclass(frozen=True)
+class KeyDateView:
+    key_date: KeyDate
+    label: str
+    deadlines: list[DeadlineView]
+
+
+def key_date_list(
+    *, enquiry: Enquiry, today: date | None = None, rules: list[DeadlineRule] | None = None
+) -> list[KeyDateView]:
+    """An enquiry's key dates, each with every deadline it starts, computed now.
+
+    Two queries whatever the number of key dates: the key dates, and the active
+    rules (pass ``rules`` to share one list with the page's form).
+    """
+    key_dates = KeyDate.objects.filter(enquiry=enquiry).select_related("recorded_by")
+    return _key_date_views(list(key_dates), today=today, rules=rules)
+
+
+def key_date_list_for_case(
+    *, enquiries: list[Enquiry], today: date | None = None, rules: list[DeadlineRule] | None = None
+) -> list[KeyDateView]:
+    """The key dates of every enquiry in a case (``selectors_cases.case_enquiries``), with
+    their deadlines, in date order; each knows its enquiry. Two queries, as above."""
+    key_dates = KeyDate.objects.filter(enquiry__in=enquiries).select_related(
+        "recorded_by", "enquiry"
+    )
+    return _key_date_views(list(key_dates), today=today, rules=rules)
+
+
+def _key_date_views(
+    key_dates: list[KeyDate], *, today: date | None, rules: list[DeadlineRule] | None
+) -> list[KeyDateView]:
+    today = today or timezone.localdate()
+    if not key_dates:
+        return []
+    triggers = {t.slug: t for t in key_date_triggers(rules)}
+    views = []
+    for key_date in key_dates:
+        trigger = triggers.get(key_date.trigger)
+        deadlines = (
+            [deadline_compute(rule=r, start=key_date.date, today=today) for r in trigger.rules]
+            if trigger
+            else []
+        )
+        views.append(
+            KeyDateView(
+                key_date=key_date,
+                label=trigger.label if trigger else key_date.trigger,
+                deadlines=sorted(deadlines, key=lambda d: (d.end, d.rule.position)),
+            )
+        )
+    return views
+
+
+def key_date_get(*, enquiry: Enquiry, key_date_id: int) -> KeyDate:
+    """One of ``enquiry``'s key dates (the caller has checked the enquiry is visible)."""
+    key_date = KeyDate.objects.filter(enquiry=enquiry, pk=key_date_id).first()
+    if key_date is None:
+        raise Http404("No such key date")
+    return key_date
+
+
+def deadlines_due_for_reminder(*, today: date, within_days: int = 7) -> QuerySet[Deadline]:
+    """Deadlines ending within ``within_days``, and those passed without an outcome, on open
+    enquiries that an adviser holds: the ones the reminder command writes about.
+
+    A passed deadline is "without an outcome" when nothing has been recorded on the
+    enquiry since its key date was (issue 3: remind of deadlines "passed without an
+    outcome"); an outcome recorded before the key date says nothing about this clock.
+    """
+    outcome_since_key_date = Outcome.objects.filter(
+        enquiry_id=OuterRef("enquiry_id"), recorded_at__gte=OuterRef("key_date__recorded_at")
+    )
+    return (
+        Deadline.objects.filter(
+            ends_on__lte=today + timedelta(days=within_days),
+            enquiry__status__in=Status.open_values(),
+            enquiry__assigned_to__isnull=False,
+        )
+        .filter(Q(ends_on__gte=today) | ~Exists(outcome_since_key_date))
+        .select_related("rule", "key_date", "enquiry__assigned_to")
+        .order_by("ends_on", "pk")
+    )

@@ -1,0 +1,267 @@
+"""Statutory clocks: record or remove a key date (its deadlines are computed and stored),
+resync stored deadlines when a rule is edited, and remind holders of deadlines due."""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from casework import policies
+from casework.clocks import selectors
+from casework.models import Deadline, KeyDate
+from casework.publishing.selectors import deadline_source
+from casework.publishing.services import key_date_withdraw_published
+from casework.queue.services import _lock
+from enquiries import services as enquiry_services
+from enquiries import services_public
+from enquiries.models import Enquiry, EnquiryEvent, Notification, PublicDate
+from enquiries.notifications import (
+    notification_keys_owed,
+    notification_owe,
+)
+from knowledgebase.models import DeadlineRule
+from knowledgebase.working_days import add_months
+
+logger = logging.getLogger(__name__)
+
+
+KEY_DATE_MAX_AHEAD = timedelta(days=366)
+
+
+KEY_DATE_MAX_AGE_YEARS = 50
+
+
+def _key_date_check(*, trigger: str, day: date, today: date) -> selectors.Trigger:
+    triggers = {t.slug: t for t in selectors.key_date_triggers()}
+    if trigger not in triggers:
+        raise ValidationError(
+            {"trigger": "Choose a key date from the list: this one starts no clock."}
+        )
+    if day > today + KEY_DATE_MAX_AHEAD:
+        raise ValidationError(
+            {"date": "The date is more than a year ahead: check the year and enter it again."}
+        )
+    earliest = add_months(today, -12 * KEY_DATE_MAX_AGE_YEARS)
+    if day < earliest:
+        raise ValidationError(
+            {"date": f"The date is more than {KEY_DATE_MAX_AGE_YEARS} years ago: check the year."}
+        )
+    return triggers[trigger]
+
+
+def _deadlines_write(*, key_date: KeyDate, trigger: selectors.Trigger) -> list[Deadline]:
+    """Store each rule's end (the indexable copy the queue and reminders use)."""
+    return Deadline.objects.bulk_create(
+        Deadline(
+            key_date=key_date,
+            rule=rule,
+            enquiry_id=key_date.enquiry_id,
+            ends_on=selectors.deadline_compute(rule=rule, start=key_date.date).end,
+        )
+        for rule in trigger.rules
+    )
+
+
+@transaction.atomic
+def key_date_record(
+    *, enquiry: Enquiry, trigger: str, date: date, actor: AbstractBaseUser, note: str = ""
+) -> KeyDate:
+    """Record a date that starts statutory clocks; every active rule with ``trigger`` runs
+    from it. The adviser holding the enquiry or a manager; the event is recorded with it.
+
+    A date far outside what an enquiry can concern (over a year ahead, over 50 years
+    ago) is a typing slip and is refused with the reason.
+    """
+    enquiry = _lock(enquiry)
+    if not policies.can_record_key_date(actor, enquiry):
+        raise PermissionDenied(
+            "Only the adviser holding this enquiry or a manager can record key dates."
+        )
+    found = _key_date_check(trigger=trigger, day=date, today=timezone.localdate())
+    if KeyDate.objects.filter(enquiry=enquiry, trigger=trigger, date=date).exists():
+        raise ValidationError({"date": "This key date is already recorded for this enquiry."})
+    key_date = KeyDate.objects.create(
+        enquiry=enquiry, trigger=trigger, date=date, note=note.strip(), recorded_by=actor
+    )
+    _deadlines_write(key_date=key_date, trigger=found)
+    enquiry_services.enquiry_record_event(
+        enquiry=enquiry,
+        kind=EnquiryEvent.Kind.KEY_DATE_RECORDED,
+        actor=actor,
+        data={"trigger": trigger, "label": found.label, "date": date.isoformat()},
+    )
+    return key_date
+
+
+@transaction.atomic
+def key_date_remove(*, key_date: KeyDate, actor: AbstractBaseUser) -> None:
+    """Remove a key date recorded in error, and the deadlines it started; recorded as an
+    event. The same people who may record one."""
+    enquiry = _lock(key_date.enquiry)
+    if not policies.can_record_key_date(actor, enquiry):
+        raise PermissionDenied(
+            "Only the adviser holding this enquiry or a manager can remove key dates."
+        )
+    data = {"trigger": key_date.trigger, "date": key_date.date.isoformat()}
+    # Dates shown to the group from it go too (casework.services_publish).
+    key_date_withdraw_published(key_date=key_date, actor=actor)
+    key_date.delete()
+    enquiry_services.enquiry_record_event(
+        enquiry=enquiry, kind=EnquiryEvent.Kind.KEY_DATE_REMOVED, actor=actor, data=data
+    )
+
+
+@dataclass(frozen=True)
+class ResyncResult:
+    updated: int  # rows whose end date changed
+    created: int  # rows added (a key date that now starts this rule)
+    removed: int  # rows removed (rule switched off, or its trigger changed)
+
+
+@transaction.atomic
+def deadlines_resync(*, rule: DeadlineRule, actor: AbstractBaseUser | None = None) -> ResyncResult:
+    """Bring the stored ``Deadline`` rows of ``rule`` in line with it after it was edited.
+
+    The rows are derived data (the queue's "nearest deadline" and the reminders read
+    them), so an edit to a rule in the admin must not leave them stale: a new length or
+    counting recomputes each end date; a rule switched off (or made the desk's own policy)
+    starts nothing, so its rows go; a new trigger moves the rows to the key dates recorded
+    with it. A copy published to a group (``PublicDate``, source
+    ``deadline:<key date>:<rule>``) follows: its date is updated, or it is withdrawn with
+    its row. Each affected enquiry's history says so (DATE_PUBLISHED events).
+    """
+    rows = list(
+        Deadline.objects.select_for_update().filter(rule=rule).select_related("key_date__enquiry")
+    )
+    starts = not (not rule.is_active or rule.is_policy)
+    keep = {r.key_date_id: r for r in rows if starts and r.key_date.trigger == rule.trigger}
+    gone = [r for r in rows if r.key_date_id not in keep]
+    for row in gone:
+        _published_withdraw(row, actor=actor)
+    if gone:
+        Deadline.objects.filter(pk__in=[r.pk for r in gone]).delete()
+    updated = []
+    for row in keep.values():
+        ends_on = selectors.deadline_compute(rule=rule, start=row.key_date.date).end
+        if row.ends_on != ends_on:
+            row.ends_on = ends_on
+            updated.append(row)
+    Deadline.objects.bulk_update(updated, ["ends_on"])
+    published = _published_for(rule, list(keep.values()))
+    for row in keep.values():
+        if row.key_date_id in published:
+            _published_refresh(row, published[row.key_date_id], rule=rule, actor=actor)
+    created = []
+    if starts:
+        missing = KeyDate.objects.filter(trigger=rule.trigger).exclude(pk__in=list(keep))
+        created = Deadline.objects.bulk_create(
+            Deadline(
+                key_date=key_date,
+                rule=rule,
+                enquiry_id=key_date.enquiry_id,
+                ends_on=selectors.deadline_compute(rule=rule, start=key_date.date).end,
+            )
+            for key_date in missing
+        )
+    return ResyncResult(updated=len(updated), created=len(created), removed=len(gone))
+
+
+def _published_for(rule: DeadlineRule, rows: list[Deadline]) -> dict:
+    """The published copies of ``rows`` by key date id (one query)."""
+    sources = {deadline_source(key_date_id=r.key_date_id, rule_id=rule.pk): r for r in rows}
+    if not sources:
+        return {}
+    found = PublicDate.objects.filter(source__in=list(sources)).select_related(
+        "enquiry", "published_by"
+    )
+    return {sources[p.source].key_date_id: p for p in found}
+
+
+def _published_refresh(row: Deadline, published: PublicDate, *, rule: DeadlineRule, actor) -> None:
+    if (published.date, published.label, published.meaning, published.legal_source) == (
+        row.ends_on,
+        rule.name,
+        rule.end_meaning,
+        rule.legal_source,
+    ):
+        return
+    services_public.public_date_publish(
+        enquiry=published.enquiry,
+        source=published.source,
+        label=rule.name,
+        date=row.ends_on,
+        meaning=rule.end_meaning,
+        legal_source=rule.legal_source,
+        is_group_deadline=published.is_group_deadline,
+        # Edited in the admin, there may be no one to name: keep who published it.
+        actor=actor or published.published_by,
+    )
+
+
+def _published_withdraw(row: Deadline, *, actor) -> None:
+    source = deadline_source(key_date_id=row.key_date_id, rule_id=row.rule_id)
+    services_public.public_date_withdraw(enquiry=row.key_date.enquiry, source=source, actor=actor)
+
+
+def _reminder_data(deadline: Deadline, *, today: date, state: str) -> dict:
+    view = selectors.deadline_compute(rule=deadline.rule, start=deadline.key_date.date, today=today)
+    rule = deadline.rule
+    if state == "passed":
+        headline = f"Deadline passed on {deadline.ends_on:%-d %B %Y}: {rule.name}"
+    elif view.days_left == 0:
+        headline = f"Deadline today: {rule.name}"
+    else:
+        days = view.days_left
+        headline = f"Deadline in {days} day{'s' if days != 1 else ''}: {rule.name}"
+    return {
+        "headline": headline[:200],
+        "rule": rule.slug,
+        "rule_name": rule.name,
+        "trigger_label": rule.trigger_event,
+        "start_label": f"{deadline.key_date.date:%-d %B %Y}",
+        "end_label": f"{deadline.ends_on:%A %-d %B %Y}",
+        "end_meaning": rule.end_meaning,
+        "legal_source": rule.legal_source,
+        "needs_source_check": rule.needs_source_check,
+        "explanation": view.explanation,
+        "url": settings.SITE_URL + reverse("casework:enquiry", args=[deadline.enquiry.reference]),
+    }
+
+
+def deadline_reminders_send(*, today: date | None = None) -> int:
+    """Email the adviser holding each open enquiry about deadlines ending in the next 7 days
+    and deadlines passed: once each ("deadline:<id>:due", "deadline:<id>:passed").
+
+    The Notification's unique key makes a second or simultaneous run owe nothing new,
+    and ``send_notification`` sends each owed email once. Returns how many were owed.
+    """
+    today = today or timezone.localdate()
+    owed = 0
+    deadlines = list(selectors.deadlines_due_for_reminder(today=today))
+    keys = {d.pk: f"deadline:{d.pk}:{'passed' if d.ends_on < today else 'due'}" for d in deadlines}
+    already = notification_keys_owed(keys=list(keys.values()))
+    for deadline in deadlines:
+        key = keys[deadline.pk]
+        if key in already:
+            continue
+        recipient = deadline.enquiry.assigned_to.email
+        if not recipient:
+            logger.warning("deadline %s: the adviser has no email address", deadline.pk)
+            continue
+        state = key.rsplit(":", 1)[1]
+        with transaction.atomic():
+            notification = notification_owe(
+                enquiry=deadline.enquiry,
+                kind=Notification.Kind.DEADLINE_REMINDER,
+                recipient=recipient,
+                dedupe_key=key,
+                data=_reminder_data(deadline, today=today, state=state),
+            )
+        owed += notification is not None
+    return owed

@@ -1,0 +1,278 @@
+"""The staff API's frame, shared by every feature: who counts as desk staff or a manager, the
+enquiry a request may see, versioned edits (ETag / If-Match), and the schema's shared
+parameters and responses."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema_field,
+)
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from casework import policies
+from casework.desk import selectors
+from casework.desk.forms import parse_version
+from casework.models import Assignment
+from enquiries import service_levels
+from enquiries.models import Enquiry
+from enquiries.services_edit import StaleEdit
+
+
+class IsDeskStaff(BasePermission):
+    message = "Only desk staff (advisers and managers) can use this endpoint."
+
+    def has_permission(self, request, view) -> bool:
+        return policies.is_staff_member(request.user)
+
+
+class IsManager(BasePermission):
+    message = "Only managers can use this endpoint."
+
+    def has_permission(self, request, view) -> bool:
+        return policies.is_manager(request.user)
+
+
+STAFF = [IsAuthenticated, IsDeskStaff]
+
+
+REFERENCE_PARAMETER = OpenApiParameter(
+    "reference",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    pattern=r"^CR-\d{4}-\d{6,}$",
+    description="The enquiry's reference, e.g. CR-2026-000123.",
+)
+
+
+ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="`detail` says why.")
+
+
+FIELD_ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="Field name -> list of messages.")
+
+
+def call_service(action, *, field: str | None = None):
+    """Run a service; its refusals become DRF's 403 and 400. A ``ValidationError`` keeps
+    its fields; one without fields is reported under ``field`` (or as a list)."""
+    try:
+        return action()
+    except DjangoPermissionDenied as error:
+        raise PermissionDenied(str(error)) from None
+    except DjangoValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise ValidationError(error.message_dict) from None
+        raise ValidationError({field: error.messages} if field else error.messages) from None
+
+
+def enquiry_for_request(request, reference: str):
+    """The enquiry ``reference`` if the requester may see it, else 404."""
+    return selectors.enquiry_get_for_user(user=request.user, reference=reference)
+
+
+def _person(user) -> str | None:
+    return (user.get_full_name() or user.get_username()) if user else None
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='The ETag from the GET, e.g. "v3" (instead of `version` in the body).',
+)
+
+
+STALE = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="Someone changed the record since that version: `detail`, "
+    "`current_version`, `changed_by`, `changed_at`. Nothing was saved.",
+)
+
+
+NO_VERSION = OpenApiResponse(
+    OpenApiTypes.OBJECT, description="No `version` and no `If-Match`: say what you edited."
+)
+
+
+def etag(version: int) -> str:
+    return f'"v{version}"'
+
+
+def expected_version(request: Request) -> int | None:
+    """The version the client edited: ``version`` in the body, else ``If-Match``."""
+    if "version" in request.data:
+        version = parse_version(request.data.get("version"))
+        if version is None:
+            raise ValidationError({"version": ["A whole number from the record's GET."]})
+        return version
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        return None
+    tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
+    version = parse_version(tag.removeprefix("v"))
+    if version is None:
+        raise ValidationError({"If-Match": ['Send the ETag from the GET, e.g. "v3".']})
+    return version
+
+
+def precondition_required() -> Response:
+    return Response(
+        {
+            "detail": "Say which version you edited: `version` in the body or an If-Match "
+            "header with the ETag from the GET."
+        },
+        status=status.HTTP_428_PRECONDITION_REQUIRED,
+    )
+
+
+def stale_response(stale: StaleEdit) -> Response:
+    response = Response(
+        {
+            "detail": stale.message,
+            "current_version": stale.current_version,
+            "changed_by": stale.changed_by,
+            "changed_at": stale.changed_at,
+        },
+        status=status.HTTP_409_CONFLICT,
+    )
+    response["ETag"] = etag(stale.current_version)
+    return response
+
+
+def call(action):
+    """Run a service; its refusals become DRF's 403 and 400 (with the field)."""
+    try:
+        return action()
+    except DjangoPermissionDenied as error:
+        raise PermissionDenied(str(error)) from None
+    except DjangoValidationError as error:
+        raise ValidationError(error.message_dict) from None
+
+
+def _detail(request: Request, reference: str) -> Enquiry:
+    return selectors.enquiry_get_for_user(user=request.user, reference=reference, with_history=True)
+
+
+class PersonField(serializers.CharField):
+    """A user as their full name (or username)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value) -> str:
+        return _person(value)
+
+
+CASE_ID = OpenApiParameter("case_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+class EnquiryListSerializer(serializers.ModelSerializer):
+    topic = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    local_authority = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    organisation = serializers.CharField(
+        source="organisation.name", read_only=True, allow_null=True, default=None
+    )
+    assigned_to = serializers.SerializerMethodField(help_text="The adviser holding it, if any.")
+    sla_state = serializers.SerializerMethodField(
+        help_text="Service level now: on_track, at_risk, breached, paused, met, or none "
+        "(no target). docs/service-levels.md."
+    )
+    sla_summary = serializers.SerializerMethodField(
+        help_text='The service level in words, e.g. "2 working days left to first response".'
+    )
+    sla_working_days_left = serializers.SerializerMethodField(
+        help_text="Working days to the running clock's due date; negative when overdue "
+        "(or, once resolved late, how late); null when paused, met or without a target."
+    )
+    paused = serializers.SerializerMethodField(
+        help_text="True while the desk waits for the group: the service-level clock is paused."
+    )
+
+    class Meta:
+        model = Enquiry
+        fields = [
+            "reference",
+            "subject",
+            "channel",
+            "topic",
+            "local_authority",
+            "organisation",
+            "status",
+            "priority",
+            "received_at",
+            "first_response_at",
+            "closed_at",
+            "assigned_to",
+            "first_response_due",
+            "resolution_due",
+            "sla_state",
+            "sla_summary",
+            "sla_working_days_left",
+            "paused",
+        ]
+        read_only_fields = fields
+
+    def get_assigned_to(self, enquiry: Enquiry) -> str | None:
+        return _person(enquiry.assigned_to)
+
+    def _sla(self, enquiry: Enquiry) -> service_levels.SlaState:
+        # Worked out from the row's own fields, once per row: no query.
+        if getattr(enquiry, "_sla_state", None) is None:
+            enquiry._sla_state = service_levels.sla_state(enquiry, timezone.localdate())
+        return enquiry._sla_state
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=[
+                service_levels.ON_TRACK,
+                service_levels.AT_RISK,
+                service_levels.BREACHED,
+                service_levels.PAUSED,
+                service_levels.MET,
+                service_levels.NO_TARGET,
+            ]
+        )
+    )
+    def get_sla_state(self, enquiry: Enquiry) -> str:
+        return self._sla(enquiry).state
+
+    def get_sla_summary(self, enquiry: Enquiry) -> str:
+        return self._sla(enquiry).words
+
+    def get_sla_working_days_left(self, enquiry: Enquiry) -> int | None:
+        return self._sla(enquiry).days_left
+
+    def get_paused(self, enquiry: Enquiry) -> bool:
+        return enquiry.sla_paused_since is not None
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    adviser = serializers.CharField(
+        source="adviser.name", read_only=True, allow_null=True, default=None
+    )
+    team = serializers.CharField(source="team.name", read_only=True, allow_null=True, default=None)
+    assigned_by = serializers.SerializerMethodField(
+        help_text="Who made the assignment; null when the desk routed it automatically."
+    )
+
+    class Meta:
+        model = Assignment
+        fields = ["adviser", "team", "method", "assigned_by", "reason", "is_current", "created_at"]
+        read_only_fields = fields
+
+    def get_assigned_by(self, assignment: Assignment) -> str | None:
+        return _person(assignment.assigned_by)
+
+
+def command_response(request: Request, reference: str) -> Response:
+    enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    return Response(EnquiryListSerializer(enquiry).data)

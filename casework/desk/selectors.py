@@ -1,0 +1,38 @@
+"""Who may see which enquiry: every feature reads an enquiry through here, so someone else's
+enquiry is a 404 everywhere."""
+
+from django.db.models import (
+    Prefetch,
+    QuerySet,
+)
+from django.http import Http404
+
+from casework import policies
+from casework.models import Assignment
+from enquiries.models import Enquiry
+from enquiries.references import is_reference
+from enquiries.selectors import enquiry_base_queryset
+
+
+def enquiry_visible_queryset(*, user) -> QuerySet[Enquiry]:
+    return enquiry_base_queryset().filter(policies.visible_enquiries_q(user))
+
+
+def enquiry_get_for_user(*, user, reference: str, with_history: bool = False) -> Enquiry:
+    """One enquiry by reference, or 404 if it does not exist or is not the user's to see."""
+    if not is_reference(reference):  # also keeps NUL bytes and the like away from the database
+        raise Http404("No such enquiry")
+    queryset = enquiry_visible_queryset(user=user).select_related(
+        "organisation__local_authority", "logged_by", "contact", "topic__parent"
+    )
+    if with_history:
+        queryset = queryset.prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related("adviser__user", "team", "assigned_by"),
+            )
+        )
+    enquiry = queryset.filter(reference=reference).first()
+    if enquiry is None:
+        raise Http404("No such enquiry")
+    return enquiry

@@ -1,0 +1,146 @@
+"""The staff desk's frame, shared by every feature: who may use a desk page, the two pages
+that several features fill in (an enquiry, a case), and the small steps every form view
+repeats. It imports no feature; features register their part of a page here.
+
+Status codes: a page that is not the user's is 404 (the selector decides); a signed-in
+user without a desk role, or an action their role does not allow, is 403; input that
+cannot be used is 400 with the form and its errors; an action that lost a race (someone
+claimed first, the status moved on) is 409 with a message saying what happened. Success
+redirects (post/redirect/get).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from casework import policies
+from config.http import no_store
+from enquiries.services_edit import StaleEdit
+
+View = Callable[..., HttpResponse]
+# (request, the record, the context so far, the bound forms being shown again) -> context
+Panel = Callable[[HttpRequest, Any, dict, dict], dict]
+
+
+def staff_required(view: View) -> View:
+    """Signed-in desk staff only; anyone else signed in gets 403, anonymous users sign in."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not policies.is_staff_member(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def manager_required(request: HttpRequest) -> None:
+    """Managers only: anyone else is refused with 403."""
+    if not policies.is_manager(request.user):
+        raise PermissionDenied
+
+
+@dataclass
+class SharedPage:
+    """A page that several features fill in. The feature that owns the record registers the
+    loader (record and base context from the URL's key); each feature registers a panel
+    that adds its part. A view that refused a form shows the page again through
+    ``render`` with its bound form, so no feature imports another's views."""
+
+    template: str
+    loader: Callable[[HttpRequest, Any], tuple[Any, dict]] | None = None
+    panels: list[tuple[int, Panel]] = field(default_factory=list)
+
+    def load(self, loader: Callable[[HttpRequest, Any], tuple[Any, dict]]) -> Callable:
+        self.loader = loader
+        return loader
+
+    def panel(self, *, order: int = 50) -> Callable[[Panel], Panel]:
+        """Register a panel; a lower ``order`` runs first (later panels read its context)."""
+
+        def register(panel: Panel) -> Panel:
+            self.panels.append((order, panel))
+            self.panels.sort(key=lambda item: item[0])
+            return panel
+
+        return register
+
+    def render(
+        self, request: HttpRequest, key: Any, *, status: int = 200, **bound: Any
+    ) -> HttpResponse:
+        if self.loader is None:
+            raise RuntimeError(f"No feature loads {self.template}.")
+        record, context = self.loader(request, key)
+        for _, panel in self.panels:
+            context.update(panel(request, record, context, bound))
+        return no_store(render(request, self.template, context, status=status))
+
+
+enquiry_page = SharedPage("casework/enquiry_detail.html")
+case_page = SharedPage("casework/case_detail.html")
+
+
+def page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    return no_store(render(request, template, context, status=status))
+
+
+def back_to_enquiry(reference: str, anchor: str = "") -> HttpResponse:
+    return redirect(
+        reverse("casework:enquiry", args=[reference]) + (f"#{anchor}" if anchor else "")
+    )
+
+
+def back_to_case(case_id: int, anchor: str = "") -> HttpResponse:
+    return redirect(reverse("casework:case", args=[case_id]) + (f"#{anchor}" if anchor else ""))
+
+
+def form_errors_from(form: forms.Form, error: ValidationError) -> None:
+    """A service's refusal shown on the form: each field's messages on that field, the rest
+    at the top."""
+    for name, errors in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def apply(form: forms.Form, action: Callable[[dict], object]) -> bool:
+    """Run ``action`` with the cleaned data if the form is valid; the service's reasons for
+    refusing become the form's errors. True when it was done."""
+    if not form.is_valid():
+        return False
+    try:
+        action(form.cleaned_data)
+    except ValidationError as error:
+        form_errors_from(form, error)
+        return False
+    return True
+
+
+MISSING_VERSION = (
+    "This form is out of date or incomplete, so nothing was saved. Reload the latest version "
+    "and make your changes again."
+)
+
+
+def save_versioned(
+    form: forms.Form, action: Callable[[dict], object]
+) -> tuple[int, StaleEdit | None]:
+    """Run an edit with the cleaned data. The status to answer with (0: saved) and the
+    refusal, if the record had moved on since the form was read."""
+    if not form.is_valid():
+        return 400, None
+    try:
+        action(form.cleaned_data)
+    except StaleEdit as stale:
+        return 409, stale
+    except ValidationError as error:
+        form_errors_from(form, error)
+        return 400, None
+    return 0, None

@@ -1,0 +1,268 @@
+"""One enquiry over the API: read, edit (with its version: a stale edit is a 409), move it
+along its workflow; and the organisations and contacts (every contact shown is logged)."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_serializer,
+)
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework.desk import selectors as desk_selectors
+from casework.desk.api import (
+    ERROR,
+    FIELD_ERRORS,
+    IF_MATCH,
+    NO_VERSION,
+    REFERENCE_PARAMETER,
+    STAFF,
+    STALE,
+    AssignmentSerializer,
+    EnquiryListSerializer,
+    _detail,
+    _person,
+    call,
+    command_response,
+    etag,
+    expected_version,
+    precondition_required,
+    stale_response,
+)
+from casework.enquiry import selectors, services
+from enquiries import services as enquiry_services
+from enquiries.models import Contact, Enquiry, Organisation, Priority, Status
+from enquiries.services import TransitionError
+from enquiries.services_edit import StaleEdit
+from knowledgebase.models import LocalAuthority, Topic
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    local_authority = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "org_type", "local_authority", "postcode", "created_at"]
+        read_only_fields = fields
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    organisation = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "name",
+            "email",
+            "phone",
+            "organisation",
+            "accessibility_needs",
+            "consent_to_store",
+            "consent_recorded_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class EnquiryDetailSerializer(EnquiryListSerializer):
+    organisation = OrganisationSerializer(read_only=True, allow_null=True)
+    contact = ContactSerializer(read_only=True)
+    logged_by = serializers.SerializerMethodField(
+        help_text="The adviser who recorded it by hand; null for the web form and the API."
+    )
+    assignments = AssignmentSerializer(
+        many=True, read_only=True, help_text="Newest first: who held it, and why."
+    )
+
+    class Meta(EnquiryListSerializer.Meta):
+        fields = [
+            *EnquiryListSerializer.Meta.fields,
+            "message",
+            "asset_name",
+            "asset_address",
+            "contact",
+            "logged_by",
+            "assignments",
+        ]
+        read_only_fields = fields
+
+    def get_logged_by(self, enquiry: Enquiry) -> str | None:
+        return _person(enquiry.logged_by)
+
+
+class StatusInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices)
+
+
+class EnquiryDetailView(APIView):
+    permission_classes = STAFF
+
+    @extend_schema(
+        operation_id="enquiries_retrieve",
+        summary="One enquiry with its assignment history (staff)",
+        parameters=[REFERENCE_PARAMETER],
+        responses={200: EnquiryDetailSerializer, 403: ERROR, 404: ERROR},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        enquiry = desk_selectors.enquiry_get_for_user(
+            user=request.user, reference=reference, with_history=True
+        )
+        enquiry_services.personal_data_access_record(
+            enquiry=enquiry, viewer=request.user, channel="api"
+        )
+        return Response(EnquiryDetailSerializer(enquiry).data)
+
+
+class EnquiryStatusView(APIView):
+    permission_classes = STAFF
+
+    @extend_schema(
+        operation_id="enquiries_set_status",
+        summary="Move an enquiry along its workflow (its adviser, or a manager)",
+        parameters=[REFERENCE_PARAMETER],
+        request=StatusInputSerializer,
+        responses={200: EnquiryListSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+        serializer = StatusInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.enquiry_set_status(
+                enquiry=enquiry, actor=request.user, status=serializer.validated_data["status"]
+            )
+        except TransitionError as error:
+            raise ValidationError({"status": [str(error)]}) from None
+        except DjangoValidationError as error:  # closing without a closing outcome
+            raise ValidationError(error.message_dict) from None
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        return command_response(request, reference)
+
+
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = STAFF
+    serializer_class = OrganisationSerializer
+
+    def get_queryset(self):
+        return selectors.organisation_list_for_user(user=self.request.user)
+
+
+class ContactViewSet(viewsets.ReadOnlyModelViewSet):
+    """Contacts are personal data: every contact a response shows is logged as opened."""
+
+    permission_classes = STAFF
+    serializer_class = ContactSerializer
+
+    def get_queryset(self):
+        return selectors.contact_list_for_user(user=self.request.user)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        shown = page if page is not None else list(queryset)
+        enquiry_services.contact_access_record(contacts=shown, viewer=request.user, channel="api")
+        serializer = self.get_serializer(shown, many=True)
+        if page is not None:
+            return self.get_paginated_response(serializer.data)
+        return Response(serializer.data)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        contact = self.get_object()
+        enquiry_services.contact_access_record(
+            contacts=[contact], viewer=request.user, channel="api"
+        )
+        return Response(self.get_serializer(contact).data)
+
+
+@extend_schema_serializer(component_name="EnquiryDetail")  # replaces it on the detail path
+class EnquiryVersionedSerializer(EnquiryDetailSerializer):
+    version = serializers.IntegerField(
+        read_only=True, help_text="Send it back with an edit (or use the ETag)."
+    )
+
+    class Meta(EnquiryDetailSerializer.Meta):
+        fields = [*EnquiryDetailSerializer.Meta.fields, "version"]
+        read_only_fields = fields
+
+
+class EnquiryEditSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The version you edited (or send If-Match)."
+    )
+    subject = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    topic = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Topic.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    asset_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    asset_address = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    local_authority = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=LocalAuthority.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+    )
+
+
+class EnquiryDetailEditView(EnquiryDetailView):
+    """``GET`` one enquiry (with its ETag); ``PATCH`` its details."""
+
+    @extend_schema(
+        operation_id="enquiries_retrieve",
+        summary="One enquiry with its assignment history and version (staff)",
+        parameters=[REFERENCE_PARAMETER],
+        responses={200: EnquiryVersionedSerializer, 403: ERROR, 404: ERROR},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        enquiry = _detail(request, reference)
+        enquiry_services.personal_data_access_record(
+            enquiry=enquiry, viewer=request.user, channel="api"
+        )
+        response = Response(EnquiryVersionedSerializer(enquiry).data)
+        response["ETag"] = etag(enquiry.version)
+        return response
+
+    @extend_schema(
+        operation_id="enquiries_partial_update",
+        summary="Edit an enquiry's details; refused if it changed since your version (staff)",
+        parameters=[REFERENCE_PARAMETER, IF_MATCH],
+        request=EnquiryEditSerializer,
+        responses={
+            200: EnquiryVersionedSerializer,
+            400: FIELD_ERRORS,
+            403: ERROR,
+            404: ERROR,
+            409: STALE,
+            428: NO_VERSION,
+        },
+    )
+    def patch(self, request: Request, reference: str) -> Response:
+        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+        serializer = EnquiryEditSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version = expected_version(request)
+        if version is None:
+            return precondition_required()
+        changes = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        try:
+            updated = call(
+                lambda: services.enquiry_edit(
+                    enquiry=enquiry, expected_version=version, changes=changes, actor=request.user
+                )
+            )
+        except StaleEdit as stale:
+            return stale_response(stale)
+        response = Response(EnquiryVersionedSerializer(_detail(request, reference)).data)
+        response["ETag"] = etag(updated.version)
+        return response

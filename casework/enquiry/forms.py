@@ -1,0 +1,154 @@
+"""Forms for one enquiry: its status, logging one by hand (phone, email, letter...), editing it."""
+
+from dataclasses import replace
+
+from django import forms
+from django.utils import timezone
+
+from enquiries.forms import EnquiryForm
+from enquiries.models import STATUS_TRANSITIONS, Channel, Priority, Status
+from enquiries.services import EnquiryInput
+from knowledgebase.models import LocalAuthority, Topic
+
+
+class StatusForm(forms.Form):
+    """Offers only the statuses the workflow allows after ``current``."""
+
+    status = forms.ChoiceField(label="New status", choices=Status.choices)
+
+    def __init__(self, *args, current: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if current is None:
+            return
+        allowed = STATUS_TRANSITIONS.get(current, frozenset())
+        choices = [(value, label) for value, label in Status.choices if value in allowed]
+        field = self.fields["status"]
+        field.choices = [("", "Choose a status"), *choices]
+        field.error_messages["invalid_choice"] = (
+            f"An enquiry that is {Status(current).label.lower()} can become: "
+            + ", ".join(label.lower() for _, label in choices)
+            + "."
+        )
+
+
+class LogEnquiryForm(EnquiryForm):
+    """An adviser records an enquiry that came by phone, email, letter or in person.
+
+    The same fields as the public form, worded for the adviser; ``can_keep``
+    False (staff who are not advisers) leaves out the "keep it" choice.
+    """
+
+    channel = forms.ChoiceField(
+        label="How did it reach us?",
+        choices=[("", "Choose one")] + [(c.value, c.label) for c in Channel.staff_logged()],
+    )
+    received_at = forms.DateTimeField(
+        label="When was it received? (optional)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave blank if it arrived just now.",
+    )
+    priority = forms.TypedChoiceField(
+        label="Priority", choices=Priority.choices, coerce=int, initial=Priority.NORMAL
+    )
+    keep = forms.BooleanField(
+        label="Keep this enquiry in my queue",
+        required=False,
+        initial=True,
+        help_text="Untick to route it to an adviser like a web enquiry.",
+    )
+
+    field_order = ["channel", "received_at", *EnquiryForm.field_order, "priority", "keep"]
+
+    LABELS = {
+        "organisation_name": (
+            "Name of the group or organisation",
+            "If they are asking as an individual, write their own name.",
+        ),
+        "contact_name": ("Contact's name", None),
+        "email": ("Contact's email address", "We send the reference and a private link here."),
+        "phone": ("Contact's phone number (optional)", None),
+        "local_authority": (
+            "Local authority area",
+            "The council area where the group, or the building or land, is.",
+        ),
+        "topic": ("What is the enquiry about?", None),
+        "message": (
+            "The enquiry",
+            "What they need help with, and any dates they have been given.",
+        ),
+        "accessibility_needs": (
+            "Anything that makes contact easier for them? (optional)",
+            "For example: large print, phone rather than email, an interpreter.",
+        ),
+    }
+
+    def __init__(self, *args, can_keep: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["website"]
+        if not can_keep:
+            del self.fields["keep"]
+        for name, (label, help_text) in self.LABELS.items():
+            self.fields[name].label = label
+            if help_text is not None:
+                self.fields[name].help_text = help_text
+        consent = self.fields["consent_to_store"]
+        consent.label = "The enquirer agreed that the desk may store these details."
+        consent.error_messages["required"] = (
+            "Ask the enquirer for consent to store their details before logging the enquiry."
+        )
+
+    def is_spam(self) -> bool:
+        return False
+
+    def clean_received_at(self):
+        value = self.cleaned_data.get("received_at")
+        if value and value > timezone.now():
+            raise forms.ValidationError("The date received cannot be in the future.")
+        return value
+
+    def to_input(self) -> EnquiryInput:
+        return replace(super().to_input(), priority=self.cleaned_data["priority"])
+
+
+class EnquiryEditForm(forms.Form):
+    subject = forms.CharField(
+        label="Subject", max_length=200, error_messages={"required": "Give the enquiry a subject."}
+    )
+    topic = forms.ModelChoiceField(
+        label="Topic",
+        queryset=Topic.objects.none(),
+        required=False,
+        empty_label="Not sure",
+        error_messages={"invalid_choice": "Choose a topic from the list."},
+    )
+    priority = forms.TypedChoiceField(
+        label="Priority",
+        choices=Priority.choices,
+        coerce=int,
+        error_messages={
+            "required": "Choose a priority.",
+            "invalid_choice": "Choose a priority from the list.",
+        },
+    )
+    asset_name = forms.CharField(label="Building or land (name)", max_length=200, required=False)
+    asset_address = forms.CharField(
+        label="Building or land (address)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    local_authority = forms.ModelChoiceField(
+        label="Area (local authority)",
+        queryset=LocalAuthority.objects.none(),
+        required=False,
+        empty_label="Not given",
+        error_messages={"invalid_choice": "Choose a local authority from the list."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = Topic.objects.filter(is_active=True).select_related(
+            "parent"
+        )
+        self.fields["local_authority"].queryset = LocalAuthority.objects.filter(is_active=True)

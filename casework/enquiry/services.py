@@ -1,0 +1,102 @@
+"""Editing an enquiry's details from the desk: who may, then ``enquiries.services_edit``.
+
+The permission is checked on the locked row, so a reassignment that lands first is
+respected; the version comparison and the save happen in ``enquiries`` (one rule for
+every caller).
+"""
+
+from dataclasses import replace
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from casework import policies
+from casework.models import Assignment, Outcome
+from casework.queue.services import _lock, _record_assignment
+from enquiries import services as enquiry_services
+from enquiries import services_edit
+from enquiries.models import Channel, Enquiry, Status
+from enquiries.services import EnquiryInput, SubmittedEnquiry
+from enquiries.services_edit import StaleEdit
+
+__all__ = ["StaleEdit", "enquiry_edit"]
+
+
+@transaction.atomic
+def enquiry_edit(
+    *, enquiry: Enquiry, expected_version: int, changes: dict, actor: AbstractBaseUser
+) -> Enquiry:
+    """Edit subject, topic, priority, building or land and area (see ``enquiries``)."""
+    locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+    if not policies.can_edit_enquiry(actor, locked):
+        raise PermissionDenied(
+            "Only the adviser holding this enquiry, their team while it waits in the team "
+            "queue, or a manager can edit its details."
+        )
+    return services_edit.enquiry_edit(
+        enquiry=locked, expected_version=expected_version, changes=changes, actor=actor
+    )
+
+
+CLOSING_NEEDS_OUTCOME = (
+    'Record a closing outcome before closing this enquiry: use "Close with outcome".'
+)
+
+
+@transaction.atomic
+def enquiry_set_status(*, enquiry: Enquiry, status: str, actor: AbstractBaseUser) -> Enquiry:
+    """Change the status: the adviser holding the enquiry, or a manager. Closing needs a
+    closing outcome recorded first (DOMAIN.md, "Outcomes": every enquiry ends with one).
+
+    The permission is checked on the locked row, so a reassignment that lands
+    first is respected; the change and its event are written by ``enquiries``.
+    """
+    enquiry = _lock(enquiry)
+    if not policies.can_change_enquiry_status(actor, enquiry):
+        raise PermissionDenied(
+            "Only the adviser holding this enquiry or a manager can change its status."
+        )
+    closing = status == Status.CLOSED and enquiry.status != Status.CLOSED
+    if closing and not Outcome.objects.filter(enquiry=enquiry, is_closing=True).exists():
+        raise ValidationError({"status": CLOSING_NEEDS_OUTCOME})
+    changed = enquiry_services.enquiry_change_status(enquiry=enquiry, status=status, actor=actor)
+    return changed
+
+
+@transaction.atomic
+def enquiry_log(
+    *,
+    data: EnquiryInput,
+    channel: Channel | str,
+    actor: AbstractBaseUser,
+    keep: bool = False,
+    received_at: datetime | None = None,
+) -> SubmittedEnquiry:
+    """An adviser records a phone, email, letter or walk-in enquiry by hand.
+
+    It is routed like any other, unless the adviser who logged it keeps it
+    (``keep``): then it is not routed at all (routing would count it against
+    another adviser's turn) and goes straight to them, with the reason recorded.
+    Staff without an adviser profile cannot keep enquiries; theirs are routed.
+    """
+    if not policies.can_log_enquiry(actor):
+        raise PermissionDenied("Only desk staff can log enquiries.")
+    keep = keep and policies.can_keep_logged_enquiry(actor)
+    submitted = enquiry_services.enquiry_submit(
+        data=data, channel=channel, actor=actor, received_at=received_at, route=not keep
+    )
+    if not keep:
+        return submitted
+    enquiry = _lock(submitted.enquiry)
+    adviser = actor.adviser
+    _record_assignment(
+        enquiry=enquiry,
+        adviser=adviser,
+        method=Assignment.Method.CLAIMED,
+        reason=f"Logged by {adviser.name} ({Channel(channel).label.lower()}), "
+        "who kept it in their own queue.",
+        actor=actor,
+    )
+    return replace(submitted, enquiry=enquiry)

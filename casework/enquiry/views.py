@@ -1,0 +1,162 @@
+"""One enquiry's page (its frame: the other features add their panels), its status, logging
+one by hand, and editing it."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from casework import policies
+from casework.desk import selectors as desk_selectors
+from casework.desk.forms import parse_version
+from casework.desk.views import (
+    MISSING_VERSION,
+    back_to_enquiry,
+    enquiry_page,
+    page,
+    save_versioned,
+    staff_required,
+)
+from casework.enquiry import services
+from casework.enquiry.forms import EnquiryEditForm, LogEnquiryForm, StatusForm
+from config.http import no_store
+from enquiries import services as enquiry_services
+from enquiries.models import Enquiry
+from enquiries.services import TransitionError
+
+
+@enquiry_page.load
+def _load(request: HttpRequest, reference: str) -> tuple[Enquiry, dict]:
+    """The enquiry (with its assignment history) if the user may see it; opening it is logged
+    as a view of the contact's personal data."""
+    enquiry = desk_selectors.enquiry_get_for_user(
+        user=request.user, reference=reference, with_history=True
+    )
+    enquiry_services.personal_data_access_record(
+        enquiry=enquiry, viewer=request.user, channel="page"
+    )
+    return enquiry, {"enquiry": enquiry, "assignments": enquiry.assignments.all()}
+
+
+@enquiry_page.panel()
+def _status_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
+    """The status form (only the moves allowed from here) and the link to the history."""
+    user = request.user
+    return {
+        "status_form": (
+            (bound.get("status_form") or StatusForm(current=enquiry.status))
+            if policies.can_change_enquiry_status(user, enquiry)
+            else None
+        ),
+        "can_see_history": policies.can_see_enquiry_history(user, enquiry),
+    }
+
+
+@require_safe
+@staff_required
+def enquiry_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    return enquiry_page.render(request, reference)
+
+
+@require_POST
+@staff_required
+def enquiry_status(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    if not policies.can_change_enquiry_status(request.user, enquiry):
+        raise PermissionDenied
+    form = StatusForm(request.POST, current=enquiry.status)
+    if not form.is_valid():
+        return enquiry_page.render(request, reference, status=400, status_form=form)
+    try:
+        updated = services.enquiry_set_status(
+            enquiry=enquiry, status=form.cleaned_data["status"], actor=request.user
+        )
+    except TransitionError as error:  # someone else moved it on since the page was read
+        messages.error(request, str(error))
+        return enquiry_page.render(request, reference, status=409)
+    except ValidationError as error:  # closing without a closing outcome
+        form.add_error("status", error.message_dict.get("status", error.messages))
+        return enquiry_page.render(request, reference, status=400, status_form=form)
+    messages.success(request, f"Status is now {updated.get_status_display().lower()}.")
+    return back_to_enquiry(reference)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def enquiry_log(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = LogEnquiryForm(
+        request.POST if request.method == "POST" else None,
+        can_keep=policies.can_keep_logged_enquiry(user),
+    )
+    if request.method == "POST" and form.is_valid():
+        submitted = services.enquiry_log(
+            data=form.to_input(),
+            channel=form.cleaned_data["channel"],
+            actor=user,
+            keep=form.cleaned_data.get("keep", False),
+            received_at=form.cleaned_data["received_at"],
+        )
+        enquiry = submitted.enquiry
+        if enquiry.assigned_to_id == user.pk:
+            where = "It is in your queue."
+        elif enquiry.assigned_to_id:
+            holder = enquiry.assigned_to
+            where = f"It was routed to {holder.get_full_name() or holder.get_username()}."
+        else:
+            where = "It is waiting in the team queue."
+        messages.success(request, f"Enquiry {enquiry.reference} logged. {where}")
+        visible = desk_selectors.enquiry_visible_queryset(user=user).filter(pk=enquiry.pk).exists()
+        if not visible:  # routed to another team: the logger may not open it
+            return redirect("casework:queue")
+        return redirect("casework:enquiry", reference=enquiry.reference)
+    status = 400 if form.is_bound else 200
+    return no_store(render(request, "casework/enquiry_log.html", {"form": form}, status=status))
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def enquiry_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    if not policies.can_edit_enquiry(request.user, enquiry):
+        raise PermissionDenied
+    reload_url = reverse("casework:enquiry_edit", args=[reference])
+    if request.method == "GET":
+        form = EnquiryEditForm(
+            initial={
+                "subject": enquiry.subject,
+                "topic": enquiry.topic_id,
+                "priority": enquiry.priority,
+                "asset_name": enquiry.asset_name,
+                "asset_address": enquiry.asset_address,
+                "local_authority": enquiry.local_authority_id,
+            }
+        )
+        context = {"enquiry": enquiry, "form": form, "version": enquiry.version}
+        return page(request, "casework/enquiry_edit.html", context, 200)
+    form = EnquiryEditForm(request.POST)
+    version = parse_version(request.POST.get("version"))
+    if version is None:
+        form.is_valid()
+        form.add_error(None, MISSING_VERSION)
+        status, stale = 400, None
+    else:
+        status, stale = save_versioned(
+            form,
+            lambda data: services.enquiry_edit(
+                enquiry=enquiry, expected_version=version, changes=data, actor=request.user
+            ),
+        )
+    if status == 0:
+        messages.success(request, "Details saved.")
+        return redirect("casework:enquiry", reference=reference)
+    context = {
+        "enquiry": enquiry,
+        "form": form,
+        "version": version or enquiry.version,
+        "stale": stale,
+        "reload_url": reload_url,
+    }
+    return page(request, "casework/enquiry_edit.html", context, status)

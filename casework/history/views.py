@@ -1,0 +1,53 @@
+"""The managers' audit pages: every change to an enquiry (and who opened it) or a case."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from casework import policies
+from casework.cases import selectors as selectors_cases
+from casework.desk import selectors as desk_selectors
+from casework.desk.views import staff_required
+from casework.history.selectors import (
+    case_change_history,
+    enquiry_access_log,
+    enquiry_change_history,
+)
+from enquiries.services import personal_data_access_record
+
+
+@require_safe
+@staff_required
+def enquiry_history(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    if not policies.can_see_enquiry_history(request.user, enquiry):
+        raise PermissionDenied
+    # Old and new values of the enquiry's fields are its personal data too.
+    personal_data_access_record(enquiry=enquiry, viewer=request.user, channel="page")
+    response = render(
+        request,
+        "casework/enquiry_history.html",
+        {
+            "enquiry": enquiry,
+            "history": enquiry_change_history(enquiry=enquiry),
+            "accesses": enquiry_access_log(enquiry=enquiry),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+@staff_required
+def case_history(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = selectors_cases.case_get_for_user(user=request.user, case_id=case_id)
+    if not policies.can_see_case_history(request.user, case):
+        raise PermissionDenied
+    response = render(
+        request,
+        "casework/case_history.html",
+        {"case": case, "history": case_change_history(case=case), "active": "cases"},
+    )
+    response["Cache-Control"] = "no-store"
+    return response

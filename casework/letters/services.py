@@ -1,0 +1,535 @@
+"""Writes for guidance letters: preview, issue (publish, email, download), bulk batches.
+
+A letter is filled from the enquiry's record (``casework.letters``), rendered by the
+locked-down renderer (``casework.pdf``) and, once issued, never changes: its PDF, checksum,
+size, pages, issuer, time and template version are kept; issuing again makes a new letter.
+Placeholders a letter would print as blanks (no asset address, no deadline yet) refuse the
+issue, naming them, so the record is completed first; so does a template's note to the adviser
+("[Write your advice here …]", ``letter_engine.ADVISER_INSTRUCTION``) left in the text.
+
+Rendering takes a second or so and runs outside any transaction; the database work after it
+is short and atomic. The file is written before the row that points at it and removed again
+if that row is not kept, so a failed or duplicate issue leaves no orphan behind (a process
+killed between the two can leave one unreferenced file, never a letter without its PDF).
+"""
+
+import hashlib
+import logging
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from casework import policies
+from casework.desk.pdf import RenderedPdf, RenderError, RenderRefused, render_pdf_document
+from casework.letters.compose import (
+    FilledLetter,
+    fill_letter,
+    letter_context,
+    letter_html,
+    wants_large_print,
+)
+from casework.models import Case, Letter, LetterBatch, letter_upload_to
+from enquiries import services as enquiry_services
+from enquiries.models import Enquiry, EnquiryEvent, Notification
+from enquiries.notifications import notification_owe
+from enquiries.services_public import attachment_add_bytes, message_publish
+from knowledgebase.letter_engine import (
+    PLACEHOLDERS,
+    adviser_instructions,
+    unfilled_placeholders,
+)
+from knowledgebase.models import LetterTemplateVersion
+
+logger = logging.getLogger(__name__)
+
+
+TITLE_MAX_LENGTH = Letter._meta.get_field("title").max_length
+
+
+BODY_MAX_LENGTH = 50_000
+
+
+BATCH_MAX_SIZE = 1_000
+
+
+def _require_staff(actor: AbstractBaseUser) -> None:
+    if not policies.is_staff_member(actor):
+        raise PermissionDenied("Only desk staff can write letters.")
+
+
+def describe_placeholder(name: str) -> str:
+    """A missing placeholder in words, for the composer and error messages."""
+    if name.startswith("deadlines."):
+        return f"{{{{ {name} }}}} (no key date recorded that starts this clock)"
+    return f"{{{{ {name} }}}} ({PLACEHOLDERS.get(name, 'no value').lower()})"
+
+
+def missing_data_message(missing: list[str]) -> str:
+    return (
+        "This letter needs information the enquiry does not have yet. Add it to the "
+        "enquiry (or record the key date), then write the letter again: "
+        + "; ".join(describe_placeholder(name) for name in missing)
+        + "."
+    )
+
+
+def letter_compose(
+    *,
+    enquiry: Enquiry,
+    template_version: LetterTemplateVersion,
+    actor: AbstractBaseUser,
+    case: Case | None = None,
+) -> FilledLetter:
+    """The template filled in for this enquiry, and the placeholders it would leave blank."""
+    _require_staff(actor)
+    context = letter_context(enquiry=enquiry, actor=actor, case=case)
+    filled = fill_letter(version=template_version, context=context)
+    unfilled = sorted(
+        set(unfilled_placeholders(template_version.title, context))
+        | set(unfilled_placeholders(template_version.body, context))
+    )
+    return FilledLetter(title=filled.title, body=filled.body, missing=unfilled)
+
+
+INSTRUCTION_QUOTE_LENGTH = 60
+
+
+def quote_instruction(text: str) -> str:
+    """A template's note to the adviser as quoted in messages: cut to a readable length,
+    with "…" only when it was cut."""
+    if len(text) <= INSTRUCTION_QUOTE_LENGTH:
+        return text
+    return text[: INSTRUCTION_QUOTE_LENGTH - 1].rstrip() + "…"
+
+
+def instructions_left(*, title: str, body: str) -> list[str]:
+    """The template's notes to the adviser ("[Write your advice here …]") still in the
+    letter, quoted: the composer lists them beside the missing data, before issue."""
+    return [quote_instruction(text) for text in adviser_instructions(f"{title}\n{body}")]
+
+
+def needs_adviser_text(version: LetterTemplateVersion) -> bool:
+    """A template with a note to the adviser needs their own words in each letter, so it
+    cannot be issued in bulk."""
+    return bool(adviser_instructions(f"{version.title}\n{version.body}"))
+
+
+def instruction_message(instructions: list[str]) -> str:
+    """Why a letter carrying the template's note to the adviser is refused."""
+    more = len(instructions) - 1
+    return (
+        f"The letter still has the template's instruction “{quote_instruction(instructions[0])}”"
+        + (f" and {more} more" if more else "")
+        + ": replace it with your own text."
+    )
+
+
+BULK_NEEDS_ADVISER_TEXT = (
+    "This letter needs the adviser's own text in each letter (it has a note in square "
+    "brackets for them to replace): write those one by one from each enquiry, not in bulk."
+)
+
+
+def _clean_text(*, title: str, body: str, refuse_instructions: bool = False) -> tuple[str, str]:
+    """Tidy and check the letter's text. Going out (``refuse_instructions``), it must not
+    carry the template's note to the adviser."""
+    title = " ".join((title or "").split())
+    body = (body or "").replace("\r\n", "\n").strip()
+    errors = {}
+    if not title:
+        errors["title"] = "Give the letter a title."
+    elif len(title) > TITLE_MAX_LENGTH:
+        errors["title"] = f"Keep the title to {TITLE_MAX_LENGTH} characters."
+    elif refuse_instructions and (found := adviser_instructions(title)):
+        errors["title"] = instruction_message(found)
+    if not body:
+        errors["body"] = "The letter has no text."
+    elif len(body) > BODY_MAX_LENGTH:
+        errors["body"] = f"A letter can be at most {BODY_MAX_LENGTH:,} characters."
+    elif refuse_instructions and (found := adviser_instructions(body)):
+        errors["body"] = instruction_message(found)
+    if errors:
+        raise ValidationError(errors)
+    return title, body
+
+
+REFUSED_MESSAGE = (
+    "The letter could not be made into a PDF: it asked for a file or web address that "
+    "letters may not use. This has been logged; tell the desk's administrator."
+)
+
+
+def _render(*, enquiry: Enquiry, title: str, body: str, large_print: bool) -> RenderedPdf:
+    try:
+        return render_pdf_document(
+            letter_html(enquiry=enquiry, title=title, body=body, large_print=large_print)
+        )
+    except RenderError as error:
+        raise ValidationError(
+            {"body": f"The letter could not be made into a PDF: {error}. Shorten it and try again."}
+        ) from None
+    except RenderRefused as error:  # text is escaped and sanitised: the letterhead's fault
+        logger.error("letter for %s refused by the renderer: %s", enquiry.reference, error)
+        raise ValidationError({"body": REFUSED_MESSAGE}) from None
+
+
+def letter_preview(
+    *,
+    enquiry: Enquiry,
+    template_version: LetterTemplateVersion,
+    body_override: str | None,
+    large_print: bool,
+    actor: AbstractBaseUser,
+    title_override: str | None = None,
+    case: Case | None = None,
+) -> bytes:
+    """The PDF exactly as ``letter_issue`` would make it today, without keeping anything.
+
+    Placeholders left blank do not stop a preview (the composer lists them beside it).
+    """
+    filled = letter_compose(
+        enquiry=enquiry, template_version=template_version, actor=actor, case=case
+    )
+    title, body = _clean_text(
+        title=filled.title if title_override is None else title_override,
+        body=filled.body if body_override is None else body_override,
+    )
+    return _render(enquiry=enquiry, title=title, body=body, large_print=large_print).content
+
+
+def _store_pdf(content: bytes, letter: Letter) -> str:
+    """Write the PDF under a generated name; returns the storage name."""
+    field = letter.pdf
+    return field.storage.save(letter_upload_to(letter, "letter.pdf"), ContentFile(content))
+
+
+def _discard(letter: Letter, name: str) -> None:
+    try:
+        letter.pdf.storage.delete(name)
+    except OSError:  # a leftover file is harmless; the row decides what exists
+        logger.warning("could not remove an unused letter file", exc_info=True)
+
+
+def _file_name(letter: Letter) -> str:
+    return f"{letter.enquiry.reference}-letter-{letter.pk}.pdf"
+
+
+def _publish(*, letter: Letter, content: bytes, actor: AbstractBaseUser) -> int:
+    """Put the PDF on the group's enquiry and owe them an email saying so. Once per letter
+    (the message's submission key and the email's dedupe key): returns the attachment id."""
+    enquiry = letter.enquiry
+    key = f"letter:{letter.pk}"
+    attachment = attachment_add_bytes(
+        enquiry=enquiry, content=content, name=_file_name(letter), actor=actor
+    )
+    message = message_publish(
+        enquiry=enquiry,
+        body=f"We have sent you a letter: {letter.title}",
+        actor=actor,
+        attachments=[attachment],
+        submission_key=key,
+        notify=False,
+    )
+    notification_owe(
+        enquiry=enquiry,
+        kind=Notification.Kind.LETTER_ISSUED,
+        recipient=enquiry.contact.email,
+        dedupe_key=f"letter-issued:{letter.pk}",
+        data={"letter": letter.pk, "title": letter.title},
+    )
+    letter.published_at = timezone.now()
+    enquiry_services.enquiry_record_event(
+        enquiry=enquiry,
+        kind=EnquiryEvent.Kind.LETTER_PUBLISHED,
+        actor=actor,
+        data={
+            "letter": letter.pk,
+            "title": letter.title,
+            "message": message.pk,
+            "attachment": attachment.pk,
+        },
+    )
+    return attachment.pk
+
+
+def _email(
+    *, letter: Letter, content: bytes, actor: AbstractBaseUser, attachment_id: int | None
+) -> None:
+    """Owe the group an email with the PDF attached (a staff-only copy unless it was just
+    published, when the published one is reused)."""
+    enquiry = letter.enquiry
+    if attachment_id is None:
+        attachment_id = attachment_add_bytes(
+            enquiry=enquiry, content=content, name=_file_name(letter), actor=actor
+        ).pk
+    notification_owe(
+        enquiry=enquiry,
+        kind=Notification.Kind.LETTER_EMAILED,
+        recipient=enquiry.contact.email,
+        dedupe_key=f"letter-emailed:{letter.pk}",
+        data={"letter": letter.pk, "title": letter.title, "attachment": attachment_id},
+    )
+    letter.emailed_at = timezone.now()
+    enquiry_services.enquiry_record_event(
+        enquiry=enquiry,
+        kind=EnquiryEvent.Kind.LETTER_EMAILED,
+        actor=actor,
+        data={"letter": letter.pk, "title": letter.title, "attachment": attachment_id},
+    )
+
+
+def _mark_issued(letter: Letter, *, name: str, rendered: RenderedPdf, actor) -> None:
+    letter.pdf.name = name
+    letter.sha256 = hashlib.sha256(rendered.content).hexdigest()
+    letter.size = len(rendered.content)
+    letter.pages = rendered.pages
+    letter.issued_at = timezone.now()
+    letter.state = Letter.State.ISSUED
+    letter.error = ""
+    enquiry_services.enquiry_record_event(
+        enquiry=letter.enquiry,
+        kind=EnquiryEvent.Kind.LETTER_ISSUED,
+        actor=actor,
+        data={
+            "letter": letter.pk,
+            "title": letter.title,
+            "template": letter.template_version.template.slug,
+            "version": letter.template_version.number,
+            "large_print": letter.large_print,
+        },
+    )
+
+
+def letter_issue(
+    *,
+    enquiry: Enquiry,
+    template_version: LetterTemplateVersion,
+    body: str,
+    title: str,
+    large_print: bool,
+    actor: AbstractBaseUser,
+    case: Case | None = None,
+    publish: bool = False,
+    email: bool = False,
+) -> Letter:
+    """Issue a letter: render it, keep the PDF and record it; optionally publish it to the
+    group's enquiry and/or owe them an email with it attached. Refused (ValidationError on
+    ``body``) while the template would leave placeholders blank for this enquiry, or while
+    the text still has the template's note to the adviser."""
+    if (publish or email) and not policies.can_publish_message(actor, enquiry):
+        raise PermissionDenied(
+            "Only the adviser holding this enquiry or a manager can send the group a letter. "
+            "You can still issue it to download."
+        )
+    filled = letter_compose(
+        enquiry=enquiry, template_version=template_version, actor=actor, case=case
+    )
+    if filled.missing:
+        raise ValidationError({"body": missing_data_message(filled.missing)})
+    if case is not None and not case.case_enquiries.filter(enquiry=enquiry).exists():
+        raise ValidationError({"case": "That enquiry is not part of this case."})
+    title, body = _clean_text(title=title, body=body, refuse_instructions=True)
+    rendered = _render(enquiry=enquiry, title=title, body=body, large_print=large_print)
+    letter = Letter(
+        enquiry=enquiry,
+        case=case,
+        template_version=template_version,
+        title=title,
+        body=body,
+        large_print=large_print,
+        issued_by=actor,
+    )
+    name = _store_pdf(rendered.content, letter)
+    try:
+        with transaction.atomic():
+            letter.state = Letter.State.PENDING
+            letter.save()
+            _mark_issued(letter, name=name, rendered=rendered, actor=actor)
+            attachment_id = None
+            if publish:
+                attachment_id = _publish(letter=letter, content=rendered.content, actor=actor)
+            if email:
+                _email(
+                    letter=letter,
+                    content=rendered.content,
+                    actor=actor,
+                    attachment_id=attachment_id,
+                )
+            letter.save()
+    except BaseException:
+        _discard(letter, name)
+        raise
+    return letter
+
+
+@transaction.atomic
+def letter_download_record(*, letter: Letter, actor: AbstractBaseUser) -> None:
+    """Record that someone downloaded the letter to print and post."""
+    enquiry_services.enquiry_record_event(
+        enquiry=letter.enquiry,
+        kind=EnquiryEvent.Kind.LETTER_DOWNLOADED,
+        actor=actor,
+        data={"letter": letter.pk, "title": letter.title},
+    )
+
+
+def letter_batch_create(
+    *,
+    template_version: LetterTemplateVersion,
+    enquiries: Iterable[Enquiry],
+    publish: bool,
+    actor: AbstractBaseUser,
+) -> LetterBatch:
+    """Managers: one pending letter per enquiry, each made by a worker (``casework.tasks``).
+
+    The tasks are queued in the same transaction as the rows on the database backend, so a
+    batch can never be committed without its work. A template that needs the adviser's own
+    text (``needs_adviser_text``) is refused: no one would write it.
+    """
+    from casework.letters.tasks import queue_letter  # tasks import this module
+
+    if not policies.is_manager(actor):
+        raise PermissionDenied("Only managers can issue letters in bulk.")
+    if needs_adviser_text(template_version):
+        raise ValidationError({"template": BULK_NEEDS_ADVISER_TEXT})
+    enquiries = list({e.pk: e for e in enquiries}.values())
+    if not enquiries:
+        raise ValidationError({"enquiries": "Choose at least one enquiry."})
+    if len(enquiries) > BATCH_MAX_SIZE:
+        raise ValidationError(
+            {"enquiries": f"At most {BATCH_MAX_SIZE:,} letters at once: narrow the selection."}
+        )
+    with transaction.atomic():
+        batch = LetterBatch.objects.create(
+            template_version=template_version,
+            publish=publish,
+            created_by=actor,
+            total=len(enquiries),
+        )
+        letters = Letter.objects.bulk_create(
+            Letter(
+                enquiry=enquiry,
+                template_version=template_version,
+                batch=batch,
+                state=Letter.State.PENDING,
+                # Until it is made: the template's name (its title holds placeholders).
+                title=template_version.template.name[:TITLE_MAX_LENGTH],
+                body="",
+                issued_by=actor,
+            )
+            for enquiry in enquiries
+        )
+        ids = [letter.pk for letter in letters]
+        if any(pk is None for pk in ids):  # a backend that does not return ids
+            ids = list(batch.letters.values_list("pk", flat=True))
+        for pk in ids:
+            queue_letter(pk)
+    return batch
+
+
+def letter_mark_failed(*, letter_id: int, reason: str) -> bool:
+    """Mark a pending letter failed, with the reason the progress page shows."""
+    return _fail(letter_id, reason)
+
+
+def _fail(letter_id: int, reason: str) -> bool:
+    return bool(
+        Letter.objects.filter(pk=letter_id, state=Letter.State.PENDING).update(
+            state=Letter.State.FAILED, error=reason[:300]
+        )
+    )
+
+
+def letter_make(*, letter_id: int) -> str:
+    """Make one pending letter of a batch. Safe to run twice, or twice at once.
+
+    Rendered outside any lock; then, with the row locked, kept only if it is still pending
+    (a conditional update), otherwise the new file is removed: exactly one PDF per letter,
+    published once. Missing data, a note to the adviser left in the text, or a render that
+    is refused or breaks the limits marks it FAILED with the reason; other faults are
+    raised for the task to retry.
+    """
+    letter = (
+        Letter.objects.select_related(
+            "enquiry__contact",
+            "enquiry__organisation",
+            "enquiry__assigned_to",
+            "template_version__template",
+            "batch",
+            "issued_by",
+        )
+        .filter(pk=letter_id)
+        .first()
+    )
+    if letter is None:
+        return "missing"
+    if letter.state != Letter.State.PENDING:
+        return f"already {letter.state}"
+    actor = letter.issued_by
+    context = letter_context(enquiry=letter.enquiry, actor=actor, case=letter.case)
+    version = letter.template_version
+    missing = sorted(
+        set(unfilled_placeholders(version.title, context))
+        | set(unfilled_placeholders(version.body, context))
+    )
+    if missing:
+        _fail(letter_id, "Missing: " + ", ".join(missing))
+        return "failed"
+    filled = fill_letter(version=version, context=context)
+    if instructions := adviser_instructions(f"{filled.title}\n{filled.body}"):
+        # The batch was refused for such a template; a version or a value filled in
+        # since must not print the note to the adviser either.
+        _fail(letter_id, instruction_message(instructions))
+        return "failed"
+    title = filled.title[:TITLE_MAX_LENGTH] or letter.title
+    large_print = wants_large_print(letter.enquiry.contact.accessibility_needs)
+    try:
+        rendered = render_pdf_document(
+            letter_html(
+                enquiry=letter.enquiry, title=title, body=filled.body, large_print=large_print
+            )
+        )
+    except RenderError as error:
+        _fail(letter_id, f"Could not render: {error}")
+        return "failed"
+    except RenderRefused as error:
+        logger.error("letter %s refused by the renderer: %s", letter_id, error)
+        _fail(letter_id, f"Could not render: {error}")
+        return "failed"
+    name = _store_pdf(rendered.content, letter)
+    kept = False
+    try:
+        with transaction.atomic():
+            locked = Letter.objects.select_for_update().filter(pk=letter_id).first()
+            if locked is None or locked.state != Letter.State.PENDING:
+                return "already made"
+            letter.title, letter.body, letter.large_print = title, filled.body, large_print
+            _mark_issued(letter, name=name, rendered=rendered, actor=actor)
+            if letter.batch.publish:
+                _publish(letter=letter, content=rendered.content, actor=actor)
+            kept = bool(
+                Letter.objects.filter(pk=letter_id, state=Letter.State.PENDING).update(
+                    state=Letter.State.ISSUED,
+                    title=letter.title,
+                    body=letter.body,
+                    large_print=letter.large_print,
+                    pdf=name,
+                    sha256=letter.sha256,
+                    size=letter.size,
+                    pages=letter.pages,
+                    issued_at=letter.issued_at,
+                    published_at=letter.published_at,
+                    error="",
+                )
+            )
+            if not kept:
+                transaction.set_rollback(True)
+                return "already made"
+    finally:
+        if not kept:
+            _discard(letter, name)
+    return "issued"

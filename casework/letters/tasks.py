@@ -1,0 +1,62 @@
+"""Background jobs of casework. Each loads by id and is safe to run twice.
+
+Run them with ``manage.py run_worker``: the desk's worker also reaps tasks left running by
+a dead worker (``enquiries.task_policy``), which is why every task here must tolerate
+running again after it got half-way.
+"""
+
+import logging
+
+from django.db import transaction
+from django.tasks import task
+from django_tasks_db.backend import DatabaseBackend
+
+from casework.letters import services as services_letters
+from enquiries.task_policy import retry_later
+
+logger = logging.getLogger(__name__)
+
+
+def _is_transient(error: BaseException) -> bool:
+    """Faults that may pass: the database or the file system being unavailable for a moment."""
+    from django.db import OperationalError
+
+    return isinstance(error, OperationalError | OSError)
+
+
+@task()
+def make_letter(letter_id: int, attempt: int = 1) -> str:
+    """Make one letter of a bulk batch (``services_letters.letter_make``).
+
+    A fault that may pass is retried with back-off up to ``TASK_MAX_ATTEMPTS``; then, or for
+    any other fault, the letter is marked failed with the fault's name (the batch carries on:
+    each letter is its own task) and the error re-raised so the task result shows it.
+    """
+    try:
+        return services_letters.letter_make(letter_id=letter_id)
+    except Exception as error:
+        if _is_transient(error):
+            try:
+                retry_later(
+                    make_letter, attempt=attempt, kwargs={"letter_id": letter_id}, error=error
+                )
+            except Exception:
+                services_letters.letter_mark_failed(
+                    letter_id=letter_id, reason=f"Gave up after {attempt} attempts"
+                )
+                raise
+            raise
+        logger.error("letter %s not made: %s", letter_id, type(error).__name__)
+        services_letters.letter_mark_failed(
+            letter_id=letter_id, reason=f"Unexpected fault ({type(error).__name__})"
+        )
+        raise
+
+
+def queue_letter(letter_id: int) -> None:
+    """Queue a letter saved in the current transaction (see ``enquiries.tasks.queue_notification``:
+    the task row commits with the letter on the database backend, after it otherwise)."""
+    if isinstance(make_letter.get_backend(), DatabaseBackend):
+        make_letter.enqueue(letter_id=letter_id)
+    else:
+        transaction.on_commit(lambda: make_letter.enqueue(letter_id=letter_id))

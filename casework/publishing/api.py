@@ -1,0 +1,366 @@
+"""Staff REST API for what the group sees: dates shown on its tracking page, and its
+tracking links. Same services as the enquiry page (``casework.views_publish``): someone
+else's enquiry is a 404, a role that may not a 403, unusable input a 400 with the field.
+"""
+
+import uuid
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework.desk import selectors as desk_selectors
+from casework.desk.api import (
+    ERROR,
+    FIELD_ERRORS,
+    REFERENCE_PARAMETER,
+    STAFF,
+    PersonField,
+    call,
+    call_service,
+    enquiry_for_request,
+)
+from casework.publishing import selectors
+from casework.publishing import services as services
+from enquiries.models import Attachment, Message, PublicDate
+from enquiries.services_public import attachment_response
+from enquiries.uploads import UploadRefused
+
+
+class PublicDateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PublicDate
+        fields = [
+            "source",
+            "label",
+            "date",
+            "meaning",
+            "legal_source",
+            "is_group_deadline",
+            "published_at",
+        ]
+        read_only_fields = fields
+
+
+class DeadlineChoiceSerializer(serializers.Serializer):
+    key_date = serializers.IntegerField(help_text="The id of the key date that starts the clock.")
+    rule = serializers.IntegerField(help_text="The id of the deadline rule (the clock).")
+
+
+class PublishInputSerializer(DeadlineChoiceSerializer):
+    is_group_deadline = serializers.BooleanField(
+        default=False,
+        help_text="The group must act by this date: it is reminded 14 and 3 days before.",
+    )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="enquiries_public_dates_list",
+        summary="Dates the group sees on its tracking page, soonest first (staff)",
+        parameters=[REFERENCE_PARAMETER],
+        responses={200: PublicDateSerializer(many=True), 403: ERROR, 404: ERROR},
+    )
+)
+class PublicDateCollectionView(generics.ListAPIView):
+    permission_classes = STAFF
+    serializer_class = PublicDateSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PublicDate.objects.none()
+        enquiry = desk_selectors.enquiry_get_for_user(
+            user=self.request.user, reference=self.kwargs["reference"]
+        )
+        return selectors.public_date_list(enquiry=enquiry)
+
+    @extend_schema(
+        operation_id="enquiries_public_dates_publish",
+        summary="Show a computed deadline to the group, or update it (holder or manager)",
+        parameters=[REFERENCE_PARAMETER],
+        request=PublishInputSerializer,
+        responses={201: PublicDateSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+        serializer = PublishInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        public_date = call_service(
+            lambda: services.deadline_publish(
+                enquiry=enquiry,
+                key_date_id=data["key_date"],
+                rule_id=data["rule"],
+                is_group_deadline=data["is_group_deadline"],
+                actor=request.user,
+            ),
+            field="rule",
+        )
+        return Response(PublicDateSerializer(public_date).data, status=status.HTTP_201_CREATED)
+
+
+class PublicDateWithdrawView(APIView):
+    permission_classes = STAFF
+
+    @extend_schema(
+        operation_id="enquiries_public_dates_withdraw",
+        summary="Stop showing a deadline to the group (holder or manager)",
+        parameters=[REFERENCE_PARAMETER],
+        request=DeadlineChoiceSerializer,
+        responses={
+            200: inline_serializer("Withdrawn", {"withdrawn": serializers.BooleanField()}),
+            400: FIELD_ERRORS,
+            403: ERROR,
+            404: ERROR,
+        },
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+        serializer = DeadlineChoiceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        withdrawn = call_service(
+            lambda: services.deadline_withdraw(
+                enquiry=enquiry,
+                key_date_id=serializer.validated_data["key_date"],
+                rule_id=serializer.validated_data["rule"],
+                actor=request.user,
+            ),
+            field="rule",
+        )
+        return Response({"withdrawn": withdrawn})
+
+
+class TrackingLinksRevokeView(APIView):
+    permission_classes = STAFF
+
+    @extend_schema(
+        operation_id="enquiries_tracking_links_revoke",
+        summary="Stop every tracking link that opens this enquiry (holder or manager)",
+        parameters=[REFERENCE_PARAMETER],
+        request=None,
+        responses={
+            200: inline_serializer("LinksRevoked", {"revoked": serializers.IntegerField()}),
+            403: ERROR,
+            404: ERROR,
+        },
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+        count = call_service(
+            lambda: services.tracking_links_revoke(enquiry=enquiry, actor=request.user)
+        )
+        return Response({"revoked": count})
+
+
+class TrackingLinkSendView(APIView):
+    permission_classes = STAFF
+
+    @extend_schema(
+        operation_id="enquiries_tracking_links_send",
+        summary="Email the contact a new tracking link (holder or manager)",
+        description="Send the same `key` again (a retry) and the email is owed only once.",
+        parameters=[REFERENCE_PARAMETER],
+        request=inline_serializer(
+            "SendLinkInput", {"key": serializers.CharField(max_length=40, required=False)}
+        ),
+        responses={
+            202: inline_serializer("LinkSent", {"sent": serializers.BooleanField()}),
+            400: FIELD_ERRORS,
+            403: ERROR,
+            404: ERROR,
+        },
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+        key = request.data.get("key") if hasattr(request.data, "get") else None
+        if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 40):
+            raise ValidationError({"key": ["A string of 1 to 40 characters."]})
+        sent = call_service(
+            lambda: services.tracking_link_send(
+                enquiry=enquiry, actor=request.user, key=key or uuid.uuid4().hex
+            )
+        )
+        return Response({"sent": sent}, status=status.HTTP_202_ACCEPTED)
+
+
+ATTACHMENT_ID = OpenApiParameter("attachment_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    public = serializers.SerializerMethodField(
+        help_text="True if the group sees it (it belongs to a message)."
+    )
+    uploaded_by = PersonField(allow_null=True)
+    message = serializers.IntegerField(source="message_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "public",
+            "message",
+            "uploaded_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_public(self, attachment: Attachment) -> bool:
+        return attachment.message_id is not None
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="PDF, Word, OpenDocument, Excel, PNG, JPEG or text.")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="enquiries_attachments_list",
+        summary="An enquiry's documents, staff-only and public, oldest first (staff)",
+        parameters=[REFERENCE_PARAMETER],
+        responses={200: AttachmentSerializer(many=True), 403: ERROR, 404: ERROR},
+    )
+)
+class AttachmentCollectionView(generics.ListAPIView):
+    permission_classes = STAFF
+    serializer_class = AttachmentSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Attachment.objects.none()
+        return selectors.attachment_list(
+            enquiry=enquiry_for_request(self.request, self.kwargs["reference"])
+        )
+
+    @extend_schema(
+        operation_id="enquiries_attachments_create",
+        summary="Keep a staff-only document on an enquiry, multipart `file` (staff)",
+        parameters=[REFERENCE_PARAMETER],
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        enquiry = enquiry_for_request(request, reference)
+        serializer = AttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            attachment = call(
+                lambda: services.staff_document_add(
+                    enquiry=enquiry, upload=serializer.validated_data["file"], actor=request.user
+                )
+            )
+        except UploadRefused as refused:
+            raise ValidationError({"file": [str(refused)]}) from None
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class AttachmentDownloadView(APIView):
+    permission_classes = STAFF
+
+    @extend_schema(
+        operation_id="enquiries_attachments_download",
+        summary="Download a document (always as an attachment, never shown inline) (staff)",
+        parameters=[REFERENCE_PARAMETER, ATTACHMENT_ID],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            403: ERROR,
+            404: ERROR,
+        },
+    )
+    def get(self, request: Request, reference: str, attachment_id: int):
+        enquiry = enquiry_for_request(request, reference)
+        return attachment_response(
+            selectors.attachment_get(enquiry=enquiry, attachment_id=attachment_id)
+        )
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = PersonField(allow_null=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "sender", "author", "body", "attachments", "created_at"]
+        read_only_fields = fields
+
+
+class MessageInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=services.MESSAGE_MAX_LENGTH)
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="Documents."
+    )
+    awaiting_group = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text='Also move the enquiry to "waiting for the group" when it may.',
+    )
+    submission_key = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The same key twice publishes once (a retry).",
+    )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="enquiries_messages_list",
+        summary="The public conversation with the group, oldest first; no internal notes (staff)",
+        parameters=[REFERENCE_PARAMETER],
+        responses={200: MessageSerializer(many=True), 403: ERROR, 404: ERROR},
+    )
+)
+class MessageCollectionView(generics.ListAPIView):
+    permission_classes = STAFF
+    serializer_class = MessageSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Message.objects.none()
+        enquiry = enquiry_for_request(self.request, self.kwargs["reference"])
+        return selectors.public_message_list(enquiry=enquiry)
+
+    @extend_schema(
+        operation_id="enquiries_messages_create",
+        summary="Send an update to the group; they are emailed (holder or manager)",
+        parameters=[REFERENCE_PARAMETER],
+        request={
+            "application/json": MessageInputSerializer,
+            "multipart/form-data": MessageInputSerializer,
+        },
+        responses={201: MessageSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        enquiry = enquiry_for_request(request, reference)
+        data = request.data
+        if hasattr(data, "getlist"):  # multipart: several ``files``
+            data = {**data.dict(), "files": data.getlist("files")}
+        serializer = MessageInputSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            message = call(
+                lambda: services.group_update_send(
+                    enquiry=enquiry, actor=request.user, **serializer.validated_data
+                )
+            )
+        except UploadRefused as refused:
+            raise ValidationError({"files": [str(refused)]}) from None
+        message = selectors.public_message_list(enquiry=enquiry).get(pk=message.pk)
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)

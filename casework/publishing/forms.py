@@ -1,0 +1,53 @@
+"""Forms for what goes to the group: a staff document, an update written to the group."""
+
+from django import forms
+
+
+class StaffDocumentForm(forms.Form):
+    file = forms.FileField(
+        label="Document (staff only)",
+        help_text="PDF, Word, OpenDocument, Excel, PNG, JPEG or plain text. "
+        "The group does not see it.",
+        error_messages={"required": "Choose a file to upload.", "empty": "The file is empty."},
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+MESSAGE_MAX_LENGTH = 10_000
+
+
+class PublicMessageForm(forms.Form):
+    body = forms.CharField(
+        label="Update to the group",
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="The group sees this on their tracking page and is emailed that there is "
+        "an update.",
+        error_messages={"required": "Write the update to the group."},
+    )
+    files = MultipleFileField(
+        label="Documents for the group (optional)",
+        required=False,
+        help_text="The group can download these. PDF, Word, OpenDocument, Excel, PNG, JPEG "
+        "or plain text.",
+    )
+    awaiting_group = forms.BooleanField(
+        label="We are waiting for the group's reply",
+        required=False,
+        help_text="Also moves the enquiry to \u201cwaiting for the group\u201d, which pauses "
+        "the service-level clock.",
+    )

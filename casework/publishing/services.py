@@ -1,0 +1,169 @@
+"""What the desk shows the group: deadlines on the tracking page, and its tracking links.
+
+Casework publishes; the portal (in ``enquiries``) reads only what was published
+(``enquiries.services_public``). A published deadline is a copy (label, date, what it
+means, legal source) taken when the adviser chose to show it; ``source`` ties it to
+the key date and rule it came from, so that it can be withdrawn, or refreshed by
+publishing again.
+"""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from casework import policies
+from casework.clocks import selectors as clocks_selectors
+from casework.enquiry import services as enquiry_services
+from casework.models import Deadline, KeyDate
+from casework.publishing.selectors import deadline_source
+from enquiries import services_portal, services_public
+from enquiries.models import Attachment, Enquiry, Message, PublicDate, Status
+from enquiries.uploads import UploadRefused
+
+
+def _check_can_publish(actor: AbstractBaseUser, enquiry: Enquiry) -> None:
+    if not policies.can_record_key_date(actor, enquiry):
+        raise PermissionDenied(
+            "Only the adviser holding this enquiry or a manager can show dates to the group."
+        )
+
+
+@transaction.atomic
+def deadline_publish(
+    *,
+    enquiry: Enquiry,
+    key_date_id: int,
+    rule_id: int,
+    is_group_deadline: bool,
+    actor: AbstractBaseUser,
+) -> PublicDate:
+    """Show one computed deadline on the group's tracking page (or update it: the date is
+    worked out again now, and "the group must act by this date" set as chosen). A group
+    deadline is emailed to the group 14 and 3 days before."""
+    _check_can_publish(actor, enquiry)
+    deadline = (
+        Deadline.objects.select_related("rule", "key_date")
+        .filter(enquiry=enquiry, key_date_id=key_date_id, rule_id=rule_id)
+        .first()
+    )
+    if deadline is None:
+        raise ValidationError("That deadline is no longer on this enquiry.")
+    view = clocks_selectors.deadline_compute(
+        rule=deadline.rule, start=deadline.key_date.date, today=timezone.localdate()
+    )
+    return services_public.public_date_publish(
+        enquiry=enquiry,
+        source=deadline_source(key_date_id=key_date_id, rule_id=rule_id),
+        label=deadline.rule.name,
+        date=view.end,
+        meaning=deadline.rule.end_meaning,
+        legal_source=deadline.rule.legal_source,
+        is_group_deadline=is_group_deadline,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def deadline_withdraw(
+    *, enquiry: Enquiry, key_date_id: int, rule_id: int, actor: AbstractBaseUser
+) -> bool:
+    """Stop showing a deadline to the group. False if it was not shown."""
+    _check_can_publish(actor, enquiry)
+    return services_public.public_date_withdraw(
+        enquiry=enquiry,
+        source=deadline_source(key_date_id=key_date_id, rule_id=rule_id),
+        actor=actor,
+    )
+
+
+def key_date_withdraw_published(*, key_date: KeyDate, actor: AbstractBaseUser | None) -> int:
+    """Withdraw every date published from ``key_date`` (it was removed as an error).
+    Call inside the caller's transaction."""
+    prefix = f"deadline:{key_date.pk}:"
+    sources = PublicDate.objects.filter(
+        enquiry_id=key_date.enquiry_id, source__startswith=prefix
+    ).values_list("source", flat=True)
+    return sum(
+        services_public.public_date_withdraw(enquiry=key_date.enquiry, source=s, actor=actor)
+        for s in list(sources)
+    )
+
+
+def _check_can_manage_links(actor: AbstractBaseUser, enquiry: Enquiry) -> None:
+    if not policies.can_change_enquiry_status(actor, enquiry):
+        raise PermissionDenied(
+            "Only the adviser holding this enquiry or a manager can manage its tracking links."
+        )
+
+
+def tracking_links_revoke(*, enquiry: Enquiry, actor: AbstractBaseUser) -> int:
+    """Stop every tracking link that opens this enquiry (recorded as LINK_REVOKED)."""
+    _check_can_manage_links(actor, enquiry)
+    return services_portal.tracking_links_revoke(enquiry=enquiry, actor=actor)
+
+
+def tracking_link_send(*, enquiry: Enquiry, actor: AbstractBaseUser, key: str) -> bool:
+    """Email the contact a fresh link (recorded as LINK_SENT); one per ``key``."""
+    _check_can_manage_links(actor, enquiry)
+    return services_portal.tracking_link_send(enquiry=enquiry, actor=actor, key=key)
+
+
+MESSAGE_MAX_LENGTH = 10_000
+
+
+__all__ = ["UploadRefused", "group_update_send", "staff_document_add"]
+
+
+def staff_document_add(
+    *, enquiry: Enquiry, upload: UploadedFile, actor: AbstractBaseUser
+) -> Attachment:
+    """Keep a document on the enquiry for desk staff only (the group never sees it)."""
+    if not policies.can_add_staff_document(actor, enquiry):
+        raise PermissionDenied("Only desk staff can add documents to an enquiry.")
+    return services_public.attachment_add(enquiry=enquiry, upload=upload, actor=actor)
+
+
+@transaction.atomic
+def group_update_send(
+    *,
+    enquiry: Enquiry,
+    body: str,
+    actor: AbstractBaseUser,
+    files: Iterable[UploadedFile] = (),
+    awaiting_group: bool = False,
+    submission_key: str = "",
+) -> Message:
+    """Publish an update to the group: the adviser holding the enquiry or a manager.
+
+    It is the first response if none was given yet and the group is emailed (both by
+    ``message_publish``). With ``awaiting_group`` the enquiry also moves to "waiting for
+    the group" when its workflow allows (not from closed; nothing to do if it is already
+    waiting), in the same transaction: both happen or neither.
+    """
+    if not policies.can_publish_message(actor, enquiry):
+        raise PermissionDenied(
+            "Only the adviser holding this enquiry or a manager can write to the group."
+        )
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write the update to the group."})
+    if len(body) > MESSAGE_MAX_LENGTH:
+        raise ValidationError({"body": f"Keep the update to {MESSAGE_MAX_LENGTH} characters."})
+    message = services_public.message_publish(
+        enquiry=enquiry,
+        body=body,
+        actor=actor,
+        files=list(files),
+        submission_key=submission_key[:64],
+    )
+    if awaiting_group:
+        current = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+        if current.status != Status.AWAITING_GROUP and current.can_move_to(Status.AWAITING_GROUP):
+            enquiry_services.enquiry_set_status(
+                enquiry=current, status=Status.AWAITING_GROUP, actor=actor
+            )
+    return message

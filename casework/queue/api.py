@@ -1,0 +1,234 @@
+"""The queue over the API: list (GET /enquiries/), claim, assign, and the advisers to assign
+to. Reads go through selectors, commands through services."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework.desk import selectors as desk_selectors
+from casework.desk.api import (
+    ERROR,
+    FIELD_ERRORS,
+    REFERENCE_PARAMETER,
+    STAFF,
+    EnquiryListSerializer,
+    IsManager,
+    command_response,
+)
+from casework.models import Adviser
+from casework.queue import selectors, services
+from casework.queue.filters import EnquiryFilter
+from enquiries import service_levels
+from enquiries.api import (
+    EnquiryIntakeInputSerializer,
+    EnquiryIntakeView,
+    intake_schema,
+    intake_submit,
+)
+from enquiries.models import Enquiry
+
+
+class AdviserSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+    teams = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta:
+        model = Adviser
+        fields = ["id", "name", "teams"]
+        read_only_fields = fields
+
+
+class AssignInputSerializer(serializers.Serializer):
+    adviser = serializers.PrimaryKeyRelatedField(
+        queryset=Adviser.objects.filter(is_active=True),
+        allow_null=True,
+        help_text="An active adviser's id (GET /api/v1/advisers/), or null to return the "
+        "enquiry to the team queue.",
+    )
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class EnquiryFilterSchemaBackend(DjangoFilterBackend):
+    """Puts ``EnquiryFilter``'s parameters in the OpenAPI schema. The selector applies the
+    FilterSet itself (the desk's queue page uses the same one), so this leaves rows alone."""
+
+    def filter_queryset(self, request, queryset, view):
+        return queryset
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="enquiries_list",
+        summary="List enquiries in a queue (staff)",
+        description="Advisers see their own enquiries and their teams' queues, managers every "
+        "enquiry. Only the parameters listed here filter or order the list.",
+        parameters=[
+            OpenApiParameter(
+                "topic",
+                OpenApiTypes.STR,
+                description="Topic slug; a top-level topic also matches its sub-topics.",
+            ),
+            OpenApiParameter("area", OpenApiTypes.STR, description="Local authority slug."),
+            OpenApiParameter("region", OpenApiTypes.STR, description="Region slug."),
+            OpenApiParameter(
+                "adviser",
+                OpenApiTypes.INT,
+                description="Held by this adviser (an id from GET /api/v1/advisers/).",
+            ),
+            OpenApiParameter(
+                "q", OpenApiTypes.STR, description="An exact reference, or words in the subject."
+            ),
+            OpenApiParameter(
+                "sla",
+                OpenApiTypes.STR,
+                enum=[service_levels.AT_RISK, service_levels.BREACHED],
+                description="Service level: at_risk (the running clock is due within "
+                "SLA_AT_RISK_WORKING_DAYS working days) or breached (overdue). Paused and "
+                "resolved enquiries are neither. ordering=sla sorts by time to breach.",
+            ),
+            OpenApiParameter(
+                "queue",
+                OpenApiTypes.STR,
+                enum=[selectors.Queue.MINE, selectors.Queue.TEAM, selectors.Queue.ALL],
+                description="mine: assigned to me; team: my teams' unassigned; all: every "
+                "enquiry I may see (default). Without a status filter only open enquiries "
+                "are listed.",
+            ),
+        ],
+        responses={200: EnquiryListSerializer(many=True), 400: FIELD_ERRORS, 403: ERROR},
+    )
+)
+class EnquiryCollectionView(generics.ListAPIView):
+    """GET: the staff queue. POST: the public intake (``enquiries.api.EnquiryIntakeView``).
+
+    One URL, two audiences, so authentication, permissions, throttles and parsers
+    are chosen per method. The class defaults are the staff rules: any method but
+    POST stays staff-only.
+    """
+
+    permission_classes = STAFF
+    serializer_class = EnquiryListSerializer
+    filter_backends = [EnquiryFilterSchemaBackend]
+    filterset_class = EnquiryFilter
+    throttle_scope = EnquiryIntakeView.throttle_scope  # read by the intake throttle only
+
+    def _is_intake(self) -> bool:
+        # ``request`` is None while drf-spectacular builds the view for the schema.
+        return getattr(self.request, "method", None) == "POST"
+
+    def get_authenticators(self):
+        if self._is_intake():
+            return [authenticator() for authenticator in EnquiryIntakeView.authentication_classes]
+        return super().get_authenticators()
+
+    def get_permissions(self):
+        if self._is_intake():
+            return [permission() for permission in EnquiryIntakeView.permission_classes]
+        return super().get_permissions()
+
+    def get_throttles(self):
+        if self._is_intake():
+            return [throttle() for throttle in EnquiryIntakeView.throttle_classes]
+        return super().get_throttles()
+
+    def get_parsers(self):
+        if self._is_intake():
+            return [parser() for parser in EnquiryIntakeView.parser_classes]
+        return super().get_parsers()
+
+    def get_serializer_class(self):
+        return EnquiryIntakeInputSerializer if self._is_intake() else EnquiryListSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Enquiry.objects.none()
+        user = self.request.user
+        queue = self.request.query_params.get("queue", selectors.Queue.ALL)
+        allowed = [key for key, _ in selectors.queues_for(user)]
+        if queue not in allowed:
+            raise ValidationError({"queue": [f"Choose one of: {', '.join(allowed)}."]})
+        try:
+            return selectors.enquiry_list(user=user, queue=queue, filters=self.request.query_params)
+        except selectors.FilterError as error:
+            raise ValidationError(error.errors) from None
+
+    @intake_schema
+    def post(self, request: Request) -> Response:
+        return intake_submit(request)
+
+
+class EnquiryClaimView(APIView):
+    permission_classes = STAFF
+
+    @extend_schema(
+        operation_id="enquiries_claim",
+        summary="Take an unassigned enquiry from the queue (staff)",
+        parameters=[REFERENCE_PARAMETER],
+        request=None,
+        responses={
+            200: EnquiryListSerializer,
+            403: ERROR,
+            404: ERROR,
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="Someone else holds it already (`detail`)."
+            ),
+        },
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+        try:
+            services.enquiry_claim(enquiry=enquiry, actor=request.user)
+        except services.AlreadyAssigned as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        return command_response(request, reference)
+
+
+class EnquiryAssignView(APIView):
+    permission_classes = [IsAuthenticated, IsManager]
+
+    @extend_schema(
+        operation_id="enquiries_assign",
+        summary="Give an enquiry to an adviser, or back to the team queue (managers)",
+        parameters=[REFERENCE_PARAMETER],
+        request=AssignInputSerializer,
+        responses={200: EnquiryListSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+        serializer = AssignInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.enquiry_assign(
+                enquiry=enquiry,
+                actor=request.user,
+                adviser=serializer.validated_data["adviser"],
+                reason=serializer.validated_data["reason"],
+            )
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        return command_response(request, reference)
+
+
+@extend_schema_view(get=extend_schema(operation_id="advisers_list"))
+class AdviserListView(generics.ListAPIView):
+    """Active advisers, for choosing whom to assign an enquiry to."""
+
+    permission_classes = STAFF
+    serializer_class = AdviserSerializer
+
+    def get_queryset(self):
+        return selectors.adviser_list().order_by("user__first_name", "user__last_name", "pk")

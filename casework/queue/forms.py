@@ -1,0 +1,89 @@
+"""The queue's filter panel (which filters show, and where) and the assign form."""
+
+from dataclasses import dataclass
+
+from django import forms
+
+from casework.models import Adviser
+from enquiries.forms import grouped_topic_choices
+from enquiries.models import Status
+
+
+class AssignForm(forms.Form):
+    adviser = forms.ModelChoiceField(
+        label="Assign to",
+        queryset=Adviser.objects.filter(is_active=True).select_related("user"),
+        required=False,
+        empty_label="Team queue (unassigned)",
+    )
+    reason = forms.CharField(label="Reason (optional)", required=False, max_length=500)
+
+
+MAIN_FILTERS = ["q", "status", "topic", "area", "channel", "age", "sla", "ordering"]
+
+
+MORE_FILTERS = ["priority", "region", "received_after", "received_before", "unassigned"]
+
+
+MANAGER_FILTERS = ["adviser"]
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    form: forms.Form
+    main: list[forms.BoundField]
+    more: list[forms.BoundField]
+
+    @property
+    def more_in_use(self) -> bool:
+        """Open the "more filters" section when one of its fields is set or wrong."""
+        return any(field.value() not in (None, "", []) or field.errors for field in self.more)
+
+
+def queue_filters(form: forms.Form, *, is_manager: bool) -> QueueFilters:
+    """Lay out the queue's FilterSet form for people: plain choices and clear labels.
+
+    Changes labels, widgets and displayed choices only; what a value means is
+    still decided by ``casework.filters.EnquiryFilter``.
+    """
+    fields = form.fields
+    fields["q"].widget = forms.TextInput(attrs={"type": "search"})
+    fields["status"].widget = forms.CheckboxSelectMultiple(choices=Status.choices)
+    fields["status"].help_text = "Open enquiries only, unless you tick statuses."
+    # Only what is shown changes (widget choices); the filter's own choices still validate.
+    fields["topic"].widget.choices = [("", "Any topic")] + grouped_topic_choices()[1:]
+    for name, anything in [
+        ("area", "Any area"),
+        ("region", "Any region"),
+        ("adviser", "Any adviser"),
+        ("channel", "Any channel"),
+        ("priority", "Any priority"),
+        ("age", "Any age"),
+        ("sla", "Any"),
+    ]:
+        fields[name].empty_label = anything
+        fields[name].widget.choices = fields[name].choices
+    fields["age"].label = "Age (days since received)"
+    for name in ("received_after", "received_before"):
+        fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    fields["unassigned"].label = "Assigned or not"
+    fields["unassigned"].widget = forms.Select(
+        choices=[("", "Either"), ("true", "Unassigned only"), ("false", "Assigned only")]
+    )
+    fields["ordering"].widget.choices = [
+        ("", "Priority, then oldest first"),
+        ("deadline", "Nearest statutory deadline first"),
+        ("sla", "Nearest service-level breach first"),
+        ("received", "Oldest first"),
+        ("-received", "Newest first"),
+        ("-priority", "Highest priority first"),
+        ("priority", "Lowest priority first"),
+        ("reference", "Reference"),
+        ("-reference", "Reference, reversed"),
+        ("status", "Status"),
+        ("-status", "Status, reversed"),
+    ]
+    more = MORE_FILTERS + (MANAGER_FILTERS if is_manager else [])
+    return QueueFilters(
+        form=form, main=[form[name] for name in MAIN_FILTERS], more=[form[name] for name in more]
+    )

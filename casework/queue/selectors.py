@@ -1,0 +1,207 @@
+"""The queues (mine, my teams', all), filtered and ordered through ``EnquiryFilter``, and the
+facts routing reads: candidate advisers with their load, a topic's team, the advisers."""
+
+from datetime import date
+
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from casework import policies
+from casework.desk.selectors import enquiry_visible_queryset
+from casework.models import Absence, Adviser, Assignment, Deadline, Team
+from casework.queue import filters
+from casework.queue.filters import EnquiryFilter
+from casework.queue.routing import Candidate
+from enquiries.models import Enquiry, Status
+from knowledgebase.models import LocalAuthority, Topic
+
+
+class Queue:
+    MINE = "mine"
+    TEAM = "team"
+    ALL = "all"
+
+
+def queues_for(user) -> list[tuple[str, str]]:
+    everything = "All enquiries" if policies.is_manager(user) else "All my teams' enquiries"
+    return [
+        (Queue.MINE, "My enquiries"),
+        (Queue.TEAM, "My teams' unassigned"),
+        (Queue.ALL, everything),
+    ]
+
+
+def enquiry_list(*, user, queue: str = Queue.ALL, filters: dict | None = None) -> QuerySet[Enquiry]:
+    """The enquiries ``user`` may see in ``queue``, filtered through the allow-listed FilterSet.
+
+    Each carries ``next_deadline_on``: its nearest statutory deadline still to come, and
+    ``sla_due_on``: the due date of its running service-level clock (None when paused or
+    resolved), for ordering by time to breach.
+
+    ``queue`` "all" is every visible enquiry (everything, for a manager).
+    Without a status filter, queues show open enquiries only.
+    """
+    queryset = enquiry_visible_queryset(user=user).annotate(
+        next_deadline_on=next_deadline_subquery(today=timezone.localdate()),
+        sla_due_on=sla_due_expression(),
+    )
+    if queue == Queue.MINE:
+        queryset = queryset.filter(assigned_to=user)
+    elif queue == Queue.TEAM:
+        queryset = queryset.filter(
+            assigned_to__isnull=True,
+            pk__in=Assignment.objects.filter(
+                is_current=True, team_id__in=policies.adviser_team_ids(user)
+            ).values("enquiry_id"),
+        )
+    filters = filters or {}
+    if not filters.get("status"):
+        queryset = queryset.filter(status__in=Status.open_values())
+    filterset = EnquiryFilter(filters, queryset=queryset)
+    if not filterset.is_valid():
+        raise FilterError(filterset.errors)
+    queryset = filterset.qs
+    # The chosen order (or the queue's), then the id: pages never repeat or skip a tie.
+    ordering = queryset.query.order_by if filters.get("ordering") else ("-priority", "received_at")
+    return queryset.order_by(*ordering, "pk")
+
+
+def next_deadline_subquery(*, today: date) -> Subquery:
+    """The nearest statutory deadline ending today or later, per enquiry (an index lookup on
+    ``deadline_enquiry_end_idx``); None when nothing is running."""
+    return Subquery(
+        Deadline.objects.filter(enquiry=OuterRef("pk"), ends_on__gte=today)
+        .order_by("ends_on")
+        .values("ends_on")[:1]
+    )
+
+
+def sla_due_expression() -> Case:
+    """The due date of the service-level clock that matters now: first response until there
+    is one, then resolution; None when paused or resolved (``enquiries.service_levels``)."""
+    return Case(
+        When(Q(resolved_at__isnull=False) | Q(sla_paused_since__isnull=False), then=None),
+        When(first_response_at__isnull=True, then=F("first_response_due")),
+        default=F("resolution_due"),
+        output_field=DateField(),
+    )
+
+
+class FilterError(Exception):
+    def __init__(self, errors):
+        super().__init__("Invalid filters")
+        self.errors = errors
+
+
+def assignment_history(*, enquiry: Enquiry) -> QuerySet[Assignment]:
+    return enquiry.assignments.select_related("adviser__user", "team", "assigned_by")
+
+
+def current_assignment(*, enquiry: Enquiry) -> Assignment | None:
+    return assignment_history(enquiry=enquiry).filter(is_current=True).first()
+
+
+def routing_candidates(
+    *, topic: Topic | None, local_authority: LocalAuthority | None, today: date | None = None
+) -> list[Candidate]:
+    """Every active adviser as a routing candidate, in one query."""
+    today = today or timezone.localdate()
+    topic_ids = [t for t in (topic.pk, topic.parent_id) if t] if topic else []
+    open_count = (
+        Enquiry.objects.filter(assigned_to=OuterRef("user_id"), status__in=Status.open_values())
+        .order_by()
+        .values("assigned_to")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    last_assigned = (
+        Assignment.objects.filter(adviser=OuterRef("pk"))
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    covers = Exists(
+        Adviser.local_authorities.through.objects.filter(
+            adviser_id=OuterRef("pk"),
+            localauthority_id=local_authority.pk if local_authority else None,
+        )
+    ) | Exists(
+        Adviser.regions.through.objects.filter(
+            adviser_id=OuterRef("pk"),
+            region_id=local_authority.region_id if local_authority else None,
+        )
+    )
+    advisers = (
+        Adviser.objects.filter(is_active=True, user__is_active=True)
+        .select_related("user")
+        .annotate(
+            open_count=Coalesce(Subquery(open_count, output_field=IntegerField()), 0),
+            last_assigned_at=Subquery(last_assigned),
+            is_away=Exists(
+                Absence.objects.filter(
+                    adviser=OuterRef("pk"), starts_on__lte=today, ends_on__gte=today
+                )
+            ),
+            has_expertise=Exists(
+                Adviser.topics.through.objects.filter(
+                    adviser_id=OuterRef("pk"), topic_id__in=topic_ids
+                )
+            ),
+            covers_area=covers,
+        )
+    )
+    return [
+        Candidate(
+            adviser_id=a.pk,
+            name=a.name,
+            has_expertise=a.has_expertise,
+            covers_area=bool(local_authority) and a.covers_area,
+            open_count=a.open_count,
+            capacity=a.capacity,
+            is_away=a.is_away,
+            # Local time, as the explanation shows it to people.
+            last_assigned_at=(
+                timezone.localtime(a.last_assigned_at) if a.last_assigned_at else None
+            ),
+        )
+        for a in advisers
+    ]
+
+
+def team_for_topic(*, topic: Topic | None) -> Team | None:
+    """The team whose remit includes ``topic``; else the triage team."""
+    if topic is not None:
+        team = (
+            Team.objects.filter(topics__in=[t for t in (topic.pk, topic.parent_id) if t])
+            .order_by("pk")
+            .first()
+        )
+        if team is not None:
+            return team
+    return Team.objects.filter(is_triage=True).first()
+
+
+def adviser_list() -> QuerySet[Adviser]:
+    return (
+        Adviser.objects.filter(is_active=True)
+        .select_related("user")
+        .prefetch_related(Prefetch("teams", queryset=Team.objects.order_by("name")))
+    )
+
+
+# The queue's age filter, in the words the caseload report counts by.
+AGE_BUCKETS = filters.AGE_BUCKETS
+AGE_CHOICES = filters.AGE_CHOICES

@@ -1,0 +1,156 @@
+"""Routing and holding enquiries: route a new enquiry by the rules in ``routing``, claim one
+from a queue, assign one (managers). Each writes an ``Assignment`` that says why, under a
+row lock, so two people cannot both take the same enquiry."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from casework import policies
+from casework.models import Adviser, Assignment, Team
+from casework.queue import selectors
+from casework.queue.routing import RoutingDecision, choose_adviser
+from enquiries import services as enquiry_services
+from enquiries.models import Enquiry
+from enquiries.notifications import (
+    assignment_notification_owe,
+)
+
+
+class AlreadyAssigned(Exception):
+    """Someone else claimed the enquiry first."""
+
+
+def routing_decision(*, enquiry: Enquiry, team: Team | None = None) -> RoutingDecision:
+    """What routing decides for ``enquiry`` now, with a verdict on every active adviser.
+
+    ``team`` is the queue the enquiry waits in if nobody can take it (looked up if not given).
+    """
+    team = team or selectors.team_for_topic(topic=enquiry.topic)
+    candidates = selectors.routing_candidates(
+        topic=enquiry.topic, local_authority=enquiry.local_authority
+    )
+    return choose_adviser(
+        candidates,
+        topic_label=str(enquiry.topic) if enquiry.topic else None,
+        area_label=enquiry.local_authority.name if enquiry.local_authority else None,
+        queue_label=f"the {team.name} queue" if team else "the unassigned queue",
+    )
+
+
+def _lock(enquiry: Enquiry) -> Enquiry:
+    return Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+
+
+def _record_assignment(
+    *,
+    enquiry: Enquiry,
+    adviser: Adviser | None,
+    method: str,
+    reason: str,
+    actor: AbstractBaseUser | None,
+    team: Team | None = None,
+) -> Assignment:
+    """Close the current assignment and open a new one; call with the enquiry row locked.
+
+    The team is the one whose remit covers the topic (else triage); an adviser
+    from outside that team files it under their own first team instead.
+    """
+    Assignment.objects.filter(enquiry=enquiry, is_current=True).update(is_current=False)
+    team = team or selectors.team_for_topic(topic=enquiry.topic)
+    if adviser is not None and team is not None and not adviser.teams.filter(pk=team.pk).exists():
+        team = adviser.teams.order_by("pk").first() or team
+    assignment = Assignment.objects.create(
+        enquiry=enquiry,
+        adviser=adviser,
+        team=team,
+        method=method,
+        reason=reason,
+        assigned_by=actor,
+    )
+    enquiry_services.enquiry_set_assignee(
+        enquiry=enquiry, assignee=adviser.user if adviser else None, actor=actor
+    )
+    # The adviser is emailed after the commit; not when they claimed it themselves.
+    assignment_notification_owe(
+        enquiry=enquiry,
+        assignee=adviser.user if adviser else None,
+        actor=actor,
+        assignment_id=assignment.pk,
+    )
+    return assignment
+
+
+@transaction.atomic
+def enquiry_route(*, enquiry: Enquiry) -> Assignment:
+    """Route a newly received enquiry to an adviser, or to a team queue, with the reason.
+
+    The desk itself acts: the Assignment and the event have no actor.
+    """
+    enquiry = _lock(enquiry)
+    team = selectors.team_for_topic(topic=enquiry.topic)
+    decision = routing_decision(enquiry=enquiry, team=team)
+    adviser = (
+        Adviser.objects.select_related("user").get(pk=decision.chosen.adviser_id)
+        if decision.chosen
+        else None
+    )
+    return _record_assignment(
+        enquiry=enquiry,
+        adviser=adviser,
+        method=Assignment.Method.ROUTED if adviser else Assignment.Method.QUEUED,
+        reason=decision.explanation,
+        actor=None,
+        team=team,
+    )
+
+
+@transaction.atomic
+def enquiry_claim(*, enquiry: Enquiry, actor: AbstractBaseUser) -> Assignment:
+    """An adviser takes an unassigned enquiry. Of two simultaneous claims exactly one wins:
+    the row lock makes the second wait, and then it finds the enquiry taken."""
+    enquiry = _lock(enquiry)
+    if not policies.is_adviser(actor):
+        raise PermissionDenied("Only an adviser can claim enquiries.")
+    if enquiry.assigned_to_id is not None:
+        if enquiry.assigned_to_id == actor.pk:
+            raise AlreadyAssigned("You already hold this enquiry.")
+        holder = enquiry.assigned_to
+        name = holder.get_full_name() or holder.get_username()
+        raise AlreadyAssigned(
+            f"{name} has already taken this enquiry, so it was not added to your queue."
+        )
+    if not policies.can_claim_enquiry(actor, enquiry):
+        raise PermissionDenied("A closed enquiry cannot be claimed: reopen it first.")
+    return _record_assignment(
+        enquiry=enquiry,
+        adviser=actor.adviser,
+        method=Assignment.Method.CLAIMED,
+        reason=f"Claimed by {actor.adviser.name} from the queue.",
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def enquiry_assign(
+    *, enquiry: Enquiry, adviser: Adviser | None, actor: AbstractBaseUser, reason: str = ""
+) -> Assignment:
+    """A manager gives the enquiry to an adviser, or back to the team queue (``adviser=None``)."""
+    if not policies.can_assign_enquiry(actor, enquiry):
+        raise PermissionDenied("Only a manager can reassign enquiries.")
+    enquiry = _lock(enquiry)
+    team = selectors.team_for_topic(topic=enquiry.topic)
+    who = getattr(actor, "adviser", None)
+    by = who.name if who else actor.get_username()
+    target = adviser.name if adviser else (f"the {team.name} queue" if team else "the queue")
+    text = f"Reassigned to {target} by {by}." + (
+        f" Reason: {reason.strip()}" if reason.strip() else ""
+    )
+    return _record_assignment(
+        enquiry=enquiry,
+        adviser=adviser,
+        method=Assignment.Method.REASSIGNED,
+        reason=text,
+        actor=actor,
+        team=team,
+    )

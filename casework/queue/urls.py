@@ -1,0 +1,29 @@
+"""Routes for the queue, routing, claim and assign.
+
+``urlpatterns`` are desk pages (under /desk/), ``api_urlpatterns`` API endpoints (under
+/api/v1/)."""
+
+from django.urls import path
+
+from casework.queue import api, views
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("enquiries/<str:reference>/claim/", views.enquiry_claim, name="enquiry_claim"),
+    path("enquiries/<str:reference>/assign/", views.enquiry_assign, name="enquiry_assign"),
+]
+
+api_urlpatterns = [
+    path("enquiries/", api.EnquiryCollectionView.as_view(), name="enquiry-list"),
+    path(
+        "enquiries/<str:reference>/claim/",
+        api.EnquiryClaimView.as_view(),
+        name="enquiry-claim",
+    ),
+    path(
+        "enquiries/<str:reference>/assign/",
+        api.EnquiryAssignView.as_view(),
+        name="enquiry-assign",
+    ),
+    path("advisers/", api.AdviserListView.as_view(), name="adviser-list"),
+]

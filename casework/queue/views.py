@@ -1,0 +1,122 @@
+"""The queue page, claim and assign, and the enquiry page's assignment panel."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from casework import policies
+from casework.desk import selectors as desk_selectors
+from casework.desk.views import back_to_enquiry, enquiry_page, staff_required
+from casework.queue import selectors, services
+from casework.queue.filters import EnquiryFilter
+from casework.queue.forms import AssignForm, queue_filters
+from casework.workspace import selectors as workspace_selectors
+from config.http import no_store
+from enquiries.models import Enquiry
+
+PAGE_SIZE = 50
+
+
+@require_safe
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    queues = selectors.queues_for(user)
+    current = request.GET.get("queue", selectors.Queue.MINE)
+    if current not in dict(queues):
+        current = selectors.Queue.MINE
+    is_manager = policies.is_manager(user)
+    filters = queue_filters(
+        EnquiryFilter(request.GET, queryset=Enquiry.objects.none()).form, is_manager=is_manager
+    )
+    try:
+        enquiries = selectors.enquiry_list(user=user, queue=current, filters=request.GET)
+        invalid = not filters.form.is_valid()
+    except selectors.FilterError:
+        # Show the queue unfiltered under the errors, rather than an empty page.
+        enquiries, invalid = selectors.enquiry_list(user=user, queue=current), True
+    page = Paginator(enquiries, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "queues": queues,
+        "current_queue": current,
+        "page": page,
+        "filters": filters,
+        "form": filters.form,  # for the error summary
+        "invalid": invalid,
+        "query": query.urlencode(),
+        "is_manager": is_manager,
+        "tasks_due": workspace_selectors.tasks_due_for_user(user=user),
+        "today": timezone.localdate(),
+    }
+    status = 400 if invalid else 200
+    return no_store(render(request, "casework/queue.html", context, status=status))
+
+
+def _assign_form(enquiry: Enquiry) -> AssignForm:
+    """Starts at whoever holds the enquiry now (from the prefetched history: no query)."""
+    held_by = next((a.adviser_id for a in enquiry.assignments.all() if a.is_current), None)
+    return AssignForm(initial={"adviser": held_by})
+
+
+@require_POST
+@staff_required
+def enquiry_claim(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    try:
+        services.enquiry_claim(enquiry=enquiry, actor=request.user)
+    except services.AlreadyAssigned as error:
+        messages.error(request, str(error))
+        return enquiry_page.render(request, reference, status=409)
+    messages.success(request, f"{reference} is now in your queue.")
+    return back_to_enquiry(reference)
+
+
+@require_POST
+@staff_required
+def enquiry_assign(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    if not policies.can_assign_enquiry(request.user, enquiry):
+        raise PermissionDenied
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        return enquiry_page.render(request, reference, status=400, assign_form=form)
+    assignment = services.enquiry_assign(
+        enquiry=enquiry,
+        adviser=form.cleaned_data["adviser"],
+        reason=form.cleaned_data["reason"],
+        actor=request.user,
+    )
+    where = assignment.adviser.name if assignment.adviser else "the team queue"
+    messages.success(request, f"{reference} is now with {where}.")
+    if (
+        not desk_selectors.enquiry_visible_queryset(user=request.user)
+        .filter(pk=enquiry.pk)
+        .exists()
+    ):
+        return redirect("casework:queue")
+    return back_to_enquiry(reference)
+
+
+@enquiry_page.panel()
+def _assignment_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
+    """Claim, assign (for managers) and, for those who may see it, the routing verdict."""
+    user = request.user
+    return {
+        "can_claim": policies.can_claim_enquiry(user, enquiry),
+        "assign_form": (
+            (bound.get("assign_form") or _assign_form(enquiry))
+            if policies.can_assign_enquiry(user, enquiry)
+            else None
+        ),
+        "routing": (
+            services.routing_decision(enquiry=enquiry)
+            if policies.can_see_routing_detail(user) and enquiry.is_open
+            else None
+        ),
+    }

@@ -1,0 +1,53 @@
+"""Forms for the managers' service-level page. They check shape; the service decides."""
+
+from django import forms
+
+from casework.service_levels.services import MAX_WORKING_DAYS
+from knowledgebase.models import Topic
+
+
+def _days_field(label: str, help_text: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        help_text=help_text,
+        min_value=1,
+        max_value=MAX_WORKING_DAYS,
+        error_messages={
+            "required": f"Enter the {label.lower()}.",
+            "invalid": f"Enter the {label.lower()} as a whole number.",
+            "min_value": f"The {label.lower()} must be at least 1.",
+            "max_value": f"The {label.lower()} can be at most {MAX_WORKING_DAYS}.",
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "input-short"}),
+    )
+
+
+class TargetForm(forms.Form):
+    first_response_days = _days_field(
+        "Working days to first response", "A public reply or a call logged stops this clock."
+    )
+    resolution_days = _days_field(
+        "Working days to resolution", "Answered or closed. At least the days to first response."
+    )
+
+
+class AddTargetForm(TargetForm):
+    topic = forms.ModelChoiceField(
+        label="Topic",
+        queryset=Topic.objects.none(),
+        empty_label="Choose a topic",
+        help_text="Its sub-topics without a target of their own follow it.",
+        error_messages={
+            "required": "Choose the topic the target is for.",
+            "invalid_choice": "Choose a topic from the list that has no target yet.",
+        },
+    )
+
+    field_order = ["topic", "first_response_days", "resolution_days"]
+
+    def __init__(self, *args, topics, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = topics
+        self.fields["topic"].label_from_instance = lambda topic: (
+            f"{topic.parent.name}: {topic.name}" if topic.parent_id else topic.name
+        )

@@ -1,0 +1,105 @@
+"""Writes for the desk's service-level targets (``knowledgebase.ServiceLevelTarget``).
+
+Managers only (``policies.is_manager``). Each write records who made it (``updated_by``);
+a target applies to enquiries received afterwards: each enquiry keeps the due dates it
+was given at intake. The default (no topic) can be changed but never removed. Bad
+numbers raise ``ValidationError`` with the field and the reason; nothing is saved.
+"""
+
+import logging
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from casework import policies
+from knowledgebase.models import ServiceLevelTarget, Topic
+
+logger = logging.getLogger(__name__)
+
+
+# More than a working year is a typing slip, not a promise.
+MAX_WORKING_DAYS = 250
+
+
+def _check_days(first_response_days, resolution_days) -> None:
+    errors = {}
+    for field, value, what in [
+        ("first_response_days", first_response_days, "first response"),
+        ("resolution_days", resolution_days, "resolution"),
+    ]:
+        if not isinstance(value, int) or isinstance(value, bool):
+            errors[field] = f"Enter the working days to {what} as a whole number."
+        elif value < 1:
+            errors[field] = f"The working days to {what} must be at least 1."
+        elif value > MAX_WORKING_DAYS:
+            errors[field] = f"The working days to {what} can be at most {MAX_WORKING_DAYS}."
+    if not errors and resolution_days < first_response_days:
+        errors["resolution_days"] = (
+            "The working days to resolution cannot be fewer than the working days to "
+            "first response."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _require_manager(actor: AbstractBaseUser) -> None:
+    if not policies.is_manager(actor):
+        raise PermissionDenied("Only managers can change service levels.")
+
+
+@transaction.atomic
+def service_level_add(
+    *, topic: Topic, first_response_days: int, resolution_days: int, actor: AbstractBaseUser
+) -> ServiceLevelTarget:
+    """A target for one topic (and its sub-topics without their own)."""
+    _require_manager(actor)
+    if topic is None:
+        raise ValidationError({"topic": "Choose the topic the target is for."})
+    _check_days(first_response_days, resolution_days)
+    if ServiceLevelTarget.objects.filter(topic=topic).exists():
+        raise ValidationError({"topic": f"{topic.name} already has a target: change that one."})
+    try:
+        with transaction.atomic():
+            return ServiceLevelTarget.objects.create(
+                topic=topic,
+                first_response_days=first_response_days,
+                resolution_days=resolution_days,
+                updated_by=actor,
+            )
+    except IntegrityError as error:  # added by someone else meanwhile
+        raise ValidationError(
+            {"topic": f"{topic.name} already has a target: change that one."}
+        ) from error
+
+
+@transaction.atomic
+def service_level_change(
+    *,
+    target: ServiceLevelTarget,
+    first_response_days: int,
+    resolution_days: int,
+    actor: AbstractBaseUser,
+) -> ServiceLevelTarget:
+    """New numbers for a target (the default included)."""
+    _require_manager(actor)
+    _check_days(first_response_days, resolution_days)
+    locked = ServiceLevelTarget.objects.select_for_update().get(pk=target.pk)
+    locked.first_response_days = first_response_days
+    locked.resolution_days = resolution_days
+    locked.updated_by = actor
+    locked.save(
+        update_fields=["first_response_days", "resolution_days", "updated_by", "updated_at"]
+    )
+    return locked
+
+
+@transaction.atomic
+def service_level_remove(*, target: ServiceLevelTarget, actor: AbstractBaseUser) -> None:
+    """Remove a topic's target: its enquiries fall back to the parent's, else the default."""
+    _require_manager(actor)
+    if target.topic_id is None:
+        raise ValidationError("The default service level cannot be removed: change it instead.")
+    ServiceLevelTarget.objects.filter(pk=target.pk).delete()
+    # The row is gone, so the log keeps who removed it (ids only, nothing personal).
+    logger.info("service level removed topic=%s actor=%s", target.topic_id, actor.pk)

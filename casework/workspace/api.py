@@ -1,0 +1,266 @@
+"""Staff REST API for the enquiry workspace: internal notes, tasks and time recorded.
+
+As in ``casework.api``: reads go through selectors and writes through services; someone
+else's enquiry is a 404, a wrong role a 403, unusable input a 400 with field detail.
+None of this is reachable by a group: every view here is staff-only.
+"""
+
+from django.contrib.auth import get_user_model
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework.desk import selectors as desk_selectors
+from casework.desk.api import (
+    ERROR,
+    FIELD_ERRORS,
+    REFERENCE_PARAMETER,
+    STAFF,
+    PersonField,
+    call_service,
+)
+from casework.models import NOTE_MAX_LENGTH, Note, Task, TimeEntry
+from casework.workspace import selectors
+from casework.workspace import services as services
+from casework.workspace.filters import TaskFilter, TimeEntryFilter
+from enquiries.models import Enquiry
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    author = PersonField()
+
+    class Meta:
+        model = Note
+        fields = ["id", "body", "author", "created_at"]
+        read_only_fields = fields
+
+
+class NoteInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=NOTE_MAX_LENGTH, allow_blank=True)
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    assignee = PersonField()
+    assignee_id = serializers.IntegerField(read_only=True)
+    created_by = PersonField()
+    done_by = PersonField(allow_null=True)
+    is_done = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "title",
+            "due_on",
+            "assignee",
+            "assignee_id",
+            "created_by",
+            "is_done",
+            "done_at",
+            "done_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class MyTaskSerializer(TaskSerializer):
+    enquiry = serializers.CharField(source="enquiry.reference", read_only=True)
+
+    class Meta(TaskSerializer.Meta):
+        fields = ["enquiry", *TaskSerializer.Meta.fields]
+        read_only_fields = fields
+
+
+class TaskInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, allow_blank=True)
+    due_on = serializers.DateField(help_text="YYYY-MM-DD, no more than 5 years away.")
+    assignee = serializers.IntegerField(
+        required=False,
+        help_text="The user id of the member of desk staff the task is for; yourself if left out.",
+    )
+
+
+class TimeEntrySerializer(serializers.ModelSerializer):
+    adviser = PersonField()
+
+    class Meta:
+        model = TimeEntry
+        fields = ["id", "minutes", "activity", "spent_on", "note", "adviser", "created_at"]
+        read_only_fields = fields
+
+
+class TimeEntryInputSerializer(serializers.Serializer):
+    minutes = serializers.IntegerField(help_text="1 to 1440 (24 hours).")
+    activity = serializers.ChoiceField(choices=TimeEntry.Activity.choices)
+    spent_on = serializers.DateField(help_text="YYYY-MM-DD, not in the future.")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class _EnquiryListView(generics.ListAPIView):
+    """A paginated list of one visible enquiry's rows; POST adds one through a service."""
+
+    permission_classes = STAFF
+
+    def enquiry(self) -> Enquiry:
+        return desk_selectors.enquiry_get_for_user(
+            user=self.request.user, reference=self.kwargs["reference"]
+        )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="enquiries_notes_list",
+        summary="An enquiry's internal notes, newest first (staff)",
+        parameters=[REFERENCE_PARAMETER],
+        responses={200: NoteSerializer(many=True), 403: ERROR, 404: ERROR},
+    )
+)
+class NoteCollectionView(_EnquiryListView):
+    serializer_class = NoteSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Note.objects.none()
+        return selectors.note_list(enquiry=self.enquiry())
+
+    @extend_schema(
+        operation_id="enquiries_notes_create",
+        summary="Add an internal note; the group never sees it (staff)",
+        parameters=[REFERENCE_PARAMETER],
+        request=NoteInputSerializer,
+        responses={201: NoteSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        enquiry = self.enquiry()
+        serializer = NoteInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = call_service(
+            lambda: services.note_add(
+                enquiry=enquiry, actor=request.user, **serializer.validated_data
+            )
+        )
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="enquiries_tasks_list",
+        summary="An enquiry's tasks, open ones first, soonest due first (staff)",
+        parameters=[REFERENCE_PARAMETER],
+        responses={200: TaskSerializer(many=True), 403: ERROR, 404: ERROR},
+    )
+)
+class TaskCollectionView(_EnquiryListView):
+    serializer_class = TaskSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TaskFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Task.objects.none()
+        return selectors.task_queryset(enquiry=self.enquiry())
+
+    @extend_schema(
+        operation_id="enquiries_tasks_create",
+        summary="Add a task for a member of desk staff (staff)",
+        parameters=[REFERENCE_PARAMETER],
+        request=TaskInputSerializer,
+        responses={201: TaskSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        enquiry = self.enquiry()
+        serializer = TaskInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        assignee_id = data.pop("assignee", request.user.pk)
+        assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
+        if assignee is None:
+            raise ValidationError({"assignee": ["No active user has this id."]})
+        task = call_service(
+            lambda: services.task_add(
+                enquiry=enquiry, actor=request.user, assignee=assignee, **data
+            )
+        )
+        return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+
+
+class TaskDoneView(APIView):
+    permission_classes = STAFF
+
+    @extend_schema(
+        operation_id="enquiries_tasks_done",
+        summary="Mark a task done (its assignee, whoever set it, or a manager)",
+        parameters=[
+            REFERENCE_PARAMETER,
+            OpenApiParameter("task_id", OpenApiTypes.INT, OpenApiParameter.PATH),
+        ],
+        request=None,
+        responses={200: TaskSerializer, 403: ERROR, 404: ERROR},
+    )
+    def post(self, request: Request, reference: str, task_id: int) -> Response:
+        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+        task = selectors.task_get(enquiry=enquiry, task_id=task_id)
+        task = call_service(lambda: services.task_complete(task=task, actor=request.user))
+        return Response(TaskSerializer(selectors.task_get(enquiry=enquiry, task_id=task.pk)).data)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="enquiries_time_list",
+        summary="Time recorded on an enquiry, latest day first (staff)",
+        parameters=[REFERENCE_PARAMETER],
+        responses={200: TimeEntrySerializer(many=True), 403: ERROR, 404: ERROR},
+    )
+)
+class TimeEntryCollectionView(_EnquiryListView):
+    serializer_class = TimeEntrySerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TimeEntryFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return TimeEntry.objects.none()
+        return selectors.time_entry_list(enquiry=self.enquiry())
+
+    @extend_schema(
+        operation_id="enquiries_time_create",
+        summary="Record time spent on an enquiry (staff)",
+        parameters=[REFERENCE_PARAMETER],
+        request=TimeEntryInputSerializer,
+        responses={201: TimeEntrySerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        enquiry = self.enquiry()
+        serializer = TimeEntryInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = call_service(
+            lambda: services.time_record(
+                enquiry=enquiry, actor=request.user, **serializer.validated_data
+            )
+        )
+        return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="tasks_mine_list",
+        summary="Your tasks on enquiries you can see: open first, soonest due first (staff)",
+        description='`?state=open&due_before=<today + 7 days>` is the desk\'s "my tasks due".',
+        responses={200: MyTaskSerializer(many=True), 400: FIELD_ERRORS, 403: ERROR},
+    )
+)
+class MyTaskListView(generics.ListAPIView):
+    permission_classes = STAFF
+    serializer_class = MyTaskSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TaskFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Task.objects.none()
+        return selectors.task_list_for_user(user=self.request.user)

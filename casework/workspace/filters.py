@@ -1,0 +1,32 @@
+"""Filters for the tasks and time APIs (django-filter; a bad value is a 400)."""
+
+import django_filters
+
+from casework.models import Task, TimeEntry
+
+
+class TaskFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(
+        choices=[("open", "Open"), ("done", "Done")], method="filter_state", label="Open or done"
+    )
+    assignee = django_filters.NumberFilter(field_name="assignee_id", label="Assignee's user id")
+    due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
+    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
+
+    class Meta:
+        model = Task
+        fields = []
+
+    def filter_state(self, queryset, name, value):
+        return queryset.filter(done_at__isnull=value == "open")
+
+
+class TimeEntryFilter(django_filters.FilterSet):
+    activity = django_filters.ChoiceFilter(choices=TimeEntry.Activity.choices)
+    adviser = django_filters.NumberFilter(field_name="adviser_id", label="Adviser's user id")
+    spent_after = django_filters.DateFilter(field_name="spent_on", lookup_expr="gte")
+    spent_before = django_filters.DateFilter(field_name="spent_on", lookup_expr="lte")
+
+    class Meta:
+        model = TimeEntry
+        fields = []

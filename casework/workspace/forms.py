@@ -1,0 +1,69 @@
+"""Forms for notes, tasks and time on an enquiry."""
+
+from django import forms
+from django.utils import timezone
+
+from casework.models import NOTE_MAX_LENGTH, TimeEntry
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+DATE_INVALID = {"invalid": "Enter a real date, for example 2026-03-02."}
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Internal note",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=NOTE_MAX_LENGTH,
+        help_text="Staff only: the group never sees notes.",
+        error_messages={"required": "Write the note before saving it."},
+    )
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(
+        label="What needs doing?",
+        max_length=200,
+        error_messages={"required": "Say what needs doing."},
+    )
+    due_on = forms.DateField(
+        label="Due on",
+        widget=DATE_WIDGET,
+        help_text="For example 2026-03-02.",
+        error_messages={**DATE_INVALID, "required": "Enter the date the task is due."},
+    )
+    assignee = StaffChoiceField(
+        label="For",
+        queryset=None,
+        empty_label=None,
+        error_messages={
+            "invalid_choice": "Tasks can only be given to desk staff (advisers and managers)."
+        },
+    )
+
+    def __init__(self, *args, staff=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff
+
+
+class TimeEntryForm(forms.Form):
+    minutes = forms.IntegerField(
+        label="Minutes spent",
+        help_text="For example 90 for an hour and a half; at most 1440 (24 hours).",
+        error_messages={"required": "Enter the time spent in minutes."},
+    )
+    activity = forms.ChoiceField(
+        label="Spent on",
+        choices=[("", "Choose one"), *TimeEntry.Activity.choices],
+        error_messages={"invalid_choice": "Choose what the time was spent on from the list."},
+    )
+    spent_on = forms.DateField(
+        label="Date", widget=DATE_WIDGET, error_messages=DATE_INVALID, initial=timezone.localdate
+    )
+    note = forms.CharField(label="Note (optional)", required=False, max_length=500)

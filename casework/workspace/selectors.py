@@ -1,0 +1,391 @@
+"""The adviser's workspace on an enquiry: one timeline of events, messages, documents, notes,
+outcomes, tasks and time (bounded, fixed queries), the tasks and time themselves, and the
+tasks due for the desk's front page."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Permission
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from casework.desk import selectors as desk_selectors
+from casework.models import Note, Outcome, Task, TimeEntry
+from casework.publishing.selectors import attachment_list
+from enquiries.models import Attachment, Channel, Enquiry, EnquiryEvent, Message, Status
+
+TIMELINE_LIMIT = 200
+
+
+# What the timeline can be filtered to (``?show=``), in the order the page offers them.
+SHOW_CHOICES = [
+    ("all", "Everything"),
+    ("notes", "Internal notes"),
+    ("messages", "Messages"),
+    ("documents", "Documents"),
+    ("status", "Status changes"),
+    ("assignments", "Assignments"),
+    ("tasks", "Tasks"),
+    ("time", "Time recorded"),
+    ("key_dates", "Key dates"),
+    ("letters", "Letters"),
+    ("outcomes", "Outcomes"),
+    ("events", "Other events"),
+]
+
+
+Kind = EnquiryEvent.Kind
+
+
+# Events shown under a filter. Events about a note, a task or a time entry being added are
+# left out: the note, task or entry itself is on the timeline.
+EVENT_FILTERS: dict[str, list[str]] = {
+    "status": [Kind.STATUS_CHANGED],
+    "assignments": [Kind.ASSIGNED, Kind.UNASSIGNED],
+    "tasks": [Kind.TASK_DONE],
+    "key_dates": [Kind.KEY_DATE_RECORDED, Kind.KEY_DATE_REMOVED],
+    "letters": [
+        Kind.LETTER_ISSUED,
+        Kind.LETTER_PUBLISHED,
+        Kind.LETTER_EMAILED,
+        Kind.LETTER_DOWNLOADED,
+    ],
+}
+
+
+DUPLICATED_EVENTS = [
+    Kind.NOTE_ADDED,
+    Kind.TASK_ADDED,
+    Kind.TIME_RECORDED,
+    Kind.MESSAGE_PUBLISHED,
+    Kind.ATTACHMENT_ADDED,
+]
+
+
+# What the group itself knows about (its messages, its status, that it was received).
+PUBLIC_EVENTS = {Kind.RECEIVED, Kind.ACKNOWLEDGED, Kind.STATUS_CHANGED}
+
+
+def person(user: AbstractBaseUser | None) -> str | None:
+    return (user.get_full_name() or user.get_username()) if user else None
+
+
+def minutes_in_words(minutes: int) -> str:
+    hours, rest = divmod(minutes or 0, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if rest or not hours:
+        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of the timeline: what kind of thing, when, who, in words."""
+
+    kind: str  # a ``SHOW_CHOICES`` key
+    label: str  # the kind in words, e.g. "Internal note"
+    at: datetime
+    actor: str | None  # None: the desk itself
+    text: str
+    internal: bool  # staff only: never shown to the group
+    ident: str  # unique on the page, e.g. "note-12"
+    documents: tuple = ()  # Attachments to link to (a message's, or a staff document)
+
+
+def event_describe(event: EnquiryEvent) -> str:
+    """One audit event in words."""
+    data = event.data or {}
+    if event.kind == Kind.STATUS_CHANGED:
+        labels = dict(Status.choices)
+        before, after = data.get("from"), data.get("to")
+        return f"Status changed from {labels.get(before, before)} to {labels.get(after, after)}"
+    if event.kind == Kind.ASSIGNED and data.get("assignee"):
+        return f"Assigned to {data['assignee']}"
+    if event.kind in (Kind.KEY_DATE_RECORDED, Kind.KEY_DATE_REMOVED) and data.get("date"):
+        what = data.get("label") or data.get("trigger", "")
+        return f"{event.get_kind_display()}: {what} ({data['date']})"
+    if event.kind == Kind.RECEIVED and data.get("channel"):
+        channel = data["channel"]
+        return f"Received ({dict(Channel.choices).get(channel, channel)})"
+    if event.kind == Kind.TASK_DONE and data.get("title"):
+        return f"Task done: {data['title']}"
+    if event.kind in EVENT_FILTERS["letters"] and data.get("title"):
+        return f"{event.get_kind_display()}: {data['title']}"
+    if event.kind == Kind.DETAILS_EDITED and data.get("fields"):
+        names = [_field_label(name) for name in data["fields"]]
+        return f"Details edited: {', '.join(names)}"
+    return event.get_kind_display()
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(Enquiry._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
+def _event_filter_kind(kind: str) -> str:
+    for show, kinds in EVENT_FILTERS.items():
+        if kind in kinds:
+            return show
+    return "events"
+
+
+def _events(enquiry: Enquiry, show: str) -> list[TimelineEntry]:
+    events = EnquiryEvent.objects.filter(enquiry=enquiry).exclude(kind__in=DUPLICATED_EVENTS)
+    if show == "events":
+        mapped = [k for kinds in EVENT_FILTERS.values() for k in kinds]
+        events = events.exclude(kind__in=mapped)
+    elif show != "all":
+        events = events.filter(kind__in=EVENT_FILTERS[show])
+    return [
+        TimelineEntry(
+            kind=_event_filter_kind(e.kind),
+            label=e.get_kind_display(),
+            at=e.created_at,
+            actor=person(e.actor),
+            text=event_describe(e),
+            internal=e.kind not in PUBLIC_EVENTS,
+            ident=f"event-{e.pk}",
+        )
+        for e in events.select_related("actor").order_by("-created_at", "-id")[:TIMELINE_LIMIT]
+    ]
+
+
+def _messages(enquiry: Enquiry) -> list[TimelineEntry]:
+    """Messages with the group, each with its documents (two queries)."""
+    messages = (
+        Message.objects.filter(enquiry=enquiry)
+        .select_related("author")
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id"))
+        )
+    )
+    return [
+        TimelineEntry(
+            kind="messages",
+            label=f"Message from the {m.get_sender_display().lower()}",
+            at=m.created_at,
+            actor=person(m.author) or f"the {m.get_sender_display().lower()}",
+            text=m.body,
+            internal=False,
+            ident=f"message-{m.pk}",
+            documents=tuple(m.attachments.all()),
+        )
+        for m in messages.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
+    ]
+
+
+def _documents(enquiry: Enquiry) -> list[TimelineEntry]:
+    """Staff-only documents (a public one is on the timeline with its message)."""
+    documents = attachment_list(enquiry=enquiry).filter(message__isnull=True)
+    return [
+        TimelineEntry(
+            kind="documents",
+            label="Document (staff only)",
+            at=a.created_at,
+            actor=person(a.uploaded_by),
+            text=a.original_name,
+            internal=True,
+            ident=f"document-{a.pk}",
+            documents=(a,),
+        )
+        for a in documents.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
+    ]
+
+
+def _notes(enquiry: Enquiry) -> list[TimelineEntry]:
+    notes = Note.objects.filter(enquiry=enquiry).select_related("author")
+    return [
+        TimelineEntry(
+            kind="notes",
+            label="Internal note",
+            at=n.created_at,
+            actor=person(n.author),
+            text=n.body,
+            internal=True,
+            ident=f"note-{n.pk}",
+        )
+        for n in notes.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
+    ]
+
+
+def _outcomes(enquiry: Enquiry) -> list[TimelineEntry]:
+    outcomes = Outcome.objects.filter(enquiry=enquiry).select_related("recorded_by")
+    return [
+        TimelineEntry(
+            kind="outcomes",
+            label="Closing outcome" if o.is_closing else "Outcome",
+            at=o.recorded_at,
+            actor=person(o.recorded_by),
+            text=o.describe() + (f" — {o.detail}" if o.detail else ""),
+            internal=True,
+            ident=f"outcome-{o.pk}",
+        )
+        for o in outcomes.order_by("-recorded_at", "-id")[:TIMELINE_LIMIT]
+    ]
+
+
+def _tasks(enquiry: Enquiry) -> list[TimelineEntry]:
+    tasks = Task.objects.filter(enquiry=enquiry).select_related("assignee", "created_by")
+    return [
+        TimelineEntry(
+            kind="tasks",
+            label="Task added",
+            at=t.created_at,
+            actor=person(t.created_by),
+            text=f"{t.title} (for {person(t.assignee)}, due {t.due_on:%-d %B %Y})",
+            internal=True,
+            ident=f"task-{t.pk}",
+        )
+        for t in tasks.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
+    ]
+
+
+def _time(enquiry: Enquiry) -> list[TimelineEntry]:
+    entries = TimeEntry.objects.filter(enquiry=enquiry).select_related("adviser")
+    return [
+        TimelineEntry(
+            kind="time",
+            label="Time recorded",
+            at=t.created_at,
+            actor=person(t.adviser),
+            text=f"{minutes_in_words(t.minutes)}, {t.get_activity_display().lower()}, "
+            f"on {t.spent_on:%-d %B %Y}" + (f": {t.note}" if t.note else ""),
+            internal=True,
+            ident=f"time-{t.pk}",
+        )
+        for t in entries.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
+    ]
+
+
+ROW_SOURCES = {
+    "messages": _messages,
+    "documents": _documents,
+    "notes": _notes,
+    "tasks": _tasks,
+    "time": _time,
+    "outcomes": _outcomes,
+}
+
+
+def enquiry_timeline(*, enquiry: Enquiry, show: str = "all") -> list[TimelineEntry]:
+    """Everything that happened on an enquiry, newest first, bounded to the newest 200.
+
+    Internal notes, messages with the group, tasks and time entries come from their own
+    tables, everything else (status changes, assignments, key dates, tasks done, intake)
+    from the audit trail: at most seven queries, merged here. ``show`` narrows it to one
+    kind (a ``SHOW_CHOICES`` key; anything else means everything).
+    """
+    if show not in dict(SHOW_CHOICES):
+        show = "all"
+    entries: list[TimelineEntry] = []
+    if show == "all" or show in EVENT_FILTERS or show == "events":
+        entries += _events(enquiry, show)
+    for name, source in ROW_SOURCES.items():
+        if show in ("all", name):
+            entries += source(enquiry)
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:TIMELINE_LIMIT]
+
+
+def task_list(*, enquiry: Enquiry) -> list[Task]:
+    """The enquiry's tasks, open ones first (soonest due first), at most 200."""
+    return list(task_queryset(enquiry=enquiry)[:TIMELINE_LIMIT])
+
+
+def task_get(*, enquiry: Enquiry, task_id: int) -> Task:
+    """One of ``enquiry``'s tasks (the caller has checked the enquiry is visible)."""
+    task = (
+        Task.objects.filter(enquiry=enquiry, pk=task_id)
+        .select_related("assignee", "created_by", "done_by")
+        .first()
+    )
+    if task is None:
+        raise Http404("No such task")
+    return task
+
+
+def note_list(*, enquiry: Enquiry) -> QuerySet[Note]:
+    return (
+        Note.objects.filter(enquiry=enquiry).select_related("author").order_by("-created_at", "-id")
+    )
+
+
+def task_queryset(*, enquiry: Enquiry) -> QuerySet[Task]:
+    """Open tasks first, soonest due first; then done ones."""
+    return (
+        Task.objects.filter(enquiry=enquiry)
+        .select_related("assignee", "created_by", "done_by")
+        .order_by(F("done_at").asc(nulls_first=True), "due_on", "id")
+    )
+
+
+def task_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Task]:
+    """The user's tasks on enquiries they can still see, ordered as ``task_queryset``."""
+    return (
+        Task.objects.filter(
+            assignee=user,
+            enquiry__in=desk_selectors.enquiry_visible_queryset(user=user).values("pk"),
+        )
+        .select_related("enquiry", "assignee", "created_by", "done_by")
+        .order_by(F("done_at").asc(nulls_first=True), "due_on", "id")
+    )
+
+
+def time_entry_list(*, enquiry: Enquiry) -> QuerySet[TimeEntry]:
+    return (
+        TimeEntry.objects.filter(enquiry=enquiry)
+        .select_related("adviser")
+        .order_by("-spent_on", "-created_at", "-id")
+    )
+
+
+def time_total_minutes(*, enquiry: Enquiry) -> int:
+    """All the time recorded on the enquiry, summed in SQL."""
+    return TimeEntry.objects.filter(enquiry=enquiry).aggregate(total=Sum("minutes"))["total"] or 0
+
+
+def desk_staff_users() -> QuerySet:
+    """Active users with a desk role: the people a task can be given to."""
+    permission = Permission.objects.filter(
+        codename="work_enquiries", content_type__app_label="casework"
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__permissions__in=permission)
+            | Q(user_permissions__in=permission)
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+@dataclass(frozen=True)
+class TasksDue:
+    tasks: list[Task]
+    count: int  # all of them, listed or not
+
+
+def tasks_due_for_user(
+    *, user: AbstractBaseUser, today: date | None = None, within_days: int = 7, limit: int = 10
+) -> TasksDue:
+    """The user's open tasks due within ``within_days`` or overdue, soonest first, on
+    enquiries they can still see (two queries, on ``task_assignee_open_due_idx``)."""
+    today = today or timezone.localdate()
+    tasks = Task.objects.filter(
+        assignee=user,
+        done_at__isnull=True,
+        due_on__lte=today + timedelta(days=within_days),
+        enquiry__in=desk_selectors.enquiry_visible_queryset(user=user).values("pk"),
+    )
+    listed = list(tasks.select_related("enquiry").order_by("due_on", "id")[:limit])
+    return TasksDue(tasks=listed, count=tasks.count())

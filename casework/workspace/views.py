@@ -1,0 +1,118 @@
+"""Notes, tasks and time on the enquiry page: the panel, and the forms it posts."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from casework import policies
+from casework.desk import selectors as desk_selectors
+from casework.desk.views import apply, back_to_enquiry, enquiry_page, staff_required
+from casework.workspace import selectors
+from casework.workspace import services as services
+from casework.workspace.forms import NoteForm, TaskForm, TimeEntryForm
+from enquiries.models import Enquiry
+
+
+@require_POST
+@staff_required
+def note_add(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    if not policies.can_add_note(request.user, enquiry):
+        raise PermissionDenied
+    form = NoteForm(request.POST, prefix="note")
+    done = apply(
+        form,
+        lambda data: services.note_add(enquiry=enquiry, body=data["body"], actor=request.user),
+    )
+    if not done:
+        return enquiry_page.render(request, reference, status=400, note_form=form)
+    messages.success(request, "Internal note added.")
+    return back_to_enquiry(reference, "timeline-heading")
+
+
+@require_POST
+@staff_required
+def task_add(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    if not policies.can_add_task(request.user, enquiry):
+        raise PermissionDenied
+    form = TaskForm(request.POST, prefix="task", staff=selectors.desk_staff_users())
+    done = apply(
+        form,
+        lambda data: services.task_add(enquiry=enquiry, actor=request.user, **data),
+    )
+    if not done:
+        return enquiry_page.render(request, reference, status=400, task_form=form)
+    messages.success(request, "Task added.")
+    return back_to_enquiry(reference, "tasks-heading")
+
+
+@require_POST
+@staff_required
+def task_done(request: HttpRequest, reference: str, task_id: int) -> HttpResponse:
+    enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    task = selectors.task_get(enquiry=enquiry, task_id=task_id)
+    if not policies.can_complete_task(request.user, task):
+        raise PermissionDenied
+    services.task_complete(task=task, actor=request.user)
+    messages.success(request, f"Task done: {task.title}")
+    return back_to_enquiry(reference, "tasks-heading")
+
+
+@require_POST
+@staff_required
+def time_record(request: HttpRequest, reference: str) -> HttpResponse:
+    enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    if not policies.can_record_time(request.user, enquiry):
+        raise PermissionDenied
+    form = TimeEntryForm(request.POST, prefix="time")
+    done = apply(
+        form,
+        lambda data: services.time_record(enquiry=enquiry, actor=request.user, **data),
+    )
+    if not done:
+        return enquiry_page.render(request, reference, status=400, time_form=form)
+    messages.success(request, "Time recorded.")
+    return back_to_enquiry(reference, "time-heading")
+
+
+@enquiry_page.panel()
+def _workspace_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
+    """The timeline, the tasks and time, and the forms to add to them (fixed queries)."""
+    user = request.user
+    show = request.GET.get("show", "all")
+    if show not in dict(selectors.SHOW_CHOICES):
+        show = "all"
+    timeline = selectors.enquiry_timeline(enquiry=enquiry, show=show)
+    tasks = selectors.task_list(enquiry=enquiry)
+    staff = selectors.desk_staff_users()
+    return {
+        "timeline": timeline,
+        "timeline_truncated": len(timeline) == selectors.TIMELINE_LIMIT,
+        "show": show,
+        "show_choices": selectors.SHOW_CHOICES,
+        "show_label": dict(selectors.SHOW_CHOICES)[show],
+        "today": timezone.localdate(),
+        "tasks": [(task, policies.can_complete_task(user, task)) for task in tasks],
+        "time_total": selectors.minutes_in_words(selectors.time_total_minutes(enquiry=enquiry)),
+        "note_form": (
+            (bound.get("note_form") or NoteForm(prefix="note"))
+            if policies.can_add_note(user, enquiry)
+            else None
+        ),
+        "task_form": (
+            (
+                bound.get("task_form")
+                or TaskForm(prefix="task", staff=staff, initial={"assignee": user.pk})
+            )
+            if policies.can_add_task(user, enquiry)
+            else None
+        ),
+        "time_form": (
+            (bound.get("time_form") or TimeEntryForm(prefix="time"))
+            if policies.can_record_time(user, enquiry)
+            else None
+        ),
+    }

@@ -1,0 +1,20 @@
+"""Response helpers shared by every app: how a page that holds personal data is served."""
+
+from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers
+
+
+def no_store(response: HttpResponse) -> HttpResponse:
+    """Never kept by a browser or a proxy: staff pages and anything with personal data."""
+    add_never_cache_headers(response)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def private(response: HttpResponse) -> HttpResponse:
+    """A group's own page (tracking, confirmation): not stored, not indexed, and its address
+    (which holds the tracking token) never sent on as a referrer."""
+    no_store(response)
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
