@@ -165,8 +165,8 @@ def _prepare(count: int):
 
     from casework.clocks.services import key_date_record
     from casework.models import Adviser, Deadline, KeyDate
+    from enquiries.intake.services import next_reference
     from enquiries.models import Contact, EnquirerType, Enquiry, Organisation
-    from enquiries.services import next_reference
     from tests.factories import AdviserFactory
 
     manager_adviser = Adviser.objects.filter(user__username="bench-manager").first()

@@ -3,7 +3,12 @@
 Every endpoint answers errors as JSON, including the errors Django raises while reading a
 request (which would otherwise become its HTML 400 page)."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpRequest, HttpResponse
+from django.utils.module_loading import import_string
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -28,3 +33,55 @@ def exception_handler(exc, context):
         if isinstance(exc, kind):
             return Response({"detail": detail}, status=code)
     return drf_exception_handler(exc, context)
+
+
+class MethodDispatch:
+    """One URL, two audiences, each with a view of fixed policies: each HTTP method goes to
+    the view named for it, any other method to ``default`` (which answers 405 under its own
+    rules). Views are named by dotted path, like ``include()``, and imported on first use,
+    so the root URLconf imports no app. ``split_dispatched_endpoints`` shows each view's
+    operations in the OpenAPI schema."""
+
+    csrf_exempt = True  # each view applies its own authentication (and so its CSRF rule)
+
+    def __init__(self, default: str, **by_method: str) -> None:
+        self._paths = {"default": default, **{m.upper(): p for m, p in by_method.items()}}
+        self._views: dict[str, Callable] = {}
+
+    def view(self, method: str) -> Callable:
+        key = method if method in self._paths else "default"
+        if key not in self._views:
+            self._views[key] = import_string(self._paths[key]).as_view()
+        return self._views[key]
+
+    @property
+    def cls(self) -> type:  # what drf-spectacular's endpoint enumerator looks for
+        return self.view("default").cls
+
+    @property
+    def initkwargs(self) -> dict:
+        return {}
+
+    def views(self) -> list[Callable]:
+        return [self.view(key) for key in self._paths]
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.view(request.method or "GET")(request, *args, **kwargs)
+
+
+def split_dispatched_endpoints(endpoints: list[tuple]) -> list[tuple]:
+    """drf-spectacular preprocessing hook: a ``MethodDispatch`` URL becomes one endpoint per
+    operation of each of its views, so the schema documents each audience's rules."""
+    out, done = [], set()
+    for path, path_regex, method, callback in endpoints:
+        if not isinstance(callback, MethodDispatch):
+            out.append((path, path_regex, method, callback))
+            continue
+        if id(callback) in done:
+            continue
+        done.add(id(callback))
+        for view in callback.views():
+            for allowed in view.cls().allowed_methods:
+                if allowed not in ("OPTIONS", "HEAD"):
+                    out.append((path, path_regex, allowed, view))
+    return out

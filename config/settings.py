@@ -241,6 +241,8 @@ SPECTACULAR_SETTINGS = {
         "EnquiryStatusEnum": "enquiries.models.Status",
         "OutcomeCodeEnum": "casework.outcomes.OutcomeCode",
     },
+    # /api/v1/enquiries/ serves two audiences through config.api.MethodDispatch.
+    "PREPROCESSING_HOOKS": ["config.api.split_dispatched_endpoints"],
 }
 
 # Public intake form: submissions per client address per hour.

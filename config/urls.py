@@ -4,9 +4,19 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config.api import MethodDispatch
+
 api_v1 = [
+    # One URL, two audiences: staff read the queue, other sites post enquiries.
+    path(
+        "enquiries/",
+        MethodDispatch(
+            "casework.queue.api.EnquiryListView", post="enquiries.intake.api.EnquiryIntakeView"
+        ),
+        name="enquiry-list",
+    ),
     path("", include("casework.urls_api")),
-    path("", include("knowledgebase.api_urls")),
+    path("", include("knowledgebase.urls_api")),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

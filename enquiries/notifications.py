@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from enquiries.models import Attachment, Enquiry, Notification
-from enquiries.selectors_portal import enquiries_in_scope_q
+from enquiries.portal.selectors import enquiries_in_scope_q
 from enquiries.services import tracking_link_create
 
 logger = logging.getLogger(__name__)

@@ -1,189 +1,164 @@
-"""Writes for enquiries: intake, status transitions, assignee, tracking links.
+"""Editing an enquiry's details, with optimistic concurrency.
 
-Every function that changes an enquiry takes ``actor`` (None for the desk
-itself) and records an EnquiryEvent in the same transaction.
+An edit form (or an API client) carries the ``Enquiry.version`` it was loaded at. The save
+locks the row and compares: if anyone changed the enquiry since (an edit, a status change,
+an assignment), the save is refused with ``StaleEdit`` and nothing is written. Two people
+editing the same record never overwrite each other silently (issue 3, "Optimistic
+concurrency"). Who may edit is casework's decision (``casework.policies.can_edit_enquiry``);
+casework calls this after checking it on the locked row.
 """
 
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from enquiries import service_levels
 from enquiries.models import (
-    Channel,
-    Contact,
-    EnquirerType,
     Enquiry,
     EnquiryEvent,
-    IdempotencyKey,
-    Notification,
-    Organisation,
     PersonalDataAccess,
     Priority,
-    ReferenceCounter,
     Status,
     TrackingLink,
     hash_token,
 )
-from enquiries.references import format_reference
-from enquiries.signals import enquiry_received
 from knowledgebase.models import LocalAuthority, Topic
-from knowledgebase.selectors import service_level_for
 
-logger = logging.getLogger(__name__)
+EDITABLE_FIELDS = ("subject", "topic", "priority", "asset_name", "asset_address", "local_authority")
+
+
+ASSET_ADDRESS_MAX_LENGTH = 2000
+
+
+class StaleEdit(Exception):
+    """The record moved on after the editor loaded it: their save is refused."""
+
+    def __init__(
+        self,
+        *,
+        current_version: int,
+        changed_by: str | None,
+        changed_at: datetime | None,
+        noun: str = "enquiry",
+    ):
+        self.current_version = current_version
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        self.noun = noun
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        when = f" at {timezone.localtime(self.changed_at):%H:%M}" if self.changed_at else ""
+        who = f" ({self.changed_by})" if self.changed_by else ""
+        return (
+            f"Someone else changed this {self.noun}{when}{who} after you opened it. "
+            "Your changes have not been saved."
+        )
+
+
+@dataclass(frozen=True)
+class LastChange:
+    by: str | None
+    at: datetime | None
+
+
+def last_change(record) -> LastChange:
+    """Who last changed a record with ``history``, and when (its newest history row)."""
+    latest = record.history.select_related("history_user").order_by("-history_date").first()
+    if latest is None:
+        return LastChange(by=None, at=None)
+    user = latest.history_user
+    name = (user.get_full_name() or user.get_username()) if user else "the desk"
+    return LastChange(by=name, at=latest.history_date)
+
+
+def stale_edit_for(record, *, noun: str) -> StaleEdit:
+    change = last_change(record)
+    return StaleEdit(
+        current_version=record.version, changed_by=change.by, changed_at=change.at, noun=noun
+    )
+
+
+def _clean(changes: dict) -> dict:
+    """Check each proposed value; ``ValidationError`` names every field that cannot be used."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be edited."))
+    errors, cleaned = {}, {}
+    for name, value in changes.items():
+        if name in ("subject", "asset_name", "asset_address"):
+            value = (value or "").strip()
+            limit = ASSET_ADDRESS_MAX_LENGTH if name == "asset_address" else 200
+            if name == "subject" and not value:
+                errors[name] = "Give the enquiry a subject."
+            elif len(value) > limit:
+                errors[name] = f"Keep it to {limit} characters."
+        elif name == "priority":
+            if value not in Priority.values:
+                errors[name] = "Choose a priority from the list."
+        elif name == "topic" and value is not None and not isinstance(value, Topic):
+            errors[name] = "Choose a topic from the list."
+        elif (
+            name == "local_authority"
+            and value is not None
+            and not isinstance(value, LocalAuthority)
+        ):
+            errors[name] = "Choose a local authority from the list."
+        cleaned[name] = value
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def enquiry_edit(
+    *, enquiry: Enquiry, expected_version: int, changes: dict, actor: AbstractBaseUser
+) -> Enquiry:
+    """Save the changed details if the enquiry is still at ``expected_version``.
+
+    Raises ``StaleEdit`` (nothing saved) if it has moved on, ``ValidationError`` for a value
+    that cannot be used. Only fields whose value differs are written; the version goes up
+    by one, the history records ``actor``, and a DETAILS_EDITED event names the fields
+    (never their values: a subject or an address can be personal).
+    """
+    locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+    if locked.version != expected_version:
+        raise stale_edit_for(locked, noun="enquiry")
+    cleaned = _clean(changes)
+    changed = [name for name, value in cleaned.items() if not _same(locked, name, value)]
+    if not changed:
+        return locked
+    for name in changed:
+        setattr(locked, name, cleaned[name])
+    # The row is locked, so the next number is ours: a plain integer (not an F expression)
+    # so that the history row records it too.
+    locked.version += 1
+    locked._history_user = actor
+    locked.save(update_fields=[*changed, "version", "updated_at"])
+    EnquiryEvent.objects.create(
+        enquiry=locked,
+        kind=EnquiryEvent.Kind.DETAILS_EDITED,
+        actor=actor,
+        data={"fields": sorted(changed), "version": locked.version},
+    )
+    return locked
+
+
+def _same(enquiry: Enquiry, name: str, value) -> bool:
+    if name in ("topic", "local_authority"):
+        return getattr(enquiry, f"{name}_id") == (value.pk if value is not None else None)
+    return getattr(enquiry, name) == value
 
 
 class TransitionError(Exception):
     """A status change the workflow does not allow."""
-
-
-@dataclass(frozen=True)
-class EnquiryInput:
-    """Validated intake data, whatever the channel it came from."""
-
-    organisation_name: str
-    organisation_type: EnquirerType | str
-    contact_name: str
-    email: str
-    subject: str
-    message: str
-    consent_to_store: bool
-    phone: str = ""
-    postcode: str = ""
-    local_authority: LocalAuthority | None = None
-    topic: Topic | None = None
-    asset_name: str = ""
-    asset_address: str = ""
-    accessibility_needs: str = ""
-    priority: int = Priority.NORMAL
-
-
-@dataclass(frozen=True)
-class SubmittedEnquiry:
-    enquiry: Enquiry
-    tracking_token: str
-
-
-def next_reference(year: int) -> str:
-    """Issue the next reference for ``year``; call inside a transaction.
-
-    The UPDATE takes a row lock held until commit, so concurrent submissions
-    queue on it and each reads its own number (PostgreSQL), while SQLite's
-    IMMEDIATE transactions serialise writers outright.
-    """
-    ReferenceCounter.objects.bulk_create(
-        [ReferenceCounter(year=year, last_value=0)], ignore_conflicts=True
-    )
-    ReferenceCounter.objects.filter(year=year).update(last_value=F("last_value") + 1)
-    number = ReferenceCounter.objects.values_list("last_value", flat=True).get(year=year)
-    return format_reference(year, number)
-
-
-def _organisation_for(data: EnquiryInput) -> Organisation:
-    organisation = Organisation.objects.filter(
-        name__iexact=data.organisation_name,
-        org_type=data.organisation_type,
-        local_authority=data.local_authority,
-    ).first()
-    if organisation is None:
-        organisation = Organisation.objects.create(
-            name=data.organisation_name,
-            org_type=data.organisation_type,
-            local_authority=data.local_authority,
-            postcode=data.postcode,
-        )
-    return organisation
-
-
-def _contact_for(data: EnquiryInput, organisation: Organisation, now: datetime) -> Contact:
-    # Reuse a contact only on an exact match: a public form must never let one
-    # person change the details another person gave.
-    contact = Contact.objects.filter(
-        email__iexact=data.email,
-        name=data.contact_name,
-        organisation=organisation,
-        phone=data.phone,
-        accessibility_needs=data.accessibility_needs,
-    ).first()
-    if contact is None:
-        contact = Contact.objects.create(
-            name=data.contact_name,
-            email=data.email,
-            phone=data.phone,
-            organisation=organisation,
-            accessibility_needs=data.accessibility_needs,
-            consent_to_store=data.consent_to_store,
-            consent_recorded_at=now if data.consent_to_store else None,
-        )
-    return contact
-
-
-@transaction.atomic
-def enquiry_submit(
-    *,
-    data: EnquiryInput,
-    channel: Channel | str,
-    actor: AbstractBaseUser | None = None,
-    received_at: datetime | None = None,
-    route: bool = True,
-) -> SubmittedEnquiry:
-    """Record a new enquiry from any channel, mint its tracking link, announce it.
-
-    Routing happens in casework, on the ``enquiry_received`` signal, inside this
-    transaction; the acknowledgement email is queued with it (``queue_notification``). ``route``
-    False tells receivers the caller places the enquiry itself (an adviser
-    logging an enquiry they keep), so it must not be routed.
-    """
-    now = timezone.now()
-    received_at = received_at or now
-    organisation = _organisation_for(data)
-    contact = _contact_for(data, organisation, now)
-    target = service_level_for(topic=data.topic)
-    due = service_levels.due_dates(
-        timezone.localdate(received_at), target.first_response_days, target.resolution_days
-    )
-    enquiry = Enquiry.objects.create(
-        reference=next_reference(timezone.localtime(received_at).year),
-        channel=channel,
-        topic=data.topic,
-        subject=data.subject,
-        message=data.message,
-        asset_name=data.asset_name,
-        asset_address=data.asset_address,
-        organisation=organisation,
-        contact=contact,
-        local_authority=data.local_authority,
-        priority=data.priority,
-        received_at=received_at,
-        logged_by=actor,
-        first_response_due=due.first_response_due,
-        resolution_due=due.resolution_due,
-    )
-    EnquiryEvent.objects.create(
-        enquiry=enquiry, kind=EnquiryEvent.Kind.RECEIVED, actor=actor, data={"channel": channel}
-    )
-    token = tracking_link_create(enquiry=enquiry)
-    notification = Notification.objects.create(
-        enquiry=enquiry,
-        kind=Notification.Kind.ACKNOWLEDGEMENT,
-        recipient=contact.email,
-        dedupe_key=f"ack:{enquiry.reference}",
-    )
-    enquiry_received.send(sender=Enquiry, enquiry=enquiry, actor=actor, route=route)
-    enquiry.refresh_from_db()  # routing may have assigned it
-
-    from enquiries.tasks import queue_notification  # tasks import services
-
-    queue_notification(notification.pk)
-    logger.info("enquiry received reference=%s channel=%s", enquiry.reference, channel)
-    return SubmittedEnquiry(enquiry=enquiry, tracking_token=token)
 
 
 def tracking_link_create(*, enquiry: Enquiry, covers_address: bool = False) -> str:
@@ -337,13 +312,6 @@ def enquiry_record_event(
 ) -> EnquiryEvent:
     """Add a line to the enquiry's audit trail; call inside the caller's transaction."""
     return EnquiryEvent.objects.create(enquiry=enquiry, kind=kind, actor=actor, data=data)
-
-
-def idempotency_keys_prune(*, older_than: timedelta) -> int:
-    """Forget API idempotency keys older than ``older_than``; a client retries within
-    minutes, so keeping them longer only keeps data. Returns how many were removed."""
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - older_than).delete()
-    return deleted
 
 
 def personal_data_access_record(

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.tasks import task
 from django_tasks_db.backend import DatabaseBackend
 
+from config.tasks import is_transient, retry_later
 from enquiries import notifications
-from enquiries.task_policy import is_transient, retry_later
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,6 @@ def queue_notification(notification_id: int) -> None:
 def send_new_link(email: str, key: str) -> str:
     """A fresh tracking link for whoever can read ``email`` (the "new link" page). In a
     task, so the page answers at once and the same whether or not the address is known."""
-    from enquiries.services_portal import new_link_request  # services import this module
+    from enquiries.portal.services import new_link_request  # services import this module
 
     return "owed" if new_link_request(email=email, key=key) else "nothing to send"

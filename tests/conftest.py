@@ -126,8 +126,8 @@ def submit(enquiry_data, topics, areas):
     Keyword overrides use slugs for ``topic`` and ``local_authority``; ``channel``
     defaults to the web form.
     """
+    from enquiries.intake.services import EnquiryInput, enquiry_submit
     from enquiries.models import Channel
-    from enquiries.services import EnquiryInput, enquiry_submit
 
     def _submit(channel=Channel.WEB, **overrides):
         values = {**enquiry_data, **overrides}

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from casework.models import Adviser, Team
 from casework.policies import ADVISERS_GROUP, MANAGERS_GROUP
+from enquiries.intake.services import next_reference
 from enquiries.models import Channel, Contact, EnquirerType, Enquiry, Organisation
-from enquiries.services import next_reference
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -36,7 +36,7 @@ from casework.desk.api import (
 from casework.models import Adviser, Case, Outcome
 from casework.outcomes import DETAIL_MAX_LENGTH
 from enquiries.models import Enquiry
-from enquiries.services_edit import StaleEdit
+from enquiries.services import StaleEdit
 
 
 class OutcomeSerializer(serializers.ModelSerializer):

@@ -18,7 +18,7 @@ from casework.models import Adviser, Case, CaseEnquiry, CaseEvent, Outcome
 from casework.outcomes import OutcomeCode, outcome_errors
 from casework.queue import services as queue_services
 from enquiries.models import Enquiry, Status
-from enquiries.services_edit import stale_edit_for
+from enquiries.services import stale_edit_for
 
 TITLE_MAX_LENGTH = 200
 

@@ -18,8 +18,8 @@ from casework.models import Deadline, KeyDate
 from casework.publishing.selectors import deadline_source
 from casework.publishing.services import key_date_withdraw_published
 from casework.queue.services import _lock
-from enquiries import services as enquiry_services
-from enquiries import services_public
+from enquiries import services as enquiries_services
+from enquiries.conversation import services as services_public
 from enquiries.models import Enquiry, EnquiryEvent, Notification, PublicDate
 from enquiries.notifications import (
     notification_keys_owed,
@@ -90,7 +90,7 @@ def key_date_record(
         enquiry=enquiry, trigger=trigger, date=date, note=note.strip(), recorded_by=actor
     )
     _deadlines_write(key_date=key_date, trigger=found)
-    enquiry_services.enquiry_record_event(
+    enquiries_services.enquiry_record_event(
         enquiry=enquiry,
         kind=EnquiryEvent.Kind.KEY_DATE_RECORDED,
         actor=actor,
@@ -112,7 +112,7 @@ def key_date_remove(*, key_date: KeyDate, actor: AbstractBaseUser) -> None:
     # Dates shown to the group from it go too (casework.services_publish).
     key_date_withdraw_published(key_date=key_date, actor=actor)
     key_date.delete()
-    enquiry_services.enquiry_record_event(
+    enquiries_services.enquiry_record_event(
         enquiry=enquiry, kind=EnquiryEvent.Kind.KEY_DATE_REMOVED, actor=actor, data=data
     )
 

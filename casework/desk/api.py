@@ -23,7 +23,7 @@ from casework.desk.forms import parse_version
 from casework.models import Assignment
 from enquiries import service_levels
 from enquiries.models import Enquiry
-from enquiries.services_edit import StaleEdit
+from enquiries.services import StaleEdit
 
 
 class IsDeskStaff(BasePermission):

@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from casework import policies
 from config.http import no_store
-from enquiries.services_edit import StaleEdit
+from enquiries.services import StaleEdit
 
 View = Callable[..., HttpResponse]
 # (request, the record, the context so far, the bound forms being shown again) -> context

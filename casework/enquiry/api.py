@@ -34,10 +34,9 @@ from casework.desk.api import (
     stale_response,
 )
 from casework.enquiry import selectors, services
-from enquiries import services as enquiry_services
+from enquiries import services as enquiries_services
 from enquiries.models import Contact, Enquiry, Organisation, Priority, Status
-from enquiries.services import TransitionError
-from enquiries.services_edit import StaleEdit
+from enquiries.services import StaleEdit, TransitionError
 from knowledgebase.models import LocalAuthority, Topic
 
 
@@ -101,25 +100,6 @@ class StatusInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
 
 
-class EnquiryDetailView(APIView):
-    permission_classes = STAFF
-
-    @extend_schema(
-        operation_id="enquiries_retrieve",
-        summary="One enquiry with its assignment history (staff)",
-        parameters=[REFERENCE_PARAMETER],
-        responses={200: EnquiryDetailSerializer, 403: ERROR, 404: ERROR},
-    )
-    def get(self, request: Request, reference: str) -> Response:
-        enquiry = desk_selectors.enquiry_get_for_user(
-            user=request.user, reference=reference, with_history=True
-        )
-        enquiry_services.personal_data_access_record(
-            enquiry=enquiry, viewer=request.user, channel="api"
-        )
-        return Response(EnquiryDetailSerializer(enquiry).data)
-
-
 class EnquiryStatusView(APIView):
     permission_classes = STAFF
 
@@ -168,7 +148,7 @@ class ContactViewSet(viewsets.ReadOnlyModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         shown = page if page is not None else list(queryset)
-        enquiry_services.contact_access_record(contacts=shown, viewer=request.user, channel="api")
+        enquiries_services.contact_access_record(contacts=shown, viewer=request.user, channel="api")
         serializer = self.get_serializer(shown, many=True)
         if page is not None:
             return self.get_paginated_response(serializer.data)
@@ -176,7 +156,7 @@ class ContactViewSet(viewsets.ReadOnlyModelViewSet):
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         contact = self.get_object()
-        enquiry_services.contact_access_record(
+        enquiries_services.contact_access_record(
             contacts=[contact], viewer=request.user, channel="api"
         )
         return Response(self.get_serializer(contact).data)
@@ -215,8 +195,10 @@ class EnquiryEditSerializer(serializers.Serializer):
     )
 
 
-class EnquiryDetailEditView(EnquiryDetailView):
+class EnquiryDetailView(APIView):
     """``GET`` one enquiry (with its ETag); ``PATCH`` its details."""
+
+    permission_classes = STAFF
 
     @extend_schema(
         operation_id="enquiries_retrieve",
@@ -226,7 +208,7 @@ class EnquiryDetailEditView(EnquiryDetailView):
     )
     def get(self, request: Request, reference: str) -> Response:
         enquiry = _detail(request, reference)
-        enquiry_services.personal_data_access_record(
+        enquiries_services.personal_data_access_record(
             enquiry=enquiry, viewer=request.user, channel="api"
         )
         response = Response(EnquiryVersionedSerializer(enquiry).data)

@@ -5,9 +5,9 @@ from dataclasses import replace
 from django import forms
 from django.utils import timezone
 
-from enquiries.forms import EnquiryForm
+from enquiries.intake.forms import EnquiryForm
+from enquiries.intake.services import EnquiryInput
 from enquiries.models import STATUS_TRANSITIONS, Channel, Priority, Status
-from enquiries.services import EnquiryInput
 from knowledgebase.models import LocalAuthority, Topic
 
 

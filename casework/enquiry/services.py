@@ -15,11 +15,12 @@ from django.db import transaction
 from casework import policies
 from casework.models import Assignment, Outcome
 from casework.queue.services import _lock, _record_assignment
-from enquiries import services as enquiry_services
-from enquiries import services_edit
+from enquiries import services as enquiries_services
+from enquiries import services as services_edit
+from enquiries.intake import services as intake_services
+from enquiries.intake.services import EnquiryInput, SubmittedEnquiry
 from enquiries.models import Channel, Enquiry, Status
-from enquiries.services import EnquiryInput, SubmittedEnquiry
-from enquiries.services_edit import StaleEdit
+from enquiries.services import StaleEdit
 
 __all__ = ["StaleEdit", "enquiry_edit"]
 
@@ -61,7 +62,7 @@ def enquiry_set_status(*, enquiry: Enquiry, status: str, actor: AbstractBaseUser
     closing = status == Status.CLOSED and enquiry.status != Status.CLOSED
     if closing and not Outcome.objects.filter(enquiry=enquiry, is_closing=True).exists():
         raise ValidationError({"status": CLOSING_NEEDS_OUTCOME})
-    changed = enquiry_services.enquiry_change_status(enquiry=enquiry, status=status, actor=actor)
+    changed = enquiries_services.enquiry_change_status(enquiry=enquiry, status=status, actor=actor)
     return changed
 
 
@@ -84,7 +85,7 @@ def enquiry_log(
     if not policies.can_log_enquiry(actor):
         raise PermissionDenied("Only desk staff can log enquiries.")
     keep = keep and policies.can_keep_logged_enquiry(actor)
-    submitted = enquiry_services.enquiry_submit(
+    submitted = intake_services.enquiry_submit(
         data=data, channel=channel, actor=actor, received_at=received_at, route=not keep
     )
     if not keep:

@@ -22,7 +22,7 @@ urlpatterns = [
 api_urlpatterns = [
     path(
         "enquiries/<str:reference>/",
-        api.EnquiryDetailEditView.as_view(),
+        api.EnquiryDetailView.as_view(),
         name="enquiry-detail",
     ),
     path(

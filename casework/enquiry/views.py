@@ -22,7 +22,7 @@ from casework.desk.views import (
 from casework.enquiry import services
 from casework.enquiry.forms import EnquiryEditForm, LogEnquiryForm, StatusForm
 from config.http import no_store
-from enquiries import services as enquiry_services
+from enquiries import services as enquiries_services
 from enquiries.models import Enquiry
 from enquiries.services import TransitionError
 
@@ -34,7 +34,7 @@ def _load(request: HttpRequest, reference: str) -> tuple[Enquiry, dict]:
     enquiry = desk_selectors.enquiry_get_for_user(
         user=request.user, reference=reference, with_history=True
     )
-    enquiry_services.personal_data_access_record(
+    enquiries_services.personal_data_access_record(
         enquiry=enquiry, viewer=request.user, channel="page"
     )
     return enquiry, {"enquiry": enquiry, "assignments": enquiry.assignments.all()}

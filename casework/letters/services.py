@@ -33,10 +33,10 @@ from casework.letters.compose import (
     wants_large_print,
 )
 from casework.models import Case, Letter, LetterBatch, letter_upload_to
-from enquiries import services as enquiry_services
+from enquiries import services as enquiries_services
+from enquiries.conversation.services import attachment_add_bytes, message_publish
 from enquiries.models import Enquiry, EnquiryEvent, Notification
 from enquiries.notifications import notification_owe
-from enquiries.services_public import attachment_add_bytes, message_publish
 from knowledgebase.letter_engine import (
     PLACEHOLDERS,
     adviser_instructions,
@@ -242,7 +242,7 @@ def _publish(*, letter: Letter, content: bytes, actor: AbstractBaseUser) -> int:
         data={"letter": letter.pk, "title": letter.title},
     )
     letter.published_at = timezone.now()
-    enquiry_services.enquiry_record_event(
+    enquiries_services.enquiry_record_event(
         enquiry=enquiry,
         kind=EnquiryEvent.Kind.LETTER_PUBLISHED,
         actor=actor,
@@ -274,7 +274,7 @@ def _email(
         data={"letter": letter.pk, "title": letter.title, "attachment": attachment_id},
     )
     letter.emailed_at = timezone.now()
-    enquiry_services.enquiry_record_event(
+    enquiries_services.enquiry_record_event(
         enquiry=enquiry,
         kind=EnquiryEvent.Kind.LETTER_EMAILED,
         actor=actor,
@@ -290,7 +290,7 @@ def _mark_issued(letter: Letter, *, name: str, rendered: RenderedPdf, actor) -> 
     letter.issued_at = timezone.now()
     letter.state = Letter.State.ISSUED
     letter.error = ""
-    enquiry_services.enquiry_record_event(
+    enquiries_services.enquiry_record_event(
         enquiry=letter.enquiry,
         kind=EnquiryEvent.Kind.LETTER_ISSUED,
         actor=actor,
@@ -369,7 +369,7 @@ def letter_issue(
 @transaction.atomic
 def letter_download_record(*, letter: Letter, actor: AbstractBaseUser) -> None:
     """Record that someone downloaded the letter to print and post."""
-    enquiry_services.enquiry_record_event(
+    enquiries_services.enquiry_record_event(
         enquiry=letter.enquiry,
         kind=EnquiryEvent.Kind.LETTER_DOWNLOADED,
         actor=actor,

@@ -12,7 +12,7 @@ from django.tasks import task
 from django_tasks_db.backend import DatabaseBackend
 
 from casework.letters import services as services_letters
-from enquiries.task_policy import retry_later
+from config.tasks import retry_later
 
 logger = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from casework.letters.compose import wants_large_print
 from casework.letters.forms import BulkIssueForm, BulkSelectForm, LetterForm
 from casework.models import Case, Letter
 from config.http import no_store
+from enquiries.conversation.services import DOWNLOAD_CSP
 from enquiries.models import Enquiry
 from enquiries.services import personal_data_access_record
-from enquiries.services_public import DOWNLOAD_CSP
 from knowledgebase.models import LetterTemplateVersion
 
 PROGRESS_REFRESH_SECONDS = 5

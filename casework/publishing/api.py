@@ -33,8 +33,8 @@ from casework.desk.api import (
 )
 from casework.publishing import selectors
 from casework.publishing import services as services
+from enquiries.conversation.services import attachment_response
 from enquiries.models import Attachment, Message, PublicDate
-from enquiries.services_public import attachment_response
 from enquiries.uploads import UploadRefused
 
 

@@ -20,8 +20,9 @@ from casework.clocks import selectors as clocks_selectors
 from casework.enquiry import services as enquiry_services
 from casework.models import Deadline, KeyDate
 from casework.publishing.selectors import deadline_source
-from enquiries import services_portal, services_public
+from enquiries.conversation import services as services_public
 from enquiries.models import Attachment, Enquiry, Message, PublicDate, Status
+from enquiries.portal import services as services_portal
 from enquiries.uploads import UploadRefused
 
 

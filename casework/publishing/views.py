@@ -14,8 +14,8 @@ from casework.desk.views import back_to_enquiry, enquiry_page, staff_required
 from casework.publishing import selectors
 from casework.publishing import services as services
 from casework.publishing.forms import PublicMessageForm, StaffDocumentForm
+from enquiries.conversation.services import attachment_response
 from enquiries.models import Enquiry
-from enquiries.services_public import attachment_response
 from enquiries.uploads import UploadRefused
 
 

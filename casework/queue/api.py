@@ -31,12 +31,6 @@ from casework.models import Adviser
 from casework.queue import selectors, services
 from casework.queue.filters import EnquiryFilter
 from enquiries import service_levels
-from enquiries.api import (
-    EnquiryIntakeInputSerializer,
-    EnquiryIntakeView,
-    intake_schema,
-    intake_submit,
-)
 from enquiries.models import Enquiry
 
 
@@ -110,46 +104,15 @@ class EnquiryFilterSchemaBackend(DjangoFilterBackend):
         responses={200: EnquiryListSerializer(many=True), 400: FIELD_ERRORS, 403: ERROR},
     )
 )
-class EnquiryCollectionView(generics.ListAPIView):
-    """GET: the staff queue. POST: the public intake (``enquiries.api.EnquiryIntakeView``).
-
-    One URL, two audiences, so authentication, permissions, throttles and parsers
-    are chosen per method. The class defaults are the staff rules: any method but
-    POST stays staff-only.
-    """
+class EnquiryListView(generics.ListAPIView):
+    """The staff queue (GET /api/v1/enquiries/). POST to the same URL is the public intake,
+    ``enquiries.intake.api.EnquiryIntakeView``, a separate view with its own policies: the
+    root URLconf sends each method to its view (``config.api.MethodDispatch``)."""
 
     permission_classes = STAFF
     serializer_class = EnquiryListSerializer
     filter_backends = [EnquiryFilterSchemaBackend]
     filterset_class = EnquiryFilter
-    throttle_scope = EnquiryIntakeView.throttle_scope  # read by the intake throttle only
-
-    def _is_intake(self) -> bool:
-        # ``request`` is None while drf-spectacular builds the view for the schema.
-        return getattr(self.request, "method", None) == "POST"
-
-    def get_authenticators(self):
-        if self._is_intake():
-            return [authenticator() for authenticator in EnquiryIntakeView.authentication_classes]
-        return super().get_authenticators()
-
-    def get_permissions(self):
-        if self._is_intake():
-            return [permission() for permission in EnquiryIntakeView.permission_classes]
-        return super().get_permissions()
-
-    def get_throttles(self):
-        if self._is_intake():
-            return [throttle() for throttle in EnquiryIntakeView.throttle_classes]
-        return super().get_throttles()
-
-    def get_parsers(self):
-        if self._is_intake():
-            return [parser() for parser in EnquiryIntakeView.parser_classes]
-        return super().get_parsers()
-
-    def get_serializer_class(self):
-        return EnquiryIntakeInputSerializer if self._is_intake() else EnquiryListSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
@@ -163,10 +126,6 @@ class EnquiryCollectionView(generics.ListAPIView):
             return selectors.enquiry_list(user=user, queue=queue, filters=self.request.query_params)
         except selectors.FilterError as error:
             raise ValidationError(error.errors) from None
-
-    @intake_schema
-    def post(self, request: Request) -> Response:
-        return intake_submit(request)
 
 
 class EnquiryClaimView(APIView):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django import forms
 
 from casework.models import Adviser
-from enquiries.forms import grouped_topic_choices
+from enquiries.intake.forms import grouped_topic_choices
 from enquiries.models import Status
 
 

@@ -10,7 +10,7 @@ from casework import policies
 from casework.models import Adviser, Assignment, Team
 from casework.queue import selectors
 from casework.queue.routing import RoutingDecision, choose_adviser
-from enquiries import services as enquiry_services
+from enquiries import services as enquiries_services
 from enquiries.models import Enquiry
 from enquiries.notifications import (
     assignment_notification_owe,
@@ -68,7 +68,7 @@ def _record_assignment(
         reason=reason,
         assigned_by=actor,
     )
-    enquiry_services.enquiry_set_assignee(
+    enquiries_services.enquiry_set_assignee(
         enquiry=enquiry, assignee=adviser.user if adviser else None, actor=actor
     )
     # The adviser is emailed after the commit; not when they claimed it themselves.

@@ -1,4 +1,5 @@
-"""Routes for the queue, routing, claim and assign.
+"""Routes for the queue, routing, claim and assign. The queue's list, GET /api/v1/enquiries/,
+shares its URL with the public intake, so the root URLconf routes it.
 
 ``urlpatterns`` are desk pages (under /desk/), ``api_urlpatterns`` API endpoints (under
 /api/v1/)."""
@@ -14,7 +15,6 @@ urlpatterns = [
 ]
 
 api_urlpatterns = [
-    path("enquiries/", api.EnquiryCollectionView.as_view(), name="enquiry-list"),
     path(
         "enquiries/<str:reference>/claim/",
         api.EnquiryClaimView.as_view(),

@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from casework.models import Adviser, Team
-from enquiries.forms import grouped_topic_choices
+from enquiries.intake.forms import grouped_topic_choices
 from enquiries.models import Channel
 from knowledgebase.models import LocalAuthority, Region, Topic
 

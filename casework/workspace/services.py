@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from casework import policies
 from casework.models import NOTE_MAX_LENGTH, TIME_ENTRY_MAX_MINUTES, Note, Task, TimeEntry
-from enquiries import services as enquiry_services
+from enquiries import services as enquiries_services
 from enquiries.models import Enquiry, EnquiryEvent
 from knowledgebase.working_days import add_months
 
@@ -36,7 +36,7 @@ def note_add(*, enquiry: Enquiry, body: str, actor: AbstractBaseUser) -> Note:
             {"body": f"A note can be at most {NOTE_MAX_LENGTH:,} characters: split it in two."}
         )
     note = Note.objects.create(enquiry=enquiry, author=actor, body=body)
-    enquiry_services.enquiry_record_event(
+    enquiries_services.enquiry_record_event(
         enquiry=enquiry, kind=EnquiryEvent.Kind.NOTE_ADDED, actor=actor, data={"note": note.pk}
     )
     return note
@@ -81,7 +81,7 @@ def task_add(
     task = Task.objects.create(
         enquiry=enquiry, title=title, due_on=due_on, assignee=assignee, created_by=actor
     )
-    enquiry_services.enquiry_record_event(
+    enquiries_services.enquiry_record_event(
         enquiry=enquiry,
         kind=EnquiryEvent.Kind.TASK_ADDED,
         actor=actor,
@@ -104,7 +104,7 @@ def task_complete(*, task: Task, actor: AbstractBaseUser) -> Task:
     task.done_at = timezone.now()
     task.done_by = actor
     task.save(update_fields=["done_at", "done_by"])
-    enquiry_services.enquiry_record_event(
+    enquiries_services.enquiry_record_event(
         enquiry=task.enquiry,
         kind=EnquiryEvent.Kind.TASK_DONE,
         actor=actor,
@@ -156,7 +156,7 @@ def time_record(
         spent_on=spent_on,
         note=note,
     )
-    enquiry_services.enquiry_record_event(
+    enquiries_services.enquiry_record_event(
         enquiry=enquiry,
         kind=EnquiryEvent.Kind.TIME_RECORDED,
         actor=actor,
@@ -165,13 +165,13 @@ def time_record(
     if activity == TimeEntry.Activity.CALL:
         # A call with the group is a response (docs/service-levels.md): the first one
         # stops the first-response clock, dated by ``_call_time``.
-        enquiry_services.enquiry_record_event(
+        enquiries_services.enquiry_record_event(
             enquiry=enquiry,
             kind=EnquiryEvent.Kind.CALL_LOGGED,
             actor=actor,
             data={"time_entry": entry.pk, "spent_on": spent_on.isoformat()},
         )
-        enquiry_services.enquiry_mark_first_response(
+        enquiries_services.enquiry_mark_first_response(
             enquiry=enquiry, at=_call_time(spent_on), actor=actor
         )
     return entry

@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from casework.models import Assignment
 from casework.queue import services as queue_services
+from enquiries.intake.services import EnquiryInput, enquiry_submit
 from enquiries.models import Channel, Enquiry
-from enquiries.services import EnquiryInput, enquiry_submit
 from tests.factories import AdviserFactory
 
 pytestmark = [

@@ -19,8 +19,8 @@ from casework.desk.pdf import RenderError
 from casework.letters import services as services
 from casework.letters.tasks import make_letter
 from casework.models import Letter, LetterBatch
+from config.tasks import ReapResult, reap_stale_tasks
 from enquiries.models import Message
-from enquiries.task_policy import ReapResult, reap_stale_tasks
 from knowledgebase.models import LetterTemplateVersion
 from tests.enquiries.test_tasks import (  # the worker harness of the enquiries tasks
     _restore_signal_handlers,  # noqa: F401  (autouse fixture)

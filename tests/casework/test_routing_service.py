@@ -10,8 +10,9 @@ from casework.enquiry import services as enquiry_services
 from casework.models import Absence, Assignment
 from casework.queue import selectors as queue_selectors
 from casework.queue import services as queue_services
+from enquiries.intake.services import EnquiryInput
 from enquiries.models import Channel, EnquiryEvent, Status
-from enquiries.services import EnquiryInput, enquiry_change_status
+from enquiries.services import enquiry_change_status
 from tests.factories import AdviserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

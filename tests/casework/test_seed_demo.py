@@ -17,6 +17,7 @@ from casework.demo.data import (
 )
 from casework.models import Absence, Adviser, Assignment, Team
 from casework.policies import ADVISERS_GROUP, MANAGERS_GROUP
+from enquiries.intake.services import EnquiryInput, enquiry_submit
 from enquiries.models import (
     Channel,
     Contact,
@@ -27,7 +28,6 @@ from enquiries.models import (
     Status,
 )
 from enquiries.references import REFERENCE_RE, format_reference
-from enquiries.services import EnquiryInput, enquiry_submit
 
 pytestmark = pytest.mark.django_db
 

@@ -16,14 +16,10 @@ from django.utils import timezone
 from casework.models import TimeEntry
 from casework.workspace import services as services_workspace
 from enquiries import service_levels
+from enquiries.conversation.services import message_publish
+from enquiries.intake.services import EnquiryInput, enquiry_submit
 from enquiries.models import Enquiry, EnquiryEvent, Status
-from enquiries.services import (
-    EnquiryInput,
-    enquiry_change_status,
-    enquiry_mark_first_response,
-    enquiry_submit,
-)
-from enquiries.services_public import message_publish
+from enquiries.services import enquiry_change_status, enquiry_mark_first_response
 from knowledgebase.models import ServiceLevelTarget
 from knowledgebase.selectors import service_level_for
 from knowledgebase.working_days import add_working_days

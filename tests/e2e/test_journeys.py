@@ -61,7 +61,7 @@ def test_group_submits_the_form_by_keyboard_and_follows_the_tracking_link(
 def test_adviser_signs_in_and_works_the_queue(
     live_server, page, check_accessibility, adviser, enquiry_data
 ):
-    from enquiries.services import EnquiryInput, enquiry_submit
+    from enquiries.intake.services import EnquiryInput, enquiry_submit
     from knowledgebase.models import LocalAuthority, Topic
 
     data = {

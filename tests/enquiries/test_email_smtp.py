@@ -13,8 +13,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 
+from config.tasks import RetriesExhausted
 from enquiries.models import Enquiry, Notification
-from enquiries.task_policy import RetriesExhausted
 from enquiries.tasks import send_notification
 from tests.smtp import point_mail_at
 

@@ -191,7 +191,7 @@ def test_confirmation_without_a_submission_is_a_plain_thank_you(client):
 
 @pytest.fixture
 def tracked(enquiry_data, topics, areas, adviser):
-    from enquiries.services import EnquiryInput, enquiry_submit
+    from enquiries.intake.services import EnquiryInput, enquiry_submit
 
     data = EnquiryInput(
         **{**enquiry_data, "topic": topics["acv-notice-of-sale"], "local_authority": None}

@@ -8,9 +8,9 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from enquiries import api as intake
-from enquiries.api import EnquiryIntakeInputSerializer
-from enquiries.forms import EnquiryForm
+from enquiries.intake import api as intake
+from enquiries.intake.api import EnquiryIntakeInputSerializer
+from enquiries.intake.forms import EnquiryForm
 from enquiries.models import Channel, Contact, Enquiry, IdempotencyKey, Organisation, Status
 
 pytestmark = pytest.mark.django_db

@@ -9,6 +9,11 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from enquiries.conversation.services import (
+    attachment_add_bytes,
+    message_publish,
+    public_date_publish,
+)
 from enquiries.models import (
     Attachment,
     Enquiry,
@@ -20,7 +25,6 @@ from enquiries.models import (
     hash_token,
 )
 from enquiries.services import enquiry_change_status
-from enquiries.services_public import attachment_add_bytes, message_publish, public_date_publish
 from tests.enquiries.portal import PDF, pdf, reply_url, track_url
 
 pytestmark = pytest.mark.django_db

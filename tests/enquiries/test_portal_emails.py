@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from enquiries.conversation.services import public_date_publish
 from enquiries.models import Notification
-from enquiries.services_public import public_date_publish
 from tests.enquiries.portal import pdf, reply_url, track_url
 
 pytestmark = pytest.mark.django_db

@@ -17,14 +17,14 @@ from casework.models import Absence, Case, CaseEvent, Outcome
 from casework.outcomes import OutcomeCode
 from casework.queue.services import enquiry_assign
 from casework.workspace.services import note_add, task_add, time_record
-from enquiries.models import Enquiry, EnquiryEvent, Notification
-from enquiries.notifications import notification_send
-from enquiries.services_public import (
+from enquiries.conversation.services import (
     attachment_add_bytes,
     message_publish,
     public_date_publish,
     public_date_withdraw,
 )
+from enquiries.models import Enquiry, EnquiryEvent, Notification
+from enquiries.notifications import notification_send
 from knowledgebase.models import LetterTemplateVersion
 from tests.enquiries.portal import PDF, pdf, reply_url, track_url
 from tests.factories import UserFactory

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 
 from enquiries.models import EnquiryEvent, Message
-from enquiries.services_portal import reply_receive
+from enquiries.portal.services import reply_receive
 from tests.casework.test_concurrency import run_together
 from tests.enquiries.portal import reply_url, track_url
 
@@ -45,7 +45,7 @@ def test_a_double_click_on_the_last_reply_allowed_is_not_refused_while_the_first
     import threading
     import time
 
-    from enquiries import services_portal
+    from enquiries.portal import services as services_portal
 
     settings.PORTAL_REPLY_ADDRESS_RATE = "1/hour"
     enquiry = submit()

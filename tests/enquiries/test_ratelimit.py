@@ -143,7 +143,7 @@ def test_the_intake_api_throttle_counts_simultaneous_requests_exactly(settings):
     from the cache and writes it back, so simultaneous requests could all pass)."""
     from django.test import RequestFactory
 
-    from enquiries.api import EnquiryIntakeThrottle
+    from enquiries.intake.api import EnquiryIntakeThrottle
 
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from enquiries.intake.services import EnquiryInput, enquiry_submit, next_reference
 from enquiries.models import Channel, Enquiry, ReferenceCounter
 from enquiries.references import format_reference, is_reference
-from enquiries.services import EnquiryInput, enquiry_submit, next_reference
 
 
 def test_reference_format():

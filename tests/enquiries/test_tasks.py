@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.connection import Local
 from django_tasks_db.models import DBTaskResult
 
+from config.tasks import ReapResult, is_transient, reap_stale_tasks, retry_delay
 from enquiries.management.commands.run_worker import reap_periodically
 from enquiries.models import Notification
-from enquiries.task_policy import ReapResult, is_transient, reap_stale_tasks, retry_delay
 from enquiries.tasks import send_notification
 from tests.factories import EnquiryFactory
 
@@ -155,7 +155,7 @@ def test_final_failure_is_recorded_without_a_retry(
 
     result = DBTaskResult.objects.get()  # no retry enqueued
     assert result.status == TaskResultStatus.FAILED
-    assert result.exception_class_path == "enquiries.task_policy.RetriesExhausted"
+    assert result.exception_class_path == "config.tasks.RetriesExhausted"
     assert "SMTPDataError" in result.traceback
     notification.refresh_from_db()
     assert (notification.attempts, notification.sent_at) == (1, None)
@@ -225,7 +225,7 @@ def test_reaper_fails_a_task_that_used_all_its_attempts(database_tasks, notifica
     result = DBTaskResult.objects.get()
     assert result.status == TaskResultStatus.FAILED
     assert result.finished_at is not None
-    assert result.exception_class_path == "enquiries.task_policy.RetriesExhausted"
+    assert result.exception_class_path == "config.tasks.RetriesExhausted"
     assert "2 time(s)" in result.traceback
     assert result.task_result.errors[0].exception_class.__name__ == "RetriesExhausted"
 
@@ -376,8 +376,8 @@ def test_a_group_reminder_is_never_recorded_without_its_task(
     """The reminder run has no transaction of its own: a failure writing the task must not
     leave the Notification behind, or every later run would find it owed and never send it."""
     import enquiries.tasks
-    from enquiries.services_portal import group_deadline_reminders_send
-    from enquiries.services_public import public_date_publish
+    from enquiries.conversation.services import public_date_publish
+    from enquiries.portal.services import group_deadline_reminders_send
 
     enquiry = submit()
     public_date_publish(

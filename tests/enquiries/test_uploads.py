@@ -7,8 +7,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from enquiries.models import Attachment, EnquiryEvent, Message, Notification
-from enquiries.services_public import (
+from enquiries.conversation.services import (
     attachment_add,
     attachment_add_bytes,
     attachment_response,
@@ -16,6 +15,7 @@ from enquiries.services_public import (
     public_date_publish,
     public_date_withdraw,
 )
+from enquiries.models import Attachment, EnquiryEvent, Message, Notification
 from enquiries.uploads import UploadRefused, clean_name, validate_bytes
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

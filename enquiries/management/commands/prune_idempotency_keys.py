@@ -2,8 +2,8 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from enquiries.intake.services import idempotency_keys_prune
 from enquiries.ratelimit import rate_limit_counters_prune
-from enquiries.services import idempotency_keys_prune
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from enquiries.task_policy import reap_stale_tasks
+from config.tasks import reap_stale_tasks
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 from django_tasks_db.management.commands.db_worker import valid_interval
 
-from enquiries.task_policy import reap_stale_tasks
+from config.tasks import reap_stale_tasks
 
 logger = logging.getLogger(__name__)
 

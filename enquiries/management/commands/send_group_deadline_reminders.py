@@ -2,7 +2,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from enquiries.services_portal import group_deadline_reminders_send
+from enquiries.portal.services import group_deadline_reminders_send
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@
 from django import forms
 
 from enquiries import validation
+from enquiries.intake.services import EnquiryInput
 from enquiries.models import EnquirerType
-from enquiries.services import EnquiryInput
 from knowledgebase.models import LocalAuthority, Topic
 from knowledgebase.selectors import local_authority_choices, topic_choices
 

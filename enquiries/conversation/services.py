@@ -16,12 +16,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import FileResponse, Http404
 
-from enquiries import services
+from enquiries import services as enquiries_services
 from enquiries.models import Attachment, Enquiry, EnquiryEvent, Message, Notification, PublicDate
 from enquiries.notifications import notification_owe
 from enquiries.uploads import DetectedFile, validate_bytes, validate_upload
 
 logger = logging.getLogger(__name__)
+
 
 # A downloaded document must never run as a page of this site.
 DOWNLOAD_CSP = "sandbox; default-src 'none'"
@@ -131,7 +132,9 @@ def message_publish(
         actor=actor,
         data={"message": message.pk, "documents": len(detected) + len(attachments)},
     )
-    services.enquiry_mark_first_response(enquiry=enquiry, at=message.created_at, actor=actor)
+    enquiries_services.enquiry_mark_first_response(
+        enquiry=enquiry, at=message.created_at, actor=actor
+    )
     if notify:
         notification_owe(
             enquiry=enquiry,

@@ -3,24 +3,16 @@
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_safe
 
-from enquiries import ratelimit, services, validation
-from enquiries.forms import EnquiryForm
+from config.http import no_store
+from enquiries import ratelimit, validation
+from enquiries.intake import services
+from enquiries.intake.forms import EnquiryForm
 from enquiries.models import Channel
 from enquiries.notifications import tracking_url
 
 CONFIRMATION_SESSION_KEY = "enquiry_confirmation"
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    """Pages with personal data: never cached. (The site-wide "same-origin" referrer
-    policy already keeps tracking URLs from other sites; "no-referrer" would make
-    browsers send `Origin: null` on our own form posts, which CSRF rightly refuses.)"""
-    add_never_cache_headers(response)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _rate_limited(request: HttpRequest, rate: str) -> HttpResponse:
@@ -28,7 +20,7 @@ def _rate_limited(request: HttpRequest, rate: str) -> HttpResponse:
     context = {"message": request.POST.get("message", "")[: validation.MESSAGE_MAX_LENGTH]}
     response = render(request, "enquiries/rate_limited.html", context, status=429)
     response["Retry-After"] = str(ratelimit.parse_rate(rate)[1])
-    return _private(response)
+    return no_store(response)
 
 
 @require_http_methods(["GET", "POST"])
@@ -55,10 +47,10 @@ def enquire(request: HttpRequest) -> HttpResponse:
             }
             return redirect("enquiries:submitted")
     status = 400 if form.is_bound else 200
-    return _private(render(request, "enquiries/enquire.html", {"form": form}, status=status))
+    return no_store(render(request, "enquiries/enquire.html", {"form": form}, status=status))
 
 
 @require_safe
 def submitted(request: HttpRequest) -> HttpResponse:
     confirmation = request.session.get(CONFIRMATION_SESSION_KEY)
-    return _private(render(request, "enquiries/submitted.html", {"confirmation": confirmation}))
+    return no_store(render(request, "enquiries/submitted.html", {"confirmation": confirmation}))

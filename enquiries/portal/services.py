@@ -17,7 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from enquiries import services
+from enquiries import services as enquiries_services
+from enquiries.conversation.services import attachment_add
 from enquiries.models import (
     Enquiry,
     EnquiryEvent,
@@ -28,14 +29,18 @@ from enquiries.models import (
     TrackingLink,
 )
 from enquiries.notifications import notification_keys_owed, notification_owe
-from enquiries.selectors_portal import PortalScope
-from enquiries.services_public import attachment_add
+from enquiries.portal.selectors import PortalScope
 from enquiries.uploads import UploadRefused, validate_upload
 
 logger = logging.getLogger(__name__)
 
+
 REPLY_MAX_LENGTH = 10_000
+
+
 MAX_FILES_PER_REPLY = 5
+
+
 # Refresh a link's expiry at most once a day: a reader reloading the page writes nothing.
 LINK_REFRESH_INTERVAL = timedelta(days=1)
 
@@ -84,7 +89,7 @@ def tracking_links_revoke(*, enquiry: Enquiry, actor: AbstractBaseUser) -> int:
     count = TrackingLink.objects.filter(_links_reaching(enquiry), revoked_at__isnull=True).update(
         revoked_at=now, revoked_by=actor
     )
-    services.enquiry_record_event(
+    enquiries_services.enquiry_record_event(
         enquiry=enquiry, kind=EnquiryEvent.Kind.LINK_REVOKED, actor=actor, data={"links": count}
     )
     return count
@@ -109,7 +114,7 @@ def tracking_link_send(*, enquiry: Enquiry, actor: AbstractBaseUser, key: str) -
         enquiry=enquiry, recipient=enquiry.contact.email, key=f"staff:{enquiry.pk}:{key}"
     )
     if owed is not None:
-        services.enquiry_record_event(
+        enquiries_services.enquiry_record_event(
             enquiry=enquiry, kind=EnquiryEvent.Kind.LINK_SENT, actor=actor, data={"by": "staff"}
         )
     return owed is not None
@@ -126,7 +131,7 @@ def tracking_link_rotate(*, scope: PortalScope, key: str) -> None:
         enquiry=scope.enquiry, recipient=scope.email, key=f"rotate:{scope.link.pk}:{key}"
     )
     if owed is not None:
-        services.enquiry_record_event(
+        enquiries_services.enquiry_record_event(
             enquiry=scope.enquiry,
             kind=EnquiryEvent.Kind.LINK_SENT,
             actor=None,
@@ -153,7 +158,7 @@ def new_link_request(*, email: str, key: str) -> bool:
     with transaction.atomic():
         owed = _owe_new_link(enquiry=newest, recipient=newest.contact.email, key=f"ask:{key}")
         if owed is not None:
-            services.enquiry_record_event(
+            enquiries_services.enquiry_record_event(
                 enquiry=newest, kind=EnquiryEvent.Kind.LINK_SENT, actor=None, data={"by": "group"}
             )
     return owed is not None
@@ -213,14 +218,16 @@ def reply_receive(
     )
     for upload in files:
         attachment_add(enquiry=enquiry, upload=upload, actor=None, message=message)
-    services.enquiry_record_event(
+    enquiries_services.enquiry_record_event(
         enquiry=enquiry,
         kind=EnquiryEvent.Kind.REPLY_RECEIVED,
         actor=None,
         data={"message": message.pk, "documents": len(files)},
     )
     if enquiry.status == Status.AWAITING_GROUP:
-        services.enquiry_change_status(enquiry=enquiry, status=Status.IN_PROGRESS, actor=None)
+        enquiries_services.enquiry_change_status(
+            enquiry=enquiry, status=Status.IN_PROGRESS, actor=None
+        )
     adviser = enquiry.assigned_to
     if adviser is not None and adviser.email:
         notification_owe(

@@ -3,9 +3,8 @@
 ``EnquiryIntakeView`` declares the endpoint's policy: no authentication (so no
 CSRF), anyone may post, ``enquiry_intake`` throttle per client address, JSON
 bodies only; ``intake_submit`` adds the form's per-email-address limit. The
-staff API serves this POST on ``/api/v1/enquiries/`` beside its queue
-(``casework.api.EnquiryCollectionView``) and borrows this policy for POST
-requests only. Validation is the public form's: same fields, lengths, choices
+root URLconf sends POST on ``/api/v1/enquiries/`` here and GET to the staff queue
+(``config.api.MethodDispatch``). Validation is the public form's: same fields, lengths, choices
 (active topics and areas) and consent rule.
 """
 
@@ -34,12 +33,14 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from enquiries import ratelimit, validation
+from enquiries.intake.services import EnquiryInput, enquiry_submit
 from enquiries.models import Channel, EnquirerType, Enquiry, IdempotencyKey
 from enquiries.notifications import tracking_url
-from enquiries.services import EnquiryInput, enquiry_submit
 from knowledgebase.selectors import local_authority_choices, topic_choices
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
 IDEMPOTENCY_KEY_MAX_LENGTH = 255  # IdempotencyKey.key
 
 

@@ -14,7 +14,6 @@ keeps the whole token check (cookie and form field must match) and accepts that
 in the path is a second secret a forging site would not know anyway.
 """
 
-import logging
 import uuid
 from functools import wraps
 
@@ -23,21 +22,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.http import private
 from enquiries import ratelimit
-from enquiries import selectors_portal as portal
-from enquiries import services_portal as services
-from enquiries.forms_portal import NewLinkForm, ReplyForm
+from enquiries.conversation.services import attachment_response
 from enquiries.models import Enquiry, Message
-from enquiries.selectors_portal import PortalScope
-from enquiries.services_public import attachment_response
+from enquiries.portal import selectors as portal
+from enquiries.portal import services as services
+from enquiries.portal.forms import NewLinkForm, ReplyForm
+from enquiries.portal.selectors import PortalScope
 from enquiries.uploads import UploadRefused
-
-logger = logging.getLogger(__name__)
 
 
 class _PortalCsrf(CsrfViewMiddleware):
@@ -58,16 +55,8 @@ def portal_csrf_protect(view):
     return csrf_exempt(_portal_csrf(view))
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    add_never_cache_headers(response)
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 def link_not_valid(request: HttpRequest) -> HttpResponse:
-    return _private(render(request, "enquiries/link_not_valid.html", status=404))
+    return private(render(request, "enquiries/link_not_valid.html", status=404))
 
 
 def with_scope(view):
@@ -79,7 +68,7 @@ def with_scope(view):
         if scope is None:
             return link_not_valid(request)
         services.tracking_link_touch(link=scope.link)
-        return _private(view(request, scope, token, *args, **kwargs))
+        return private(view(request, scope, token, *args, **kwargs))
 
     return wrapped
 
@@ -234,8 +223,8 @@ def new_link(request: HttpRequest) -> HttpResponse:
             )
             response = render(request, "enquiries/new_link.html", {"form": form}, status=429)
             response["Retry-After"] = str(wait)
-            return _private(response)
+            return private(response)
         send_new_link.enqueue(email=email, key=uuid.uuid4().hex)
-        return _private(render(request, "enquiries/new_link_sent.html", {"rotated": False}))
+        return private(render(request, "enquiries/new_link_sent.html", {"rotated": False}))
     status = 400 if form.is_bound else 200
-    return _private(render(request, "enquiries/new_link.html", {"form": form}, status=status))
+    return private(render(request, "enquiries/new_link.html", {"form": form}, status=status))

@@ -34,6 +34,7 @@ from enquiries.models import (
 
 TOKEN_MAX_LENGTH = 100
 
+
 # The status in the group's words, and what it means for them.
 PLAIN_STATUS: dict[str, tuple[str, str]] = {
     Status.RECEIVED: ("Received", "We have your enquiry and will pass it to an adviser."),

@@ -28,6 +28,7 @@ from django_tasks_db.utils import exclusive_transaction
 
 logger = logging.getLogger(__name__)
 
+
 # The longest wait between two tries, however many there have been.
 MAX_RETRY_DELAY = timedelta(hours=6)
 

@@ -5,7 +5,7 @@ import uuid
 from django import forms
 from django.conf import settings
 
-from enquiries.services_portal import MAX_FILES_PER_REPLY, REPLY_MAX_LENGTH
+from enquiries.portal.services import MAX_FILES_PER_REPLY, REPLY_MAX_LENGTH
 from enquiries.uploads import ACCEPTED, ACCEPTED_LABEL
 
 

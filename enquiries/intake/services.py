@@ -1,0 +1,183 @@
+"""Taking in an enquiry from any channel: the group's details matched to the organisation
+and contact already known, a reference from the year's counter, the enquiry saved with its
+first event, and the signal that routes it. Every channel (the public form, the intake API,
+the desk's log form) calls ``enquiry_submit``."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from enquiries import service_levels
+from enquiries.models import (
+    Channel,
+    Contact,
+    EnquirerType,
+    Enquiry,
+    EnquiryEvent,
+    IdempotencyKey,
+    Notification,
+    Organisation,
+    Priority,
+    ReferenceCounter,
+)
+from enquiries.references import format_reference
+from enquiries.services import tracking_link_create
+from enquiries.signals import enquiry_received
+from knowledgebase.models import LocalAuthority, Topic
+from knowledgebase.selectors import service_level_for
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EnquiryInput:
+    """Validated intake data, whatever the channel it came from."""
+
+    organisation_name: str
+    organisation_type: EnquirerType | str
+    contact_name: str
+    email: str
+    subject: str
+    message: str
+    consent_to_store: bool
+    phone: str = ""
+    postcode: str = ""
+    local_authority: LocalAuthority | None = None
+    topic: Topic | None = None
+    asset_name: str = ""
+    asset_address: str = ""
+    accessibility_needs: str = ""
+    priority: int = Priority.NORMAL
+
+
+@dataclass(frozen=True)
+class SubmittedEnquiry:
+    enquiry: Enquiry
+    tracking_token: str
+
+
+def next_reference(year: int) -> str:
+    """Issue the next reference for ``year``; call inside a transaction.
+
+    The UPDATE takes a row lock held until commit, so concurrent submissions
+    queue on it and each reads its own number (PostgreSQL), while SQLite's
+    IMMEDIATE transactions serialise writers outright.
+    """
+    ReferenceCounter.objects.bulk_create(
+        [ReferenceCounter(year=year, last_value=0)], ignore_conflicts=True
+    )
+    ReferenceCounter.objects.filter(year=year).update(last_value=F("last_value") + 1)
+    number = ReferenceCounter.objects.values_list("last_value", flat=True).get(year=year)
+    return format_reference(year, number)
+
+
+def _organisation_for(data: EnquiryInput) -> Organisation:
+    organisation = Organisation.objects.filter(
+        name__iexact=data.organisation_name,
+        org_type=data.organisation_type,
+        local_authority=data.local_authority,
+    ).first()
+    if organisation is None:
+        organisation = Organisation.objects.create(
+            name=data.organisation_name,
+            org_type=data.organisation_type,
+            local_authority=data.local_authority,
+            postcode=data.postcode,
+        )
+    return organisation
+
+
+def _contact_for(data: EnquiryInput, organisation: Organisation, now: datetime) -> Contact:
+    # Reuse a contact only on an exact match: a public form must never let one
+    # person change the details another person gave.
+    contact = Contact.objects.filter(
+        email__iexact=data.email,
+        name=data.contact_name,
+        organisation=organisation,
+        phone=data.phone,
+        accessibility_needs=data.accessibility_needs,
+    ).first()
+    if contact is None:
+        contact = Contact.objects.create(
+            name=data.contact_name,
+            email=data.email,
+            phone=data.phone,
+            organisation=organisation,
+            accessibility_needs=data.accessibility_needs,
+            consent_to_store=data.consent_to_store,
+            consent_recorded_at=now if data.consent_to_store else None,
+        )
+    return contact
+
+
+@transaction.atomic
+def enquiry_submit(
+    *,
+    data: EnquiryInput,
+    channel: Channel | str,
+    actor: AbstractBaseUser | None = None,
+    received_at: datetime | None = None,
+    route: bool = True,
+) -> SubmittedEnquiry:
+    """Record a new enquiry from any channel, mint its tracking link, announce it.
+
+    Routing happens in casework, on the ``enquiry_received`` signal, inside this
+    transaction; the acknowledgement email is queued with it (``queue_notification``). ``route``
+    False tells receivers the caller places the enquiry itself (an adviser
+    logging an enquiry they keep), so it must not be routed.
+    """
+    now = timezone.now()
+    received_at = received_at or now
+    organisation = _organisation_for(data)
+    contact = _contact_for(data, organisation, now)
+    target = service_level_for(topic=data.topic)
+    due = service_levels.due_dates(
+        timezone.localdate(received_at), target.first_response_days, target.resolution_days
+    )
+    enquiry = Enquiry.objects.create(
+        reference=next_reference(timezone.localtime(received_at).year),
+        channel=channel,
+        topic=data.topic,
+        subject=data.subject,
+        message=data.message,
+        asset_name=data.asset_name,
+        asset_address=data.asset_address,
+        organisation=organisation,
+        contact=contact,
+        local_authority=data.local_authority,
+        priority=data.priority,
+        received_at=received_at,
+        logged_by=actor,
+        first_response_due=due.first_response_due,
+        resolution_due=due.resolution_due,
+    )
+    EnquiryEvent.objects.create(
+        enquiry=enquiry, kind=EnquiryEvent.Kind.RECEIVED, actor=actor, data={"channel": channel}
+    )
+    token = tracking_link_create(enquiry=enquiry)
+    notification = Notification.objects.create(
+        enquiry=enquiry,
+        kind=Notification.Kind.ACKNOWLEDGEMENT,
+        recipient=contact.email,
+        dedupe_key=f"ack:{enquiry.reference}",
+    )
+    enquiry_received.send(sender=Enquiry, enquiry=enquiry, actor=actor, route=route)
+    enquiry.refresh_from_db()  # routing may have assigned it
+
+    from enquiries.tasks import queue_notification  # tasks import services
+
+    queue_notification(notification.pk)
+    logger.info("enquiry received reference=%s channel=%s", enquiry.reference, channel)
+    return SubmittedEnquiry(enquiry=enquiry, tracking_token=token)
+
+
+def idempotency_keys_prune(*, older_than: timedelta) -> int:
+    """Forget API idempotency keys older than ``older_than``; a client retries within
+    minutes, so keeping them longer only keeps data. Returns how many were removed."""
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted
