@@ -98,3 +98,93 @@ def test_the_checker_sees_imports_at_any_depth_and_relative_ones(tmp_path, monke
         "enquiries/a.py imports casework.routing",
         "enquiries/a.py imports casework.services",
     ]
+
+
+# --- inside an app: one folder per feature ------------------------------------------------------
+
+LAYER_PREFIXES = ("api_", "views_", "services_", "selectors_", "forms_", "filters_")
+# Packages inside an app that are not features: Django's own, and the demo data tool.
+NOT_FEATURES = {"migrations", "management", "templatetags", "templates", "demo", "static"}
+# A feature's public face to other features.
+PUBLIC = {"selectors", "services"}
+# The desk's frame (staff_required, the shared pages, API permissions): every feature uses it
+# and it uses none.
+FRAMES = {"casework.desk"}
+
+
+def feature_packages(app: str) -> list[str]:
+    return sorted(
+        f"{app}.{path.name}"
+        for path in (ROOT / app).iterdir()
+        if path.is_dir() and (path / "__init__.py").exists() and path.name not in NOT_FEATURES
+    )
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+def feature_of(module: str, features: list[str]) -> str | None:
+    return next((f for f in features if module == f or module.startswith(f + ".")), None)
+
+
+def cross_feature_violations(app: str) -> list[str]:
+    """A module of one feature that imports another feature other than through its selectors
+    or services (a frame excepted); a frame that imports a feature."""
+    features = feature_packages(app)
+    found = []
+    for path in python_files(app):
+        own = feature_of(module_name(path), features)
+        if own is None:
+            continue  # app-level wiring (urls, admin, receivers, commands) may use any feature
+        for module in sorted(imported_modules(path)):
+            other = feature_of(module, features)
+            if other is None or other == own or module == other:
+                continue  # "from casework.queue import x" is checked as casework.queue.x
+            if own in FRAMES:
+                found.append(f"{path.relative_to(ROOT)} (a frame) imports {module}")
+                continue
+            if other in FRAMES:
+                continue
+            rest = module[len(other) + 1 :].split(".")
+            if not rest[0] or rest[0] not in PUBLIC:
+                found.append(f"{path.relative_to(ROOT)} imports {module}")
+    return found
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_features_use_each_other_only_through_selectors_and_services(app):
+    assert cross_feature_violations(app) == []
+
+
+def test_the_apps_have_feature_folders():
+    assert {"casework.queue", "casework.letters", "casework.desk", "casework.reports"} <= set(
+        feature_packages("casework")
+    )
+    assert {"enquiries.intake", "enquiries.portal"} <= set(feature_packages("enquiries"))
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_no_module_at_an_apps_root_carries_a_layer_prefix(app):
+    prefixed = [p.name for p in (ROOT / app).glob("*.py") if p.name.startswith(LAYER_PREFIXES)]
+    assert prefixed == []
+
+
+def test_the_cross_feature_checker_sees_a_reach_past_selectors(tmp_path, monkeypatch):
+    for feature in ("letters", "queue", "desk"):
+        (tmp_path / "casework" / feature).mkdir(parents=True)
+        (tmp_path / "casework" / feature / "__init__.py").write_text("")
+    (tmp_path / "casework" / "letters" / "views.py").write_text(
+        "from casework.queue import selectors\nfrom casework.queue.forms import AssignForm\n"
+        "from casework.queue import views\nfrom casework.desk.views import staff_required\n"
+    )
+    (tmp_path / "casework" / "desk" / "api.py").write_text("from casework.queue import services\n")
+    (tmp_path / "casework" / "views_extra.py").write_text("")
+    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
+    assert cross_feature_violations("casework") == [
+        "casework/desk/api.py (a frame) imports casework.queue.services",
+        "casework/letters/views.py imports casework.queue.forms",
+        "casework/letters/views.py imports casework.queue.forms.AssignForm",
+        "casework/letters/views.py imports casework.queue.views",
+    ]
+    assert [p.name for p in (tmp_path / "casework").glob("views_*.py")] == ["views_extra.py"]
