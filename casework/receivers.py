@@ -1,18 +1,16 @@
 """Casework's answers to signals: the one that comes up from enquiries (a new enquiry to
-route), and knowledgebase's deadline rules being edited (casework may listen to the app
-below it)."""
+route), the one that comes up from knowledgebase (a deadline rule saved), and migrations
+that may have changed rules."""
 
 import logging
 
-from django.db import transaction
-from django.db.models.signals import post_save
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.dispatch import receiver
-from simple_history.models import HistoricalRecords
 
 from casework.clocks import services as clocks_services
 from casework.queue import services as queue_services
 from enquiries.signals import enquiry_received
-from knowledgebase.models import DeadlineRule
+from knowledgebase.signals import deadline_rule_changed
 
 logger = logging.getLogger(__name__)
 
@@ -30,15 +28,19 @@ def route_new_enquiry(sender, enquiry, route: bool = True, **kwargs) -> None:
         logger.exception("routing failed for reference=%s", enquiry.reference)
 
 
-@receiver(post_save, sender=DeadlineRule, dispatch_uid="casework.resync_deadlines")
-def resync_deadlines(sender, instance: DeadlineRule, raw: bool = False, **kwargs) -> None:
-    """A rule edited (in the admin or anywhere): its stored deadlines follow, in the same
-    transaction. Not while loading fixtures (``raw``): the rows come with them."""
-    if raw:
+@receiver(deadline_rule_changed, dispatch_uid="casework.resync_deadlines")
+def resync_deadlines(sender, rule, actor=None, **kwargs) -> None:
+    """A rule saved (in the admin, naming who, or anywhere else): its stored deadlines
+    follow, in the same transaction."""
+    clocks_services.deadlines_resync(rule=rule, actor=actor)
+
+
+def resync_after_rule_migrations(sender, plan=None, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """Migrations change rules through historical models, whose saves no receiver hears:
+    after a ``migrate`` that ran a knowledgebase migration forwards, every rule's stored
+    deadlines are brought in line (no one named). Not after a migration backwards (the
+    tables may be behind the models), nor on a flush (no plan)."""
+    if using != DEFAULT_DB_ALIAS or not plan or any(backwards for _, backwards in plan):
         return
-    # The admin's request, as django-simple-history's middleware keeps it: who to name in
-    # the enquiries' history when a published date moves.
-    request = getattr(HistoricalRecords.context, "request", None)
-    user = getattr(request, "user", None)
-    actor = user if user is not None and user.is_authenticated else None
-    clocks_services.deadlines_resync(rule=instance, actor=actor)
+    if any(migration.app_label == "knowledgebase" for migration, _ in plan):
+        clocks_services.deadlines_resync_all()

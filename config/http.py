@@ -11,10 +11,22 @@ def no_store(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def private(response: HttpResponse) -> HttpResponse:
+def private(response: HttpResponse, *, posts_back: bool = False) -> HttpResponse:
     """A group's own page (tracking, confirmation): not stored, not indexed, and its address
-    (which holds the tracking token) never sent on as a referrer."""
+    (which holds the tracking token) never sent to another site as a referrer.
+
+    ``Referrer-Policy: no-referrer`` (no page is told the address, not even ours), except
+    on a page with a form that posts back to us (``posts_back``): under ``no-referrer`` a
+    browser sends ``Origin: null`` with the form, which Django's CSRF check rightly
+    refuses as a foreign origin. ``same-origin`` there lets our own posts carry our
+    origin while other sites still get no referrer at all; the only one told the address
+    is this site, whose logs redact tokens (``enquiries.log_filters``). A policy a page
+    chose already is kept when its response is made private again.
+    """
     no_store(response)
-    response["Referrer-Policy"] = "no-referrer"
+    if posts_back:
+        response["Referrer-Policy"] = "same-origin"
+    else:
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -31,6 +31,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG el
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SERVICE_NAME = env_str("SERVICE_NAME", "Community Rights Desk")
+# The staff page of an enquiry (by URL name, taking its reference): the desk link in the
+# emails the enquiries app sends advisers. That app sits below the desk and never names
+# it; the project, which mounts both, tells it here.
+DESK_ENQUIRY_URL_NAME = "casework:enquiry"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

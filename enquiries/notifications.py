@@ -87,8 +87,9 @@ def _both(
 
 
 def _desk_url(enquiry: Enquiry) -> str:
-    # By URL name only: enquiries never imports casework.
-    return settings.SITE_URL + reverse("casework:enquiry", args=[enquiry.reference])
+    """The enquiry's staff page, named by the project (``DESK_ENQUIRY_URL_NAME``): the desk
+    sits above this app, which neither imports nor names it."""
+    return settings.SITE_URL + reverse(settings.DESK_ENQUIRY_URL_NAME, args=[enquiry.reference])
 
 
 def _new_link(notification: Notification) -> EmailMultiAlternatives:

@@ -1,4 +1,4 @@
-"""The one notification that goes up the layers: casework listens and routes."""
+"""The one notification enquiries sends up the layers: casework listens and routes."""
 
 from django.dispatch import Signal
 

@@ -14,7 +14,7 @@ from knowledgebase.models import (
     Topic,
 )
 from knowledgebase.selectors import letter_template_current, letter_template_placeholders
-from knowledgebase.services import letter_template_publish
+from knowledgebase.services import deadline_rule_save, letter_template_publish
 
 
 @admin.register(Topic)
@@ -56,6 +56,10 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
     list_filter = ["trigger", "verification", "unit", "counting", "topic", "is_active"]
     search_fields = ["name", "slug", "legal_source"]
     list_select_related = ["topic"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Through the service: the deadlines stored from the rule follow, naming this user.
+        deadline_rule_save(rule=obj, actor=request.user)
 
 
 class LetterTemplateForm(forms.ModelForm):

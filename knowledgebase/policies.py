@@ -19,3 +19,9 @@ def can_change_reference_data(user: AbstractBaseUser | AnonymousUser) -> bool:
 def can_edit_letter_templates(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Managers edit letter templates; advisers use them."""
     return bool(user.is_authenticated and user.has_perm("knowledgebase.add_lettertemplateversion"))
+
+
+def can_save_deadline_rule(user: AbstractBaseUser | AnonymousUser, *, adding: bool) -> bool:
+    """Statutory clocks are edited in the admin, by staff given its model permissions."""
+    permission = "add_deadlinerule" if adding else "change_deadlinerule"
+    return bool(user.is_authenticated and user.has_perm(f"knowledgebase.{permission}"))

@@ -1,4 +1,5 @@
-"""Writes for reference data: letter templates are versioned, never edited in place."""
+"""Writes for reference data: letter templates are versioned, never edited in place;
+a deadline rule saved is announced to the app that stores deadlines from it."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
@@ -7,8 +8,9 @@ from django.db.models import Max
 
 from knowledgebase import policies
 from knowledgebase.letter_engine import validate_letter_template
-from knowledgebase.models import LetterTemplate, LetterTemplateVersion
+from knowledgebase.models import DeadlineRule, LetterTemplate, LetterTemplateVersion
 from knowledgebase.selectors import letter_template_placeholders
+from knowledgebase.signals import deadline_rule_changed
 
 
 @transaction.atomic
@@ -27,3 +29,33 @@ def letter_template_publish(
     return LetterTemplateVersion.objects.create(
         template=template, number=latest + 1, title=title.strip(), body=body, created_by=actor
     )
+
+
+# Set on a rule while ``deadline_rule_save`` saves it: the post_save safety net then leaves
+# the announcement to the service, which names who saved it (one resync, not two).
+_SAVING = "_knowledgebase_deadline_rule_saving"
+
+
+@transaction.atomic
+def deadline_rule_save(*, rule: DeadlineRule, actor: AbstractBaseUser | None) -> DeadlineRule:
+    """Save ``rule`` (new or edited) and announce it (``deadline_rule_changed``) naming
+    ``actor``: the deadlines stored from the rule follow in this transaction, and an
+    enquiry whose date shown to the group moves says who changed the rule."""
+    adding = rule.pk is None
+    if actor is not None and not policies.can_save_deadline_rule(actor, adding=adding):
+        raise PermissionDenied("Only staff given the admin's permissions edit deadline rules.")
+    setattr(rule, _SAVING, True)
+    try:
+        rule.save()
+    finally:
+        delattr(rule, _SAVING)
+    deadline_rule_changed.send(sender=DeadlineRule, rule=rule, actor=actor)
+    return rule
+
+
+def deadline_rule_saved(*, rule: DeadlineRule) -> None:
+    """A rule was saved (post_save). Saved some other way than ``deadline_rule_save`` (a
+    shell, a script), it is announced with no one named, so that the deadlines stored
+    from it never go stale; the service announces its own saves."""
+    if not getattr(rule, _SAVING, False):
+        deadline_rule_changed.send(sender=DeadlineRule, rule=rule, actor=None)

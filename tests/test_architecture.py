@@ -1,4 +1,5 @@
-"""The layering in DESIGN.md, checked by reading every import statement (no code runs).
+"""The layering in DESIGN.md, checked by reading every import statement and every URL
+name in the source and templates (no code runs).
 
 knowledgebase <- enquiries <- casework ("is imported by"); config holds settings
 and the root URLconf, which names app URLconfs by string only.
@@ -188,3 +189,46 @@ def test_the_cross_feature_checker_sees_a_reach_past_selectors(tmp_path, monkeyp
         "casework/letters/views.py imports casework.queue.views",
     ]
     assert [p.name for p in (tmp_path / "casework").glob("views_*.py")] == ["views_extra.py"]
+
+
+# URL namespaces of the apps above each package: naming one (``reverse("casework:x")``,
+# ``{% url 'casework:x' %}``) depends on that app as surely as an import, unseen by the
+# import scan. The project wires such links in through settings instead.
+UPWARD_URL_NAMESPACES = {
+    "knowledgebase": ("enquiries:", "casework:"),
+    "enquiries": ("casework:",),
+}
+
+
+def upward_url_names(package: str) -> list[str]:
+    """Every line of ``package``'s source and templates that names an upper app's URL."""
+    found = []
+    for path in sorted((ROOT / package).rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # a binary file (an image, a font)
+        for number, line in enumerate(text.splitlines(), 1):
+            names = [n for n in UPWARD_URL_NAMESPACES[package] if n in line]
+            found += [f"{path.relative_to(ROOT)}:{number} names {n}" for n in names]
+    return found
+
+
+@pytest.mark.parametrize("package", list(UPWARD_URL_NAMESPACES))
+def test_no_app_names_the_urls_of_an_app_above_it(package):
+    assert upward_url_names(package) == []
+
+
+def test_the_url_name_checker_sees_code_and_templates(tmp_path, monkeypatch):
+    templates = tmp_path / "enquiries" / "templates"
+    templates.mkdir(parents=True)
+    (tmp_path / "enquiries" / "a.py").write_text('reverse("casework:enquiry")\n')
+    (templates / "b.html").write_text("<p>{% url 'casework:queue' %}</p>\n")
+    (templates / "c.html").write_text("<p>{% url 'enquiries:track' token %}</p>\n")
+    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
+    assert upward_url_names("enquiries") == [
+        "enquiries/a.py:1 names casework:",
+        "enquiries/templates/b.html:1 names casework:",
+    ]

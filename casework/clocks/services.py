@@ -172,6 +172,17 @@ def deadlines_resync(*, rule: DeadlineRule, actor: AbstractBaseUser | None = Non
     return ResyncResult(updated=len(updated), created=len(created), removed=len(gone))
 
 
+def deadlines_resync_all(*, actor: AbstractBaseUser | None = None) -> ResyncResult:
+    """``deadlines_resync`` for every rule (each in its own transaction), for changes no
+    save announced: a migration, a fixture. Returns the totals."""
+    results = [deadlines_resync(rule=rule, actor=actor) for rule in DeadlineRule.objects.all()]
+    return ResyncResult(
+        updated=sum(r.updated for r in results),
+        created=sum(r.created for r in results),
+        removed=sum(r.removed for r in results),
+    )
+
+
 def _published_for(rule: DeadlineRule, rows: list[Deadline]) -> dict:
     """The published copies of ``rows`` by key date id (one query)."""
     sources = {deadline_source(key_date_id=r.key_date_id, rule_id=rule.pk): r for r in rows}

@@ -1,17 +1,13 @@
 """The group portal: follow an enquiry from a private link, reply, download documents,
 ask for a new link. Each view parses, calls one selector or service, and responds.
 
-Every response here is ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer``
-(the token is in the path: no other page, not even ours, is told it). A wrong, expired or
-revoked token, and an enquiry or document outside the link's scope, all get the same
-plain "link not valid" page with a 404, never a hint that a reference exists.
-
-CSRF: with ``no-referrer`` a browser sends ``Origin: null`` on the page's own form
-posts, which Django's CSRF check refuses as a foreign origin. ``portal_csrf_protect``
-keeps the whole token check (cookie and form field must match) and accepts that
-``null`` only when the browser also says the request came from this site
-(``Sec-Fetch-Site: same-origin``, which a page elsewhere cannot forge). The token
-in the path is a second secret a forging site would not know anyway.
+Every response here is ``Cache-Control: no-store`` and never tells another site its
+address (the token is in the path): ``Referrer-Policy: no-referrer``, or ``same-origin``
+on the pages with a form that posts back (the tracking page, the new-link form), so
+that the browser sends our real ``Origin`` with those posts and Django's own CSRF
+check (origin and token) applies unchanged (see ``config.http.private``). A wrong,
+expired or revoked token, and an enquiry or document outside the link's scope, all get
+the same plain "link not valid" page with a 404, never a hint that a reference exists.
 """
 
 import uuid
@@ -19,11 +15,8 @@ from functools import wraps
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.decorators import decorator_from_middleware
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.http import private
@@ -35,24 +28,6 @@ from enquiries.portal import services as services
 from enquiries.portal.forms import NewLinkForm, ReplyForm
 from enquiries.portal.selectors import PortalScope
 from enquiries.uploads import UploadRefused
-
-
-class _PortalCsrf(CsrfViewMiddleware):
-    def _origin_verified(self, request: HttpRequest) -> bool:
-        if (
-            request.META.get("HTTP_ORIGIN") == "null"
-            and request.META.get("HTTP_SEC_FETCH_SITE") == "same-origin"
-        ):
-            return True
-        return super()._origin_verified(request)
-
-
-_portal_csrf = decorator_from_middleware(_PortalCsrf)
-
-
-def portal_csrf_protect(view):
-    """Django's CSRF check, with the one difference explained in the module docstring."""
-    return csrf_exempt(_portal_csrf(view))
 
 
 def link_not_valid(request: HttpRequest) -> HttpResponse:
@@ -106,7 +81,7 @@ def _enquiry_page(
         "others": others,
         "form": form or ReplyForm(),
     }
-    return render(request, "enquiries/track.html", context, status=status)
+    return private(render(request, "enquiries/track.html", context, status=status), posts_back=True)
 
 
 @require_safe
@@ -133,7 +108,6 @@ def _enquiry_url(token: str, scope: PortalScope, enquiry: Enquiry) -> str:
 
 
 @require_POST
-@portal_csrf_protect
 @with_scope
 def reply(request: HttpRequest, scope: PortalScope, token: str, reference: str) -> HttpResponse:
     enquiry = portal.portal_enquiry_get(scope=scope, reference=reference)
@@ -196,7 +170,6 @@ def document(
 
 
 @require_POST
-@portal_csrf_protect
 @with_scope
 def rotate(request: HttpRequest, scope: PortalScope, token: str) -> HttpResponse:
     """ "Send me a new link": this link stops now; the new one goes to the address only."""
@@ -205,7 +178,6 @@ def rotate(request: HttpRequest, scope: PortalScope, token: str) -> HttpResponse
 
 
 @require_http_methods(["GET", "POST"])
-@portal_csrf_protect
 def new_link(request: HttpRequest) -> HttpResponse:
     """Ask for a fresh link by email address. The answer is the same page, at the same
     speed, whether or not the address is known: the look-up and the email happen in a task.
@@ -223,8 +195,9 @@ def new_link(request: HttpRequest) -> HttpResponse:
             )
             response = render(request, "enquiries/new_link.html", {"form": form}, status=429)
             response["Retry-After"] = str(wait)
-            return private(response)
+            return private(response, posts_back=True)
         send_new_link.enqueue(email=email, key=uuid.uuid4().hex)
         return private(render(request, "enquiries/new_link_sent.html", {"rotated": False}))
     status = 400 if form.is_bound else 200
-    return private(render(request, "enquiries/new_link.html", {"form": form}, status=status))
+    page = render(request, "enquiries/new_link.html", {"form": form}, status=status)
+    return private(page, posts_back=True)

@@ -77,7 +77,8 @@ def test_group_follows_replies_and_downloads_a_letter(
     _mail_to("sam@example.org", smtp_server, subject_has=enquiry.reference, nth=1)
 
     # Reply with the keyboard alone: an empty reply first shows the linked error summary.
-    # (Under "no-referrer" the browser sends "Origin: null"; the portal's CSRF check takes it.)
+    # The page is "same-origin", so the browser sends our origin (not "null", as under
+    # "no-referrer") and Django's own CSRF check takes the posts.
     origins = []
     page.on(
         "request",
@@ -105,7 +106,7 @@ def test_group_follows_replies_and_downloads_a_letter(
     assert "With an adviser" in page.inner_text("main")
     check_accessibility(page, "the tracking page after a reply")
 
-    assert origins == ["null", "null"]
+    assert origins == [live_server.url, live_server.url]
     reply = Message.objects.get(enquiry=enquiry, sender=Message.Sender.GROUP)
     assert Attachment.objects.get(message=reply).original_name == "listing-notice.pdf"
     enquiry.refresh_from_db()
