@@ -1,18 +1,25 @@
 """The REST API's project-wide wiring: pagination and the one exception handler.
 
 Every endpoint answers errors as JSON, including the errors Django raises while reading a
-request (which would otherwise become its HTML 400 page)."""
+request (which would otherwise become its HTML 400 page). API views call services and let
+their refusals through: this handler is the one place they become responses."""
 
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.fields import get_error_detail
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from config.errors import DomainError
 
 
 class DeskPagination(PageNumberPagination):
@@ -28,10 +35,29 @@ _REQUEST_ERRORS = {
 }
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """Every API error as JSON, one way:
+
+    * a ``DomainError`` (a service's refusal: a stale edit, an enquiry someone else holds,
+      a transition the workflow forbids...) answers its own ``status_code``, body and
+      headers;
+    * Django's ``ValidationError`` is a 400 with the messages by field, as DRF's
+      serializers report theirs (``get_error_detail``); one raised without fields is a
+      list of messages (a service that means a field names it);
+    * Django's ``PermissionDenied`` is a 403 and ``Http404`` a 404, their message as
+      ``detail`` (DRF's own mapping, below), as are DRF's ``APIException``s;
+    * the errors Django raises while reading a request, as ``_REQUEST_ERRORS`` says.
+
+    Anything else is not ours to answer: ``None``, so DRF re-raises it (a 500, logged).
+    """
     for kind, (code, detail) in _REQUEST_ERRORS.items():
         if isinstance(exc, kind):
             return Response({"detail": detail}, status=code)
+    if isinstance(exc, DomainError):
+        set_rollback()
+        return Response(exc.api_body(), status=exc.status_code, headers=exc.api_headers())
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(get_error_detail(exc))
     return drf_exception_handler(exc, context)
 
 

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from config.errors import DomainError
 from enquiries import service_levels
 from enquiries.models import (
     Enquiry,
@@ -36,8 +37,16 @@ EDITABLE_FIELDS = ("subject", "topic", "priority", "asset_name", "asset_address"
 ASSET_ADDRESS_MAX_LENGTH = 2000
 
 
-class StaleEdit(Exception):
-    """The record moved on after the editor loaded it: their save is refused."""
+def version_etag(version: int) -> str:
+    """A record's ``version`` as the API's ETag, e.g. ``"v3"``."""
+    return f'"v{version}"'
+
+
+class StaleEdit(DomainError):
+    """The record moved on after the editor loaded it: their save is refused. The API
+    answers 409 with the version to reload (and its ETag) and who changed it when."""
+
+    status_code = 409
 
     def __init__(
         self,
@@ -61,6 +70,17 @@ class StaleEdit(Exception):
             f"Someone else changed this {self.noun}{when}{who} after you opened it. "
             "Your changes have not been saved."
         )
+
+    def api_body(self) -> dict:
+        return {
+            "detail": self.message,
+            "current_version": self.current_version,
+            "changed_by": self.changed_by,
+            "changed_at": self.changed_at,
+        }
+
+    def api_headers(self) -> dict[str, str]:
+        return {"ETag": version_etag(self.current_version)}
 
 
 @dataclass(frozen=True)
@@ -157,8 +177,11 @@ def _same(enquiry: Enquiry, name: str, value) -> bool:
     return getattr(enquiry, name) == value
 
 
-class TransitionError(Exception):
-    """A status change the workflow does not allow."""
+class TransitionError(DomainError):
+    """A status change the workflow does not allow: a 400 on ``status`` over the API."""
+
+    def api_body(self) -> dict:
+        return {"status": [str(self)]}
 
 
 def tracking_link_create(*, enquiry: Enquiry, covers_address: bool = False) -> str:

@@ -15,6 +15,8 @@ import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
+from config.errors import DomainError
+
 # extension -> (what filetype must detect, the content type we serve it as)
 ACCEPTED: dict[str, tuple[str | None, str]] = {
     "pdf": ("pdf", "application/pdf"),
@@ -35,8 +37,13 @@ _MARKUP = re.compile(rb"<\s*(!doctype|html|svg|script|iframe|object|embed|\?xml)
 NAME_MAX_LENGTH = 150
 
 
-class UploadRefused(Exception):
-    """A document the desk will not keep; ``str()`` is a message for the uploader."""
+class UploadRefused(DomainError):
+    """A document the desk will not keep; ``str()`` is a message for the uploader. The API
+    answers 400 on ``file``, the name of an upload's input (an endpoint taking several
+    files under another name says so itself)."""
+
+    def api_body(self) -> dict[str, list[str]]:
+        return {"file": [str(self)]}
 
 
 @dataclass(frozen=True)

@@ -31,12 +31,10 @@ from casework.desk.api import (
     REFERENCE_PARAMETER,
     STAFF,
     PersonField,
-    call_service,
 )
 from casework.models import Adviser, Case, Outcome
 from casework.outcomes import DETAIL_MAX_LENGTH
 from enquiries.models import Enquiry
-from enquiries.services import StaleEdit
 
 
 class OutcomeSerializer(serializers.ModelSerializer):
@@ -188,9 +186,7 @@ class CaseCollectionView(generics.ListAPIView):
         enquiry = desk_selectors.enquiry_get_for_user(
             user=request.user, reference=data.pop("enquiry")
         )
-        case = call_service(
-            lambda: services.case_open_from_enquiry(enquiry=enquiry, actor=request.user, **data)
-        )
+        case = services.case_open_from_enquiry(enquiry=enquiry, actor=request.user, **data)
         return Response(_case_out(request.user, case.pk), status=status.HTTP_201_CREATED)
 
 
@@ -231,14 +227,7 @@ class CaseDetailView(APIView):
         if version is None:
             return desk_api.precondition_required()
         changes = {k: v for k, v in serializer.validated_data.items() if k != "version"}
-        try:
-            call_service(
-                lambda: services.case_edit(
-                    case=case, expected_version=version, changes=changes, actor=request.user
-                )
-            )
-        except StaleEdit as stale:
-            return desk_api.stale_response(stale)
+        services.case_edit(case=case, expected_version=version, changes=changes, actor=request.user)
         response = Response(_case_out(request.user, case.pk))
         response["ETag"] = desk_api.etag(response.data["version"])
         return response
@@ -258,10 +247,8 @@ class CaseStatusView(APIView):
         case = cases.case_get_for_user(user=request.user, case_id=case_id)
         serializer = CaseStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        call_service(
-            lambda: services.case_set_status(
-                case=case, status=serializer.validated_data["status"], actor=request.user
-            )
+        services.case_set_status(
+            case=case, status=serializer.validated_data["status"], actor=request.user
         )
         return Response(_case_out(request.user, case.pk))
 
@@ -301,9 +288,7 @@ class OutcomeCollectionView(generics.ListAPIView):
         enquiry = self.enquiry()
         serializer = OutcomeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        outcome = call_service(
-            lambda: services.outcome_record(
-                enquiry=enquiry, actor=request.user, **serializer.validated_data
-            )
+        outcome = services.outcome_record(
+            enquiry=enquiry, actor=request.user, **serializer.validated_data
         )
         return Response(OutcomeSerializer(outcome).data, status=status.HTTP_201_CREATED)

@@ -7,13 +7,11 @@ field detail.
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,7 +20,7 @@ from casework.cases import selectors as cases
 from casework.clocks import selectors, services
 from casework.clocks.deadlines import calculator_start_check
 from casework.desk import selectors as desk_selectors
-from casework.desk.api import CASE_ID, ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF, call_service
+from casework.desk.api import CASE_ID, ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF
 from knowledgebase.models import DeadlineRule
 
 
@@ -207,14 +205,7 @@ class KeyDateCollectionView(APIView):
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         serializer = KeyDateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.key_date_record(
-                enquiry=enquiry, actor=request.user, **serializer.validated_data
-            )
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from None
-        except DjangoValidationError as error:
-            raise ValidationError(error.message_dict) from None
+        services.key_date_record(enquiry=enquiry, actor=request.user, **serializer.validated_data)
         return Response(
             KeyDateSerializer(selectors.key_date_list(enquiry=enquiry), many=True).data,
             status=status.HTTP_201_CREATED,
@@ -233,7 +224,7 @@ class KeyDateDetailView(APIView):
     def delete(self, request: Request, reference: str, key_date_id: int) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         key_date = selectors.key_date_get(enquiry=enquiry, key_date_id=key_date_id)
-        call_service(lambda: services.key_date_remove(key_date=key_date, actor=request.user))
+        services.key_date_remove(key_date=key_date, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -280,5 +271,5 @@ class CaseKeyDateCollectionView(APIView):
         )
         if enquiry is None:
             raise ValidationError({"enquiry": ["That enquiry is not part of this case."]})
-        call_service(lambda: services.key_date_record(enquiry=enquiry, actor=request.user, **data))
+        services.key_date_record(enquiry=enquiry, actor=request.user, **data)
         return Response(self._list(case), status=status.HTTP_201_CREATED)

@@ -1,9 +1,8 @@
 """The staff API's frame, shared by every feature: who counts as desk staff or a manager, the
 enquiry a request may see, versioned edits (ETag / If-Match), and the schema's shared
-parameters and responses."""
+parameters and responses. Views call services and let their refusals through:
+``config.api.exception_handler`` answers them (a stale edit's 409 included)."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -12,7 +11,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,7 +22,7 @@ from casework.desk.forms import parse_version
 from casework.models import Assignment
 from enquiries import service_levels
 from enquiries.models import Enquiry
-from enquiries.services import StaleEdit
+from enquiries.services import version_etag
 
 
 class IsDeskStaff(BasePermission):
@@ -58,19 +57,6 @@ ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description="`detail` says why.")
 FIELD_ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="Field name -> list of messages.")
 
 
-def call_service(action, *, field: str | None = None):
-    """Run a service; its refusals become DRF's 403 and 400. A ``ValidationError`` keeps
-    its fields; one without fields is reported under ``field`` (or as a list)."""
-    try:
-        return action()
-    except DjangoPermissionDenied as error:
-        raise PermissionDenied(str(error)) from None
-    except DjangoValidationError as error:
-        if hasattr(error, "error_dict"):
-            raise ValidationError(error.message_dict) from None
-        raise ValidationError({field: error.messages} if field else error.messages) from None
-
-
 def enquiry_for_request(request, reference: str):
     """The enquiry ``reference`` if the requester may see it, else 404."""
     return selectors.enquiry_get_for_user(user=request.user, reference=reference)
@@ -93,7 +79,7 @@ STALE = OpenApiResponse(
     OpenApiTypes.OBJECT,
     description="Someone changed the record since that version: `detail`, "
     "`current_version`, `changed_by`, `changed_at`. Nothing was saved.",
-)
+)  # the body of ``enquiries.services.StaleEdit``, answered by config.api.exception_handler
 
 
 NO_VERSION = OpenApiResponse(
@@ -101,8 +87,7 @@ NO_VERSION = OpenApiResponse(
 )
 
 
-def etag(version: int) -> str:
-    return f'"v{version}"'
+etag = version_etag
 
 
 def expected_version(request: Request) -> int | None:
@@ -130,30 +115,6 @@ def precondition_required() -> Response:
         },
         status=status.HTTP_428_PRECONDITION_REQUIRED,
     )
-
-
-def stale_response(stale: StaleEdit) -> Response:
-    response = Response(
-        {
-            "detail": stale.message,
-            "current_version": stale.current_version,
-            "changed_by": stale.changed_by,
-            "changed_at": stale.changed_at,
-        },
-        status=status.HTTP_409_CONFLICT,
-    )
-    response["ETag"] = etag(stale.current_version)
-    return response
-
-
-def call(action):
-    """Run a service; its refusals become DRF's 403 and 400 (with the field)."""
-    try:
-        return action()
-    except DjangoPermissionDenied as error:
-        raise PermissionDenied(str(error)) from None
-    except DjangoValidationError as error:
-        raise ValidationError(error.message_dict) from None
 
 
 def _detail(request: Request, reference: str) -> Enquiry:

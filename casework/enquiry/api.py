@@ -1,14 +1,11 @@
 """One enquiry over the API: read, edit (with its version: a stale edit is a 409), move it
 along its workflow; and the organisations and contacts (every contact shown is logged)."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_serializer,
 )
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,17 +23,14 @@ from casework.desk.api import (
     EnquiryListSerializer,
     _detail,
     _person,
-    call,
     command_response,
     etag,
     expected_version,
     precondition_required,
-    stale_response,
 )
 from casework.enquiry import selectors, services
 from enquiries import services as enquiries_services
 from enquiries.models import Contact, Enquiry, Organisation, Priority, Status
-from enquiries.services import StaleEdit, TransitionError
 from knowledgebase.models import LocalAuthority, Topic
 
 
@@ -114,16 +108,9 @@ class EnquiryStatusView(APIView):
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         serializer = StatusInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.enquiry_set_status(
-                enquiry=enquiry, actor=request.user, status=serializer.validated_data["status"]
-            )
-        except TransitionError as error:
-            raise ValidationError({"status": [str(error)]}) from None
-        except DjangoValidationError as error:  # closing without a closing outcome
-            raise ValidationError(error.message_dict) from None
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from None
+        services.enquiry_set_status(
+            enquiry=enquiry, actor=request.user, status=serializer.validated_data["status"]
+        )
         return command_response(request, reference)
 
 
@@ -237,14 +224,9 @@ class EnquiryDetailView(APIView):
         if version is None:
             return precondition_required()
         changes = {k: v for k, v in serializer.validated_data.items() if k != "version"}
-        try:
-            updated = call(
-                lambda: services.enquiry_edit(
-                    enquiry=enquiry, expected_version=version, changes=changes, actor=request.user
-                )
-            )
-        except StaleEdit as stale:
-            return stale_response(stale)
+        updated = services.enquiry_edit(
+            enquiry=enquiry, expected_version=version, changes=changes, actor=request.user
+        )
         response = Response(EnquiryVersionedSerializer(_detail(request, reference)).data)
         response["ETag"] = etag(updated.version)
         return response

@@ -29,7 +29,6 @@ from casework.desk.api import (
     REFERENCE_PARAMETER,
     STAFF,
     IsManager,
-    call_service,
     enquiry_for_request,
 )
 from casework.letters import selectors as letters
@@ -154,26 +153,22 @@ class EnquiryLetterCollectionView(generics.ListAPIView):
         case = None
         if data.get("case"):
             case = cases.case_get_for_user(user=request.user, case_id=data["case"])
-
-        def issue() -> Letter:
-            filled = services.letter_compose(
-                enquiry=enquiry, template_version=version, actor=request.user, case=case
-            )
-            return services.letter_issue(
-                enquiry=enquiry,
-                template_version=version,
-                title=data.get("title", filled.title),
-                body=data.get("body", filled.body),
-                large_print=data.get(
-                    "large_print", wants_large_print(enquiry.contact.accessibility_needs)
-                ),
-                publish=data["publish"],
-                email=data["email"],
-                actor=request.user,
-                case=case,
-            )
-
-        letter = call_service(issue)
+        filled = services.letter_compose(
+            enquiry=enquiry, template_version=version, actor=request.user, case=case
+        )
+        letter = services.letter_issue(
+            enquiry=enquiry,
+            template_version=version,
+            title=data.get("title", filled.title),
+            body=data.get("body", filled.body),
+            large_print=data.get(
+                "large_print", wants_large_print(enquiry.contact.accessibility_needs)
+            ),
+            publish=data["publish"],
+            email=data["email"],
+            actor=request.user,
+            case=case,
+        )
         return Response(LetterSerializer(letter).data, status=status.HTTP_201_CREATED)
 
 
@@ -299,13 +294,8 @@ class LetterBatchCollectionView(APIView):
         unknown = sorted(set(references) - {e.reference for e in found})
         if unknown:
             raise ValidationError({"enquiries": [f"Not found: {', '.join(unknown[:20])}"]})
-        batch = call_service(
-            lambda: services.letter_batch_create(
-                template_version=version,
-                enquiries=found,
-                publish=data["publish"],
-                actor=request.user,
-            )
+        batch = services.letter_batch_create(
+            template_version=version, enquiries=found, publish=data["publish"], actor=request.user
         )
         return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 

@@ -52,7 +52,7 @@ def deadline_publish(
         .first()
     )
     if deadline is None:
-        raise ValidationError("That deadline is no longer on this enquiry.")
+        raise ValidationError({"rule": "That deadline is no longer on this enquiry."})
     view = clocks_selectors.deadline_compute(
         rule=deadline.rule, start=deadline.key_date.date, today=timezone.localdate()
     )

@@ -1,7 +1,6 @@
 """The queue over the API: list (GET /enquiries/), claim, assign, and the advisers to assign
 to. Reads go through selectors, commands through services."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -10,8 +9,8 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -122,10 +121,7 @@ class EnquiryListView(generics.ListAPIView):
         allowed = [key for key, _ in selectors.queues_for(user)]
         if queue not in allowed:
             raise ValidationError({"queue": [f"Choose one of: {', '.join(allowed)}."]})
-        try:
-            return selectors.enquiry_list(user=user, queue=queue, filters=self.request.query_params)
-        except selectors.FilterError as error:
-            raise ValidationError(error.errors) from None
+        return selectors.enquiry_list(user=user, queue=queue, filters=self.request.query_params)
 
 
 class EnquiryClaimView(APIView):
@@ -147,12 +143,7 @@ class EnquiryClaimView(APIView):
     )
     def post(self, request: Request, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-        try:
-            services.enquiry_claim(enquiry=enquiry, actor=request.user)
-        except services.AlreadyAssigned as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from None
+        services.enquiry_claim(enquiry=enquiry, actor=request.user)
         return command_response(request, reference)
 
 
@@ -170,15 +161,12 @@ class EnquiryAssignView(APIView):
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         serializer = AssignInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.enquiry_assign(
-                enquiry=enquiry,
-                actor=request.user,
-                adviser=serializer.validated_data["adviser"],
-                reason=serializer.validated_data["reason"],
-            )
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from None
+        services.enquiry_assign(
+            enquiry=enquiry,
+            actor=request.user,
+            adviser=serializer.validated_data["adviser"],
+            reason=serializer.validated_data["reason"],
+        )
         return command_response(request, reference)
 
 

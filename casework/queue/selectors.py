@@ -26,6 +26,7 @@ from casework.models import Absence, Adviser, Assignment, Deadline, Team
 from casework.queue import filters
 from casework.queue.filters import EnquiryFilter
 from casework.queue.routing import Candidate
+from config.errors import DomainError
 from enquiries.models import Enquiry, Status
 from knowledgebase.models import LocalAuthority, Topic
 
@@ -101,10 +102,15 @@ def sla_due_expression() -> Case:
     )
 
 
-class FilterError(Exception):
+class FilterError(DomainError):
+    """Filters the queue cannot apply: a 400 with the filter form's errors by field."""
+
     def __init__(self, errors):
         super().__init__("Invalid filters")
         self.errors = errors
+
+    def api_body(self) -> dict[str, list[str]]:
+        return {name: list(messages) for name, messages in self.errors.items()}
 
 
 def assignment_history(*, enquiry: Enquiry) -> QuerySet[Assignment]:

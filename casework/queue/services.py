@@ -10,6 +10,7 @@ from casework import policies
 from casework.models import Adviser, Assignment, Team
 from casework.queue import selectors
 from casework.queue.routing import RoutingDecision, choose_adviser
+from config.errors import DomainError
 from enquiries import services as enquiries_services
 from enquiries.models import Enquiry
 from enquiries.notifications import (
@@ -17,8 +18,10 @@ from enquiries.notifications import (
 )
 
 
-class AlreadyAssigned(Exception):
-    """Someone else claimed the enquiry first."""
+class AlreadyAssigned(DomainError):
+    """Someone else claimed the enquiry first (or the claimant holds it already): a 409."""
+
+    status_code = 409
 
 
 def routing_decision(*, enquiry: Enquiry, team: Team | None = None) -> RoutingDecision:

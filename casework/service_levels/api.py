@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from casework import policies
-from casework.desk.api import ERROR, FIELD_ERRORS, STAFF, _person, call_service
+from casework.desk.api import ERROR, FIELD_ERRORS, STAFF, _person
 from casework.service_levels import services as services
 from knowledgebase import selectors as kb_selectors
 from knowledgebase.models import ServiceLevelTarget, Topic
@@ -90,9 +90,7 @@ class ServiceLevelCollectionView(generics.ListAPIView):
         _require_manager(request)
         data = ServiceLevelAddSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        target = call_service(
-            lambda: services.service_level_add(actor=request.user, **data.validated_data)
-        )
+        target = services.service_level_add(actor=request.user, **data.validated_data)
         return Response(ServiceLevelSerializer(target).data, status=status.HTTP_201_CREATED)
 
 
@@ -138,7 +136,7 @@ class ServiceLevelDetailView(generics.GenericAPIView):
     def delete(self, request: Request, target_id: int) -> Response:
         _require_manager(request)
         target = self.target()
-        call_service(lambda: services.service_level_remove(target=target, actor=request.user))
+        services.service_level_remove(target=target, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _change(self, request: Request, input_serializer) -> Response:
@@ -151,7 +149,5 @@ class ServiceLevelDetailView(generics.GenericAPIView):
             "resolution_days": target.resolution_days,
             **data.validated_data,
         }
-        changed = call_service(
-            lambda: services.service_level_change(target=target, actor=request.user, **numbers)
-        )
+        changed = services.service_level_change(target=target, actor=request.user, **numbers)
         return Response(ServiceLevelSerializer(changed).data)

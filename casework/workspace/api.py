@@ -22,7 +22,6 @@ from casework.desk.api import (
     REFERENCE_PARAMETER,
     STAFF,
     PersonField,
-    call_service,
 )
 from casework.models import NOTE_MAX_LENGTH, Note, Task, TimeEntry
 from casework.workspace import selectors
@@ -139,11 +138,7 @@ class NoteCollectionView(_EnquiryListView):
         enquiry = self.enquiry()
         serializer = NoteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        note = call_service(
-            lambda: services.note_add(
-                enquiry=enquiry, actor=request.user, **serializer.validated_data
-            )
-        )
+        note = services.note_add(enquiry=enquiry, actor=request.user, **serializer.validated_data)
         return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
@@ -181,11 +176,7 @@ class TaskCollectionView(_EnquiryListView):
         assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
         if assignee is None:
             raise ValidationError({"assignee": ["No active user has this id."]})
-        task = call_service(
-            lambda: services.task_add(
-                enquiry=enquiry, actor=request.user, assignee=assignee, **data
-            )
-        )
+        task = services.task_add(enquiry=enquiry, actor=request.user, assignee=assignee, **data)
         return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
 
 
@@ -205,7 +196,7 @@ class TaskDoneView(APIView):
     def post(self, request: Request, reference: str, task_id: int) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         task = selectors.task_get(enquiry=enquiry, task_id=task_id)
-        task = call_service(lambda: services.task_complete(task=task, actor=request.user))
+        task = services.task_complete(task=task, actor=request.user)
         return Response(TaskSerializer(selectors.task_get(enquiry=enquiry, task_id=task.pk)).data)
 
 
@@ -238,10 +229,8 @@ class TimeEntryCollectionView(_EnquiryListView):
         enquiry = self.enquiry()
         serializer = TimeEntryInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        entry = call_service(
-            lambda: services.time_record(
-                enquiry=enquiry, actor=request.user, **serializer.validated_data
-            )
+        entry = services.time_record(
+            enquiry=enquiry, actor=request.user, **serializer.validated_data
         )
         return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 

@@ -11,8 +11,7 @@ root URLconf sends POST on ``/api/v1/enquiries/`` here and GET to the staff queu
 import hashlib
 import json
 
-from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -23,7 +22,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, ParseError, Throttled, ValidationError
+from rest_framework.exceptions import ParseError, Throttled, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -42,12 +41,6 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255  # IdempotencyKey.key
-
-
-class RequestTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "request_too_large"
 
 
 class IntakeJSONParser(JSONParser):
@@ -145,10 +138,7 @@ class EnquiryIntakeInputSerializer(serializers.Serializer):
     )
 
     def validate_postcode(self, value: str) -> str:
-        try:
-            return validation.normalise_postcode(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from None
+        return validation.normalise_postcode(value)  # its ValidationError: DRF's, per field
 
     def validate_consent_to_store(self, value: bool) -> bool:
         if not value:
@@ -203,10 +193,7 @@ def _replay(key: str, fingerprint: str) -> Response | None:
 
 
 def _json_object(request: Request) -> dict:
-    try:
-        data = request.data
-    except RequestDataTooBig:  # else Django's HTML 400 page
-        raise RequestTooLarge() from None
+    data = request.data  # too large: a 413 from config.api.exception_handler
     if not isinstance(data, dict):
         raise ValidationError(
             {api_settings.NON_FIELD_ERRORS_KEY: ["Send the enquiry as a JSON object."]}
