@@ -1,7 +1,19 @@
 """Response helpers shared by every app: how a page that holds personal data is served."""
 
-from django.http import HttpResponse
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """For type checking only: the request a view behind ``login_required`` (or a decorator
+    built on it) receives, whose ``user`` is signed in. Django never makes one."""
+
+    user: "User"
 
 
 def no_store(response: HttpResponse) -> HttpResponse:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -118,9 +118,7 @@ def _clean(changes: dict) -> dict:
 
 
 @transaction.atomic
-def enquiry_edit(
-    *, enquiry: Enquiry, expected_version: int, changes: dict, actor: AbstractBaseUser
-) -> Enquiry:
+def enquiry_edit(*, enquiry: Enquiry, expected_version: int, changes: dict, actor: User) -> Enquiry:
     """Save the changed details if the enquiry is still at ``expected_version``.
 
     Raises ``StaleEdit`` (nothing saved) if it has moved on, ``ValidationError`` for a value
@@ -180,9 +178,7 @@ def tracking_link_create(*, enquiry: Enquiry, covers_address: bool = False) -> s
 
 
 @transaction.atomic
-def enquiry_change_status(
-    *, enquiry: Enquiry, status: Status | str, actor: AbstractBaseUser | None
-) -> Enquiry:
+def enquiry_change_status(*, enquiry: Enquiry, status: Status | str, actor: User | None) -> Enquiry:
     """Move an enquiry along its workflow (``STATUS_TRANSITIONS``); closing stamps the time.
 
     Service levels (docs/service-levels.md): waiting for the group pauses the clocks still
@@ -260,9 +256,7 @@ def _sla_paused_total(enquiry: Enquiry, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def enquiry_mark_first_response(
-    *, enquiry: Enquiry, at: datetime, actor: AbstractBaseUser | None
-) -> bool:
+def enquiry_mark_first_response(*, enquiry: Enquiry, at: datetime, actor: User | None) -> bool:
     """Record the desk's first response (a public message or a call logged) at ``at``.
 
     Only the first counts: later ones change nothing. The caller records what the
@@ -286,9 +280,7 @@ def enquiry_mark_first_response(
     return True
 
 
-def enquiry_set_assignee(
-    *, enquiry: Enquiry, assignee: AbstractBaseUser | None, actor: AbstractBaseUser | None
-) -> Enquiry:
+def enquiry_set_assignee(*, enquiry: Enquiry, assignee: User | None, actor: User | None) -> Enquiry:
     """Record who holds the enquiry. Call inside the caller's transaction, row locked."""
     enquiry.assigned_to = assignee
     enquiry.version += 1  # an edit form opened before this is out of date
@@ -308,20 +300,20 @@ def enquiry_set_assignee(
 
 
 def enquiry_record_event(
-    *, enquiry: Enquiry, kind: str, actor: AbstractBaseUser | None, data: dict
+    *, enquiry: Enquiry, kind: str, actor: User | None, data: dict
 ) -> EnquiryEvent:
     """Add a line to the enquiry's audit trail; call inside the caller's transaction."""
     return EnquiryEvent.objects.create(enquiry=enquiry, kind=kind, actor=actor, data=data)
 
 
 def personal_data_access_record(
-    *, enquiry: Enquiry, viewer: AbstractBaseUser, channel: str
+    *, enquiry: Enquiry, viewer: User, channel: str
 ) -> PersonalDataAccess:
     """Log that ``viewer`` opened this enquiry's personal data (contact, message)."""
     return PersonalDataAccess.objects.create(enquiry=enquiry, viewer=viewer, channel=channel)
 
 
-def contact_access_record(*, contacts, viewer: AbstractBaseUser, channel: str) -> None:
+def contact_access_record(*, contacts, viewer: User, channel: str) -> None:
     """Log that ``viewer`` was shown these contact records (one row each, one query)."""
     PersonalDataAccess.objects.bulk_create(
         PersonalDataAccess(contact=contact, viewer=viewer, channel=channel) for contact in contacts

@@ -1,6 +1,6 @@
 """Writes for reference data: letter templates are versioned, never edited in place."""
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
@@ -13,7 +13,7 @@ from knowledgebase.selectors import letter_template_placeholders
 
 @transaction.atomic
 def letter_template_publish(
-    *, template: LetterTemplate, title: str, body: str, actor: AbstractBaseUser | None
+    *, template: LetterTemplate, title: str, body: str, actor: User | None
 ) -> LetterTemplateVersion:
     """Save a new version of ``template``. The text is checked against the published
     placeholders first, so a bad template is refused now rather than at issue time.

@@ -35,6 +35,7 @@ from casework.desk.api import (
 )
 from casework.models import Adviser, Case, Outcome
 from casework.outcomes import DETAIL_MAX_LENGTH
+from config.api import AuthenticatedRequest
 from enquiries.models import Enquiry
 from enquiries.services import StaleEdit
 
@@ -181,7 +182,7 @@ class CaseCollectionView(generics.ListAPIView):
         request=CaseOpenSerializer,
         responses={201: CaseDetailSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = CaseOpenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -223,7 +224,7 @@ class CaseDetailView(APIView):
             428: desk_api.NO_VERSION,
         },
     )
-    def patch(self, request: Request, case_id: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, case_id: int) -> Response:
         case = cases.case_get_for_user(user=request.user, case_id=case_id)
         serializer = CaseEditSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -254,7 +255,7 @@ class CaseStatusView(APIView):
         request=CaseStatusSerializer,
         responses={200: CaseDetailSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request, case_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         case = cases.case_get_for_user(user=request.user, case_id=case_id)
         serializer = CaseStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -297,7 +298,7 @@ class OutcomeCollectionView(generics.ListAPIView):
         request=OutcomeInputSerializer,
         responses={201: OutcomeSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = self.enquiry()
         serializer = OutcomeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -23,6 +23,7 @@ from casework.clocks import selectors, services
 from casework.clocks.deadlines import calculator_start_check
 from casework.desk import selectors as desk_selectors
 from casework.desk.api import CASE_ID, ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF, call_service
+from config.api import AuthenticatedRequest
 from knowledgebase.models import DeadlineRule
 
 
@@ -203,7 +204,7 @@ class KeyDateCollectionView(APIView):
         },
         description="Returns all the enquiry's key dates, the new one included.",
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         serializer = KeyDateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -230,7 +231,7 @@ class KeyDateDetailView(APIView):
         parameters=[REFERENCE_PARAMETER, KEY_DATE_ID],
         responses={204: None, 403: ERROR, 404: ERROR},
     )
-    def delete(self, request: Request, reference: str, key_date_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, reference: str, key_date_id: int) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         key_date = selectors.key_date_get(enquiry=enquiry, key_date_id=key_date_id)
         call_service(lambda: services.key_date_remove(key_date=key_date, actor=request.user))
@@ -269,7 +270,7 @@ class CaseKeyDateCollectionView(APIView):
         },
         description="Returns all the case's key dates, the new one included.",
     )
-    def post(self, request: Request, case_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         case = cases.case_get_for_user(user=request.user, case_id=case_id)
         serializer = CaseKeyDateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

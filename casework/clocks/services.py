@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -70,7 +70,7 @@ def _deadlines_write(*, key_date: KeyDate, trigger: selectors.Trigger) -> list[D
 
 @transaction.atomic
 def key_date_record(
-    *, enquiry: Enquiry, trigger: str, date: date, actor: AbstractBaseUser, note: str = ""
+    *, enquiry: Enquiry, trigger: str, date: date, actor: User, note: str = ""
 ) -> KeyDate:
     """Record a date that starts statutory clocks; every active rule with ``trigger`` runs
     from it. The adviser holding the enquiry or a manager; the event is recorded with it.
@@ -100,7 +100,7 @@ def key_date_record(
 
 
 @transaction.atomic
-def key_date_remove(*, key_date: KeyDate, actor: AbstractBaseUser) -> None:
+def key_date_remove(*, key_date: KeyDate, actor: User) -> None:
     """Remove a key date recorded in error, and the deadlines it started; recorded as an
     event. The same people who may record one."""
     enquiry = _lock(key_date.enquiry)
@@ -125,7 +125,7 @@ class ResyncResult:
 
 
 @transaction.atomic
-def deadlines_resync(*, rule: DeadlineRule, actor: AbstractBaseUser | None = None) -> ResyncResult:
+def deadlines_resync(*, rule: DeadlineRule, actor: User | None = None) -> ResyncResult:
     """Bring the stored ``Deadline`` rows of ``rule`` in line with it after it was edited.
 
     The rows are derived data (the queue's "nearest deadline" and the reminders read

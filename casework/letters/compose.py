@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -47,13 +47,13 @@ def wants_large_print(accessibility_needs: str) -> bool:
     return bool(LARGE_PRINT_HINTS.search(accessibility_needs or ""))
 
 
-def _name(user: AbstractBaseUser | None) -> str:
+def _name(user: User | None) -> str:
     if user is None:
         return ""
     return (user.get_full_name() or "").strip()
 
 
-def letter_signatory(enquiry: Enquiry, actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
+def letter_signatory(enquiry: Enquiry, actor: User | None) -> User | None:
     """Who signs: the adviser holding the enquiry, else whoever issues the letter."""
     return enquiry.assigned_to if enquiry.assigned_to_id else actor
 
@@ -61,7 +61,7 @@ def letter_signatory(enquiry: Enquiry, actor: AbstractBaseUser | None) -> Abstra
 def letter_context(
     *,
     enquiry: Enquiry,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     case: Case | None = None,
     today: date | None = None,
 ) -> dict:

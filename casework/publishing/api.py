@@ -33,6 +33,7 @@ from casework.desk.api import (
 )
 from casework.publishing import selectors
 from casework.publishing import services as services
+from config.api import AuthenticatedRequest
 from enquiries.conversation.services import attachment_response
 from enquiries.models import Attachment, Message, PublicDate
 from enquiries.uploads import UploadRefused
@@ -92,7 +93,7 @@ class PublicDateCollectionView(generics.ListAPIView):
         request=PublishInputSerializer,
         responses={201: PublicDateSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         serializer = PublishInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -125,7 +126,7 @@ class PublicDateWithdrawView(APIView):
             404: ERROR,
         },
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         serializer = DeadlineChoiceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -155,7 +156,7 @@ class TrackingLinksRevokeView(APIView):
             404: ERROR,
         },
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         count = call_service(
             lambda: services.tracking_links_revoke(enquiry=enquiry, actor=request.user)
@@ -181,7 +182,7 @@ class TrackingLinkSendView(APIView):
             404: ERROR,
         },
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         key = request.data.get("key") if hasattr(request.data, "get") else None
         if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 40):
@@ -254,7 +255,7 @@ class AttachmentCollectionView(generics.ListAPIView):
         request={"multipart/form-data": AttachmentUploadSerializer},
         responses={201: AttachmentSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = enquiry_for_request(request, reference)
         serializer = AttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -347,7 +348,7 @@ class MessageCollectionView(generics.ListAPIView):
         },
         responses={201: MessageSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = enquiry_for_request(request, reference)
         data = request.data
         if hasattr(data, "getlist"):  # multipart: several ``files``

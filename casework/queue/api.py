@@ -13,7 +13,6 @@ from drf_spectacular.utils import (
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,6 +29,7 @@ from casework.desk.api import (
 from casework.models import Adviser
 from casework.queue import selectors, services
 from casework.queue.filters import EnquiryFilter
+from config.api import AuthenticatedRequest
 from enquiries import service_levels
 from enquiries.models import Enquiry
 
@@ -145,7 +145,7 @@ class EnquiryClaimView(APIView):
             ),
         },
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         try:
             services.enquiry_claim(enquiry=enquiry, actor=request.user)
@@ -166,7 +166,7 @@ class EnquiryAssignView(APIView):
         request=AssignInputSerializer,
         responses={200: EnquiryListSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         serializer = AssignInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

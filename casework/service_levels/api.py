@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from casework import policies
 from casework.desk.api import ERROR, FIELD_ERRORS, STAFF, _person, call_service
 from casework.service_levels import services as services
+from config.api import AuthenticatedRequest
 from knowledgebase import selectors as kb_selectors
 from knowledgebase.models import ServiceLevelTarget, Topic
 
@@ -86,7 +87,7 @@ class ServiceLevelCollectionView(generics.ListAPIView):
     def get_queryset(self):
         return kb_selectors.service_level_list()
 
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         _require_manager(request)
         data = ServiceLevelAddSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -129,19 +130,19 @@ class ServiceLevelDetailView(generics.GenericAPIView):
     def get(self, request: Request, target_id: int) -> Response:
         return Response(ServiceLevelSerializer(self.target()).data)
 
-    def put(self, request: Request, target_id: int) -> Response:
+    def put(self, request: AuthenticatedRequest, target_id: int) -> Response:
         return self._change(request, ServiceLevelInputSerializer)
 
-    def patch(self, request: Request, target_id: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, target_id: int) -> Response:
         return self._change(request, ServiceLevelPatchSerializer)
 
-    def delete(self, request: Request, target_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, target_id: int) -> Response:
         _require_manager(request)
         target = self.target()
         call_service(lambda: services.service_level_remove(target=target, actor=request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _change(self, request: Request, input_serializer) -> Response:
+    def _change(self, request: AuthenticatedRequest, input_serializer) -> Response:
         _require_manager(request)
         target = self.target()
         data = input_serializer(data=request.data)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Permission
+from django.contrib.auth.models import Permission, User
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
@@ -69,7 +69,7 @@ DUPLICATED_EVENTS = [
 PUBLIC_EVENTS = {Kind.RECEIVED, Kind.ACKNOWLEDGED, Kind.STATUS_CHANGED}
 
 
-def person(user: AbstractBaseUser | None) -> str | None:
+def person(user: User | None) -> str | None:
     return (user.get_full_name() or user.get_username()) if user else None
 
 
@@ -326,7 +326,7 @@ def task_queryset(*, enquiry: Enquiry) -> QuerySet[Task]:
     )
 
 
-def task_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Task]:
+def task_list_for_user(*, user: User) -> QuerySet[Task]:
     """The user's tasks on enquiries they can still see, ordered as ``task_queryset``."""
     return (
         Task.objects.filter(
@@ -376,7 +376,7 @@ class TasksDue:
 
 
 def tasks_due_for_user(
-    *, user: AbstractBaseUser, today: date | None = None, within_days: int = 7, limit: int = 10
+    *, user: User, today: date | None = None, within_days: int = 7, limit: int = 10
 ) -> TasksDue:
     """The user's open tasks due within ``within_days`` or overdue, soonest first, on
     enquiries they can still see (two queries, on ``task_assignee_open_due_idx``)."""

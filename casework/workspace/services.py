@@ -9,7 +9,7 @@ reason; nothing is saved.
 
 from datetime import date, datetime, time
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -24,7 +24,7 @@ TASK_MAX_YEARS_AWAY = 5
 
 
 @transaction.atomic
-def note_add(*, enquiry: Enquiry, body: str, actor: AbstractBaseUser) -> Note:
+def note_add(*, enquiry: Enquiry, body: str, actor: User) -> Note:
     """An internal note: staff only, never shown to the group."""
     if not policies.can_add_note(actor, enquiry):
         raise PermissionDenied("Only desk staff can add notes.")
@@ -48,8 +48,8 @@ def task_add(
     enquiry: Enquiry,
     title: str,
     due_on: date,
-    assignee: AbstractBaseUser,
-    actor: AbstractBaseUser,
+    assignee: User,
+    actor: User,
 ) -> Task:
     """A task for a member of desk staff, due on a date no more than 5 years away (further
     is a typing slip in the year) and not before the enquiry arrived."""
@@ -91,7 +91,7 @@ def task_add(
 
 
 @transaction.atomic
-def task_complete(*, task: Task, actor: AbstractBaseUser) -> Task:
+def task_complete(*, task: Task, actor: User) -> Task:
     """Mark a task done: its assignee, its creator or a manager. The row is locked, so two
     clicks record it once; a task already done is left as it is."""
     task = Task.objects.select_for_update().select_related("enquiry").get(pk=task.pk)
@@ -120,7 +120,7 @@ def time_record(
     minutes: int,
     activity: str,
     spent_on: date,
-    actor: AbstractBaseUser,
+    actor: User,
     note: str = "",
 ) -> TimeEntry:
     """Time the actor spent on the enquiry: 1 minute to 24 hours, on a day from the

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -81,7 +81,7 @@ def _links_reaching(enquiry: Enquiry) -> Q:
 
 
 @transaction.atomic
-def tracking_links_revoke(*, enquiry: Enquiry, actor: AbstractBaseUser) -> int:
+def tracking_links_revoke(*, enquiry: Enquiry, actor: User) -> int:
     """Staff stop every live link that opens this enquiry (a link forwarded to the wrong
     person, a contact who left the group). Returns how many were revoked."""
     enquiry = Enquiry.objects.select_for_update().select_related("contact").get(pk=enquiry.pk)
@@ -107,7 +107,7 @@ def _owe_new_link(*, enquiry: Enquiry, recipient: str, key: str) -> Notification
 
 
 @transaction.atomic
-def tracking_link_send(*, enquiry: Enquiry, actor: AbstractBaseUser, key: str) -> bool:
+def tracking_link_send(*, enquiry: Enquiry, actor: User, key: str) -> bool:
     """Staff send a fresh link to the enquiry's contact (after revoking, say). ``key``
     identifies the request, so a double click sends one email."""
     owed = _owe_new_link(
