@@ -3,7 +3,6 @@
 Every endpoint answers errors as JSON, including the errors Django raises while reading a
 request (which would otherwise become its HTML 400 page)."""
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -17,6 +16,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+    from rest_framework.views import AsView, GenericView
 
 
 class AuthenticatedRequest(Request):
@@ -45,7 +45,7 @@ _REQUEST_ERRORS = {
 }
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     for kind, (code, detail) in _REQUEST_ERRORS.items():
         if isinstance(exc, kind):
             return Response({"detail": detail}, status=code)
@@ -63,9 +63,9 @@ class MethodDispatch:
 
     def __init__(self, default: str, **by_method: str) -> None:
         self._paths = {"default": default, **{m.upper(): p for m, p in by_method.items()}}
-        self._views: dict[str, Callable] = {}
+        self._views: dict[str, AsView[GenericView]] = {}
 
-    def view(self, method: str) -> Callable:
+    def view(self, method: str) -> "AsView[GenericView]":
         key = method if method in self._paths else "default"
         if key not in self._views:
             self._views[key] = import_string(self._paths[key]).as_view()
@@ -79,7 +79,7 @@ class MethodDispatch:
     def initkwargs(self) -> dict:
         return {}
 
-    def views(self) -> list[Callable]:
+    def views(self) -> "list[AsView[GenericView]]":
         return [self.view(key) for key in self._paths]
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

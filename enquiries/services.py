@@ -9,8 +9,10 @@ casework calls this after checking it on the locked row.
 """
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -20,6 +22,7 @@ from django.utils import timezone
 
 from enquiries import service_levels
 from enquiries.models import (
+    Contact,
     Enquiry,
     EnquiryEvent,
     PersonalDataAccess,
@@ -63,13 +66,21 @@ class StaleEdit(Exception):
         )
 
 
+class VersionedRecord(Protocol):
+    """A record edited with optimistic concurrency: its ``version``, and simple_history's
+    ``history`` of who changed it."""
+
+    version: int
+    history: Any
+
+
 @dataclass(frozen=True)
 class LastChange:
     by: str | None
     at: datetime | None
 
 
-def last_change(record) -> LastChange:
+def last_change(record: VersionedRecord) -> LastChange:
     """Who last changed a record with ``history``, and when (its newest history row)."""
     latest = record.history.select_related("history_user").order_by("-history_date").first()
     if latest is None:
@@ -79,19 +90,20 @@ def last_change(record) -> LastChange:
     return LastChange(by=name, at=latest.history_date)
 
 
-def stale_edit_for(record, *, noun: str) -> StaleEdit:
+def stale_edit_for(record: VersionedRecord, *, noun: str) -> StaleEdit:
     change = last_change(record)
     return StaleEdit(
         current_version=record.version, changed_by=change.by, changed_at=change.at, noun=noun
     )
 
 
-def _clean(changes: dict) -> dict:
+def _clean(changes: dict[str, Any]) -> dict[str, Any]:
     """Check each proposed value; ``ValidationError`` names every field that cannot be used."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be edited."))
-    errors, cleaned = {}, {}
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
     for name, value in changes.items():
         if name in ("subject", "asset_name", "asset_address"):
             value = (value or "").strip()
@@ -118,7 +130,9 @@ def _clean(changes: dict) -> dict:
 
 
 @transaction.atomic
-def enquiry_edit(*, enquiry: Enquiry, expected_version: int, changes: dict, actor: User) -> Enquiry:
+def enquiry_edit(
+    *, enquiry: Enquiry, expected_version: int, changes: dict[str, Any], actor: User
+) -> Enquiry:
     """Save the changed details if the enquiry is still at ``expected_version``.
 
     Raises ``StaleEdit`` (nothing saved) if it has moved on, ``ValidationError`` for a value
@@ -149,7 +163,7 @@ def enquiry_edit(*, enquiry: Enquiry, expected_version: int, changes: dict, acto
     return locked
 
 
-def _same(enquiry: Enquiry, name: str, value) -> bool:
+def _same(enquiry: Enquiry, name: str, value: Any) -> bool:
     if name in ("topic", "local_authority"):
         return getattr(enquiry, f"{name}_id") == (value.pk if value is not None else None)
     return getattr(enquiry, name) == value
@@ -197,7 +211,7 @@ def enquiry_change_status(*, enquiry: Enquiry, status: Status | str, actor: User
     locked.status = status
     locked.closed_at = now if status == Status.CLOSED else None
     fields = ["status", "closed_at", "updated_at"]
-    event_data = {"from": previous, "to": str(status)}
+    event_data: dict[str, Any] = {"from": previous, "to": str(status)}
     if locked.sla_paused_since is not None and status != Status.AWAITING_GROUP:
         paused = _sla_resume(locked, now)
         event_data["paused_working_days"] = paused
@@ -300,7 +314,7 @@ def enquiry_set_assignee(*, enquiry: Enquiry, assignee: User | None, actor: User
 
 
 def enquiry_record_event(
-    *, enquiry: Enquiry, kind: str, actor: User | None, data: dict
+    *, enquiry: Enquiry, kind: str, actor: User | None, data: dict[str, Any]
 ) -> EnquiryEvent:
     """Add a line to the enquiry's audit trail; call inside the caller's transaction."""
     return EnquiryEvent.objects.create(enquiry=enquiry, kind=kind, actor=actor, data=data)
@@ -313,7 +327,7 @@ def personal_data_access_record(
     return PersonalDataAccess.objects.create(enquiry=enquiry, viewer=viewer, channel=channel)
 
 
-def contact_access_record(*, contacts, viewer: User, channel: str) -> None:
+def contact_access_record(*, contacts: Iterable[Contact], viewer: User, channel: str) -> None:
     """Log that ``viewer`` was shown these contact records (one row each, one query)."""
     PersonalDataAccess.objects.bulk_create(
         PersonalDataAccess(contact=contact, viewer=viewer, channel=channel) for contact in contacts

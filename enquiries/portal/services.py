@@ -72,8 +72,9 @@ def _links_reaching(enquiry: Enquiry) -> Q:
     """Every link whose scope includes ``enquiry``: links of enquiries sent from the same
     address, and of the organisation's registered contact."""
     emails = [enquiry.contact.email]
-    if enquiry.organisation_id and enquiry.organisation.registered_contact_id:
-        emails.append(enquiry.organisation.registered_contact.email)
+    organisation = enquiry.organisation
+    if organisation is not None and organisation.registered_contact is not None:
+        emails.append(organisation.registered_contact.email)
     q = Q()
     for email in emails:
         q |= Q(enquiry__contact__email__iexact=email)
@@ -164,7 +165,7 @@ def new_link_request(*, email: str, key: str) -> bool:
     return owed is not None
 
 
-def _check_files(files: Sequence[UploadedFile]) -> None:
+def _check_files(files: Sequence[UploadedFile[bytes]]) -> None:
     """Every file checked before anything is kept: one refused file refuses the reply."""
     if len(files) > MAX_FILES_PER_REPLY:
         raise UploadRefused(f"Please attach no more than {MAX_FILES_PER_REPLY} files at a time.")
@@ -188,7 +189,7 @@ def reply_receive(
     *,
     enquiry: Enquiry,
     body: str,
-    files: Sequence[UploadedFile] = (),
+    files: Sequence[UploadedFile[bytes]] = (),
     submission_key: str = "",
 ) -> ReplyReceived:
     """The group replies on its tracking page, with documents.
