@@ -99,7 +99,7 @@ class LetterTemplateForm(forms.ModelForm):
 
 class LetterTemplateVersionInline(admin.TabularInline):
     model = LetterTemplateVersion
-    readonly_fields = fields = ["number", "title", "created_by", "created_at"]
+    fields = readonly_fields = ("number", "title", "created_by", "created_at")
     extra = 0
     can_delete = False
     ordering = ["-number"]
