@@ -166,6 +166,7 @@ def _case_out(user, case_id: int, serializer=CaseDetailSerializer) -> dict:
 )
 class CaseCollectionView(generics.ListAPIView):
     permission_classes = STAFF
+    request: AuthenticatedRequest  # STAFF lets only signed-in staff through
     serializer_class = CaseSerializer
 
     def get_queryset(self):

@@ -95,7 +95,7 @@ def case_open(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse
 
 @require_safe
 @staff_required
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     lists = cases.case_lists_for(user)
     show = request.GET.get("show", cases.CaseList.MINE)

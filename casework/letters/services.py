@@ -16,6 +16,7 @@ killed between the two can leave one unreferenced file, never a letter without i
 import hashlib
 import logging
 from collections.abc import Iterable
+from typing import cast
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -47,7 +48,7 @@ from knowledgebase.models import LetterTemplateVersion
 logger = logging.getLogger(__name__)
 
 
-TITLE_MAX_LENGTH = Letter._meta.get_field("title").max_length
+TITLE_MAX_LENGTH = cast(int, Letter._meta.get_field("title").max_length)
 
 
 BODY_MAX_LENGTH = 50_000

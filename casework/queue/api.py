@@ -110,6 +110,7 @@ class EnquiryListView(generics.ListAPIView):
     root URLconf sends each method to its view (``config.api.MethodDispatch``)."""
 
     permission_classes = STAFF
+    request: AuthenticatedRequest  # STAFF lets only signed-in staff through
     serializer_class = EnquiryListSerializer
     filter_backends = [EnquiryFilterSchemaBackend]
     filterset_class = EnquiryFilter

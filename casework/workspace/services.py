@@ -8,6 +8,7 @@ reason; nothing is saved.
 """
 
 from datetime import date, datetime, time
+from typing import cast
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -59,7 +60,7 @@ def task_add(
     errors = {}
     if not title:
         errors["title"] = "Say what needs doing."
-    elif len(title) > Task._meta.get_field("title").max_length:
+    elif len(title) > cast(int, Task._meta.get_field("title").max_length):
         errors["title"] = "Keep the task to 200 characters; put the detail in a note."
     today = timezone.localdate()
     if due_on < (arrived := _arrival_day(enquiry)):
@@ -144,7 +145,7 @@ def time_record(
             f"The enquiry arrived on {arrived:%-d %B %Y}: time spent before then cannot be on it."
         )
     note = (note or "").strip()
-    if len(note) > TimeEntry._meta.get_field("note").max_length:
+    if len(note) > cast(int, TimeEntry._meta.get_field("note").max_length):
         errors["note"] = "Keep the note to 500 characters."
     if errors:
         raise ValidationError(errors)
