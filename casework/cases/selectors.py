@@ -91,7 +91,7 @@ def case_list_with_enquiries(*, user: User, show: str = CaseList.MINE) -> QueryS
 def case_event_describe(event: CaseEvent) -> str:
     data: dict[str, Any] = event.data or {}
     if event.kind == CaseEvent.Kind.STATUS_CHANGED:
-        labels = dict(Case.Status.choices)
+        labels: dict[str | None, str] = dict(Case.Status.choices)
         before, after = data.get("from"), data.get("to")
         return (
             f"Case status changed from {labels.get(before, before)} to {labels.get(after, after)}"

@@ -7,6 +7,8 @@ actor may not see is a 404 before it gets here. Input the desk cannot use raises
 ``ValidationError`` with the field and the reason, and nothing is saved.
 """
 
+from typing import Any
+
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -85,18 +87,18 @@ def outcome_record(
 
 
 @transaction.atomic
-def enquiry_close_with_outcome(*, enquiry: Enquiry, actor: User, **outcome) -> Outcome:
+def enquiry_close_with_outcome(*, enquiry: Enquiry, actor: User, **outcome: Any) -> Outcome:
     """Record the closing outcome and close the enquiry, both or neither."""
     recorded = outcome_record(enquiry=enquiry, actor=actor, is_closing=True, **outcome)
     enquiry_services.enquiry_set_status(enquiry=enquiry, status=Status.CLOSED, actor=actor)
     return recorded
 
 
-def _case_event(case: Case, kind: str, actor: User, data: dict) -> CaseEvent:
+def _case_event(case: Case, kind: str, actor: User, data: dict[str, Any]) -> CaseEvent:
     return CaseEvent.objects.create(case=case, kind=kind, actor=actor, data=data)
 
 
-def _already_in_case(enquiry: Enquiry) -> dict | None:
+def _already_in_case(enquiry: Enquiry) -> dict[str, str] | None:
     link = CaseEnquiry.objects.filter(enquiry=enquiry).first()
     if link is None:
         return None
@@ -182,7 +184,7 @@ def case_set_status(*, case: Case, status: str, actor: User) -> Case:
 CASE_EDITABLE_FIELDS = ("title", "asset_name", "asset_address", "plan_name", "lead_adviser")
 
 
-def _case_changes_clean(changes: dict) -> dict:
+def _case_changes_clean(changes: dict[str, Any]) -> dict[str, Any]:
     unknown = set(changes) - set(CASE_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be edited."))
@@ -205,7 +207,7 @@ def _case_changes_clean(changes: dict) -> dict:
 
 
 @transaction.atomic
-def case_edit(*, case: Case, expected_version: int, changes: dict, actor: User) -> Case:
+def case_edit(*, case: Case, expected_version: int, changes: dict[str, Any], actor: User) -> Case:
     """Save a case's changed details if it is still at ``expected_version``.
 
     Its lead adviser or a manager. ``StaleEdit`` (nothing saved) if anyone changed the case

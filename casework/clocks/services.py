@@ -4,6 +4,7 @@ resync stored deadlines when a rule is edited, and remind holders of deadlines d
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -172,7 +173,7 @@ def deadlines_resync(*, rule: DeadlineRule, actor: User | None = None) -> Resync
     return ResyncResult(updated=len(updated), created=len(created), removed=len(gone))
 
 
-def _published_for(rule: DeadlineRule, rows: list[Deadline]) -> dict:
+def _published_for(rule: DeadlineRule, rows: list[Deadline]) -> dict[int, PublicDate]:
     """The published copies of ``rows`` by key date id (one query)."""
     sources = {deadline_source(key_date_id=r.key_date_id, rule_id=rule.pk): r for r in rows}
     if not sources:
@@ -183,7 +184,9 @@ def _published_for(rule: DeadlineRule, rows: list[Deadline]) -> dict:
     return {sources[p.source].key_date_id: p for p in found}
 
 
-def _published_refresh(row: Deadline, published: PublicDate, *, rule: DeadlineRule, actor) -> None:
+def _published_refresh(
+    row: Deadline, published: PublicDate, *, rule: DeadlineRule, actor: User | None
+) -> None:
     if (published.date, published.label, published.meaning, published.legal_source) == (
         row.ends_on,
         rule.name,
@@ -204,12 +207,12 @@ def _published_refresh(row: Deadline, published: PublicDate, *, rule: DeadlineRu
     )
 
 
-def _published_withdraw(row: Deadline, *, actor) -> None:
+def _published_withdraw(row: Deadline, *, actor: User | None) -> None:
     source = deadline_source(key_date_id=row.key_date_id, rule_id=row.rule_id)
     services_public.public_date_withdraw(enquiry=row.key_date.enquiry, source=source, actor=actor)
 
 
-def _reminder_data(deadline: Deadline, *, today: date, state: str) -> dict:
+def _reminder_data(deadline: Deadline, *, today: date, state: str) -> dict[str, Any]:
     view = selectors.deadline_compute(rule=deadline.rule, start=deadline.key_date.date, today=today)
     rule = deadline.rule
     if state == "passed":
@@ -250,7 +253,8 @@ def deadline_reminders_send(*, today: date | None = None) -> int:
         key = keys[deadline.pk]
         if key in already:
             continue
-        recipient = deadline.enquiry.assigned_to.email
+        assignee = deadline.enquiry.assigned_to  # held: the selector asks for one
+        recipient = assignee.email if assignee else ""
         if not recipient:
             logger.warning("deadline %s: the adviser has no email address", deadline.pk)
             continue

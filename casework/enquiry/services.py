@@ -7,6 +7,7 @@ every caller).
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,7 +27,9 @@ __all__ = ["StaleEdit", "enquiry_edit"]
 
 
 @transaction.atomic
-def enquiry_edit(*, enquiry: Enquiry, expected_version: int, changes: dict, actor: User) -> Enquiry:
+def enquiry_edit(
+    *, enquiry: Enquiry, expected_version: int, changes: dict[str, Any], actor: User
+) -> Enquiry:
     """Edit subject, topic, priority, building or land and area (see ``enquiries``)."""
     locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
     if not policies.can_edit_enquiry(actor, locked):

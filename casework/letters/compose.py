@@ -14,6 +14,7 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -64,7 +65,7 @@ def letter_context(
     actor: User | None,
     case: Case | None = None,
     today: date | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The plain values a letter may use (see ``knowledgebase.letter_engine.PLACEHOLDERS``).
 
     The asset comes from the case when it names one, else from the enquiry. A clock with
@@ -113,7 +114,7 @@ def _plain(rendered: str) -> str:
     return html.unescape(rendered).replace("\r\n", "\n").strip()
 
 
-def fill_letter(*, version: LetterTemplateVersion, context: dict) -> FilledLetter:
+def fill_letter(*, version: LetterTemplateVersion, context: dict[str, Any]) -> FilledLetter:
     """The version's title and body with this letter's values, and what is missing."""
     missing = sorted(
         set(missing_placeholders(version.title, context))
