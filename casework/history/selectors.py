@@ -36,7 +36,7 @@ def _person(user: User | None) -> str:
     return (user.get_full_name() or user.get_username()) if user else "The desk"
 
 
-def _display(value: Any, field_obj: Field[Any, Any], names: dict[tuple[Any, Any], str]) -> str:
+def _display(value: Any, field_obj: "Field[Any, Any]", names: dict[tuple[Any, Any], str]) -> str:
     if value in (None, ""):
         return "–"
     if isinstance(field_obj, models.ForeignKey):

@@ -117,7 +117,9 @@ MESSAGE_MAX_LENGTH = 10_000
 __all__ = ["UploadRefused", "group_update_send", "staff_document_add"]
 
 
-def staff_document_add(*, enquiry: Enquiry, upload: UploadedFile[bytes], actor: User) -> Attachment:
+def staff_document_add(
+    *, enquiry: Enquiry, upload: "UploadedFile[bytes]", actor: User
+) -> Attachment:
     """Keep a document on the enquiry for desk staff only (the group never sees it)."""
     if not policies.can_add_staff_document(actor, enquiry):
         raise PermissionDenied("Only desk staff can add documents to an enquiry.")
@@ -130,7 +132,7 @@ def group_update_send(
     enquiry: Enquiry,
     body: str,
     actor: User,
-    files: Iterable[UploadedFile[bytes]] = (),
+    files: Iterable["UploadedFile[bytes]"] = (),
     awaiting_group: bool = False,
     submission_key: str = "",
 ) -> Message:

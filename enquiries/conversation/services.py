@@ -60,7 +60,7 @@ def _store(
 def attachment_add(
     *,
     enquiry: Enquiry,
-    upload: UploadedFile[bytes],
+    upload: "UploadedFile[bytes]",
     actor: User | None,
     message: Message | None = None,
 ) -> Attachment:
@@ -92,7 +92,7 @@ def message_publish(
     enquiry: Enquiry,
     body: str,
     actor: User,
-    files: Iterable[UploadedFile[bytes]] = (),
+    files: Iterable["UploadedFile[bytes]"] = (),
     attachments: Iterable[Attachment] = (),
     submission_key: str = "",
     notify: bool = True,

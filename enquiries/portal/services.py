@@ -165,7 +165,7 @@ def new_link_request(*, email: str, key: str) -> bool:
     return owed is not None
 
 
-def _check_files(files: Sequence[UploadedFile[bytes]]) -> None:
+def _check_files(files: Sequence["UploadedFile[bytes]"]) -> None:
     """Every file checked before anything is kept: one refused file refuses the reply."""
     if len(files) > MAX_FILES_PER_REPLY:
         raise UploadRefused(f"Please attach no more than {MAX_FILES_PER_REPLY} files at a time.")
@@ -189,7 +189,7 @@ def reply_receive(
     *,
     enquiry: Enquiry,
     body: str,
-    files: Sequence[UploadedFile[bytes]] = (),
+    files: Sequence["UploadedFile[bytes]"] = (),
     submission_key: str = "",
 ) -> ReplyReceived:
     """The group replies on its tracking page, with documents.
