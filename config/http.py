@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import add_never_cache_headers
 
 if TYPE_CHECKING:
@@ -16,14 +16,14 @@ class AuthenticatedHttpRequest(HttpRequest):
     user: "User"
 
 
-def no_store(response: HttpResponse) -> HttpResponse:
+def no_store[R: HttpResponseBase](response: R) -> R:
     """Never kept by a browser or a proxy: staff pages and anything with personal data."""
     add_never_cache_headers(response)
     response["Cache-Control"] = "no-store"
     return response
 
 
-def private(response: HttpResponse) -> HttpResponse:
+def private[R: HttpResponseBase](response: R) -> R:
     """A group's own page (tracking, confirmation): not stored, not indexed, and its address
     (which holds the tracking token) never sent on as a referrer."""
     no_store(response)

@@ -17,7 +17,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -25,7 +25,7 @@ from casework import policies
 from config.http import AuthenticatedHttpRequest, no_store
 from enquiries.services import StaleEdit
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 # (request, the record, the context so far, the bound forms being shown again) -> context
 Panel = Callable[[HttpRequest, Any, dict, dict], dict]
 
@@ -35,7 +35,7 @@ def staff_required(view: View) -> View:
 
     @wraps(view)
     @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not policies.is_staff_member(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)

@@ -102,8 +102,7 @@ def enquiry_log(request: AuthenticatedHttpRequest) -> HttpResponse:
         enquiry = submitted.enquiry
         if enquiry.assigned_to_id == user.pk:
             where = "It is in your queue."
-        elif enquiry.assigned_to_id:
-            holder = enquiry.assigned_to
+        elif holder := enquiry.assigned_to:
             where = f"It was routed to {holder.get_full_name() or holder.get_username()}."
         else:
             where = "It is waiting in the team queue."

@@ -281,7 +281,7 @@ def _email(*, letter: Letter, content: bytes, actor: User, attachment_id: int | 
     )
 
 
-def _mark_issued(letter: Letter, *, name: str, rendered: RenderedPdf, actor) -> None:
+def _mark_issued(letter: Letter, *, name: str, rendered: RenderedPdf, actor: User | None) -> None:
     letter.pdf.name = name
     letter.sha256 = hashlib.sha256(rendered.content).hexdigest()
     letter.size = len(rendered.content)
@@ -508,7 +508,7 @@ def letter_make(*, letter_id: int) -> str:
                 return "already made"
             letter.title, letter.body, letter.large_print = title, filled.body, large_print
             _mark_issued(letter, name=name, rendered=rendered, actor=actor)
-            if letter.batch.publish:
+            if letter.batch is not None and letter.batch.publish:  # a batch letter
                 _publish(letter=letter, content=rendered.content, actor=actor)
             kept = bool(
                 Letter.objects.filter(pk=letter_id, state=Letter.State.PENDING).update(

@@ -5,7 +5,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_POST, require_safe
 
 from casework import policies
@@ -130,7 +130,7 @@ def document_add(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
 
 @require_safe
 @staff_required
-def document_download(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
+def document_download(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponseBase:
     """A document as a download, to desk staff who can see the enquiry (else 404)."""
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     attachment = selectors.attachment_get(enquiry=enquiry, attachment_id=attachment_id)

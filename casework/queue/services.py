@@ -116,7 +116,7 @@ def enquiry_claim(*, enquiry: Enquiry, actor: User) -> Assignment:
         if enquiry.assigned_to_id == actor.pk:
             raise AlreadyAssigned("You already hold this enquiry.")
         holder = enquiry.assigned_to
-        name = holder.get_full_name() or holder.get_username()
+        name = (holder.get_full_name() or holder.get_username()) if holder else "Someone"
         raise AlreadyAssigned(
             f"{name} has already taken this enquiry, so it was not added to your queue."
         )

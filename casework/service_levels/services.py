@@ -7,6 +7,7 @@ numbers raise ``ValidationError`` with the field and the reason; nothing is save
 """
 
 import logging
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
 MAX_WORKING_DAYS = 250
 
 
-def _check_days(first_response_days, resolution_days) -> None:
+def _check_days(first_response_days: Any, resolution_days: Any) -> None:
     errors = {}
     for field, value, what in [
         ("first_response_days", first_response_days, "first response"),

@@ -134,4 +134,4 @@ def service_level_remove(request: AuthenticatedHttpRequest, target_id: int) -> H
 
 
 def _name(target: ServiceLevelTarget) -> str:
-    return target.topic.name if target.topic_id else "the default"
+    return target.topic.name if target.topic else "the default"

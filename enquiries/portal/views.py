@@ -18,7 +18,7 @@ import uuid
 from functools import wraps
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -44,7 +44,8 @@ class _PortalCsrf(CsrfViewMiddleware):
             and request.META.get("HTTP_SEC_FETCH_SITE") == "same-origin"
         ):
             return True
-        return super()._origin_verified(request)
+        # A private method of CsrfViewMiddleware, which django-stubs does not declare.
+        return super()._origin_verified(request)  # type: ignore[misc]
 
 
 _portal_csrf = decorator_from_middleware(_PortalCsrf)
@@ -180,7 +181,7 @@ def reply(request: HttpRequest, scope: PortalScope, token: str, reference: str) 
 @with_scope
 def document(
     request: HttpRequest, scope: PortalScope, token: str, reference: str, attachment_id: int
-) -> HttpResponse:
+) -> HttpResponseBase:
     enquiry = portal.portal_enquiry_get(scope=scope, reference=reference)
     attachment = (
         portal.portal_attachment_get(enquiry=enquiry, attachment_id=attachment_id)
