@@ -121,7 +121,8 @@ class CaseDetailSerializer(CaseSerializer):
 
     @extend_schema_field(OutcomeSerializer(many=True))
     def get_outcomes(self, case: Case) -> list[dict]:
-        return OutcomeSerializer(cases.outcome_list(case=case), many=True).data
+        # many=True makes a ListSerializer, whose data is a list; drf-stubs says a dict.
+        return OutcomeSerializer(cases.outcome_list(case=case), many=True).data  # type: ignore[return-value]
 
 
 class CaseOpenSerializer(serializers.Serializer):

@@ -24,11 +24,13 @@ from casework.clocks.deadlines import calculator_start_check
 from casework.desk import selectors as desk_selectors
 from casework.desk.api import CASE_ID, ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF, call_service
 from config.api import AuthenticatedRequest
-from knowledgebase.models import DeadlineRule
+from knowledgebase.models import DeadlineRule, Topic
 
 
 class DeadlineRuleSerializer(serializers.ModelSerializer):
-    topic = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    topic: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     needs_source_check = serializers.BooleanField(
         read_only=True, help_text="True for unverified or disputed rules: check the source."
     )
@@ -110,7 +112,7 @@ class ClockResultSerializer(serializers.Serializer):
 class KeyDateSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="key_date.pk")
     trigger = serializers.CharField(source="key_date.trigger")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field: DRF's metaclass takes it out of the class
     date = serializers.DateField(source="key_date.date")
     note = serializers.CharField(source="key_date.note")
     recorded_by = serializers.SerializerMethodField()
@@ -246,7 +248,8 @@ class CaseKeyDateCollectionView(APIView):
     def _list(self, case) -> list[dict]:
         enquiries = cases.case_enquiries(case=case)
         views = selectors.key_date_list_for_case(enquiries=enquiries)
-        return CaseKeyDateSerializer(views, many=True).data
+        # many=True makes a ListSerializer, whose data is a list; drf-stubs says a dict.
+        return CaseKeyDateSerializer(views, many=True).data  # type: ignore[return-value]
 
     @extend_schema(
         operation_id="cases_key_dates_list",

@@ -42,7 +42,7 @@ from knowledgebase.models import LocalAuthority, Topic
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
-    local_authority = serializers.SlugRelatedField(
+    local_authority: serializers.SlugRelatedField[LocalAuthority] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
 
@@ -53,7 +53,9 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
 
 class ContactSerializer(serializers.ModelSerializer):
-    organisation = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    organisation: serializers.PrimaryKeyRelatedField[Organisation] = (
+        serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    )
 
     class Meta:
         model = Contact
@@ -72,7 +74,8 @@ class ContactSerializer(serializers.ModelSerializer):
 
 
 class EnquiryDetailSerializer(EnquiryListSerializer):
-    organisation = OrganisationSerializer(read_only=True, allow_null=True)
+    # In full here, where the list shows its name.
+    organisation = OrganisationSerializer(read_only=True, allow_null=True)  # type: ignore[assignment]
     contact = ContactSerializer(read_only=True)
     logged_by = serializers.SerializerMethodField(
         help_text="The adviser who recorded it by hand; null for the web form and the API."

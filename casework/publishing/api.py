@@ -5,6 +5,7 @@ else's enquiry is a 404, a role that may not a 403, unusable input a 400 with th
 
 import uuid
 
+from django.utils.datastructures import MultiValueDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -351,7 +352,7 @@ class MessageCollectionView(generics.ListAPIView):
     def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = enquiry_for_request(request, reference)
         data = request.data
-        if hasattr(data, "getlist"):  # multipart: several ``files``
+        if isinstance(data, MultiValueDict):  # multipart: several ``files``
             data = {**data.dict(), "files": data.getlist("files")}
         serializer = MessageInputSerializer(data=data)
         serializer.is_valid(raise_exception=True)

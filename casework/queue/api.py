@@ -26,7 +26,7 @@ from casework.desk.api import (
     IsManager,
     command_response,
 )
-from casework.models import Adviser
+from casework.models import Adviser, Team
 from casework.queue import selectors, services
 from casework.queue.filters import EnquiryFilter
 from config.api import AuthenticatedRequest
@@ -36,7 +36,9 @@ from enquiries.models import Enquiry
 
 class AdviserSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
-    teams = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    teams: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
 
     class Meta:
         model = Adviser

@@ -21,7 +21,7 @@ from knowledgebase.models import ServiceLevelTarget, Topic
 
 
 class ServiceLevelSerializer(serializers.ModelSerializer):
-    topic = serializers.SlugRelatedField(
+    topic: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(
         slug_field="slug",
         read_only=True,
         allow_null=True,
@@ -55,7 +55,7 @@ class ServiceLevelPatchSerializer(serializers.Serializer):
 
 
 class ServiceLevelAddSerializer(ServiceLevelInputSerializer):
-    topic = serializers.SlugRelatedField(
+    topic: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=Topic.objects.filter(is_active=True),
         help_text="The topic's slug (a topic with no target yet).",
