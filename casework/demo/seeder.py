@@ -9,12 +9,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import Group, User
 from django.core.management.base import CommandError
-from django.db.models import Max
+from django.db.models import DateField, Max, TimeField
 from django.utils import timezone
 
 from casework.demo.data import (
@@ -129,13 +130,17 @@ class DeskAdviser:
         self.last_assigned_at = at
 
 
+# An audit event to write: (kind, actor's user id, data, when).
+Event = tuple[str, int | None, dict[str, Any], datetime]
+
+
 @dataclass(slots=True)
 class Draft:
     """One enquiry with its current assignment and audit events, before it has a primary key."""
 
     enquiry: Enquiry
-    assignment: dict
-    events: list[tuple[str, int | None, dict, datetime]]
+    assignment: dict[str, Any]
+    events: list[Event]
 
 
 @contextmanager
@@ -151,7 +156,7 @@ def explicit_timestamps() -> Iterator[None]:
         (f, f.auto_now, f.auto_now_add)
         for model in models
         for f in model._meta.concrete_fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        if isinstance(f, DateField | TimeField) and (f.auto_now or f.auto_now_add)
     ]
     for f, _, _ in stamped:
         f.auto_now = f.auto_now_add = False
@@ -213,7 +218,9 @@ class Seeder:
         targets = ServiceLevelTarget.objects.values_list(
             "topic_id", "first_response_days", "resolution_days"
         )
-        self.sla_targets = {topic: (first, resolution) for topic, first, resolution in targets}
+        self.sla_targets: dict[int | None, tuple[int, int]] = {
+            topic: (first, resolution) for topic, first, resolution in targets
+        }
 
     def _topic_pickers(self, topics: Sequence[Topic]) -> dict:
         """A picker of top-level topic per enquirer type, and of sub-topic per family."""
@@ -227,7 +234,7 @@ class Seeder:
         }
         families: dict[str, dict[str, float]] = {}
         for t in topics:
-            if t.parent_id:
+            if t.parent:
                 families.setdefault(t.parent.slug, {})[t.slug] = SUBTOPIC_WEIGHTS.get(t.slug, 1)
         return {"root": by_type, "family": {k: Picker(v) for k, v in families.items()}}
 
@@ -243,7 +250,7 @@ class Seeder:
                 )
             team.topics.set(Topic.objects.filter(slug__in=topic_slugs))
             teams[slug] = team
-        self.team_for_root = {}
+        self.team_for_root: dict[int, int] = {}
         for slug, _, _, topic_slugs in TEAMS:  # first team listed wins, as in team_for_topic
             for topic_slug in topic_slugs:
                 root = self.topics[topic_slug].pk
@@ -304,7 +311,7 @@ class Seeder:
             )
         return advisers
 
-    def _seed_user(self, spec: StaffSpec, password: str) -> AbstractUser:
+    def _seed_user(self, spec: StaffSpec, password: str) -> User:
         demo_manager = spec.username == DEMO_MANAGER
         user, created = get_user_model().objects.get_or_create(
             username=spec.username,
@@ -351,7 +358,7 @@ class Seeder:
                 Organisation(
                     name=name,
                     org_type=org_type,
-                    local_authority_id=area and area.pk,
+                    local_authority_id=area.pk if area else None,
                     created_at=start + timedelta(days=rng.uniform(0, 30)),
                 )
             )
@@ -365,7 +372,7 @@ class Seeder:
         ]
         Contact.objects.bulk_create(contacts, batch_size=self.batch_size)
         where = {o.pk: p for o, p in zip(organisations, places, strict=True)}
-        by_pk = {o.pk: o for o in organisations}
+        by_pk: dict[int | None, Organisation] = {o.pk: o for o in organisations}
         for contact in contacts:
             organisation = by_pk[contact.organisation_id]
             area, place = where[organisation.pk]
@@ -415,7 +422,7 @@ class Seeder:
         first_day = timezone.localdate(self.now) - timedelta(days=365 * YEARS)
         span = 365 * YEARS
         latest = self.now - timedelta(minutes=5)
-        times = []
+        times: list[datetime] = []
         while len(times) < total:
             # Demand grows by about 40% over the period: density 1 + 0.4x on [0, 1].
             x = (math.sqrt(1 + 0.96 * rng.random()) - 1) / 0.4
@@ -497,11 +504,12 @@ class Seeder:
     def _text(self, topic: TopicInfo | None, party: Party) -> dict:
         rng = self.rng
         asset = ""
+        root_slug = topic.root_slug if topic else None
         if topic and topic.concerns_asset:
             asset = rng.choice(ASSETS_NAMED).format(place=party.place)
-        subjects = SUBJECTS.get(topic and topic.slug) or SUBJECTS[topic and topic.root_slug]
+        subjects = SUBJECTS.get(topic.slug if topic else None) or SUBJECTS[root_slug]
         subject = rng.choice(subjects).format(asset=asset or "our building", place=party.place)
-        ask = ASKS[topic and topic.root_slug]
+        ask = ASKS[root_slug]
         return {
             "subject": subject[:200],
             "message": (
@@ -546,14 +554,16 @@ class Seeder:
         area = self._area(party)
         channel = CHANNEL_PICKER.pick(rng)
         logged_by = rng.choice(self.advisers).user_pk if channel in STAFF_LOGGED else None
-        responded, closes = self._timeline(at)
-        adviser, method, reason, assigned_at = self._assign(topic, area, at, responded)
-        status, responded, closed = self._outcome(adviser, responded, closes)
+        would_respond, closes = self._timeline(at)
+        adviser, method, reason, assigned_at = self._assign(topic, area, at, would_respond)
+        status, responded, closed = self._outcome(adviser, would_respond, closes)
         if adviser is not None:
             adviser.take(assigned_at, closed.timestamp() if closed else math.inf)
         self.stats["open"] += status != Status.CLOSED
         self.stats["queued"] += adviser is None
-        events = [(EnquiryEvent.Kind.RECEIVED, logged_by, {"channel": str(channel)}, at)]
+        events: list[Event] = [
+            (EnquiryEvent.Kind.RECEIVED, logged_by, {"channel": str(channel)}, at)
+        ]
         events += self._handling_events(adviser, method, assigned_at, status, responded, closed)
         priorities = (
             PRIORITY_CLOCK_PICKER if topic and topic.slug in CLOCK_TOPICS else PRIORITY_PICKER
@@ -561,17 +571,17 @@ class Seeder:
         enquiry = Enquiry(
             reference=reference,
             channel=channel,
-            topic_id=topic and topic.pk,
+            topic_id=topic.pk if topic else None,
             organisation_id=party.organisation_pk,
             contact_id=party.contact_pk,
-            local_authority_id=area and area.pk,
+            local_authority_id=area.pk if area else None,
             status=status,
             priority=priorities.pick(rng),
             received_at=at,
             first_response_at=responded,
             closed_at=closed,
             **self._service_levels(topic, at, status, responded, closed),
-            assigned_to_id=adviser and adviser.user_pk,
+            assigned_to_id=adviser.user_pk if adviser else None,
             logged_by_id=logged_by,
             updated_at=max(event[-1] for event in events),
             **self._text(topic, party),
@@ -581,7 +591,9 @@ class Seeder:
             "team_id": self._team(topic, adviser),
             "method": method,
             "reason": reason,
-            "assigned_by_id": adviser.user_pk if method == Assignment.Method.CLAIMED else None,
+            "assigned_by_id": (
+                adviser.user_pk if adviser and method == Assignment.Method.CLAIMED else None
+            ),
             "is_current": True,
             "created_at": assigned_at,
         }
@@ -594,7 +606,7 @@ class Seeder:
         status: str,
         responded: datetime | None,
         closed: datetime | None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Due dates from the topic's target (its own, its parent's, else the default), as
         intake sets them, and what the services would have recorded since: the working days
         to first response and resolution, and a pause while the desk waits for the group.
@@ -606,7 +618,7 @@ class Seeder:
         )
         received_on = timezone.localdate(at)
         due = _due_dates(received_on, first, resolution)
-        values = {
+        values: dict[str, Any] = {
             "first_response_due": due.first_response_due,
             "resolution_due": due.resolution_due,
         }
@@ -614,7 +626,11 @@ class Seeder:
             values["first_response_working_days"] = _taken(
                 received_on, timezone.localdate(responded)
             )
-        resolved = {Status.CLOSED: closed, Status.ANSWERED: responded}.get(status)
+        resolved_when: dict[str, datetime | None] = {
+            Status.CLOSED: closed,
+            Status.ANSWERED: responded,
+        }
+        resolved = resolved_when.get(status)
         if resolved is not None:
             values["resolved_at"] = resolved
             values["resolution_working_days"] = _taken(received_on, timezone.localdate(resolved))
@@ -642,16 +658,19 @@ class Seeder:
         status: str,
         responded: datetime | None,
         closed: datetime | None,
-    ) -> list[tuple[str, int | None, dict, datetime]]:
+    ) -> list[Event]:
         """The audit trail after receipt, as the services would have written it."""
         if adviser is None:
             return [(EnquiryEvent.Kind.UNASSIGNED, None, {"assignee": None}, assigned_at)]
         actor = adviser.user_pk
         by = actor if method == Assignment.Method.CLAIMED else None
-        events = [(EnquiryEvent.Kind.ASSIGNED, by, {"assignee": adviser.username}, assigned_at)]
+        events: list[Event] = [
+            (EnquiryEvent.Kind.ASSIGNED, by, {"assignee": adviser.username}, assigned_at)
+        ]
         if status in (Status.AWAITING_GROUP, Status.ANSWERED, Status.CLOSED):
             change = {"from": Status.IN_PROGRESS.value, "to": str(status)}
-            events.append((EnquiryEvent.Kind.STATUS_CHANGED, actor, change, closed or responded))
+            when = closed or responded or assigned_at  # responded is set at these statuses
+            events.append((EnquiryEvent.Kind.STATUS_CHANGED, actor, change, when))
         return events
 
     def _queue_team(self, topic: TopicInfo | None) -> int:
@@ -690,7 +709,7 @@ class Seeder:
         )
         if recent and (decision.chosen is None or self.rng.random() < 0.3):
             reason = decision.explanation
-            if decision.chosen is not None:  # not picked up yet
+            if decision.chosen is not None and topic:  # not picked up yet
                 reason = f"Waiting in {queue} for an adviser with expertise in {topic.label}."
             return None, Assignment.Method.QUEUED, reason, when
         if decision.chosen is not None:
