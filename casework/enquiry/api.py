@@ -74,7 +74,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
 
 class EnquiryDetailSerializer(EnquiryListSerializer):
-    # In full here, where the list shows its name.
+    # In full here, where the list shows its name: DRF lets a subclass redeclare a field.
     organisation = OrganisationSerializer(read_only=True, allow_null=True)  # type: ignore[assignment]
     contact = ContactSerializer(read_only=True)
     logged_by = serializers.SerializerMethodField(
