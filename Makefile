@@ -32,7 +32,7 @@ help:
 	@echo "make install  set up the virtual environment and the database only"
 	@echo "make e2e      browser tests with accessibility checks (needs Debian's chromium)"
 	@echo "make worker   run the background task worker (emails, letters, reminders)"
-	@echo "make lint     ruff and the migrations check"
+	@echo "make lint     ruff, mypy and the migrations check"
 
 $(VENV)/.installed: pyproject.toml
 	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
@@ -69,6 +69,7 @@ worker: install
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
 clean:

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models, transaction
@@ -10,6 +11,9 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from casework.outcomes import DETAIL_MAX_LENGTH, OutcomeCode, PlanStage
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class Team(models.Model):
@@ -358,6 +362,8 @@ class Case(models.Model):
 
     objects = CaseQuerySet.as_manager()
     history = HistoricalRecords(cascade_delete_history=True)
+    # Who simple_history records as making the next change; services set it before save().
+    _history_user: "User | None"
 
     class Meta:
         ordering = ["-opened_at", "-id"]

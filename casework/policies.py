@@ -6,10 +6,10 @@ Roles are Django groups carrying two permissions (migration 0002):
 custom group works too, and Django caches them per request.
 """
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q
 
-from casework.models import Assignment
+from casework.models import Assignment, Case, Task
 from enquiries.models import Enquiry
 
 ADVISERS_GROUP = "Advisers"
@@ -17,7 +17,7 @@ MANAGERS_GROUP = "Managers"
 WORK_PERMISSION = "casework.work_enquiries"
 MANAGE_PERMISSION = "casework.manage_desk"
 
-User = AbstractBaseUser | AnonymousUser
+User = AbstractUser | AnonymousUser
 
 
 def is_staff_member(user: User) -> bool:
@@ -111,7 +111,7 @@ def can_be_given_tasks(user: User) -> bool:
     return is_staff_member(user)
 
 
-def can_complete_task(user: User, task) -> bool:
+def can_complete_task(user: User, task: Task) -> bool:
     """Its assignee, whoever set it, or a manager."""
     return is_manager(user) or (
         is_staff_member(user) and user.pk in (task.assignee_id, task.created_by_id)
@@ -142,12 +142,12 @@ def can_open_case(user: User, enquiry: Enquiry) -> bool:
     return is_adviser(user)
 
 
-def can_add_enquiry_to_case(user: User, case) -> bool:
+def can_add_enquiry_to_case(user: User, case: Case) -> bool:
     """Desk staff who can see both the case and the enquiry."""
     return is_staff_member(user)
 
 
-def can_change_case_status(user: User, case) -> bool:
+def can_change_case_status(user: User, case: Case) -> bool:
     """The case's lead adviser or a manager."""
     return is_manager(user) or (is_staff_member(user) and case.lead_adviser.user_id == user.pk)
 
@@ -168,7 +168,7 @@ def can_edit_enquiry(user: User, enquiry: Enquiry) -> bool:
     ).exists()
 
 
-def can_edit_case(user: User, case) -> bool:
+def can_edit_case(user: User, case: Case) -> bool:
     """The case's lead adviser or a manager."""
     return can_change_case_status(user, case)
 
@@ -183,7 +183,7 @@ def can_publish_message(user: User, enquiry: Enquiry) -> bool:
     return can_change_enquiry_status(user, enquiry)
 
 
-def can_see_case_history(user: User, case) -> bool:
+def can_see_case_history(user: User, case: Case) -> bool:
     """The full change history of a case is for managers."""
     return is_manager(user)
 

@@ -6,6 +6,7 @@ One file; every difference between machines comes from environment variables
 
 import re
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -210,7 +211,7 @@ if REPORT_QUEUE_SECONDS >= REPORT_TIMEOUT_SECONDS:
     # The wait for a turn is one statement: past the timeout it would read as "too slow".
     raise ImproperlyConfigured("REPORT_QUEUE_SECONDS must be less than REPORT_TIMEOUT_SECONDS")
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

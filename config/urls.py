@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.api import MethodDispatch
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     # One URL, two audiences: staff read the queue, other sites post enquiries.
     path(
         "enquiries/",

@@ -3,6 +3,7 @@
 import hashlib
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models, transaction
@@ -10,6 +11,9 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class EnquirerType(models.TextChoices):
@@ -223,6 +227,8 @@ class Enquiry(models.Model):
     objects = EnquiryQuerySet.as_manager()
     # Every change: who, when, which fields, old and new values (managers see it).
     history = HistoricalRecords(excluded_fields=["updated_at"], cascade_delete_history=True)
+    # Who simple_history records as making the next change; services set it before save().
+    _history_user: "User | None"
 
     class Meta:
         ordering = ["-received_at"]

@@ -2,6 +2,7 @@
 
 import logging
 import smtplib
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
@@ -158,7 +159,7 @@ def _assigned(notification: Notification) -> EmailMultiAlternatives:
         template="assigned",
         context={
             "enquiry": enquiry,
-            "topic": enquiry.topic.name if enquiry.topic_id else "",
+            "topic": enquiry.topic.name if enquiry.topic else "",
             "desk_url": _desk_url(enquiry),
         },
     )
@@ -210,7 +211,7 @@ def _letter_emailed(notification: Notification) -> EmailMultiAlternatives:
     return message
 
 
-BUILDERS = {
+BUILDERS: dict[str, Callable[[Notification], EmailMultiAlternatives]] = {
     Notification.Kind.LETTER_ISSUED: _letter_issued,
     Notification.Kind.LETTER_EMAILED: _letter_emailed,
     Notification.Kind.ACKNOWLEDGEMENT: _acknowledgement,

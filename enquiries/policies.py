@@ -6,9 +6,12 @@ is neither expired nor revoked. What staff may see is decided in
 """
 
 from datetime import datetime
+from typing import TypeGuard
 
 from enquiries.models import TrackingLink
 
 
-def tracking_link_grants_access(link: TrackingLink | None, now: datetime) -> bool:
+def tracking_link_grants_access(
+    link: TrackingLink | None, now: datetime
+) -> TypeGuard[TrackingLink]:
     return link is not None and link.revoked_at is None and link.expires_at > now

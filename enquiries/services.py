@@ -9,11 +9,13 @@ casework calls this after checking it on the locked row.
 """
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +23,7 @@ from django.utils import timezone
 from config.errors import DomainError
 from enquiries import service_levels
 from enquiries.models import (
+    Contact,
     Enquiry,
     EnquiryEvent,
     PersonalDataAccess,
@@ -71,7 +74,7 @@ class StaleEdit(DomainError):
             "Your changes have not been saved."
         )
 
-    def api_body(self) -> dict:
+    def api_body(self) -> dict[str, Any]:
         return {
             "detail": self.message,
             "current_version": self.current_version,
@@ -83,13 +86,21 @@ class StaleEdit(DomainError):
         return {"ETag": version_etag(self.current_version)}
 
 
+class VersionedRecord(Protocol):
+    """A record edited with optimistic concurrency: its ``version``, and simple_history's
+    ``history`` of who changed it."""
+
+    version: int
+    history: Any
+
+
 @dataclass(frozen=True)
 class LastChange:
     by: str | None
     at: datetime | None
 
 
-def last_change(record) -> LastChange:
+def last_change(record: VersionedRecord) -> LastChange:
     """Who last changed a record with ``history``, and when (its newest history row)."""
     latest = record.history.select_related("history_user").order_by("-history_date").first()
     if latest is None:
@@ -99,19 +110,20 @@ def last_change(record) -> LastChange:
     return LastChange(by=name, at=latest.history_date)
 
 
-def stale_edit_for(record, *, noun: str) -> StaleEdit:
+def stale_edit_for(record: VersionedRecord, *, noun: str) -> StaleEdit:
     change = last_change(record)
     return StaleEdit(
         current_version=record.version, changed_by=change.by, changed_at=change.at, noun=noun
     )
 
 
-def _clean(changes: dict) -> dict:
+def _clean(changes: dict[str, Any]) -> dict[str, Any]:
     """Check each proposed value; ``ValidationError`` names every field that cannot be used."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be edited."))
-    errors, cleaned = {}, {}
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
     for name, value in changes.items():
         if name in ("subject", "asset_name", "asset_address"):
             value = (value or "").strip()
@@ -139,7 +151,7 @@ def _clean(changes: dict) -> dict:
 
 @transaction.atomic
 def enquiry_edit(
-    *, enquiry: Enquiry, expected_version: int, changes: dict, actor: AbstractBaseUser
+    *, enquiry: Enquiry, expected_version: int, changes: dict[str, Any], actor: User
 ) -> Enquiry:
     """Save the changed details if the enquiry is still at ``expected_version``.
 
@@ -171,7 +183,7 @@ def enquiry_edit(
     return locked
 
 
-def _same(enquiry: Enquiry, name: str, value) -> bool:
+def _same(enquiry: Enquiry, name: str, value: Any) -> bool:
     if name in ("topic", "local_authority"):
         return getattr(enquiry, f"{name}_id") == (value.pk if value is not None else None)
     return getattr(enquiry, name) == value
@@ -180,7 +192,7 @@ def _same(enquiry: Enquiry, name: str, value) -> bool:
 class TransitionError(DomainError):
     """A status change the workflow does not allow: a 400 on ``status`` over the API."""
 
-    def api_body(self) -> dict:
+    def api_body(self) -> dict[str, Any]:
         return {"status": [str(self)]}
 
 
@@ -203,9 +215,7 @@ def tracking_link_create(*, enquiry: Enquiry, covers_address: bool = False) -> s
 
 
 @transaction.atomic
-def enquiry_change_status(
-    *, enquiry: Enquiry, status: Status | str, actor: AbstractBaseUser | None
-) -> Enquiry:
+def enquiry_change_status(*, enquiry: Enquiry, status: Status | str, actor: User | None) -> Enquiry:
     """Move an enquiry along its workflow (``STATUS_TRANSITIONS``); closing stamps the time.
 
     Service levels (docs/service-levels.md): waiting for the group pauses the clocks still
@@ -224,7 +234,7 @@ def enquiry_change_status(
     locked.status = status
     locked.closed_at = now if status == Status.CLOSED else None
     fields = ["status", "closed_at", "updated_at"]
-    event_data = {"from": previous, "to": str(status)}
+    event_data: dict[str, Any] = {"from": previous, "to": str(status)}
     if locked.sla_paused_since is not None and status != Status.AWAITING_GROUP:
         paused = _sla_resume(locked, now)
         event_data["paused_working_days"] = paused
@@ -283,9 +293,7 @@ def _sla_paused_total(enquiry: Enquiry, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def enquiry_mark_first_response(
-    *, enquiry: Enquiry, at: datetime, actor: AbstractBaseUser | None
-) -> bool:
+def enquiry_mark_first_response(*, enquiry: Enquiry, at: datetime, actor: User | None) -> bool:
     """Record the desk's first response (a public message or a call logged) at ``at``.
 
     Only the first counts: later ones change nothing. The caller records what the
@@ -309,9 +317,7 @@ def enquiry_mark_first_response(
     return True
 
 
-def enquiry_set_assignee(
-    *, enquiry: Enquiry, assignee: AbstractBaseUser | None, actor: AbstractBaseUser | None
-) -> Enquiry:
+def enquiry_set_assignee(*, enquiry: Enquiry, assignee: User | None, actor: User | None) -> Enquiry:
     """Record who holds the enquiry. Call inside the caller's transaction, row locked."""
     enquiry.assigned_to = assignee
     enquiry.version += 1  # an edit form opened before this is out of date
@@ -331,20 +337,20 @@ def enquiry_set_assignee(
 
 
 def enquiry_record_event(
-    *, enquiry: Enquiry, kind: str, actor: AbstractBaseUser | None, data: dict
+    *, enquiry: Enquiry, kind: str, actor: User | None, data: dict[str, Any]
 ) -> EnquiryEvent:
     """Add a line to the enquiry's audit trail; call inside the caller's transaction."""
     return EnquiryEvent.objects.create(enquiry=enquiry, kind=kind, actor=actor, data=data)
 
 
 def personal_data_access_record(
-    *, enquiry: Enquiry, viewer: AbstractBaseUser, channel: str
+    *, enquiry: Enquiry, viewer: User, channel: str
 ) -> PersonalDataAccess:
     """Log that ``viewer`` opened this enquiry's personal data (contact, message)."""
     return PersonalDataAccess.objects.create(enquiry=enquiry, viewer=viewer, channel=channel)
 
 
-def contact_access_record(*, contacts, viewer: AbstractBaseUser, channel: str) -> None:
+def contact_access_record(*, contacts: Iterable[Contact], viewer: User, channel: str) -> None:
     """Log that ``viewer`` was shown these contact records (one row each, one query)."""
     PersonalDataAccess.objects.bulk_create(
         PersonalDataAccess(contact=contact, viewer=viewer, channel=channel) for contact in contacts

@@ -120,7 +120,7 @@ def validate_upload(upload: UploadedFile) -> DetectedFile:
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size is not None and upload.size > limit:
         raise UploadRefused(
-            f"“{clean_name(upload.name)}” is larger than {limit // (1024 * 1024)} MB. "
+            f"“{clean_name(upload.name or '')}” is larger than {limit // (1024 * 1024)} MB. "
             "Please send a smaller file or split it."
         )
     upload.seek(0)

@@ -1,6 +1,9 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import ActionLocation
+from django.contrib.admin.options import Action
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from knowledgebase.letter_engine import published_placeholders, validate_letter_template
@@ -87,7 +90,8 @@ class LetterTemplateForm(forms.ModelForm):
             self.fields["title"].initial, self.fields["body"].initial = current.title, current.body
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for field in ("title", "body"):
             if cleaned.get(field):
                 try:
@@ -99,8 +103,7 @@ class LetterTemplateForm(forms.ModelForm):
 
 class LetterTemplateVersionInline(admin.TabularInline):
     model = LetterTemplateVersion
-    fields = ["number", "title", "created_by", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("number", "title", "created_by", "created_at")
     extra = 0
     can_delete = False
     ordering = ["-number"]
@@ -163,7 +166,8 @@ class ServiceLevelTargetForm(forms.ModelForm):
         fields = ["topic", "first_response_days", "resolution_days"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         first, resolution = cleaned.get("first_response_days"), cleaned.get("resolution_days")
         if first is not None and first < 1:
             self.add_error("first_response_days", "At least 1 working day.")
@@ -195,8 +199,10 @@ class ServiceLevelTargetAdmin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    def get_actions(self, request):
+    def get_actions(
+        self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST
+    ) -> dict[str, Action | None]:
         # "Delete selected" would take the default with it.
-        actions = super().get_actions(request)
+        actions = super().get_actions(request, action_location)
         actions.pop("delete_selected", None)
         return actions

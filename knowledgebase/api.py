@@ -15,7 +15,9 @@ class ReferenceDataPermission(BasePermission):
 
 
 class TopicSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(  # type: ignore[assignment]  # a field: DRF's metaclass takes it out of the class
+        slug_field="slug", read_only=True
+    )
 
     class Meta:
         model = Topic

@@ -17,6 +17,7 @@ import datetime
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.template import Context, Engine, Template, TemplateSyntaxError
@@ -90,11 +91,12 @@ def _expressions(nodes: Iterable[Node]) -> Iterator[FilterExpression]:
                 yield from _expressions(nodelist)
 
 
-def _condition_expressions(condition) -> Iterator[FilterExpression]:
+def _condition_expressions(condition: object) -> Iterator[FilterExpression]:
     if condition is None:
         return
     if isinstance(condition, TemplateLiteral):
-        yield condition.value
+        # The if tag's literal holds a FilterExpression; django-stubs gives it smartif's type.
+        yield condition.value  # type: ignore[misc]
         return
     for part in (getattr(condition, "first", None), getattr(condition, "second", None)):
         yield from _condition_expressions(part)
@@ -143,7 +145,7 @@ def validate_letter_template(source: str, allowed: Iterable[str]) -> None:
         )
 
 
-def _lookup(context: Mapping, name: str):
+def _lookup(context: Mapping[str, Any], name: str) -> Any:
     value = context
     for part in name.split("."):
         if not isinstance(value, Mapping) or part not in value:
@@ -152,7 +154,7 @@ def _lookup(context: Mapping, name: str):
     return value
 
 
-def missing_placeholders(source: str, context: Mapping) -> list[str]:
+def missing_placeholders(source: str, context: Mapping[str, Any]) -> list[str]:
     """Placeholders the template uses that have no value for this letter (to flag before
     issuing, rather than print blanks)."""
     return sorted(
@@ -169,7 +171,8 @@ def _reached(nodes: Iterable[Node], context: Context) -> Iterator[FilterExpressi
         elif isinstance(node, IfNode):
             for condition, nodelist in node.conditions_nodelists:
                 try:
-                    taken = condition is None or condition.eval(context)
+                    # smartif evaluates against a Context; django-stubs says dict.
+                    taken = condition is None or condition.eval(context)  # type: ignore[arg-type]
                 except Exception:  # as the if tag does: an error is false
                     taken = False
                 if taken:
@@ -177,7 +180,7 @@ def _reached(nodes: Iterable[Node], context: Context) -> Iterator[FilterExpressi
                     break
 
 
-def unfilled_placeholders(source: str, context: Mapping) -> list[str]:
+def unfilled_placeholders(source: str, context: Mapping[str, Any]) -> list[str]:
     """Placeholders that would print as blanks in this letter.
 
     Unlike ``missing_placeholders``, a placeholder only tested by ``{% if %}`` (with
@@ -187,7 +190,7 @@ def unfilled_placeholders(source: str, context: Mapping) -> list[str]:
     _check_plain(context)
     template_context = Context(dict(context), autoescape=True)
     template = compile_letter_template(source)
-    unfilled = set()
+    unfilled: set[str] = set()
     with template_context.bind_template(template):
         for expression in _reached(template.nodelist, template_context):
             if expression.resolve(template_context) in (None, ""):
@@ -195,7 +198,7 @@ def unfilled_placeholders(source: str, context: Mapping) -> list[str]:
     return sorted(unfilled)
 
 
-def render_letter_template(source: str, context: Mapping) -> str:
+def render_letter_template(source: str, context: Mapping[str, Any]) -> str:
     """Render with plain values only: anything else in the context is refused."""
     _check_plain(context)
     return compile_letter_template(source).render(Context(dict(context), autoescape=True))
@@ -204,7 +207,7 @@ def render_letter_template(source: str, context: Mapping) -> str:
 _PLAIN = (str, int, float, bool, type(None), datetime.date)
 
 
-def _check_plain(value, path: str = "context") -> None:
+def _check_plain(value: object, path: str = "context") -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):

@@ -28,10 +28,10 @@ class Topic(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.parent.name}: {self.name}" if self.parent_id else self.name
+        return f"{self.parent.name}: {self.name}" if self.parent else self.name
 
     def clean(self) -> None:
-        if self.parent_id and self.parent.parent_id:
+        if self.parent and self.parent.parent_id:
             raise ValidationError({"parent": "Topics have two levels: pick a top-level parent."})
         if self.parent_id and self.parent_id == self.pk:
             raise ValidationError({"parent": "A topic cannot be its own parent."})

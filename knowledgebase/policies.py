@@ -5,23 +5,23 @@ API need them, and they hold nothing personal. Changing them is for staff with
 the model permissions Django's admin checks (managers get them in the admin).
 """
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 
 
-def can_view_reference_data(user: AbstractBaseUser | AnonymousUser) -> bool:
+def can_view_reference_data(user: AbstractUser | AnonymousUser) -> bool:
     return True
 
 
-def can_change_reference_data(user: AbstractBaseUser | AnonymousUser) -> bool:
+def can_change_reference_data(user: AbstractUser | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.has_perm("knowledgebase.change_topic"))
 
 
-def can_edit_letter_templates(user: AbstractBaseUser | AnonymousUser) -> bool:
+def can_edit_letter_templates(user: AbstractUser | AnonymousUser) -> bool:
     """Managers edit letter templates; advisers use them."""
     return bool(user.is_authenticated and user.has_perm("knowledgebase.add_lettertemplateversion"))
 
 
-def can_save_deadline_rule(user: AbstractBaseUser | AnonymousUser, *, adding: bool) -> bool:
+def can_save_deadline_rule(user: AbstractUser | AnonymousUser, *, adding: bool) -> bool:
     """Statutory clocks are edited in the admin, by staff given its model permissions."""
     permission = "add_deadlinerule" if adding else "change_deadlinerule"
     return bool(user.is_authenticated and user.has_perm(f"knowledgebase.{permission}"))

@@ -1,6 +1,7 @@
 """Reads of reference data, shared by forms, the API and routing."""
 
 import logging
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
@@ -14,6 +15,9 @@ from knowledgebase.models import (
     ServiceLevelTarget,
     Topic,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +53,13 @@ def letter_template_current(template: LetterTemplate) -> LetterTemplateVersion |
     return template.versions.order_by("-number").first()
 
 
-def letter_templates_for(topic: Topic | None) -> QuerySet[LetterTemplate]:
+class ForTopic(TypedDict):
+    for_topic: bool
+
+
+def letter_templates_for(
+    topic: Topic | None,
+) -> "QuerySet[WithAnnotations[LetterTemplate, ForTopic]]":
     """Active templates, those for the enquiry's topic (or its parent) first."""
     related = [t for t in (topic.pk, topic.parent_id) if t] if topic else []
     return (

@@ -1,7 +1,7 @@
 """Writes for reference data: letter templates are versioned, never edited in place;
 a deadline rule saved is announced to the app that stores deadlines from it."""
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
@@ -15,7 +15,7 @@ from knowledgebase.signals import deadline_rule_changed
 
 @transaction.atomic
 def letter_template_publish(
-    *, template: LetterTemplate, title: str, body: str, actor: AbstractBaseUser | None
+    *, template: LetterTemplate, title: str, body: str, actor: User | None
 ) -> LetterTemplateVersion:
     """Save a new version of ``template``. The text is checked against the published
     placeholders first, so a bad template is refused now rather than at issue time.
@@ -37,7 +37,7 @@ _SAVING = "_knowledgebase_deadline_rule_saving"
 
 
 @transaction.atomic
-def deadline_rule_save(*, rule: DeadlineRule, actor: AbstractBaseUser | None) -> DeadlineRule:
+def deadline_rule_save(*, rule: DeadlineRule, actor: User | None) -> DeadlineRule:
     """Save ``rule`` (new or edited) and announce it (``deadline_rule_changed``) naming
     ``actor``: the deadlines stored from the rule follow in this transaction, and an
     enquiry whose date shown to the group moves says who changed the rule."""

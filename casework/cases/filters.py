@@ -12,4 +12,4 @@ class OutcomeFilter(django_filters.FilterSet):
 
     class Meta:
         model = Outcome
-        fields = []
+        fields: list[str] = []

@@ -1,6 +1,8 @@
 """Forms for cases and outcomes: close an enquiry with an outcome, open a case, move it on,
 add an enquiry, record a case outcome, edit the case. Forms check shape; services decide."""
 
+from typing import cast
+
 from django import forms
 
 from casework.models import Adviser, Case
@@ -49,7 +51,9 @@ class CaseOutcomeForm(OutcomeForm):
 
     def __init__(self, *args, enquiries=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["enquiry"].choices = [(e.reference, str(e.reference)) for e in enquiries]
+        cast(forms.ChoiceField, self.fields["enquiry"]).choices = [
+            (e.reference, str(e.reference)) for e in enquiries
+        ]
         self.fields["enquiry"].error_messages["invalid_choice"] = (
             "Choose one of this case's enquiries."
         )
@@ -108,6 +112,6 @@ class CaseEditForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_adviser"].queryset = Adviser.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["lead_adviser"]).queryset = Adviser.objects.filter(
             is_active=True
         ).select_related("user")

@@ -1,7 +1,10 @@
 """Reads for outcomes and cases. Visibility is decided here: a case the user may not see is
 a 404. Each read runs a fixed number of queries however many rows there are."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from typing import Any, cast
+
+from django.contrib.auth.models import User
+from django.db.models import Count, Exists, Field, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from casework import policies
@@ -16,12 +19,12 @@ class CaseList:
     ALL = "all"
 
 
-def case_lists_for(user) -> list[tuple[str, str]]:
+def case_lists_for(user: policies.User) -> list[tuple[str, str]]:
     everything = "All cases" if policies.is_manager(user) else "All cases I can see"
     return [(CaseList.MINE, "Cases I lead"), (CaseList.ALL, everything)]
 
 
-def case_visible_queryset(*, user) -> QuerySet[Case]:
+def case_visible_queryset(*, user: policies.User) -> QuerySet[Case]:
     """Managers see every case; other desk staff the cases they lead and those holding an
     enquiry they can see; anyone else none."""
     if policies.is_manager(user):
@@ -37,7 +40,7 @@ def case_visible_queryset(*, user) -> QuerySet[Case]:
     return Case.objects.filter(Q(lead_adviser__user=user) | Q(holds_visible))
 
 
-def case_list(*, user, show: str = CaseList.MINE) -> QuerySet[Case]:
+def case_list(*, user: User, show: str = CaseList.MINE) -> QuerySet[Case]:
     """Newest first, with the lead adviser and the number of enquiries (one query a page)."""
     cases = case_visible_queryset(user=user)
     if show != CaseList.ALL:
@@ -49,7 +52,7 @@ def case_list(*, user, show: str = CaseList.MINE) -> QuerySet[Case]:
     )
 
 
-def case_get_for_user(*, user, case_id: int) -> Case:
+def case_get_for_user(*, user: policies.User, case_id: int) -> Case:
     case = (
         case_visible_queryset(user=user)
         .select_related("lead_adviser__user", "opened_by")
@@ -78,7 +81,7 @@ def outcome_list(*, enquiry: Enquiry | None = None, case: Case | None = None) ->
     return outcomes.order_by("-recorded_at", "-id")
 
 
-def case_list_with_enquiries(*, user, show: str = CaseList.MINE) -> QuerySet[Case]:
+def case_list_with_enquiries(*, user: User, show: str = CaseList.MINE) -> QuerySet[Case]:
     """As ``case_list``, with each case's enquiry references (the API; two queries)."""
     return case_list(user=user, show=show).prefetch_related(
         Prefetch("case_enquiries", queryset=CaseEnquiry.objects.select_related("enquiry"))
@@ -86,15 +89,16 @@ def case_list_with_enquiries(*, user, show: str = CaseList.MINE) -> QuerySet[Cas
 
 
 def case_event_describe(event: CaseEvent) -> str:
-    data = event.data or {}
+    data: dict[str, Any] = event.data or {}
     if event.kind == CaseEvent.Kind.STATUS_CHANGED:
-        labels = dict(Case.Status.choices)
+        labels: dict[str | None, str] = dict(Case.Status.choices)
         before, after = data.get("from"), data.get("to")
         return (
             f"Case status changed from {labels.get(before, before)} to {labels.get(after, after)}"
         )
     if event.kind == CaseEvent.Kind.DETAILS_EDITED and data.get("fields"):
-        names = [str(Case._meta.get_field(name).verbose_name) for name in data["fields"]]
+        fields = [cast("Field[Any, Any]", Case._meta.get_field(name)) for name in data["fields"]]
+        names = [str(field.verbose_name) for field in fields]
         return f"Case details edited: {', '.join(names)}"
     if event.kind == CaseEvent.Kind.OUTCOME_RECORDED:
         return f"Outcome recorded on {data.get('enquiry')}: {data.get('outcome')}"

@@ -7,7 +7,9 @@ actor may not see is a 404 before it gets here. Input the desk cannot use raises
 ``ValidationError`` with the field and the reason, and nothing is saved.
 """
 
-from django.contrib.auth.models import AbstractBaseUser
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +30,7 @@ def outcome_record(
     *,
     enquiry: Enquiry,
     code: str,
-    actor: AbstractBaseUser,
+    actor: User,
     detail: str = "",
     referred_to: str = "",
     consent_to_refer: bool = False,
@@ -85,18 +87,18 @@ def outcome_record(
 
 
 @transaction.atomic
-def enquiry_close_with_outcome(*, enquiry: Enquiry, actor: AbstractBaseUser, **outcome) -> Outcome:
+def enquiry_close_with_outcome(*, enquiry: Enquiry, actor: User, **outcome: Any) -> Outcome:
     """Record the closing outcome and close the enquiry, both or neither."""
     recorded = outcome_record(enquiry=enquiry, actor=actor, is_closing=True, **outcome)
     enquiry_services.enquiry_set_status(enquiry=enquiry, status=Status.CLOSED, actor=actor)
     return recorded
 
 
-def _case_event(case: Case, kind: str, actor: AbstractBaseUser, data: dict) -> CaseEvent:
+def _case_event(case: Case, kind: str, actor: User, data: dict[str, Any]) -> CaseEvent:
     return CaseEvent.objects.create(case=case, kind=kind, actor=actor, data=data)
 
 
-def _already_in_case(enquiry: Enquiry) -> dict | None:
+def _already_in_case(enquiry: Enquiry) -> dict[str, str] | None:
     link = CaseEnquiry.objects.filter(enquiry=enquiry).first()
     if link is None:
         return None
@@ -105,7 +107,7 @@ def _already_in_case(enquiry: Enquiry) -> dict | None:
 
 @transaction.atomic
 def case_open_from_enquiry(
-    *, enquiry: Enquiry, actor: AbstractBaseUser, title: str, plan_name: str = ""
+    *, enquiry: Enquiry, actor: User, title: str, plan_name: str = ""
 ) -> Case:
     """Open a case from an enquiry, led by the adviser opening it. An enquiry belongs to at
     most one case (the enquiry row lock makes a second, simultaneous opening wait and fail)."""
@@ -138,7 +140,7 @@ def case_open_from_enquiry(
 
 
 @transaction.atomic
-def case_add_enquiry(*, case: Case, enquiry: Enquiry, actor: AbstractBaseUser) -> CaseEnquiry:
+def case_add_enquiry(*, case: Case, enquiry: Enquiry, actor: User) -> CaseEnquiry:
     """Add another enquiry to an open case; not one that is already in a case."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     enquiry = queue_services._lock(enquiry)
@@ -155,7 +157,7 @@ def case_add_enquiry(*, case: Case, enquiry: Enquiry, actor: AbstractBaseUser) -
 
 
 @transaction.atomic
-def case_set_status(*, case: Case, status: str, actor: AbstractBaseUser) -> Case:
+def case_set_status(*, case: Case, status: str, actor: User) -> Case:
     """Change a case's status: its lead adviser or a manager. Closing needs an outcome
     recorded on the case, so that every closed case says what came of it."""
     case = Case.objects.select_for_update().select_related("lead_adviser").get(pk=case.pk)
@@ -182,7 +184,7 @@ def case_set_status(*, case: Case, status: str, actor: AbstractBaseUser) -> Case
 CASE_EDITABLE_FIELDS = ("title", "asset_name", "asset_address", "plan_name", "lead_adviser")
 
 
-def _case_changes_clean(changes: dict) -> dict:
+def _case_changes_clean(changes: dict[str, Any]) -> dict[str, Any]:
     unknown = set(changes) - set(CASE_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be edited."))
@@ -205,7 +207,7 @@ def _case_changes_clean(changes: dict) -> dict:
 
 
 @transaction.atomic
-def case_edit(*, case: Case, expected_version: int, changes: dict, actor: AbstractBaseUser) -> Case:
+def case_edit(*, case: Case, expected_version: int, changes: dict[str, Any], actor: User) -> Case:
     """Save a case's changed details if it is still at ``expected_version``.
 
     Its lead adviser or a manager. ``StaleEdit`` (nothing saved) if anyone changed the case

@@ -35,7 +35,7 @@ from casework.desk.views import (
     staff_required,
 )
 from casework.models import Case
-from config.http import no_store
+from config.http import AuthenticatedHttpRequest, no_store
 from enquiries.models import Enquiry
 from enquiries.services import TransitionError
 
@@ -51,7 +51,7 @@ def _outcome(data: dict) -> dict:
 
 @require_POST
 @staff_required
-def enquiry_close(request: HttpRequest, reference: str) -> HttpResponse:
+def enquiry_close(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Record the closing outcome and close the enquiry, together."""
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     if not policies.can_close_with_outcome(request.user, enquiry):
@@ -75,7 +75,7 @@ def enquiry_close(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @staff_required
-def case_open(request: HttpRequest, reference: str) -> HttpResponse:
+def case_open(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     if not policies.can_open_case(request.user, enquiry):
         raise PermissionDenied
@@ -95,7 +95,7 @@ def case_open(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_safe
 @staff_required
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     lists = cases.case_lists_for(user)
     show = request.GET.get("show", cases.CaseList.MINE)
@@ -144,13 +144,13 @@ def _case_panel(request: HttpRequest, case: Case, context: dict, bound: dict) ->
 
 @require_safe
 @staff_required
-def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     return case_page.render(request, case_id)
 
 
 @require_POST
 @staff_required
-def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_status(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = cases.case_get_for_user(user=request.user, case_id=case_id)
     if not policies.can_change_case_status(request.user, case):
         raise PermissionDenied
@@ -167,7 +167,7 @@ def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 @staff_required
-def case_add_enquiry(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_add_enquiry(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = cases.case_get_for_user(user=request.user, case_id=case_id)
     if not policies.can_add_enquiry_to_case(request.user, case):
         raise PermissionDenied
@@ -192,7 +192,7 @@ def case_add_enquiry(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 @staff_required
-def case_outcome(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_outcome(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = cases.case_get_for_user(user=request.user, case_id=case_id)
     enquiries = {e.reference: e for e in cases.case_enquiries(case=case)}
     form = CaseOutcomeForm(request.POST, prefix="outcome", enquiries=enquiries.values())
@@ -210,7 +210,7 @@ def case_outcome(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_edit(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = cases.case_get_for_user(user=request.user, case_id=case_id)
     if not policies.can_edit_case(request.user, case):
         raise PermissionDenied

@@ -21,11 +21,14 @@ from casework.clocks import selectors, services
 from casework.clocks.deadlines import calculator_start_check
 from casework.desk import selectors as desk_selectors
 from casework.desk.api import CASE_ID, ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF
-from knowledgebase.models import DeadlineRule
+from config.api import AuthenticatedRequest
+from knowledgebase.models import DeadlineRule, Topic
 
 
 class DeadlineRuleSerializer(serializers.ModelSerializer):
-    topic = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    topic: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     needs_source_check = serializers.BooleanField(
         read_only=True, help_text="True for unverified or disputed rules: check the source."
     )
@@ -107,7 +110,7 @@ class ClockResultSerializer(serializers.Serializer):
 class KeyDateSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="key_date.pk")
     trigger = serializers.CharField(source="key_date.trigger")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field: DRF's metaclass takes it out of the class
     date = serializers.DateField(source="key_date.date")
     note = serializers.CharField(source="key_date.note")
     recorded_by = serializers.SerializerMethodField()
@@ -201,7 +204,7 @@ class KeyDateCollectionView(APIView):
         },
         description="Returns all the enquiry's key dates, the new one included.",
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         serializer = KeyDateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -221,7 +224,7 @@ class KeyDateDetailView(APIView):
         parameters=[REFERENCE_PARAMETER, KEY_DATE_ID],
         responses={204: None, 403: ERROR, 404: ERROR},
     )
-    def delete(self, request: Request, reference: str, key_date_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, reference: str, key_date_id: int) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         key_date = selectors.key_date_get(enquiry=enquiry, key_date_id=key_date_id)
         services.key_date_remove(key_date=key_date, actor=request.user)
@@ -236,7 +239,8 @@ class CaseKeyDateCollectionView(APIView):
     def _list(self, case) -> list[dict]:
         enquiries = cases.case_enquiries(case=case)
         views = selectors.key_date_list_for_case(enquiries=enquiries)
-        return CaseKeyDateSerializer(views, many=True).data
+        # many=True makes a ListSerializer, whose data is a list; drf-stubs says a dict.
+        return CaseKeyDateSerializer(views, many=True).data  # type: ignore[return-value]
 
     @extend_schema(
         operation_id="cases_key_dates_list",
@@ -260,7 +264,7 @@ class CaseKeyDateCollectionView(APIView):
         },
         description="Returns all the case's key dates, the new one included.",
     )
-    def post(self, request: Request, case_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         case = cases.case_get_for_user(user=request.user, case_id=case_id)
         serializer = CaseKeyDateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

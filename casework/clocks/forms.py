@@ -1,5 +1,7 @@
 """Forms for key dates (on an enquiry or a case) and the clock calculator."""
 
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 
@@ -28,7 +30,7 @@ class KeyDateForm(forms.Form):
 
     def __init__(self, *args, triggers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["trigger"].choices = [("", "Choose one")] + [
+        cast(forms.ChoiceField, self.fields["trigger"]).choices = [("", "Choose one")] + [
             (t.slug, f"{t.label} (starts: {', '.join(r.name for r in t.rules)})") for t in triggers
         ]
 
@@ -48,7 +50,7 @@ class ClockForm(forms.Form):
 
     def __init__(self, *args, rules=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rule"].choices = [("", "Choose a clock")] + [
+        cast(forms.ChoiceField, self.fields["rule"]).choices = [("", "Choose a clock")] + [
             (r.slug, f"{r.name} ({r.trigger_event.lower()})") for r in rules
         ]
 
@@ -70,7 +72,9 @@ class CaseKeyDateForm(KeyDateForm):
 
     def __init__(self, *args, enquiries=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["enquiry"].choices = [(e.reference, str(e.reference)) for e in enquiries]
+        cast(forms.ChoiceField, self.fields["enquiry"]).choices = [
+            (e.reference, str(e.reference)) for e in enquiries
+        ]
         self.fields["enquiry"].error_messages["invalid_choice"] = (
             "Choose one of this case's enquiries that you hold."
         )

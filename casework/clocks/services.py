@@ -4,9 +4,10 @@ resync stored deadlines when a rule is edited, and remind holders of deadlines d
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -70,7 +71,7 @@ def _deadlines_write(*, key_date: KeyDate, trigger: selectors.Trigger) -> list[D
 
 @transaction.atomic
 def key_date_record(
-    *, enquiry: Enquiry, trigger: str, date: date, actor: AbstractBaseUser, note: str = ""
+    *, enquiry: Enquiry, trigger: str, date: date, actor: User, note: str = ""
 ) -> KeyDate:
     """Record a date that starts statutory clocks; every active rule with ``trigger`` runs
     from it. The adviser holding the enquiry or a manager; the event is recorded with it.
@@ -100,7 +101,7 @@ def key_date_record(
 
 
 @transaction.atomic
-def key_date_remove(*, key_date: KeyDate, actor: AbstractBaseUser) -> None:
+def key_date_remove(*, key_date: KeyDate, actor: User) -> None:
     """Remove a key date recorded in error, and the deadlines it started; recorded as an
     event. The same people who may record one."""
     enquiry = _lock(key_date.enquiry)
@@ -125,7 +126,7 @@ class ResyncResult:
 
 
 @transaction.atomic
-def deadlines_resync(*, rule: DeadlineRule, actor: AbstractBaseUser | None = None) -> ResyncResult:
+def deadlines_resync(*, rule: DeadlineRule, actor: User | None = None) -> ResyncResult:
     """Bring the stored ``Deadline`` rows of ``rule`` in line with it after it was edited.
 
     The rows are derived data (the queue's "nearest deadline" and the reminders read
@@ -172,7 +173,7 @@ def deadlines_resync(*, rule: DeadlineRule, actor: AbstractBaseUser | None = Non
     return ResyncResult(updated=len(updated), created=len(created), removed=len(gone))
 
 
-def deadlines_resync_all(*, actor: AbstractBaseUser | None = None) -> ResyncResult:
+def deadlines_resync_all(*, actor: User | None = None) -> ResyncResult:
     """``deadlines_resync`` for every rule (each in its own transaction), for changes no
     save announced: a migration, a fixture. Returns the totals."""
     results = [deadlines_resync(rule=rule, actor=actor) for rule in DeadlineRule.objects.all()]
@@ -183,7 +184,7 @@ def deadlines_resync_all(*, actor: AbstractBaseUser | None = None) -> ResyncResu
     )
 
 
-def _published_for(rule: DeadlineRule, rows: list[Deadline]) -> dict:
+def _published_for(rule: DeadlineRule, rows: list[Deadline]) -> dict[int, PublicDate]:
     """The published copies of ``rows`` by key date id (one query)."""
     sources = {deadline_source(key_date_id=r.key_date_id, rule_id=rule.pk): r for r in rows}
     if not sources:
@@ -194,7 +195,9 @@ def _published_for(rule: DeadlineRule, rows: list[Deadline]) -> dict:
     return {sources[p.source].key_date_id: p for p in found}
 
 
-def _published_refresh(row: Deadline, published: PublicDate, *, rule: DeadlineRule, actor) -> None:
+def _published_refresh(
+    row: Deadline, published: PublicDate, *, rule: DeadlineRule, actor: User | None
+) -> None:
     if (published.date, published.label, published.meaning, published.legal_source) == (
         row.ends_on,
         rule.name,
@@ -215,12 +218,12 @@ def _published_refresh(row: Deadline, published: PublicDate, *, rule: DeadlineRu
     )
 
 
-def _published_withdraw(row: Deadline, *, actor) -> None:
+def _published_withdraw(row: Deadline, *, actor: User | None) -> None:
     source = deadline_source(key_date_id=row.key_date_id, rule_id=row.rule_id)
     services_public.public_date_withdraw(enquiry=row.key_date.enquiry, source=source, actor=actor)
 
 
-def _reminder_data(deadline: Deadline, *, today: date, state: str) -> dict:
+def _reminder_data(deadline: Deadline, *, today: date, state: str) -> dict[str, Any]:
     view = selectors.deadline_compute(rule=deadline.rule, start=deadline.key_date.date, today=today)
     rule = deadline.rule
     if state == "passed":
@@ -261,7 +264,8 @@ def deadline_reminders_send(*, today: date | None = None) -> int:
         key = keys[deadline.pk]
         if key in already:
             continue
-        recipient = deadline.enquiry.assigned_to.email
+        assignee = deadline.enquiry.assigned_to  # held: the selector asks for one
+        recipient = assignee.email if assignee else ""
         if not recipient:
             logger.warning("deadline %s: the adviser has no email address", deadline.pk)
             continue

@@ -20,13 +20,13 @@ from casework.desk.views import (
     enquiry_page,
     staff_required,
 )
-from config.http import no_store
+from config.http import AuthenticatedHttpRequest, no_store
 from enquiries.models import Enquiry
 
 
 @require_POST
 @staff_required
-def key_date_record(request: HttpRequest, reference: str) -> HttpResponse:
+def key_date_record(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     if not policies.can_record_key_date(request.user, enquiry):
         raise PermissionDenied
@@ -51,7 +51,9 @@ def key_date_record(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @staff_required
-def key_date_remove(request: HttpRequest, reference: str, key_date_id: int) -> HttpResponse:
+def key_date_remove(
+    request: AuthenticatedHttpRequest, reference: str, key_date_id: int
+) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     key_date = selectors.key_date_get(enquiry=enquiry, key_date_id=key_date_id)
     if not policies.can_record_key_date(request.user, enquiry):
@@ -96,7 +98,7 @@ def _key_dates_panel(request: HttpRequest, enquiry: Enquiry, context: dict, boun
 
 @require_POST
 @staff_required
-def case_key_date(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_key_date(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     """Record a key date on one of the case's enquiries (one the user may record on)."""
     case = cases_selectors.case_get_for_user(user=request.user, case_id=case_id)
     allowed = key_date_enquiries(request.user, cases_selectors.case_enquiries(case=case))

@@ -139,7 +139,7 @@ TOPIC_WEIGHTS: dict[str | None, float] = {
     None: 3,
 }
 # Who asks shapes what they ask about: multipliers on TOPIC_WEIGHTS per enquirer type.
-TOPIC_BIAS: dict[str, dict[str, float]] = {
+TOPIC_BIAS: dict[str, dict[str | None, float]] = {
     EnquirerType.NEIGHBOURHOOD_FORUM: {"neighbourhood-planning": 6},
     EnquirerType.PARISH_COUNCIL: {"neighbourhood-planning": 1.5, "other-powers": 2},
     EnquirerType.HOUSING_GROUP: {"community-led-housing": 10},

@@ -2,8 +2,11 @@
 service levels and outcome, and who held it (by the desk's real routing rules)."""
 
 import math
+import random
+from collections import Counter
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from django.utils import timezone
 
@@ -21,7 +24,7 @@ from casework.demo.data import (
     STREETS,
     SUBJECTS,
 )
-from casework.demo.records import Area, DeskAdviser, Draft, Party, TopicInfo
+from casework.demo.records import Area, DeskAdviser, Draft, Event, Party, TopicInfo
 from casework.models import Assignment
 from casework.queue.routing import Candidate, choose_adviser
 from enquiries import service_levels
@@ -33,7 +36,20 @@ from enquiries.models import (
 
 
 class EnquiryDrafts:
-    """The drafting half of ``Seeder`` (which holds the state these methods read)."""
+    """The drafting half of ``Seeder``, which sets the state these methods read."""
+
+    rng: random.Random
+    now: datetime
+    stats: Counter[str]
+    advisers: list[DeskAdviser]
+    by_pk: dict[int, DeskAdviser]
+    topics: dict[str, TopicInfo]
+    topic_pickers: dict[str, Any]
+    areas: list[Area]
+    sla_targets: dict[int | None, tuple[int, int]]
+    team_for_root: dict[int, int]
+    triage_team_pk: int
+    team_names: dict[int, str]
 
     def _pick_topic(self, org_type: str) -> TopicInfo | None:
         root = self.topic_pickers["root"][org_type].pick(self.rng)
@@ -53,11 +69,12 @@ class EnquiryDrafts:
     def _text(self, topic: TopicInfo | None, party: Party) -> dict:
         rng = self.rng
         asset = ""
+        root_slug = topic.root_slug if topic else None
         if topic and topic.concerns_asset:
             asset = rng.choice(ASSETS_NAMED).format(place=party.place)
-        subjects = SUBJECTS.get(topic and topic.slug) or SUBJECTS[topic and topic.root_slug]
+        subjects = SUBJECTS.get(topic.slug if topic else None) or SUBJECTS[root_slug]
         subject = rng.choice(subjects).format(asset=asset or "our building", place=party.place)
-        ask = ASKS[topic and topic.root_slug]
+        ask = ASKS[root_slug]
         return {
             "subject": subject[:200],
             "message": (
@@ -102,14 +119,16 @@ class EnquiryDrafts:
         area = self._area(party)
         channel = CHANNEL_PICKER.pick(rng)
         logged_by = rng.choice(self.advisers).user_pk if channel in STAFF_LOGGED else None
-        responded, closes = self._timeline(at)
-        adviser, method, reason, assigned_at = self._assign(topic, area, at, responded)
-        status, responded, closed = self._outcome(adviser, responded, closes)
+        would_respond, closes = self._timeline(at)
+        adviser, method, reason, assigned_at = self._assign(topic, area, at, would_respond)
+        status, responded, closed = self._outcome(adviser, would_respond, closes)
         if adviser is not None:
             adviser.take(assigned_at, closed.timestamp() if closed else math.inf)
         self.stats["open"] += status != Status.CLOSED
         self.stats["queued"] += adviser is None
-        events = [(EnquiryEvent.Kind.RECEIVED, logged_by, {"channel": str(channel)}, at)]
+        events: list[Event] = [
+            (EnquiryEvent.Kind.RECEIVED, logged_by, {"channel": str(channel)}, at)
+        ]
         events += self._handling_events(adviser, method, assigned_at, status, responded, closed)
         priorities = (
             PRIORITY_CLOCK_PICKER if topic and topic.slug in CLOCK_TOPICS else PRIORITY_PICKER
@@ -117,17 +136,17 @@ class EnquiryDrafts:
         enquiry = Enquiry(
             reference=reference,
             channel=channel,
-            topic_id=topic and topic.pk,
+            topic_id=topic.pk if topic else None,
             organisation_id=party.organisation_pk,
             contact_id=party.contact_pk,
-            local_authority_id=area and area.pk,
+            local_authority_id=area.pk if area else None,
             status=status,
             priority=priorities.pick(rng),
             received_at=at,
             first_response_at=responded,
             closed_at=closed,
             **self._service_levels(topic, at, status, responded, closed),
-            assigned_to_id=adviser and adviser.user_pk,
+            assigned_to_id=adviser.user_pk if adviser else None,
             logged_by_id=logged_by,
             updated_at=max(event[-1] for event in events),
             **self._text(topic, party),
@@ -137,7 +156,9 @@ class EnquiryDrafts:
             "team_id": self._team(topic, adviser),
             "method": method,
             "reason": reason,
-            "assigned_by_id": adviser.user_pk if method == Assignment.Method.CLAIMED else None,
+            "assigned_by_id": (
+                adviser.user_pk if adviser and method == Assignment.Method.CLAIMED else None
+            ),
             "is_current": True,
             "created_at": assigned_at,
         }
@@ -150,7 +171,7 @@ class EnquiryDrafts:
         status: str,
         responded: datetime | None,
         closed: datetime | None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Due dates from the topic's target (its own, its parent's, else the default), as
         intake sets them, and what the services would have recorded since: the working days
         to first response and resolution, and a pause while the desk waits for the group.
@@ -162,7 +183,7 @@ class EnquiryDrafts:
         )
         received_on = timezone.localdate(at)
         due = _due_dates(received_on, first, resolution)
-        values = {
+        values: dict[str, Any] = {
             "first_response_due": due.first_response_due,
             "resolution_due": due.resolution_due,
         }
@@ -170,7 +191,11 @@ class EnquiryDrafts:
             values["first_response_working_days"] = _taken(
                 received_on, timezone.localdate(responded)
             )
-        resolved = {Status.CLOSED: closed, Status.ANSWERED: responded}.get(status)
+        resolved_when: dict[str, datetime | None] = {
+            Status.CLOSED: closed,
+            Status.ANSWERED: responded,
+        }
+        resolved = resolved_when.get(status)
         if resolved is not None:
             values["resolved_at"] = resolved
             values["resolution_working_days"] = _taken(received_on, timezone.localdate(resolved))
@@ -198,16 +223,19 @@ class EnquiryDrafts:
         status: str,
         responded: datetime | None,
         closed: datetime | None,
-    ) -> list[tuple[str, int | None, dict, datetime]]:
+    ) -> list[Event]:
         """The audit trail after receipt, as the services would have written it."""
         if adviser is None:
             return [(EnquiryEvent.Kind.UNASSIGNED, None, {"assignee": None}, assigned_at)]
         actor = adviser.user_pk
         by = actor if method == Assignment.Method.CLAIMED else None
-        events = [(EnquiryEvent.Kind.ASSIGNED, by, {"assignee": adviser.username}, assigned_at)]
+        events: list[Event] = [
+            (EnquiryEvent.Kind.ASSIGNED, by, {"assignee": adviser.username}, assigned_at)
+        ]
         if status in (Status.AWAITING_GROUP, Status.ANSWERED, Status.CLOSED):
             change = {"from": Status.IN_PROGRESS.value, "to": str(status)}
-            events.append((EnquiryEvent.Kind.STATUS_CHANGED, actor, change, closed or responded))
+            when = closed or responded or assigned_at  # responded is set at these statuses
+            events.append((EnquiryEvent.Kind.STATUS_CHANGED, actor, change, when))
         return events
 
     def _queue_team(self, topic: TopicInfo | None) -> int:
@@ -246,7 +274,7 @@ class EnquiryDrafts:
         )
         if recent and (decision.chosen is None or self.rng.random() < 0.3):
             reason = decision.explanation
-            if decision.chosen is not None:  # not picked up yet
+            if decision.chosen is not None and topic:  # not picked up yet
                 reason = f"Waiting in {queue} for an adviser with expertise in {topic.label}."
             return None, Assignment.Method.QUEUED, reason, when
         if decision.chosen is not None:

@@ -4,6 +4,7 @@ enquiries drafted before they are written."""
 import heapq
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from enquiries.models import (
     Enquiry,
@@ -71,10 +72,14 @@ class DeskAdviser:
         self.last_assigned_at = at
 
 
+# An audit event to write: (kind, actor's user id, data, when).
+Event = tuple[str, int | None, dict[str, Any], datetime]
+
+
 @dataclass(slots=True)
 class Draft:
     """One enquiry with its current assignment and audit events, before it has a primary key."""
 
     enquiry: Enquiry
-    assignment: dict
-    events: list[tuple[str, int | None, dict, datetime]]
+    assignment: dict[str, Any]
+    events: list[Event]

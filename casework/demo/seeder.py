@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import Group, User
 from django.core.management.base import CommandError
-from django.db.models import Max
+from django.db.models import DateField, Max, TimeField
 from django.utils import timezone
 
 from casework.demo.data import (
@@ -65,7 +65,7 @@ def explicit_timestamps() -> Iterator[None]:
         (f, f.auto_now, f.auto_now_add)
         for model in models
         for f in model._meta.concrete_fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        if isinstance(f, DateField | TimeField) and (f.auto_now or f.auto_now_add)
     ]
     for f, _, _ in stamped:
         f.auto_now = f.auto_now_add = False
@@ -127,7 +127,9 @@ class Seeder(EnquiryDrafts):
         targets = ServiceLevelTarget.objects.values_list(
             "topic_id", "first_response_days", "resolution_days"
         )
-        self.sla_targets = {topic: (first, resolution) for topic, first, resolution in targets}
+        self.sla_targets: dict[int | None, tuple[int, int]] = {
+            topic: (first, resolution) for topic, first, resolution in targets
+        }
 
     def _topic_pickers(self, topics: Sequence[Topic]) -> dict:
         """A picker of top-level topic per enquirer type, and of sub-topic per family."""
@@ -141,7 +143,7 @@ class Seeder(EnquiryDrafts):
         }
         families: dict[str, dict[str, float]] = {}
         for t in topics:
-            if t.parent_id:
+            if t.parent:
                 families.setdefault(t.parent.slug, {})[t.slug] = SUBTOPIC_WEIGHTS.get(t.slug, 1)
         return {"root": by_type, "family": {k: Picker(v) for k, v in families.items()}}
 
@@ -157,7 +159,7 @@ class Seeder(EnquiryDrafts):
                 )
             team.topics.set(Topic.objects.filter(slug__in=topic_slugs))
             teams[slug] = team
-        self.team_for_root = {}
+        self.team_for_root: dict[int, int] = {}
         for slug, _, _, topic_slugs in TEAMS:  # first team listed wins, as in team_for_topic
             for topic_slug in topic_slugs:
                 root = self.topics[topic_slug].pk
@@ -218,7 +220,7 @@ class Seeder(EnquiryDrafts):
             )
         return advisers
 
-    def _seed_user(self, spec: StaffSpec, password: str) -> AbstractUser:
+    def _seed_user(self, spec: StaffSpec, password: str) -> User:
         demo_manager = spec.username == DEMO_MANAGER
         user, created = get_user_model().objects.get_or_create(
             username=spec.username,
@@ -265,7 +267,7 @@ class Seeder(EnquiryDrafts):
                 Organisation(
                     name=name,
                     org_type=org_type,
-                    local_authority_id=area and area.pk,
+                    local_authority_id=area.pk if area else None,
                     created_at=start + timedelta(days=rng.uniform(0, 30)),
                 )
             )
@@ -279,7 +281,7 @@ class Seeder(EnquiryDrafts):
         ]
         Contact.objects.bulk_create(contacts, batch_size=self.batch_size)
         where = {o.pk: p for o, p in zip(organisations, places, strict=True)}
-        by_pk = {o.pk: o for o in organisations}
+        by_pk: dict[int | None, Organisation] = {o.pk: o for o in organisations}
         for contact in contacts:
             organisation = by_pk[contact.organisation_id]
             area, place = where[organisation.pk]
@@ -329,7 +331,7 @@ class Seeder(EnquiryDrafts):
         first_day = timezone.localdate(self.now) - timedelta(days=365 * YEARS)
         span = 365 * YEARS
         latest = self.now - timedelta(minutes=5)
-        times = []
+        times: list[datetime] = []
         while len(times) < total:
             # Demand grows by about 40% over the period: density 1 + 0.4x on [0, 1].
             x = (math.sqrt(1 + 0.96 * rng.random()) - 1) / 0.4

@@ -3,6 +3,9 @@ enquiry a request may see, versioned edits (ETag / If-Match), and the schema's s
 parameters and responses. Views call services and let their refusals through:
 ``config.api.exception_handler`` answers them (a stale edit's 409 included)."""
 
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -23,6 +26,7 @@ from casework.models import Assignment
 from enquiries import service_levels
 from enquiries.models import Enquiry
 from enquiries.services import version_etag
+from knowledgebase.models import LocalAuthority, Topic
 
 
 class IsDeskStaff(BasePermission):
@@ -62,7 +66,7 @@ def enquiry_for_request(request, reference: str):
     return selectors.enquiry_get_for_user(user=request.user, reference=reference)
 
 
-def _person(user) -> str | None:
+def _person(user: User | None) -> str | None:
     return (user.get_full_name() or user.get_username()) if user else None
 
 
@@ -92,7 +96,7 @@ etag = version_etag
 
 def expected_version(request: Request) -> int | None:
     """The version the client edited: ``version`` in the body, else ``If-Match``."""
-    if "version" in request.data:
+    if isinstance(request.data, dict) and "version" in request.data:  # a JSON list has none
         version = parse_version(request.data.get("version"))
         if version is None:
             raise ValidationError({"version": ["A whole number from the record's GET."]})
@@ -127,16 +131,18 @@ class PersonField(serializers.CharField):
     def __init__(self, **kwargs):
         super().__init__(read_only=True, **kwargs)
 
-    def to_representation(self, value) -> str:
-        return _person(value)
+    def to_representation(self, value: Any) -> str:
+        return _person(value) or ""  # DRF shows a missing user as null, never calling this
 
 
 CASE_ID = OpenApiParameter("case_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
 class EnquiryListSerializer(serializers.ModelSerializer):
-    topic = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    local_authority = serializers.SlugRelatedField(
+    topic: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    local_authority: serializers.SlugRelatedField[LocalAuthority] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
     organisation = serializers.CharField(
@@ -187,9 +193,10 @@ class EnquiryListSerializer(serializers.ModelSerializer):
 
     def _sla(self, enquiry: Enquiry) -> service_levels.SlaState:
         # Worked out from the row's own fields, once per row: no query.
-        if getattr(enquiry, "_sla_state", None) is None:
-            enquiry._sla_state = service_levels.sla_state(enquiry, timezone.localdate())
-        return enquiry._sla_state
+        memo = vars(enquiry)
+        if memo.get("_sla_state") is None:
+            memo["_sla_state"] = service_levels.sla_state(enquiry, timezone.localdate())
+        return memo["_sla_state"]
 
     @extend_schema_field(
         serializers.ChoiceField(

@@ -18,6 +18,8 @@ The PDF is tagged PDF/UA-1, with the title and language taken from the HTML.
 import mimetypes
 import multiprocessing
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext
 from pathlib import Path
 
 import nh3
@@ -100,7 +102,7 @@ class DeskAssetFetcher(URLFetcher):
     def __init__(self) -> None:
         super().__init__(allowed_protocols=set(), allow_redirects=False, timeout=1)
 
-    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         if url.startswith(ASSET_SCHEME) and (name := url[len(ASSET_SCHEME) :]) in ALLOWED_ASSETS:
             content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
             return URLFetcherResponse(
@@ -140,7 +142,7 @@ def _render(html: str, css: str) -> RenderedPdf:
     return RenderedPdf(content=pdf, pages=len(document.pages))
 
 
-def _child(connection, html: str, css: str) -> None:
+def _child(connection: Connection, html: str, css: str) -> None:
     try:
         connection.send(("ok", _render(html, css)))
     except FatalURLFetchingError as error:  # ours, or WeasyPrint's for a failing fetcher
@@ -151,7 +153,7 @@ def _child(connection, html: str, css: str) -> None:
         connection.close()
 
 
-def _context():
+def _context() -> ForkServerContext:
     # A fork server, not a plain fork: forking a multi-threaded web worker can
     # deadlock the child. The server preloads this module, so a render starts fast.
     context = multiprocessing.get_context("forkserver")

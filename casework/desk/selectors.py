@@ -14,11 +14,13 @@ from enquiries.references import is_reference
 from enquiries.selectors import enquiry_base_queryset
 
 
-def enquiry_visible_queryset(*, user) -> QuerySet[Enquiry]:
+def enquiry_visible_queryset(*, user: policies.User) -> QuerySet[Enquiry]:
     return enquiry_base_queryset().filter(policies.visible_enquiries_q(user))
 
 
-def enquiry_get_for_user(*, user, reference: str, with_history: bool = False) -> Enquiry:
+def enquiry_get_for_user(
+    *, user: policies.User, reference: str, with_history: bool = False
+) -> Enquiry:
     """One enquiry by reference, or 404 if it does not exist or is not the user's to see."""
     if not is_reference(reference):  # also keeps NUL bytes and the like away from the database
         raise Http404("No such enquiry")

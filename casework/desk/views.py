@@ -17,15 +17,15 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from casework import policies
-from config.http import no_store
+from config.http import AuthenticatedHttpRequest, no_store
 from enquiries.services import StaleEdit
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 # (request, the record, the context so far, the bound forms being shown again) -> context
 Panel = Callable[[HttpRequest, Any, dict, dict], dict]
 
@@ -35,7 +35,7 @@ def staff_required(view: View) -> View:
 
     @wraps(view)
     @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not policies.is_staff_member(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -57,10 +57,10 @@ class SharedPage:
     ``render`` with its bound form, so no feature imports another's views."""
 
     template: str
-    loader: Callable[[HttpRequest, Any], tuple[Any, dict]] | None = None
+    loader: Callable[[AuthenticatedHttpRequest, Any], tuple[Any, dict]] | None = None
     panels: list[tuple[int, Panel]] = field(default_factory=list)
 
-    def load(self, loader: Callable[[HttpRequest, Any], tuple[Any, dict]]) -> Callable:
+    def load(self, loader: Callable[[AuthenticatedHttpRequest, Any], tuple[Any, dict]]) -> Callable:
         self.loader = loader
         return loader
 
@@ -75,7 +75,7 @@ class SharedPage:
         return register
 
     def render(
-        self, request: HttpRequest, key: Any, *, status: int = 200, **bound: Any
+        self, request: AuthenticatedHttpRequest, key: Any, *, status: int = 200, **bound: Any
     ) -> HttpResponse:
         if self.loader is None:
             raise RuntimeError(f"No feature loads {self.template}.")

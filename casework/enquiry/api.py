@@ -29,13 +29,14 @@ from casework.desk.api import (
     precondition_required,
 )
 from casework.enquiry import selectors, services
+from config.api import AuthenticatedRequest
 from enquiries import services as enquiries_services
 from enquiries.models import Contact, Enquiry, Organisation, Priority, Status
 from knowledgebase.models import LocalAuthority, Topic
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
-    local_authority = serializers.SlugRelatedField(
+    local_authority: serializers.SlugRelatedField[LocalAuthority] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
 
@@ -46,7 +47,9 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
 
 class ContactSerializer(serializers.ModelSerializer):
-    organisation = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    organisation: serializers.PrimaryKeyRelatedField[Organisation] = (
+        serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    )
 
     class Meta:
         model = Contact
@@ -65,7 +68,8 @@ class ContactSerializer(serializers.ModelSerializer):
 
 
 class EnquiryDetailSerializer(EnquiryListSerializer):
-    organisation = OrganisationSerializer(read_only=True, allow_null=True)
+    # In full here, where the list shows its name: DRF lets a subclass redeclare a field.
+    organisation = OrganisationSerializer(read_only=True, allow_null=True)  # type: ignore[assignment]
     contact = ContactSerializer(read_only=True)
     logged_by = serializers.SerializerMethodField(
         help_text="The adviser who recorded it by hand; null for the web form and the API."
@@ -104,7 +108,7 @@ class EnquiryStatusView(APIView):
         request=StatusInputSerializer,
         responses={200: EnquiryListSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         serializer = StatusInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -127,6 +131,7 @@ class ContactViewSet(viewsets.ReadOnlyModelViewSet):
 
     permission_classes = STAFF
     serializer_class = ContactSerializer
+    request: AuthenticatedRequest  # STAFF lets only signed-in staff through
 
     def get_queryset(self):
         return selectors.contact_list_for_user(user=self.request.user)
@@ -135,7 +140,9 @@ class ContactViewSet(viewsets.ReadOnlyModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         shown = page if page is not None else list(queryset)
-        enquiries_services.contact_access_record(contacts=shown, viewer=request.user, channel="api")
+        enquiries_services.contact_access_record(
+            contacts=shown, viewer=self.request.user, channel="api"
+        )
         serializer = self.get_serializer(shown, many=True)
         if page is not None:
             return self.get_paginated_response(serializer.data)
@@ -144,7 +151,7 @@ class ContactViewSet(viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         contact = self.get_object()
         enquiries_services.contact_access_record(
-            contacts=[contact], viewer=request.user, channel="api"
+            contacts=[contact], viewer=self.request.user, channel="api"
         )
         return Response(self.get_serializer(contact).data)
 
@@ -193,7 +200,7 @@ class EnquiryDetailView(APIView):
         parameters=[REFERENCE_PARAMETER],
         responses={200: EnquiryVersionedSerializer, 403: ERROR, 404: ERROR},
     )
-    def get(self, request: Request, reference: str) -> Response:
+    def get(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = _detail(request, reference)
         enquiries_services.personal_data_access_record(
             enquiry=enquiry, viewer=request.user, channel="api"
@@ -216,7 +223,7 @@ class EnquiryDetailView(APIView):
             428: NO_VERSION,
         },
     )
-    def patch(self, request: Request, reference: str) -> Response:
+    def patch(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         serializer = EnquiryEditSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

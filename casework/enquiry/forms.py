@@ -1,6 +1,7 @@
 """Forms for one enquiry: its status, logging one by hand (phone, email, letter...), editing it."""
 
 from dataclasses import replace
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -22,7 +23,7 @@ class StatusForm(forms.Form):
             return
         allowed = STATUS_TRANSITIONS.get(current, frozenset())
         choices = [(value, label) for value, label in Status.choices if value in allowed]
-        field = self.fields["status"]
+        field = cast(forms.ChoiceField, self.fields["status"])
         field.choices = [("", "Choose a status"), *choices]
         field.error_messages["invalid_choice"] = (
             f"An enquiry that is {Status(current).label.lower()} can become: "
@@ -148,7 +149,9 @@ class EnquiryEditForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["topic"].queryset = Topic.objects.filter(is_active=True).select_related(
-            "parent"
-        )
-        self.fields["local_authority"].queryset = LocalAuthority.objects.filter(is_active=True)
+        cast(forms.ModelChoiceField, self.fields["topic"]).queryset = Topic.objects.filter(
+            is_active=True
+        ).select_related("parent")
+        cast(
+            forms.ModelChoiceField, self.fields["local_authority"]
+        ).queryset = LocalAuthority.objects.filter(is_active=True)

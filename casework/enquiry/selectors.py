@@ -4,17 +4,18 @@ from django.db.models import (
     QuerySet,
 )
 
+from casework import policies
 from casework.desk.selectors import enquiry_visible_queryset
 from enquiries.models import Contact, Organisation
 from enquiries.selectors import contact_list, organisation_list
 
 
-def organisation_list_for_user(*, user) -> QuerySet[Organisation]:
+def organisation_list_for_user(*, user: policies.User) -> QuerySet[Organisation]:
     """Organisations linked to an enquiry ``user`` may see; any other is a 404."""
     visible = enquiry_visible_queryset(user=user).filter(organisation__isnull=False)
     return organisation_list().filter(pk__in=visible.values("organisation_id"))
 
 
-def contact_list_for_user(*, user) -> QuerySet[Contact]:
+def contact_list_for_user(*, user: policies.User) -> QuerySet[Contact]:
     """Contacts linked to an enquiry ``user`` may see; any other is a 404."""
     return contact_list().filter(pk__in=enquiry_visible_queryset(user=user).values("contact_id"))

@@ -7,8 +7,9 @@ every caller).
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -27,7 +28,7 @@ __all__ = ["StaleEdit", "enquiry_edit"]
 
 @transaction.atomic
 def enquiry_edit(
-    *, enquiry: Enquiry, expected_version: int, changes: dict, actor: AbstractBaseUser
+    *, enquiry: Enquiry, expected_version: int, changes: dict[str, Any], actor: User
 ) -> Enquiry:
     """Edit subject, topic, priority, building or land and area (see ``enquiries``)."""
     locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
@@ -47,7 +48,7 @@ CLOSING_NEEDS_OUTCOME = (
 
 
 @transaction.atomic
-def enquiry_set_status(*, enquiry: Enquiry, status: str, actor: AbstractBaseUser) -> Enquiry:
+def enquiry_set_status(*, enquiry: Enquiry, status: str, actor: User) -> Enquiry:
     """Change the status: the adviser holding the enquiry, or a manager. Closing needs a
     closing outcome recorded first (DOMAIN.md, "Outcomes": every enquiry ends with one).
 
@@ -71,7 +72,7 @@ def enquiry_log(
     *,
     data: EnquiryInput,
     channel: Channel | str,
-    actor: AbstractBaseUser,
+    actor: User,
     keep: bool = False,
     received_at: datetime | None = None,
 ) -> SubmittedEnquiry:

@@ -21,14 +21,14 @@ from casework.desk.views import (
 )
 from casework.enquiry import services
 from casework.enquiry.forms import EnquiryEditForm, LogEnquiryForm, StatusForm
-from config.http import no_store
+from config.http import AuthenticatedHttpRequest, no_store
 from enquiries import services as enquiries_services
 from enquiries.models import Enquiry
 from enquiries.services import TransitionError
 
 
 @enquiry_page.load
-def _load(request: HttpRequest, reference: str) -> tuple[Enquiry, dict]:
+def _load(request: AuthenticatedHttpRequest, reference: str) -> tuple[Enquiry, dict]:
     """The enquiry (with its assignment history) if the user may see it; opening it is logged
     as a view of the contact's personal data."""
     enquiry = desk_selectors.enquiry_get_for_user(
@@ -56,13 +56,13 @@ def _status_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: 
 
 @require_safe
 @staff_required
-def enquiry_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def enquiry_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     return enquiry_page.render(request, reference)
 
 
 @require_POST
 @staff_required
-def enquiry_status(request: HttpRequest, reference: str) -> HttpResponse:
+def enquiry_status(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     if not policies.can_change_enquiry_status(request.user, enquiry):
         raise PermissionDenied
@@ -85,7 +85,7 @@ def enquiry_status(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def enquiry_log(request: HttpRequest) -> HttpResponse:
+def enquiry_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = LogEnquiryForm(
         request.POST if request.method == "POST" else None,
@@ -102,8 +102,7 @@ def enquiry_log(request: HttpRequest) -> HttpResponse:
         enquiry = submitted.enquiry
         if enquiry.assigned_to_id == user.pk:
             where = "It is in your queue."
-        elif enquiry.assigned_to_id:
-            holder = enquiry.assigned_to
+        elif holder := enquiry.assigned_to:
             where = f"It was routed to {holder.get_full_name() or holder.get_username()}."
         else:
             where = "It is waiting in the team queue."
@@ -118,7 +117,7 @@ def enquiry_log(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
-def enquiry_edit(request: HttpRequest, reference: str) -> HttpResponse:
+def enquiry_edit(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     if not policies.can_edit_enquiry(request.user, enquiry):
         raise PermissionDenied

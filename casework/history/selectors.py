@@ -3,10 +3,12 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import models
-from django.db.models import Q
+from django.db.models import Field, Q, QuerySet
 
 from casework.models import Adviser, Case
 from enquiries.models import Enquiry, PersonalDataAccess
@@ -30,11 +32,11 @@ class HistoryEntry:
     changes: list[Change] = field(default_factory=list)
 
 
-def _person(user) -> str:
+def _person(user: User | None) -> str:
     return (user.get_full_name() or user.get_username()) if user else "The desk"
 
 
-def _display(value, field_obj, names: dict) -> str:
+def _display(value: Any, field_obj: "Field[Any, Any]", names: dict[tuple[Any, Any], str]) -> str:
     if value in (None, ""):
         return "–"
     if isinstance(field_obj, models.ForeignKey):
@@ -50,7 +52,7 @@ def _display(value, field_obj, names: dict) -> str:
 HIDDEN_FIELDS = {"version"}
 
 
-def change_history(*, record: models.Model) -> list[HistoryEntry]:
+def change_history(*, record: Enquiry | Case) -> list[HistoryEntry]:
     """Newest first: who changed what on ``record`` (an enquiry or a case), with old and new
     values, in a fixed number of queries (the history rows, then one query per kind of
     related record named in a change)."""
@@ -67,14 +69,14 @@ def change_history(*, record: models.Model) -> list[HistoryEntry]:
         pairs.append((newer, changes))
     pairs = pairs[:HISTORY_LIMIT]
 
-    wanted: dict[type, set] = {}
+    wanted: dict[Any, set[Any]] = {}
     for _, changes in pairs:
         for change in changes:
             field_obj = model._meta.get_field(change.field)
             if isinstance(field_obj, models.ForeignKey):
                 ids = wanted.setdefault(field_obj.related_model, set())
                 ids.update(v for v in (change.old, change.new) if v is not None)
-    names = {}
+    names: dict[tuple[Any, Any], str] = {}
     for related, ids in wanted.items():
         queryset = related._default_manager.filter(pk__in=ids)
         if related is Adviser:
@@ -95,7 +97,7 @@ def change_history(*, record: models.Model) -> list[HistoryEntry]:
             reason=entry_record.history_change_reason or "",
         )
         for change in changes:
-            field_obj = model._meta.get_field(change.field)
+            field_obj = cast("Field[Any, Any]", model._meta.get_field(change.field))
             entry.changes.append(
                 Change(
                     field=str(field_obj.verbose_name).capitalize(),
@@ -115,7 +117,7 @@ def case_change_history(*, case: Case) -> list[HistoryEntry]:
     return change_history(record=case)
 
 
-def enquiry_access_log(*, enquiry: Enquiry, limit: int = 100):
+def enquiry_access_log(*, enquiry: Enquiry, limit: int = 100) -> QuerySet[PersonalDataAccess]:
     """Opens of this enquiry, and of its contact's record on its own (the contacts API)."""
     opened = Q(enquiry=enquiry)
     if enquiry.contact_id:

@@ -3,7 +3,7 @@
 ``urlpatterns`` are desk pages (under /desk/), ``api_urlpatterns`` API endpoints (under
 /api/v1/)."""
 
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 
 from casework.history import views
 
@@ -12,4 +12,4 @@ urlpatterns = [
     path("cases/<int:case_id>/history/", views.case_history, name="case_history"),
 ]
 
-api_urlpatterns = []
+api_urlpatterns: list[URLPattern | URLResolver] = []

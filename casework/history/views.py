@@ -14,12 +14,13 @@ from casework.history.selectors import (
     enquiry_access_log,
     enquiry_change_history,
 )
+from config.http import AuthenticatedHttpRequest
 from enquiries.services import personal_data_access_record
 
 
 @require_safe
 @staff_required
-def enquiry_history(request: HttpRequest, reference: str) -> HttpResponse:
+def enquiry_history(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     if not policies.can_see_enquiry_history(request.user, enquiry):
         raise PermissionDenied

@@ -36,6 +36,7 @@ from casework.letters import services as services
 from casework.letters.services import BODY_MAX_LENGTH, TITLE_MAX_LENGTH
 from casework.letters.views import _pdf_response
 from casework.models import Letter, LetterBatch
+from config.api import AuthenticatedRequest
 
 LETTER_ID = OpenApiParameter("letter_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
@@ -135,7 +136,7 @@ class EnquiryLetterCollectionView(generics.ListAPIView):
         request=LetterIssueSerializer,
         responses={201: LetterSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         from casework.letters.compose import wants_large_print
 
         enquiry = enquiry_for_request(request, reference)
@@ -204,7 +205,7 @@ class LetterDownloadView(APIView):
             404: ERROR,
         },
     )
-    def get(self, request: Request, reference: str, letter_id: int) -> HttpResponse:
+    def get(self, request: AuthenticatedRequest, reference: str, letter_id: int) -> HttpResponse:
         enquiry = enquiry_for_request(request, reference)
         letter = letters.letter_get(enquiry=enquiry, letter_id=letter_id)
         content = letters.letter_pdf_content(letter=letter)
@@ -275,7 +276,7 @@ class LetterBatchCollectionView(APIView):
         request=BatchCreateSerializer,
         responses={201: BatchSerializer, 400: FIELD_ERRORS, 403: ERROR},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = BatchCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

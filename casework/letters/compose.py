@@ -14,9 +14,10 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -47,13 +48,13 @@ def wants_large_print(accessibility_needs: str) -> bool:
     return bool(LARGE_PRINT_HINTS.search(accessibility_needs or ""))
 
 
-def _name(user: AbstractBaseUser | None) -> str:
+def _name(user: User | None) -> str:
     if user is None:
         return ""
     return (user.get_full_name() or "").strip()
 
 
-def letter_signatory(enquiry: Enquiry, actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
+def letter_signatory(enquiry: Enquiry, actor: User | None) -> User | None:
     """Who signs: the adviser holding the enquiry, else whoever issues the letter."""
     return enquiry.assigned_to if enquiry.assigned_to_id else actor
 
@@ -61,10 +62,10 @@ def letter_signatory(enquiry: Enquiry, actor: AbstractBaseUser | None) -> Abstra
 def letter_context(
     *,
     enquiry: Enquiry,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     case: Case | None = None,
     today: date | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The plain values a letter may use (see ``knowledgebase.letter_engine.PLACEHOLDERS``).
 
     The asset comes from the case when it names one, else from the enquiry. A clock with
@@ -113,7 +114,7 @@ def _plain(rendered: str) -> str:
     return html.unescape(rendered).replace("\r\n", "\n").strip()
 
 
-def fill_letter(*, version: LetterTemplateVersion, context: dict) -> FilledLetter:
+def fill_letter(*, version: LetterTemplateVersion, context: dict[str, Any]) -> FilledLetter:
     """The version's title and body with this letter's values, and what is missing."""
     missing = sorted(
         set(missing_placeholders(version.title, context))

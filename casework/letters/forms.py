@@ -1,5 +1,7 @@
 """Forms for guidance letters. They check shape only; the services decide the rules."""
 
+from typing import cast
+
 from django import forms
 
 from casework.letters.services import BODY_MAX_LENGTH, TITLE_MAX_LENGTH
@@ -51,8 +53,10 @@ class BulkSelectForm(forms.Form):
 
     def __init__(self, *args, templates, rules, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["template"].choices = [(t.slug, t.name) for t in templates]
-        self.fields["rule"].choices = [(r.slug, r.name) for r in rules]
+        cast(forms.ChoiceField, self.fields["template"]).choices = [
+            (t.slug, t.name) for t in templates
+        ]
+        cast(forms.ChoiceField, self.fields["rule"]).choices = [(r.slug, r.name) for r in rules]
 
 
 class BulkIssueForm(BulkSelectForm):
@@ -69,7 +73,7 @@ class BulkIssueForm(BulkSelectForm):
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["enquiries"].choices = [
+        cast(forms.ChoiceField, self.fields["enquiries"]).choices = [
             (
                 e.reference,
                 f"{e.reference}: {e.organisation.name if e.organisation else ''} ({e.subject})",

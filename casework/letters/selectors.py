@@ -89,7 +89,7 @@ def letter_template_version_get(*, slug: str, number: int | None = None) -> Lett
 
 
 def bulk_candidates(
-    *, user, rule: DeadlineRule, within_days: int, today: date | None = None
+    *, user: policies.User, rule: DeadlineRule, within_days: int, today: date | None = None
 ) -> QuerySet[Enquiry]:
     """Open enquiries ``user`` may see with a clock of ``rule`` ending in the next
     ``within_days`` days (e.g. every interim moratorium ending in the next two weeks)."""
@@ -108,7 +108,7 @@ def bulk_candidates(
     )
 
 
-def letter_batch_get(*, user, batch_id: int) -> LetterBatch:
+def letter_batch_get(*, user: policies.User, batch_id: int) -> LetterBatch:
     """A batch, to managers only (else 404)."""
     if not policies.is_manager(user):
         raise Http404("No such batch")

@@ -16,8 +16,9 @@ killed between the two can leave one unreferenced file, never a letter without i
 import hashlib
 import logging
 from collections.abc import Iterable
+from typing import cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -47,7 +48,7 @@ from knowledgebase.models import LetterTemplateVersion
 logger = logging.getLogger(__name__)
 
 
-TITLE_MAX_LENGTH = Letter._meta.get_field("title").max_length
+TITLE_MAX_LENGTH = cast(int, Letter._meta.get_field("title").max_length)
 
 
 BODY_MAX_LENGTH = 50_000
@@ -56,7 +57,7 @@ BODY_MAX_LENGTH = 50_000
 BATCH_MAX_SIZE = 1_000
 
 
-def _require_staff(actor: AbstractBaseUser) -> None:
+def _require_staff(actor: User) -> None:
     if not policies.is_staff_member(actor):
         raise PermissionDenied("Only desk staff can write letters.")
 
@@ -81,7 +82,7 @@ def letter_compose(
     *,
     enquiry: Enquiry,
     template_version: LetterTemplateVersion,
-    actor: AbstractBaseUser,
+    actor: User,
     case: Case | None = None,
 ) -> FilledLetter:
     """The template filled in for this enquiry, and the placeholders it would leave blank."""
@@ -183,7 +184,7 @@ def letter_preview(
     template_version: LetterTemplateVersion,
     body_override: str | None,
     large_print: bool,
-    actor: AbstractBaseUser,
+    actor: User,
     title_override: str | None = None,
     case: Case | None = None,
 ) -> bytes:
@@ -218,7 +219,7 @@ def _file_name(letter: Letter) -> str:
     return f"{letter.enquiry.reference}-letter-{letter.pk}.pdf"
 
 
-def _publish(*, letter: Letter, content: bytes, actor: AbstractBaseUser) -> int:
+def _publish(*, letter: Letter, content: bytes, actor: User) -> int:
     """Put the PDF on the group's enquiry and owe them an email saying so. Once per letter
     (the message's submission key and the email's dedupe key): returns the attachment id."""
     enquiry = letter.enquiry
@@ -256,9 +257,7 @@ def _publish(*, letter: Letter, content: bytes, actor: AbstractBaseUser) -> int:
     return attachment.pk
 
 
-def _email(
-    *, letter: Letter, content: bytes, actor: AbstractBaseUser, attachment_id: int | None
-) -> None:
+def _email(*, letter: Letter, content: bytes, actor: User, attachment_id: int | None) -> None:
     """Owe the group an email with the PDF attached (a staff-only copy unless it was just
     published, when the published one is reused)."""
     enquiry = letter.enquiry
@@ -282,7 +281,7 @@ def _email(
     )
 
 
-def _mark_issued(letter: Letter, *, name: str, rendered: RenderedPdf, actor) -> None:
+def _mark_issued(letter: Letter, *, name: str, rendered: RenderedPdf, actor: User | None) -> None:
     letter.pdf.name = name
     letter.sha256 = hashlib.sha256(rendered.content).hexdigest()
     letter.size = len(rendered.content)
@@ -311,7 +310,7 @@ def letter_issue(
     body: str,
     title: str,
     large_print: bool,
-    actor: AbstractBaseUser,
+    actor: User,
     case: Case | None = None,
     publish: bool = False,
     email: bool = False,
@@ -367,7 +366,7 @@ def letter_issue(
 
 
 @transaction.atomic
-def letter_download_record(*, letter: Letter, actor: AbstractBaseUser) -> None:
+def letter_download_record(*, letter: Letter, actor: User) -> None:
     """Record that someone downloaded the letter to print and post."""
     enquiries_services.enquiry_record_event(
         enquiry=letter.enquiry,
@@ -382,7 +381,7 @@ def letter_batch_create(
     template_version: LetterTemplateVersion,
     enquiries: Iterable[Enquiry],
     publish: bool,
-    actor: AbstractBaseUser,
+    actor: User,
 ) -> LetterBatch:
     """Managers: one pending letter per enquiry, each made by a worker (``casework.tasks``).
 
@@ -509,7 +508,7 @@ def letter_make(*, letter_id: int) -> str:
                 return "already made"
             letter.title, letter.body, letter.large_print = title, filled.body, large_print
             _mark_issued(letter, name=name, rendered=rendered, actor=actor)
-            if letter.batch.publish:
+            if letter.batch is not None and letter.batch.publish:  # a batch letter
                 _publish(letter=letter, content=rendered.content, actor=actor)
             kept = bool(
                 Letter.objects.filter(pk=letter_id, state=Letter.State.PENDING).update(

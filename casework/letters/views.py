@@ -21,7 +21,7 @@ from casework.letters import services as services
 from casework.letters.compose import wants_large_print
 from casework.letters.forms import BulkIssueForm, BulkSelectForm, LetterForm
 from casework.models import Case, Letter
-from config.http import no_store
+from config.http import AuthenticatedHttpRequest, no_store
 from enquiries.conversation.services import DOWNLOAD_CSP
 from enquiries.models import Enquiry
 from enquiries.services import personal_data_access_record
@@ -74,7 +74,7 @@ def _page(
 
 @require_safe
 @staff_required
-def letter_compose(request: HttpRequest, reference: str) -> HttpResponse:
+def letter_compose(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Pick a template (the enquiry's topic first); with ``?template=`` see it filled in."""
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     # The composer shows the contact's name, address and access needs.
@@ -132,7 +132,7 @@ def _bound(request: HttpRequest, enquiry: Enquiry):
 
 @require_POST
 @staff_required
-def letter_preview(request: HttpRequest, reference: str) -> HttpResponse:
+def letter_preview(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The PDF as it would be issued, shown inline (opened in a new tab by the form)."""
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     form, version = _bound(request, enquiry)
@@ -162,7 +162,7 @@ def _add_errors(form, error: ValidationError) -> None:
 
 @require_POST
 @staff_required
-def letter_issue(request: HttpRequest, reference: str) -> HttpResponse:
+def letter_issue(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     form, version = _bound(request, enquiry)
     case = _case_for(request, enquiry, form.cleaned_data.get("case")) if version else None
@@ -207,7 +207,9 @@ def letter_detail(request: HttpRequest, reference: str, letter_id: int) -> HttpR
 
 @require_safe
 @staff_required
-def letter_download(request: HttpRequest, reference: str, letter_id: int) -> HttpResponse:
+def letter_download(
+    request: AuthenticatedHttpRequest, reference: str, letter_id: int
+) -> HttpResponse:
     """The issued PDF as a download, to print and post; recorded on the timeline."""
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     letter = letters.letter_get(enquiry=enquiry, letter_id=letter_id)
@@ -233,7 +235,7 @@ def _manager(request: HttpRequest) -> None:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
-def letter_bulk(request: HttpRequest) -> HttpResponse:
+def letter_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Choose a template and a clock; tick the enquiries; issue. Workers make the letters."""
     _manager(request)
     # Not offered: templates that need the adviser's own words in each letter.

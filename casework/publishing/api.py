@@ -5,6 +5,7 @@ else's enquiry is a 404, a role that may not a 403, unusable input a 400 with th
 
 import uuid
 
+from django.utils.datastructures import MultiValueDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -31,6 +32,7 @@ from casework.desk.api import (
 )
 from casework.publishing import selectors
 from casework.publishing import services as services
+from config.api import AuthenticatedRequest
 from enquiries.conversation.services import attachment_response
 from enquiries.models import Attachment, Message, PublicDate
 from enquiries.uploads import UploadRefused
@@ -90,7 +92,7 @@ class PublicDateCollectionView(generics.ListAPIView):
         request=PublishInputSerializer,
         responses={201: PublicDateSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         serializer = PublishInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -120,7 +122,7 @@ class PublicDateWithdrawView(APIView):
             404: ERROR,
         },
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         serializer = DeadlineChoiceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -147,7 +149,7 @@ class TrackingLinksRevokeView(APIView):
             404: ERROR,
         },
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         count = services.tracking_links_revoke(enquiry=enquiry, actor=request.user)
         return Response({"revoked": count})
@@ -171,7 +173,7 @@ class TrackingLinkSendView(APIView):
             404: ERROR,
         },
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         key = request.data.get("key") if hasattr(request.data, "get") else None
         if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 40):
@@ -242,7 +244,7 @@ class AttachmentCollectionView(generics.ListAPIView):
         request={"multipart/form-data": AttachmentUploadSerializer},
         responses={201: AttachmentSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = enquiry_for_request(request, reference)
         serializer = AttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -330,10 +332,10 @@ class MessageCollectionView(generics.ListAPIView):
         },
         responses={201: MessageSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = enquiry_for_request(request, reference)
         data = request.data
-        if hasattr(data, "getlist"):  # multipart: several ``files``
+        if isinstance(data, MultiValueDict):  # multipart: several ``files``
             data = {**data.dict(), "files": data.getlist("files")}
         serializer = MessageInputSerializer(data=data)
         serializer.is_valid(raise_exception=True)

@@ -39,7 +39,7 @@ class PublicMessageForm(forms.Form):
         "an update.",
         error_messages={"required": "Write the update to the group."},
     )
-    files = MultipleFileField(
+    files = MultipleFileField(  # type: ignore[assignment]  # a field, not BaseForm.files: the form metaclass moves it to base_fields
         label="Documents for the group (optional)",
         required=False,
         help_text="The group can download these. PDF, Word, OpenDocument, Excel, PNG, JPEG "

@@ -9,7 +9,7 @@ publishing again.
 
 from collections.abc import Iterable
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -26,7 +26,7 @@ from enquiries.portal import services as services_portal
 from enquiries.uploads import UploadRefused
 
 
-def _check_can_publish(actor: AbstractBaseUser, enquiry: Enquiry) -> None:
+def _check_can_publish(actor: User, enquiry: Enquiry) -> None:
     if not policies.can_record_key_date(actor, enquiry):
         raise PermissionDenied(
             "Only the adviser holding this enquiry or a manager can show dates to the group."
@@ -40,7 +40,7 @@ def deadline_publish(
     key_date_id: int,
     rule_id: int,
     is_group_deadline: bool,
-    actor: AbstractBaseUser,
+    actor: User,
 ) -> PublicDate:
     """Show one computed deadline on the group's tracking page (or update it: the date is
     worked out again now, and "the group must act by this date" set as chosen). A group
@@ -69,9 +69,7 @@ def deadline_publish(
 
 
 @transaction.atomic
-def deadline_withdraw(
-    *, enquiry: Enquiry, key_date_id: int, rule_id: int, actor: AbstractBaseUser
-) -> bool:
+def deadline_withdraw(*, enquiry: Enquiry, key_date_id: int, rule_id: int, actor: User) -> bool:
     """Stop showing a deadline to the group. False if it was not shown."""
     _check_can_publish(actor, enquiry)
     return services_public.public_date_withdraw(
@@ -81,7 +79,7 @@ def deadline_withdraw(
     )
 
 
-def key_date_withdraw_published(*, key_date: KeyDate, actor: AbstractBaseUser | None) -> int:
+def key_date_withdraw_published(*, key_date: KeyDate, actor: User | None) -> int:
     """Withdraw every date published from ``key_date`` (it was removed as an error).
     Call inside the caller's transaction."""
     prefix = f"deadline:{key_date.pk}:"
@@ -94,20 +92,20 @@ def key_date_withdraw_published(*, key_date: KeyDate, actor: AbstractBaseUser | 
     )
 
 
-def _check_can_manage_links(actor: AbstractBaseUser, enquiry: Enquiry) -> None:
+def _check_can_manage_links(actor: User, enquiry: Enquiry) -> None:
     if not policies.can_change_enquiry_status(actor, enquiry):
         raise PermissionDenied(
             "Only the adviser holding this enquiry or a manager can manage its tracking links."
         )
 
 
-def tracking_links_revoke(*, enquiry: Enquiry, actor: AbstractBaseUser) -> int:
+def tracking_links_revoke(*, enquiry: Enquiry, actor: User) -> int:
     """Stop every tracking link that opens this enquiry (recorded as LINK_REVOKED)."""
     _check_can_manage_links(actor, enquiry)
     return services_portal.tracking_links_revoke(enquiry=enquiry, actor=actor)
 
 
-def tracking_link_send(*, enquiry: Enquiry, actor: AbstractBaseUser, key: str) -> bool:
+def tracking_link_send(*, enquiry: Enquiry, actor: User, key: str) -> bool:
     """Email the contact a fresh link (recorded as LINK_SENT); one per ``key``."""
     _check_can_manage_links(actor, enquiry)
     return services_portal.tracking_link_send(enquiry=enquiry, actor=actor, key=key)
@@ -120,7 +118,7 @@ __all__ = ["UploadRefused", "group_update_send", "staff_document_add"]
 
 
 def staff_document_add(
-    *, enquiry: Enquiry, upload: UploadedFile, actor: AbstractBaseUser
+    *, enquiry: Enquiry, upload: "UploadedFile[bytes]", actor: User
 ) -> Attachment:
     """Keep a document on the enquiry for desk staff only (the group never sees it)."""
     if not policies.can_add_staff_document(actor, enquiry):
@@ -133,8 +131,8 @@ def group_update_send(
     *,
     enquiry: Enquiry,
     body: str,
-    actor: AbstractBaseUser,
-    files: Iterable[UploadedFile] = (),
+    actor: User,
+    files: Iterable["UploadedFile[bytes]"] = (),
     awaiting_group: bool = False,
     submission_key: str = "",
 ) -> Message:

@@ -5,7 +5,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_POST, require_safe
 
 from casework import policies
@@ -14,6 +14,7 @@ from casework.desk.views import back_to_enquiry, enquiry_page, staff_required
 from casework.publishing import selectors
 from casework.publishing import services as services
 from casework.publishing.forms import PublicMessageForm, StaffDocumentForm
+from config.http import AuthenticatedHttpRequest
 from enquiries.conversation.services import attachment_response
 from enquiries.models import Enquiry
 from enquiries.uploads import UploadRefused
@@ -22,7 +23,7 @@ from enquiries.uploads import UploadRefused
 @require_POST
 @staff_required
 def deadline_publish(
-    request: HttpRequest, reference: str, key_date_id: int, rule_id: int
+    request: AuthenticatedHttpRequest, reference: str, key_date_id: int, rule_id: int
 ) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     try:
@@ -47,7 +48,7 @@ def deadline_publish(
 @require_POST
 @staff_required
 def deadline_withdraw(
-    request: HttpRequest, reference: str, key_date_id: int, rule_id: int
+    request: AuthenticatedHttpRequest, reference: str, key_date_id: int, rule_id: int
 ) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     if services.deadline_withdraw(
@@ -59,7 +60,7 @@ def deadline_withdraw(
 
 @require_POST
 @staff_required
-def tracking_links_revoke(request: HttpRequest, reference: str) -> HttpResponse:
+def tracking_links_revoke(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     count = services.tracking_links_revoke(enquiry=enquiry, actor=request.user)
     messages.success(
@@ -72,7 +73,7 @@ def tracking_links_revoke(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @staff_required
-def tracking_link_send(request: HttpRequest, reference: str) -> HttpResponse:
+def tracking_link_send(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     key = request.POST.get("key", "")[:40] or uuid.uuid4().hex
     services.tracking_link_send(enquiry=enquiry, actor=request.user, key=key)
@@ -108,7 +109,7 @@ def _group_facing_panel(request: HttpRequest, enquiry: Enquiry, context: dict, b
 
 @require_POST
 @staff_required
-def document_add(request: HttpRequest, reference: str) -> HttpResponse:
+def document_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Keep a staff-only document on the enquiry (checked by its content, not its name)."""
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     if not policies.can_add_staff_document(request.user, enquiry):
@@ -129,7 +130,7 @@ def document_add(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_safe
 @staff_required
-def document_download(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponse:
+def document_download(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponseBase:
     """A document as a download, to desk staff who can see the enquiry (else 404)."""
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     attachment = selectors.attachment_get(enquiry=enquiry, attachment_id=attachment_id)
@@ -138,7 +139,7 @@ def document_download(request: HttpRequest, reference: str, attachment_id: int) 
 
 @require_POST
 @staff_required
-def message_publish(request: HttpRequest, reference: str) -> HttpResponse:
+def message_publish(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Send an update to the group, with any documents; optionally wait for their reply."""
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     if not policies.can_publish_message(request.user, enquiry):

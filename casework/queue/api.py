@@ -12,7 +12,6 @@ from drf_spectacular.utils import (
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,16 +25,19 @@ from casework.desk.api import (
     IsManager,
     command_response,
 )
-from casework.models import Adviser
+from casework.models import Adviser, Team
 from casework.queue import selectors, services
 from casework.queue.filters import EnquiryFilter
+from config.api import AuthenticatedRequest
 from enquiries import service_levels
 from enquiries.models import Enquiry
 
 
 class AdviserSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
-    teams = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    teams: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
 
     class Meta:
         model = Adviser
@@ -109,6 +111,7 @@ class EnquiryListView(generics.ListAPIView):
     root URLconf sends each method to its view (``config.api.MethodDispatch``)."""
 
     permission_classes = STAFF
+    request: AuthenticatedRequest  # STAFF lets only signed-in staff through
     serializer_class = EnquiryListSerializer
     filter_backends = [EnquiryFilterSchemaBackend]
     filterset_class = EnquiryFilter
@@ -141,7 +144,7 @@ class EnquiryClaimView(APIView):
             ),
         },
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         services.enquiry_claim(enquiry=enquiry, actor=request.user)
         return command_response(request, reference)
@@ -157,7 +160,7 @@ class EnquiryAssignView(APIView):
         request=AssignInputSerializer,
         responses={200: EnquiryListSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         serializer = AssignInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

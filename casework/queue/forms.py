@@ -1,8 +1,10 @@
 """The queue's filter panel (which filters show, and where) and the assign form."""
 
 from dataclasses import dataclass
+from typing import cast
 
 from django import forms
+from django_filters.fields import ChoiceField, ModelChoiceField
 
 from casework.models import Adviser
 from enquiries.intake.forms import grouped_topic_choices
@@ -61,8 +63,9 @@ def queue_filters(form: forms.Form, *, is_manager: bool) -> QueueFilters:
         ("age", "Any age"),
         ("sla", "Any"),
     ]:
-        fields[name].empty_label = anything
-        fields[name].widget.choices = fields[name].choices
+        field = cast(ChoiceField | ModelChoiceField, fields[name])  # the filters' own fields
+        field.empty_label = anything
+        field.widget.choices = field.choices
     fields["age"].label = "Age (days since received)"
     for name in ("received_after", "received_before"):
         fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -95,7 +95,7 @@ def ineligibility(candidate: Candidate, topic_label: str) -> list[str]:
     return problems
 
 
-def _sort_key(candidate: Candidate) -> tuple:
+def _sort_key(candidate: Candidate) -> tuple[bool, Fraction, datetime, int]:
     return (
         not candidate.covers_area,
         candidate.exact_load,

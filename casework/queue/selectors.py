@@ -2,7 +2,9 @@
 facts routing reads: candidate advisers with their load, a topic's team, the advisers."""
 
 from datetime import date
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import (
     Case,
     Count,
@@ -37,7 +39,7 @@ class Queue:
     ALL = "all"
 
 
-def queues_for(user) -> list[tuple[str, str]]:
+def queues_for(user: policies.User) -> list[tuple[str, str]]:
     everything = "All enquiries" if policies.is_manager(user) else "All my teams' enquiries"
     return [
         (Queue.MINE, "My enquiries"),
@@ -46,7 +48,9 @@ def queues_for(user) -> list[tuple[str, str]]:
     ]
 
 
-def enquiry_list(*, user, queue: str = Queue.ALL, filters: dict | None = None) -> QuerySet[Enquiry]:
+def enquiry_list(
+    *, user: User, queue: str = Queue.ALL, filters: dict[str, Any] | None = None
+) -> QuerySet[Enquiry]:
     """The enquiries ``user`` may see in ``queue``, filtered through the allow-listed FilterSet.
 
     Each carries ``next_deadline_on``: its nearest statutory deadline still to come, and
@@ -105,7 +109,7 @@ def sla_due_expression() -> Case:
 class FilterError(DomainError):
     """Filters the queue cannot apply: a 400 with the filter form's errors by field."""
 
-    def __init__(self, errors):
+    def __init__(self, errors: dict[str, Any]) -> None:
         super().__init__("Invalid filters")
         self.errors = errors
 
@@ -140,12 +144,13 @@ def routing_candidates(
         .values("created_at")[:1]
     )
     covers = Exists(
-        Adviser.local_authorities.through.objects.filter(
+        # No area: None matches no row (Django reads it as IS NULL; django-stubs refuses None).
+        Adviser.local_authorities.through.objects.filter(  # type: ignore[misc]
             adviser_id=OuterRef("pk"),
             localauthority_id=local_authority.pk if local_authority else None,
         )
     ) | Exists(
-        Adviser.regions.through.objects.filter(
+        Adviser.regions.through.objects.filter(  # type: ignore[misc]  # as above
             adviser_id=OuterRef("pk"),
             region_id=local_authority.region_id if local_authority else None,
         )

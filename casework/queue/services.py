@@ -2,7 +2,7 @@
 from a queue, assign one (managers). Each writes an ``Assignment`` that says why, under a
 row lock, so two people cannot both take the same enquiry."""
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
@@ -51,7 +51,7 @@ def _record_assignment(
     adviser: Adviser | None,
     method: str,
     reason: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     team: Team | None = None,
 ) -> Assignment:
     """Close the current assignment and open a new one; call with the enquiry row locked.
@@ -109,7 +109,7 @@ def enquiry_route(*, enquiry: Enquiry) -> Assignment:
 
 
 @transaction.atomic
-def enquiry_claim(*, enquiry: Enquiry, actor: AbstractBaseUser) -> Assignment:
+def enquiry_claim(*, enquiry: Enquiry, actor: User) -> Assignment:
     """An adviser takes an unassigned enquiry. Of two simultaneous claims exactly one wins:
     the row lock makes the second wait, and then it finds the enquiry taken."""
     enquiry = _lock(enquiry)
@@ -119,7 +119,7 @@ def enquiry_claim(*, enquiry: Enquiry, actor: AbstractBaseUser) -> Assignment:
         if enquiry.assigned_to_id == actor.pk:
             raise AlreadyAssigned("You already hold this enquiry.")
         holder = enquiry.assigned_to
-        name = holder.get_full_name() or holder.get_username()
+        name = (holder.get_full_name() or holder.get_username()) if holder else "Someone"
         raise AlreadyAssigned(
             f"{name} has already taken this enquiry, so it was not added to your queue."
         )
@@ -136,7 +136,7 @@ def enquiry_claim(*, enquiry: Enquiry, actor: AbstractBaseUser) -> Assignment:
 
 @transaction.atomic
 def enquiry_assign(
-    *, enquiry: Enquiry, adviser: Adviser | None, actor: AbstractBaseUser, reason: str = ""
+    *, enquiry: Enquiry, adviser: Adviser | None, actor: User, reason: str = ""
 ) -> Assignment:
     """A manager gives the enquiry to an adviser, or back to the team queue (``adviser=None``)."""
     if not policies.can_assign_enquiry(actor, enquiry):

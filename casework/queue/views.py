@@ -15,7 +15,7 @@ from casework.queue import selectors, services
 from casework.queue.filters import EnquiryFilter
 from casework.queue.forms import AssignForm, queue_filters
 from casework.workspace import selectors as workspace_selectors
-from config.http import no_store
+from config.http import AuthenticatedHttpRequest, no_store
 from enquiries.models import Enquiry
 
 PAGE_SIZE = 50
@@ -23,7 +23,7 @@ PAGE_SIZE = 50
 
 @require_safe
 @staff_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     queues = selectors.queues_for(user)
     current = request.GET.get("queue", selectors.Queue.MINE)
@@ -66,7 +66,7 @@ def _assign_form(enquiry: Enquiry) -> AssignForm:
 
 @require_POST
 @staff_required
-def enquiry_claim(request: HttpRequest, reference: str) -> HttpResponse:
+def enquiry_claim(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     try:
         services.enquiry_claim(enquiry=enquiry, actor=request.user)
@@ -79,7 +79,7 @@ def enquiry_claim(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @staff_required
-def enquiry_assign(request: HttpRequest, reference: str) -> HttpResponse:
+def enquiry_assign(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     if not policies.can_assign_enquiry(request.user, enquiry):
         raise PermissionDenied

@@ -7,6 +7,7 @@ query per percentile fetches the two neighbouring values, interpolated the same 
 """
 
 import math
+from typing import Any
 
 from django.db import connection
 from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
@@ -19,7 +20,7 @@ class PercentileCont(Aggregate):
     output_field = FloatField()
     allow_distinct = False
 
-    def __init__(self, expression, fraction: float, **extra):
+    def __init__(self, expression: str, fraction: float, **extra: Any) -> None:
         if not 0 <= fraction <= 1:
             raise ValueError("fraction must be between 0 and 1")
         super().__init__(expression, fraction=repr(float(fraction)), **extra)
@@ -27,7 +28,7 @@ class PercentileCont(Aggregate):
 
 def percentile_aggregates(
     field: str, fractions: tuple[float, ...] = (0.5, 0.9), *, prefix: str = ""
-) -> dict:
+) -> dict[str, Aggregate]:
     """PostgreSQL: the aggregates behind ``percentiles`` (``{prefix}n``, then
     ``{prefix}p0``, ``{prefix}p1`` ...), to put beside others in one query;
     ``percentile_cont`` leaves out NULLs, and so does the count."""
@@ -37,13 +38,15 @@ def percentile_aggregates(
     }
 
 
-def percentile_values(row: dict, fractions: tuple[float, ...] = (0.5, 0.9), *, prefix: str = ""):
+def percentile_values(
+    row: dict[str, Any], fractions: tuple[float, ...] = (0.5, 0.9), *, prefix: str = ""
+) -> tuple[int, list[float | None]]:
     """(count, [percentiles]) from a row aggregated with ``percentile_aggregates``."""
     return row[f"{prefix}n"], [row[f"{prefix}p{i}"] for i in range(len(fractions))]
 
 
 def percentiles(
-    queryset: QuerySet, field: str, fractions: tuple[float, ...] = (0.5, 0.9)
+    queryset: QuerySet[Any], field: str, fractions: tuple[float, ...] = (0.5, 0.9)
 ) -> tuple[int, list[float | None]]:
     """How many rows have ``field``, and its percentiles over them (None when none)."""
     if connection.vendor == "postgresql":

@@ -4,9 +4,9 @@ waiting for the group, deadlines in the next 14 days, service levels at risk and
 Not a period report: "now" is when it runs. Advisers see themselves and their teams.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from casework import policies
@@ -15,7 +15,7 @@ from casework.queue.selectors import AGE_BUCKETS, AGE_CHOICES
 from casework.reports import scope
 from casework.reports.params import ReportParams
 from casework.reports.tables import Cell, Report, Table, percent, queue_link
-from enquiries.models import Status
+from enquiries.models import Enquiry, Status
 
 DEADLINE_DAYS = 14
 NEAR_CAPACITY_PERCENT = 90
@@ -29,7 +29,9 @@ def _load(open_count: int, capacity: int) -> str:
     return "Within capacity"
 
 
-def _headline(params: ReportParams, open_enquiries, now) -> tuple[Table, Table]:
+def _headline(
+    params: ReportParams, open_enquiries: QuerySet[Enquiry], now: datetime
+) -> tuple[Table, Table]:
     today = timezone.localdate(now)
     ages = {
         key: Q(received_at__lte=now - timedelta(days=youngest))
@@ -85,7 +87,9 @@ def _headline(params: ReportParams, open_enquiries, now) -> tuple[Table, Table]:
     return summary, ageing
 
 
-def _advisers(params: ReportParams, user, open_enquiries) -> Table:
+def _advisers(
+    params: ReportParams, user: policies.User, open_enquiries: QuerySet[Enquiry]
+) -> Table:
     advisers = Adviser.objects.filter(is_active=True).select_related("user")
     cases = Case.objects.exclude(status=Case.Status.CLOSED).order_by()
     if not policies.can_see_all_reports(user):
@@ -127,7 +131,7 @@ def _advisers(params: ReportParams, user, open_enquiries) -> Table:
     return table
 
 
-def _teams(params: ReportParams, user, open_enquiries) -> Table:
+def _teams(params: ReportParams, user: policies.User, open_enquiries: QuerySet[Enquiry]) -> Table:
     teams = Team.objects.all()
     if not policies.can_see_all_reports(user):
         teams = teams.filter(pk__in=policies.adviser_team_ids(user))
@@ -186,7 +190,7 @@ def _teams(params: ReportParams, user, open_enquiries) -> Table:
     return table
 
 
-def caseload_report(params: ReportParams, *, user) -> Report:
+def caseload_report(params: ReportParams, *, user: policies.User) -> Report:
     now = timezone.now()
     open_enquiries = scope.enquiries(params, user=user).filter(scope.open_q())
     summary, ageing = _headline(params, open_enquiries, now)

@@ -9,7 +9,7 @@ import re
 import pygal
 from pygal.style import Style
 
-from casework.reports.tables import Table
+from casework.reports.tables import Cell, Table
 
 MAX_BARS = 12
 SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
@@ -46,11 +46,11 @@ CONFIG = {
 }
 
 
-def _number(cell) -> float:
+def _number(cell: Cell) -> float:
     return cell.value if isinstance(cell.value, int | float) else 0
 
 
-def _bars(table: Table):
+def _bars(table: Table) -> pygal.HorizontalBar:
     column = table.chart_value_column
     chart = pygal.HorizontalBar(title=table.title, show_legend=False, **CONFIG)
     rows = table.rows[:MAX_BARS]
@@ -59,7 +59,7 @@ def _bars(table: Table):
     return chart
 
 
-def _buckets(table: Table):
+def _buckets(table: Table) -> pygal.StackedBar:
     chart = pygal.StackedBar(title=table.title, x_label_rotation=30, show_legend=True, **CONFIG)
     chart.x_labels = table.columns[1:-1]
     rows = table.rows

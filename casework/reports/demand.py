@@ -3,11 +3,14 @@ the equal period before it), and the topics with many enquiries but little publi
 guidance. There is no guidance-article model yet: the measure of published guidance is
 the number of active letter templates for the topic (``knowledgebase.LetterTemplate``)."""
 
+from typing import Any
+
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 
+from casework import policies
 from casework.reports import scope
-from casework.reports.names import area_names, topic_names, topic_roots
+from casework.reports.names import Names, area_names, topic_names, topic_roots
 from casework.reports.params import ReportParams
 from casework.reports.tables import Cell, Report, Table, received_link
 from knowledgebase.models import LetterTemplate
@@ -15,8 +18,11 @@ from knowledgebase.models import LetterTemplate
 MIN_VOLUME = 10  # enquiries in the two periods together, so that 1 -> 3 is not "+200%"
 GUIDANCE_PER_TEMPLATE = 25  # enquiries per active template above which guidance is "little"
 
+# group id (topic, area) -> (enquiries this period, in the period before)
+Counts = dict[int | None, tuple[int, int]]
 
-def _growth_counts(params: ReportParams, user, group) -> dict:
+
+def _growth_counts(params: ReportParams, user: policies.User, group: F) -> Counts:
     previous = params.previous()
     both = scope.enquiries(params, user=user).filter(
         received_at__gte=previous.start, received_at__lt=params.end
@@ -32,11 +38,11 @@ def _growth_counts(params: ReportParams, user, group) -> dict:
     return {g: (now, before) for g, now, before in rows}
 
 
-def _topic_growth_counts(params: ReportParams, user) -> dict:
+def _topic_growth_counts(params: ReportParams, user: policies.User) -> Counts:
     """By top-level topic: grouped by the topic itself, then summed into its parent here
     (cheaper than joining every enquiry to its topic; exact: one topic per enquiry)."""
     roots = topic_roots()
-    counts: dict = {}
+    counts: Counts = {}
     for topic, (now, before) in _growth_counts(params, user, F("topic_id")).items():
         root = roots.get(topic, topic)
         total = counts.get(root, (0, 0))
@@ -48,7 +54,16 @@ def change_percent(now: int, before: int) -> float | None:
     return round(100 * (now - before) / before, 1) if before else None
 
 
-def _growth_table(params, counts, names, *, key, title, column, link_param) -> Table:
+def _growth_table(
+    params: ReportParams,
+    counts: Counts,
+    names: Names,
+    *,
+    key: str,
+    title: str,
+    column: str,
+    link_param: str,
+) -> Table:
     previous = params.previous()
     table = Table(
         key,
@@ -75,21 +90,19 @@ def _growth_table(params, counts, names, *, key, title, column, link_param) -> T
     )
     for g, now, before in rows:
         label, slug = names[g]
+        link: dict[str, Any] = {link_param: slug}
         pct = change_percent(now, before)
         table.add(
             label,
-            Cell(now, received_link(params, **{link_param: slug})),
-            Cell(
-                before,
-                received_link(params, previous.date_from, previous.date_to, **{link_param: slug}),
-            ),
+            Cell(now, received_link(params, **link)),
+            Cell(before, received_link(params, previous.date_from, previous.date_to, **link)),
             now - before,
             "New" if pct is None else pct,
         )
     return table
 
 
-def _guidance_table(params: ReportParams, topic_counts: dict, names: dict) -> Table:
+def _guidance_table(params: ReportParams, topic_counts: Counts, names: Names) -> Table:
     templates = dict(
         LetterTemplate.objects.filter(is_active=True, topic__isnull=False)
         .annotate(root=Coalesce("topic__parent_id", "topic_id"))
@@ -123,7 +136,7 @@ def _guidance_table(params: ReportParams, topic_counts: dict, names: dict) -> Ta
     rows.sort(key=lambda r: (r[3] is not None, -(r[3] or r[1]), -r[1]))
     for g, now, count, per in rows:
         label, slug = names[g]
-        little = count == 0 or per > GUIDANCE_PER_TEMPLATE
+        little = per is None or per > GUIDANCE_PER_TEMPLATE  # None: no template
         table.add(
             label,
             Cell(now, received_link(params, topic=slug)),
@@ -134,7 +147,7 @@ def _guidance_table(params: ReportParams, topic_counts: dict, names: dict) -> Ta
     return table
 
 
-def demand_report(params: ReportParams, *, user) -> Report:
+def demand_report(params: ReportParams, *, user: policies.User) -> Report:
     topic_counts = _topic_growth_counts(params, user)
     area_counts = _growth_counts(params, user, F("local_authority_id"))
     topics = topic_names(topic_counts)

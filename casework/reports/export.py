@@ -9,7 +9,7 @@ from casework.reports.tables import Table
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value) -> str:
+def neutralise(value: object) -> str:
     """Text is neutralised; numbers (ours, never user-authored) stay numbers, e.g. -5."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)

@@ -1,22 +1,28 @@
 """Flow over a period: enquiries received by channel, topic, enquirer type and area per
 day/week/month; first-response and resolution times; closures; service-level compliance."""
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import Aggregate, Count, F, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
+from casework import policies
 from casework.reports import scope
 from casework.reports.aggregates import percentile_aggregates, percentile_values, percentiles
 from casework.reports.names import area_names, topic_names, topic_roots
 from casework.reports.params import ReportParams
 from casework.reports.tables import Cell, Report, Table, percent, queue_link, received_link
-from enquiries.models import Channel, EnquirerType, Status
+from enquiries.models import Channel, EnquirerType, Enquiry, Status
 
 AREA_ROWS = 25  # per-bucket rows for the areas with most enquiries; the rest summed
 TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+
+# {(dimension value, bucket start): enquiries}
+BucketCounts = dict[tuple[Any, date], int]
 
 
 def bucket_starts(params: ReportParams) -> list[date]:
@@ -53,13 +59,15 @@ def bucket_label(params: ReportParams, start: date) -> str:
     return f"{start:%-d %b}"
 
 
-def _as_date(value) -> date:
+def _as_date(value: date | datetime) -> date:
     if isinstance(value, datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value
 
 
-def _by_bucket(queryset, params: ReportParams, field: str, dimension: str | None):
+def _by_bucket(
+    queryset: QuerySet[Enquiry], params: ReportParams, field: str, dimension: str | None
+) -> BucketCounts:
     """{(dimension value, bucket start): count}, one GROUP BY query."""
     bucket = TRUNC[params.bucket](field)
     columns = ["b", dimension] if dimension else ["b"]
@@ -70,19 +78,31 @@ def _by_bucket(queryset, params: ReportParams, field: str, dimension: str | None
 
 
 def _dimension_table(
-    params, starts, counts, *, key, title, names, link_param, chart, limit=None, none_link=None
+    params: ReportParams,
+    starts: list[date],
+    counts: BucketCounts,
+    *,
+    key: str,
+    title: str,
+    names: Mapping[Any, tuple[str, str | None]],
+    link_param: str,
+    chart: str,
+    limit: int | None = None,
+    none_link: dict[str, str] | None = None,
 ) -> Table:
     """``none_link``: the queue filters for the row of enquiries without a value, if any."""
     labels = [bucket_label(params, s) for s in starts]
     table = Table(key, title, [title.split(" by ")[-1].capitalize(), *labels, "Total"], chart=chart)
-    totals: dict = {}
+    totals: dict[Any, int] = {}
     for (value, _), n in counts.items():
         totals[value] = totals.get(value, 0) + n
     ordered = sorted(totals, key=lambda v: (-totals[v], str(names.get(v, ""))))
     rest = ordered[limit:] if limit else []
     for value in ordered[:limit] if limit else ordered:
         label, slug = names.get(value, ("Not given", None))
-        extra = {link_param: slug} if slug else none_link if value is None else None
+        extra: dict[str, Any] | None = (
+            {link_param: slug} if slug else none_link if value is None else None
+        )
         cells = []
         for i, start in enumerate(starts):
             first, last = bucket_span(params, starts, i)
@@ -107,7 +127,7 @@ def _dimension_table(
 GROUPING_SET = {7: "channel", 11: "root", 13: "org_type", 14: "la"}
 
 
-def received_counts(params: ReportParams, received) -> dict[str, dict]:
+def received_counts(params: ReportParams, received: QuerySet[Enquiry]) -> dict[str, BucketCounts]:
     """{dimension: {(value, bucket start): count}} for channel, top-level topic, enquirer
     type and area. PostgreSQL: one scan, ``GROUPING SETS``; elsewhere one query each."""
     # Grouped by the topic itself, then summed into top-level topics here: cheaper than
@@ -132,7 +152,7 @@ def received_counts(params: ReportParams, received) -> dict[str, dict]:
     grouped = f"""SELECT GROUPING(channel, root, org_type, la), b, channel, root, org_type, la,
         COUNT(*) FROM ({sql}) AS r
         GROUP BY GROUPING SETS ((b, channel), (b, root), (b, org_type), (b, la))"""  # noqa: S608
-    counts: dict[str, dict] = {name: {} for name in GROUPING_SET.values()}
+    counts: dict[str, BucketCounts] = {name: {} for name in GROUPING_SET.values()}
     with connection.cursor() as cursor:
         cursor.execute(grouped, sql_params)
         for grouping, b, channel, root, org_type, la, n in cursor.fetchall():
@@ -143,22 +163,26 @@ def received_counts(params: ReportParams, received) -> dict[str, dict]:
     return counts
 
 
-def _roll_up_topics(counts: dict) -> dict:
+def _roll_up_topics(counts: BucketCounts) -> BucketCounts:
     """{(topic, bucket): n} -> {(top-level topic, bucket): n}."""
     roots = topic_roots()
-    rolled: dict = {}
+    rolled: BucketCounts = {}
     for (topic, b), n in counts.items():
         key = (roots.get(topic, topic), b)
         rolled[key] = rolled.get(key, 0) + n
     return rolled
 
 
-def _received_tables(params: ReportParams, received, starts) -> list[Table]:
+def _received_tables(
+    params: ReportParams, received: QuerySet[Enquiry], starts: list[date]
+) -> list[Table]:
     counts = received_counts(params, received)
     topic_counts, area_counts = counts["root"], counts["la"]
-    common = {"params": params, "starts": starts}
-    channels = {c.value: (c.label, c.value) for c in Channel}
-    types = {t.value: (t.label, t.value) for t in EnquirerType}
+    common: dict[str, Any] = {"params": params, "starts": starts}
+    channels: dict[str, tuple[str, str | None]] = {c.value: (c.label, c.value) for c in Channel}
+    types: dict[str | None, tuple[str, str | None]] = {
+        t.value: (t.label, t.value) for t in EnquirerType
+    }
     types[None] = ("No organisation given", None)
     return [
         _dimension_table(
@@ -208,7 +232,7 @@ TIMED = [
 ]
 
 
-def _compliance_counts(today: date) -> dict:
+def _compliance_counts(today: date) -> dict[str, Aggregate]:
     return {
         "n_response_due": Count(
             "pk",
@@ -234,7 +258,7 @@ def _compliance_counts(today: date) -> dict:
     }
 
 
-def received_figures(received) -> dict:
+def received_figures(received: QuerySet[Enquiry]) -> dict[str, Any]:
     """The times (count, median, 90th percentile of each measure) and the compliance
     counts of the enquiries received. PostgreSQL: one aggregate, one scan
     (``percentile_cont`` leaves out NULLs); elsewhere a few queries."""
@@ -254,7 +278,7 @@ def received_figures(received) -> dict:
     return figures
 
 
-def _times(params: ReportParams, figures: dict) -> Table:
+def _times(params: ReportParams, figures: dict[str, Any]) -> Table:
     table = Table(
         "times",
         "Time to first response and to resolution (working days)",
@@ -270,7 +294,7 @@ def _times(params: ReportParams, figures: dict) -> Table:
     return table
 
 
-def _closures(params: ReportParams, enquiries, starts) -> Table:
+def _closures(params: ReportParams, enquiries: QuerySet[Enquiry], starts: list[date]) -> Table:
     closed = enquiries.filter(closed_at__gte=params.start, closed_at__lt=params.end)
     counts = _by_bucket(closed, params, "closed_at", None)
     labels = [bucket_label(params, s) for s in starts]
@@ -301,7 +325,7 @@ def _closures(params: ReportParams, enquiries, starts) -> Table:
     return table
 
 
-def _compliance(params: ReportParams, figures: dict) -> Table:
+def _compliance(params: ReportParams, figures: dict[str, Any]) -> Table:
     table = Table(
         "compliance",
         "Service-level compliance",
@@ -326,7 +350,7 @@ def _compliance(params: ReportParams, figures: dict) -> Table:
     return table
 
 
-def flow_report(params: ReportParams, *, user) -> Report:
+def flow_report(params: ReportParams, *, user: policies.User) -> Report:
     starts = bucket_starts(params)
     received = scope.received(params, user=user)
     tables = _received_tables(params, received, starts)

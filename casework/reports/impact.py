@@ -2,17 +2,20 @@
 listed, bids made, assets brought into community ownership, neighbourhood plan stages;
 groups supported per area; repeat enquirers."""
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from casework import policies
 from casework.models import Outcome
 from casework.outcomes import RESULT_CODES, OutcomeCode, PlanStage
 from casework.reports import scope
-from casework.reports.names import area_names, topic_names, topic_roots
+from casework.reports.names import Names, area_names, topic_names, topic_roots
 from casework.reports.params import ReportParams
 from casework.reports.tables import Cell, Report, Table, queue_link, received_link
-from enquiries.models import Organisation
+from enquiries.models import Enquiry, Organisation
 
 REPEAT_LIMIT = 25
 
@@ -28,7 +31,7 @@ SOCIAL_VALUE = [
 ]
 
 
-def outcomes_in_period(params: ReportParams, *, user):
+def outcomes_in_period(params: ReportParams, *, user: policies.User | None) -> QuerySet[Outcome]:
     outcomes = Outcome.objects.filter(
         recorded_at__gte=params.start, recorded_at__lt=params.end
     ).order_by()
@@ -38,7 +41,7 @@ def outcomes_in_period(params: ReportParams, *, user):
     return outcomes
 
 
-def _outcome_link(params: ReportParams, **extra) -> str:
+def _outcome_link(params: ReportParams, **extra: Any) -> str:
     return queue_link(
         params,
         any_status=True,
@@ -48,7 +51,9 @@ def _outcome_link(params: ReportParams, **extra) -> str:
     )
 
 
-def _by_code(params: ReportParams, outcomes) -> tuple[Table, dict]:
+def _by_code(
+    params: ReportParams, outcomes: QuerySet[Outcome]
+) -> tuple[Table, dict[str, tuple[int, int]]]:
     counts = {
         code: (n, e)
         for code, n, e in outcomes.values_list("code").annotate(
@@ -69,7 +74,7 @@ def _by_code(params: ReportParams, outcomes) -> tuple[Table, dict]:
     return table, counts
 
 
-def group_rows(outcomes) -> dict[str, list[tuple]]:
+def group_rows(outcomes: QuerySet[Outcome]) -> dict[str, list[tuple[Any, ...]]]:
     """Outcomes by the enquiry's top-level topic ("root") and by its area ("la"): rows of
     (group, outcomes, results, enquiries), most outcomes first.
 
@@ -83,7 +88,7 @@ def group_rows(outcomes) -> dict[str, list[tuple]]:
         e=Count("enquiry", distinct=True),
     )
     roots = topic_roots()
-    sums: dict[str, dict] = {"root": {}, "la": {}}
+    sums: dict[str, dict[int | None, list[int]]] = {"root": {}, "la": {}}
     for topic, la, *figures in cells:
         for name, group in (("root", roots.get(topic, topic)), ("la", la)):
             total = sums[name].setdefault(group, [0, 0, 0])
@@ -98,7 +103,16 @@ def group_rows(outcomes) -> dict[str, list[tuple]]:
     }
 
 
-def _by_group(params, rows, *, key, title, column, names_for, link_param) -> Table:
+def _by_group(
+    params: ReportParams,
+    rows: list[tuple[Any, ...]],
+    *,
+    key: str,
+    title: str,
+    column: str,
+    names_for: Callable[[Iterable[int | None]], Names],
+    link_param: str,
+) -> Table:
     names = names_for({g for g, *_ in rows})
     table = Table(
         key,
@@ -113,7 +127,9 @@ def _by_group(params, rows, *, key, title, column, names_for, link_param) -> Tab
     return table
 
 
-def _social_value(params: ReportParams, outcomes, counts: dict) -> tuple[Table, Table]:
+def _social_value(
+    params: ReportParams, outcomes: QuerySet[Outcome], counts: dict[str, tuple[int, int]]
+) -> tuple[Table, Table]:
     value = Table(
         "social_value",
         "Social value: what groups achieved",
@@ -145,7 +161,9 @@ def _social_value(params: ReportParams, outcomes, counts: dict) -> tuple[Table, 
     return value, plans
 
 
-def organisation_rows(received) -> tuple[list[tuple], dict]:
+def organisation_rows(
+    received: QuerySet[Enquiry],
+) -> tuple[list[tuple[Any, ...]], dict[int, int]]:
     """Groups' enquiries received: per area (area, groups, enquiries), most groups first,
     and per repeat group {organisation: enquiries} for those with 2 or more. PostgreSQL:
     one scan (per area and organisation, then ``GROUPING SETS``); elsewhere two queries."""
@@ -177,7 +195,7 @@ def organisation_rows(received) -> tuple[list[tuple], dict]:
     return areas, repeat
 
 
-def _groups_per_area(params: ReportParams, rows: list[tuple]) -> Table:
+def _groups_per_area(params: ReportParams, rows: list[tuple[Any, ...]]) -> Table:
     names = area_names({a for a, *_ in rows})
     table = Table(
         "groups_area",
@@ -196,7 +214,9 @@ def _groups_per_area(params: ReportParams, rows: list[tuple]) -> Table:
     return table
 
 
-def _repeat_enquirers(params: ReportParams, received, repeat: dict) -> Table:
+def _repeat_enquirers(
+    params: ReportParams, received: QuerySet[Enquiry], repeat: dict[int, int]
+) -> Table:
     individuals = received.filter(organisation__isnull=True).values("contact")
     figures = {
         "groups": len(repeat),
@@ -230,7 +250,7 @@ def _repeat_enquirers(params: ReportParams, received, repeat: dict) -> Table:
     return table
 
 
-def impact_report(params: ReportParams, *, user) -> Report:
+def impact_report(params: ReportParams, *, user: policies.User) -> Report:
     outcomes = outcomes_in_period(params, user=user)
     received = scope.received(params, user=user)
     by_code, counts = _by_code(params, outcomes)

@@ -7,8 +7,10 @@ report's filters carry over to the list of enquiries behind each figure.
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
 from django import forms
+from django.forms.renderers import BaseRenderer
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -132,7 +134,13 @@ class QuickSelect(forms.Select):
     """A ``<select>`` built in Python: Django renders each option through a template, which
     for 300-odd areas was most of a report page's time. Everything is escaped."""
 
-    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
         context = self.get_context(name, value, attrs)["widget"]
         parts = []
         for group_name, options, _ in context["optgroups"]:
@@ -202,7 +210,7 @@ class ReportFilterForm(forms.Form):
         label="Channel", choices=[("", "Any channel"), *Channel.choices], required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if type(field.widget) is forms.Select:
@@ -214,11 +222,13 @@ class ReportFilterForm(forms.Form):
             ("area", "Any area"),
             ("region", "Any region"),
         ]:
-            self.fields[name].empty_label = anything
-            self.fields[name].widget.choices = self.fields[name].choices
+            field = cast("forms.ModelChoiceField[Any]", self.fields[name])
+            field.empty_label = anything
+            field.widget.choices = field.choices
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         today = timezone.localdate()
         if data.get("period"):
             data["date_from"], data["date_to"] = quick_period(data["period"], today)

@@ -23,7 +23,7 @@ class ReportKind:
     build: Callable[..., Report]
     advisers_may_see: bool = False
 
-    def allowed(self, user) -> bool:
+    def allowed(self, user: policies.User) -> bool:
         if self.advisers_may_see:
             return policies.can_see_caseload_report(user)
         return policies.can_see_all_reports(user)
@@ -68,7 +68,7 @@ def report_kind(name: str) -> ReportKind:
         raise Http404("No such report.") from None
 
 
-def build_report(name: str, params: ReportParams, *, user) -> Report:
+def build_report(name: str, params: ReportParams, *, user: policies.User) -> Report:
     """Raises ``ReportUnavailable`` when PostgreSQL is busy with other reports or this one
     runs too long (``casework.reports.session``)."""
     kind = report_kind(name)

@@ -35,7 +35,7 @@ def enquiry_q(params: ReportParams, *, prefix: str = "") -> Q:
     return q
 
 
-def enquiries(params: ReportParams, *, user=None) -> QuerySet[Enquiry]:
+def enquiries(params: ReportParams, *, user: policies.User | None = None) -> QuerySet[Enquiry]:
     """Filtered enquiries, no ordering (so GROUP BY groups only what it is asked to)."""
     queryset = Enquiry.objects.filter(enquiry_q(params)).order_by()
     if user is not None and not policies.can_see_all_reports(user):
@@ -43,7 +43,7 @@ def enquiries(params: ReportParams, *, user=None) -> QuerySet[Enquiry]:
     return queryset
 
 
-def received(params: ReportParams, *, user=None) -> QuerySet[Enquiry]:
+def received(params: ReportParams, *, user: policies.User | None = None) -> QuerySet[Enquiry]:
     return enquiries(params, user=user).filter(
         received_at__gte=params.start, received_at__lt=params.end
     )

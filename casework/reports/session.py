@@ -29,6 +29,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 
 from config.errors import DomainError
 
@@ -58,7 +59,7 @@ def _milliseconds(seconds: float) -> str:
     return str(max(1, round(seconds * 1000)))
 
 
-def _take_a_turn(cursor) -> None:
+def _take_a_turn(cursor: CursorWrapper) -> None:
     slots = settings.REPORT_CONCURRENCY
     if slots <= 0:
         return

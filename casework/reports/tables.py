@@ -2,7 +2,9 @@
 queue's list of the enquiries behind it. Formats (HTML, CSV, PDF, JSON) render these."""
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import cache, lru_cache
+from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -69,7 +71,7 @@ def _base_query(params: ReportParams | None, any_status: bool) -> str:
     return urlencode(query, doseq=True)
 
 
-def queue_link(params: ReportParams | None, *, any_status: bool = False, **extra) -> str:
+def queue_link(params: ReportParams | None, *, any_status: bool = False, **extra: Any) -> str:
     """The desk queue (every visible enquiry) filtered as the report is, plus ``extra``
     (which replaces a report filter of the same name, except the topic: a row's topic is a
     top-level one, and with a topic filter the row holds only the filter's topic, which may
@@ -77,7 +79,8 @@ def queue_link(params: ReportParams | None, *, any_status: bool = False, **extra
     if params is not None and params.topic and "topic" in extra:
         extra = {k: v for k, v in extra.items() if k != "topic"}
     if params is not None and set(extra) & set(params.queue_query()):
-        params = replace(params, **{_FIELD.get(k, k): None for k in extra if k in _FIELD})
+        cleared: dict[str, Any] = {_FIELD.get(k, k): None for k in extra if k in _FIELD}
+        params = replace(params, **cleared)
     base = _base_query(params, any_status)
     more = urlencode({k: v for k, v in extra.items() if v is not None}, doseq=True)
     return f"{_queue_path()}?{base}&{more}" if more else f"{_queue_path()}?{base}"
@@ -94,7 +97,9 @@ _FIELD = {
 }
 
 
-def received_link(params: ReportParams, start=None, end=None, **extra) -> str:
+def received_link(
+    params: ReportParams, start: date | None = None, end: date | None = None, **extra: Any
+) -> str:
     """Enquiries received in the period (or ``start``..``end``), whatever their status."""
     return queue_link(
         params,

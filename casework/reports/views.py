@@ -165,7 +165,9 @@ def _unavailable(
             "message": error.message,
             "what": what,
             "retry_url": request.get_full_path(),
-            "back": request.resolver_match.kwargs.get("name", "flow"),
+            "back": (request.resolver_match.kwargs if request.resolver_match else {}).get(
+                "name", "flow"
+            ),
             "query": _query(request),
             "kinds": [k for k in REPORTS.values() if k.allowed(request.user)],
         }

@@ -15,12 +15,13 @@ from rest_framework.response import Response
 from casework import policies
 from casework.desk.api import ERROR, FIELD_ERRORS, STAFF, _person
 from casework.service_levels import services as services
+from config.api import AuthenticatedRequest
 from knowledgebase import selectors as kb_selectors
 from knowledgebase.models import ServiceLevelTarget, Topic
 
 
 class ServiceLevelSerializer(serializers.ModelSerializer):
-    topic = serializers.SlugRelatedField(
+    topic: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(
         slug_field="slug",
         read_only=True,
         allow_null=True,
@@ -54,7 +55,7 @@ class ServiceLevelPatchSerializer(serializers.Serializer):
 
 
 class ServiceLevelAddSerializer(ServiceLevelInputSerializer):
-    topic = serializers.SlugRelatedField(
+    topic: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=Topic.objects.filter(is_active=True),
         help_text="The topic's slug (a topic with no target yet).",
@@ -86,7 +87,7 @@ class ServiceLevelCollectionView(generics.ListAPIView):
     def get_queryset(self):
         return kb_selectors.service_level_list()
 
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         _require_manager(request)
         data = ServiceLevelAddSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -127,19 +128,19 @@ class ServiceLevelDetailView(generics.GenericAPIView):
     def get(self, request: Request, target_id: int) -> Response:
         return Response(ServiceLevelSerializer(self.target()).data)
 
-    def put(self, request: Request, target_id: int) -> Response:
+    def put(self, request: AuthenticatedRequest, target_id: int) -> Response:
         return self._change(request, ServiceLevelInputSerializer)
 
-    def patch(self, request: Request, target_id: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, target_id: int) -> Response:
         return self._change(request, ServiceLevelPatchSerializer)
 
-    def delete(self, request: Request, target_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, target_id: int) -> Response:
         _require_manager(request)
         target = self.target()
         services.service_level_remove(target=target, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _change(self, request: Request, input_serializer) -> Response:
+    def _change(self, request: AuthenticatedRequest, input_serializer) -> Response:
         _require_manager(request)
         target = self.target()
         data = input_serializer(data=request.data)

@@ -1,5 +1,7 @@
 """Forms for the managers' service-level page. They check shape; the service decides."""
 
+from typing import cast
+
 from django import forms
 
 from casework.service_levels.services import MAX_WORKING_DAYS
@@ -47,7 +49,4 @@ class AddTargetForm(TargetForm):
 
     def __init__(self, *args, topics, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["topic"].queryset = topics
-        self.fields["topic"].label_from_instance = lambda topic: (
-            f"{topic.parent.name}: {topic.name}" if topic.parent_id else topic.name
-        )
+        cast(forms.ModelChoiceField, self.fields["topic"]).queryset = topics

@@ -7,8 +7,9 @@ numbers raise ``ValidationError`` with the field and the reason; nothing is save
 """
 
 import logging
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
 MAX_WORKING_DAYS = 250
 
 
-def _check_days(first_response_days, resolution_days) -> None:
+def _check_days(first_response_days: Any, resolution_days: Any) -> None:
     errors = {}
     for field, value, what in [
         ("first_response_days", first_response_days, "first response"),
@@ -43,14 +44,14 @@ def _check_days(first_response_days, resolution_days) -> None:
         raise ValidationError(errors)
 
 
-def _require_manager(actor: AbstractBaseUser) -> None:
+def _require_manager(actor: User) -> None:
     if not policies.is_manager(actor):
         raise PermissionDenied("Only managers can change service levels.")
 
 
 @transaction.atomic
 def service_level_add(
-    *, topic: Topic, first_response_days: int, resolution_days: int, actor: AbstractBaseUser
+    *, topic: Topic, first_response_days: int, resolution_days: int, actor: User
 ) -> ServiceLevelTarget:
     """A target for one topic (and its sub-topics without their own)."""
     _require_manager(actor)
@@ -79,7 +80,7 @@ def service_level_change(
     target: ServiceLevelTarget,
     first_response_days: int,
     resolution_days: int,
-    actor: AbstractBaseUser,
+    actor: User,
 ) -> ServiceLevelTarget:
     """New numbers for a target (the default included)."""
     _require_manager(actor)
@@ -95,7 +96,7 @@ def service_level_change(
 
 
 @transaction.atomic
-def service_level_remove(*, target: ServiceLevelTarget, actor: AbstractBaseUser) -> None:
+def service_level_remove(*, target: ServiceLevelTarget, actor: User) -> None:
     """Remove a topic's target: its enquiries fall back to the parent's, else the default."""
     _require_manager(actor)
     if target.topic_id is None:

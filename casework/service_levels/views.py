@@ -13,7 +13,7 @@ from casework import policies
 from casework.desk.views import staff_required
 from casework.service_levels import services as services
 from casework.service_levels.forms import AddTargetForm, TargetForm
-from config.http import no_store
+from config.http import AuthenticatedHttpRequest, no_store
 from knowledgebase import selectors as kb_selectors
 from knowledgebase.models import ServiceLevelTarget
 
@@ -79,7 +79,7 @@ def _page(
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @manager_required
-def service_levels(request: HttpRequest) -> HttpResponse:
+def service_levels(request: AuthenticatedHttpRequest) -> HttpResponse:
     """GET: the targets. POST: add a topic's target."""
     if request.method != "POST":
         return _page(request)
@@ -105,7 +105,7 @@ def _target(pk: int) -> ServiceLevelTarget:
 
 @require_POST
 @manager_required
-def service_level_change(request: HttpRequest, target_id: int) -> HttpResponse:
+def service_level_change(request: AuthenticatedHttpRequest, target_id: int) -> HttpResponse:
     target = _target(target_id)
     form = TargetForm(request.POST, prefix=f"target-{target.pk}")
     done = _apply(
@@ -120,7 +120,7 @@ def service_level_change(request: HttpRequest, target_id: int) -> HttpResponse:
 
 @require_POST
 @manager_required
-def service_level_remove(request: HttpRequest, target_id: int) -> HttpResponse:
+def service_level_remove(request: AuthenticatedHttpRequest, target_id: int) -> HttpResponse:
     target = _target(target_id)
     try:
         services.service_level_remove(target=target, actor=request.user)
@@ -134,4 +134,4 @@ def service_level_remove(request: HttpRequest, target_id: int) -> HttpResponse:
 
 
 def _name(target: ServiceLevelTarget) -> str:
-    return target.topic.name if target.topic_id else "the default"
+    return target.topic.name if target.topic else "the default"

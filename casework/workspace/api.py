@@ -11,7 +11,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,6 +26,7 @@ from casework.models import NOTE_MAX_LENGTH, Note, Task, TimeEntry
 from casework.workspace import selectors
 from casework.workspace import services as services
 from casework.workspace.filters import TaskFilter, TimeEntryFilter
+from config.api import AuthenticatedRequest
 from enquiries.models import Enquiry
 
 
@@ -134,7 +134,7 @@ class NoteCollectionView(_EnquiryListView):
         request=NoteInputSerializer,
         responses={201: NoteSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = self.enquiry()
         serializer = NoteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -167,7 +167,7 @@ class TaskCollectionView(_EnquiryListView):
         request=TaskInputSerializer,
         responses={201: TaskSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = self.enquiry()
         serializer = TaskInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -193,7 +193,7 @@ class TaskDoneView(APIView):
         request=None,
         responses={200: TaskSerializer, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request, reference: str, task_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str, task_id: int) -> Response:
         enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
         task = selectors.task_get(enquiry=enquiry, task_id=task_id)
         task = services.task_complete(task=task, actor=request.user)
@@ -225,7 +225,7 @@ class TimeEntryCollectionView(_EnquiryListView):
         request=TimeEntryInputSerializer,
         responses={201: TimeEntrySerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: Request, reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
         enquiry = self.enquiry()
         serializer = TimeEntryInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -245,6 +245,7 @@ class TimeEntryCollectionView(_EnquiryListView):
 )
 class MyTaskListView(generics.ListAPIView):
     permission_classes = STAFF
+    request: AuthenticatedRequest  # STAFF lets only signed-in staff through
     serializer_class = MyTaskSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = TaskFilter

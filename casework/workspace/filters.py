@@ -15,7 +15,7 @@ class TaskFilter(django_filters.FilterSet):
 
     class Meta:
         model = Task
-        fields = []
+        fields: list[str] = []
 
     def filter_state(self, queryset, name, value):
         return queryset.filter(done_at__isnull=value == "open")
@@ -29,4 +29,4 @@ class TimeEntryFilter(django_filters.FilterSet):
 
     class Meta:
         model = TimeEntry
-        fields = []
+        fields: list[str] = []

@@ -1,5 +1,7 @@
 """Forms for notes, tasks and time on an enquiry."""
 
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 
@@ -49,7 +51,7 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args, staff=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = staff
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = staff
 
 
 class TimeEntryForm(forms.Form):

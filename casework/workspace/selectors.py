@@ -4,11 +4,12 @@ tasks due for the desk's front page."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Permission
+from django.contrib.auth.models import Permission, User
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models import F, Field, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -69,7 +70,7 @@ DUPLICATED_EVENTS = [
 PUBLIC_EVENTS = {Kind.RECEIVED, Kind.ACKNOWLEDGED, Kind.STATUS_CHANGED}
 
 
-def person(user: AbstractBaseUser | None) -> str | None:
+def person(user: User | None) -> str | None:
     return (user.get_full_name() or user.get_username()) if user else None
 
 
@@ -94,14 +95,16 @@ class TimelineEntry:
     text: str
     internal: bool  # staff only: never shown to the group
     ident: str  # unique on the page, e.g. "note-12"
-    documents: tuple = ()  # Attachments to link to (a message's, or a staff document)
+    documents: tuple[
+        Attachment, ...
+    ] = ()  # Attachments to link to (a message's, or a staff document)
 
 
 def event_describe(event: EnquiryEvent) -> str:
     """One audit event in words."""
-    data = event.data or {}
+    data: dict[str, Any] = event.data or {}
     if event.kind == Kind.STATUS_CHANGED:
-        labels = dict(Status.choices)
+        labels: dict[str | None, str] = dict(Status.choices)
         before, after = data.get("from"), data.get("to")
         return f"Status changed from {labels.get(before, before)} to {labels.get(after, after)}"
     if event.kind == Kind.ASSIGNED and data.get("assignee"):
@@ -124,7 +127,7 @@ def event_describe(event: EnquiryEvent) -> str:
 
 def _field_label(name: str) -> str:
     try:
-        return str(Enquiry._meta.get_field(name).verbose_name)
+        return str(cast("Field[Any, Any]", Enquiry._meta.get_field(name)).verbose_name)
     except FieldDoesNotExist:
         return name
 
@@ -326,7 +329,7 @@ def task_queryset(*, enquiry: Enquiry) -> QuerySet[Task]:
     )
 
 
-def task_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Task]:
+def task_list_for_user(*, user: User) -> QuerySet[Task]:
     """The user's tasks on enquiries they can still see, ordered as ``task_queryset``."""
     return (
         Task.objects.filter(
@@ -351,7 +354,7 @@ def time_total_minutes(*, enquiry: Enquiry) -> int:
     return TimeEntry.objects.filter(enquiry=enquiry).aggregate(total=Sum("minutes"))["total"] or 0
 
 
-def desk_staff_users() -> QuerySet:
+def desk_staff_users() -> QuerySet[User]:
     """Active users with a desk role: the people a task can be given to."""
     permission = Permission.objects.filter(
         codename="work_enquiries", content_type__app_label="casework"
@@ -376,7 +379,7 @@ class TasksDue:
 
 
 def tasks_due_for_user(
-    *, user: AbstractBaseUser, today: date | None = None, within_days: int = 7, limit: int = 10
+    *, user: User, today: date | None = None, within_days: int = 7, limit: int = 10
 ) -> TasksDue:
     """The user's open tasks due within ``within_days`` or overdue, soonest first, on
     enquiries they can still see (two queries, on ``task_assignee_open_due_idx``)."""

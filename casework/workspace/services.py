@@ -8,8 +8,9 @@ reason; nothing is saved.
 """
 
 from datetime import date, datetime, time
+from typing import cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -24,7 +25,7 @@ TASK_MAX_YEARS_AWAY = 5
 
 
 @transaction.atomic
-def note_add(*, enquiry: Enquiry, body: str, actor: AbstractBaseUser) -> Note:
+def note_add(*, enquiry: Enquiry, body: str, actor: User) -> Note:
     """An internal note: staff only, never shown to the group."""
     if not policies.can_add_note(actor, enquiry):
         raise PermissionDenied("Only desk staff can add notes.")
@@ -48,8 +49,8 @@ def task_add(
     enquiry: Enquiry,
     title: str,
     due_on: date,
-    assignee: AbstractBaseUser,
-    actor: AbstractBaseUser,
+    assignee: User,
+    actor: User,
 ) -> Task:
     """A task for a member of desk staff, due on a date no more than 5 years away (further
     is a typing slip in the year) and not before the enquiry arrived."""
@@ -59,7 +60,7 @@ def task_add(
     errors = {}
     if not title:
         errors["title"] = "Say what needs doing."
-    elif len(title) > Task._meta.get_field("title").max_length:
+    elif len(title) > cast(int, Task._meta.get_field("title").max_length):
         errors["title"] = "Keep the task to 200 characters; put the detail in a note."
     today = timezone.localdate()
     if due_on < (arrived := _arrival_day(enquiry)):
@@ -91,7 +92,7 @@ def task_add(
 
 
 @transaction.atomic
-def task_complete(*, task: Task, actor: AbstractBaseUser) -> Task:
+def task_complete(*, task: Task, actor: User) -> Task:
     """Mark a task done: its assignee, its creator or a manager. The row is locked, so two
     clicks record it once; a task already done is left as it is."""
     task = Task.objects.select_for_update().select_related("enquiry").get(pk=task.pk)
@@ -120,7 +121,7 @@ def time_record(
     minutes: int,
     activity: str,
     spent_on: date,
-    actor: AbstractBaseUser,
+    actor: User,
     note: str = "",
 ) -> TimeEntry:
     """Time the actor spent on the enquiry: 1 minute to 24 hours, on a day from the
@@ -144,7 +145,7 @@ def time_record(
             f"The enquiry arrived on {arrived:%-d %B %Y}: time spent before then cannot be on it."
         )
     note = (note or "").strip()
-    if len(note) > TimeEntry._meta.get_field("note").max_length:
+    if len(note) > cast(int, TimeEntry._meta.get_field("note").max_length):
         errors["note"] = "Keep the note to 500 characters."
     if errors:
         raise ValidationError(errors)

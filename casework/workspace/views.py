@@ -12,12 +12,13 @@ from casework.desk.views import apply, back_to_enquiry, enquiry_page, staff_requ
 from casework.workspace import selectors
 from casework.workspace import services as services
 from casework.workspace.forms import NoteForm, TaskForm, TimeEntryForm
+from config.http import AuthenticatedHttpRequest
 from enquiries.models import Enquiry
 
 
 @require_POST
 @staff_required
-def note_add(request: HttpRequest, reference: str) -> HttpResponse:
+def note_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     if not policies.can_add_note(request.user, enquiry):
         raise PermissionDenied
@@ -34,7 +35,7 @@ def note_add(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @staff_required
-def task_add(request: HttpRequest, reference: str) -> HttpResponse:
+def task_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     if not policies.can_add_task(request.user, enquiry):
         raise PermissionDenied
@@ -51,7 +52,7 @@ def task_add(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @staff_required
-def task_done(request: HttpRequest, reference: str, task_id: int) -> HttpResponse:
+def task_done(request: AuthenticatedHttpRequest, reference: str, task_id: int) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     task = selectors.task_get(enquiry=enquiry, task_id=task_id)
     if not policies.can_complete_task(request.user, task):
@@ -63,7 +64,7 @@ def task_done(request: HttpRequest, reference: str, task_id: int) -> HttpRespons
 
 @require_POST
 @staff_required
-def time_record(request: HttpRequest, reference: str) -> HttpResponse:
+def time_record(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     if not policies.can_record_time(request.user, enquiry):
         raise PermissionDenied

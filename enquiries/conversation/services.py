@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable
 from datetime import date
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -32,7 +32,7 @@ def _store(
     *,
     enquiry: Enquiry,
     detected: DetectedFile,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     message: Message | None,
 ) -> Attachment:
     attachment = Attachment(
@@ -60,8 +60,8 @@ def _store(
 def attachment_add(
     *,
     enquiry: Enquiry,
-    upload: UploadedFile,
-    actor: AbstractBaseUser | None,
+    upload: "UploadedFile[bytes]",
+    actor: User | None,
     message: Message | None = None,
 ) -> Attachment:
     """Keep an uploaded document (``UploadRefused`` if it is not one we accept).
@@ -77,7 +77,7 @@ def attachment_add_bytes(
     enquiry: Enquiry,
     content: bytes,
     name: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     message: Message | None = None,
 ) -> Attachment:
     """Keep a document the desk made itself (a letter's PDF), checked like any upload."""
@@ -91,8 +91,8 @@ def message_publish(
     *,
     enquiry: Enquiry,
     body: str,
-    actor: AbstractBaseUser,
-    files: Iterable[UploadedFile] = (),
+    actor: User,
+    files: Iterable["UploadedFile[bytes]"] = (),
     attachments: Iterable[Attachment] = (),
     submission_key: str = "",
     notify: bool = True,
@@ -153,7 +153,7 @@ def public_date_publish(
     source: str,
     label: str,
     date: date,
-    actor: AbstractBaseUser,
+    actor: User,
     meaning: str = "",
     legal_source: str = "",
     is_group_deadline: bool = False,
@@ -181,7 +181,7 @@ def public_date_publish(
 
 
 @transaction.atomic
-def public_date_withdraw(*, enquiry: Enquiry, source: str, actor: AbstractBaseUser | None) -> bool:
+def public_date_withdraw(*, enquiry: Enquiry, source: str, actor: User | None) -> bool:
     """Stop showing the date published from ``source``. False if it was not shown."""
     deleted, _ = PublicDate.objects.filter(enquiry=enquiry, source=source).delete()
     if deleted:

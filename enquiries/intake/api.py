@@ -67,7 +67,8 @@ class EnquiryIntakeThrottle(BaseThrottle):
 
     def allow_request(self, request: Request, view) -> bool:
         try:
-            rate = api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+            # drf-stubs types the rates as numbers; DRF's are strings ("30/hour").
+            rate: str | None = api_settings.DEFAULT_THROTTLE_RATES[self.scope]  # type: ignore[assignment]
         except KeyError:
             raise ImproperlyConfigured(
                 f"Set REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['{self.scope}']."

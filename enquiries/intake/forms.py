@@ -1,5 +1,7 @@
 """HTML forms for intake. They check shape; ``enquiry_submit`` does the work."""
 
+from typing import cast
+
 from django import forms
 
 from enquiries import validation
@@ -116,7 +118,7 @@ class EnquiryForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["topic"].choices = grouped_topic_choices()
+        cast(forms.ChoiceField, self.fields["topic"]).choices = grouped_topic_choices()
 
     def clean_postcode(self) -> str:
         return validation.normalise_postcode(self.cleaned_data["postcode"])

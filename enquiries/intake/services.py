@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -120,7 +120,7 @@ def enquiry_submit(
     *,
     data: EnquiryInput,
     channel: Channel | str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     received_at: datetime | None = None,
     route: bool = True,
 ) -> SubmittedEnquiry:

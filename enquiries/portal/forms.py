@@ -49,7 +49,7 @@ class ReplyForm(forms.Form):
         max_length=REPLY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-    files = MultipleFileField(
+    files = MultipleFileField(  # type: ignore[assignment]  # a field, not BaseForm.files: the form metaclass moves it to base_fields
         label="Documents",
         required=False,
         widget=MultipleFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ACCEPTED)}),

@@ -151,7 +151,7 @@ def adviser_first_name(enquiry: Enquiry) -> str:
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(pk=enquiry.assigned_to_id).values("first_name").first()
-    return (user or {}).get("first_name", "")
+    return user["first_name"] if user else ""
 
 
 def portal_conversation(*, enquiry: Enquiry) -> list[Message]:

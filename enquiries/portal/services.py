@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -72,8 +72,9 @@ def _links_reaching(enquiry: Enquiry) -> Q:
     """Every link whose scope includes ``enquiry``: links of enquiries sent from the same
     address, and of the organisation's registered contact."""
     emails = [enquiry.contact.email]
-    if enquiry.organisation_id and enquiry.organisation.registered_contact_id:
-        emails.append(enquiry.organisation.registered_contact.email)
+    organisation = enquiry.organisation
+    if organisation is not None and organisation.registered_contact is not None:
+        emails.append(organisation.registered_contact.email)
     q = Q()
     for email in emails:
         q |= Q(enquiry__contact__email__iexact=email)
@@ -81,7 +82,7 @@ def _links_reaching(enquiry: Enquiry) -> Q:
 
 
 @transaction.atomic
-def tracking_links_revoke(*, enquiry: Enquiry, actor: AbstractBaseUser) -> int:
+def tracking_links_revoke(*, enquiry: Enquiry, actor: User) -> int:
     """Staff stop every live link that opens this enquiry (a link forwarded to the wrong
     person, a contact who left the group). Returns how many were revoked."""
     enquiry = Enquiry.objects.select_for_update().select_related("contact").get(pk=enquiry.pk)
@@ -107,7 +108,7 @@ def _owe_new_link(*, enquiry: Enquiry, recipient: str, key: str) -> Notification
 
 
 @transaction.atomic
-def tracking_link_send(*, enquiry: Enquiry, actor: AbstractBaseUser, key: str) -> bool:
+def tracking_link_send(*, enquiry: Enquiry, actor: User, key: str) -> bool:
     """Staff send a fresh link to the enquiry's contact (after revoking, say). ``key``
     identifies the request, so a double click sends one email."""
     owed = _owe_new_link(
@@ -164,7 +165,7 @@ def new_link_request(*, email: str, key: str) -> bool:
     return owed is not None
 
 
-def _check_files(files: Sequence[UploadedFile]) -> None:
+def _check_files(files: Sequence["UploadedFile[bytes]"]) -> None:
     """Every file checked before anything is kept: one refused file refuses the reply."""
     if len(files) > MAX_FILES_PER_REPLY:
         raise UploadRefused(f"Please attach no more than {MAX_FILES_PER_REPLY} files at a time.")
@@ -188,7 +189,7 @@ def reply_receive(
     *,
     enquiry: Enquiry,
     body: str,
-    files: Sequence[UploadedFile] = (),
+    files: Sequence["UploadedFile[bytes]"] = (),
     submission_key: str = "",
 ) -> ReplyReceived:
     """The group replies on its tracking page, with documents.

@@ -14,7 +14,7 @@ import uuid
 from functools import wraps
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -154,7 +154,7 @@ def reply(request: HttpRequest, scope: PortalScope, token: str, reference: str) 
 @with_scope
 def document(
     request: HttpRequest, scope: PortalScope, token: str, reference: str, attachment_id: int
-) -> HttpResponse:
+) -> HttpResponseBase:
     enquiry = portal.portal_enquiry_get(scope=scope, reference=reference)
     attachment = (
         portal.portal_attachment_get(enquiry=enquiry, attachment_id=attachment_id)

@@ -551,6 +551,20 @@ def test_the_admin_refuses_to_delete_the_default(admin_client):
     assert response.status_code == 403
 
 
+def test_the_admin_offers_no_bulk_delete_and_uses_the_current_actions_hook(admin_client):
+    """Django 6.1 deprecates get_actions() without ``action_location`` (removed in 2028)."""
+    import warnings
+
+    from django.utils.deprecation import RemovedInDjango2028Warning
+
+    url = reverse("admin:knowledgebase_serviceleveltarget_changelist")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RemovedInDjango2028Warning)
+        response = admin_client.get(url)
+    assert response.status_code == 200
+    assert "delete_selected" not in response.content.decode()
+
+
 # --- demo data ---------------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ import logging
 import os
 import threading
 from argparse import ArgumentParser
+from typing import Any
 
 from django.db import connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
@@ -51,7 +52,8 @@ class Command(DatabaseWorkerCommand):
             "runs; 0 turns it off (default: %(default)s).",
         )
 
-    def handle(self, *args, reap_every: float, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
+        reap_every: float = options.pop("reap_every")
         result = reap_stale_tasks()
         if result.requeued or result.failed:
             self.stdout.write(f"Requeued {result.requeued}, failed {result.failed} stale task(s).")
