@@ -3,7 +3,6 @@
 from dataclasses import replace
 
 from django import forms
-from django.utils import timezone
 
 from enquiries.intake.forms import EnquiryForm
 from enquiries.intake.services import EnquiryInput
@@ -100,12 +99,6 @@ class LogEnquiryForm(EnquiryForm):
 
     def is_spam(self) -> bool:
         return False
-
-    def clean_received_at(self):
-        value = self.cleaned_data.get("received_at")
-        if value and value > timezone.now():
-            raise forms.ValidationError("The date received cannot be in the future.")
-        return value
 
     def to_input(self) -> EnquiryInput:
         return replace(super().to_input(), priority=self.cleaned_data["priority"])

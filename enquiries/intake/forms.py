@@ -3,7 +3,7 @@
 from django import forms
 
 from enquiries import validation
-from enquiries.intake.services import EnquiryInput
+from enquiries.intake.services import CONSENT_REQUIRED, EnquiryInput
 from enquiries.models import EnquirerType
 from knowledgebase.models import LocalAuthority, Topic
 from knowledgebase.selectors import local_authority_choices, topic_choices
@@ -91,7 +91,7 @@ class EnquiryForm(forms.Form):
     )
     consent_to_store = forms.BooleanField(
         label="I agree that the desk may store these details to answer my enquiry.",
-        error_messages={"required": "We can only answer your enquiry if you agree to this."},
+        error_messages={"required": CONSENT_REQUIRED},
     )
     # Spam trap: hidden from sight and from assistive technology, so only bots fill it.
     website = forms.CharField(required=False, label="Leave this field empty")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -32,6 +33,9 @@ from knowledgebase.models import LocalAuthority, Topic
 from knowledgebase.selectors import service_level_for
 
 logger = logging.getLogger(__name__)
+
+CONSENT_REQUIRED = "We can only answer your enquiry if you agree to this."
+RECEIVED_IN_FUTURE = "The date received cannot be in the future."
 
 
 @dataclass(frozen=True)
@@ -109,10 +113,22 @@ def _contact_for(data: EnquiryInput, organisation: Organisation, now: datetime) 
             phone=data.phone,
             organisation=organisation,
             accessibility_needs=data.accessibility_needs,
-            consent_to_store=data.consent_to_store,
-            consent_recorded_at=now if data.consent_to_store else None,
+            consent_to_store=data.consent_to_store,  # True: ``enquiry_submit`` checked it
+            consent_recorded_at=now,
         )
     return contact
+
+
+def _refusals(data: EnquiryInput, received_at: datetime, now: datetime) -> None:
+    """What no channel may skip: the group's consent to store its details (the desk keeps
+    nothing without it) and a time of receipt that has already come."""
+    errors = {}
+    if not data.consent_to_store:
+        errors["consent_to_store"] = CONSENT_REQUIRED
+    if received_at > now:
+        errors["received_at"] = RECEIVED_IN_FUTURE
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -130,9 +146,13 @@ def enquiry_submit(
     transaction; the acknowledgement email is queued with it (``queue_notification``). ``route``
     False tells receivers the caller places the enquiry itself (an adviser
     logging an enquiry they keep), so it must not be routed.
+
+    Raises ``ValidationError`` (nothing saved) without the group's consent to store its
+    details, or for a ``received_at`` in the future.
     """
     now = timezone.now()
     received_at = received_at or now
+    _refusals(data, received_at, now)
     organisation = _organisation_for(data)
     contact = _contact_for(data, organisation, now)
     target = service_level_for(topic=data.topic)
