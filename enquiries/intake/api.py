@@ -8,12 +8,8 @@ root URLconf sends POST on ``/api/v1/enquiries/`` here and GET to the staff queu
 (active topics and areas) and consent rule.
 """
 
-import hashlib
-import json
-
 from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -33,15 +29,14 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from enquiries import ratelimit, validation
-from enquiries.intake.services import EnquiryInput, enquiry_submit
+from enquiries.intake import services
+from enquiries.intake.services import EnquiryInput
 from enquiries.models import Channel, EnquirerType, Enquiry, IdempotencyKey
 from enquiries.notifications import tracking_url
 from knowledgebase.selectors import local_authority_choices, topic_choices
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-IDEMPOTENCY_KEY_MAX_LENGTH = 255  # IdempotencyKey.key
+IDEMPOTENCY_KEY_MAX_LENGTH = IdempotencyKey._meta.get_field("key").max_length
 
 
 class RequestTooLarge(APIException):
@@ -185,23 +180,6 @@ def _receipt(enquiry: Enquiry, token: str | None) -> dict:
     ).data
 
 
-def _request_fingerprint(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _replay(key: str, fingerprint: str) -> Response | None:
-    """The first result for ``key``; 409 if the key came with another body; None if unused."""
-    stored = IdempotencyKey.objects.select_related("enquiry").filter(key=key).first()
-    if stored is None:
-        return None
-    if stored.request_hash != fingerprint:
-        return Response(
-            {"detail": f"This {IDEMPOTENCY_HEADER} was used with a different request body."},
-            status=status.HTTP_409_CONFLICT,
-        )
-    return Response(_receipt(stored.enquiry, token=None), status=status.HTTP_200_OK)
-
-
 def _json_object(request: Request) -> dict:
     try:
         data = request.data
@@ -214,9 +192,7 @@ def _json_object(request: Request) -> dict:
     return data
 
 
-def intake_submit(request: Request) -> Response:
-    """Validate a public submission and record it (channel API), at most once per key."""
-    data = _json_object(request)
+def _idempotency_key(request: Request) -> str:
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
         raise ValidationError(
@@ -226,12 +202,14 @@ def intake_submit(request: Request) -> Response:
                 ]
             }
         )
-    fingerprint = _request_fingerprint(data)
-    if key and (replay := _replay(key, fingerprint)) is not None:
-        return replay
+    return key
+
+
+def _validated_input(data: dict) -> EnquiryInput:
+    """The body checked as the form checks it, then the form's per-address limit, shared
+    with it: one mailbox, one allowance."""
     serializer = EnquiryIntakeInputSerializer(data=data)
     serializer.is_valid(raise_exception=True)
-    # The form's per-address limit, shared with it: one mailbox, one allowance.
     allowed, wait = ratelimit.enquiry_address_hit(serializer.validated_data["email"])
     if not allowed:
         raise Throttled(
@@ -239,21 +217,28 @@ def intake_submit(request: Request) -> Response:
             detail="Too many enquiries have been sent from this email address recently; "
             "nothing was saved. Please try again later.",
         )
+    return serializer.to_input()
+
+
+def intake_submit(request: Request) -> Response:
+    """Validate a public submission and record it (channel API), at most once per key."""
+    data = _json_object(request)
+    key = _idempotency_key(request)
     try:
-        with transaction.atomic():
-            submitted = enquiry_submit(data=serializer.to_input(), channel=Channel.API)
-            if key:
-                IdempotencyKey.objects.create(
-                    key=key, request_hash=fingerprint, enquiry=submitted.enquiry
-                )
-    except IntegrityError:
-        # A concurrent request with the same key won the race: answer as its replay.
-        if key and (replay := _replay(key, fingerprint)) is not None:
-            return replay
-        raise
+        submitted = services.enquiry_submit_idempotent(
+            key=key,
+            fingerprint=services.request_fingerprint(data),
+            prepare=lambda: _validated_input(data),
+            channel=Channel.API,
+        )
+    except services.IdempotencyConflict:
+        return Response(
+            {"detail": f"This {IDEMPOTENCY_HEADER} was used with a different request body."},
+            status=status.HTTP_409_CONFLICT,
+        )
     return Response(
         _receipt(submitted.enquiry, token=submitted.tracking_token),
-        status=status.HTTP_201_CREATED,
+        status=status.HTTP_200_OK if submitted.replayed else status.HTTP_201_CREATED,
     )
 
 
@@ -270,7 +255,8 @@ intake_schema = extend_schema(
             IDEMPOTENCY_HEADER,
             OpenApiTypes.STR,
             OpenApiParameter.HEADER,
-            description="A unique key per submission (at most 255 characters, e.g. a UUID). "
+            description=f"A unique key per submission (at most {IDEMPOTENCY_KEY_MAX_LENGTH} "
+            "characters, e.g. a UUID). "
             "A retry with the same key and body returns the first result (200) instead of "
             "creating a duplicate; the same key with another body is a 409.",
         )

@@ -3,13 +3,16 @@ and contact already known, a reference from the year's counter, the enquiry save
 first event, and the signal that routes it. Every channel (the public form, the intake API,
 the desk's log form) calls ``enquiry_submit``."""
 
+import hashlib
+import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -194,6 +197,70 @@ def enquiry_submit(
     queue_notification(notification.pk)
     logger.info("enquiry received reference=%s channel=%s", enquiry.reference, channel)
     return SubmittedEnquiry(enquiry=enquiry, tracking_token=token)
+
+
+class IdempotencyConflict(Exception):
+    """The key came before with another request body: the first result stands."""
+
+
+@dataclass(frozen=True)
+class IdempotentSubmission:
+    enquiry: Enquiry
+    tracking_token: str | None  # None for a replay: only a hash of the link is kept
+    replayed: bool
+
+
+def request_fingerprint(body: dict) -> str:
+    """What identifies a request body, whatever the order of its keys."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _earlier(key: str, fingerprint: str) -> Enquiry | None:
+    """The enquiry a submission with ``key`` made, if any; ``IdempotencyConflict`` if that
+    submission had another body."""
+    stored = IdempotencyKey.objects.select_related("enquiry").filter(key=key).first()
+    if stored is None:
+        return None
+    if stored.request_hash != fingerprint:
+        raise IdempotencyConflict(key)
+    return stored.enquiry
+
+
+def enquiry_submit_idempotent(
+    *,
+    key: str,
+    fingerprint: str,
+    prepare: Callable[[], EnquiryInput],
+    channel: Channel | str,
+) -> IdempotentSubmission:
+    """Record an enquiry at most once per ``key`` (a client's retry must never make a
+    second one); no key, no such promise.
+
+    A key seen before is answered with the enquiry it made (``replayed``), before
+    ``prepare`` runs: a retry is neither validated again nor counted against any
+    allowance. A key seen with another body raises ``IdempotencyConflict``. Otherwise
+    ``prepare`` returns the validated input (its refusals propagate, nothing saved) and
+    the enquiry and its key row are written in one transaction. Two requests with one new
+    key can both get that far: the key's unique index refuses the second (race), whose
+    enquiry is rolled back, and it is answered as a replay of the first.
+    """
+    if key and (earlier := _earlier(key, fingerprint)) is not None:
+        return IdempotentSubmission(enquiry=earlier, tracking_token=None, replayed=True)
+    data = prepare()
+    try:
+        with transaction.atomic():
+            submitted = enquiry_submit(data=data, channel=channel)
+            if key:
+                IdempotencyKey.objects.create(
+                    key=key, request_hash=fingerprint, enquiry=submitted.enquiry
+                )
+    except IntegrityError:
+        if key and (earlier := _earlier(key, fingerprint)) is not None:
+            return IdempotentSubmission(enquiry=earlier, tracking_token=None, replayed=True)
+        raise
+    return IdempotentSubmission(
+        enquiry=submitted.enquiry, tracking_token=submitted.tracking_token, replayed=False
+    )
 
 
 def idempotency_keys_prune(*, older_than: timedelta) -> int:

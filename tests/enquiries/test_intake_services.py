@@ -6,10 +6,13 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
-from enquiries.intake.services import EnquiryInput, enquiry_submit
-from enquiries.models import Channel, Contact, Enquiry, Organisation
+from enquiries.intake import services
+from enquiries.intake.services import EnquiryInput, enquiry_submit, enquiry_submit_idempotent
+from enquiries.models import Channel, Contact, Enquiry, IdempotencyKey, Organisation
+from tests.casework.test_concurrency import run_together
 
 
 @pytest.fixture
@@ -78,3 +81,74 @@ def test_logging_by_hand_refuses_a_time_received_in_the_future(data, adviser):
         )
     assert "received_at" in refused.value.message_dict
     assert_nothing_saved()
+
+
+# --- at most once per idempotency key -------------------------------------------------------
+
+
+def submit_once(data, key="order-42", body=None, prepare=None):
+    return enquiry_submit_idempotent(
+        key=key,
+        fingerprint=services.request_fingerprint(body or {"subject": data.subject}),
+        prepare=prepare or (lambda: data),
+        channel=Channel.API,
+    )
+
+
+@pytest.mark.django_db
+def test_a_second_submission_with_a_key_replays_the_first_without_preparing_again(data):
+    first = submit_once(data)
+
+    def prepare_again():
+        raise AssertionError("a replay is not validated or counted again")
+
+    again = submit_once(data, prepare=prepare_again)
+
+    assert (first.replayed, again.replayed) == (False, True)
+    assert first.tracking_token and again.tracking_token is None
+    assert again.enquiry == first.enquiry
+    assert Enquiry.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_key_used_with_another_body_is_a_conflict(data):
+    submit_once(data, body={"subject": "first"})
+    with pytest.raises(services.IdempotencyConflict):
+        submit_once(data, body={"subject": "second"})
+    assert Enquiry.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_input_refused_by_prepare_saves_nothing_and_leaves_the_key_unused(data):
+    def refuse():
+        raise ValidationError("not valid")
+
+    with pytest.raises(ValidationError):
+        submit_once(data, prepare=refuse)
+    assert_nothing_saved()
+    assert not IdempotencyKey.objects.exists()
+    assert not submit_once(data).replayed
+
+
+@pytest.mark.django_db
+def test_without_a_key_each_submission_is_new(data):
+    assert not submit_once(data, key="").replayed
+    assert not submit_once(data, key="").replayed
+    assert Enquiry.objects.count() == 2
+    assert not IdempotencyKey.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrent writers need PostgreSQL: set DATABASE_URL=postgres://... to run it",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_simultaneous_submissions_with_one_key_make_one_enquiry(data):
+    results = run_together(*[lambda: submit_once(data, key="same")] * 4)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(r.replayed for r in results) == [False, True, True, True]
+    assert len({r.enquiry.pk for r in results}) == 1
+    assert Enquiry.objects.count() == 1
+    assert IdempotencyKey.objects.count() == 1
