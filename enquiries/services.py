@@ -33,9 +33,6 @@ from knowledgebase.models import LocalAuthority, Topic
 EDITABLE_FIELDS = ("subject", "topic", "priority", "asset_name", "asset_address", "local_authority")
 
 
-ASSET_ADDRESS_MAX_LENGTH = 2000
-
-
 class StaleEdit(Exception):
     """The record moved on after the editor loaded it: their save is refused."""
 
@@ -95,7 +92,11 @@ def _clean(changes: dict) -> dict:
     for name, value in changes.items():
         if name in ("subject", "asset_name", "asset_address"):
             value = (value or "").strip()
-            limit = ASSET_ADDRESS_MAX_LENGTH if name == "asset_address" else 200
+            limit = (
+                Enquiry.ASSET_ADDRESS_MAX_LENGTH
+                if name == "asset_address"
+                else Enquiry._meta.get_field(name).max_length
+            )
             if name == "subject" and not value:
                 errors[name] = "Give the enquiry a subject."
             elif len(value) > limit:

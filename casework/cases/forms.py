@@ -4,7 +4,7 @@ add an enquiry, record a case outcome, edit the case. Forms check shape; service
 from django import forms
 
 from casework.models import Adviser, Case
-from casework.outcomes import DETAIL_MAX_LENGTH, OutcomeCode, PlanStage
+from casework.outcomes import DETAIL_MAX_LENGTH, REFERRED_TO_MAX_LENGTH, OutcomeCode, PlanStage
 
 CODE_ERRORS = {
     "required": "Choose an outcome from the list.",
@@ -27,7 +27,7 @@ class OutcomeForm(forms.Form):
     referred_to = forms.CharField(
         label="Referred to (for a referral)",
         required=False,
-        max_length=200,
+        max_length=REFERRED_TO_MAX_LENGTH,
         help_text="The specialist or partner organisation.",
     )
     consent_to_refer = forms.BooleanField(
@@ -58,11 +58,15 @@ class CaseOutcomeForm(OutcomeForm):
 class OpenCaseForm(forms.Form):
     title = forms.CharField(
         label="Case title",
-        max_length=200,
+        max_length=Case._meta.get_field("title").max_length,
         help_text="For example the building, the land or the plan.",
         error_messages={"required": "Give the case a title."},
     )
-    plan_name = forms.CharField(label="Plan name (optional)", required=False, max_length=200)
+    plan_name = forms.CharField(
+        label="Plan name (optional)",
+        required=False,
+        max_length=Case._meta.get_field("plan_name").max_length,
+    )
 
 
 class CaseStatusForm(forms.Form):
@@ -87,7 +91,9 @@ class CaseAddEnquiryForm(forms.Form):
 
 class CaseEditForm(forms.Form):
     title = forms.CharField(
-        label="Case title", max_length=200, error_messages={"required": "Give the case a title."}
+        label="Case title",
+        max_length=Case._meta.get_field("title").max_length,
+        error_messages={"required": "Give the case a title."},
     )
     lead_adviser = forms.ModelChoiceField(
         label="Lead adviser",
@@ -97,14 +103,20 @@ class CaseEditForm(forms.Form):
             "invalid_choice": "Choose an active adviser from the list.",
         },
     )
-    asset_name = forms.CharField(label="Building or land (name)", max_length=200, required=False)
+    asset_name = forms.CharField(
+        label="Building or land (name)",
+        max_length=Case._meta.get_field("asset_name").max_length,
+        required=False,
+    )
     asset_address = forms.CharField(
         label="Building or land (address)",
-        max_length=2000,
+        max_length=Case.ASSET_ADDRESS_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    plan_name = forms.CharField(label="Plan name", max_length=200, required=False)
+    plan_name = forms.CharField(
+        label="Plan name", max_length=Case._meta.get_field("plan_name").max_length, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

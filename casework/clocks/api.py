@@ -23,6 +23,7 @@ from casework.clocks import selectors, services
 from casework.clocks.deadlines import calculator_start_check
 from casework.desk import selectors as desk_selectors
 from casework.desk.api import CASE_ID, ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF, call_service
+from casework.models import KeyDate
 from knowledgebase.models import DeadlineRule
 
 
@@ -126,7 +127,12 @@ class KeyDateInputSerializer(serializers.Serializer):
         help_text="What happened: a rule's `trigger` (GET /api/v1/deadline-rules/)."
     )
     date = serializers.DateField(help_text="When it happened (YYYY-MM-DD).")
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=KeyDate._meta.get_field("note").max_length,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
 
 
 class CaseKeyDateSerializer(KeyDateSerializer):

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from casework.clocks.deadlines import calculator_start_check
+from casework.models import KeyDate
 
 
 class KeyDateForm(forms.Form):
@@ -22,7 +23,7 @@ class KeyDateForm(forms.Form):
     note = forms.CharField(
         label="Note (optional)",
         required=False,
-        max_length=500,
+        max_length=KeyDate._meta.get_field("note").max_length,
         help_text="Where the date comes from, for example the council's letter of 3 March.",
     )
 

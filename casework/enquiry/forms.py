@@ -6,7 +6,7 @@ from django import forms
 
 from enquiries.intake.forms import EnquiryForm
 from enquiries.intake.services import EnquiryInput
-from enquiries.models import STATUS_TRANSITIONS, Channel, Priority, Status
+from enquiries.models import STATUS_TRANSITIONS, Channel, Enquiry, Priority, Status
 from knowledgebase.models import LocalAuthority, Topic
 
 
@@ -106,7 +106,9 @@ class LogEnquiryForm(EnquiryForm):
 
 class EnquiryEditForm(forms.Form):
     subject = forms.CharField(
-        label="Subject", max_length=200, error_messages={"required": "Give the enquiry a subject."}
+        label="Subject",
+        max_length=Enquiry._meta.get_field("subject").max_length,
+        error_messages={"required": "Give the enquiry a subject."},
     )
     topic = forms.ModelChoiceField(
         label="Topic",
@@ -124,10 +126,14 @@ class EnquiryEditForm(forms.Form):
             "invalid_choice": "Choose a priority from the list.",
         },
     )
-    asset_name = forms.CharField(label="Building or land (name)", max_length=200, required=False)
+    asset_name = forms.CharField(
+        label="Building or land (name)",
+        max_length=Enquiry._meta.get_field("asset_name").max_length,
+        required=False,
+    )
     asset_address = forms.CharField(
         label="Building or land (address)",
-        max_length=2000,
+        max_length=Enquiry.ASSET_ADDRESS_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )

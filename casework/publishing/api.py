@@ -300,7 +300,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class MessageInputSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=services.MESSAGE_MAX_LENGTH)
+    body = serializers.CharField(max_length=Message.BODY_MAX_LENGTH)
     files = serializers.ListField(
         child=serializers.FileField(), required=False, default=list, help_text="Documents."
     )
@@ -310,7 +310,7 @@ class MessageInputSerializer(serializers.Serializer):
         help_text='Also move the enquiry to "waiting for the group" when it may.',
     )
     submission_key = serializers.CharField(
-        max_length=64,
+        max_length=Message._meta.get_field("submission_key").max_length,
         required=False,
         allow_blank=True,
         default="",

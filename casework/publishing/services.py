@@ -113,9 +113,6 @@ def tracking_link_send(*, enquiry: Enquiry, actor: AbstractBaseUser, key: str) -
     return services_portal.tracking_link_send(enquiry=enquiry, actor=actor, key=key)
 
 
-MESSAGE_MAX_LENGTH = 10_000
-
-
 __all__ = ["UploadRefused", "group_update_send", "staff_document_add"]
 
 
@@ -152,14 +149,14 @@ def group_update_send(
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": "Write the update to the group."})
-    if len(body) > MESSAGE_MAX_LENGTH:
-        raise ValidationError({"body": f"Keep the update to {MESSAGE_MAX_LENGTH} characters."})
+    if len(body) > Message.BODY_MAX_LENGTH:
+        raise ValidationError({"body": f"Keep the update to {Message.BODY_MAX_LENGTH} characters."})
     message = services_public.message_publish(
         enquiry=enquiry,
         body=body,
         actor=actor,
         files=list(files),
-        submission_key=submission_key[:64],
+        submission_key=submission_key[: Message._meta.get_field("submission_key").max_length],
     )
     if awaiting_group:
         current = Enquiry.objects.select_for_update().get(pk=enquiry.pk)

@@ -77,7 +77,9 @@ class MyTaskSerializer(TaskSerializer):
 
 
 class TaskInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, allow_blank=True)
+    title = serializers.CharField(
+        max_length=Task._meta.get_field("title").max_length, allow_blank=True
+    )
     due_on = serializers.DateField(help_text="YYYY-MM-DD, no more than 5 years away.")
     assignee = serializers.IntegerField(
         required=False,
@@ -98,7 +100,12 @@ class TimeEntryInputSerializer(serializers.Serializer):
     minutes = serializers.IntegerField(help_text="1 to 1440 (24 hours).")
     activity = serializers.ChoiceField(choices=TimeEntry.Activity.choices)
     spent_on = serializers.DateField(help_text="YYYY-MM-DD, not in the future.")
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=TimeEntry._meta.get_field("note").max_length,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
 
 
 class _EnquiryListView(generics.ListAPIView):

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 
-from casework.models import NOTE_MAX_LENGTH, TimeEntry
+from casework.models import NOTE_MAX_LENGTH, Task, TimeEntry
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -29,7 +29,7 @@ class StaffChoiceField(forms.ModelChoiceField):
 class TaskForm(forms.Form):
     title = forms.CharField(
         label="What needs doing?",
-        max_length=200,
+        max_length=Task._meta.get_field("title").max_length,
         error_messages={"required": "Say what needs doing."},
     )
     due_on = forms.DateField(
@@ -66,4 +66,8 @@ class TimeEntryForm(forms.Form):
     spent_on = forms.DateField(
         label="Date", widget=DATE_WIDGET, error_messages=DATE_INVALID, initial=timezone.localdate
     )
-    note = forms.CharField(label="Note (optional)", required=False, max_length=500)
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=TimeEntry._meta.get_field("note").max_length,
+    )

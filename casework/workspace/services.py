@@ -59,8 +59,8 @@ def task_add(
     errors = {}
     if not title:
         errors["title"] = "Say what needs doing."
-    elif len(title) > Task._meta.get_field("title").max_length:
-        errors["title"] = "Keep the task to 200 characters; put the detail in a note."
+    elif len(title) > (limit := Task._meta.get_field("title").max_length):
+        errors["title"] = f"Keep the task to {limit} characters; put the detail in a note."
     today = timezone.localdate()
     if due_on < (arrived := _arrival_day(enquiry)):
         errors["due_on"] = (
@@ -144,8 +144,8 @@ def time_record(
             f"The enquiry arrived on {arrived:%-d %B %Y}: time spent before then cannot be on it."
         )
     note = (note or "").strip()
-    if len(note) > TimeEntry._meta.get_field("note").max_length:
-        errors["note"] = "Keep the note to 500 characters."
+    if len(note) > (limit := TimeEntry._meta.get_field("note").max_length):
+        errors["note"] = f"Keep the note to {limit} characters."
     if errors:
         raise ValidationError(errors)
     entry = TimeEntry.objects.create(

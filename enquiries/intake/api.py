@@ -31,7 +31,14 @@ from rest_framework.views import APIView
 from enquiries import ratelimit, validation
 from enquiries.intake import services
 from enquiries.intake.services import EnquiryInput
-from enquiries.models import Channel, EnquirerType, Enquiry, IdempotencyKey
+from enquiries.models import (
+    Channel,
+    Contact,
+    EnquirerType,
+    Enquiry,
+    IdempotencyKey,
+    Organisation,
+)
 from enquiries.notifications import tracking_url
 from knowledgebase.selectors import local_authority_choices, topic_choices
 
@@ -84,10 +91,12 @@ class EnquiryIntakeThrottle(BaseThrottle):
 
 
 class EnquiryIntakeInputSerializer(serializers.Serializer):
-    organisation_name = serializers.CharField(max_length=validation.NAME_MAX_LENGTH)
+    organisation_name = serializers.CharField(
+        max_length=Organisation._meta.get_field("name").max_length
+    )
     organisation_type = serializers.ChoiceField(choices=EnquirerType.choices)
-    contact_name = serializers.CharField(max_length=validation.NAME_MAX_LENGTH)
-    email = serializers.EmailField(max_length=254)
+    contact_name = serializers.CharField(max_length=Contact._meta.get_field("name").max_length)
+    email = serializers.EmailField(max_length=Contact._meta.get_field("email").max_length)
     phone = serializers.CharField(
         max_length=20,
         required=False,
@@ -95,7 +104,12 @@ class EnquiryIntakeInputSerializer(serializers.Serializer):
         default="",
         validators=[validation.validate_phone],
     )
-    postcode = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+    postcode = serializers.CharField(
+        max_length=Organisation._meta.get_field("postcode").max_length,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
     local_authority = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=local_authority_choices(),
@@ -121,16 +135,22 @@ class EnquiryIntakeInputSerializer(serializers.Serializer):
         help_text="Slug of a topic, e.g. `acv-notice-of-sale`; null when the group is not sure. "
         "`GET /api/v1/topics/` lists them.",
     )
-    subject = serializers.CharField(max_length=validation.SUBJECT_MAX_LENGTH)
-    message = serializers.CharField(max_length=validation.MESSAGE_MAX_LENGTH)
+    subject = serializers.CharField(max_length=Enquiry._meta.get_field("subject").max_length)
+    message = serializers.CharField(max_length=Enquiry.MESSAGE_MAX_LENGTH)
     asset_name = serializers.CharField(
-        max_length=validation.NAME_MAX_LENGTH, required=False, allow_blank=True, default=""
+        max_length=Enquiry._meta.get_field("asset_name").max_length,
+        required=False,
+        allow_blank=True,
+        default="",
     )
     asset_address = serializers.CharField(
-        max_length=validation.ADDRESS_MAX_LENGTH, required=False, allow_blank=True, default=""
+        max_length=Enquiry.ASSET_ADDRESS_INTAKE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
     )
     accessibility_needs = serializers.CharField(
-        max_length=validation.ACCESSIBILITY_MAX_LENGTH,
+        max_length=Contact.ACCESSIBILITY_NEEDS_MAX_LENGTH,
         required=False,
         allow_blank=True,
         default="",

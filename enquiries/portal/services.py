@@ -37,9 +37,6 @@ from enquiries.uploads import UploadRefused, validate_upload
 logger = logging.getLogger(__name__)
 
 
-REPLY_MAX_LENGTH = 10_000
-
-
 MAX_FILES_PER_REPLY = 5
 
 
