@@ -65,32 +65,25 @@ def test_a_message_to_or_from_the_group_has_one_limit():
     assert serializer_limit(MessageInputSerializer, "body") == limit
 
 
-def test_the_enquiry_edit_service_reads_the_address_limit_from_the_model(mine, adviser):
+def test_the_edit_services_read_the_address_limit_from_the_model(mine, adviser):
     limit = Enquiry.ASSET_ADDRESS_MAX_LENGTH
-    edited = enquiries_services.enquiry_edit(
-        enquiry=mine,
-        expected_version=mine.version,
-        changes={"asset_address": "x" * limit},
-        actor=adviser.user,
-    )
-    with pytest.raises(ValidationError) as refused:
-        enquiries_services.enquiry_edit(
-            enquiry=edited,
-            expected_version=edited.version,
-            changes={"asset_address": "x" * (limit + 1)},
-            actor=adviser.user,
-        )
-    assert refused.value.message_dict == {"asset_address": [f"Keep it to {limit} characters."]}
-
-
-def test_the_case_edit_service_reads_the_address_limit_from_the_model(mine, adviser):
     case = cases_services.case_open_from_enquiry(enquiry=mine, actor=adviser.user, title="Bid")
-    limit = Case.ASSET_ADDRESS_MAX_LENGTH
-    with pytest.raises(ValidationError) as refused:
-        cases_services.case_edit(
-            case=case,
-            expected_version=case.version,
-            changes={"asset_address": "x" * (limit + 1)},
-            actor=adviser.user,
-        )
-    assert refused.value.message_dict == {"asset_address": [f"Keep it to {limit} characters."]}
+    mine.refresh_from_db()
+
+    def edits(address: str) -> list:
+        changes = {"asset_address": address}
+        return [
+            lambda: enquiries_services.enquiry_edit(
+                enquiry=mine, expected_version=mine.version, changes=changes, actor=adviser.user
+            ),
+            lambda: cases_services.case_edit(
+                case=case, expected_version=case.version, changes=changes, actor=adviser.user
+            ),
+        ]
+
+    for edit in edits("x" * (limit + 1)):
+        with pytest.raises(ValidationError) as refused:
+            edit()
+        assert refused.value.message_dict == {"asset_address": [f"Keep it to {limit} characters."]}
+    for edit in edits("x" * limit):
+        assert edit().asset_address == "x" * limit

@@ -6,13 +6,12 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from enquiries.intake import services
 from enquiries.intake.services import EnquiryInput, enquiry_submit, enquiry_submit_idempotent
 from enquiries.models import Channel, Contact, Enquiry, IdempotencyKey, Organisation
-from tests.casework.test_concurrency import run_together
+from tests.casework.test_concurrency import race, run_together
 
 
 @pytest.fixture
@@ -138,12 +137,7 @@ def test_without_a_key_each_submission_is_new(data):
     assert not IdempotencyKey.objects.exists()
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="concurrent writers need PostgreSQL: set DATABASE_URL=postgres://... to run it",
-)
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@race
 def test_simultaneous_submissions_with_one_key_make_one_enquiry(data):
     results = run_together(*[lambda: submit_once(data, key="same")] * 4)
 
