@@ -10,7 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from casework.outcomes import DETAIL_MAX_LENGTH, OutcomeCode, PlanStage
+from casework.outcomes import DETAIL_MAX_LENGTH, REFERRED_TO_MAX_LENGTH, OutcomeCode, PlanStage
+from enquiries.models import Enquiry
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -346,6 +347,9 @@ class Case(models.Model):
         AWAITING_GROUP = "awaiting_group", "Waiting for the group"
         CLOSED = "closed", "Closed"
 
+    # The building or land's address is copied from an enquiry and edited alike.
+    ASSET_ADDRESS_MAX_LENGTH = Enquiry.ASSET_ADDRESS_MAX_LENGTH
+
     title = models.CharField(max_length=200)
     lead_adviser = models.ForeignKey(Adviser, on_delete=models.PROTECT, related_name="cases")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
@@ -455,7 +459,7 @@ class Outcome(models.Model):
     )
     code = models.CharField(max_length=32, choices=OutcomeCode.choices)
     detail = models.TextField(blank=True, max_length=DETAIL_MAX_LENGTH)
-    referred_to = models.CharField(max_length=200, blank=True)
+    referred_to = models.CharField(max_length=REFERRED_TO_MAX_LENGTH, blank=True)
     consent_to_refer = models.BooleanField(default=False)
     plan_stage = models.CharField(max_length=32, choices=PlanStage.choices, blank=True)
     is_closing = models.BooleanField(default=False)

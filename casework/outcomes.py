@@ -44,7 +44,10 @@ class PlanStage(models.TextChoices):
 
 RESULT_CODES = frozenset(c for c in OutcomeCode if c.label.startswith("Result:"))
 
+# ``Outcome``'s limits, declared here (this pure module cannot import the model, which
+# imports it) and read by the model's fields, the forms and the serializers.
 DETAIL_MAX_LENGTH = 2000
+REFERRED_TO_MAX_LENGTH = 200
 
 
 def outcome_errors(
@@ -67,6 +70,6 @@ def outcome_errors(
         errors["detail"] = "Give the reason the group did not use the right."
     if len(detail) > DETAIL_MAX_LENGTH:
         errors["detail"] = f"Keep the detail to {DETAIL_MAX_LENGTH:,} characters."
-    if len(referred_to) > 200:
-        errors["referred_to"] = "Keep the name to 200 characters."
+    if len(referred_to) > REFERRED_TO_MAX_LENGTH:
+        errors["referred_to"] = f"Keep the name to {REFERRED_TO_MAX_LENGTH} characters."
     return errors

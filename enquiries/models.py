@@ -107,6 +107,9 @@ class Organisation(models.Model):
 
 
 class Contact(models.Model):
+    # The column is unbounded: the limit is this, read by every form, serializer and service.
+    ACCESSIBILITY_NEEDS_MAX_LENGTH = 1_000
+
     name = models.CharField(max_length=200)
     email = models.EmailField(max_length=254)
     phone = models.CharField(max_length=40, blank=True)
@@ -157,6 +160,13 @@ class EnquiryQuerySet(models.QuerySet):
 
 
 class Enquiry(models.Model):
+    # Limits of the unbounded text columns, read by every form, serializer and service.
+    MESSAGE_MAX_LENGTH = 10_000
+    ASSET_ADDRESS_MAX_LENGTH = 2_000  # as the desk edits it (a case copies it)
+    # A group gives at most this much at intake (the public form, the API, the desk's log
+    # form): less than the desk may edit it to. Both kept as they were.
+    ASSET_ADDRESS_INTAKE_MAX_LENGTH = 1_000
+
     reference = models.CharField(max_length=20, unique=True, editable=False)
     channel = models.CharField(max_length=16, choices=Channel.choices)
     topic = models.ForeignKey(
@@ -374,6 +384,10 @@ class Message(models.Model):
     class Sender(models.TextChoices):
         GROUP = "group", "Group"
         DESK = "desk", "Desk"
+
+    # The column is unbounded: a reply from the group or an update from the desk is at
+    # most this long.
+    BODY_MAX_LENGTH = 10_000
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="messages")
     sender = models.CharField(max_length=8, choices=Sender.choices)

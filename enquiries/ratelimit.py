@@ -114,12 +114,13 @@ def portal_rate(scope: str) -> str:
     return getattr(settings, PORTAL_RATES[scope])
 
 
-def portal_hits(request: HttpRequest, *, action: str, address: str) -> tuple[bool, int]:
-    """Count one ``action`` ("new-link" or "reply") by this client and for ``address``
-    (an email address, lower-cased). Both are counted, so a flood from one client is
-    also charged to the address. Returns (allowed, seconds to wait when refused)."""
+def portal_hits(client: str, *, action: str, address: str) -> tuple[bool, int]:
+    """Count one ``action`` ("new-link" or "reply") by ``client`` (its address,
+    ``client_address``) and for ``address`` (an email address, lower-cased). Both are
+    counted, so a flood from one client is also charged to the address. Returns
+    (allowed, seconds to wait when refused)."""
     checks = [
-        (f"{action}-client", client_address(request)),
+        (f"{action}-client", client),
         (f"{action}-address", address.strip().lower()),
     ]
     refused = [scope for scope, key in checks if not hit(scope, key, portal_rate(scope))]

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.errors import DomainError
+from config.limits import max_length
 from enquiries import service_levels
 from enquiries.models import (
     Contact,
@@ -35,9 +36,6 @@ from enquiries.models import (
 from knowledgebase.models import LocalAuthority, Topic
 
 EDITABLE_FIELDS = ("subject", "topic", "priority", "asset_name", "asset_address", "local_authority")
-
-
-ASSET_ADDRESS_MAX_LENGTH = 2000
 
 
 def version_etag(version: int) -> str:
@@ -127,7 +125,11 @@ def _clean(changes: dict[str, Any]) -> dict[str, Any]:
     for name, value in changes.items():
         if name in ("subject", "asset_name", "asset_address"):
             value = (value or "").strip()
-            limit = ASSET_ADDRESS_MAX_LENGTH if name == "asset_address" else 200
+            limit = (
+                Enquiry.ASSET_ADDRESS_MAX_LENGTH
+                if name == "asset_address"
+                else max_length(Enquiry, name)
+            )
             if name == "subject" and not value:
                 errors[name] = "Give the enquiry a subject."
             elif len(value) > limit:

@@ -4,12 +4,6 @@ import re
 
 from django.core.exceptions import ValidationError
 
-MESSAGE_MAX_LENGTH = 10_000
-ADDRESS_MAX_LENGTH = 1_000
-ACCESSIBILITY_MAX_LENGTH = 1_000
-NAME_MAX_LENGTH = 200
-SUBJECT_MAX_LENGTH = 200
-
 # UK postcode, spaces optional (e.g. "SW1A 1AA", "m1 1ae").
 _POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 _PHONE_RE = re.compile(r"^\+?[0-9 ()-]{7,20}$")

@@ -1,9 +1,6 @@
 from django import forms
 from django.contrib import admin
-from django.contrib.admin import ActionLocation
-from django.contrib.admin.options import Action
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from knowledgebase.letter_engine import published_placeholders, validate_letter_template
@@ -13,7 +10,6 @@ from knowledgebase.models import (
     LetterTemplateVersion,
     LocalAuthority,
     Region,
-    ServiceLevelTarget,
     Topic,
 )
 from knowledgebase.selectors import letter_template_current, letter_template_placeholders
@@ -160,49 +156,4 @@ class LetterTemplateAdmin(admin.ModelAdmin):
             letter_template_publish(template=obj, title=title, body=body, actor=request.user)
 
 
-class ServiceLevelTargetForm(forms.ModelForm):
-    class Meta:
-        model = ServiceLevelTarget
-        fields = ["topic", "first_response_days", "resolution_days"]
-
-    def clean(self):
-        super().clean()
-        cleaned = self.cleaned_data
-        first, resolution = cleaned.get("first_response_days"), cleaned.get("resolution_days")
-        if first is not None and first < 1:
-            self.add_error("first_response_days", "At least 1 working day.")
-        elif first is not None and resolution is not None and resolution < first:
-            self.add_error(
-                "resolution_days", "Cannot be fewer than the working days to first response."
-            )
-        return cleaned
-
-
-@admin.register(ServiceLevelTarget)
-class ServiceLevelTargetAdmin(admin.ModelAdmin):
-    """Managers' targets (also on the desk at /desk/service-levels/). The model's check
-    constraint refuses 0 days and a resolution before the first response; the default
-    (no topic) cannot be deleted."""
-
-    list_display = ["__str__", "first_response_days", "resolution_days", "updated_by", "updated_at"]
-    list_select_related = ["topic__parent", "updated_by"]
-    form = ServiceLevelTargetForm
-    readonly_fields = ["updated_by", "updated_at"]
-    autocomplete_fields = ["topic"]
-
-    def save_model(self, request, obj, form, change) -> None:
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.topic_id is None:
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def get_actions(
-        self, request: HttpRequest, action_location: ActionLocation = ActionLocation.CHANGE_LIST
-    ) -> dict[str, Action | None]:
-        # "Delete selected" would take the default with it.
-        actions = super().get_actions(request, action_location)
-        actions.pop("delete_selected", None)
-        return actions
+# ServiceLevelTarget's admin is in casework/admin.py: it saves through the desk's service.

@@ -157,7 +157,14 @@ class ServiceLevelTarget(models.Model):
     One row has no topic: the default. A row for a top-level topic covers its sub-topics
     unless a sub-topic has its own. Managers edit these; changes apply to enquiries
     received afterwards (each enquiry keeps the due dates it was given).
+
+    ``clean`` holds the rule for the numbers, for every writer (the desk's service, so its
+    page and its API, and the admin's form); the check constraint keeps the lower bounds in
+    the database as well.
     """
+
+    # More than a working year is a typing slip, not a promise.
+    MAX_WORKING_DAYS = 250
 
     topic = models.OneToOneField(
         Topic,
@@ -195,6 +202,41 @@ class ServiceLevelTarget(models.Model):
     def __str__(self) -> str:
         what = self.topic or "Default"
         return f"{what}: respond in {self.first_response_days}, resolve in {self.resolution_days}"
+
+    def clean(self) -> None:
+        """Whole working days, 1 to ``MAX_WORKING_DAYS`` each, and resolution no sooner
+        than first response. A missing number is left to the field's own check."""
+        errors = {}
+        for field, what in [
+            ("first_response_days", "first response"),
+            ("resolution_days", "resolution"),
+        ]:
+            value = getattr(self, field)
+            if value is None:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool):
+                errors[field] = f"Enter the working days to {what} as a whole number."
+            elif value < 1:
+                errors[field] = f"The working days to {what} must be at least 1."
+            elif value > self.MAX_WORKING_DAYS:
+                errors[field] = (
+                    f"The working days to {what} can be at most {self.MAX_WORKING_DAYS}."
+                )
+        first, resolution = self.first_response_days, self.resolution_days
+        if not errors and None not in (first, resolution) and resolution < first:
+            errors["resolution_days"] = (
+                "The working days to resolution cannot be fewer than the working days to "
+                "first response."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def unique_error_message(self, model_class, unique_check) -> ValidationError:
+        if tuple(unique_check) == ("topic",) and self.topic is not None:
+            return ValidationError(
+                f"{self.topic.name} already has a target: change that one.", code="unique"
+            )
+        return super().unique_error_message(model_class, unique_check)
 
 
 class LetterTemplate(models.Model):

@@ -33,8 +33,9 @@ from casework.desk.api import (
     PersonField,
 )
 from casework.models import Adviser, Case, Outcome
-from casework.outcomes import DETAIL_MAX_LENGTH
+from casework.outcomes import DETAIL_MAX_LENGTH, REFERRED_TO_MAX_LENGTH
 from config.api import AuthenticatedRequest
+from config.limits import max_length
 from enquiries.models import Enquiry
 
 
@@ -72,7 +73,7 @@ class OutcomeInputSerializer(serializers.Serializer):
         max_length=DETAIL_MAX_LENGTH, required=False, allow_blank=True, default=""
     )
     referred_to = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default=""
+        max_length=REFERRED_TO_MAX_LENGTH, required=False, allow_blank=True, default=""
     )
     consent_to_refer = serializers.BooleanField(required=False, default=False)
     plan_stage = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
@@ -125,18 +126,31 @@ class CaseDetailSerializer(CaseSerializer):
 
 class CaseOpenSerializer(serializers.Serializer):
     enquiry = serializers.CharField(max_length=20, help_text="The enquiry's reference.")
-    title = serializers.CharField(max_length=200, allow_blank=True)
-    plan_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=max_length(Case, "title"), allow_blank=True)
+    plan_name = serializers.CharField(
+        max_length=max_length(Case, "plan_name"),
+        required=False,
+        allow_blank=True,
+        default="",
+    )
 
 
 class CaseEditSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, min_value=1, help_text="The version you edited (or send If-Match)."
     )
-    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    asset_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    asset_address = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    plan_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    title = serializers.CharField(
+        max_length=max_length(Case, "title"), required=False, allow_blank=True
+    )
+    asset_name = serializers.CharField(
+        max_length=max_length(Case, "asset_name"), required=False, allow_blank=True
+    )
+    asset_address = serializers.CharField(
+        max_length=Case.ASSET_ADDRESS_MAX_LENGTH, required=False, allow_blank=True
+    )
+    plan_name = serializers.CharField(
+        max_length=max_length(Case, "plan_name"), required=False, allow_blank=True
+    )
     lead_adviser = serializers.PrimaryKeyRelatedField(
         queryset=Adviser.objects.filter(is_active=True),
         required=False,

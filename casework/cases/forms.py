@@ -6,7 +6,8 @@ from typing import cast
 from django import forms
 
 from casework.models import Adviser, Case
-from casework.outcomes import DETAIL_MAX_LENGTH, OutcomeCode, PlanStage
+from casework.outcomes import DETAIL_MAX_LENGTH, REFERRED_TO_MAX_LENGTH, OutcomeCode, PlanStage
+from config.limits import max_length
 
 CODE_ERRORS = {
     "required": "Choose an outcome from the list.",
@@ -29,7 +30,7 @@ class OutcomeForm(forms.Form):
     referred_to = forms.CharField(
         label="Referred to (for a referral)",
         required=False,
-        max_length=200,
+        max_length=REFERRED_TO_MAX_LENGTH,
         help_text="The specialist or partner organisation.",
     )
     consent_to_refer = forms.BooleanField(
@@ -62,11 +63,15 @@ class CaseOutcomeForm(OutcomeForm):
 class OpenCaseForm(forms.Form):
     title = forms.CharField(
         label="Case title",
-        max_length=200,
+        max_length=max_length(Case, "title"),
         help_text="For example the building, the land or the plan.",
         error_messages={"required": "Give the case a title."},
     )
-    plan_name = forms.CharField(label="Plan name (optional)", required=False, max_length=200)
+    plan_name = forms.CharField(
+        label="Plan name (optional)",
+        required=False,
+        max_length=max_length(Case, "plan_name"),
+    )
 
 
 class CaseStatusForm(forms.Form):
@@ -91,7 +96,9 @@ class CaseAddEnquiryForm(forms.Form):
 
 class CaseEditForm(forms.Form):
     title = forms.CharField(
-        label="Case title", max_length=200, error_messages={"required": "Give the case a title."}
+        label="Case title",
+        max_length=max_length(Case, "title"),
+        error_messages={"required": "Give the case a title."},
     )
     lead_adviser = forms.ModelChoiceField(
         label="Lead adviser",
@@ -101,14 +108,20 @@ class CaseEditForm(forms.Form):
             "invalid_choice": "Choose an active adviser from the list.",
         },
     )
-    asset_name = forms.CharField(label="Building or land (name)", max_length=200, required=False)
+    asset_name = forms.CharField(
+        label="Building or land (name)",
+        max_length=max_length(Case, "asset_name"),
+        required=False,
+    )
     asset_address = forms.CharField(
         label="Building or land (address)",
-        max_length=2000,
+        max_length=Case.ASSET_ADDRESS_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    plan_name = forms.CharField(label="Plan name", max_length=200, required=False)
+    plan_name = forms.CharField(
+        label="Plan name", max_length=max_length(Case, "plan_name"), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -19,10 +19,12 @@ from casework.enquiry import services as enquiry_services
 from casework.models import Adviser, Case, CaseEnquiry, CaseEvent, Outcome
 from casework.outcomes import OutcomeCode, outcome_errors
 from casework.queue import services as queue_services
+from config.limits import max_length
 from enquiries.models import Enquiry, Status
 from enquiries.services import stale_edit_for
 
-TITLE_MAX_LENGTH = 200
+TITLE_MAX_LENGTH = max_length(Case, "title")
+PLAN_NAME_MAX_LENGTH = max_length(Case, "plan_name")
 
 
 @transaction.atomic
@@ -120,8 +122,8 @@ def case_open_from_enquiry(
         errors["title"] = "Give the case a title, for example the building or the plan."
     elif len(title) > TITLE_MAX_LENGTH:
         errors["title"] = f"Keep the title to {TITLE_MAX_LENGTH} characters."
-    if len((plan_name or "").strip()) > 200:
-        errors["plan_name"] = "Keep the plan name to 200 characters."
+    if len((plan_name or "").strip()) > PLAN_NAME_MAX_LENGTH:
+        errors["plan_name"] = f"Keep the plan name to {PLAN_NAME_MAX_LENGTH} characters."
     if errors:
         raise ValidationError(errors)
     case = Case(
@@ -195,7 +197,9 @@ def _case_changes_clean(changes: dict[str, Any]) -> dict[str, Any]:
                 errors[name] = "Choose an active adviser to lead the case."
         else:
             value = (value or "").strip()
-            limit = 2000 if name == "asset_address" else TITLE_MAX_LENGTH
+            limit = (
+                Case.ASSET_ADDRESS_MAX_LENGTH if name == "asset_address" else max_length(Case, name)
+            )
             if name == "title" and not value:
                 errors[name] = "Give the case a title, for example the building or the plan."
             elif len(value) > limit:

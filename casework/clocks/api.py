@@ -21,7 +21,9 @@ from casework.clocks import selectors, services
 from casework.clocks.deadlines import calculator_start_check
 from casework.desk import selectors as desk_selectors
 from casework.desk.api import CASE_ID, ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF
+from casework.models import KeyDate
 from config.api import AuthenticatedRequest
+from config.limits import max_length
 from knowledgebase.models import DeadlineRule, Topic
 
 
@@ -127,7 +129,12 @@ class KeyDateInputSerializer(serializers.Serializer):
         help_text="What happened: a rule's `trigger` (GET /api/v1/deadline-rules/)."
     )
     date = serializers.DateField(help_text="When it happened (YYYY-MM-DD).")
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=max_length(KeyDate, "note"),
+        required=False,
+        allow_blank=True,
+        default="",
+    )
 
 
 class CaseKeyDateSerializer(KeyDateSerializer):

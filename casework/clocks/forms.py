@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 
 from casework.clocks.deadlines import calculator_start_check
+from casework.models import KeyDate
+from config.limits import max_length
 
 
 class KeyDateForm(forms.Form):
@@ -24,7 +26,7 @@ class KeyDateForm(forms.Form):
     note = forms.CharField(
         label="Note (optional)",
         required=False,
-        max_length=500,
+        max_length=max_length(KeyDate, "note"),
         help_text="Where the date comes from, for example the council's letter of 3 March.",
     )
 

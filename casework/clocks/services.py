@@ -85,11 +85,14 @@ def key_date_record(
             "Only the adviser holding this enquiry or a manager can record key dates."
         )
     found = _key_date_check(trigger=trigger, day=date, today=timezone.localdate())
-    if KeyDate.objects.filter(enquiry=enquiry, trigger=trigger, date=date).exists():
-        raise ValidationError({"date": "This key date is already recorded for this enquiry."})
-    key_date = KeyDate.objects.create(
+    key_date = KeyDate(
         enquiry=enquiry, trigger=trigger, date=date, note=note.strip(), recorded_by=actor
     )
+    # The columns' own limits (the note's length), with the messages the desk's form gives.
+    key_date.clean_fields(exclude=["enquiry", "recorded_by"])
+    if KeyDate.objects.filter(enquiry=enquiry, trigger=trigger, date=date).exists():
+        raise ValidationError({"date": "This key date is already recorded for this enquiry."})
+    key_date.save()
     _deadlines_write(key_date=key_date, trigger=found)
     enquiries_services.enquiry_record_event(
         enquiry=enquiry,

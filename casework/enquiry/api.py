@@ -30,6 +30,7 @@ from casework.desk.api import (
 )
 from casework.enquiry import selectors, services
 from config.api import AuthenticatedRequest
+from config.limits import max_length
 from enquiries import services as enquiries_services
 from enquiries.models import Contact, Enquiry, Organisation, Priority, Status
 from knowledgebase.models import LocalAuthority, Topic
@@ -171,7 +172,9 @@ class EnquiryEditSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, min_value=1, help_text="The version you edited (or send If-Match)."
     )
-    subject = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    subject = serializers.CharField(
+        max_length=max_length(Enquiry, "subject"), required=False, allow_blank=True
+    )
     topic = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=Topic.objects.filter(is_active=True),
@@ -179,8 +182,14 @@ class EnquiryEditSerializer(serializers.Serializer):
         allow_null=True,
     )
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    asset_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    asset_address = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    asset_name = serializers.CharField(
+        max_length=max_length(Enquiry, "asset_name"),
+        required=False,
+        allow_blank=True,
+    )
+    asset_address = serializers.CharField(
+        max_length=Enquiry.ASSET_ADDRESS_MAX_LENGTH, required=False, allow_blank=True
+    )
     local_authority = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=LocalAuthority.objects.filter(is_active=True),

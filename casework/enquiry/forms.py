@@ -4,11 +4,11 @@ from dataclasses import replace
 from typing import cast
 
 from django import forms
-from django.utils import timezone
 
+from config.limits import max_length
 from enquiries.intake.forms import EnquiryForm
 from enquiries.intake.services import EnquiryInput
-from enquiries.models import STATUS_TRANSITIONS, Channel, Priority, Status
+from enquiries.models import STATUS_TRANSITIONS, Channel, Enquiry, Priority, Status
 from knowledgebase.models import LocalAuthority, Topic
 
 
@@ -102,19 +102,15 @@ class LogEnquiryForm(EnquiryForm):
     def is_spam(self) -> bool:
         return False
 
-    def clean_received_at(self):
-        value = self.cleaned_data.get("received_at")
-        if value and value > timezone.now():
-            raise forms.ValidationError("The date received cannot be in the future.")
-        return value
-
     def to_input(self) -> EnquiryInput:
         return replace(super().to_input(), priority=self.cleaned_data["priority"])
 
 
 class EnquiryEditForm(forms.Form):
     subject = forms.CharField(
-        label="Subject", max_length=200, error_messages={"required": "Give the enquiry a subject."}
+        label="Subject",
+        max_length=max_length(Enquiry, "subject"),
+        error_messages={"required": "Give the enquiry a subject."},
     )
     topic = forms.ModelChoiceField(
         label="Topic",
@@ -132,10 +128,14 @@ class EnquiryEditForm(forms.Form):
             "invalid_choice": "Choose a priority from the list.",
         },
     )
-    asset_name = forms.CharField(label="Building or land (name)", max_length=200, required=False)
+    asset_name = forms.CharField(
+        label="Building or land (name)",
+        max_length=max_length(Enquiry, "asset_name"),
+        required=False,
+    )
     asset_address = forms.CharField(
         label="Building or land (address)",
-        max_length=2000,
+        max_length=Enquiry.ASSET_ADDRESS_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -15,6 +15,7 @@ from casework.desk.views import (
     MISSING_VERSION,
     back_to_enquiry,
     enquiry_page,
+    form_errors_from,
     page,
     save_versioned,
     staff_required,
@@ -92,27 +93,36 @@ def enquiry_log(request: AuthenticatedHttpRequest) -> HttpResponse:
         can_keep=policies.can_keep_logged_enquiry(user),
     )
     if request.method == "POST" and form.is_valid():
-        submitted = services.enquiry_log(
-            data=form.to_input(),
-            channel=form.cleaned_data["channel"],
-            actor=user,
-            keep=form.cleaned_data.get("keep", False),
-            received_at=form.cleaned_data["received_at"],
-        )
-        enquiry = submitted.enquiry
-        if enquiry.assigned_to_id == user.pk:
-            where = "It is in your queue."
-        elif holder := enquiry.assigned_to:
-            where = f"It was routed to {holder.get_full_name() or holder.get_username()}."
+        try:
+            submitted = services.enquiry_log(
+                data=form.to_input(),
+                channel=form.cleaned_data["channel"],
+                actor=user,
+                keep=form.cleaned_data.get("keep", False),
+                received_at=form.cleaned_data["received_at"],
+            )
+        except ValidationError as error:  # a time received in the future, say
+            form_errors_from(form, error)
         else:
-            where = "It is waiting in the team queue."
-        messages.success(request, f"Enquiry {enquiry.reference} logged. {where}")
-        visible = desk_selectors.enquiry_visible_queryset(user=user).filter(pk=enquiry.pk).exists()
-        if not visible:  # routed to another team: the logger may not open it
-            return redirect("casework:queue")
-        return redirect("casework:enquiry", reference=enquiry.reference)
+            return _logged(request, submitted.enquiry)
     status = 400 if form.is_bound else 200
     return no_store(render(request, "casework/enquiry_log.html", {"form": form}, status=status))
+
+
+def _logged(request: HttpRequest, enquiry: Enquiry) -> HttpResponse:
+    """Say where the enquiry just logged went, and go there if the logger may open it."""
+    user = request.user
+    if enquiry.assigned_to_id == user.pk:
+        where = "It is in your queue."
+    elif holder := enquiry.assigned_to:
+        where = f"It was routed to {holder.get_full_name() or holder.get_username()}."
+    else:
+        where = "It is waiting in the team queue."
+    messages.success(request, f"Enquiry {enquiry.reference} logged. {where}")
+    visible = desk_selectors.enquiry_visible_queryset(user=user).filter(pk=enquiry.pk).exists()
+    if not visible:  # routed to another team: the logger may not open it
+        return redirect("casework:queue")
+    return redirect("casework:enquiry", reference=enquiry.reference)
 
 
 @require_http_methods(["GET", "POST"])

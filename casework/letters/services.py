@@ -16,7 +16,6 @@ killed between the two can leave one unreferenced file, never a letter without i
 import hashlib
 import logging
 from collections.abc import Iterable
-from typing import cast
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,6 +33,7 @@ from casework.letters.compose import (
     wants_large_print,
 )
 from casework.models import Case, Letter, LetterBatch, letter_upload_to
+from config.limits import max_length
 from enquiries import services as enquiries_services
 from enquiries.conversation.services import attachment_add_bytes, message_publish
 from enquiries.models import Enquiry, EnquiryEvent, Notification
@@ -48,7 +48,7 @@ from knowledgebase.models import LetterTemplateVersion
 logger = logging.getLogger(__name__)
 
 
-TITLE_MAX_LENGTH = cast(int, Letter._meta.get_field("title").max_length)
+TITLE_MAX_LENGTH = max_length(Letter, "title")
 
 
 BODY_MAX_LENGTH = 50_000

@@ -33,6 +33,7 @@ from casework.desk.api import (
 from casework.publishing import selectors
 from casework.publishing import services as services
 from config.api import AuthenticatedRequest
+from config.limits import max_length
 from enquiries.conversation.services import attachment_response
 from enquiries.models import Attachment, Message, PublicDate
 from enquiries.uploads import UploadRefused
@@ -285,7 +286,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class MessageInputSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=services.MESSAGE_MAX_LENGTH)
+    body = serializers.CharField(max_length=Message.BODY_MAX_LENGTH)
     files = serializers.ListField(
         child=serializers.FileField(), required=False, default=list, help_text="Documents."
     )
@@ -295,7 +296,7 @@ class MessageInputSerializer(serializers.Serializer):
         help_text='Also move the enquiry to "waiting for the group" when it may.',
     )
     submission_key = serializers.CharField(
-        max_length=64,
+        max_length=max_length(Message, "submission_key"),
         required=False,
         allow_blank=True,
         default="",

@@ -2,6 +2,8 @@
 
 from django import forms
 
+from enquiries.models import Message
+
 
 class StaffDocumentForm(forms.Form):
     file = forms.FileField(
@@ -27,13 +29,10 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-MESSAGE_MAX_LENGTH = 10_000
-
-
 class PublicMessageForm(forms.Form):
     body = forms.CharField(
         label="Update to the group",
-        max_length=MESSAGE_MAX_LENGTH,
+        max_length=Message.BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="The group sees this on their tracking page and is emailed that there is "
         "an update.",

@@ -20,6 +20,7 @@ from casework.clocks import selectors as clocks_selectors
 from casework.enquiry import services as enquiry_services
 from casework.models import Deadline, KeyDate
 from casework.publishing.selectors import deadline_source
+from config.limits import max_length
 from enquiries.conversation import services as services_public
 from enquiries.models import Attachment, Enquiry, Message, PublicDate, Status
 from enquiries.portal import services as services_portal
@@ -111,9 +112,6 @@ def tracking_link_send(*, enquiry: Enquiry, actor: User, key: str) -> bool:
     return services_portal.tracking_link_send(enquiry=enquiry, actor=actor, key=key)
 
 
-MESSAGE_MAX_LENGTH = 10_000
-
-
 __all__ = ["UploadRefused", "group_update_send", "staff_document_add"]
 
 
@@ -150,14 +148,14 @@ def group_update_send(
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": "Write the update to the group."})
-    if len(body) > MESSAGE_MAX_LENGTH:
-        raise ValidationError({"body": f"Keep the update to {MESSAGE_MAX_LENGTH} characters."})
+    if len(body) > Message.BODY_MAX_LENGTH:
+        raise ValidationError({"body": f"Keep the update to {Message.BODY_MAX_LENGTH} characters."})
     message = services_public.message_publish(
         enquiry=enquiry,
         body=body,
         actor=actor,
         files=list(files),
-        submission_key=submission_key[:64],
+        submission_key=submission_key[: max_length(Message, "submission_key")],
     )
     if awaiting_group:
         current = Enquiry.objects.select_for_update().get(pk=enquiry.pk)

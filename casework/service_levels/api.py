@@ -42,7 +42,7 @@ class ServiceLevelSerializer(serializers.ModelSerializer):
 class ServiceLevelInputSerializer(serializers.Serializer):
     first_response_days = serializers.IntegerField(
         help_text=f"Working days to the first public reply or call logged: "
-        f"1 to {services.MAX_WORKING_DAYS}."
+        f"1 to {ServiceLevelTarget.MAX_WORKING_DAYS}."
     )
     resolution_days = serializers.IntegerField(
         help_text="Working days to answer or close: at least first_response_days."

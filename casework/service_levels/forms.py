@@ -1,26 +1,29 @@
-"""Forms for the managers' service-level page. They check shape; the service decides."""
+"""Forms for the managers' service-level page. They check shape; the service decides
+(the range and the order of the numbers are ``ServiceLevelTarget.clean``'s)."""
 
 from typing import cast
 
 from django import forms
 
-from casework.service_levels.services import MAX_WORKING_DAYS
-from knowledgebase.models import Topic
+from knowledgebase.models import ServiceLevelTarget, Topic
 
 
 def _days_field(label: str, help_text: str) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
         help_text=help_text,
-        min_value=1,
-        max_value=MAX_WORKING_DAYS,
         error_messages={
             "required": f"Enter the {label.lower()}.",
             "invalid": f"Enter the {label.lower()} as a whole number.",
-            "min_value": f"The {label.lower()} must be at least 1.",
-            "max_value": f"The {label.lower()} can be at most {MAX_WORKING_DAYS}.",
         },
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "input-short"}),
+        widget=forms.NumberInput(
+            attrs={
+                "inputmode": "numeric",
+                "class": "input-short",
+                "min": 1,  # the browser's hint; the rule is the model's
+                "max": ServiceLevelTarget.MAX_WORKING_DAYS,
+            }
+        ),
     )
 
 

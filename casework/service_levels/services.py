@@ -3,11 +3,11 @@
 Managers only (``policies.is_manager``). Each write records who made it (``updated_by``);
 a target applies to enquiries received afterwards: each enquiry keeps the due dates it
 was given at intake. The default (no topic) can be changed but never removed. Bad
-numbers raise ``ValidationError`` with the field and the reason; nothing is saved.
+numbers raise ``ValidationError`` with the field and the reason (the model's rule,
+``ServiceLevelTarget.clean``); nothing is saved. The admin saves through these too.
 """
 
 import logging
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,31 +17,6 @@ from casework import policies
 from knowledgebase.models import ServiceLevelTarget, Topic
 
 logger = logging.getLogger(__name__)
-
-
-# More than a working year is a typing slip, not a promise.
-MAX_WORKING_DAYS = 250
-
-
-def _check_days(first_response_days: Any, resolution_days: Any) -> None:
-    errors = {}
-    for field, value, what in [
-        ("first_response_days", first_response_days, "first response"),
-        ("resolution_days", resolution_days, "resolution"),
-    ]:
-        if not isinstance(value, int) or isinstance(value, bool):
-            errors[field] = f"Enter the working days to {what} as a whole number."
-        elif value < 1:
-            errors[field] = f"The working days to {what} must be at least 1."
-        elif value > MAX_WORKING_DAYS:
-            errors[field] = f"The working days to {what} can be at most {MAX_WORKING_DAYS}."
-    if not errors and resolution_days < first_response_days:
-        errors["resolution_days"] = (
-            "The working days to resolution cannot be fewer than the working days to "
-            "first response."
-        )
-    if errors:
-        raise ValidationError(errors)
 
 
 def _require_manager(actor: User) -> None:
@@ -57,21 +32,22 @@ def service_level_add(
     _require_manager(actor)
     if topic is None:
         raise ValidationError({"topic": "Choose the topic the target is for."})
-    _check_days(first_response_days, resolution_days)
-    if ServiceLevelTarget.objects.filter(topic=topic).exists():
-        raise ValidationError({"topic": f"{topic.name} already has a target: change that one."})
+    target = ServiceLevelTarget(
+        topic=topic,
+        first_response_days=first_response_days,
+        resolution_days=resolution_days,
+        updated_by=actor,
+    )
+    target.clean()  # the numbers' rule, the model's (the admin's form runs it too)
+    target.validate_unique()  # a topic with a target already
     try:
         with transaction.atomic():
-            return ServiceLevelTarget.objects.create(
-                topic=topic,
-                first_response_days=first_response_days,
-                resolution_days=resolution_days,
-                updated_by=actor,
-            )
+            target.save()
     except IntegrityError as error:  # added by someone else meanwhile
         raise ValidationError(
-            {"topic": f"{topic.name} already has a target: change that one."}
+            {"topic": target.unique_error_message(ServiceLevelTarget, ["topic"])}
         ) from error
+    return target
 
 
 @transaction.atomic
@@ -84,10 +60,10 @@ def service_level_change(
 ) -> ServiceLevelTarget:
     """New numbers for a target (the default included)."""
     _require_manager(actor)
-    _check_days(first_response_days, resolution_days)
     locked = ServiceLevelTarget.objects.select_for_update().get(pk=target.pk)
     locked.first_response_days = first_response_days
     locked.resolution_days = resolution_days
+    locked.clean()
     locked.updated_by = actor
     locked.save(
         update_fields=["first_response_days", "resolution_days", "updated_by", "updated_at"]

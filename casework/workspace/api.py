@@ -27,6 +27,7 @@ from casework.workspace import selectors
 from casework.workspace import services as services
 from casework.workspace.filters import TaskFilter, TimeEntryFilter
 from config.api import AuthenticatedRequest
+from config.limits import max_length
 from enquiries.models import Enquiry
 
 
@@ -76,7 +77,7 @@ class MyTaskSerializer(TaskSerializer):
 
 
 class TaskInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, allow_blank=True)
+    title = serializers.CharField(max_length=max_length(Task, "title"), allow_blank=True)
     due_on = serializers.DateField(help_text="YYYY-MM-DD, no more than 5 years away.")
     assignee = serializers.IntegerField(
         required=False,
@@ -97,7 +98,12 @@ class TimeEntryInputSerializer(serializers.Serializer):
     minutes = serializers.IntegerField(help_text="1 to 1440 (24 hours).")
     activity = serializers.ChoiceField(choices=TimeEntry.Activity.choices)
     spent_on = serializers.DateField(help_text="YYYY-MM-DD, not in the future.")
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=max_length(TimeEntry, "note"),
+        required=False,
+        allow_blank=True,
+        default="",
+    )
 
 
 class _EnquiryListView(generics.ListAPIView):

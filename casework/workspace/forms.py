@@ -5,7 +5,8 @@ from typing import cast
 from django import forms
 from django.utils import timezone
 
-from casework.models import NOTE_MAX_LENGTH, TimeEntry
+from casework.models import NOTE_MAX_LENGTH, Task, TimeEntry
+from config.limits import max_length
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -31,7 +32,7 @@ class StaffChoiceField(forms.ModelChoiceField):
 class TaskForm(forms.Form):
     title = forms.CharField(
         label="What needs doing?",
-        max_length=200,
+        max_length=max_length(Task, "title"),
         error_messages={"required": "Say what needs doing."},
     )
     due_on = forms.DateField(
@@ -68,4 +69,8 @@ class TimeEntryForm(forms.Form):
     spent_on = forms.DateField(
         label="Date", widget=DATE_WIDGET, error_messages=DATE_INVALID, initial=timezone.localdate
     )
-    note = forms.CharField(label="Note (optional)", required=False, max_length=500)
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=max_length(TimeEntry, "note"),
+    )

@@ -8,7 +8,6 @@ reason; nothing is saved.
 """
 
 from datetime import date, datetime, time
-from typing import cast
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from casework import policies
 from casework.models import NOTE_MAX_LENGTH, TIME_ENTRY_MAX_MINUTES, Note, Task, TimeEntry
+from config.limits import max_length
 from enquiries import services as enquiries_services
 from enquiries.models import Enquiry, EnquiryEvent
 from knowledgebase.working_days import add_months
@@ -60,8 +60,8 @@ def task_add(
     errors = {}
     if not title:
         errors["title"] = "Say what needs doing."
-    elif len(title) > cast(int, Task._meta.get_field("title").max_length):
-        errors["title"] = "Keep the task to 200 characters; put the detail in a note."
+    elif len(title) > (limit := max_length(Task, "title")):
+        errors["title"] = f"Keep the task to {limit} characters; put the detail in a note."
     today = timezone.localdate()
     if due_on < (arrived := _arrival_day(enquiry)):
         errors["due_on"] = (
@@ -145,8 +145,8 @@ def time_record(
             f"The enquiry arrived on {arrived:%-d %B %Y}: time spent before then cannot be on it."
         )
     note = (note or "").strip()
-    if len(note) > cast(int, TimeEntry._meta.get_field("note").max_length):
-        errors["note"] = "Keep the note to 500 characters."
+    if len(note) > (limit := max_length(TimeEntry, "note")):
+        errors["note"] = f"Keep the note to {limit} characters."
     if errors:
         raise ValidationError(errors)
     entry = TimeEntry.objects.create(

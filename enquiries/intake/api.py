@@ -8,11 +8,7 @@ root URLconf sends POST on ``/api/v1/enquiries/`` here and GET to the staff queu
 (active topics and areas) and consent rule.
 """
 
-import hashlib
-import json
-
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -31,16 +27,23 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from config.limits import max_length
 from enquiries import ratelimit, validation
-from enquiries.intake.services import EnquiryInput, enquiry_submit
-from enquiries.models import Channel, EnquirerType, Enquiry, IdempotencyKey
+from enquiries.intake import services
+from enquiries.intake.services import EnquiryInput
+from enquiries.models import (
+    Channel,
+    Contact,
+    EnquirerType,
+    Enquiry,
+    IdempotencyKey,
+    Organisation,
+)
 from enquiries.notifications import tracking_url
 from knowledgebase.selectors import local_authority_choices, topic_choices
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-IDEMPOTENCY_KEY_MAX_LENGTH = 255  # IdempotencyKey.key
+IDEMPOTENCY_KEY_MAX_LENGTH = max_length(IdempotencyKey, "key")
 
 
 class IntakeJSONParser(JSONParser):
@@ -83,10 +86,10 @@ class EnquiryIntakeThrottle(BaseThrottle):
 
 
 class EnquiryIntakeInputSerializer(serializers.Serializer):
-    organisation_name = serializers.CharField(max_length=validation.NAME_MAX_LENGTH)
+    organisation_name = serializers.CharField(max_length=max_length(Organisation, "name"))
     organisation_type = serializers.ChoiceField(choices=EnquirerType.choices)
-    contact_name = serializers.CharField(max_length=validation.NAME_MAX_LENGTH)
-    email = serializers.EmailField(max_length=254)
+    contact_name = serializers.CharField(max_length=max_length(Contact, "name"))
+    email = serializers.EmailField(max_length=max_length(Contact, "email"))
     phone = serializers.CharField(
         max_length=20,
         required=False,
@@ -94,7 +97,12 @@ class EnquiryIntakeInputSerializer(serializers.Serializer):
         default="",
         validators=[validation.validate_phone],
     )
-    postcode = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+    postcode = serializers.CharField(
+        max_length=max_length(Organisation, "postcode"),
+        required=False,
+        allow_blank=True,
+        default="",
+    )
     local_authority = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=local_authority_choices(),
@@ -120,16 +128,22 @@ class EnquiryIntakeInputSerializer(serializers.Serializer):
         help_text="Slug of a topic, e.g. `acv-notice-of-sale`; null when the group is not sure. "
         "`GET /api/v1/topics/` lists them.",
     )
-    subject = serializers.CharField(max_length=validation.SUBJECT_MAX_LENGTH)
-    message = serializers.CharField(max_length=validation.MESSAGE_MAX_LENGTH)
+    subject = serializers.CharField(max_length=max_length(Enquiry, "subject"))
+    message = serializers.CharField(max_length=Enquiry.MESSAGE_MAX_LENGTH)
     asset_name = serializers.CharField(
-        max_length=validation.NAME_MAX_LENGTH, required=False, allow_blank=True, default=""
+        max_length=max_length(Enquiry, "asset_name"),
+        required=False,
+        allow_blank=True,
+        default="",
     )
     asset_address = serializers.CharField(
-        max_length=validation.ADDRESS_MAX_LENGTH, required=False, allow_blank=True, default=""
+        max_length=Enquiry.ASSET_ADDRESS_INTAKE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
     )
     accessibility_needs = serializers.CharField(
-        max_length=validation.ACCESSIBILITY_MAX_LENGTH,
+        max_length=Contact.ACCESSIBILITY_NEEDS_MAX_LENGTH,
         required=False,
         allow_blank=True,
         default="",
@@ -176,23 +190,6 @@ def _receipt(enquiry: Enquiry, token: str | None) -> dict:
     ).data
 
 
-def _request_fingerprint(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _replay(key: str, fingerprint: str) -> Response | None:
-    """The first result for ``key``; 409 if the key came with another body; None if unused."""
-    stored = IdempotencyKey.objects.select_related("enquiry").filter(key=key).first()
-    if stored is None:
-        return None
-    if stored.request_hash != fingerprint:
-        return Response(
-            {"detail": f"This {IDEMPOTENCY_HEADER} was used with a different request body."},
-            status=status.HTTP_409_CONFLICT,
-        )
-    return Response(_receipt(stored.enquiry, token=None), status=status.HTTP_200_OK)
-
-
 def _json_object(request: Request) -> dict:
     data = request.data  # too large: a 413 from config.api.exception_handler
     if not isinstance(data, dict):
@@ -202,9 +199,7 @@ def _json_object(request: Request) -> dict:
     return data
 
 
-def intake_submit(request: Request) -> Response:
-    """Validate a public submission and record it (channel API), at most once per key."""
-    data = _json_object(request)
+def _idempotency_key(request: Request) -> str:
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
         raise ValidationError(
@@ -214,12 +209,14 @@ def intake_submit(request: Request) -> Response:
                 ]
             }
         )
-    fingerprint = _request_fingerprint(data)
-    if key and (replay := _replay(key, fingerprint)) is not None:
-        return replay
+    return key
+
+
+def _validated_input(data: dict) -> EnquiryInput:
+    """The body checked as the form checks it, then the form's per-address limit, shared
+    with it: one mailbox, one allowance."""
     serializer = EnquiryIntakeInputSerializer(data=data)
     serializer.is_valid(raise_exception=True)
-    # The form's per-address limit, shared with it: one mailbox, one allowance.
     allowed, wait = ratelimit.enquiry_address_hit(serializer.validated_data["email"])
     if not allowed:
         raise Throttled(
@@ -227,21 +224,28 @@ def intake_submit(request: Request) -> Response:
             detail="Too many enquiries have been sent from this email address recently; "
             "nothing was saved. Please try again later.",
         )
+    return serializer.to_input()
+
+
+def intake_submit(request: Request) -> Response:
+    """Validate a public submission and record it (channel API), at most once per key."""
+    data = _json_object(request)
+    key = _idempotency_key(request)
     try:
-        with transaction.atomic():
-            submitted = enquiry_submit(data=serializer.to_input(), channel=Channel.API)
-            if key:
-                IdempotencyKey.objects.create(
-                    key=key, request_hash=fingerprint, enquiry=submitted.enquiry
-                )
-    except IntegrityError:
-        # A concurrent request with the same key won the race: answer as its replay.
-        if key and (replay := _replay(key, fingerprint)) is not None:
-            return replay
-        raise
+        submitted = services.enquiry_submit_idempotent(
+            key=key,
+            fingerprint=services.request_fingerprint(data),
+            prepare=lambda: _validated_input(data),
+            channel=Channel.API,
+        )
+    except services.IdempotencyConflict:
+        return Response(
+            {"detail": f"This {IDEMPOTENCY_HEADER} was used with a different request body."},
+            status=status.HTTP_409_CONFLICT,
+        )
     return Response(
         _receipt(submitted.enquiry, token=submitted.tracking_token),
-        status=status.HTTP_201_CREATED,
+        status=status.HTTP_200_OK if submitted.replayed else status.HTTP_201_CREATED,
     )
 
 
@@ -258,7 +262,8 @@ intake_schema = extend_schema(
             IDEMPOTENCY_HEADER,
             OpenApiTypes.STR,
             OpenApiParameter.HEADER,
-            description="A unique key per submission (at most 255 characters, e.g. a UUID). "
+            description=f"A unique key per submission (at most {IDEMPOTENCY_KEY_MAX_LENGTH} "
+            "characters, e.g. a UUID). "
             "A retry with the same key and body returns the first result (200) instead of "
             "creating a duplicate; the same key with another body is a 409.",
         )

@@ -4,9 +4,10 @@ from typing import cast
 
 from django import forms
 
+from config.limits import max_length
 from enquiries import validation
-from enquiries.intake.services import EnquiryInput
-from enquiries.models import EnquirerType
+from enquiries.intake.services import CONSENT_REQUIRED, EnquiryInput
+from enquiries.models import Contact, EnquirerType, Enquiry, Organisation
 from knowledgebase.models import LocalAuthority, Topic
 from knowledgebase.selectors import local_authority_choices, topic_choices
 
@@ -29,16 +30,16 @@ def grouped_topic_choices() -> list:
 class EnquiryForm(forms.Form):
     organisation_name = forms.CharField(
         label="Name of your group or organisation",
-        max_length=validation.NAME_MAX_LENGTH,
+        max_length=max_length(Organisation, "name"),
         help_text="If you are asking as an individual, write your own name.",
     )
     organisation_type = forms.ChoiceField(
         label="What kind of group is it?", choices=[("", "Choose one")] + EnquirerType.choices
     )
-    contact_name = forms.CharField(label="Your name", max_length=validation.NAME_MAX_LENGTH)
+    contact_name = forms.CharField(label="Your name", max_length=max_length(Contact, "name"))
     email = forms.EmailField(
         label="Email address",
-        max_length=254,
+        max_length=max_length(Contact, "email"),
         help_text="We send your reference and a private link here.",
     )
     phone = forms.CharField(
@@ -47,7 +48,11 @@ class EnquiryForm(forms.Form):
         max_length=20,
         validators=[validation.validate_phone],
     )
-    postcode = forms.CharField(label="Postcode (optional)", required=False, max_length=10)
+    postcode = forms.CharField(
+        label="Postcode (optional)",
+        required=False,
+        max_length=max_length(Organisation, "postcode"),
+    )
     local_authority = forms.ModelChoiceField(
         label="Local authority area",
         queryset=local_authority_choices(),
@@ -64,36 +69,36 @@ class EnquiryForm(forms.Form):
     )
     subject = forms.CharField(
         label="Subject",
-        max_length=validation.SUBJECT_MAX_LENGTH,
+        max_length=max_length(Enquiry, "subject"),
         help_text="A few words, for example: Saving the Red Lion pub.",
     )
     message = forms.CharField(
         label="Your enquiry",
         widget=forms.Textarea(attrs={"rows": 8}),
-        max_length=validation.MESSAGE_MAX_LENGTH,
+        max_length=Enquiry.MESSAGE_MAX_LENGTH,
         help_text="Tell us what you need help with, and any dates you have been given.",
     )
     asset_name = forms.CharField(
         label="Name of the building or land (if any)",
         required=False,
-        max_length=validation.NAME_MAX_LENGTH,
+        max_length=max_length(Enquiry, "asset_name"),
     )
     asset_address = forms.CharField(
         label="Address of the building or land (if any)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=validation.ADDRESS_MAX_LENGTH,
+        max_length=Enquiry.ASSET_ADDRESS_INTAKE_MAX_LENGTH,
     )
     accessibility_needs = forms.CharField(
         label="Anything we should know to make contact easier for you? (optional)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=validation.ACCESSIBILITY_MAX_LENGTH,
+        max_length=Contact.ACCESSIBILITY_NEEDS_MAX_LENGTH,
         help_text="For example: large print, phone rather than email, an interpreter.",
     )
     consent_to_store = forms.BooleanField(
         label="I agree that the desk may store these details to answer my enquiry.",
-        error_messages={"required": "We can only answer your enquiry if you agree to this."},
+        error_messages={"required": CONSENT_REQUIRED},
     )
     # Spam trap: hidden from sight and from assistive technology, so only bots fill it.
     website = forms.CharField(required=False, label="Leave this field empty")

@@ -3,12 +3,17 @@ and contact already known, a reference from the year's counter, the enquiry save
 first event, and the signal that routes it. Every channel (the public form, the intake API,
 the desk's log form) calls ``enquiry_submit``."""
 
+import hashlib
+import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -32,6 +37,9 @@ from knowledgebase.models import LocalAuthority, Topic
 from knowledgebase.selectors import service_level_for
 
 logger = logging.getLogger(__name__)
+
+CONSENT_REQUIRED = "We can only answer your enquiry if you agree to this."
+RECEIVED_IN_FUTURE = "The date received cannot be in the future."
 
 
 @dataclass(frozen=True)
@@ -109,10 +117,22 @@ def _contact_for(data: EnquiryInput, organisation: Organisation, now: datetime) 
             phone=data.phone,
             organisation=organisation,
             accessibility_needs=data.accessibility_needs,
-            consent_to_store=data.consent_to_store,
-            consent_recorded_at=now if data.consent_to_store else None,
+            consent_to_store=data.consent_to_store,  # True: ``enquiry_submit`` checked it
+            consent_recorded_at=now,
         )
     return contact
+
+
+def _refusals(data: EnquiryInput, received_at: datetime, now: datetime) -> None:
+    """What no channel may skip: the group's consent to store its details (the desk keeps
+    nothing without it) and a time of receipt that has already come."""
+    errors = {}
+    if not data.consent_to_store:
+        errors["consent_to_store"] = CONSENT_REQUIRED
+    if received_at > now:
+        errors["received_at"] = RECEIVED_IN_FUTURE
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -130,9 +150,13 @@ def enquiry_submit(
     transaction; the acknowledgement email is queued with it (``queue_notification``). ``route``
     False tells receivers the caller places the enquiry itself (an adviser
     logging an enquiry they keep), so it must not be routed.
+
+    Raises ``ValidationError`` (nothing saved) without the group's consent to store its
+    details, or for a ``received_at`` in the future.
     """
     now = timezone.now()
     received_at = received_at or now
+    _refusals(data, received_at, now)
     organisation = _organisation_for(data)
     contact = _contact_for(data, organisation, now)
     target = service_level_for(topic=data.topic)
@@ -174,6 +198,70 @@ def enquiry_submit(
     queue_notification(notification.pk)
     logger.info("enquiry received reference=%s channel=%s", enquiry.reference, channel)
     return SubmittedEnquiry(enquiry=enquiry, tracking_token=token)
+
+
+class IdempotencyConflict(Exception):
+    """The key came before with another request body: the first result stands."""
+
+
+@dataclass(frozen=True)
+class IdempotentSubmission:
+    enquiry: Enquiry
+    tracking_token: str | None  # None for a replay: only a hash of the link is kept
+    replayed: bool
+
+
+def request_fingerprint(body: dict[str, Any]) -> str:
+    """What identifies a request body, whatever the order of its keys."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _earlier(key: str, fingerprint: str) -> Enquiry | None:
+    """The enquiry a submission with ``key`` made, if any; ``IdempotencyConflict`` if that
+    submission had another body."""
+    stored = IdempotencyKey.objects.select_related("enquiry").filter(key=key).first()
+    if stored is None:
+        return None
+    if stored.request_hash != fingerprint:
+        raise IdempotencyConflict(key)
+    return stored.enquiry
+
+
+def enquiry_submit_idempotent(
+    *,
+    key: str,
+    fingerprint: str,
+    prepare: Callable[[], EnquiryInput],
+    channel: Channel | str,
+) -> IdempotentSubmission:
+    """Record an enquiry at most once per ``key`` (a client's retry must never make a
+    second one); no key, no such promise.
+
+    A key seen before is answered with the enquiry it made (``replayed``), before
+    ``prepare`` runs: a retry is neither validated again nor counted against any
+    allowance. A key seen with another body raises ``IdempotencyConflict``. Otherwise
+    ``prepare`` returns the validated input (its refusals propagate, nothing saved) and
+    the enquiry and its key row are written in one transaction. Two requests with one new
+    key can both get that far: the key's unique index refuses the second (race), whose
+    enquiry is rolled back, and it is answered as a replay of the first.
+    """
+    if key and (earlier := _earlier(key, fingerprint)) is not None:
+        return IdempotentSubmission(enquiry=earlier, tracking_token=None, replayed=True)
+    data = prepare()
+    try:
+        with transaction.atomic():
+            submitted = enquiry_submit(data=data, channel=channel)
+            if key:
+                IdempotencyKey.objects.create(
+                    key=key, request_hash=fingerprint, enquiry=submitted.enquiry
+                )
+    except IntegrityError:
+        if key and (earlier := _earlier(key, fingerprint)) is not None:
+            return IdempotentSubmission(enquiry=earlier, tracking_token=None, replayed=True)
+        raise
+    return IdempotentSubmission(
+        enquiry=submitted.enquiry, tracking_token=submitted.tracking_token, replayed=False
+    )
 
 
 def idempotency_keys_prune(*, older_than: timedelta) -> int:

@@ -6,10 +6,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from config.http import no_store
-from enquiries import ratelimit, validation
+from enquiries import ratelimit
 from enquiries.intake import services
 from enquiries.intake.forms import EnquiryForm
-from enquiries.models import Channel
+from enquiries.models import Channel, Enquiry
 from enquiries.notifications import tracking_url
 
 CONFIRMATION_SESSION_KEY = "enquiry_confirmation"
@@ -17,7 +17,7 @@ CONFIRMATION_SESSION_KEY = "enquiry_confirmation"
 
 def _rate_limited(request: HttpRequest, rate: str) -> HttpResponse:
     # Nothing is saved, but the group keeps what they wrote, to send later.
-    context = {"message": request.POST.get("message", "")[: validation.MESSAGE_MAX_LENGTH]}
+    context = {"message": request.POST.get("message", "")[: Enquiry.MESSAGE_MAX_LENGTH]}
     response = render(request, "enquiries/rate_limited.html", context, status=429)
     response["Retry-After"] = str(ratelimit.parse_rate(rate)[1])
     return no_store(response)

@@ -5,7 +5,8 @@ import uuid
 from django import forms
 from django.conf import settings
 
-from enquiries.portal.services import MAX_FILES_PER_REPLY, REPLY_MAX_LENGTH
+from enquiries.models import Message
+from enquiries.portal.services import MAX_FILES_PER_REPLY
 from enquiries.uploads import ACCEPTED, ACCEPTED_LABEL
 
 
@@ -46,7 +47,7 @@ def _files_help() -> str:
 class ReplyForm(forms.Form):
     body = forms.CharField(
         label="Your reply",
-        max_length=REPLY_MAX_LENGTH,
+        max_length=Message.BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     files = MultipleFileField(  # type: ignore[assignment]  # a field, not BaseForm.files: the form metaclass moves it to base_fields

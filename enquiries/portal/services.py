@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from enquiries import ratelimit
 from enquiries import services as enquiries_services
 from enquiries.conversation.services import attachment_add
 from enquiries.models import (
@@ -29,13 +30,11 @@ from enquiries.models import (
     TrackingLink,
 )
 from enquiries.notifications import notification_keys_owed, notification_owe
+from enquiries.portal import selectors
 from enquiries.portal.selectors import PortalScope
 from enquiries.uploads import UploadRefused, validate_upload
 
 logger = logging.getLogger(__name__)
-
-
-REPLY_MAX_LENGTH = 10_000
 
 
 MAX_FILES_PER_REPLY = 5
@@ -240,6 +239,47 @@ def reply_receive(
         )
     logger.info("reply received reference=%s documents=%d", enquiry.reference, len(files))
     return ReplyReceived(message=message, created=True)
+
+
+@dataclass(frozen=True)
+class ReplyPosted:
+    """What became of one post of the group's reply form."""
+
+    kept: bool = False  # the reply is kept: by this post, or by an earlier one of the form
+    created: bool = False  # kept by this post
+    wait: int = 0  # refused by the limits, nothing kept: seconds before trying again
+
+
+def reply_post(
+    *,
+    enquiry: Enquiry,
+    scope: PortalScope,
+    client: str,
+    submission_key: str,
+    body: str | None,
+    files: Sequence["UploadedFile[bytes]"] = (),
+) -> ReplyPosted:
+    """One post of the reply form, from ``client`` (its address) through ``scope``'s link.
+
+    The order keeps a double click or a retry harmless near the limits: a post of a form
+    whose reply is kept already is answered as the first was, before anything is counted;
+    then the post is counted (client and address: ``ratelimit.portal_hits``), valid or
+    not, so probing costs allowance too. A refused post whose twin is still being saved
+    waits for it and, if the twin kept the reply, is answered as it was, not "not sent".
+    ``body`` None: the form refused the post's shape, so nothing more happens. Else the
+    reply is received (``reply_receive``; ``UploadRefused`` for a refused document).
+    """
+    if selectors.reply_already_received(enquiry=enquiry, submission_key=submission_key):
+        return ReplyPosted(kept=True)
+    allowed, wait = ratelimit.portal_hits(client, action="reply", address=scope.email)
+    if not allowed:
+        if reply_twin_settled(enquiry=enquiry, submission_key=submission_key):
+            return ReplyPosted(kept=True)
+        return ReplyPosted(wait=wait)
+    if body is None:
+        return ReplyPosted()
+    received = reply_receive(enquiry=enquiry, body=body, files=files, submission_key=submission_key)
+    return ReplyPosted(kept=True, created=received.created)
 
 
 GROUP_REMINDER_EARLY, GROUP_REMINDER_LATE = 14, 3  # days before the date

@@ -114,16 +114,20 @@ def reply(request: HttpRequest, scope: PortalScope, token: str, reference: str) 
     if enquiry is None:
         return link_not_valid(request)
     form = ReplyForm(request.POST, request.FILES)
-    form.is_valid()  # shape only; cleaned_data keeps the fields that passed
-    submission_key = form.cleaned_data.get("submission_key") or ""
-    # A double click or a retried post of a reply already kept is answered as the first
-    # was, before anything is counted: near the limit it must not say "not sent".
-    if portal.reply_already_received(enquiry=enquiry, submission_key=submission_key):
-        return redirect(_enquiry_url(token, scope, enquiry) + "#conversation")
-    allowed, wait = ratelimit.portal_hits(request, action="reply", address=scope.email)
-    if not allowed and services.reply_twin_settled(enquiry=enquiry, submission_key=submission_key):
-        return redirect(_enquiry_url(token, scope, enquiry) + "#conversation")
-    if not allowed:
+    valid = form.is_valid()  # shape only; cleaned_data keeps the fields that passed
+    try:
+        posted = services.reply_post(
+            enquiry=enquiry,
+            scope=scope,
+            client=ratelimit.client_address(request),
+            submission_key=form.cleaned_data.get("submission_key") or "",
+            body=form.cleaned_data["body"] if valid else None,
+            files=form.cleaned_data["files"] if valid else (),
+        )
+    except UploadRefused as refused:
+        form.add_error("files", f"{refused} Nothing was sent: please choose the files again.")
+        return _enquiry_page(request, scope, token, enquiry, form=form, status=400)
+    if posted.wait:
         # Nothing is saved, but the reply stays in the form, to send later.
         form.add_error(
             None,
@@ -131,21 +135,11 @@ def reply(request: HttpRequest, scope: PortalScope, token: str, reference: str) 
             "Please try again later; your text is still below.",
         )
         response = _enquiry_page(request, scope, token, enquiry, form=form, status=429)
-        response["Retry-After"] = str(wait)
+        response["Retry-After"] = str(posted.wait)
         return response
-    if not form.is_valid():
+    if not posted.kept:
         return _enquiry_page(request, scope, token, enquiry, form=form, status=400)
-    try:
-        received = services.reply_receive(
-            enquiry=enquiry,
-            body=form.cleaned_data["body"],
-            files=form.cleaned_data["files"],
-            submission_key=form.cleaned_data["submission_key"],
-        )
-    except UploadRefused as refused:
-        form.add_error("files", f"{refused} Nothing was sent: please choose the files again.")
-        return _enquiry_page(request, scope, token, enquiry, form=form, status=400)
-    if received.created:
+    if posted.created:
         messages.success(request, "Your reply has been sent to your adviser.")
     return redirect(_enquiry_url(token, scope, enquiry) + "#conversation")
 
@@ -187,7 +181,9 @@ def new_link(request: HttpRequest) -> HttpResponse:
     form = NewLinkForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        allowed, wait = ratelimit.portal_hits(request, action="new-link", address=email)
+        allowed, wait = ratelimit.portal_hits(
+            ratelimit.client_address(request), action="new-link", address=email
+        )
         if not allowed:
             form.add_error(
                 None,

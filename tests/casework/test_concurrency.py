@@ -17,7 +17,7 @@ from enquiries.intake.services import EnquiryInput, enquiry_submit
 from enquiries.models import Channel, Enquiry
 from tests.factories import AdviserFactory
 
-pytestmark = [
+RACE_MARKS = [
     pytest.mark.postgres,
     pytest.mark.skipif(
         connection.vendor != "postgresql",
@@ -27,6 +27,14 @@ pytestmark = [
     # reference data (topics, areas, groups) that flushing after the test removes.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
+pytestmark = RACE_MARKS
+
+
+def race(test):
+    """Mark one test as a race (``RACE_MARKS``) in a module of other tests."""
+    for mark in RACE_MARKS:
+        test = mark(test)
+    return test
 
 
 def run_together(*jobs):

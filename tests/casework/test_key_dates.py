@@ -117,6 +117,17 @@ def test_unknown_trigger_and_implausible_dates_are_refused(mine, adviser, trigge
     assert not mine.events.filter(kind=EnquiryEvent.Kind.KEY_DATE_RECORDED).exists()
 
 
+def test_a_note_longer_than_the_column_is_refused_with_the_forms_message(mine, adviser):
+    with pytest.raises(ValidationError) as error:
+        clocks_services.key_date_record(
+            enquiry=mine, trigger=NOTICE, date=date(2026, 3, 2), actor=adviser.user, note="x" * 501
+        )
+    assert error.value.message_dict == {
+        "note": ["Ensure this value has at most 500 characters (it has 501)."]
+    }
+    assert not KeyDate.objects.exists() and not Deadline.objects.exists()
+
+
 def test_a_date_before_the_enquiry_and_one_up_to_a_year_ahead_are_fine(mine, adviser):
     today = timezone.localdate()
     for day in (date(1990, 1, 1), today + timedelta(days=300)):

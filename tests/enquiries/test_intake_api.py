@@ -8,7 +8,7 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from enquiries.intake import api as intake
+from enquiries.intake import services as intake_services
 from enquiries.intake.api import EnquiryIntakeInputSerializer
 from enquiries.intake.forms import EnquiryForm
 from enquiries.models import Channel, Contact, Enquiry, IdempotencyKey, Organisation, Status
@@ -123,14 +123,14 @@ def test_retry_that_loses_a_race_answers_as_a_replay(
     """Two requests with one key, both past the replay check: the database's unique key
     refuses the second, whose enquiry is rolled back, and it answers as a replay."""
     first = submit(api_client, enquiry_data, key="race")
-    real_replay = intake._replay
+    real_replay = intake_services._earlier
     calls = []
 
     def replay_seen_late(key, fingerprint):
         calls.append(key)
         return None if len(calls) == 1 else real_replay(key, fingerprint)
 
-    monkeypatch.setattr(intake, "_replay", replay_seen_late)
+    monkeypatch.setattr(intake_services, "_earlier", replay_seen_late)
 
     second = submit(api_client, enquiry_data, key="race")
 
