@@ -2,6 +2,8 @@
 
 from django import forms
 
+from enquiries.uploads import MultipleFileField
+
 
 class StaffDocumentForm(forms.Form):
     file = forms.FileField(
@@ -10,21 +12,6 @@ class StaffDocumentForm(forms.Form):
         "The group does not see it.",
         error_messages={"required": "Choose a file to upload.", "empty": "The file is empty."},
     )
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
-        return [super().clean(data, initial)] if data else []
 
 
 MESSAGE_MAX_LENGTH = 10_000
