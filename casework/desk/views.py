@@ -43,10 +43,17 @@ def staff_required(view: View) -> View:
     return wrapped
 
 
-def manager_required(request: HttpRequest) -> None:
-    """Managers only: anyone else is refused with 403."""
-    if not policies.is_manager(request.user):
-        raise PermissionDenied
+def manager_required(view: View) -> View:
+    """Desk managers only: anyone else signed in gets 403, anonymous users sign in."""
+
+    @wraps(view)
+    @staff_required
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not policies.is_manager(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 @dataclass
@@ -106,6 +113,9 @@ def back_to_case(case_id: int, anchor: str = "") -> HttpResponse:
 def form_errors_from(form: forms.Form, error: ValidationError) -> None:
     """A service's refusal shown on the form: each field's messages on that field, the rest
     at the top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
     for name, errors in error.message_dict.items():
         form.add_error(name if name in form.fields else None, errors)
 

@@ -11,11 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from casework import policies
 from casework.cases import selectors as cases
 from casework.clocks import selectors as clocks_selectors
 from casework.desk import selectors as desk_selectors
-from casework.desk.views import staff_required
+from casework.desk.views import form_errors_from, manager_required, staff_required
 from casework.letters import selectors as letters
 from casework.letters import services as services
 from casework.letters.compose import wants_large_print
@@ -149,15 +148,10 @@ def letter_preview(request: HttpRequest, reference: str) -> HttpResponse:
                 case=case,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_from(form, error)
         else:
             return _pdf_response(pdf, f"preview-{enquiry.reference}.pdf", inline=True)
     return _page(request, enquiry, form=form, version=version, case=case, status=400)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @require_POST
@@ -181,7 +175,7 @@ def letter_issue(request: HttpRequest, reference: str) -> HttpResponse:
                 case=case,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_from(form, error)
         except PermissionDenied as error:  # sending it to the group is the holder's call
             form.add_error("publish", str(error))
         else:
@@ -226,16 +220,10 @@ def _pdf_response(content: bytes, filename: str, *, inline: bool) -> HttpRespons
     return response
 
 
-def _manager(request: HttpRequest) -> None:
-    if not policies.is_manager(request.user):
-        raise PermissionDenied
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
-@staff_required
+@manager_required
 def letter_bulk(request: HttpRequest) -> HttpResponse:
     """Choose a template and a clock; tick the enquiries; issue. Workers make the letters."""
-    _manager(request)
     # Not offered: templates that need the adviser's own words in each letter.
     choices = [
         choice
