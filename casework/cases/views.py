@@ -26,10 +26,11 @@ from casework.desk import selectors as desk_selectors
 from casework.desk.forms import parse_version
 from casework.desk.views import (
     MISSING_VERSION,
-    apply,
-    back_to_case,
     case_page,
+    case_url,
     enquiry_page,
+    enquiry_url,
+    form_post,
     page,
     save_versioned,
     staff_required,
@@ -54,43 +55,37 @@ def _outcome(data: dict) -> dict:
 def enquiry_close(request: HttpRequest, reference: str) -> HttpResponse:
     """Record the closing outcome and close the enquiry, together."""
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    if not policies.can_close_with_outcome(request.user, enquiry):
-        raise PermissionDenied
-    form = OutcomeForm(request.POST, prefix="close")
-    try:
-        done = apply(
-            form,
-            lambda data: services.enquiry_close_with_outcome(
-                enquiry=enquiry, actor=request.user, **_outcome(data)
-            ),
-        )
-    except TransitionError as error:  # someone closed it since the page was read
-        messages.error(request, str(error))
-        return enquiry_page.render(request, reference, status=409)
-    if not done:
-        return enquiry_page.render(request, reference, status=400, close_form=form)
-    messages.success(request, f"{reference} is closed, with its outcome recorded.")
-    return redirect("casework:enquiry", reference=reference)
+    return form_post(
+        request,
+        enquiry_page,
+        reference,
+        OutcomeForm(request.POST, prefix="close"),
+        lambda data: services.enquiry_close_with_outcome(
+            enquiry=enquiry, actor=request.user, **_outcome(data)
+        ),
+        allowed=policies.can_close_with_outcome(request.user, enquiry),
+        bound="close_form",
+        done=f"{reference} is closed, with its outcome recorded.",
+        then=enquiry_url(reference),
+        conflicts=(TransitionError,),  # someone closed it since the page was read
+    )
 
 
 @require_POST
 @staff_required
 def case_open(request: HttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    if not policies.can_open_case(request.user, enquiry):
-        raise PermissionDenied
-    form = OpenCaseForm(request.POST, prefix="case")
-    opened = []
-    done = apply(
-        form,
-        lambda data: opened.append(
-            services.case_open_from_enquiry(enquiry=enquiry, actor=request.user, **data)
-        ),
+    return form_post(
+        request,
+        enquiry_page,
+        reference,
+        OpenCaseForm(request.POST, prefix="case"),
+        lambda data: services.case_open_from_enquiry(enquiry=enquiry, actor=request.user, **data),
+        allowed=policies.can_open_case(request.user, enquiry),
+        bound="open_case_form",
+        done=lambda case: f"Case {case.number} opened, led by you.",
+        then=lambda case: case_url(case.pk),
     )
-    if not done:
-        return enquiry_page.render(request, reference, status=400, open_case_form=form)
-    messages.success(request, f"Case {opened[0].number} opened, led by you.")
-    return redirect("casework:case", case_id=opened[0].pk)
 
 
 @require_safe
@@ -152,25 +147,23 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 @staff_required
 def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
     case = cases.case_get_for_user(user=request.user, case_id=case_id)
-    if not policies.can_change_case_status(request.user, case):
-        raise PermissionDenied
-    form = CaseStatusForm(request.POST)
-    done = apply(
-        form,
+    return form_post(
+        request,
+        case_page,
+        case_id,
+        CaseStatusForm(request.POST),
         lambda data: services.case_set_status(case=case, status=data["status"], actor=request.user),
+        allowed=policies.can_change_case_status(request.user, case),
+        bound="status_form",
+        done="Case status changed.",
+        then=case_url(case.pk),
     )
-    if not done:
-        return case_page.render(request, case_id, status=400, status_form=form)
-    messages.success(request, "Case status changed.")
-    return back_to_case(case.pk)
 
 
 @require_POST
 @staff_required
 def case_add_enquiry(request: HttpRequest, case_id: int) -> HttpResponse:
     case = cases.case_get_for_user(user=request.user, case_id=case_id)
-    if not policies.can_add_enquiry_to_case(request.user, case):
-        raise PermissionDenied
     form = CaseAddEnquiryForm(request.POST)
 
     def add(data: dict) -> None:
@@ -184,10 +177,17 @@ def case_add_enquiry(request: HttpRequest, case_id: int) -> HttpResponse:
             ) from None
         services.case_add_enquiry(case=case, enquiry=enquiry, actor=request.user)
 
-    if not apply(form, add):
-        return case_page.render(request, case_id, status=400, add_form=form)
-    messages.success(request, f"{form.cleaned_data['reference']} added to the case.")
-    return back_to_case(case.pk, "enquiries-heading")
+    return form_post(
+        request,
+        case_page,
+        case_id,
+        form,
+        add,
+        allowed=policies.can_add_enquiry_to_case(request.user, case),
+        bound="add_form",
+        done=lambda _: f"{form.cleaned_data['reference']} added to the case.",
+        then=case_url(case.pk, "enquiries-heading"),
+    )
 
 
 @require_POST
@@ -195,17 +195,19 @@ def case_add_enquiry(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_outcome(request: HttpRequest, case_id: int) -> HttpResponse:
     case = cases.case_get_for_user(user=request.user, case_id=case_id)
     enquiries = {e.reference: e for e in cases.case_enquiries(case=case)}
-    form = CaseOutcomeForm(request.POST, prefix="outcome", enquiries=enquiries.values())
-    done = apply(
-        form,
+    return form_post(
+        request,
+        case_page,
+        case_id,
+        CaseOutcomeForm(request.POST, prefix="outcome", enquiries=enquiries.values()),
         lambda data: services.outcome_record(
             enquiry=enquiries[data["enquiry"]], actor=request.user, **_outcome(data)
         ),
+        allowed=True,  # desk staff (above); the service checks the enquiry's policy
+        bound="outcome_form",
+        done="Outcome recorded.",
+        then=case_url(case.pk, "outcomes-heading"),
     )
-    if not done:
-        return case_page.render(request, case_id, status=400, outcome_form=form)
-    messages.success(request, "Outcome recorded.")
-    return back_to_case(case.pk, "outcomes-heading")
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -100,14 +101,20 @@ def page(request: HttpRequest, template: str, context: dict, status: int = 200) 
     return no_store(render(request, template, context, status=status))
 
 
+def enquiry_url(reference: str, anchor: str = "") -> str:
+    return reverse("casework:enquiry", args=[reference]) + (f"#{anchor}" if anchor else "")
+
+
+def case_url(case_id: int, anchor: str = "") -> str:
+    return reverse("casework:case", args=[case_id]) + (f"#{anchor}" if anchor else "")
+
+
 def back_to_enquiry(reference: str, anchor: str = "") -> HttpResponse:
-    return redirect(
-        reverse("casework:enquiry", args=[reference]) + (f"#{anchor}" if anchor else "")
-    )
+    return redirect(enquiry_url(reference, anchor))
 
 
 def back_to_case(case_id: int, anchor: str = "") -> HttpResponse:
-    return redirect(reverse("casework:case", args=[case_id]) + (f"#{anchor}" if anchor else ""))
+    return redirect(case_url(case_id, anchor))
 
 
 def form_errors_from(form: forms.Form, error: ValidationError) -> None:
@@ -120,17 +127,64 @@ def form_errors_from(form: forms.Form, error: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, errors)
 
 
-def apply(form: forms.Form, action: Callable[[dict], object]) -> bool:
+def apply(
+    form: forms.Form,
+    action: Callable[[dict], object],
+    *,
+    refusals: dict[type[Exception], str] | None = None,
+) -> bool:
     """Run ``action`` with the cleaned data if the form is valid; the service's reasons for
-    refusing become the form's errors. True when it was done."""
+    refusing (a ``ValidationError``, or one of ``refusals``: exception -> the field its
+    message goes on) become the form's errors. True when it was done."""
     if not form.is_valid():
         return False
+    refusals = refusals or {}
     try:
         action(form.cleaned_data)
     except ValidationError as error:
         form_errors_from(form, error)
         return False
+    except tuple(refusals) as refused:
+        field = next(name for kind, name in refusals.items() if isinstance(refused, kind))
+        form.add_error(field, str(refused))
+        return False
     return True
+
+
+def form_post(
+    request: HttpRequest,
+    on: SharedPage,
+    key: Any,
+    form: forms.Form,
+    action: Callable[[dict], Any],
+    *,
+    allowed: bool,
+    bound: str,
+    done: str | Callable[[Any], str],
+    then: str | Callable[[Any], str],
+    conflicts: tuple[type[Exception], ...] = (),
+    refusals: dict[type[Exception], str] | None = None,
+    shown: dict | None = None,
+) -> HttpResponse:
+    """What every form posted from a shared page does. Refused (403) unless ``allowed``;
+    then ``action`` runs with the cleaned data. A form or a service that refuses shows the
+    page ``on`` (key ``key``) again with the bound form as ``bound`` (and ``shown``) and a
+    400; one of ``conflicts`` (the record moved on since the page was read) shows it with
+    its message and a 409. Done: the message ``done`` and a redirect to ``then`` (either
+    may be made from what ``action`` returned)."""
+    if not allowed:
+        raise PermissionDenied
+    results = []
+    try:
+        ok = apply(form, lambda data: results.append(action(data)), refusals=refusals)
+    except conflicts as error:
+        messages.error(request, str(error))
+        return on.render(request, key, status=409)
+    if not ok:
+        return on.render(request, key, status=400, **{bound: form}, **(shown or {}))
+    [result] = results
+    messages.success(request, done(result) if callable(done) else done)
+    return redirect(then(result) if callable(then) else then)
 
 
 MISSING_VERSION = (

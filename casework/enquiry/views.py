@@ -2,7 +2,7 @@
 one by hand, and editing it."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,8 +13,9 @@ from casework.desk import selectors as desk_selectors
 from casework.desk.forms import parse_version
 from casework.desk.views import (
     MISSING_VERSION,
-    back_to_enquiry,
     enquiry_page,
+    enquiry_url,
+    form_post,
     page,
     save_versioned,
     staff_required,
@@ -64,23 +65,20 @@ def enquiry_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 def enquiry_status(request: HttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    if not policies.can_change_enquiry_status(request.user, enquiry):
-        raise PermissionDenied
-    form = StatusForm(request.POST, current=enquiry.status)
-    if not form.is_valid():
-        return enquiry_page.render(request, reference, status=400, status_form=form)
-    try:
-        updated = services.enquiry_set_status(
-            enquiry=enquiry, status=form.cleaned_data["status"], actor=request.user
-        )
-    except TransitionError as error:  # someone else moved it on since the page was read
-        messages.error(request, str(error))
-        return enquiry_page.render(request, reference, status=409)
-    except ValidationError as error:  # closing without a closing outcome
-        form.add_error("status", error.message_dict.get("status", error.messages))
-        return enquiry_page.render(request, reference, status=400, status_form=form)
-    messages.success(request, f"Status is now {updated.get_status_display().lower()}.")
-    return back_to_enquiry(reference)
+    return form_post(
+        request,
+        enquiry_page,
+        reference,
+        StatusForm(request.POST, current=enquiry.status),
+        lambda data: services.enquiry_set_status(
+            enquiry=enquiry, status=data["status"], actor=request.user
+        ),
+        allowed=policies.can_change_enquiry_status(request.user, enquiry),
+        bound="status_form",  # closing without a closing outcome is refused on the field
+        done=lambda updated: f"Status is now {updated.get_status_display().lower()}.",
+        then=enquiry_url(reference),
+        conflicts=(TransitionError,),  # someone else moved it on since the page was read
+    )
 
 
 @require_http_methods(["GET", "POST"])
