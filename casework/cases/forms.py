@@ -3,6 +3,7 @@ add an enquiry, record a case outcome, edit the case. Forms check shape; service
 
 from django import forms
 
+from casework.desk.forms import DetailsEditForm
 from casework.models import Adviser, Case
 from casework.outcomes import DETAIL_MAX_LENGTH, OutcomeCode, PlanStage
 
@@ -85,7 +86,9 @@ class CaseAddEnquiryForm(forms.Form):
     )
 
 
-class CaseEditForm(forms.Form):
+class CaseEditForm(DetailsEditForm):
+    field_order = ["title", "lead_adviser", "asset_name", "asset_address", "plan_name"]
+
     title = forms.CharField(
         label="Case title", max_length=200, error_messages={"required": "Give the case a title."}
     )
@@ -96,13 +99,6 @@ class CaseEditForm(forms.Form):
             "required": "Choose the adviser who leads the case.",
             "invalid_choice": "Choose an active adviser from the list.",
         },
-    )
-    asset_name = forms.CharField(label="Building or land (name)", max_length=200, required=False)
-    asset_address = forms.CharField(
-        label="Building or land (address)",
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
     )
     plan_name = forms.CharField(label="Plan name", max_length=200, required=False)
 

@@ -3,12 +3,10 @@ the case list and case page, and the case's status, enquiries and outcomes. Each
 calls one service or selector, and responds as ``casework.views`` does: the page again with
 a 400 and the errors, or a redirect (post/redirect/get)."""
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from casework import policies
@@ -23,17 +21,14 @@ from casework.cases.forms import (
     OutcomeForm,
 )
 from casework.desk import selectors as desk_selectors
-from casework.desk.forms import parse_version
 from casework.desk.views import (
-    MISSING_VERSION,
     case_page,
     case_url,
     enquiry_page,
     enquiry_url,
     form_post,
-    page,
-    save_versioned,
     staff_required,
+    versioned_edit,
 )
 from casework.models import Case
 from config.http import no_store
@@ -216,48 +211,18 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
     case = cases.case_get_for_user(user=request.user, case_id=case_id)
     if not policies.can_edit_case(request.user, case):
         raise PermissionDenied
-    reload_url = reverse("casework:case_edit", args=[case_id])
-    if request.method == "GET":
-        form = CaseEditForm(
-            initial={
-                "title": case.title,
-                "lead_adviser": case.lead_adviser_id,
-                "asset_name": case.asset_name,
-                "asset_address": case.asset_address,
-                "plan_name": case.plan_name,
-            }
-        )
-        return page(
-            request,
-            "casework/case_edit.html",
-            {"case": case, "form": form, "version": case.version, "active": "cases"},
-            200,
-        )
-    form = CaseEditForm(request.POST)
-    version = parse_version(request.POST.get("version"))
-    if version is None:
-        form.is_valid()
-        form.add_error(None, MISSING_VERSION)
-        status, stale = 400, None
-    else:
-        status, stale = save_versioned(
-            form,
-            lambda data: services.case_edit(
-                case=case, expected_version=version, changes=data, actor=request.user
-            ),
-        )
-    if status == 0:
-        messages.success(request, "Case details saved.")
-        return redirect("casework:case", case_id=case_id)
-    context = {
-        "case": case,
-        "form": form,
-        "version": version or case.version,
-        "stale": stale,
-        "reload_url": reload_url,
-        "active": "cases",
-    }
-    return page(request, "casework/case_edit.html", context, status)
+    return versioned_edit(
+        request,
+        case,
+        CaseEditForm,
+        lambda version, data: services.case_edit(
+            case=case, expected_version=version, changes=data, actor=request.user
+        ),
+        template="casework/case_edit.html",
+        context={"case": case, "active": "cases"},
+        done="Case details saved.",
+        then=case_url(case_id),
+    )
 
 
 @enquiry_page.panel()

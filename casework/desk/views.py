@@ -23,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from casework import policies
+from casework.desk.forms import DetailsEditForm, parse_version
 from config.http import no_store
 from enquiries.services import StaleEdit
 
@@ -191,6 +192,40 @@ MISSING_VERSION = (
     "This form is out of date or incomplete, so nothing was saved. Reload the latest version "
     "and make your changes again."
 )
+
+
+def versioned_edit(
+    request: HttpRequest,
+    record: Any,
+    form_class: type[DetailsEditForm],
+    save: Callable[[int, dict], object],
+    *,
+    template: str,
+    context: dict,
+    done: str,
+    then: str,
+) -> HttpResponse:
+    """The edit page of a record's details, with optimistic concurrency. GET: the form,
+    filled from the record, with the version it was read at. POST: ``save(version, data)``;
+    a form without a usable version, or with values that cannot be used, is shown again
+    (400); if the record moved on since it was read, nothing is saved and the page says so
+    (409, ``StaleEdit``); saved: the message ``done`` and a redirect to ``then``."""
+    if request.method == "GET":
+        form = form_class(initial=form_class.initial_from(record))
+        return page(request, template, {**context, "form": form, "version": record.version})
+    form = form_class(request.POST)
+    version = parse_version(request.POST.get("version"))
+    if version is None:
+        form.is_valid()
+        form.add_error(None, MISSING_VERSION)
+        status, stale = 400, None
+    else:
+        status, stale = save_versioned(form, lambda data: save(version, data))
+    if status == 0:
+        messages.success(request, done)
+        return redirect(then)
+    shown = {"form": form, "version": version or record.version, "stale": stale}
+    return page(request, template, {**context, **shown, "reload_url": request.path}, status)
 
 
 def save_versioned(

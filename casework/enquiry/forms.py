@@ -5,6 +5,7 @@ from dataclasses import replace
 from django import forms
 from django.utils import timezone
 
+from casework.desk.forms import DetailsEditForm
 from enquiries.intake.forms import EnquiryForm
 from enquiries.intake.services import EnquiryInput
 from enquiries.models import STATUS_TRANSITIONS, Channel, Priority, Status
@@ -111,7 +112,9 @@ class LogEnquiryForm(EnquiryForm):
         return replace(super().to_input(), priority=self.cleaned_data["priority"])
 
 
-class EnquiryEditForm(forms.Form):
+class EnquiryEditForm(DetailsEditForm):
+    field_order = ["subject", "topic", "priority", "asset_name", "asset_address", "local_authority"]
+
     subject = forms.CharField(
         label="Subject", max_length=200, error_messages={"required": "Give the enquiry a subject."}
     )
@@ -130,13 +133,6 @@ class EnquiryEditForm(forms.Form):
             "required": "Choose a priority.",
             "invalid_choice": "Choose a priority from the list.",
         },
-    )
-    asset_name = forms.CharField(label="Building or land (name)", max_length=200, required=False)
-    asset_address = forms.CharField(
-        label="Building or land (address)",
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
     )
     local_authority = forms.ModelChoiceField(
         label="Area (local authority)",

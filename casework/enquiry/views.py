@@ -5,20 +5,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from casework import policies
 from casework.desk import selectors as desk_selectors
-from casework.desk.forms import parse_version
 from casework.desk.views import (
-    MISSING_VERSION,
     enquiry_page,
     enquiry_url,
     form_post,
-    page,
-    save_versioned,
     staff_required,
+    versioned_edit,
 )
 from casework.enquiry import services
 from casework.enquiry.forms import EnquiryEditForm, LogEnquiryForm, StatusForm
@@ -120,41 +116,15 @@ def enquiry_edit(request: HttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     if not policies.can_edit_enquiry(request.user, enquiry):
         raise PermissionDenied
-    reload_url = reverse("casework:enquiry_edit", args=[reference])
-    if request.method == "GET":
-        form = EnquiryEditForm(
-            initial={
-                "subject": enquiry.subject,
-                "topic": enquiry.topic_id,
-                "priority": enquiry.priority,
-                "asset_name": enquiry.asset_name,
-                "asset_address": enquiry.asset_address,
-                "local_authority": enquiry.local_authority_id,
-            }
-        )
-        context = {"enquiry": enquiry, "form": form, "version": enquiry.version}
-        return page(request, "casework/enquiry_edit.html", context, 200)
-    form = EnquiryEditForm(request.POST)
-    version = parse_version(request.POST.get("version"))
-    if version is None:
-        form.is_valid()
-        form.add_error(None, MISSING_VERSION)
-        status, stale = 400, None
-    else:
-        status, stale = save_versioned(
-            form,
-            lambda data: services.enquiry_edit(
-                enquiry=enquiry, expected_version=version, changes=data, actor=request.user
-            ),
-        )
-    if status == 0:
-        messages.success(request, "Details saved.")
-        return redirect("casework:enquiry", reference=reference)
-    context = {
-        "enquiry": enquiry,
-        "form": form,
-        "version": version or enquiry.version,
-        "stale": stale,
-        "reload_url": reload_url,
-    }
-    return page(request, "casework/enquiry_edit.html", context, status)
+    return versioned_edit(
+        request,
+        enquiry,
+        EnquiryEditForm,
+        lambda version, data: services.enquiry_edit(
+            enquiry=enquiry, expected_version=version, changes=data, actor=request.user
+        ),
+        template="casework/enquiry_edit.html",
+        context={"enquiry": enquiry},
+        done="Details saved.",
+        then=enquiry_url(reference),
+    )
