@@ -32,30 +32,28 @@ View = Callable[..., HttpResponse]
 Panel = Callable[[HttpRequest, Any, dict, dict], dict]
 
 
-def staff_required(view: View) -> View:
-    """Signed-in desk staff only; anyone else signed in gets 403, anonymous users sign in."""
+def role_required(has_role: Callable[[Any], bool]) -> Callable[[View], View]:
+    """A view for signed-in users ``has_role`` accepts; anyone else signed in gets 403,
+    anonymous users sign in."""
 
-    @wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not policies.is_staff_member(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    def decorator(view: View) -> View:
+        @wraps(view)
+        @login_required
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not has_role(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorator
 
 
-def manager_required(view: View) -> View:
-    """Desk managers only: anyone else signed in gets 403, anonymous users sign in."""
-
-    @wraps(view)
-    @staff_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not policies.is_manager(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+# Desk staff (advisers and managers); desk managers only.
+staff_required = role_required(policies.is_staff_member)
+manager_required = role_required(
+    lambda user: policies.is_staff_member(user) and policies.is_manager(user)
+)
 
 
 @dataclass

@@ -9,13 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from casework import policies
 from casework.desk import selectors as desk_selectors
-from casework.desk.views import (
-    enquiry_page,
-    enquiry_url,
-    form_post,
-    staff_required,
-    versioned_edit,
-)
+from casework.desk.views import enquiry_page, enquiry_url, form_post, staff_required, versioned_edit
 from casework.enquiry import services
 from casework.enquiry.forms import EnquiryEditForm, LogEnquiryForm, StatusForm
 from config.http import no_store
