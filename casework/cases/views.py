@@ -24,6 +24,7 @@ from casework.desk import selectors as desk_selectors
 from casework.desk.views import (
     case_page,
     case_url,
+    chosen,
     enquiry_page,
     enquiry_url,
     form_post,
@@ -88,9 +89,7 @@ def case_open(request: HttpRequest, reference: str) -> HttpResponse:
 def case_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     lists = cases.case_lists_for(user)
-    show = request.GET.get("show", cases.CaseList.MINE)
-    if show not in dict(lists):
-        show = cases.CaseList.MINE
+    show = chosen(request, "show", lists, cases.CaseList.MINE)
     page = Paginator(cases.case_list(user=user, show=show), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

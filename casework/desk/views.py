@@ -100,6 +100,12 @@ def page(request: HttpRequest, template: str, context: dict, status: int = 200) 
     return no_store(render(request, template, context, status=status))
 
 
+def chosen(request: HttpRequest, name: str, choices: list[tuple[str, str]], default: str) -> str:
+    """The ``?name=`` one of ``choices`` (value, label) the page offers, else ``default``."""
+    value = request.GET.get(name, default)
+    return value if value in dict(choices) else default
+
+
 def enquiry_url(reference: str, anchor: str = "") -> str:
     return reverse("casework:enquiry", args=[reference]) + (f"#{anchor}" if anchor else "")
 

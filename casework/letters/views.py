@@ -112,6 +112,8 @@ def _int(value: str | None) -> int | None:
 
 
 def _bound(request: HttpRequest, enquiry: Enquiry):
+    """The posted letter form, its template version (None if the form is not valid) and the
+    case it is written from."""
     form = LetterForm(request.POST)
     version = None
     if form.is_valid():
@@ -126,7 +128,8 @@ def _bound(request: HttpRequest, enquiry: Enquiry):
         )
         if version is None:
             raise Http404("No such letter template")
-    return form, version
+    case = _case_for(request, enquiry, form.cleaned_data.get("case")) if version else None
+    return form, version, case
 
 
 @require_POST
@@ -134,8 +137,7 @@ def _bound(request: HttpRequest, enquiry: Enquiry):
 def letter_preview(request: HttpRequest, reference: str) -> HttpResponse:
     """The PDF as it would be issued, shown inline (opened in a new tab by the form)."""
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    form, version = _bound(request, enquiry)
-    case = _case_for(request, enquiry, form.cleaned_data.get("case")) if version else None
+    form, version, case = _bound(request, enquiry)
     if version is not None:
         try:
             pdf = services.letter_preview(
@@ -158,8 +160,7 @@ def letter_preview(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 def letter_issue(request: HttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    form, version = _bound(request, enquiry)
-    case = _case_for(request, enquiry, form.cleaned_data.get("case")) if version else None
+    form, version, case = _bound(request, enquiry)
     if version is not None:
         data = form.cleaned_data
         try:

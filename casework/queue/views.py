@@ -12,6 +12,7 @@ from casework import policies
 from casework.desk import selectors as desk_selectors
 from casework.desk.views import (
     back_to_enquiry,
+    chosen,
     enquiry_page,
     enquiry_url,
     form_post,
@@ -32,9 +33,7 @@ PAGE_SIZE = 50
 def queue(request: HttpRequest) -> HttpResponse:
     user = request.user
     queues = selectors.queues_for(user)
-    current = request.GET.get("queue", selectors.Queue.MINE)
-    if current not in dict(queues):
-        current = selectors.Queue.MINE
+    current = chosen(request, "queue", queues, selectors.Queue.MINE)
     is_manager = policies.is_manager(user)
     filters = queue_filters(
         EnquiryFilter(request.GET, queryset=Enquiry.objects.none()).form, is_manager=is_manager

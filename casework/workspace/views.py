@@ -10,6 +10,7 @@ from casework import policies
 from casework.desk import selectors as desk_selectors
 from casework.desk.views import (
     back_to_enquiry,
+    chosen,
     enquiry_page,
     enquiry_url,
     form_post,
@@ -88,9 +89,7 @@ def time_record(request: HttpRequest, reference: str) -> HttpResponse:
 def _workspace_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
     """The timeline, the tasks and time, and the forms to add to them (fixed queries)."""
     user = request.user
-    show = request.GET.get("show", "all")
-    if show not in dict(selectors.SHOW_CHOICES):
-        show = "all"
+    show = chosen(request, "show", selectors.SHOW_CHOICES, "all")
     timeline = selectors.enquiry_timeline(enquiry=enquiry, show=show)
     tasks = selectors.task_list(enquiry=enquiry)
     staff = selectors.desk_staff_users()
