@@ -3,15 +3,17 @@
 django-tasks-db runs each task once: a failure stays failed, and a task left
 "running" by a killed worker stays so for ever. The desk adds two things:
 
-* ``retry_later``: a task that hit a passing fault (SMTP down, a 4xx reply)
-  enqueues itself again with its attempt number, after an exponential back-off,
-  up to ``TASK_MAX_ATTEMPTS``; ``is_transient`` says which faults pass;
+* ``retry_later``: a task that hit a passing fault (SMTP down, a 4xx reply, the
+  database busy) enqueues itself again with its attempt number, after an
+  exponential back-off, up to ``TASK_MAX_ATTEMPTS``; ``is_transient`` says which
+  faults pass;
 * ``reap_stale_tasks``: a task "running" for longer than
   ``TASK_STALE_AFTER_SECONDS`` is handed back to the queue (or failed, once it
   has been claimed ``TASK_MAX_ATTEMPTS`` times).
 
 Both rely on every task being safe to run twice (each checks what it already
-did), because neither can know whether a dead worker got half-way.
+did), because neither can know whether a dead worker got half-way. A task for
+a record saved in a transaction is queued with ``enqueue_on_commit``.
 """
 
 import logging
@@ -21,8 +23,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import OperationalError, transaction
 from django.tasks import Task, TaskResultStatus
 from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
@@ -40,11 +44,12 @@ class RetriesExhausted(Exception):
 def is_transient(error: BaseException) -> bool:
     """Whether trying the same thing later may work.
 
-    Network and SMTP faults pass (server down, timeout, a 4xx reply, a 5xx about
-    the server or our account, which an operator can fix); a 5xx reply about
-    this message or its recipient is final (RFC 5321 section 4.2.1: do not
-    repeat the same request), and so is anything that is not a network fault
-    (a bug, a bad address), which would fail the same way every time.
+    Network, file-system and SMTP faults pass (server down, timeout, a 4xx reply,
+    a 5xx about the server or our account, which an operator can fix), and so
+    does the database being unavailable or locked for a moment
+    (``OperationalError``); a 5xx reply about this message or its recipient is
+    final (RFC 5321 section 4.2.1: do not repeat the same request), and so is
+    anything else (a bug, a bad address), which would fail the same way every time.
     """
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return any(code < 500 for code, _reply in error.recipients.values())
@@ -52,7 +57,23 @@ def is_transient(error: BaseException) -> bool:
         return error.smtp_code < 500
     if isinstance(error, smtplib.SMTPNotSupportedError):
         return False
-    return isinstance(error, OSError)  # smtplib.SMTPException, refused, reset, TimeoutError
+    # OSError: smtplib.SMTPException, refused, reset, TimeoutError, a file system fault
+    return isinstance(error, OSError | OperationalError)
+
+
+def enqueue_on_commit(task: Task, **kwargs: Any) -> None:
+    """Queue ``task`` for a record saved in the current transaction.
+
+    With a stored queue (the database backend) the task row is written in the
+    same transaction, so the record can never be committed without its task (a
+    process dying just after the commit would otherwise lose it). A backend that
+    runs tasks at once waits for the commit, so nothing runs for a transaction
+    that is rolled back.
+    """
+    if isinstance(task.get_backend(), DatabaseBackend):
+        task.enqueue(**kwargs)
+    else:
+        transaction.on_commit(lambda: task.enqueue(**kwargs))
 
 
 def retry_delay(attempt: int) -> timedelta:

@@ -9,7 +9,7 @@ casework calls this after checking it on the locked row.
 """
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from config.errors import DomainError
@@ -34,8 +34,6 @@ from enquiries.models import (
     hash_token,
 )
 from knowledgebase.models import LocalAuthority, Topic
-
-EDITABLE_FIELDS = ("subject", "topic", "priority", "asset_name", "asset_address", "local_authority")
 
 
 def version_etag(version: int) -> str:
@@ -115,40 +113,92 @@ def stale_edit_for(record: VersionedRecord, *, noun: str) -> StaleEdit:
     )
 
 
-def _clean(changes: dict[str, Any]) -> dict[str, Any]:
-    """Check each proposed value; ``ValidationError`` names every field that cannot be used."""
-    unknown = set(changes) - set(EDITABLE_FIELDS)
+@dataclass(frozen=True)
+class TextRule:
+    """An editable text field: stripped, at most ``limit`` characters, and not blank if
+    ``required`` (the message saying what to write)."""
+
+    limit: int
+    required: str | None = None
+
+
+def changes_clean(
+    changes: dict[str, Any],
+    *,
+    text: dict[str, TextRule],
+    checks: dict[str, Callable[[Any], str | None]],
+) -> dict[str, Any]:
+    """Check each proposed value of an edit (an enquiry's here, a case's in casework):
+    ``ValidationError`` names every field that cannot be used.
+
+    Only the fields in ``text`` and ``checks`` can be edited. Text follows its ``TextRule``;
+    any other value is usable when its check returns no message.
+    """
+    unknown = set(changes) - {*text, *checks}
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be edited."))
     errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
     for name, value in changes.items():
-        if name in ("subject", "asset_name", "asset_address"):
-            value = (value or "").strip()
-            limit = (
-                Enquiry.ASSET_ADDRESS_MAX_LENGTH
-                if name == "asset_address"
-                else max_length(Enquiry, name)
-            )
-            if name == "subject" and not value:
-                errors[name] = "Give the enquiry a subject."
-            elif len(value) > limit:
-                errors[name] = f"Keep it to {limit} characters."
-        elif name == "priority":
-            if value not in Priority.values:
-                errors[name] = "Choose a priority from the list."
-        elif name == "topic" and value is not None and not isinstance(value, Topic):
-            errors[name] = "Choose a topic from the list."
-        elif (
-            name == "local_authority"
-            and value is not None
-            and not isinstance(value, LocalAuthority)
-        ):
-            errors[name] = "Choose a local authority from the list."
+        if name in text:
+            value, rule = (value or "").strip(), text[name]
+            if rule.required and not value:
+                errors[name] = rule.required
+            elif len(value) > rule.limit:
+                errors[name] = f"Keep it to {rule.limit} characters."
+        elif problem := checks[name](value):
+            errors[name] = problem
         cleaned[name] = value
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def changes_save(
+    record: Any, cleaned: dict[str, Any], *, actor: User, also: tuple[str, ...] = ()
+) -> list[str]:
+    """Write the cleaned values that differ from the locked ``record`` (a related record is
+    compared by its key) and move its version on by one; the history records ``actor``.
+    The names written, sorted: none, and nothing was written.
+
+    The row is locked, so the next version is ours: a plain integer (not an F expression)
+    so that the history row records it too. ``also``: other fields the save must write.
+    """
+    changed = []
+    for name, value in cleaned.items():
+        field = record._meta.get_field(name)
+        new = value.pk if field.is_relation and value is not None else value
+        if getattr(record, field.attname) != new:
+            changed.append(name)
+    if not changed:
+        return []
+    for name in changed:
+        setattr(record, name, cleaned[name])
+    record.version += 1
+    record._history_user = actor
+    record.save(update_fields=[*changed, "version", *also])
+    return sorted(changed)
+
+
+ENQUIRY_TEXT = {
+    "subject": TextRule(max_length(Enquiry, "subject"), required="Give the enquiry a subject."),
+    "asset_name": TextRule(max_length(Enquiry, "asset_name")),
+    "asset_address": TextRule(Enquiry.ASSET_ADDRESS_MAX_LENGTH),
+}
+
+
+def _one_of(model: type[models.Model], message: str) -> Callable[[Any], str | None]:
+    """A choice of ``model`` rows, or none."""
+    return lambda value: None if value is None or isinstance(value, model) else message
+
+
+ENQUIRY_CHECKS = {
+    "topic": _one_of(Topic, "Choose a topic from the list."),
+    "priority": lambda value: (
+        None if value in Priority.values else "Choose a priority from the list."
+    ),
+    "local_authority": _one_of(LocalAuthority, "Choose a local authority from the list."),
+}
 
 
 @transaction.atomic
@@ -165,30 +215,17 @@ def enquiry_edit(
     locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
     if locked.version != expected_version:
         raise stale_edit_for(locked, noun="enquiry")
-    cleaned = _clean(changes)
-    changed = [name for name, value in cleaned.items() if not _same(locked, name, value)]
+    cleaned = changes_clean(changes, text=ENQUIRY_TEXT, checks=ENQUIRY_CHECKS)
+    changed = changes_save(locked, cleaned, actor=actor, also=("updated_at",))
     if not changed:
         return locked
-    for name in changed:
-        setattr(locked, name, cleaned[name])
-    # The row is locked, so the next number is ours: a plain integer (not an F expression)
-    # so that the history row records it too.
-    locked.version += 1
-    locked._history_user = actor
-    locked.save(update_fields=[*changed, "version", "updated_at"])
     EnquiryEvent.objects.create(
         enquiry=locked,
         kind=EnquiryEvent.Kind.DETAILS_EDITED,
         actor=actor,
-        data={"fields": sorted(changed), "version": locked.version},
+        data={"fields": changed, "version": locked.version},
     )
     return locked
-
-
-def _same(enquiry: Enquiry, name: str, value: Any) -> bool:
-    if name in ("topic", "local_authority"):
-        return getattr(enquiry, f"{name}_id") == (value.pk if value is not None else None)
-    return getattr(enquiry, name) == value
 
 
 class TransitionError(DomainError):

@@ -6,11 +6,9 @@ retries and the reaper the desk adds to django-tasks-db).
 
 import logging
 
-from django.db import transaction
 from django.tasks import task
-from django_tasks_db.backend import DatabaseBackend
 
-from config.tasks import is_transient, retry_later
+from config.tasks import enqueue_on_commit, is_transient, retry_later
 from enquiries import notifications
 
 logger = logging.getLogger(__name__)
@@ -47,18 +45,9 @@ def send_notification(notification_id: int, attempt: int = 1) -> str:
 
 
 def queue_notification(notification_id: int) -> None:
-    """Queue the email of a Notification saved in the current transaction.
-
-    With a stored queue (the database backend) the task row is written in the
-    same transaction, so an owed email can never be committed without its task
-    (a process dying just after the commit would otherwise lose it). A backend
-    that runs tasks at once waits for the commit, so nothing is sent for a
-    transaction that is rolled back.
-    """
-    if isinstance(send_notification.get_backend(), DatabaseBackend):
-        send_notification.enqueue(notification_id=notification_id)
-    else:
-        transaction.on_commit(lambda: send_notification.enqueue(notification_id=notification_id))
+    """Queue the email of a Notification saved in the current transaction: with a stored
+    queue an owed email is never committed without its task (``enqueue_on_commit``)."""
+    enqueue_on_commit(send_notification, notification_id=notification_id)
 
 
 @task()

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import filetype
+from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
@@ -126,3 +127,26 @@ def validate_upload(upload: UploadedFile) -> DetectedFile:
     upload.seek(0)
     content = upload.read(limit + 1)
     return validate_bytes(content, upload.name or "")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one <input multiple> (the portal's reply, the desk's update to the
+    group); ``max_files`` refuses more at once. Each file is checked by its content later,
+    by the service (``validate_upload``)."""
+
+    def __init__(self, *args, max_files: int | None = None, **kwargs):
+        self.max_files = max_files
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in data if f] if isinstance(data, list | tuple) else [data] if data else []
+        if self.max_files is not None and len(files) > self.max_files:
+            raise forms.ValidationError(
+                f"Please attach no more than {self.max_files} files at a time."
+            )
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]

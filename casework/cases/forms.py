@@ -5,6 +5,7 @@ from typing import cast
 
 from django import forms
 
+from casework.desk.forms import DetailsEditForm
 from casework.models import Adviser, Case
 from casework.outcomes import DETAIL_MAX_LENGTH, REFERRED_TO_MAX_LENGTH, OutcomeCode, PlanStage
 from config.limits import max_length
@@ -94,7 +95,9 @@ class CaseAddEnquiryForm(forms.Form):
     )
 
 
-class CaseEditForm(forms.Form):
+class CaseEditForm(DetailsEditForm):
+    field_order = ["title", "lead_adviser", "asset_name", "asset_address", "plan_name"]
+
     title = forms.CharField(
         label="Case title",
         max_length=max_length(Case, "title"),
@@ -107,17 +110,6 @@ class CaseEditForm(forms.Form):
             "required": "Choose the adviser who leads the case.",
             "invalid_choice": "Choose an active adviser from the list.",
         },
-    )
-    asset_name = forms.CharField(
-        label="Building or land (name)",
-        max_length=max_length(Case, "asset_name"),
-        required=False,
-    )
-    asset_address = forms.CharField(
-        label="Building or land (address)",
-        max_length=Case.ASSET_ADDRESS_MAX_LENGTH,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
     )
     plan_name = forms.CharField(
         label="Plan name", max_length=max_length(Case, "plan_name"), required=False

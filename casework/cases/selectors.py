@@ -10,7 +10,13 @@ from django.http import Http404
 from casework import policies
 from casework.desk import selectors as desk_selectors
 from casework.models import Case, CaseEnquiry, CaseEvent, Outcome
-from casework.workspace.selectors import TIMELINE_LIMIT, TimelineEntry, event_describe, person
+from casework.workspace.selectors import (
+    TIMELINE_LIMIT,
+    TimelineEntry,
+    event_describe,
+    person,
+    timeline_entries,
+)
 from enquiries.models import Enquiry, EnquiryEvent
 
 
@@ -110,32 +116,28 @@ def case_event_describe(event: CaseEvent) -> str:
 def case_timeline(*, case: Case, enquiries: list[Enquiry]) -> list[TimelineEntry]:
     """The case's own events and its enquiries' audit trails, newest first, bounded to the
     newest 200 (two queries)."""
-    case_events = CaseEvent.objects.filter(case=case).select_related("actor")
-    entries = [
-        TimelineEntry(
-            kind="case",
-            label=e.get_kind_display(),
-            at=e.created_at,
-            actor=person(e.actor),
-            text=case_event_describe(e),
-            internal=True,
-            ident=f"case-event-{e.pk}",
-        )
-        for e in case_events.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
-    ]
+    entries = timeline_entries(
+        CaseEvent.objects.filter(case=case).select_related("actor"),
+        ident="case-event",
+        line=lambda e: {
+            "label": e.get_kind_display(),
+            "actor": person(e.actor),
+            "text": case_event_describe(e),
+        },
+        kind="case",
+        internal=True,
+    )
     references = {e.pk: e.reference for e in enquiries}
-    events = EnquiryEvent.objects.filter(enquiry_id__in=list(references)).select_related("actor")
-    entries += [
-        TimelineEntry(
-            kind="enquiry",
-            label=f"{references[e.enquiry_id]}: {e.get_kind_display()}",
-            at=e.created_at,
-            actor=person(e.actor),
-            text=event_describe(e),
-            internal=True,
-            ident=f"event-{e.pk}",
-        )
-        for e in events.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
-    ]
+    entries += timeline_entries(
+        EnquiryEvent.objects.filter(enquiry_id__in=list(references)).select_related("actor"),
+        ident="event",
+        line=lambda e: {
+            "label": f"{references[e.enquiry_id]}: {e.get_kind_display()}",
+            "actor": person(e.actor),
+            "text": event_describe(e),
+        },
+        kind="enquiry",
+        internal=True,
+    )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:TIMELINE_LIMIT]

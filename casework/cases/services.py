@@ -21,7 +21,7 @@ from casework.outcomes import OutcomeCode, outcome_errors
 from casework.queue import services as queue_services
 from config.limits import max_length
 from enquiries.models import Enquiry, Status
-from enquiries.services import stale_edit_for
+from enquiries.services import TextRule, changes_clean, changes_save, stale_edit_for
 
 TITLE_MAX_LENGTH = max_length(Case, "title")
 PLAN_NAME_MAX_LENGTH = max_length(Case, "plan_name")
@@ -183,31 +183,22 @@ def case_set_status(*, case: Case, status: str, actor: User) -> Case:
     return case
 
 
-CASE_EDITABLE_FIELDS = ("title", "asset_name", "asset_address", "plan_name", "lead_adviser")
-
-
-def _case_changes_clean(changes: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(changes) - set(CASE_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be edited."))
-    errors, cleaned = {}, {}
-    for name, value in changes.items():
-        if name == "lead_adviser":
-            if not isinstance(value, Adviser) or not value.is_active:
-                errors[name] = "Choose an active adviser to lead the case."
-        else:
-            value = (value or "").strip()
-            limit = (
-                Case.ASSET_ADDRESS_MAX_LENGTH if name == "asset_address" else max_length(Case, name)
-            )
-            if name == "title" and not value:
-                errors[name] = "Give the case a title, for example the building or the plan."
-            elif len(value) > limit:
-                errors[name] = f"Keep it to {limit} characters."
-        cleaned[name] = value
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
+CASE_TEXT = {
+    "title": TextRule(
+        TITLE_MAX_LENGTH,
+        required="Give the case a title, for example the building or the plan.",
+    ),
+    "asset_name": TextRule(max_length(Case, "asset_name")),
+    "asset_address": TextRule(Case.ASSET_ADDRESS_MAX_LENGTH),
+    "plan_name": TextRule(PLAN_NAME_MAX_LENGTH),
+}
+CASE_CHECKS = {
+    "lead_adviser": lambda value: (
+        None
+        if isinstance(value, Adviser) and value.is_active
+        else "Choose an active adviser to lead the case."
+    ),
+}
 
 
 @transaction.atomic
@@ -224,27 +215,14 @@ def case_edit(*, case: Case, expected_version: int, changes: dict[str, Any], act
         raise PermissionDenied("Only the case's lead adviser or a manager can edit it.")
     if locked.version != expected_version:
         raise stale_edit_for(locked, noun="case")
-    cleaned = _case_changes_clean(changes)
-    changed = [
-        name
-        for name, value in cleaned.items()
-        if (
-            locked.lead_adviser_id != value.pk
-            if name == "lead_adviser"
-            else getattr(locked, name) != value
-        )
-    ]
+    cleaned = changes_clean(changes, text=CASE_TEXT, checks=CASE_CHECKS)
+    changed = changes_save(locked, cleaned, actor=actor)
     if not changed:
         return locked
-    for name in changed:
-        setattr(locked, name, cleaned[name])
-    locked.version += 1
-    locked._history_user = actor
-    locked.save(update_fields=[*changed, "version"])
     _case_event(
         locked,
         CaseEvent.Kind.DETAILS_EDITED,
         actor,
-        {"fields": sorted(changed), "version": locked.version},
+        {"fields": changed, "version": locked.version},
     )
     return locked

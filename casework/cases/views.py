@@ -3,12 +3,10 @@ the case list and case page, and the case's status, enquiries and outcomes. Each
 calls one service or selector, and responds as ``casework.views`` does: the page again with
 a 400 and the errors, or a redirect (post/redirect/get)."""
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from casework import policies
@@ -23,16 +21,15 @@ from casework.cases.forms import (
     OutcomeForm,
 )
 from casework.desk import selectors as desk_selectors
-from casework.desk.forms import parse_version
 from casework.desk.views import (
-    MISSING_VERSION,
-    apply,
-    back_to_case,
     case_page,
+    case_url,
+    chosen,
     enquiry_page,
-    page,
-    save_versioned,
+    enquiry_url,
+    form_post,
     staff_required,
+    versioned_edit,
 )
 from casework.models import Case
 from config.http import AuthenticatedHttpRequest, no_store
@@ -54,43 +51,37 @@ def _outcome(data: dict) -> dict:
 def enquiry_close(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Record the closing outcome and close the enquiry, together."""
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    if not policies.can_close_with_outcome(request.user, enquiry):
-        raise PermissionDenied
-    form = OutcomeForm(request.POST, prefix="close")
-    try:
-        done = apply(
-            form,
-            lambda data: services.enquiry_close_with_outcome(
-                enquiry=enquiry, actor=request.user, **_outcome(data)
-            ),
-        )
-    except TransitionError as error:  # someone closed it since the page was read
-        messages.error(request, str(error))
-        return enquiry_page.render(request, reference, status=409)
-    if not done:
-        return enquiry_page.render(request, reference, status=400, close_form=form)
-    messages.success(request, f"{reference} is closed, with its outcome recorded.")
-    return redirect("casework:enquiry", reference=reference)
+    return form_post(
+        request,
+        enquiry_page,
+        reference,
+        OutcomeForm(request.POST, prefix="close"),
+        lambda data: services.enquiry_close_with_outcome(
+            enquiry=enquiry, actor=request.user, **_outcome(data)
+        ),
+        allowed=policies.can_close_with_outcome(request.user, enquiry),
+        bound="close_form",
+        done=f"{reference} is closed, with its outcome recorded.",
+        then=enquiry_url(reference),
+        conflicts=(TransitionError,),  # someone closed it since the page was read
+    )
 
 
 @require_POST
 @staff_required
 def case_open(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    if not policies.can_open_case(request.user, enquiry):
-        raise PermissionDenied
-    form = OpenCaseForm(request.POST, prefix="case")
-    opened = []
-    done = apply(
-        form,
-        lambda data: opened.append(
-            services.case_open_from_enquiry(enquiry=enquiry, actor=request.user, **data)
-        ),
+    return form_post(
+        request,
+        enquiry_page,
+        reference,
+        OpenCaseForm(request.POST, prefix="case"),
+        lambda data: services.case_open_from_enquiry(enquiry=enquiry, actor=request.user, **data),
+        allowed=policies.can_open_case(request.user, enquiry),
+        bound="open_case_form",
+        done=lambda case: f"Case {case.number} opened, led by you.",
+        then=lambda case: case_url(case.pk),
     )
-    if not done:
-        return enquiry_page.render(request, reference, status=400, open_case_form=form)
-    messages.success(request, f"Case {opened[0].number} opened, led by you.")
-    return redirect("casework:case", case_id=opened[0].pk)
 
 
 @require_safe
@@ -98,9 +89,7 @@ def case_open(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     lists = cases.case_lists_for(user)
-    show = request.GET.get("show", cases.CaseList.MINE)
-    if show not in dict(lists):
-        show = cases.CaseList.MINE
+    show = chosen(request, "show", lists, cases.CaseList.MINE)
     page = Paginator(cases.case_list(user=user, show=show), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -152,25 +141,23 @@ def case_detail(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse
 @staff_required
 def case_status(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = cases.case_get_for_user(user=request.user, case_id=case_id)
-    if not policies.can_change_case_status(request.user, case):
-        raise PermissionDenied
-    form = CaseStatusForm(request.POST)
-    done = apply(
-        form,
+    return form_post(
+        request,
+        case_page,
+        case_id,
+        CaseStatusForm(request.POST),
         lambda data: services.case_set_status(case=case, status=data["status"], actor=request.user),
+        allowed=policies.can_change_case_status(request.user, case),
+        bound="status_form",
+        done="Case status changed.",
+        then=case_url(case.pk),
     )
-    if not done:
-        return case_page.render(request, case_id, status=400, status_form=form)
-    messages.success(request, "Case status changed.")
-    return back_to_case(case.pk)
 
 
 @require_POST
 @staff_required
 def case_add_enquiry(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = cases.case_get_for_user(user=request.user, case_id=case_id)
-    if not policies.can_add_enquiry_to_case(request.user, case):
-        raise PermissionDenied
     form = CaseAddEnquiryForm(request.POST)
 
     def add(data: dict) -> None:
@@ -184,10 +171,17 @@ def case_add_enquiry(request: AuthenticatedHttpRequest, case_id: int) -> HttpRes
             ) from None
         services.case_add_enquiry(case=case, enquiry=enquiry, actor=request.user)
 
-    if not apply(form, add):
-        return case_page.render(request, case_id, status=400, add_form=form)
-    messages.success(request, f"{form.cleaned_data['reference']} added to the case.")
-    return back_to_case(case.pk, "enquiries-heading")
+    return form_post(
+        request,
+        case_page,
+        case_id,
+        form,
+        add,
+        allowed=policies.can_add_enquiry_to_case(request.user, case),
+        bound="add_form",
+        done=lambda _: f"{form.cleaned_data['reference']} added to the case.",
+        then=case_url(case.pk, "enquiries-heading"),
+    )
 
 
 @require_POST
@@ -195,17 +189,19 @@ def case_add_enquiry(request: AuthenticatedHttpRequest, case_id: int) -> HttpRes
 def case_outcome(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = cases.case_get_for_user(user=request.user, case_id=case_id)
     enquiries = {e.reference: e for e in cases.case_enquiries(case=case)}
-    form = CaseOutcomeForm(request.POST, prefix="outcome", enquiries=enquiries.values())
-    done = apply(
-        form,
+    return form_post(
+        request,
+        case_page,
+        case_id,
+        CaseOutcomeForm(request.POST, prefix="outcome", enquiries=enquiries.values()),
         lambda data: services.outcome_record(
             enquiry=enquiries[data["enquiry"]], actor=request.user, **_outcome(data)
         ),
+        allowed=True,  # desk staff (above); the service checks the enquiry's policy
+        bound="outcome_form",
+        done="Outcome recorded.",
+        then=case_url(case.pk, "outcomes-heading"),
     )
-    if not done:
-        return case_page.render(request, case_id, status=400, outcome_form=form)
-    messages.success(request, "Outcome recorded.")
-    return back_to_case(case.pk, "outcomes-heading")
 
 
 @require_http_methods(["GET", "POST"])
@@ -214,48 +210,18 @@ def case_edit(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = cases.case_get_for_user(user=request.user, case_id=case_id)
     if not policies.can_edit_case(request.user, case):
         raise PermissionDenied
-    reload_url = reverse("casework:case_edit", args=[case_id])
-    if request.method == "GET":
-        form = CaseEditForm(
-            initial={
-                "title": case.title,
-                "lead_adviser": case.lead_adviser_id,
-                "asset_name": case.asset_name,
-                "asset_address": case.asset_address,
-                "plan_name": case.plan_name,
-            }
-        )
-        return page(
-            request,
-            "casework/case_edit.html",
-            {"case": case, "form": form, "version": case.version, "active": "cases"},
-            200,
-        )
-    form = CaseEditForm(request.POST)
-    version = parse_version(request.POST.get("version"))
-    if version is None:
-        form.is_valid()
-        form.add_error(None, MISSING_VERSION)
-        status, stale = 400, None
-    else:
-        status, stale = save_versioned(
-            form,
-            lambda data: services.case_edit(
-                case=case, expected_version=version, changes=data, actor=request.user
-            ),
-        )
-    if status == 0:
-        messages.success(request, "Case details saved.")
-        return redirect("casework:case", case_id=case_id)
-    context = {
-        "case": case,
-        "form": form,
-        "version": version or case.version,
-        "stale": stale,
-        "reload_url": reload_url,
-        "active": "cases",
-    }
-    return page(request, "casework/case_edit.html", context, status)
+    return versioned_edit(
+        request,
+        case,
+        CaseEditForm,
+        lambda version, data: services.case_edit(
+            case=case, expected_version=version, changes=data, actor=request.user
+        ),
+        template="casework/case_edit.html",
+        context={"case": case, "active": "cases"},
+        done="Case details saved.",
+        then=case_url(case_id),
+    )
 
 
 @enquiry_page.panel()

@@ -1,10 +1,9 @@
 """Key dates on an enquiry or a case, their panels on those pages, and the clock calculator."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.views.decorators.http import require_POST, require_safe
 
 from casework import policies
@@ -13,11 +12,12 @@ from casework.clocks import selectors, services
 from casework.clocks.forms import CaseKeyDateForm, ClockForm, KeyDateForm
 from casework.desk import selectors as desk_selectors
 from casework.desk.views import (
-    apply,
-    back_to_case,
     back_to_enquiry,
     case_page,
+    case_url,
     enquiry_page,
+    enquiry_url,
+    form_post,
     staff_required,
 )
 from config.http import AuthenticatedHttpRequest, no_store
@@ -28,25 +28,17 @@ from enquiries.models import Enquiry
 @staff_required
 def key_date_record(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    if not policies.can_record_key_date(request.user, enquiry):
-        raise PermissionDenied
-    form = KeyDateForm(request.POST, triggers=selectors.key_date_triggers())
-    if form.is_valid():
-        try:
-            services.key_date_record(
-                enquiry=enquiry,
-                trigger=form.cleaned_data["trigger"],
-                date=form.cleaned_data["date"],
-                note=form.cleaned_data["note"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-    if not form.is_valid():
-        return enquiry_page.render(request, reference, status=400, key_date_form=form)
-    messages.success(request, "Key date recorded: its deadlines are listed below.")
-    return redirect(reverse("casework:enquiry", args=[reference]) + "#key-dates-heading")
+    return form_post(
+        request,
+        enquiry_page,
+        reference,
+        KeyDateForm(request.POST, triggers=selectors.key_date_triggers()),
+        lambda data: services.key_date_record(enquiry=enquiry, actor=request.user, **data),
+        allowed=policies.can_record_key_date(request.user, enquiry),
+        bound="key_date_form",
+        done="Key date recorded: its deadlines are listed below.",
+        then=enquiry_url(reference, "key-dates-heading"),
+    )
 
 
 @require_POST
@@ -102,17 +94,17 @@ def case_key_date(request: AuthenticatedHttpRequest, case_id: int) -> HttpRespon
     """Record a key date on one of the case's enquiries (one the user may record on)."""
     case = cases_selectors.case_get_for_user(user=request.user, case_id=case_id)
     allowed = key_date_enquiries(request.user, cases_selectors.case_enquiries(case=case))
-    if not allowed:
-        raise PermissionDenied
     by_reference = {e.reference: e for e in allowed}
-    form = CaseKeyDateForm(
-        request.POST,
-        prefix="key_date",
-        enquiries=allowed,
-        triggers=selectors.key_date_triggers(),
-    )
-    done = apply(
-        form,
+    return form_post(
+        request,
+        case_page,
+        case_id,
+        CaseKeyDateForm(
+            request.POST,
+            prefix="key_date",
+            enquiries=allowed,
+            triggers=selectors.key_date_triggers(),
+        ),
         lambda data: services.key_date_record(
             enquiry=by_reference[data["enquiry"]],
             trigger=data["trigger"],
@@ -120,11 +112,11 @@ def case_key_date(request: AuthenticatedHttpRequest, case_id: int) -> HttpRespon
             note=data["note"],
             actor=request.user,
         ),
+        allowed=bool(allowed),
+        bound="key_date_form",
+        done="Key date recorded: its deadlines are listed below.",
+        then=case_url(case.pk, "key-dates-heading"),
     )
-    if not done:
-        return case_page.render(request, case_id, status=400, key_date_form=form)
-    messages.success(request, "Key date recorded: its deadlines are listed below.")
-    return back_to_case(case.pk, "key-dates-heading")
 
 
 def key_date_enquiries(user, enquiries: list) -> list:

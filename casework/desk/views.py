@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -22,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from casework import policies
+from casework.desk.forms import DetailsEditForm, parse_version
 from config.http import AuthenticatedHttpRequest, no_store
 from enquiries.services import StaleEdit
 
@@ -30,23 +32,28 @@ View = Callable[..., HttpResponseBase]
 Panel = Callable[[HttpRequest, Any, dict, dict], dict]
 
 
-def staff_required(view: View) -> View:
-    """Signed-in desk staff only; anyone else signed in gets 403, anonymous users sign in."""
+def role_required(has_role: Callable[[Any], bool]) -> Callable[[View], View]:
+    """A view for signed-in users ``has_role`` accepts; anyone else signed in gets 403,
+    anonymous users sign in."""
 
-    @wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not policies.is_staff_member(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    def decorator(view: View) -> View:
+        @wraps(view)
+        @login_required
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not has_role(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorator
 
 
-def manager_required(request: HttpRequest) -> None:
-    """Managers only: anyone else is refused with 403."""
-    if not policies.is_manager(request.user):
-        raise PermissionDenied
+# Desk staff (advisers and managers); desk managers only.
+staff_required = role_required(policies.is_staff_member)
+manager_required = role_required(
+    lambda user: policies.is_staff_member(user) and policies.is_manager(user)
+)
 
 
 @dataclass
@@ -93,40 +100,136 @@ def page(request: HttpRequest, template: str, context: dict, status: int = 200) 
     return no_store(render(request, template, context, status=status))
 
 
+def chosen(request: HttpRequest, name: str, choices: list[tuple[str, str]], default: str) -> str:
+    """The ``?name=`` one of ``choices`` (value, label) the page offers, else ``default``."""
+    value = request.GET.get(name, default)
+    return value if value in dict(choices) else default
+
+
+def enquiry_url(reference: str, anchor: str = "") -> str:
+    return reverse("casework:enquiry", args=[reference]) + (f"#{anchor}" if anchor else "")
+
+
+def case_url(case_id: int, anchor: str = "") -> str:
+    return reverse("casework:case", args=[case_id]) + (f"#{anchor}" if anchor else "")
+
+
 def back_to_enquiry(reference: str, anchor: str = "") -> HttpResponse:
-    return redirect(
-        reverse("casework:enquiry", args=[reference]) + (f"#{anchor}" if anchor else "")
-    )
+    return redirect(enquiry_url(reference, anchor))
 
 
 def back_to_case(case_id: int, anchor: str = "") -> HttpResponse:
-    return redirect(reverse("casework:case", args=[case_id]) + (f"#{anchor}" if anchor else ""))
+    return redirect(case_url(case_id, anchor))
 
 
 def form_errors_from(form: forms.Form, error: ValidationError) -> None:
     """A service's refusal shown on the form: each field's messages on that field, the rest
     at the top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
     for name, errors in error.message_dict.items():
         form.add_error(name if name in form.fields else None, errors)
 
 
-def apply(form: forms.Form, action: Callable[[dict], object]) -> bool:
+def apply(
+    form: forms.Form,
+    action: Callable[[dict], object],
+    *,
+    refusals: dict[type[Exception], str] | None = None,
+) -> bool:
     """Run ``action`` with the cleaned data if the form is valid; the service's reasons for
-    refusing become the form's errors. True when it was done."""
+    refusing (a ``ValidationError``, or one of ``refusals``: exception -> the field its
+    message goes on) become the form's errors. True when it was done."""
     if not form.is_valid():
         return False
+    refusals = refusals or {}
     try:
         action(form.cleaned_data)
     except ValidationError as error:
         form_errors_from(form, error)
         return False
+    except tuple(refusals) as refused:
+        field = next(name for kind, name in refusals.items() if isinstance(refused, kind))
+        form.add_error(field, str(refused))
+        return False
     return True
+
+
+def form_post(
+    request: AuthenticatedHttpRequest,
+    on: SharedPage,
+    key: Any,
+    form: forms.Form,
+    action: Callable[[dict], Any],
+    *,
+    allowed: bool,
+    bound: str,
+    done: str | Callable[[Any], str],
+    then: str | Callable[[Any], str],
+    conflicts: tuple[type[Exception], ...] = (),
+    refusals: dict[type[Exception], str] | None = None,
+    shown: dict | None = None,
+) -> HttpResponse:
+    """What every form posted from a shared page does. Refused (403) unless ``allowed``;
+    then ``action`` runs with the cleaned data. A form or a service that refuses shows the
+    page ``on`` (key ``key``) again with the bound form as ``bound`` (and ``shown``) and a
+    400; one of ``conflicts`` (the record moved on since the page was read) shows it with
+    its message and a 409. Done: the message ``done`` and a redirect to ``then`` (either
+    may be made from what ``action`` returned)."""
+    if not allowed:
+        raise PermissionDenied
+    results = []
+    try:
+        ok = apply(form, lambda data: results.append(action(data)), refusals=refusals)
+    except conflicts as error:
+        messages.error(request, str(error))
+        return on.render(request, key, status=409)
+    if not ok:
+        return on.render(request, key, status=400, **{bound: form}, **(shown or {}))
+    [result] = results
+    messages.success(request, done(result) if callable(done) else done)
+    return redirect(then(result) if callable(then) else then)
 
 
 MISSING_VERSION = (
     "This form is out of date or incomplete, so nothing was saved. Reload the latest version "
     "and make your changes again."
 )
+
+
+def versioned_edit(
+    request: HttpRequest,
+    record: Any,
+    form_class: type[DetailsEditForm],
+    save: Callable[[int, dict], object],
+    *,
+    template: str,
+    context: dict,
+    done: str,
+    then: str,
+) -> HttpResponse:
+    """The edit page of a record's details, with optimistic concurrency. GET: the form,
+    filled from the record, with the version it was read at. POST: ``save(version, data)``;
+    a form without a usable version, or with values that cannot be used, is shown again
+    (400); if the record moved on since it was read, nothing is saved and the page says so
+    (409, ``StaleEdit``); saved: the message ``done`` and a redirect to ``then``."""
+    if request.method == "GET":
+        form = form_class(initial=form_class.initial_from(record))
+        return page(request, template, {**context, "form": form, "version": record.version})
+    form = form_class(request.POST)
+    version = parse_version(request.POST.get("version"))
+    if version is None:
+        form.is_valid()
+        form.add_error(None, MISSING_VERSION)
+        status, stale = 400, None
+    else:
+        status, stale = save_versioned(form, lambda data: save(version, data))
+    if status == 0:
+        messages.success(request, done)
+        return redirect(then)
+    shown = {"form": form, "version": version or record.version, "stale": stale}
+    return page(request, template, {**context, **shown, "reload_url": request.path}, status)
 
 
 def save_versioned(

@@ -5,6 +5,7 @@ from typing import cast
 
 from django import forms
 
+from casework.desk.forms import DetailsEditForm
 from config.limits import max_length
 from enquiries.intake.forms import EnquiryForm
 from enquiries.intake.services import EnquiryInput
@@ -106,7 +107,9 @@ class LogEnquiryForm(EnquiryForm):
         return replace(super().to_input(), priority=self.cleaned_data["priority"])
 
 
-class EnquiryEditForm(forms.Form):
+class EnquiryEditForm(DetailsEditForm):
+    field_order = ["subject", "topic", "priority", "asset_name", "asset_address", "local_authority"]
+
     subject = forms.CharField(
         label="Subject",
         max_length=max_length(Enquiry, "subject"),
@@ -127,17 +130,6 @@ class EnquiryEditForm(forms.Form):
             "required": "Choose a priority.",
             "invalid_choice": "Choose a priority from the list.",
         },
-    )
-    asset_name = forms.CharField(
-        label="Building or land (name)",
-        max_length=max_length(Enquiry, "asset_name"),
-        required=False,
-    )
-    asset_address = forms.CharField(
-        label="Building or land (address)",
-        max_length=Enquiry.ASSET_ADDRESS_MAX_LENGTH,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
     )
     local_authority = forms.ModelChoiceField(
         label="Area (local authority)",

@@ -5,20 +5,17 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from casework import policies
 from casework.desk import selectors as desk_selectors
-from casework.desk.forms import parse_version
 from casework.desk.views import (
-    MISSING_VERSION,
-    back_to_enquiry,
     enquiry_page,
+    enquiry_url,
     form_errors_from,
-    page,
-    save_versioned,
+    form_post,
     staff_required,
+    versioned_edit,
 )
 from casework.enquiry import services
 from casework.enquiry.forms import EnquiryEditForm, LogEnquiryForm, StatusForm
@@ -65,23 +62,20 @@ def enquiry_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
 @staff_required
 def enquiry_status(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    if not policies.can_change_enquiry_status(request.user, enquiry):
-        raise PermissionDenied
-    form = StatusForm(request.POST, current=enquiry.status)
-    if not form.is_valid():
-        return enquiry_page.render(request, reference, status=400, status_form=form)
-    try:
-        updated = services.enquiry_set_status(
-            enquiry=enquiry, status=form.cleaned_data["status"], actor=request.user
-        )
-    except TransitionError as error:  # someone else moved it on since the page was read
-        messages.error(request, str(error))
-        return enquiry_page.render(request, reference, status=409)
-    except ValidationError as error:  # closing without a closing outcome
-        form.add_error("status", error.message_dict.get("status", error.messages))
-        return enquiry_page.render(request, reference, status=400, status_form=form)
-    messages.success(request, f"Status is now {updated.get_status_display().lower()}.")
-    return back_to_enquiry(reference)
+    return form_post(
+        request,
+        enquiry_page,
+        reference,
+        StatusForm(request.POST, current=enquiry.status),
+        lambda data: services.enquiry_set_status(
+            enquiry=enquiry, status=data["status"], actor=request.user
+        ),
+        allowed=policies.can_change_enquiry_status(request.user, enquiry),
+        bound="status_form",  # closing without a closing outcome is refused on the field
+        done=lambda updated: f"Status is now {updated.get_status_display().lower()}.",
+        then=enquiry_url(reference),
+        conflicts=(TransitionError,),  # someone else moved it on since the page was read
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -131,41 +125,15 @@ def enquiry_edit(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
     if not policies.can_edit_enquiry(request.user, enquiry):
         raise PermissionDenied
-    reload_url = reverse("casework:enquiry_edit", args=[reference])
-    if request.method == "GET":
-        form = EnquiryEditForm(
-            initial={
-                "subject": enquiry.subject,
-                "topic": enquiry.topic_id,
-                "priority": enquiry.priority,
-                "asset_name": enquiry.asset_name,
-                "asset_address": enquiry.asset_address,
-                "local_authority": enquiry.local_authority_id,
-            }
-        )
-        context = {"enquiry": enquiry, "form": form, "version": enquiry.version}
-        return page(request, "casework/enquiry_edit.html", context, 200)
-    form = EnquiryEditForm(request.POST)
-    version = parse_version(request.POST.get("version"))
-    if version is None:
-        form.is_valid()
-        form.add_error(None, MISSING_VERSION)
-        status, stale = 400, None
-    else:
-        status, stale = save_versioned(
-            form,
-            lambda data: services.enquiry_edit(
-                enquiry=enquiry, expected_version=version, changes=data, actor=request.user
-            ),
-        )
-    if status == 0:
-        messages.success(request, "Details saved.")
-        return redirect("casework:enquiry", reference=reference)
-    context = {
-        "enquiry": enquiry,
-        "form": form,
-        "version": version or enquiry.version,
-        "stale": stale,
-        "reload_url": reload_url,
-    }
-    return page(request, "casework/enquiry_edit.html", context, status)
+    return versioned_edit(
+        request,
+        enquiry,
+        EnquiryEditForm,
+        lambda version, data: services.enquiry_edit(
+            enquiry=enquiry, expected_version=version, changes=data, actor=request.user
+        ),
+        template="casework/enquiry_edit.html",
+        context={"enquiry": enquiry},
+        done="Details saved.",
+        then=enquiry_url(reference),
+    )

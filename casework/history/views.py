@@ -2,13 +2,12 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from casework import policies
 from casework.cases import selectors as selectors_cases
 from casework.desk import selectors as desk_selectors
-from casework.desk.views import staff_required
+from casework.desk.views import page, staff_required
 from casework.history.selectors import (
     case_change_history,
     enquiry_access_log,
@@ -26,17 +25,12 @@ def enquiry_history(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
         raise PermissionDenied
     # Old and new values of the enquiry's fields are its personal data too.
     personal_data_access_record(enquiry=enquiry, viewer=request.user, channel="page")
-    response = render(
-        request,
-        "casework/enquiry_history.html",
-        {
-            "enquiry": enquiry,
-            "history": enquiry_change_history(enquiry=enquiry),
-            "accesses": enquiry_access_log(enquiry=enquiry),
-        },
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    context = {
+        "enquiry": enquiry,
+        "history": enquiry_change_history(enquiry=enquiry),
+        "accesses": enquiry_access_log(enquiry=enquiry),
+    }
+    return page(request, "casework/enquiry_history.html", context)
 
 
 @require_safe
@@ -45,10 +39,5 @@ def case_history(request: HttpRequest, case_id: int) -> HttpResponse:
     case = selectors_cases.case_get_for_user(user=request.user, case_id=case_id)
     if not policies.can_see_case_history(request.user, case):
         raise PermissionDenied
-    response = render(
-        request,
-        "casework/case_history.html",
-        {"case": case, "history": case_change_history(case=case), "active": "cases"},
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    context = {"case": case, "history": case_change_history(case=case), "active": "cases"}
+    return page(request, "casework/case_history.html", context)

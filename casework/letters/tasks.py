@@ -7,21 +7,12 @@ running again after it got half-way.
 
 import logging
 
-from django.db import transaction
 from django.tasks import task
-from django_tasks_db.backend import DatabaseBackend
 
 from casework.letters import services as services_letters
-from config.tasks import retry_later
+from config.tasks import enqueue_on_commit, is_transient, retry_later
 
 logger = logging.getLogger(__name__)
-
-
-def _is_transient(error: BaseException) -> bool:
-    """Faults that may pass: the database or the file system being unavailable for a moment."""
-    from django.db import OperationalError
-
-    return isinstance(error, OperationalError | OSError)
 
 
 @task()
@@ -35,7 +26,7 @@ def make_letter(letter_id: int, attempt: int = 1) -> str:
     try:
         return services_letters.letter_make(letter_id=letter_id)
     except Exception as error:
-        if _is_transient(error):
+        if is_transient(error):
             try:
                 retry_later(
                     make_letter, attempt=attempt, kwargs={"letter_id": letter_id}, error=error
@@ -54,9 +45,6 @@ def make_letter(letter_id: int, attempt: int = 1) -> str:
 
 
 def queue_letter(letter_id: int) -> None:
-    """Queue a letter saved in the current transaction (see ``enquiries.tasks.queue_notification``:
-    the task row commits with the letter on the database backend, after it otherwise)."""
-    if isinstance(make_letter.get_backend(), DatabaseBackend):
-        make_letter.enqueue(letter_id=letter_id)
-    else:
-        transaction.on_commit(lambda: make_letter.enqueue(letter_id=letter_id))
+    """Queue a letter saved in the current transaction (``enqueue_on_commit``: the task row
+    commits with the letter on the database backend, after it otherwise)."""
+    enqueue_on_commit(make_letter, letter_id=letter_id)

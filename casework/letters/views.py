@@ -11,11 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from casework import policies
 from casework.cases import selectors as cases
 from casework.clocks import selectors as clocks_selectors
 from casework.desk import selectors as desk_selectors
-from casework.desk.views import staff_required
+from casework.desk.views import form_errors_from, manager_required, staff_required
 from casework.letters import selectors as letters
 from casework.letters import services as services
 from casework.letters.compose import wants_large_print
@@ -113,6 +112,8 @@ def _int(value: str | None) -> int | None:
 
 
 def _bound(request: HttpRequest, enquiry: Enquiry):
+    """The posted letter form, its template version (None if the form is not valid) and the
+    case it is written from."""
     form = LetterForm(request.POST)
     version = None
     if form.is_valid():
@@ -127,7 +128,8 @@ def _bound(request: HttpRequest, enquiry: Enquiry):
         )
         if version is None:
             raise Http404("No such letter template")
-    return form, version
+    case = _case_for(request, enquiry, form.cleaned_data.get("case")) if version else None
+    return form, version, case
 
 
 @require_POST
@@ -135,8 +137,7 @@ def _bound(request: HttpRequest, enquiry: Enquiry):
 def letter_preview(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The PDF as it would be issued, shown inline (opened in a new tab by the form)."""
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    form, version = _bound(request, enquiry)
-    case = _case_for(request, enquiry, form.cleaned_data.get("case")) if version else None
+    form, version, case = _bound(request, enquiry)
     if version is not None:
         try:
             pdf = services.letter_preview(
@@ -149,23 +150,17 @@ def letter_preview(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
                 case=case,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_from(form, error)
         else:
             return _pdf_response(pdf, f"preview-{enquiry.reference}.pdf", inline=True)
     return _page(request, enquiry, form=form, version=version, case=case, status=400)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @require_POST
 @staff_required
 def letter_issue(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    form, version = _bound(request, enquiry)
-    case = _case_for(request, enquiry, form.cleaned_data.get("case")) if version else None
+    form, version, case = _bound(request, enquiry)
     if version is not None:
         data = form.cleaned_data
         try:
@@ -181,7 +176,7 @@ def letter_issue(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
                 case=case,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_errors_from(form, error)
         except PermissionDenied as error:  # sending it to the group is the holder's call
             form.add_error("publish", str(error))
         else:
@@ -228,16 +223,10 @@ def _pdf_response(content: bytes, filename: str, *, inline: bool) -> HttpRespons
     return response
 
 
-def _manager(request: HttpRequest) -> None:
-    if not policies.is_manager(request.user):
-        raise PermissionDenied
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
-@staff_required
+@manager_required
 def letter_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Choose a template and a clock; tick the enquiries; issue. Workers make the letters."""
-    _manager(request)
     # Not offered: templates that need the adviser's own words in each letter.
     choices = [
         choice

@@ -3,6 +3,7 @@
 from django import forms
 
 from enquiries.models import Message
+from enquiries.uploads import MultipleFileField
 
 
 class StaffDocumentForm(forms.Form):
@@ -12,21 +13,6 @@ class StaffDocumentForm(forms.Form):
         "The group does not see it.",
         error_messages={"required": "Choose a file to upload.", "empty": "The file is empty."},
     )
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
-        return [super().clean(data, initial)] if data else []
 
 
 class PublicMessageForm(forms.Form):

@@ -4,13 +4,19 @@ tracking links, the documents, and the updates the desk writes to it."""
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_POST, require_safe
 
 from casework import policies
 from casework.desk import selectors as desk_selectors
-from casework.desk.views import back_to_enquiry, enquiry_page, staff_required
+from casework.desk.views import (
+    back_to_enquiry,
+    enquiry_page,
+    enquiry_url,
+    form_post,
+    staff_required,
+)
 from casework.publishing import selectors
 from casework.publishing import services as services
 from casework.publishing.forms import PublicMessageForm, StaffDocumentForm
@@ -112,20 +118,20 @@ def _group_facing_panel(request: HttpRequest, enquiry: Enquiry, context: dict, b
 def document_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Keep a staff-only document on the enquiry (checked by its content, not its name)."""
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    if not policies.can_add_staff_document(request.user, enquiry):
-        raise PermissionDenied
-    form = StaffDocumentForm(request.POST, request.FILES, prefix="doc")
-    if form.is_valid():
-        try:
-            services.staff_document_add(
-                enquiry=enquiry, upload=form.cleaned_data["file"], actor=request.user
-            )
-        except UploadRefused as refused:
-            form.add_error("file", str(refused))
-    if not form.is_valid():
-        return enquiry_page.render(request, reference, status=400, document_form=form)
-    messages.success(request, "Document kept (staff only).")
-    return back_to_enquiry(reference, "documents-heading")
+    return form_post(
+        request,
+        enquiry_page,
+        reference,
+        StaffDocumentForm(request.POST, request.FILES, prefix="doc"),
+        lambda data: services.staff_document_add(
+            enquiry=enquiry, upload=data["file"], actor=request.user
+        ),
+        allowed=policies.can_add_staff_document(request.user, enquiry),
+        bound="document_form",
+        done="Document kept (staff only).",
+        then=enquiry_url(reference, "documents-heading"),
+        refusals={UploadRefused: "file"},
+    )
 
 
 @require_safe
@@ -142,29 +148,24 @@ def document_download(request: HttpRequest, reference: str, attachment_id: int) 
 def message_publish(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Send an update to the group, with any documents; optionally wait for their reply."""
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    if not policies.can_publish_message(request.user, enquiry):
-        raise PermissionDenied
-    form = PublicMessageForm(request.POST, request.FILES, prefix="msg")
     key = request.POST.get("submission_key", "")[:64]
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.group_update_send(
-                enquiry=enquiry,
-                body=data["body"],
-                files=data["files"],
-                awaiting_group=data["awaiting_group"],
-                submission_key=key,
-                actor=request.user,
-            )
-        except UploadRefused as refused:
-            form.add_error("files", str(refused))
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-    if not form.is_valid():
-        return enquiry_page.render(
-            request, reference, status=400, message_form=form, submission_key=key
-        )
-    messages.success(request, "Update sent to the group.")
-    return back_to_enquiry(reference, "timeline-heading")
+    return form_post(
+        request,
+        enquiry_page,
+        reference,
+        PublicMessageForm(request.POST, request.FILES, prefix="msg"),
+        lambda data: services.group_update_send(
+            enquiry=enquiry,
+            body=data["body"],
+            files=data["files"],
+            awaiting_group=data["awaiting_group"],
+            submission_key=key,
+            actor=request.user,
+        ),
+        allowed=policies.can_publish_message(request.user, enquiry),
+        bound="message_form",
+        shown={"submission_key": key},
+        done="Update sent to the group.",
+        then=enquiry_url(reference, "timeline-heading"),
+        refusals={UploadRefused: "files"},
+    )

@@ -1,16 +1,23 @@
 """The queue page, claim and assign, and the enquiry page's assignment panel."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from casework import policies
 from casework.desk import selectors as desk_selectors
-from casework.desk.views import back_to_enquiry, enquiry_page, staff_required
+from casework.desk.views import (
+    back_to_enquiry,
+    chosen,
+    enquiry_page,
+    enquiry_url,
+    form_post,
+    staff_required,
+)
 from casework.queue import selectors, services
 from casework.queue.filters import EnquiryFilter
 from casework.queue.forms import AssignForm, queue_filters
@@ -26,9 +33,7 @@ PAGE_SIZE = 50
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     queues = selectors.queues_for(user)
-    current = request.GET.get("queue", selectors.Queue.MINE)
-    if current not in dict(queues):
-        current = selectors.Queue.MINE
+    current = chosen(request, "queue", queues, selectors.Queue.MINE)
     is_manager = policies.is_manager(user)
     filters = queue_filters(
         EnquiryFilter(request.GET, queryset=Enquiry.objects.none()).form, is_manager=is_manager
@@ -81,26 +86,30 @@ def enquiry_claim(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
 @staff_required
 def enquiry_assign(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    if not policies.can_assign_enquiry(request.user, enquiry):
-        raise PermissionDenied
-    form = AssignForm(request.POST)
-    if not form.is_valid():
-        return enquiry_page.render(request, reference, status=400, assign_form=form)
-    assignment = services.enquiry_assign(
-        enquiry=enquiry,
-        adviser=form.cleaned_data["adviser"],
-        reason=form.cleaned_data["reason"],
-        actor=request.user,
+
+    def still_visible(_) -> str:
+        """Back to the enquiry, or to the queue if it went where the user cannot see it."""
+        visible = desk_selectors.enquiry_visible_queryset(user=request.user)
+        if visible.filter(pk=enquiry.pk).exists():
+            return enquiry_url(reference)
+        return reverse("casework:queue")
+
+    return form_post(
+        request,
+        enquiry_page,
+        reference,
+        AssignForm(request.POST),
+        lambda data: services.enquiry_assign(
+            enquiry=enquiry, adviser=data["adviser"], reason=data["reason"], actor=request.user
+        ),
+        allowed=policies.can_assign_enquiry(request.user, enquiry),
+        bound="assign_form",
+        done=lambda assignment: (
+            f"{reference} is now with "
+            f"{assignment.adviser.name if assignment.adviser else 'the team queue'}."
+        ),
+        then=still_visible,
     )
-    where = assignment.adviser.name if assignment.adviser else "the team queue"
-    messages.success(request, f"{reference} is now with {where}.")
-    if (
-        not desk_selectors.enquiry_visible_queryset(user=request.user)
-        .filter(pk=enquiry.pk)
-        .exists()
-    ):
-        return redirect("casework:queue")
-    return back_to_enquiry(reference)
 
 
 @enquiry_page.panel()

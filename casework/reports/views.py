@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 
 from casework import policies
 from casework.desk.pdf import RenderError, RenderRefused
+from casework.desk.views import manager_required
 from casework.reports import pdf
 from casework.reports.charts import alt_text, chart_data_uri
 from casework.reports.export import table_csv
@@ -118,11 +119,9 @@ def report_csv(request: HttpRequest, name: str, table: str) -> HttpResponse:
 
 
 @require_safe
-@login_required
+@manager_required
 def board_pdf(request: HttpRequest) -> HttpResponse:
     """The board report: every manager report for the chosen period, as one PDF."""
-    if not policies.can_see_all_reports(request.user):
-        raise PermissionDenied
     form, params, valid = _params(request)
     if not valid:
         return _board_error(request, "The report filters are not valid.", status=400, form=form)

@@ -2,47 +2,18 @@
 topic's target, and a button to remove one. Advisers get a 403. Each view parses, calls
 one service, and responds: the page again with a 400 and the errors, or a redirect."""
 
-from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from casework import policies
-from casework.desk.views import staff_required
+from casework.desk.views import apply, manager_required
 from casework.service_levels import services as services
 from casework.service_levels.forms import AddTargetForm, TargetForm
 from config.http import AuthenticatedHttpRequest, no_store
 from knowledgebase import selectors as kb_selectors
 from knowledgebase.models import ServiceLevelTarget
-
-
-def manager_required(view):
-    @staff_required
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not policies.is_manager(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-def _apply(form: forms.Form, action) -> bool:
-    if not form.is_valid():
-        return False
-    try:
-        action(form.cleaned_data)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error.messages)
-        return False
-    return True
 
 
 def _page(
@@ -86,7 +57,7 @@ def service_levels(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AddTargetForm(
         request.POST, prefix="add", topics=kb_selectors.topics_without_service_level()
     )
-    done = _apply(
+    done = apply(
         form,
         lambda data: services.service_level_add(actor=request.user, **data),
     )
@@ -108,7 +79,7 @@ def _target(pk: int) -> ServiceLevelTarget:
 def service_level_change(request: AuthenticatedHttpRequest, target_id: int) -> HttpResponse:
     target = _target(target_id)
     form = TargetForm(request.POST, prefix=f"target-{target.pk}")
-    done = _apply(
+    done = apply(
         form,
         lambda data: services.service_level_change(target=target, actor=request.user, **data),
     )

@@ -2,6 +2,7 @@
 outcomes, tasks and time (bounded, fixed queries), the tasks and time themselves, and the
 tasks due for the desk's front page."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -139,6 +140,23 @@ def _event_filter_kind(kind: str) -> str:
     return "events"
 
 
+def timeline_entries(
+    rows: QuerySet[Any],
+    *,
+    ident: str,
+    line: Callable[[Any], dict[str, Any]],
+    at: str = "created_at",
+    **fixed: Any,
+) -> list[TimelineEntry]:
+    """The newest ``TIMELINE_LIMIT`` of ``rows`` as timeline entries (one query, and one a
+    prefetch): each at its ``at`` field, identified as "<ident>-<pk>", with what ``line``
+    says of it (its label, actor, text...) and the ``fixed`` fields every entry shares."""
+    return [
+        TimelineEntry(at=getattr(row, at), ident=f"{ident}-{row.pk}", **fixed, **line(row))
+        for row in rows.order_by(f"-{at}", "-id")[:TIMELINE_LIMIT]
+    ]
+
+
 def _events(enquiry: Enquiry, show: str) -> list[TimelineEntry]:
     events = EnquiryEvent.objects.filter(enquiry=enquiry).exclude(kind__in=DUPLICATED_EVENTS)
     if show == "events":
@@ -146,134 +164,106 @@ def _events(enquiry: Enquiry, show: str) -> list[TimelineEntry]:
         events = events.exclude(kind__in=mapped)
     elif show != "all":
         events = events.filter(kind__in=EVENT_FILTERS[show])
-    return [
-        TimelineEntry(
-            kind=_event_filter_kind(e.kind),
-            label=e.get_kind_display(),
-            at=e.created_at,
-            actor=person(e.actor),
-            text=event_describe(e),
-            internal=e.kind not in PUBLIC_EVENTS,
-            ident=f"event-{e.pk}",
-        )
-        for e in events.select_related("actor").order_by("-created_at", "-id")[:TIMELINE_LIMIT]
-    ]
-
-
-def _messages(enquiry: Enquiry) -> list[TimelineEntry]:
-    """Messages with the group, each with its documents (two queries)."""
-    messages = (
-        Message.objects.filter(enquiry=enquiry)
-        .select_related("author")
-        .prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id"))
-        )
+    return timeline_entries(
+        events.select_related("actor"),
+        ident="event",
+        line=lambda e: {
+            "kind": _event_filter_kind(e.kind),
+            "label": e.get_kind_display(),
+            "actor": person(e.actor),
+            "text": event_describe(e),
+            "internal": e.kind not in PUBLIC_EVENTS,
+        },
     )
-    return [
-        TimelineEntry(
-            kind="messages",
-            label=f"Message from the {m.get_sender_display().lower()}",
-            at=m.created_at,
-            actor=person(m.author) or f"the {m.get_sender_display().lower()}",
-            text=m.body,
-            internal=False,
-            ident=f"message-{m.pk}",
-            documents=tuple(m.attachments.all()),
-        )
-        for m in messages.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
-    ]
 
 
-def _documents(enquiry: Enquiry) -> list[TimelineEntry]:
-    """Staff-only documents (a public one is on the timeline with its message)."""
-    documents = attachment_list(enquiry=enquiry).filter(message__isnull=True)
-    return [
-        TimelineEntry(
-            kind="documents",
-            label="Document (staff only)",
-            at=a.created_at,
-            actor=person(a.uploaded_by),
-            text=a.original_name,
-            internal=True,
-            ident=f"document-{a.pk}",
-            documents=(a,),
-        )
-        for a in documents.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
-    ]
+@dataclass(frozen=True)
+class RowSource:
+    """One kind of row on an enquiry's timeline: which rows, and what each says."""
+
+    ident: str  # each entry's id is "<ident>-<pk>"
+    rows: Callable[[Enquiry], QuerySet[Any]]  # the enquiry's rows, with what ``line`` reads
+    line: Callable[[Any], dict[str, Any]]  # label, actor and text (and documents) of one row
+    at: str = "created_at"  # when it happened
+    internal: bool = True  # staff only
 
 
-def _notes(enquiry: Enquiry) -> list[TimelineEntry]:
-    notes = Note.objects.filter(enquiry=enquiry).select_related("author")
-    return [
-        TimelineEntry(
-            kind="notes",
-            label="Internal note",
-            at=n.created_at,
-            actor=person(n.author),
-            text=n.body,
-            internal=True,
-            ident=f"note-{n.pk}",
-        )
-        for n in notes.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
-    ]
+def _message_line(m: Message) -> dict[str, Any]:
+    sender = f"the {m.get_sender_display().lower()}"
+    return {
+        "label": f"Message from {sender}",
+        "actor": person(m.author) or sender,
+        "text": m.body,
+        "documents": tuple(m.attachments.all()),
+    }
 
 
-def _outcomes(enquiry: Enquiry) -> list[TimelineEntry]:
-    outcomes = Outcome.objects.filter(enquiry=enquiry).select_related("recorded_by")
-    return [
-        TimelineEntry(
-            kind="outcomes",
-            label="Closing outcome" if o.is_closing else "Outcome",
-            at=o.recorded_at,
-            actor=person(o.recorded_by),
-            text=o.describe() + (f" — {o.detail}" if o.detail else ""),
-            internal=True,
-            ident=f"outcome-{o.pk}",
-        )
-        for o in outcomes.order_by("-recorded_at", "-id")[:TIMELINE_LIMIT]
-    ]
+def _time_line(t: TimeEntry) -> dict[str, Any]:
+    spent = f"{minutes_in_words(t.minutes)}, {t.get_activity_display().lower()}"
+    return {
+        "label": "Time recorded",
+        "actor": person(t.adviser),
+        "text": f"{spent}, on {t.spent_on:%-d %B %Y}" + (f": {t.note}" if t.note else ""),
+    }
 
 
-def _tasks(enquiry: Enquiry) -> list[TimelineEntry]:
-    tasks = Task.objects.filter(enquiry=enquiry).select_related("assignee", "created_by")
-    return [
-        TimelineEntry(
-            kind="tasks",
-            label="Task added",
-            at=t.created_at,
-            actor=person(t.created_by),
-            text=f"{t.title} (for {person(t.assignee)}, due {t.due_on:%-d %B %Y})",
-            internal=True,
-            ident=f"task-{t.pk}",
-        )
-        for t in tasks.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
-    ]
-
-
-def _time(enquiry: Enquiry) -> list[TimelineEntry]:
-    entries = TimeEntry.objects.filter(enquiry=enquiry).select_related("adviser")
-    return [
-        TimelineEntry(
-            kind="time",
-            label="Time recorded",
-            at=t.created_at,
-            actor=person(t.adviser),
-            text=f"{minutes_in_words(t.minutes)}, {t.get_activity_display().lower()}, "
-            f"on {t.spent_on:%-d %B %Y}" + (f": {t.note}" if t.note else ""),
-            internal=True,
-            ident=f"time-{t.pk}",
-        )
-        for t in entries.order_by("-created_at", "-id")[:TIMELINE_LIMIT]
-    ]
-
-
-ROW_SOURCES = {
-    "messages": _messages,
-    "documents": _documents,
-    "notes": _notes,
-    "tasks": _tasks,
-    "time": _time,
-    "outcomes": _outcomes,
+# The timeline's kinds that come from their own tables (``SHOW_CHOICES`` keys).
+ROW_SOURCES: dict[str, RowSource] = {
+    # Messages with the group, each with its documents (two queries).
+    "messages": RowSource(
+        ident="message",
+        rows=lambda enquiry: (
+            Message.objects.filter(enquiry=enquiry)
+            .select_related("author")
+            .prefetch_related(
+                Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id"))
+            )
+        ),
+        line=_message_line,
+        internal=False,
+    ),
+    # Staff-only documents (a public one is on the timeline with its message).
+    "documents": RowSource(
+        ident="document",
+        rows=lambda enquiry: attachment_list(enquiry=enquiry).filter(message__isnull=True),
+        line=lambda a: {
+            "label": "Document (staff only)",
+            "actor": person(a.uploaded_by),
+            "text": a.original_name,
+            "documents": (a,),
+        },
+    ),
+    "notes": RowSource(
+        ident="note",
+        rows=lambda enquiry: Note.objects.filter(enquiry=enquiry).select_related("author"),
+        line=lambda n: {"label": "Internal note", "actor": person(n.author), "text": n.body},
+    ),
+    "tasks": RowSource(
+        ident="task",
+        rows=lambda enquiry: Task.objects.filter(enquiry=enquiry).select_related(
+            "assignee", "created_by"
+        ),
+        line=lambda t: {
+            "label": "Task added",
+            "actor": person(t.created_by),
+            "text": f"{t.title} (for {person(t.assignee)}, due {t.due_on:%-d %B %Y})",
+        },
+    ),
+    "time": RowSource(
+        ident="time",
+        rows=lambda enquiry: TimeEntry.objects.filter(enquiry=enquiry).select_related("adviser"),
+        line=_time_line,
+    ),
+    "outcomes": RowSource(
+        ident="outcome",
+        rows=lambda enquiry: Outcome.objects.filter(enquiry=enquiry).select_related("recorded_by"),
+        line=lambda o: {
+            "label": "Closing outcome" if o.is_closing else "Outcome",
+            "actor": person(o.recorded_by),
+            "text": o.describe() + (f" — {o.detail}" if o.detail else ""),
+        },
+        at="recorded_at",
+    ),
 }
 
 
@@ -292,7 +282,14 @@ def enquiry_timeline(*, enquiry: Enquiry, show: str = "all") -> list[TimelineEnt
         entries += _events(enquiry, show)
     for name, source in ROW_SOURCES.items():
         if show in ("all", name):
-            entries += source(enquiry)
+            entries += timeline_entries(
+                source.rows(enquiry),
+                ident=source.ident,
+                line=source.line,
+                at=source.at,
+                kind=name,
+                internal=source.internal,
+            )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:TIMELINE_LIMIT]
 

@@ -8,7 +8,14 @@ from django.views.decorators.http import require_POST
 
 from casework import policies
 from casework.desk import selectors as desk_selectors
-from casework.desk.views import apply, back_to_enquiry, enquiry_page, staff_required
+from casework.desk.views import (
+    back_to_enquiry,
+    chosen,
+    enquiry_page,
+    enquiry_url,
+    form_post,
+    staff_required,
+)
 from casework.workspace import selectors
 from casework.workspace import services as services
 from casework.workspace.forms import NoteForm, TaskForm, TimeEntryForm
@@ -20,34 +27,34 @@ from enquiries.models import Enquiry
 @staff_required
 def note_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    if not policies.can_add_note(request.user, enquiry):
-        raise PermissionDenied
-    form = NoteForm(request.POST, prefix="note")
-    done = apply(
-        form,
+    return form_post(
+        request,
+        enquiry_page,
+        reference,
+        NoteForm(request.POST, prefix="note"),
         lambda data: services.note_add(enquiry=enquiry, body=data["body"], actor=request.user),
+        allowed=policies.can_add_note(request.user, enquiry),
+        bound="note_form",
+        done="Internal note added.",
+        then=enquiry_url(reference, "timeline-heading"),
     )
-    if not done:
-        return enquiry_page.render(request, reference, status=400, note_form=form)
-    messages.success(request, "Internal note added.")
-    return back_to_enquiry(reference, "timeline-heading")
 
 
 @require_POST
 @staff_required
 def task_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    if not policies.can_add_task(request.user, enquiry):
-        raise PermissionDenied
-    form = TaskForm(request.POST, prefix="task", staff=selectors.desk_staff_users())
-    done = apply(
-        form,
+    return form_post(
+        request,
+        enquiry_page,
+        reference,
+        TaskForm(request.POST, prefix="task", staff=selectors.desk_staff_users()),
         lambda data: services.task_add(enquiry=enquiry, actor=request.user, **data),
+        allowed=policies.can_add_task(request.user, enquiry),
+        bound="task_form",
+        done="Task added.",
+        then=enquiry_url(reference, "tasks-heading"),
     )
-    if not done:
-        return enquiry_page.render(request, reference, status=400, task_form=form)
-    messages.success(request, "Task added.")
-    return back_to_enquiry(reference, "tasks-heading")
 
 
 @require_POST
@@ -66,26 +73,24 @@ def task_done(request: AuthenticatedHttpRequest, reference: str, task_id: int) -
 @staff_required
 def time_record(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-    if not policies.can_record_time(request.user, enquiry):
-        raise PermissionDenied
-    form = TimeEntryForm(request.POST, prefix="time")
-    done = apply(
-        form,
+    return form_post(
+        request,
+        enquiry_page,
+        reference,
+        TimeEntryForm(request.POST, prefix="time"),
         lambda data: services.time_record(enquiry=enquiry, actor=request.user, **data),
+        allowed=policies.can_record_time(request.user, enquiry),
+        bound="time_form",
+        done="Time recorded.",
+        then=enquiry_url(reference, "time-heading"),
     )
-    if not done:
-        return enquiry_page.render(request, reference, status=400, time_form=form)
-    messages.success(request, "Time recorded.")
-    return back_to_enquiry(reference, "time-heading")
 
 
 @enquiry_page.panel()
 def _workspace_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
     """The timeline, the tasks and time, and the forms to add to them (fixed queries)."""
     user = request.user
-    show = request.GET.get("show", "all")
-    if show not in dict(selectors.SHOW_CHOICES):
-        show = "all"
+    show = chosen(request, "show", selectors.SHOW_CHOICES, "all")
     timeline = selectors.enquiry_timeline(enquiry=enquiry, show=show)
     tasks = selectors.task_list(enquiry=enquiry)
     staff = selectors.desk_staff_users()

@@ -7,7 +7,7 @@ from django.conf import settings
 
 from enquiries.models import Message
 from enquiries.portal.services import MAX_FILES_PER_REPLY
-from enquiries.uploads import ACCEPTED, ACCEPTED_LABEL
+from enquiries.uploads import ACCEPTED, ACCEPTED_LABEL, MultipleFileField, MultipleFileInput
 
 
 class NewLinkForm(forms.Form):
@@ -17,26 +17,6 @@ class NewLinkForm(forms.Form):
         help_text="The address you gave when you sent your enquiry.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files from one <input multiple>; the service checks each by its content."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        if len(files) > MAX_FILES_PER_REPLY:
-            raise forms.ValidationError(
-                f"Please attach no more than {MAX_FILES_PER_REPLY} files at a time."
-            )
-        return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
 def _files_help() -> str:
@@ -53,6 +33,7 @@ class ReplyForm(forms.Form):
     files = MultipleFileField(  # type: ignore[assignment]  # a field, not BaseForm.files: the form metaclass moves it to base_fields
         label="Documents",
         required=False,
+        max_files=MAX_FILES_PER_REPLY,
         widget=MultipleFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ACCEPTED)}),
     )
     # Sent back with the form, so a double click or a retried request keeps one reply.

@@ -343,6 +343,7 @@ def test_retry_delay_doubles_and_is_capped(settings):
         (smtplib.SMTPRecipientsRefused({"a@example.org": (550, b"no such mailbox")}), False),
         (smtplib.SMTPSenderRefused(550, b"not allowed", "desk@localhost"), True),
         (smtplib.SMTPAuthenticationError(535, b"bad credentials"), True),
+        (OperationalError("database is locked"), True),  # the database busy for a moment
         (ValueError("Invalid address"), False),
         (KeyError("unknown kind"), False),
     ],
