@@ -42,12 +42,11 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Set the desk's "now" (``timezone.now``) to a local date and hour."""
+def clock(time_machine):
+    """Set the clock to a local date and hour, and stop it there."""
 
     def _set(day: date, hour: int = 10) -> None:
-        moment = at(day, hour)
-        monkeypatch.setattr(timezone, "now", lambda: moment)
+        time_machine.move_to(at(day, hour), tick=False)
 
     return _set
 
