@@ -1,10 +1,30 @@
 """Shared fixtures and personas (environment defaults for tests: tests/settings.py)."""
 
 import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 pytest_plugins = ["tests.smtp"]
+
+# An ordinary working day in the desk's time zone (settings.TIME_ZONE): a Wednesday in the
+# middle of a month, weeks from any bank holiday of England and Wales (Late Summer, 31
+# August; Christmas, 25 December), after the worked example's deadlines (notice on 2
+# March 2026: 12 April and 1 September 2026) and before the protected period ends (1
+# September 2027).
+WORKING_DAY = datetime(2026, 10, 14, 10, tzinfo=ZoneInfo("Europe/London"))
+
+
+@pytest.fixture
+def working_day(time_machine):
+    """Start the clock at 10:00 on ``WORKING_DAY``, for tests whose outcome would otherwise
+    depend on the day the suite runs (working days, bank holidays, weekends, deadlines
+    that have or have not passed). Time runs on from there, so stamps still follow one
+    another; the day does not change. Ask for it before anything that stamps the time
+    (``pytest.mark.usefixtures("working_day")``), so that records are made on that day."""
+    time_machine.move_to(WORKING_DAY, tick=True)
+    return WORKING_DAY
 
 
 @pytest.fixture(autouse=True)

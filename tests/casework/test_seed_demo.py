@@ -1,4 +1,9 @@
-"""seed_demo and demo_logins: a realistic desk whose references carry on into live intake."""
+"""seed_demo and demo_logins: a realistic desk whose references carry on into live intake.
+
+The demo desk is built back from today (weekends moved to Monday, office hours, three
+years of references), so each test seeds it on the same ordinary working day
+(``working_day``): the same seed then makes the same desk whenever the suite runs.
+"""
 
 import re
 from collections import defaultdict
@@ -29,7 +34,7 @@ from enquiries.models import (
 )
 from enquiries.references import REFERENCE_RE, format_reference
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_day")]
 
 N = 300
 

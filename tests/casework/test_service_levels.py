@@ -2,6 +2,8 @@
 "at risk" / "breached" filters and words, and the managers' page of targets.
 
 Dates in August and September 2026 cross the Late Summer bank holiday (Monday 31 August).
+The rest count working days from today, so today is an ordinary working day (``working_day``):
+on a bank holiday the demo desk has nothing due in the at-risk window.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -26,7 +28,7 @@ from knowledgebase.working_days import add_working_days
 from tests.casework.test_desk_views import messages_of, unlabelled_controls
 from tests.factories import EnquiryFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_day")]
 
 LONDON = ZoneInfo("Europe/London")
 QUEUE = reverse("casework:queue")
@@ -38,12 +40,11 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Set the desk's "now" (``timezone.now``) to a local date and hour."""
+def clock(time_machine):
+    """Set the clock to a local date and hour, and stop it there."""
 
     def _set(day: date, hour: int = 10) -> None:
-        moment = at(day, hour)
-        monkeypatch.setattr(timezone, "now", lambda: moment)
+        time_machine.move_to(at(day, hour), tick=False)
 
     return _set
 

@@ -2,7 +2,8 @@
 service-level fields and filters.
 
 For the targets: success, anonymous, wrong role (403), unknown target (404) and bad
-numbers (400 with the field, nothing changed).
+numbers (400 with the field, nothing changed). The queue's due dates are counted in
+working days from today, so today is an ordinary working day (``working_day``).
 """
 
 from datetime import timedelta
@@ -14,7 +15,7 @@ from knowledgebase.models import ServiceLevelTarget
 from knowledgebase.working_days import add_working_days
 from tests.factories import EnquiryFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_day")]
 
 TARGETS = "/api/v1/service-levels/"
 ENQUIRIES = "/api/v1/enquiries/"

@@ -52,10 +52,10 @@ def test_references_are_sequential_within_a_year(submission, adviser):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("today", [None, date(2028, 2, 29)], ids=["today", "leap-day"])
-def test_a_new_year_starts_its_own_sequence(submission, adviser, monkeypatch, today):
+def test_a_new_year_starts_its_own_sequence(submission, adviser, time_machine, today):
     if today is not None:  # run as if it were 29 February, which has no "same day last year"
         fixed = datetime(*today.timetuple()[:3], 12, tzinfo=timezone.get_current_timezone())
-        monkeypatch.setattr(timezone, "now", lambda: fixed)
+        time_machine.move_to(fixed, tick=False)
     this_year = timezone.localdate().year
     enquiry_submit(data=submission, channel=Channel.WEB)
     last_year = datetime(this_year - 1, 6, 15, 12, tzinfo=timezone.get_current_timezone())
