@@ -215,7 +215,7 @@ def bulk(count: int, workers: int) -> dict:
     from django.db.models import Count
     from django_tasks_db.models import DBTaskResult
 
-    from casework.letters.services import letter_batch_create
+    from casework.letters.batches import letter_batch_create
     from casework.models import Letter
     from knowledgebase.models import LetterTemplateVersion
 

@@ -31,8 +31,8 @@ from casework.desk.api import (
     IsManager,
     enquiry_for_request,
 )
+from casework.letters import batches, services
 from casework.letters import selectors as letters
-from casework.letters import services as services
 from casework.letters.services import BODY_MAX_LENGTH, TITLE_MAX_LENGTH
 from casework.letters.views import _pdf_response
 from casework.models import Letter, LetterBatch
@@ -261,7 +261,7 @@ class BatchCreateSerializer(serializers.Serializer):
     enquiries = serializers.ListField(
         child=serializers.CharField(max_length=20),
         min_length=1,
-        max_length=services.BATCH_MAX_SIZE,
+        max_length=batches.BATCH_MAX_SIZE,
         help_text="Enquiry references (each must be visible to you).",
     )
     publish = serializers.BooleanField(default=True)
@@ -295,7 +295,7 @@ class LetterBatchCollectionView(APIView):
         unknown = sorted(set(references) - {e.reference for e in found})
         if unknown:
             raise ValidationError({"enquiries": [f"Not found: {', '.join(unknown[:20])}"]})
-        batch = services.letter_batch_create(
+        batch = batches.letter_batch_create(
             template_version=version, enquiries=found, publish=data["publish"], actor=request.user
         )
         return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)

@@ -26,6 +26,8 @@ from casework.desk.pdf import sanitise_fragment
 from casework.models import Case
 from enquiries.models import Enquiry
 from knowledgebase.letter_engine import (
+    PLACEHOLDERS,
+    adviser_instructions,
     deadline_placeholder,
     missing_placeholders,
     render_letter_template,
@@ -224,3 +226,58 @@ def letter_html(
             "service_name": settings.SERVICE_NAME,
         },
     )
+
+
+def describe_placeholder(name: str) -> str:
+    """A missing placeholder in words, for the composer and error messages."""
+    if name.startswith("deadlines."):
+        return f"{{{{ {name} }}}} (no key date recorded that starts this clock)"
+    return f"{{{{ {name} }}}} ({PLACEHOLDERS.get(name, 'no value').lower()})"
+
+
+def missing_data_message(missing: list[str]) -> str:
+    return (
+        "This letter needs information the enquiry does not have yet. Add it to the "
+        "enquiry (or record the key date), then write the letter again: "
+        + "; ".join(describe_placeholder(name) for name in missing)
+        + "."
+    )
+
+
+INSTRUCTION_QUOTE_LENGTH = 60
+
+
+def quote_instruction(text: str) -> str:
+    """A template's note to the adviser as quoted in messages: cut to a readable length,
+    with "…" only when it was cut."""
+    if len(text) <= INSTRUCTION_QUOTE_LENGTH:
+        return text
+    return text[: INSTRUCTION_QUOTE_LENGTH - 1].rstrip() + "…"
+
+
+def instructions_left(*, title: str, body: str) -> list[str]:
+    """The template's notes to the adviser ("[Write your advice here …]") still in the
+    letter, quoted: the composer lists them beside the missing data, before issue."""
+    return [quote_instruction(text) for text in adviser_instructions(f"{title}\n{body}")]
+
+
+def needs_adviser_text(version: LetterTemplateVersion) -> bool:
+    """A template with a note to the adviser needs their own words in each letter, so it
+    cannot be issued in bulk."""
+    return bool(adviser_instructions(f"{version.title}\n{version.body}"))
+
+
+def instruction_message(instructions: list[str]) -> str:
+    """Why a letter carrying the template's note to the adviser is refused."""
+    more = len(instructions) - 1
+    return (
+        f"The letter still has the template's instruction “{quote_instruction(instructions[0])}”"
+        + (f" and {more} more" if more else "")
+        + ": replace it with your own text."
+    )
+
+
+BULK_NEEDS_ADVISER_TEXT = (
+    "This letter needs the adviser's own text in each letter (it has a note in square "
+    "brackets for them to replace): write those one by one from each enquiry, not in bulk."
+)

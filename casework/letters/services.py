@@ -1,21 +1,7 @@
-"""Writes for guidance letters: preview, issue (publish, email, download), bulk batches.
-
-A letter is filled from the enquiry's record (``casework.letters``), rendered by the
-locked-down renderer (``casework.pdf``) and, once issued, never changes: its PDF, checksum,
-size, pages, issuer, time and template version are kept; issuing again makes a new letter.
-Placeholders a letter would print as blanks (no asset address, no deadline yet) refuse the
-issue, naming them, so the record is completed first; so does a template's note to the adviser
-("[Write your advice here …]", ``letter_engine.ADVISER_INSTRUCTION``) left in the text.
-
-Rendering takes a second or so and runs outside any transaction; the database work after it
-is short and atomic. The file is written before the row that points at it and removed again
-if that row is not kept, so a failed or duplicate issue leaves no orphan behind (a process
-killed between the two can leave one unreferenced file, never a letter without its PDF).
-"""
+"""TODO docstring: from casework.letters.services."""
 
 import hashlib
 import logging
-from collections.abc import Iterable
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,18 +14,18 @@ from casework.desk.pdf import RenderedPdf, RenderError, RenderRefused, render_pd
 from casework.letters.compose import (
     FilledLetter,
     fill_letter,
+    instruction_message,
     letter_context,
     letter_html,
-    wants_large_print,
+    missing_data_message,
 )
-from casework.models import Case, Letter, LetterBatch, letter_upload_to
+from casework.models import Case, Letter, letter_upload_to
 from config.limits import max_length
 from enquiries import services as enquiries_services
 from enquiries.conversation.services import attachment_add_bytes, message_publish
 from enquiries.models import Enquiry, EnquiryEvent, Notification
 from enquiries.notifications import notification_owe
 from knowledgebase.letter_engine import (
-    PLACEHOLDERS,
     adviser_instructions,
     unfilled_placeholders,
 )
@@ -54,28 +40,9 @@ TITLE_MAX_LENGTH = max_length(Letter, "title")
 BODY_MAX_LENGTH = 50_000
 
 
-BATCH_MAX_SIZE = 1_000
-
-
 def _require_staff(actor: User) -> None:
     if not policies.is_staff_member(actor):
         raise PermissionDenied("Only desk staff can write letters.")
-
-
-def describe_placeholder(name: str) -> str:
-    """A missing placeholder in words, for the composer and error messages."""
-    if name.startswith("deadlines."):
-        return f"{{{{ {name} }}}} (no key date recorded that starts this clock)"
-    return f"{{{{ {name} }}}} ({PLACEHOLDERS.get(name, 'no value').lower()})"
-
-
-def missing_data_message(missing: list[str]) -> str:
-    return (
-        "This letter needs information the enquiry does not have yet. Add it to the "
-        "enquiry (or record the key date), then write the letter again: "
-        + "; ".join(describe_placeholder(name) for name in missing)
-        + "."
-    )
 
 
 def letter_compose(
@@ -94,45 +61,6 @@ def letter_compose(
         | set(unfilled_placeholders(template_version.body, context))
     )
     return FilledLetter(title=filled.title, body=filled.body, missing=unfilled)
-
-
-INSTRUCTION_QUOTE_LENGTH = 60
-
-
-def quote_instruction(text: str) -> str:
-    """A template's note to the adviser as quoted in messages: cut to a readable length,
-    with "…" only when it was cut."""
-    if len(text) <= INSTRUCTION_QUOTE_LENGTH:
-        return text
-    return text[: INSTRUCTION_QUOTE_LENGTH - 1].rstrip() + "…"
-
-
-def instructions_left(*, title: str, body: str) -> list[str]:
-    """The template's notes to the adviser ("[Write your advice here …]") still in the
-    letter, quoted: the composer lists them beside the missing data, before issue."""
-    return [quote_instruction(text) for text in adviser_instructions(f"{title}\n{body}")]
-
-
-def needs_adviser_text(version: LetterTemplateVersion) -> bool:
-    """A template with a note to the adviser needs their own words in each letter, so it
-    cannot be issued in bulk."""
-    return bool(adviser_instructions(f"{version.title}\n{version.body}"))
-
-
-def instruction_message(instructions: list[str]) -> str:
-    """Why a letter carrying the template's note to the adviser is refused."""
-    more = len(instructions) - 1
-    return (
-        f"The letter still has the template's instruction “{quote_instruction(instructions[0])}”"
-        + (f" and {more} more" if more else "")
-        + ": replace it with your own text."
-    )
-
-
-BULK_NEEDS_ADVISER_TEXT = (
-    "This letter needs the adviser's own text in each letter (it has a note in square "
-    "brackets for them to replace): write those one by one from each enquiry, not in bulk."
-)
 
 
 def _clean_text(*, title: str, body: str, refuse_instructions: bool = False) -> tuple[str, str]:
@@ -374,161 +302,3 @@ def letter_download_record(*, letter: Letter, actor: User) -> None:
         actor=actor,
         data={"letter": letter.pk, "title": letter.title},
     )
-
-
-def letter_batch_create(
-    *,
-    template_version: LetterTemplateVersion,
-    enquiries: Iterable[Enquiry],
-    publish: bool,
-    actor: User,
-) -> LetterBatch:
-    """Managers: one pending letter per enquiry, each made by a worker (``casework.tasks``).
-
-    The tasks are queued in the same transaction as the rows on the database backend, so a
-    batch can never be committed without its work. A template that needs the adviser's own
-    text (``needs_adviser_text``) is refused: no one would write it.
-    """
-    from casework.letters.tasks import queue_letter  # tasks import this module
-
-    if not policies.is_manager(actor):
-        raise PermissionDenied("Only managers can issue letters in bulk.")
-    if needs_adviser_text(template_version):
-        raise ValidationError({"template": BULK_NEEDS_ADVISER_TEXT})
-    enquiries = list({e.pk: e for e in enquiries}.values())
-    if not enquiries:
-        raise ValidationError({"enquiries": "Choose at least one enquiry."})
-    if len(enquiries) > BATCH_MAX_SIZE:
-        raise ValidationError(
-            {"enquiries": f"At most {BATCH_MAX_SIZE:,} letters at once: narrow the selection."}
-        )
-    with transaction.atomic():
-        batch = LetterBatch.objects.create(
-            template_version=template_version,
-            publish=publish,
-            created_by=actor,
-            total=len(enquiries),
-        )
-        letters = Letter.objects.bulk_create(
-            Letter(
-                enquiry=enquiry,
-                template_version=template_version,
-                batch=batch,
-                state=Letter.State.PENDING,
-                # Until it is made: the template's name (its title holds placeholders).
-                title=template_version.template.name[:TITLE_MAX_LENGTH],
-                body="",
-                issued_by=actor,
-            )
-            for enquiry in enquiries
-        )
-        ids = [letter.pk for letter in letters]
-        if any(pk is None for pk in ids):  # a backend that does not return ids
-            ids = list(batch.letters.values_list("pk", flat=True))
-        for pk in ids:
-            queue_letter(pk)
-    return batch
-
-
-def letter_mark_failed(*, letter_id: int, reason: str) -> bool:
-    """Mark a pending letter failed, with the reason the progress page shows."""
-    return _fail(letter_id, reason)
-
-
-def _fail(letter_id: int, reason: str) -> bool:
-    return bool(
-        Letter.objects.filter(pk=letter_id, state=Letter.State.PENDING).update(
-            state=Letter.State.FAILED, error=reason[:300]
-        )
-    )
-
-
-def letter_make(*, letter_id: int) -> str:
-    """Make one pending letter of a batch. Safe to run twice, or twice at once.
-
-    Rendered outside any lock; then, with the row locked, kept only if it is still pending
-    (a conditional update), otherwise the new file is removed: exactly one PDF per letter,
-    published once. Missing data, a note to the adviser left in the text, or a render that
-    is refused or breaks the limits marks it FAILED with the reason; other faults are
-    raised for the task to retry.
-    """
-    letter = (
-        Letter.objects.select_related(
-            "enquiry__contact",
-            "enquiry__organisation",
-            "enquiry__assigned_to",
-            "template_version__template",
-            "batch",
-            "issued_by",
-        )
-        .filter(pk=letter_id)
-        .first()
-    )
-    if letter is None:
-        return "missing"
-    if letter.state != Letter.State.PENDING:
-        return f"already {letter.state}"
-    actor = letter.issued_by
-    context = letter_context(enquiry=letter.enquiry, actor=actor, case=letter.case)
-    version = letter.template_version
-    missing = sorted(
-        set(unfilled_placeholders(version.title, context))
-        | set(unfilled_placeholders(version.body, context))
-    )
-    if missing:
-        _fail(letter_id, "Missing: " + ", ".join(missing))
-        return "failed"
-    filled = fill_letter(version=version, context=context)
-    if instructions := adviser_instructions(f"{filled.title}\n{filled.body}"):
-        # The batch was refused for such a template; a version or a value filled in
-        # since must not print the note to the adviser either.
-        _fail(letter_id, instruction_message(instructions))
-        return "failed"
-    title = filled.title[:TITLE_MAX_LENGTH] or letter.title
-    large_print = wants_large_print(letter.enquiry.contact.accessibility_needs)
-    try:
-        rendered = render_pdf_document(
-            letter_html(
-                enquiry=letter.enquiry, title=title, body=filled.body, large_print=large_print
-            )
-        )
-    except RenderError as error:
-        _fail(letter_id, f"Could not render: {error}")
-        return "failed"
-    except RenderRefused as error:
-        logger.error("letter %s refused by the renderer: %s", letter_id, error)
-        _fail(letter_id, f"Could not render: {error}")
-        return "failed"
-    name = _store_pdf(rendered.content, letter)
-    kept = False
-    try:
-        with transaction.atomic():
-            locked = Letter.objects.select_for_update().filter(pk=letter_id).first()
-            if locked is None or locked.state != Letter.State.PENDING:
-                return "already made"
-            letter.title, letter.body, letter.large_print = title, filled.body, large_print
-            _mark_issued(letter, name=name, rendered=rendered, actor=actor)
-            if letter.batch is not None and letter.batch.publish:  # a batch letter
-                _publish(letter=letter, content=rendered.content, actor=actor)
-            kept = bool(
-                Letter.objects.filter(pk=letter_id, state=Letter.State.PENDING).update(
-                    state=Letter.State.ISSUED,
-                    title=letter.title,
-                    body=letter.body,
-                    large_print=letter.large_print,
-                    pdf=name,
-                    sha256=letter.sha256,
-                    size=letter.size,
-                    pages=letter.pages,
-                    issued_at=letter.issued_at,
-                    published_at=letter.published_at,
-                    error="",
-                )
-            )
-            if not kept:
-                transaction.set_rollback(True)
-                return "already made"
-    finally:
-        if not kept:
-            _discard(letter, name)
-    return "issued"

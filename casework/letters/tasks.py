@@ -9,7 +9,7 @@ import logging
 
 from django.tasks import task
 
-from casework.letters import services as services_letters
+from casework.letters import batches
 from config.tasks import enqueue_on_commit, is_transient, retry_later
 
 logger = logging.getLogger(__name__)
@@ -17,14 +17,14 @@ logger = logging.getLogger(__name__)
 
 @task()
 def make_letter(letter_id: int, attempt: int = 1) -> str:
-    """Make one letter of a bulk batch (``services_letters.letter_make``).
+    """Make one letter of a bulk batch (``batches.letter_make``).
 
     A fault that may pass is retried with back-off up to ``TASK_MAX_ATTEMPTS``; then, or for
     any other fault, the letter is marked failed with the fault's name (the batch carries on:
     each letter is its own task) and the error re-raised so the task result shows it.
     """
     try:
-        return services_letters.letter_make(letter_id=letter_id)
+        return batches.letter_make(letter_id=letter_id)
     except Exception as error:
         if is_transient(error):
             try:
@@ -32,13 +32,13 @@ def make_letter(letter_id: int, attempt: int = 1) -> str:
                     make_letter, attempt=attempt, kwargs={"letter_id": letter_id}, error=error
                 )
             except Exception:
-                services_letters.letter_mark_failed(
+                batches.letter_mark_failed(
                     letter_id=letter_id, reason=f"Gave up after {attempt} attempts"
                 )
                 raise
             raise
         logger.error("letter %s not made: %s", letter_id, type(error).__name__)
-        services_letters.letter_mark_failed(
+        batches.letter_mark_failed(
             letter_id=letter_id, reason=f"Unexpected fault ({type(error).__name__})"
         )
         raise

@@ -15,8 +15,8 @@ from casework.cases import selectors as cases
 from casework.clocks import selectors as clocks_selectors
 from casework.desk import selectors as desk_selectors
 from casework.desk.views import form_errors_from, manager_required, staff_required
+from casework.letters import batches, compose, services
 from casework.letters import selectors as letters
-from casework.letters import services as services
 from casework.letters.compose import wants_large_print
 from casework.letters.forms import BulkIssueForm, BulkSelectForm, LetterForm
 from casework.models import Case, Letter
@@ -61,7 +61,7 @@ def _page(
                 "choices": choices,
                 "form": form,
                 "version": version,
-                "missing": [services.describe_placeholder(name) for name in missing],
+                "missing": [compose.describe_placeholder(name) for name in missing],
                 "instructions": instructions,
                 "letters": letters.letter_list_for_enquiry(enquiry=enquiry),
                 "large_print_suggested": wants_large_print(enquiry.contact.accessibility_needs),
@@ -103,7 +103,7 @@ def letter_compose(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
         version=version,
         case=case,
         missing=filled.missing,
-        instructions=services.instructions_left(title=filled.title, body=filled.body),
+        instructions=compose.instructions_left(title=filled.title, body=filled.body),
     )
 
 
@@ -231,7 +231,7 @@ def letter_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     choices = [
         choice
         for choice in letters.letter_template_choices(topic=None)
-        if not services.needs_adviser_text(choice.version)
+        if not compose.needs_adviser_text(choice.version)
     ]
     templates = [c.template for c in choices]
     rules = clocks_selectors.deadline_rules_active()
@@ -259,7 +259,7 @@ def letter_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
             chosen = set(issue_form.cleaned_data["enquiries"])
             version = next(c.version for c in choices if c.template.slug == data["template"])
             try:
-                batch = services.letter_batch_create(
+                batch = batches.letter_batch_create(
                     template_version=version,
                     enquiries=[e for e in candidates if e.reference in chosen],
                     publish=issue_form.cleaned_data["publish"],

@@ -15,7 +15,9 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from casework.clocks.services import key_date_record
-from casework.letters import services as services
+from casework.letters import batches as letters_batches
+from casework.letters import compose as letters_compose
+from casework.letters import services as letters_services
 from casework.letters.compose import body_html, letter_context, wants_large_print
 from casework.models import Letter
 from enquiries.models import Attachment, EnquiryEvent, Message, Notification
@@ -55,8 +57,10 @@ def deadline_of(context: dict, name: str) -> date:
 
 
 def issue(enquiry, actor, slug="acv-interim-moratorium", **options):
-    filled = services.letter_compose(enquiry=enquiry, template_version=version(slug), actor=actor)
-    return services.letter_issue(
+    filled = letters_services.letter_compose(
+        enquiry=enquiry, template_version=version(slug), actor=actor
+    )
+    return letters_services.letter_issue(
         enquiry=enquiry,
         template_version=version(slug),
         title=options.pop("title", filled.title),
@@ -164,7 +168,7 @@ def test_long_letter_numbers_its_pages(mine, adviser):
         "during the full moratorium, and need not accept your price." * 3
         for n in range(25)
     )
-    pdf = services.letter_preview(
+    pdf = letters_services.letter_preview(
         enquiry=mine,
         template_version=version("general-reply"),
         body_override=body,
@@ -197,8 +201,8 @@ def test_large_print_has_bigger_type_and_more_pages(mine, adviser, notice):
         "body_override": None,
         "actor": adviser.user,
     }
-    standard = services.letter_preview(large_print=False, **common)
-    large = services.letter_preview(large_print=True, **common)
+    standard = letters_services.letter_preview(large_print=False, **common)
+    large = letters_services.letter_preview(large_print=True, **common)
 
     # 10.5pt body text against 16pt: half as large again, at least.
     assert _body_font_size(large) >= 1.5 * _body_font_size(standard)
@@ -219,7 +223,7 @@ def test_letter_holds_nothing_from_another_group(mine, adviser):
 
 
 def test_text_cannot_reach_local_files_through_the_letter(mine, adviser):
-    pdf = services.letter_preview(
+    pdf = letters_services.letter_preview(
         enquiry=mine,
         template_version=version("general-reply"),
         body_override='Dear Sam,\n\n<img src="file:///etc/passwd"><link rel="attachment" '
@@ -303,12 +307,12 @@ def test_someone_without_a_desk_role_cannot_issue(mine, outsider):
 
 
 def test_a_letter_still_carrying_the_templates_instruction_is_not_issued(mine, adviser):
-    filled = services.letter_compose(
+    filled = letters_services.letter_compose(
         enquiry=mine, template_version=version("general-reply"), actor=adviser.user
     )
     assert ADVISER_INSTRUCTION.search(filled.body)  # the shipped general reply has one
     with pytest.raises(ValidationError, match="replace it with your own text"):
-        services.letter_issue(
+        letters_services.letter_issue(
             enquiry=mine,
             template_version=version("general-reply"),
             title=filled.title,
@@ -318,7 +322,7 @@ def test_a_letter_still_carrying_the_templates_instruction_is_not_issued(mine, a
         )
     assert not Letter.objects.exists()
     # The preview still shows it as it stands, for the adviser to see what to replace.
-    assert services.letter_preview(
+    assert letters_services.letter_preview(
         enquiry=mine,
         template_version=version("general-reply"),
         body_override=None,
@@ -329,7 +333,7 @@ def test_a_letter_still_carrying_the_templates_instruction_is_not_issued(mine, a
 
 def test_a_template_that_needs_the_advisers_own_text_cannot_go_in_bulk(mine, manager):
     with pytest.raises(ValidationError, match="not in bulk"):
-        services.letter_batch_create(
+        letters_batches.letter_batch_create(
             template_version=version("general-reply"),
             enquiries=[mine],
             publish=False,
@@ -341,20 +345,20 @@ def test_the_quoted_instruction_is_marked_as_cut_only_when_it_was():
     short = "[Write the date here]"
     long = "[Write your advice here in plain English: what the group asked, and more besides]"
 
-    assert services.quote_instruction(short) == short
-    quoted = services.quote_instruction(long)
-    assert quoted.endswith("…") and len(quoted) <= services.INSTRUCTION_QUOTE_LENGTH
+    assert letters_compose.quote_instruction(short) == short
+    quoted = letters_compose.quote_instruction(long)
+    assert quoted.endswith("…") and len(quoted) <= letters_compose.INSTRUCTION_QUOTE_LENGTH
     assert long.startswith(quoted[:-1])
-    assert services.instruction_message([short]) == (
+    assert letters_compose.instruction_message([short]) == (
         "The letter still has the template's instruction “[Write the date here]”: "
         "replace it with your own text."
     )
-    assert " and 1 more:" in services.instruction_message([short, long])
+    assert " and 1 more:" in letters_compose.instruction_message([short, long])
 
 
 def test_only_a_bracketed_instruction_counts_as_the_templates_note():
-    assert services.instructions_left(title="Re: x", body="Dear Sam,\n\n[Add the dates]") == [
-        "[Add the dates]"
-    ]
+    assert letters_compose.instructions_left(
+        title="Re: x", body="Dear Sam,\n\n[Add the dates]"
+    ) == ["[Add the dates]"]
     for text in ("Write to the council [by 12 April].", "See [1].", "[Writer's note]"):
-        assert services.instructions_left(title="Re: x", body=text) == []
+        assert letters_compose.instructions_left(title="Re: x", body=text) == []

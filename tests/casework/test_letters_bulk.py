@@ -16,7 +16,9 @@ from django_tasks_db.models import DBTaskResult
 
 from casework.clocks.services import key_date_record
 from casework.desk.pdf import RenderError
-from casework.letters import services as services
+from casework.letters import batches as letters_batches
+from casework.letters import compose as letters_compose
+from casework.letters import services as letters_services
 from casework.letters.tasks import make_letter
 from casework.models import Letter, LetterBatch
 from config.tasks import ReapResult, reap_stale_tasks
@@ -79,7 +81,7 @@ def abandon_letter_tasks(settings) -> None:
 
 
 def batch_of(enquiries, manager, publish=True) -> LetterBatch:
-    return services.letter_batch_create(
+    return letters_batches.letter_batch_create(
         template_version=version(), enquiries=enquiries, publish=publish, actor=manager.user
     )
 
@@ -94,8 +96,8 @@ def test_running_the_task_twice_makes_one_letter_and_one_message(
         batch = batch_of(notices[:1], manager)
     letter = batch.letters.get()
 
-    assert services.letter_make(letter_id=letter.pk) == "issued"
-    assert services.letter_make(letter_id=letter.pk) == "already issued"
+    assert letters_batches.letter_make(letter_id=letter.pk) == "issued"
+    assert letters_batches.letter_make(letter_id=letter.pk) == "already issued"
 
     letter.refresh_from_db()
     assert letter.state == Letter.State.ISSUED and letter.sha256
@@ -110,17 +112,17 @@ def test_a_twin_that_finishes_first_leaves_one_pdf(
     with django_capture_on_commit_callbacks(execute=False):
         batch = batch_of(notices[:1], manager)
     letter = batch.letters.get()
-    real_render = services.render_pdf_document
+    real_render = letters_services.render_pdf_document
     calls = []
 
     def render_while_a_twin_runs(html):
         calls.append(1)
         if len(calls) == 1:  # the twin starts and finishes while we render
-            assert services.letter_make(letter_id=letter.pk) == "issued"
+            assert letters_batches.letter_make(letter_id=letter.pk) == "issued"
         return real_render(html)
 
-    monkeypatch.setattr(services, "render_pdf_document", render_while_a_twin_runs)
-    assert services.letter_make(letter_id=letter.pk) == "already made"
+    monkeypatch.setattr(letters_batches, "render_pdf_document", render_while_a_twin_runs)
+    assert letters_batches.letter_make(letter_id=letter.pk) == "already made"
 
     assert len(pdf_files(settings)) == 1
     letter.refresh_from_db()
@@ -131,14 +133,14 @@ def test_a_twin_that_finishes_first_leaves_one_pdf(
 def test_failing_render_marks_failed_with_a_reason_and_the_batch_carries_on(
     notices, manager, monkeypatch, django_capture_on_commit_callbacks
 ):
-    real_render = services.render_pdf_document
+    real_render = letters_services.render_pdf_document
 
     def render(html):
         if "Contact 1" in html:
             raise RenderError("the document has 41 pages; at most 40")
         return real_render(html)
 
-    monkeypatch.setattr(services, "render_pdf_document", render)
+    monkeypatch.setattr(letters_batches, "render_pdf_document", render)
     with django_capture_on_commit_callbacks(execute=True):  # immediate backend: tasks run
         batch = batch_of(notices, manager)
 
@@ -153,7 +155,7 @@ def test_a_refused_render_marks_failed_with_a_reason_not_pending_for_ever(
 ):
     """The renderer refusing a fetch (the letterhead asking for a local file) is recorded on
     the letter by the task; the rest of the batch is made."""
-    real = services.letter_html
+    real = letters_services.letter_html
 
     def letter_html(**kwargs):
         html = real(**kwargs)
@@ -161,7 +163,7 @@ def test_a_refused_render_marks_failed_with_a_reason_not_pending_for_ever(
             html = html.replace("</body>", '<img src="file:///etc/passwd"></body>')
         return html
 
-    monkeypatch.setattr(services, "letter_html", letter_html)
+    monkeypatch.setattr(letters_batches, "letter_html", letter_html)
     with django_capture_on_commit_callbacks(execute=True):  # immediate backend: tasks run
         batch = batch_of(notices, manager)
 
@@ -189,7 +191,7 @@ def test_only_managers_make_batches(notices, adviser):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.letter_batch_create(
+        letters_batches.letter_batch_create(
             template_version=version(), enquiries=notices, publish=True, actor=adviser.user
         )
     assert not LetterBatch.objects.exists()
@@ -215,7 +217,7 @@ def test_a_letter_that_would_print_a_note_to_the_adviser_is_failed_not_made(
         issued_by=manager.user,
     )
 
-    assert services.letter_make(letter_id=letter.pk) == "failed"
+    assert letters_batches.letter_make(letter_id=letter.pk) == "failed"
 
     letter.refresh_from_db()
     assert letter.state == Letter.State.FAILED and not letter.pdf
@@ -252,7 +254,7 @@ def test_worker_killed_mid_task_is_reaped_and_still_makes_one_letter(
     batch = batch_of(notices[:1], manager)
     letter = batch.letters.get()
     # The dead worker got as far as making the letter, then died before recording the task.
-    assert services.letter_make(letter_id=letter.pk) == "issued"
+    assert letters_batches.letter_make(letter_id=letter.pk) == "issued"
     abandon_letter_tasks(settings)
 
     assert reap_stale_tasks() == ReapResult(requeued=1, failed=0)
@@ -359,9 +361,9 @@ def test_a_refusal_about_the_template_is_shown_on_the_visible_choice(
     from django.core.exceptions import ValidationError
 
     def refuse(**kwargs):
-        raise ValidationError({"template": services.BULK_NEEDS_ADVISER_TEXT})
+        raise ValidationError({"template": letters_compose.BULK_NEEDS_ADVISER_TEXT})
 
-    monkeypatch.setattr(services, "letter_batch_create", refuse)
+    monkeypatch.setattr(letters_batches, "letter_batch_create", refuse)
     client.force_login(manager.user)
     choose = {"template": SLUG, "rule": "acv-interim-moratorium", "within_days": 14}
     response = client.post(
@@ -369,7 +371,9 @@ def test_a_refusal_about_the_template_is_shown_on_the_visible_choice(
     )
 
     assert response.status_code == 400
-    assert response.context["select_form"].errors["template"] == [services.BULK_NEEDS_ADVISER_TEXT]
+    assert response.context["select_form"].errors["template"] == [
+        letters_compose.BULK_NEEDS_ADVISER_TEXT
+    ]
     assert not response.context["issue_form"].errors
     page = response.content.decode()
     assert '<a href="#id_template">Letter: This letter needs the adviser' in page
@@ -411,7 +415,7 @@ def test_api_batch_create_and_status(
         reverse("api:letter-batches"), {**body, "template": "general-reply"}, format="json"
     )
     assert needs_text.status_code == 400
-    assert needs_text.json()["template"] == [services.BULK_NEEDS_ADVISER_TEXT]
+    assert needs_text.json()["template"] == [letters_compose.BULK_NEEDS_ADVISER_TEXT]
     assert not LetterBatch.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         created = api_client.post(reverse("api:letter-batches"), body, format="json")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from casework.clocks.services import key_date_record
-from casework.letters import services as services
+from casework.letters import services as letters_services
 from casework.models import Letter
 from enquiries.models import EnquiryEvent, PersonalDataAccess
 from knowledgebase.letter_engine import ADVISER_INSTRUCTION
@@ -41,7 +41,9 @@ def notice(mine, adviser):
 
 
 def form_data(enquiry, actor, slug="acv-interim-moratorium", **overrides) -> dict:
-    filled = services.letter_compose(enquiry=enquiry, template_version=version(slug), actor=actor)
+    filled = letters_services.letter_compose(
+        enquiry=enquiry, template_version=version(slug), actor=actor
+    )
     data = {
         "template": slug,
         "version": version(slug).number,
@@ -53,7 +55,7 @@ def form_data(enquiry, actor, slug="acv-interim-moratorium", **overrides) -> dic
 
 def issue(enquiry, actor, slug="general-reply") -> Letter:
     data = form_data(enquiry, actor, slug)
-    return services.letter_issue(
+    return letters_services.letter_issue(
         enquiry=enquiry,
         template_version=version(slug),
         title=data["title"],
@@ -129,7 +131,7 @@ def test_composer_flags_the_templates_note_to_the_adviser_beside_missing_data(
 
 def test_issue_with_the_templates_note_left_in_is_a_400_with_the_text_kept(client, mine, adviser):
     client.force_login(adviser.user)
-    filled = services.letter_compose(
+    filled = letters_services.letter_compose(
         enquiry=mine, template_version=version("general-reply"), actor=adviser.user
     )
     data = form_data(mine, adviser.user, "general-reply", body=filled.body + "\n\nMy own P.S.")
@@ -150,12 +152,12 @@ def test_issue_with_the_templates_note_left_in_is_a_400_with_the_text_kept(clien
 @pytest.fixture
 def fetching_letterhead(monkeypatch):
     """A letterhead that asks for a local file: the renderer refuses the whole document."""
-    real = services.letter_html
+    real = letters_services.letter_html
 
     def letter_html(**kwargs):
         return real(**kwargs).replace("</body>", '<img src="file:///etc/passwd"></body>')
 
-    monkeypatch.setattr(services, "letter_html", letter_html)
+    monkeypatch.setattr(letters_services, "letter_html", letter_html)
 
 
 def test_a_refused_render_is_a_400_in_the_composer_and_the_api_not_a_crash(
@@ -173,10 +175,10 @@ def test_a_refused_render_is_a_400_in_the_composer_and_the_api_not_a_crash(
     )
 
     assert issued.status_code == 400 and previewed.status_code == 400
-    assert issued.context["form"].errors["body"] == [services.REFUSED_MESSAGE]
+    assert issued.context["form"].errors["body"] == [letters_services.REFUSED_MESSAGE]
     assert "letters may not use" in issued.content.decode()
     assert issued.context["form"].data["body"] == data["body"]  # kept
-    assert posted.status_code == 400 and posted.json()["body"] == [services.REFUSED_MESSAGE]
+    assert posted.status_code == 400 and posted.json()["body"] == [letters_services.REFUSED_MESSAGE]
     assert not Letter.objects.exists()
 
 

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from pypdf import PdfReader
 
+from casework.letters import services as letters_services
 from knowledgebase.letter_engine import render_letter_template, validate_letter_template
 from knowledgebase.models import LetterTemplate, LetterTemplateVersion
 from knowledgebase.selectors import (
@@ -127,7 +128,6 @@ def test_interim_letter_says_no_later_than_the_last_day_and_counts_from_the_noti
 
 def test_interim_letter_pdf_prints_the_corrected_wording(submit, adviser):
     from casework.clocks.services import key_date_record
-    from casework.letters import services as services_letters
 
     enquiry = submit(subject="Our pub is for sale")
     key_date_record(
@@ -137,7 +137,7 @@ def test_interim_letter_pdf_prints_the_corrected_wording(submit, adviser):
         actor=adviser.user,
     )
     version = letter_template_current(LetterTemplate.objects.get(slug="acv-interim-moratorium"))
-    pdf = services_letters.letter_preview(
+    pdf = letters_services.letter_preview(
         enquiry=enquiry,
         template_version=version,
         body_override=None,
