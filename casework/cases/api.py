@@ -5,6 +5,10 @@ enquiry the user may not see is a 404, a wrong role a 403, unusable input a 400 
 detail. Commands are explicit endpoints; there is no generic update.
 """
 
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -30,6 +34,7 @@ from casework.desk.api import (
     FIELD_ERRORS,
     REFERENCE_PARAMETER,
     STAFF,
+    EnquiryRowsView,
     PersonField,
 )
 from casework.models import Adviser, Case, Outcome
@@ -276,36 +281,24 @@ class CaseStatusView(APIView):
         summary="An enquiry's outcomes, newest first (staff)",
         parameters=[REFERENCE_PARAMETER],
         responses={200: OutcomeSerializer(many=True), 403: ERROR, 404: ERROR},
-    )
-)
-class OutcomeCollectionView(generics.ListAPIView):
-    permission_classes = STAFF
-    serializer_class = OutcomeSerializer
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = OutcomeFilter
-
-    def enquiry(self) -> Enquiry:
-        return desk_selectors.enquiry_get_for_user(
-            user=self.request.user, reference=self.kwargs["reference"]
-        )
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Outcome.objects.none()
-        return cases.outcome_list(enquiry=self.enquiry())
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         operation_id="enquiries_outcomes_create",
         summary="Record an outcome on an enquiry (staff; a closing one: its adviser or a manager)",
         parameters=[REFERENCE_PARAMETER],
         request=OutcomeInputSerializer,
         responses={201: OutcomeSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
-    )
-    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
-        enquiry = self.enquiry()
-        serializer = OutcomeInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        outcome = services.outcome_record(
-            enquiry=enquiry, actor=request.user, **serializer.validated_data
-        )
-        return Response(OutcomeSerializer(outcome).data, status=status.HTTP_201_CREATED)
+    ),
+)
+class OutcomeCollectionView(EnquiryRowsView):
+    model = Outcome
+    serializer_class = OutcomeSerializer
+    input_serializer = OutcomeInputSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OutcomeFilter
+
+    def rows(self, enquiry: Enquiry) -> QuerySet[Outcome]:
+        return cases.outcome_list(enquiry=enquiry)
+
+    def create(self, enquiry: Enquiry, data: dict[str, Any], actor: User) -> Outcome:
+        return services.outcome_record(enquiry=enquiry, actor=actor, **data)

@@ -6,7 +6,9 @@ field detail.
 """
 
 from datetime import date
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -20,10 +22,19 @@ from casework.cases import selectors as cases
 from casework.clocks import selectors, services
 from casework.clocks.deadlines import calculator_start_check
 from casework.desk import selectors as desk_selectors
-from casework.desk.api import CASE_ID, ERROR, FIELD_ERRORS, REFERENCE_PARAMETER, STAFF
+from casework.desk.api import (
+    CASE_ID,
+    ERROR,
+    FIELD_ERRORS,
+    REFERENCE_PARAMETER,
+    STAFF,
+    EnquiryCommandView,
+    enquiry_for_request,
+)
 from casework.models import KeyDate
 from config.api import AuthenticatedRequest
 from config.limits import max_length
+from enquiries.models import Enquiry
 from knowledgebase.models import DeadlineRule, Topic
 
 
@@ -185,20 +196,8 @@ class ClockView(APIView):
         return Response(ClockResultSerializer(result).data)
 
 
-class KeyDateCollectionView(APIView):
-    permission_classes = STAFF
-
-    @extend_schema(
-        operation_id="enquiries_key_dates_list",
-        summary="An enquiry's key dates with the deadlines each starts (staff)",
-        parameters=[REFERENCE_PARAMETER],
-        responses={200: KeyDateSerializer(many=True), 403: ERROR, 404: ERROR},
-    )
-    def get(self, request: Request, reference: str) -> Response:
-        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-        return Response(KeyDateSerializer(selectors.key_date_list(enquiry=enquiry), many=True).data)
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="enquiries_key_dates_create",
         summary="Record a key date; every clock it starts is computed (its adviser, or a manager)",
         parameters=[REFERENCE_PARAMETER],
@@ -211,15 +210,28 @@ class KeyDateCollectionView(APIView):
         },
         description="Returns all the enquiry's key dates, the new one included.",
     )
-    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
-        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-        serializer = KeyDateInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.key_date_record(enquiry=enquiry, actor=request.user, **serializer.validated_data)
-        return Response(
-            KeyDateSerializer(selectors.key_date_list(enquiry=enquiry), many=True).data,
-            status=status.HTTP_201_CREATED,
-        )
+)
+class KeyDateCollectionView(EnquiryCommandView):
+    input_serializer = KeyDateInputSerializer
+
+    def _list(self, enquiry: Enquiry) -> list[dict]:
+        # many=True makes a ListSerializer, whose data is a list; drf-stubs says a dict.
+        return KeyDateSerializer(selectors.key_date_list(enquiry=enquiry), many=True).data  # type: ignore[return-value]
+
+    @extend_schema(
+        operation_id="enquiries_key_dates_list",
+        summary="An enquiry's key dates with the deadlines each starts (staff)",
+        parameters=[REFERENCE_PARAMETER],
+        responses={200: KeyDateSerializer(many=True), 403: ERROR, 404: ERROR},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        return Response(self._list(enquiry_for_request(request, reference)))
+
+    def act(self, enquiry: Enquiry, data: dict[str, Any], actor: User) -> None:
+        services.key_date_record(enquiry=enquiry, actor=actor, **data)
+
+    def answer(self, enquiry: Enquiry, result: None) -> Response:
+        return Response(self._list(enquiry), status=status.HTTP_201_CREATED)
 
 
 class KeyDateDetailView(APIView):

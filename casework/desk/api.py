@@ -6,6 +6,7 @@ parameters and responses. Views call services and let their refusals through:
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -13,16 +14,18 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema_field,
 )
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from casework import policies
 from casework.desk import selectors
 from casework.desk.forms import parse_version
 from casework.models import Assignment
+from config.api import AuthenticatedRequest
 from enquiries import service_levels
 from enquiries.models import Enquiry
 from enquiries.services import version_etag
@@ -244,3 +247,67 @@ class AssignmentSerializer(serializers.ModelSerializer):
 def command_response(request: Request, reference: str) -> Response:
     enquiry = selectors.enquiry_get_for_user(user=request.user, reference=reference)
     return Response(EnquiryListSerializer(enquiry).data)
+
+
+# The two shapes every feature's enquiry endpoints take. Comments, not docstrings:
+# drf-spectacular would publish a base class's docstring as each subclass's description.
+
+
+# An enquiry's rows (outcomes, notes, documents, letters...): GET lists them, paginated,
+# as ``serializer_class`` shows them; POST checks ``input_serializer``, hands the data to
+# the feature's service (``create``) and answers 201 with the new row. The enquiry comes
+# from the URL's reference through the desk's selector: someone else's is a 404. A feature
+# says only its ``model``, serializers, ``rows`` (its selector) and ``create`` (its service),
+# and its schema with ``extend_schema_view(get=..., post=...)``.
+class EnquiryRowsView(generics.ListAPIView):
+    permission_classes = STAFF
+    request: AuthenticatedRequest  # STAFF lets only signed-in staff through
+    model: type[Model]  # for the schema generator's empty queryset
+    input_serializer: type[serializers.Serializer]
+
+    def enquiry(self) -> Enquiry:
+        return enquiry_for_request(self.request, self.kwargs["reference"])
+
+    def rows(self, enquiry: Enquiry) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def create(self, enquiry: Enquiry, data: dict[str, Any], actor: User) -> Model:
+        raise NotImplementedError
+
+    def input_data(self, request: Request) -> Any:
+        return request.data
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return self.model._default_manager.none()
+        return self.rows(self.enquiry())
+
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
+        enquiry = self.enquiry()
+        serializer = self.input_serializer(data=self.input_data(request))
+        serializer.is_valid(raise_exception=True)
+        row = self.create(enquiry, serializer.validated_data, request.user)
+        return Response(self.get_serializer_class()(row).data, status=status.HTTP_201_CREATED)
+
+
+# A command on one enquiry (claim, assign, set its status...): POST checks
+# ``input_serializer`` (if the command takes input), calls the feature's service (``act``)
+# and answers the enquiry as the queue shows it, or what ``answer`` says.
+class EnquiryCommandView(APIView):
+    permission_classes = STAFF
+    input_serializer: type[serializers.Serializer] | None = None
+
+    def act(self, enquiry: Enquiry, data: dict[str, Any], actor: User) -> Any:
+        raise NotImplementedError
+
+    def answer(self, enquiry: Enquiry, result: Any) -> Response:
+        return command_response(self.request, enquiry.reference)
+
+    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
+        enquiry = enquiry_for_request(request, reference)
+        data: dict[str, Any] = {}
+        if self.input_serializer is not None:
+            serializer = self.input_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+        return self.answer(enquiry, self.act(enquiry, data, request.user))

@@ -1,9 +1,13 @@
 """One enquiry over the API: read, edit (with its version: a stale edit is a 409), move it
 along its workflow; and the organisations and contacts (every contact shown is logged)."""
 
+from typing import Any
+
+from django.contrib.auth.models import User
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_serializer,
+    extend_schema_view,
 )
 from rest_framework import serializers, viewsets
 from rest_framework.request import Request
@@ -20,10 +24,10 @@ from casework.desk.api import (
     STAFF,
     STALE,
     AssignmentSerializer,
+    EnquiryCommandView,
     EnquiryListSerializer,
     _detail,
     _person,
-    command_response,
     etag,
     expected_version,
     precondition_required,
@@ -99,24 +103,20 @@ class StatusInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
 
 
-class EnquiryStatusView(APIView):
-    permission_classes = STAFF
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="enquiries_set_status",
         summary="Move an enquiry along its workflow (its adviser, or a manager)",
         parameters=[REFERENCE_PARAMETER],
         request=StatusInputSerializer,
         responses={200: EnquiryListSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
-        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-        serializer = StatusInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.enquiry_set_status(
-            enquiry=enquiry, actor=request.user, status=serializer.validated_data["status"]
-        )
-        return command_response(request, reference)
+)
+class EnquiryStatusView(EnquiryCommandView):
+    input_serializer = StatusInputSerializer
+
+    def act(self, enquiry: Enquiry, data: dict[str, Any], actor: User) -> None:
+        services.enquiry_set_status(enquiry=enquiry, actor=actor, status=data["status"])
 
 
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):

@@ -7,6 +7,10 @@ enquiry cannot fill) a 400 with field detail. Letters are identified by the enqu
 reference and the letter's number on it.
 """
 
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -28,6 +32,7 @@ from casework.desk.api import (
     FIELD_ERRORS,
     REFERENCE_PARAMETER,
     STAFF,
+    EnquiryRowsView,
     IsManager,
     enquiry_for_request,
 )
@@ -37,6 +42,7 @@ from casework.letters.services import BODY_MAX_LENGTH, TITLE_MAX_LENGTH
 from casework.letters.views import _pdf_response
 from casework.models import Letter, LetterBatch
 from config.api import AuthenticatedRequest
+from enquiries.models import Enquiry
 
 LETTER_ID = OpenApiParameter("letter_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
@@ -112,20 +118,8 @@ class LetterIssueSerializer(serializers.Serializer):
         summary="An enquiry's letters, newest first (staff)",
         parameters=[REFERENCE_PARAMETER],
         responses={200: LetterSerializer(many=True), 403: ERROR, 404: ERROR},
-    )
-)
-class EnquiryLetterCollectionView(generics.ListAPIView):
-    permission_classes = STAFF
-    serializer_class = LetterSerializer
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Letter.objects.none()
-        return letters.letter_list_for_enquiry(
-            enquiry=enquiry_for_request(self.request, self.kwargs["reference"])
-        )
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         operation_id="enquiries_letters_issue",
         summary="Issue a letter: render, keep, and optionally publish or email it (staff)",
         description=(
@@ -135,14 +129,19 @@ class EnquiryLetterCollectionView(generics.ListAPIView):
         parameters=[REFERENCE_PARAMETER],
         request=LetterIssueSerializer,
         responses={201: LetterSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
-    )
-    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
+    ),
+)
+class EnquiryLetterCollectionView(EnquiryRowsView):
+    model = Letter
+    serializer_class = LetterSerializer
+    input_serializer = LetterIssueSerializer
+
+    def rows(self, enquiry: Enquiry) -> QuerySet[Letter]:
+        return letters.letter_list_for_enquiry(enquiry=enquiry)
+
+    def create(self, enquiry: Enquiry, data: dict[str, Any], actor: User) -> Letter:
         from casework.letters.compose import wants_large_print
 
-        enquiry = enquiry_for_request(request, reference)
-        serializer = LetterIssueSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
         try:
             version = letters.letter_template_version_get(
                 slug=data["template"], number=data.get("template_version")
@@ -153,11 +152,11 @@ class EnquiryLetterCollectionView(generics.ListAPIView):
             ) from None
         case = None
         if data.get("case"):
-            case = cases.case_get_for_user(user=request.user, case_id=data["case"])
+            case = cases.case_get_for_user(user=actor, case_id=data["case"])
         filled = services.letter_compose(
-            enquiry=enquiry, template_version=version, actor=request.user, case=case
+            enquiry=enquiry, template_version=version, actor=actor, case=case
         )
-        letter = services.letter_issue(
+        return services.letter_issue(
             enquiry=enquiry,
             template_version=version,
             title=data.get("title", filled.title),
@@ -167,10 +166,9 @@ class EnquiryLetterCollectionView(generics.ListAPIView):
             ),
             publish=data["publish"],
             email=data["email"],
-            actor=request.user,
+            actor=actor,
             case=case,
         )
-        return Response(LetterSerializer(letter).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

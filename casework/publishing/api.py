@@ -4,7 +4,10 @@ else's enquiry is a 404, a role that may not a 403, unusable input a 400 with th
 """
 
 import uuid
+from typing import Any
 
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -14,7 +17,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import generics, serializers, status
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -27,6 +30,8 @@ from casework.desk.api import (
     FIELD_ERRORS,
     REFERENCE_PARAMETER,
     STAFF,
+    EnquiryCommandView,
+    EnquiryRowsView,
     PersonField,
     enquiry_for_request,
 )
@@ -35,7 +40,7 @@ from casework.publishing import services as services
 from config.api import AuthenticatedRequest
 from config.limits import max_length
 from enquiries.conversation.services import attachment_response
-from enquiries.models import Attachment, Message, PublicDate
+from enquiries.models import Attachment, Enquiry, Message, PublicDate
 from enquiries.uploads import UploadRefused
 
 
@@ -72,46 +77,35 @@ class PublishInputSerializer(DeadlineChoiceSerializer):
         summary="Dates the group sees on its tracking page, soonest first (staff)",
         parameters=[REFERENCE_PARAMETER],
         responses={200: PublicDateSerializer(many=True), 403: ERROR, 404: ERROR},
-    )
-)
-class PublicDateCollectionView(generics.ListAPIView):
-    permission_classes = STAFF
-    serializer_class = PublicDateSerializer
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return PublicDate.objects.none()
-        enquiry = desk_selectors.enquiry_get_for_user(
-            user=self.request.user, reference=self.kwargs["reference"]
-        )
-        return selectors.public_date_list(enquiry=enquiry)
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         operation_id="enquiries_public_dates_publish",
         summary="Show a computed deadline to the group, or update it (holder or manager)",
         parameters=[REFERENCE_PARAMETER],
         request=PublishInputSerializer,
         responses={201: PublicDateSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
-    )
-    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
-        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-        serializer = PublishInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        public_date = services.deadline_publish(
+    ),
+)
+class PublicDateCollectionView(EnquiryRowsView):
+    model = PublicDate
+    serializer_class = PublicDateSerializer
+    input_serializer = PublishInputSerializer
+
+    def rows(self, enquiry: Enquiry) -> QuerySet[PublicDate]:
+        return selectors.public_date_list(enquiry=enquiry)
+
+    def create(self, enquiry: Enquiry, data: dict[str, Any], actor: User) -> PublicDate:
+        return services.deadline_publish(
             enquiry=enquiry,
             key_date_id=data["key_date"],
             rule_id=data["rule"],
             is_group_deadline=data["is_group_deadline"],
-            actor=request.user,
+            actor=actor,
         )
-        return Response(PublicDateSerializer(public_date).data, status=status.HTTP_201_CREATED)
 
 
-class PublicDateWithdrawView(APIView):
-    permission_classes = STAFF
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="enquiries_public_dates_withdraw",
         summary="Stop showing a deadline to the group (holder or manager)",
         parameters=[REFERENCE_PARAMETER],
@@ -123,23 +117,21 @@ class PublicDateWithdrawView(APIView):
             404: ERROR,
         },
     )
-    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
-        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-        serializer = DeadlineChoiceSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        withdrawn = services.deadline_withdraw(
-            enquiry=enquiry,
-            key_date_id=serializer.validated_data["key_date"],
-            rule_id=serializer.validated_data["rule"],
-            actor=request.user,
+)
+class PublicDateWithdrawView(EnquiryCommandView):
+    input_serializer = DeadlineChoiceSerializer
+
+    def act(self, enquiry: Enquiry, data: dict[str, Any], actor: User) -> bool:
+        return services.deadline_withdraw(
+            enquiry=enquiry, key_date_id=data["key_date"], rule_id=data["rule"], actor=actor
         )
-        return Response({"withdrawn": withdrawn})
+
+    def answer(self, enquiry: Enquiry, result: bool) -> Response:
+        return Response({"withdrawn": result})
 
 
-class TrackingLinksRevokeView(APIView):
-    permission_classes = STAFF
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="enquiries_tracking_links_revoke",
         summary="Stop every tracking link that opens this enquiry (holder or manager)",
         parameters=[REFERENCE_PARAMETER],
@@ -150,10 +142,13 @@ class TrackingLinksRevokeView(APIView):
             404: ERROR,
         },
     )
-    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
-        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-        count = services.tracking_links_revoke(enquiry=enquiry, actor=request.user)
-        return Response({"revoked": count})
+)
+class TrackingLinksRevokeView(EnquiryCommandView):
+    def act(self, enquiry: Enquiry, data: dict[str, Any], actor: User) -> int:
+        return services.tracking_links_revoke(enquiry=enquiry, actor=actor)
+
+    def answer(self, enquiry: Enquiry, result: int) -> Response:
+        return Response({"revoked": result})
 
 
 class TrackingLinkSendView(APIView):
@@ -224,35 +219,26 @@ class AttachmentUploadSerializer(serializers.Serializer):
         summary="An enquiry's documents, staff-only and public, oldest first (staff)",
         parameters=[REFERENCE_PARAMETER],
         responses={200: AttachmentSerializer(many=True), 403: ERROR, 404: ERROR},
-    )
-)
-class AttachmentCollectionView(generics.ListAPIView):
-    permission_classes = STAFF
-    serializer_class = AttachmentSerializer
-    parser_classes = [MultiPartParser, FormParser]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Attachment.objects.none()
-        return selectors.attachment_list(
-            enquiry=enquiry_for_request(self.request, self.kwargs["reference"])
-        )
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         operation_id="enquiries_attachments_create",
         summary="Keep a staff-only document on an enquiry, multipart `file` (staff)",
         parameters=[REFERENCE_PARAMETER],
         request={"multipart/form-data": AttachmentUploadSerializer},
         responses={201: AttachmentSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
-    )
-    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
-        enquiry = enquiry_for_request(request, reference)
-        serializer = AttachmentUploadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        attachment = services.staff_document_add(
-            enquiry=enquiry, upload=serializer.validated_data["file"], actor=request.user
-        )
-        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+    ),
+)
+class AttachmentCollectionView(EnquiryRowsView):
+    model = Attachment
+    serializer_class = AttachmentSerializer
+    input_serializer = AttachmentUploadSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def rows(self, enquiry: Enquiry) -> QuerySet[Attachment]:
+        return selectors.attachment_list(enquiry=enquiry)
+
+    def create(self, enquiry: Enquiry, data: dict[str, Any], actor: User) -> Attachment:
+        return services.staff_document_add(enquiry=enquiry, upload=data["file"], actor=actor)
 
 
 class AttachmentDownloadView(APIView):
@@ -310,20 +296,8 @@ class MessageInputSerializer(serializers.Serializer):
         summary="The public conversation with the group, oldest first; no internal notes (staff)",
         parameters=[REFERENCE_PARAMETER],
         responses={200: MessageSerializer(many=True), 403: ERROR, 404: ERROR},
-    )
-)
-class MessageCollectionView(generics.ListAPIView):
-    permission_classes = STAFF
-    serializer_class = MessageSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Message.objects.none()
-        enquiry = enquiry_for_request(self.request, self.kwargs["reference"])
-        return selectors.public_message_list(enquiry=enquiry)
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         operation_id="enquiries_messages_create",
         summary="Send an update to the group; they are emailed (holder or manager)",
         parameters=[REFERENCE_PARAMETER],
@@ -332,21 +306,28 @@ class MessageCollectionView(generics.ListAPIView):
             "multipart/form-data": MessageInputSerializer,
         },
         responses={201: MessageSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
-    )
-    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
-        enquiry = enquiry_for_request(request, reference)
+    ),
+)
+class MessageCollectionView(EnquiryRowsView):
+    model = Message
+    serializer_class = MessageSerializer
+    input_serializer = MessageInputSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def rows(self, enquiry: Enquiry) -> QuerySet[Message]:
+        return selectors.public_message_list(enquiry=enquiry)
+
+    def input_data(self, request: Request) -> Any:
         data = request.data
         if isinstance(data, MultiValueDict):  # multipart: several ``files``
             data = {**data.dict(), "files": data.getlist("files")}
-        serializer = MessageInputSerializer(data=data)
-        serializer.is_valid(raise_exception=True)
+        return data
+
+    def create(self, enquiry: Enquiry, data: dict[str, Any], actor: User) -> Message:
         try:
-            message = services.group_update_send(
-                enquiry=enquiry, actor=request.user, **serializer.validated_data
-            )
+            message = services.group_update_send(enquiry=enquiry, actor=actor, **data)
         except UploadRefused as refused:
             # The handler reports a refused upload under ``file``; this endpoint's input
             # is ``files`` (several documents), so its refusals are reported there.
             raise ValidationError({"files": [str(refused)]}) from None
-        message = selectors.public_message_list(enquiry=enquiry).get(pk=message.pk)
-        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+        return self.rows(enquiry).get(pk=message.pk)

@@ -1,6 +1,9 @@
 """The queue over the API: list (GET /enquiries/), claim, assign, and the advisers to assign
 to. Reads go through selectors, commands through services."""
 
+from typing import Any
+
+from django.contrib.auth.models import User
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -12,18 +15,15 @@ from drf_spectacular.utils import (
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from casework.desk import selectors as desk_selectors
 from casework.desk.api import (
     ERROR,
     FIELD_ERRORS,
     REFERENCE_PARAMETER,
     STAFF,
+    EnquiryCommandView,
     EnquiryListSerializer,
     IsManager,
-    command_response,
 )
 from casework.models import Adviser, Team
 from casework.queue import selectors, services
@@ -127,10 +127,8 @@ class EnquiryListView(generics.ListAPIView):
         return selectors.enquiry_list(user=user, queue=queue, filters=self.request.query_params)
 
 
-class EnquiryClaimView(APIView):
-    permission_classes = STAFF
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="enquiries_claim",
         summary="Take an unassigned enquiry from the queue (staff)",
         parameters=[REFERENCE_PARAMETER],
@@ -144,33 +142,29 @@ class EnquiryClaimView(APIView):
             ),
         },
     )
-    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
-        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-        services.enquiry_claim(enquiry=enquiry, actor=request.user)
-        return command_response(request, reference)
+)
+class EnquiryClaimView(EnquiryCommandView):
+    def act(self, enquiry: Enquiry, data: dict[str, Any], actor: User) -> None:
+        services.enquiry_claim(enquiry=enquiry, actor=actor)
 
 
-class EnquiryAssignView(APIView):
-    permission_classes = [IsAuthenticated, IsManager]
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="enquiries_assign",
         summary="Give an enquiry to an adviser, or back to the team queue (managers)",
         parameters=[REFERENCE_PARAMETER],
         request=AssignInputSerializer,
         responses={200: EnquiryListSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
     )
-    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
-        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
-        serializer = AssignInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+)
+class EnquiryAssignView(EnquiryCommandView):
+    permission_classes = [IsAuthenticated, IsManager]
+    input_serializer = AssignInputSerializer
+
+    def act(self, enquiry: Enquiry, data: dict[str, Any], actor: User) -> None:
         services.enquiry_assign(
-            enquiry=enquiry,
-            actor=request.user,
-            adviser=serializer.validated_data["adviser"],
-            reason=serializer.validated_data["reason"],
+            enquiry=enquiry, actor=actor, adviser=data["adviser"], reason=data["reason"]
         )
-        return command_response(request, reference)
 
 
 @extend_schema_view(get=extend_schema(operation_id="advisers_list"))

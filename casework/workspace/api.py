@@ -5,11 +5,15 @@ else's enquiry is a 404, a wrong role a 403, unusable input a 400 with field det
 None of this is reachable by a group: every view here is staff-only.
 """
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, serializers, status
+from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +24,7 @@ from casework.desk.api import (
     FIELD_ERRORS,
     REFERENCE_PARAMETER,
     STAFF,
+    EnquiryRowsView,
     PersonField,
 )
 from casework.models import NOTE_MAX_LENGTH, Note, Task, TimeEntry
@@ -106,15 +111,10 @@ class TimeEntryInputSerializer(serializers.Serializer):
     )
 
 
-class _EnquiryListView(generics.ListAPIView):
+class _EnquiryListView(EnquiryRowsView):
     """A paginated list of one visible enquiry's rows; POST adds one through a service."""
 
-    permission_classes = STAFF
-
-    def enquiry(self) -> Enquiry:
-        return desk_selectors.enquiry_get_for_user(
-            user=self.request.user, reference=self.kwargs["reference"]
-        )
+    # (That docstring is the schema's description of each operation below.)
 
 
 @extend_schema_view(
@@ -123,29 +123,25 @@ class _EnquiryListView(generics.ListAPIView):
         summary="An enquiry's internal notes, newest first (staff)",
         parameters=[REFERENCE_PARAMETER],
         responses={200: NoteSerializer(many=True), 403: ERROR, 404: ERROR},
-    )
-)
-class NoteCollectionView(_EnquiryListView):
-    serializer_class = NoteSerializer
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Note.objects.none()
-        return selectors.note_list(enquiry=self.enquiry())
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         operation_id="enquiries_notes_create",
         summary="Add an internal note; the group never sees it (staff)",
         parameters=[REFERENCE_PARAMETER],
         request=NoteInputSerializer,
         responses={201: NoteSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
-    )
-    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
-        enquiry = self.enquiry()
-        serializer = NoteInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        note = services.note_add(enquiry=enquiry, actor=request.user, **serializer.validated_data)
-        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+    ),
+)
+class NoteCollectionView(_EnquiryListView):
+    model = Note
+    serializer_class = NoteSerializer
+    input_serializer = NoteInputSerializer
+
+    def rows(self, enquiry: Enquiry) -> QuerySet[Note]:
+        return selectors.note_list(enquiry=enquiry)
+
+    def create(self, enquiry: Enquiry, data: dict[str, Any], actor: User) -> Note:
+        return services.note_add(enquiry=enquiry, actor=actor, **data)
 
 
 @extend_schema_view(
@@ -154,36 +150,32 @@ class NoteCollectionView(_EnquiryListView):
         summary="An enquiry's tasks, open ones first, soonest due first (staff)",
         parameters=[REFERENCE_PARAMETER],
         responses={200: TaskSerializer(many=True), 403: ERROR, 404: ERROR},
-    )
-)
-class TaskCollectionView(_EnquiryListView):
-    serializer_class = TaskSerializer
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = TaskFilter
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Task.objects.none()
-        return selectors.task_queryset(enquiry=self.enquiry())
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         operation_id="enquiries_tasks_create",
         summary="Add a task for a member of desk staff (staff)",
         parameters=[REFERENCE_PARAMETER],
         request=TaskInputSerializer,
         responses={201: TaskSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
-    )
-    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
-        enquiry = self.enquiry()
-        serializer = TaskInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        assignee_id = data.pop("assignee", request.user.pk)
+    ),
+)
+class TaskCollectionView(_EnquiryListView):
+    model = Task
+    serializer_class = TaskSerializer
+    input_serializer = TaskInputSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TaskFilter
+
+    def rows(self, enquiry: Enquiry) -> QuerySet[Task]:
+        return selectors.task_queryset(enquiry=enquiry)
+
+    def create(self, enquiry: Enquiry, data: dict[str, Any], actor: User) -> Task:
+        data = dict(data)
+        assignee_id = data.pop("assignee", actor.pk)
         assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
         if assignee is None:
             raise ValidationError({"assignee": ["No active user has this id."]})
-        task = services.task_add(enquiry=enquiry, actor=request.user, assignee=assignee, **data)
-        return Response(TaskSerializer(task).data, status=status.HTTP_201_CREATED)
+        return services.task_add(enquiry=enquiry, actor=actor, assignee=assignee, **data)
 
 
 class TaskDoneView(APIView):
@@ -212,33 +204,27 @@ class TaskDoneView(APIView):
         summary="Time recorded on an enquiry, latest day first (staff)",
         parameters=[REFERENCE_PARAMETER],
         responses={200: TimeEntrySerializer(many=True), 403: ERROR, 404: ERROR},
-    )
-)
-class TimeEntryCollectionView(_EnquiryListView):
-    serializer_class = TimeEntrySerializer
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = TimeEntryFilter
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return TimeEntry.objects.none()
-        return selectors.time_entry_list(enquiry=self.enquiry())
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         operation_id="enquiries_time_create",
         summary="Record time spent on an enquiry (staff)",
         parameters=[REFERENCE_PARAMETER],
         request=TimeEntryInputSerializer,
         responses={201: TimeEntrySerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
-    )
-    def post(self, request: AuthenticatedRequest, reference: str) -> Response:
-        enquiry = self.enquiry()
-        serializer = TimeEntryInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        entry = services.time_record(
-            enquiry=enquiry, actor=request.user, **serializer.validated_data
-        )
-        return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+    ),
+)
+class TimeEntryCollectionView(_EnquiryListView):
+    model = TimeEntry
+    serializer_class = TimeEntrySerializer
+    input_serializer = TimeEntryInputSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TimeEntryFilter
+
+    def rows(self, enquiry: Enquiry) -> QuerySet[TimeEntry]:
+        return selectors.time_entry_list(enquiry=enquiry)
+
+    def create(self, enquiry: Enquiry, data: dict[str, Any], actor: User) -> TimeEntry:
+        return services.time_record(enquiry=enquiry, actor=actor, **data)
 
 
 @extend_schema_view(
