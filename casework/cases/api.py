@@ -32,10 +32,10 @@ from casework.desk.api import (
     CASE_ID,
     ERROR,
     FIELD_ERRORS,
-    REFERENCE_PARAMETER,
     STAFF,
     EnquiryRowsView,
     PersonField,
+    enquiry_rows_schema,
 )
 from casework.models import Adviser, Case, Outcome
 from casework.outcomes import DETAIL_MAX_LENGTH, REFERRED_TO_MAX_LENGTH
@@ -275,19 +275,11 @@ class CaseStatusView(APIView):
         return Response(_case_out(request.user, case.pk))
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="enquiries_outcomes_list",
-        summary="An enquiry's outcomes, newest first (staff)",
-        parameters=[REFERENCE_PARAMETER],
-        responses={200: OutcomeSerializer(many=True), 403: ERROR, 404: ERROR},
-    ),
-    post=extend_schema(
-        operation_id="enquiries_outcomes_create",
-        summary="Record an outcome on an enquiry (staff; a closing one: its adviser or a manager)",
-        parameters=[REFERENCE_PARAMETER],
-        request=OutcomeInputSerializer,
-        responses={201: OutcomeSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
+@enquiry_rows_schema(
+    get=("enquiries_outcomes_list", "An enquiry's outcomes, newest first (staff)"),
+    post=(
+        "enquiries_outcomes_create",
+        "Record an outcome on an enquiry (staff; a closing one: its adviser or a manager)",
     ),
 )
 class OutcomeCollectionView(EnquiryRowsView):

@@ -12,7 +12,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
+    extend_schema,
     extend_schema_field,
+    extend_schema_view,
 )
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
@@ -288,6 +290,39 @@ class EnquiryRowsView(generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         row = self.create(enquiry, serializer.validated_data, request.user)
         return Response(self.get_serializer_class()(row).data, status=status.HTTP_201_CREATED)
+
+
+def enquiry_rows_schema(
+    *,
+    get: tuple[str, str],
+    post: tuple[str, str],
+    request: Any = None,
+    description: str | None = None,
+):
+    """The schema of an ``EnquiryRowsView``: ``get`` (the list) and ``post`` (the create) are
+    each an operation id and a summary; the rows and the input are the view's serializers,
+    unless ``request`` names the input's content types. ``description`` describes the POST."""
+
+    def decorate(view: type[EnquiryRowsView]) -> type[EnquiryRowsView]:
+        rows = view.serializer_class
+        return extend_schema_view(
+            get=extend_schema(
+                operation_id=get[0],
+                summary=get[1],
+                parameters=[REFERENCE_PARAMETER],
+                responses={200: rows(many=True), 403: ERROR, 404: ERROR},  # type: ignore[misc]
+            ),
+            post=extend_schema(
+                operation_id=post[0],
+                summary=post[1],
+                description=description,
+                parameters=[REFERENCE_PARAMETER],
+                request=request or view.input_serializer,
+                responses={201: rows, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
+            ),
+        )(view)
+
+    return decorate
 
 
 # A command on one enquiry (claim, assign, set its status...): POST checks

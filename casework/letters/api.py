@@ -35,6 +35,7 @@ from casework.desk.api import (
     EnquiryRowsView,
     IsManager,
     enquiry_for_request,
+    enquiry_rows_schema,
 )
 from casework.letters import batches, services
 from casework.letters import selectors as letters
@@ -112,23 +113,15 @@ class LetterIssueSerializer(serializers.Serializer):
     email = serializers.BooleanField(default=False)
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="enquiries_letters_list",
-        summary="An enquiry's letters, newest first (staff)",
-        parameters=[REFERENCE_PARAMETER],
-        responses={200: LetterSerializer(many=True), 403: ERROR, 404: ERROR},
+@enquiry_rows_schema(
+    get=("enquiries_letters_list", "An enquiry's letters, newest first (staff)"),
+    post=(
+        "enquiries_letters_issue",
+        "Issue a letter: render, keep, and optionally publish or email it (staff)",
     ),
-    post=extend_schema(
-        operation_id="enquiries_letters_issue",
-        summary="Issue a letter: render, keep, and optionally publish or email it (staff)",
-        description=(
-            "Refused with 400 (on `body`) while the template would leave placeholders blank "
-            "for this enquiry, naming them; 400 on `template` for an unknown template."
-        ),
-        parameters=[REFERENCE_PARAMETER],
-        request=LetterIssueSerializer,
-        responses={201: LetterSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
+    description=(
+        "Refused with 400 (on `body`) while the template would leave placeholders blank "
+        "for this enquiry, naming them; 400 on `template` for an unknown template."
     ),
 )
 class EnquiryLetterCollectionView(EnquiryRowsView):

@@ -34,6 +34,7 @@ from casework.desk.api import (
     EnquiryRowsView,
     PersonField,
     enquiry_for_request,
+    enquiry_rows_schema,
 )
 from casework.publishing import selectors
 from casework.publishing import services as services
@@ -71,19 +72,14 @@ class PublishInputSerializer(DeadlineChoiceSerializer):
     )
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="enquiries_public_dates_list",
-        summary="Dates the group sees on its tracking page, soonest first (staff)",
-        parameters=[REFERENCE_PARAMETER],
-        responses={200: PublicDateSerializer(many=True), 403: ERROR, 404: ERROR},
+@enquiry_rows_schema(
+    get=(
+        "enquiries_public_dates_list",
+        "Dates the group sees on its tracking page, soonest first (staff)",
     ),
-    post=extend_schema(
-        operation_id="enquiries_public_dates_publish",
-        summary="Show a computed deadline to the group, or update it (holder or manager)",
-        parameters=[REFERENCE_PARAMETER],
-        request=PublishInputSerializer,
-        responses={201: PublicDateSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
+    post=(
+        "enquiries_public_dates_publish",
+        "Show a computed deadline to the group, or update it (holder or manager)",
     ),
 )
 class PublicDateCollectionView(EnquiryRowsView):
@@ -213,20 +209,16 @@ class AttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="PDF, Word, OpenDocument, Excel, PNG, JPEG or text.")
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="enquiries_attachments_list",
-        summary="An enquiry's documents, staff-only and public, oldest first (staff)",
-        parameters=[REFERENCE_PARAMETER],
-        responses={200: AttachmentSerializer(many=True), 403: ERROR, 404: ERROR},
+@enquiry_rows_schema(
+    get=(
+        "enquiries_attachments_list",
+        "An enquiry's documents, staff-only and public, oldest first (staff)",
     ),
-    post=extend_schema(
-        operation_id="enquiries_attachments_create",
-        summary="Keep a staff-only document on an enquiry, multipart `file` (staff)",
-        parameters=[REFERENCE_PARAMETER],
-        request={"multipart/form-data": AttachmentUploadSerializer},
-        responses={201: AttachmentSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
+    post=(
+        "enquiries_attachments_create",
+        "Keep a staff-only document on an enquiry, multipart `file` (staff)",
     ),
+    request={"multipart/form-data": AttachmentUploadSerializer},
 )
 class AttachmentCollectionView(EnquiryRowsView):
     model = Attachment
@@ -290,23 +282,19 @@ class MessageInputSerializer(serializers.Serializer):
     )
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="enquiries_messages_list",
-        summary="The public conversation with the group, oldest first; no internal notes (staff)",
-        parameters=[REFERENCE_PARAMETER],
-        responses={200: MessageSerializer(many=True), 403: ERROR, 404: ERROR},
+@enquiry_rows_schema(
+    get=(
+        "enquiries_messages_list",
+        "The public conversation with the group, oldest first; no internal notes (staff)",
     ),
-    post=extend_schema(
-        operation_id="enquiries_messages_create",
-        summary="Send an update to the group; they are emailed (holder or manager)",
-        parameters=[REFERENCE_PARAMETER],
-        request={
-            "application/json": MessageInputSerializer,
-            "multipart/form-data": MessageInputSerializer,
-        },
-        responses={201: MessageSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
+    post=(
+        "enquiries_messages_create",
+        "Send an update to the group; they are emailed (holder or manager)",
     ),
+    request={
+        "application/json": MessageInputSerializer,
+        "multipart/form-data": MessageInputSerializer,
+    },
 )
 class MessageCollectionView(EnquiryRowsView):
     model = Message

@@ -26,6 +26,7 @@ from casework.desk.api import (
     STAFF,
     EnquiryRowsView,
     PersonField,
+    enquiry_rows_schema,
 )
 from casework.models import NOTE_MAX_LENGTH, Note, Task, TimeEntry
 from casework.workspace import selectors
@@ -117,20 +118,9 @@ class _EnquiryListView(EnquiryRowsView):
     # (That docstring is the schema's description of each operation below.)
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="enquiries_notes_list",
-        summary="An enquiry's internal notes, newest first (staff)",
-        parameters=[REFERENCE_PARAMETER],
-        responses={200: NoteSerializer(many=True), 403: ERROR, 404: ERROR},
-    ),
-    post=extend_schema(
-        operation_id="enquiries_notes_create",
-        summary="Add an internal note; the group never sees it (staff)",
-        parameters=[REFERENCE_PARAMETER],
-        request=NoteInputSerializer,
-        responses={201: NoteSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
-    ),
+@enquiry_rows_schema(
+    get=("enquiries_notes_list", "An enquiry's internal notes, newest first (staff)"),
+    post=("enquiries_notes_create", "Add an internal note; the group never sees it (staff)"),
 )
 class NoteCollectionView(_EnquiryListView):
     model = Note
@@ -144,20 +134,9 @@ class NoteCollectionView(_EnquiryListView):
         return services.note_add(enquiry=enquiry, actor=actor, **data)
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="enquiries_tasks_list",
-        summary="An enquiry's tasks, open ones first, soonest due first (staff)",
-        parameters=[REFERENCE_PARAMETER],
-        responses={200: TaskSerializer(many=True), 403: ERROR, 404: ERROR},
-    ),
-    post=extend_schema(
-        operation_id="enquiries_tasks_create",
-        summary="Add a task for a member of desk staff (staff)",
-        parameters=[REFERENCE_PARAMETER],
-        request=TaskInputSerializer,
-        responses={201: TaskSerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
-    ),
+@enquiry_rows_schema(
+    get=("enquiries_tasks_list", "An enquiry's tasks, open ones first, soonest due first (staff)"),
+    post=("enquiries_tasks_create", "Add a task for a member of desk staff (staff)"),
 )
 class TaskCollectionView(_EnquiryListView):
     model = Task
@@ -198,20 +177,9 @@ class TaskDoneView(APIView):
         return Response(TaskSerializer(selectors.task_get(enquiry=enquiry, task_id=task.pk)).data)
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="enquiries_time_list",
-        summary="Time recorded on an enquiry, latest day first (staff)",
-        parameters=[REFERENCE_PARAMETER],
-        responses={200: TimeEntrySerializer(many=True), 403: ERROR, 404: ERROR},
-    ),
-    post=extend_schema(
-        operation_id="enquiries_time_create",
-        summary="Record time spent on an enquiry (staff)",
-        parameters=[REFERENCE_PARAMETER],
-        request=TimeEntryInputSerializer,
-        responses={201: TimeEntrySerializer, 400: FIELD_ERRORS, 403: ERROR, 404: ERROR},
-    ),
+@enquiry_rows_schema(
+    get=("enquiries_time_list", "Time recorded on an enquiry, latest day first (staff)"),
+    post=("enquiries_time_create", "Record time spent on an enquiry (staff)"),
 )
 class TimeEntryCollectionView(_EnquiryListView):
     model = TimeEntry
