@@ -152,7 +152,7 @@ def can_change_case_status(user: User, case: Case) -> bool:
     return is_manager(user) or (is_staff_member(user) and case.lead_adviser.user_id == user.pk)
 
 
-# --- editing details (optimistic concurrency: casework.services_edit) ---------------------------
+# --- editing details (optimistic concurrency: casework.enquiry and casework.cases services) ---
 
 
 def can_edit_enquiry(user: User, enquiry: Enquiry) -> bool:

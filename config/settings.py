@@ -150,7 +150,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploaded documents and issued letters live here. Never served as static media: only
-# through views that check who is asking (enquiries.services_public.attachment_response).
+# through views that check who is asking (enquiries.conversation.services.attachment_response).
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
 
 # The group's private tracking link: valid this many days after its last use.

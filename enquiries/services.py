@@ -241,7 +241,7 @@ def tracking_link_create(*, enquiry: Enquiry, covers_address: bool = False) -> s
     ``covers_address``: only for a link sent by email to the contact, which proves the
     holder reads that mailbox; it then opens every enquiry the address may follow.
     It lasts ``TRACKING_LINK_DAYS`` (read now, so a changed setting applies at once);
-    each use pushes that forward (``services_portal.tracking_link_touch``).
+    each use pushes that forward (``enquiries.portal.services.tracking_link_touch``).
     """
     token = secrets.token_urlsafe(32)
     TrackingLink.objects.create(
@@ -289,7 +289,7 @@ def enquiry_change_status(*, enquiry: Enquiry, status: Status | str, actor: User
             _sla_paused_total(locked) + event_data.get("paused_working_days", 0),
         )
         fields += ["resolved_at", "resolution_working_days"]
-    # An edit form opened before this change is now out of date (``services_edit``).
+    # An edit form opened before this change is now out of date (``enquiry_edit``).
     locked.version += 1
     fields.append("version")
     locked._history_user = actor  # the history records who, not just the request's user

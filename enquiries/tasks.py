@@ -1,6 +1,6 @@
 """Background jobs of the enquiries app. Each loads by id and is safe to run twice.
 
-Run them with ``manage.py run_worker`` (see ``enquiries/task_policy.py`` for the
+Run them with ``manage.py run_worker`` (see ``config/tasks.py`` for the
 retries and the reaper the desk adds to django-tasks-db).
 """
 

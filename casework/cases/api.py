@@ -1,6 +1,6 @@
 """Staff REST API for outcomes and cases.
 
-As in ``casework.api``: reads go through selectors and writes through services; a case or
+As everywhere in the staff API: reads go through selectors and writes through services; a case or
 enquiry the user may not see is a 404, a wrong role a 403, unusable input a 400 with field
 detail. Commands are explicit endpoints; there is no generic update.
 """

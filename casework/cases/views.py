@@ -1,7 +1,7 @@
 """Outcomes and cases in HTML: close an enquiry with its outcome, open a case from an enquiry,
 the case list and case page, and the case's status, enquiries and outcomes. Each view parses,
-calls one service or selector, and responds as ``casework.views`` does: the page again with
-a 400 and the errors, or a redirect (post/redirect/get)."""
+calls one service or selector, and responds as every desk view does (``casework.desk.views``):
+the page again with a 400 and the errors, or a redirect (post/redirect/get)."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator

@@ -1,6 +1,6 @@
 """Staff REST API for statutory clocks: the rules, a calculator, and an enquiry's key dates.
 
-Reads go through selectors and writes through services, as in ``casework.api``:
+Reads go through selectors and writes through services, as everywhere in the staff API:
 someone else's enquiry is a 404, a wrong role a 403, unusable input a 400 with
 field detail.
 """

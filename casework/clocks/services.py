@@ -20,7 +20,7 @@ from casework.publishing.selectors import deadline_source
 from casework.publishing.services import key_date_withdraw_published
 from casework.queue.services import _lock
 from enquiries import services as enquiries_services
-from enquiries.conversation import services as services_public
+from enquiries.conversation import services as conversation_services
 from enquiries.models import Enquiry, EnquiryEvent, Notification, PublicDate
 from enquiries.notifications import (
     notification_keys_owed,
@@ -208,7 +208,7 @@ def _published_refresh(
         rule.legal_source,
     ):
         return
-    services_public.public_date_publish(
+    conversation_services.public_date_publish(
         enquiry=published.enquiry,
         source=published.source,
         label=rule.name,
@@ -223,7 +223,9 @@ def _published_refresh(
 
 def _published_withdraw(row: Deadline, *, actor: User | None) -> None:
     source = deadline_source(key_date_id=row.key_date_id, rule_id=row.rule_id)
-    services_public.public_date_withdraw(enquiry=row.key_date.enquiry, source=source, actor=actor)
+    conversation_services.public_date_withdraw(
+        enquiry=row.key_date.enquiry, source=source, actor=actor
+    )
 
 
 def _reminder_data(deadline: Deadline, *, today: date, state: str) -> dict[str, Any]:

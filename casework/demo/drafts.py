@@ -247,7 +247,7 @@ class EnquiryDrafts:
         )
 
     def _team(self, topic: TopicInfo | None, adviser: DeskAdviser | None) -> int:
-        """The team recorded with the assignment, as ``casework.services`` records it."""
+        """The team recorded with the assignment, as ``casework.queue.services`` records it."""
         team = self._queue_team(topic)
         if adviser is not None and team not in adviser.team_pks and adviser.team_pks:
             team = adviser.team_pks[0]
@@ -286,7 +286,7 @@ class EnquiryDrafts:
         return adviser, Assignment.Method.CLAIMED, reason, claimed_at
 
     def _candidates(self, at: datetime, topic: TopicInfo, area: Area | None) -> list[Candidate]:
-        """Every adviser as ``casework.selectors.routing_candidates`` would see them at ``at``."""
+        """Every adviser as ``queue.selectors.routing_candidates`` would see them at ``at``."""
         stamp, day = at.timestamp(), at.date()
         return [
             Candidate(

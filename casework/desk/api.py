@@ -126,10 +126,6 @@ def precondition_required() -> Response:
     )
 
 
-def _detail(request: Request, reference: str) -> Enquiry:
-    return selectors.enquiry_get_for_user(user=request.user, reference=reference, with_history=True)
-
-
 class PersonField(serializers.CharField):
     """A user as their full name (or username)."""
 

@@ -26,7 +26,6 @@ from casework.desk.api import (
     AssignmentSerializer,
     EnquiryCommandView,
     EnquiryListSerializer,
-    _detail,
     _person,
     etag,
     expected_version,
@@ -198,6 +197,13 @@ class EnquiryEditSerializer(serializers.Serializer):
     )
 
 
+def _with_history(request: Request, reference: str) -> Enquiry:
+    """The enquiry with its assignment history, if the requester may see it (else 404)."""
+    return desk_selectors.enquiry_get_for_user(
+        user=request.user, reference=reference, with_history=True
+    )
+
+
 class EnquiryDetailView(APIView):
     """``GET`` one enquiry (with its ETag); ``PATCH`` its details."""
 
@@ -210,7 +216,7 @@ class EnquiryDetailView(APIView):
         responses={200: EnquiryVersionedSerializer, 403: ERROR, 404: ERROR},
     )
     def get(self, request: AuthenticatedRequest, reference: str) -> Response:
-        enquiry = _detail(request, reference)
+        enquiry = _with_history(request, reference)
         enquiries_services.personal_data_access_record(
             enquiry=enquiry, viewer=request.user, channel="api"
         )
@@ -243,6 +249,6 @@ class EnquiryDetailView(APIView):
         updated = services.enquiry_edit(
             enquiry=enquiry, expected_version=version, changes=changes, actor=request.user
         )
-        response = Response(EnquiryVersionedSerializer(_detail(request, reference)).data)
+        response = Response(EnquiryVersionedSerializer(_with_history(request, reference)).data)
         response["ETag"] = etag(updated.version)
         return response

@@ -1,4 +1,4 @@
-"""Editing an enquiry's details from the desk: who may, then ``enquiries.services_edit``.
+"""Editing an enquiry's details from the desk: who may, then ``enquiries.services.enquiry_edit``.
 
 The permission is checked on the locked row, so a reassignment that lands first is
 respected; the version comparison and the save happen in ``enquiries`` (one rule for
@@ -17,7 +17,6 @@ from casework import policies
 from casework.models import Assignment, Outcome
 from casework.queue.services import _lock, _record_assignment
 from enquiries import services as enquiries_services
-from enquiries import services as services_edit
 from enquiries.intake import services as intake_services
 from enquiries.intake.services import EnquiryInput, SubmittedEnquiry
 from enquiries.models import Channel, Enquiry, Status
@@ -37,7 +36,7 @@ def enquiry_edit(
             "Only the adviser holding this enquiry, their team while it waits in the team "
             "queue, or a manager can edit its details."
         )
-    return services_edit.enquiry_edit(
+    return enquiries_services.enquiry_edit(
         enquiry=locked, expected_version=expected_version, changes=changes, actor=actor
     )
 

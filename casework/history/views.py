@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from casework import policies
-from casework.cases import selectors as selectors_cases
+from casework.cases import selectors as cases_selectors
 from casework.desk import selectors as desk_selectors
 from casework.desk.views import page, staff_required
 from casework.history.selectors import (
@@ -36,7 +36,7 @@ def enquiry_history(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
 @require_safe
 @staff_required
 def case_history(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = selectors_cases.case_get_for_user(user=request.user, case_id=case_id)
+    case = cases_selectors.case_get_for_user(user=request.user, case_id=case_id)
     if not policies.can_see_case_history(request.user, case):
         raise PermissionDenied
     context = {"case": case, "history": case_change_history(case=case), "active": "cases"}

@@ -41,7 +41,7 @@ def letter_batch_create(
     publish: bool,
     actor: User,
 ) -> LetterBatch:
-    """Managers: one pending letter per enquiry, each made by a worker (``casework.tasks``).
+    """Managers: one pending letter per enquiry, each made by a worker (``casework.letters.tasks``).
 
     The tasks are queued in the same transaction as the rows on the database backend, so a
     batch can never be committed without its work. A template that needs the adviser's own

@@ -5,7 +5,7 @@
   ``deadlines.<rule>`` per clock the enquiry has running), never model instances.
 * ``fill_letter`` renders a template version with it and returns plain text (what the
   adviser sees in the composer and may edit), plus the placeholders left without a value.
-* ``letter_html`` turns that text into the document ``casework.pdf.render_pdf`` renders:
+* ``letter_html`` turns that text into the document ``casework.desk.pdf.render_pdf`` renders:
   letterhead, address block, date, reference, title, body, signature, page numbers. The
   text is escaped and then sanitised (nh3): nothing anyone typed becomes markup.
 """

@@ -1,4 +1,18 @@
-"""TODO docstring: from casework.letters.services."""
+"""Writes for one guidance letter: preview and issue (publish, email, download). Bulk
+batches and the worker's job are in ``batches``.
+
+A letter is filled from the enquiry's record (``compose``), rendered by the locked-down
+renderer (``casework.desk.pdf``) and, once issued, never changes: its PDF, checksum, size,
+pages, issuer, time and template version are kept; issuing again makes a new letter.
+Placeholders a letter would print as blanks (no asset address, no deadline yet) refuse the
+issue, naming them, so the record is completed first; so does a template's note to the adviser
+("[Write your advice here …]", ``letter_engine.ADVISER_INSTRUCTION``) left in the text.
+
+Rendering takes a second or so and runs outside any transaction; the database work after it
+is short and atomic. The file is written before the row that points at it and removed again
+if that row is not kept, so a failed or duplicate issue leaves no orphan behind (a process
+killed between the two can leave one unreferenced file, never a letter without its PDF).
+"""
 
 import hashlib
 import logging

@@ -1,7 +1,7 @@
-"""Background jobs of casework. Each loads by id and is safe to run twice.
+"""Background jobs of the letters feature. Each loads by id and is safe to run twice.
 
 Run them with ``manage.py run_worker``: the desk's worker also reaps tasks left running by
-a dead worker (``enquiries.task_policy``), which is why every task here must tolerate
+a dead worker (``config.tasks``), which is why every task here must tolerate
 running again after it got half-way.
 """
 

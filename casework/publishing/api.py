@@ -1,5 +1,5 @@
 """Staff REST API for what the group sees: dates shown on its tracking page, and its
-tracking links. Same services as the enquiry page (``casework.views_publish``): someone
+tracking links. Same services as the enquiry page (``casework.publishing.views``): someone
 else's enquiry is a 404, a role that may not a 403, unusable input a 400 with the field.
 """
 

@@ -1,7 +1,7 @@
 """What the desk shows the group: deadlines on the tracking page, and its tracking links.
 
 Casework publishes; the portal (in ``enquiries``) reads only what was published
-(``enquiries.services_public``). A published deadline is a copy (label, date, what it
+(``enquiries.conversation.services``). A published deadline is a copy (label, date, what it
 means, legal source) taken when the adviser chose to show it; ``source`` ties it to
 the key date and rule it came from, so that it can be withdrawn, or refreshed by
 publishing again.
@@ -21,9 +21,9 @@ from casework.enquiry import services as enquiry_services
 from casework.models import Deadline, KeyDate
 from casework.publishing.selectors import deadline_source
 from config.limits import max_length
-from enquiries.conversation import services as services_public
+from enquiries.conversation import services as conversation_services
 from enquiries.models import Attachment, Enquiry, Message, PublicDate, Status
-from enquiries.portal import services as services_portal
+from enquiries.portal import services as portal_services
 from enquiries.uploads import UploadRefused
 
 
@@ -57,7 +57,7 @@ def deadline_publish(
     view = clocks_selectors.deadline_compute(
         rule=deadline.rule, start=deadline.key_date.date, today=timezone.localdate()
     )
-    return services_public.public_date_publish(
+    return conversation_services.public_date_publish(
         enquiry=enquiry,
         source=deadline_source(key_date_id=key_date_id, rule_id=rule_id),
         label=deadline.rule.name,
@@ -73,7 +73,7 @@ def deadline_publish(
 def deadline_withdraw(*, enquiry: Enquiry, key_date_id: int, rule_id: int, actor: User) -> bool:
     """Stop showing a deadline to the group. False if it was not shown."""
     _check_can_publish(actor, enquiry)
-    return services_public.public_date_withdraw(
+    return conversation_services.public_date_withdraw(
         enquiry=enquiry,
         source=deadline_source(key_date_id=key_date_id, rule_id=rule_id),
         actor=actor,
@@ -88,7 +88,7 @@ def key_date_withdraw_published(*, key_date: KeyDate, actor: User | None) -> int
         enquiry_id=key_date.enquiry_id, source__startswith=prefix
     ).values_list("source", flat=True)
     return sum(
-        services_public.public_date_withdraw(enquiry=key_date.enquiry, source=s, actor=actor)
+        conversation_services.public_date_withdraw(enquiry=key_date.enquiry, source=s, actor=actor)
         for s in list(sources)
     )
 
@@ -103,13 +103,13 @@ def _check_can_manage_links(actor: User, enquiry: Enquiry) -> None:
 def tracking_links_revoke(*, enquiry: Enquiry, actor: User) -> int:
     """Stop every tracking link that opens this enquiry (recorded as LINK_REVOKED)."""
     _check_can_manage_links(actor, enquiry)
-    return services_portal.tracking_links_revoke(enquiry=enquiry, actor=actor)
+    return portal_services.tracking_links_revoke(enquiry=enquiry, actor=actor)
 
 
 def tracking_link_send(*, enquiry: Enquiry, actor: User, key: str) -> bool:
     """Email the contact a fresh link (recorded as LINK_SENT); one per ``key``."""
     _check_can_manage_links(actor, enquiry)
-    return services_portal.tracking_link_send(enquiry=enquiry, actor=actor, key=key)
+    return portal_services.tracking_link_send(enquiry=enquiry, actor=actor, key=key)
 
 
 __all__ = ["UploadRefused", "group_update_send", "staff_document_add"]
@@ -121,7 +121,7 @@ def staff_document_add(
     """Keep a document on the enquiry for desk staff only (the group never sees it)."""
     if not policies.can_add_staff_document(actor, enquiry):
         raise PermissionDenied("Only desk staff can add documents to an enquiry.")
-    return services_public.attachment_add(enquiry=enquiry, upload=upload, actor=actor)
+    return conversation_services.attachment_add(enquiry=enquiry, upload=upload, actor=actor)
 
 
 @transaction.atomic
@@ -150,7 +150,7 @@ def group_update_send(
         raise ValidationError({"body": "Write the update to the group."})
     if len(body) > Message.BODY_MAX_LENGTH:
         raise ValidationError({"body": f"Keep the update to {Message.BODY_MAX_LENGTH} characters."})
-    message = services_public.message_publish(
+    message = conversation_services.message_publish(
         enquiry=enquiry,
         body=body,
         actor=actor,

@@ -46,7 +46,7 @@ def queue_filters(form: forms.Form, *, is_manager: bool) -> QueueFilters:
     """Lay out the queue's FilterSet form for people: plain choices and clear labels.
 
     Changes labels, widgets and displayed choices only; what a value means is
-    still decided by ``casework.filters.EnquiryFilter``.
+    still decided by ``casework.queue.filters.EnquiryFilter``.
     """
     fields = form.fields
     fields["q"].widget = forms.TextInput(attrs={"type": "search"})

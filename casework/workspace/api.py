@@ -1,6 +1,6 @@
 """Staff REST API for the enquiry workspace: internal notes, tasks and time recorded.
 
-As in ``casework.api``: reads go through selectors and writes through services; someone
+As everywhere in the staff API: reads go through selectors and writes through services; someone
 else's enquiry is a 404, a wrong role a 403, unusable input a 400 with field detail.
 None of this is reachable by a group: every view here is staff-only.
 """

@@ -1,4 +1,4 @@
-"""Public pages: the enquiry form and its confirmation (the portal: ``views_portal``)."""
+"""Public pages: the enquiry form and its confirmation (the portal: ``enquiries.portal.views``)."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse

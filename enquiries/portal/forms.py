@@ -1,4 +1,4 @@
-"""Forms of the group portal. They check shape; ``services_portal`` does the work."""
+"""Forms of the group portal. They check shape; ``enquiries.portal.services`` does the work."""
 
 import uuid
 

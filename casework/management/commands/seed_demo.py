@@ -1,7 +1,7 @@
 """Seed a realistic demo desk: staff and teams, organisations and contacts, N enquiries.
 
 The default N (16,500) is three years of a national helpdesk (DESIGN.md).
-Enquiries are assigned by the real routing rules (``casework.routing``) run
+Enquiries are assigned by the real routing rules (``casework.queue.routing``) run
 over a simulated caseload, so each reason reads exactly like a live one.
 Everything is written with ``bulk_create`` inside one transaction, and
 references are numbered per year of receipt after that year's
