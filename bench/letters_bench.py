@@ -4,8 +4,8 @@ Render (no database; the desk's own letter template and shipped letter text):
 
     .venv/bin/python bench/letters_bench.py render [--runs 30] [--out /tmp]
 
-    A one-page and a three-page letter, each built by ``casework.letters.letter_html``;
-    median and p95 of ``casework.pdf.render_pdf`` (sanitised, fetch-locked, PDF/UA-1, in a
+    A one-page and a three-page letter, each built by ``casework.letters.compose.letter_html``;
+    median and p95 of ``casework.desk.pdf.render_pdf`` (sanitised, fetch-locked, PDF/UA-1, in a
     fork-server child with time and size limits) against raw WeasyPrint on the same HTML
     (the floor). ``--out`` also writes the two PDFs there, to look at with pdftoppm.
 

@@ -87,6 +87,9 @@ class ServiceLevelTargetAdmin(admin.ModelAdmin):
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
+    def delete_model(self, request, obj) -> None:
+        service_level_services.service_level_remove(target=obj, actor=request.user)
+
     def has_delete_permission(self, request, obj=None) -> bool:
         if obj is not None and obj.topic_id is None:
             return False

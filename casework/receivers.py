@@ -4,7 +4,8 @@ that may have changed rules."""
 
 import logging
 
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.dispatch import receiver
 
 from casework.clocks import services as clocks_services
@@ -39,8 +40,18 @@ def resync_after_rule_migrations(sender, plan=None, using=DEFAULT_DB_ALIAS, **kw
     """Migrations change rules through historical models, whose saves no receiver hears:
     after a ``migrate`` that ran a knowledgebase migration forwards, every rule's stored
     deadlines are brought in line (no one named). Not after a migration backwards (the
-    tables may be behind the models), nor on a flush (no plan)."""
+    tables may be behind the models), nor after a partial migrate (a warning says to run
+    ``resync_deadlines``), nor on a flush (no plan)."""
     if using != DEFAULT_DB_ALIAS or not plan or any(backwards for _, backwards in plan):
         return
-    if any(migration.app_label == "knowledgebase" for migration, _ in plan):
-        clocks_services.deadlines_resync_all()
+    if not any(migration.app_label == "knowledgebase" for migration, _ in plan):
+        return
+    executor = MigrationExecutor(connections[using])
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        # A partial migrate: the models may be ahead of tables not yet migrated.
+        logger.warning(
+            "Deadline rules may have changed: run manage.py resync_deadlines once every "
+            "migration has been applied."
+        )
+        return
+    clocks_services.deadlines_resync_all()

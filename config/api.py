@@ -109,7 +109,12 @@ class MethodDispatch:
         return [self.view(key) for key in self._paths]
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.view(request.method or "GET")(request, *args, **kwargs)
+        response = self.view(request.method or "GET")(request, *args, **kwargs)
+        if response.has_header("Allow"):  # a view's 405 or OPTIONS names only its own methods
+            allowed = {m.strip() for m in response["Allow"].split(",")}
+            allowed |= {m for view in self.views() for m in view.cls().allowed_methods}
+            response["Allow"] = ", ".join(sorted(allowed))
+        return response
 
 
 def split_dispatched_endpoints(endpoints: list[tuple]) -> list[tuple]:

@@ -1,5 +1,5 @@
-"""The layering in DESIGN.md, checked by reading every import statement and every URL
-name in the source and templates (no code runs).
+"""The layering in DESIGN.md and docs/architecture.md, checked by reading every import
+statement and every URL name in the source and templates (no code runs).
 
 knowledgebase <- enquiries <- casework ("is imported by"); config holds settings
 and the root URLconf, which names app URLconfs by string only.

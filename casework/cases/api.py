@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.cases import selectors as cases
-from casework.cases import services as services
+from casework.cases import services
 from casework.cases.filters import OutcomeFilter
 from casework.desk import api as desk_api
 from casework.desk import selectors as desk_selectors
@@ -42,6 +42,7 @@ from casework.outcomes import DETAIL_MAX_LENGTH, REFERRED_TO_MAX_LENGTH
 from config.api import AuthenticatedRequest
 from config.limits import max_length
 from enquiries.models import Enquiry
+from enquiries.services import version_etag
 
 
 class OutcomeSerializer(serializers.ModelSerializer):
@@ -224,7 +225,7 @@ class CaseDetailView(APIView):
     def get(self, request: Request, case_id: int) -> Response:
         case = cases.case_get_for_user(user=request.user, case_id=case_id)
         response = Response(_case_out(request.user, case.pk))
-        response["ETag"] = desk_api.etag(response.data["version"])
+        response["ETag"] = version_etag(response.data["version"])
         return response
 
     @extend_schema(
@@ -251,7 +252,7 @@ class CaseDetailView(APIView):
         changes = {k: v for k, v in serializer.validated_data.items() if k != "version"}
         services.case_edit(case=case, expected_version=version, changes=changes, actor=request.user)
         response = Response(_case_out(request.user, case.pk))
-        response["ETag"] = desk_api.etag(response.data["version"])
+        response["ETag"] = version_etag(response.data["version"])
         return response
 
 

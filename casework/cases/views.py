@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from casework import policies
 from casework.cases import selectors as cases
-from casework.cases import services as services
+from casework.cases import services
 from casework.cases.forms import (
     CaseAddEnquiryForm,
     CaseEditForm,

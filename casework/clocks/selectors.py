@@ -138,7 +138,7 @@ def key_date_list(
 def key_date_list_for_case(
     *, enquiries: list[Enquiry], today: date | None = None, rules: list[DeadlineRule] | None = None
 ) -> list[KeyDateView]:
-    """The key dates of every enquiry in a case (``selectors_cases.case_enquiries``), with
+    """The key dates of every enquiry in a case (``cases.selectors.case_enquiries``), with
     their deadlines, in date order; each knows its enquiry. Two queries, as above."""
     key_dates = KeyDate.objects.filter(enquiry__in=enquiries).select_related(
         "recorded_by", "enquiry"

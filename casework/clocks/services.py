@@ -113,7 +113,7 @@ def key_date_remove(*, key_date: KeyDate, actor: User) -> None:
             "Only the adviser holding this enquiry or a manager can remove key dates."
         )
     data = {"trigger": key_date.trigger, "date": key_date.date.isoformat()}
-    # Dates shown to the group from it go too (casework.services_publish).
+    # Dates shown to the group from it go too (casework.publishing.services).
     key_date_withdraw_published(key_date=key_date, actor=actor)
     key_date.delete()
     enquiries_services.enquiry_record_event(

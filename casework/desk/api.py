@@ -26,11 +26,11 @@ from rest_framework.views import APIView
 from casework import policies
 from casework.desk import selectors
 from casework.desk.forms import parse_version
+from casework.desk.selectors import person
 from casework.models import Assignment
 from config.api import AuthenticatedRequest
 from enquiries import service_levels
 from enquiries.models import Enquiry
-from enquiries.services import version_etag
 from knowledgebase.models import LocalAuthority, Topic
 
 
@@ -71,10 +71,6 @@ def enquiry_for_request(request, reference: str):
     return selectors.enquiry_get_for_user(user=request.user, reference=reference)
 
 
-def _person(user: User | None) -> str | None:
-    return (user.get_full_name() or user.get_username()) if user else None
-
-
 IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
@@ -94,9 +90,6 @@ STALE = OpenApiResponse(
 NO_VERSION = OpenApiResponse(
     OpenApiTypes.OBJECT, description="No `version` and no `If-Match`: say what you edited."
 )
-
-
-etag = version_etag
 
 
 def expected_version(request: Request) -> int | None:
@@ -133,7 +126,7 @@ class PersonField(serializers.CharField):
         super().__init__(read_only=True, **kwargs)
 
     def to_representation(self, value: Any) -> str:
-        return _person(value) or ""  # DRF shows a missing user as null, never calling this
+        return person(value) or ""  # DRF shows a missing user as null, never calling this
 
 
 CASE_ID = OpenApiParameter("case_id", OpenApiTypes.INT, OpenApiParameter.PATH)
@@ -190,7 +183,7 @@ class EnquiryListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_assigned_to(self, enquiry: Enquiry) -> str | None:
-        return _person(enquiry.assigned_to)
+        return person(enquiry.assigned_to)
 
     def _sla(self, enquiry: Enquiry) -> service_levels.SlaState:
         # Worked out from the row's own fields, once per row: no query.
@@ -239,7 +232,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_assigned_by(self, assignment: Assignment) -> str | None:
-        return _person(assignment.assigned_by)
+        return person(assignment.assigned_by)
 
 
 def command_response(request: Request, reference: str) -> Response:

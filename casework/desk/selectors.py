@@ -1,6 +1,7 @@
 """Who may see which enquiry: every feature reads an enquiry through here, so someone else's
 enquiry is a 404 everywhere."""
 
+from django.contrib.auth.models import User
 from django.db.models import (
     Prefetch,
     QuerySet,
@@ -38,3 +39,8 @@ def enquiry_get_for_user(
     if enquiry is None:
         raise Http404("No such enquiry")
     return enquiry
+
+
+def person(user: User | None) -> str | None:
+    """How the desk names a member of staff: their full name, else their username."""
+    return (user.get_full_name() or user.get_username()) if user else None

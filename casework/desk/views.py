@@ -118,10 +118,6 @@ def back_to_enquiry(reference: str, anchor: str = "") -> HttpResponse:
     return redirect(enquiry_url(reference, anchor))
 
 
-def back_to_case(case_id: int, anchor: str = "") -> HttpResponse:
-    return redirect(case_url(case_id, anchor))
-
-
 def form_errors_from(form: forms.Form, error: ValidationError) -> None:
     """A service's refusal shown on the form: each field's messages on that field, the rest
     at the top."""

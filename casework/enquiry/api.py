@@ -26,16 +26,16 @@ from casework.desk.api import (
     AssignmentSerializer,
     EnquiryCommandView,
     EnquiryListSerializer,
-    _person,
-    etag,
     expected_version,
     precondition_required,
 )
+from casework.desk.selectors import person
 from casework.enquiry import selectors, services
 from config.api import AuthenticatedRequest
 from config.limits import max_length
 from enquiries import services as enquiries_services
 from enquiries.models import Contact, Enquiry, Organisation, Priority, Status
+from enquiries.services import version_etag
 from knowledgebase.models import LocalAuthority, Topic
 
 
@@ -95,7 +95,7 @@ class EnquiryDetailSerializer(EnquiryListSerializer):
         read_only_fields = fields
 
     def get_logged_by(self, enquiry: Enquiry) -> str | None:
-        return _person(enquiry.logged_by)
+        return person(enquiry.logged_by)
 
 
 class StatusInputSerializer(serializers.Serializer):
@@ -221,7 +221,7 @@ class EnquiryDetailView(APIView):
             enquiry=enquiry, viewer=request.user, channel="api"
         )
         response = Response(EnquiryVersionedSerializer(enquiry).data)
-        response["ETag"] = etag(enquiry.version)
+        response["ETag"] = version_etag(enquiry.version)
         return response
 
     @extend_schema(
@@ -250,5 +250,5 @@ class EnquiryDetailView(APIView):
             enquiry=enquiry, expected_version=version, changes=changes, actor=request.user
         )
         response = Response(EnquiryVersionedSerializer(_with_history(request, reference)).data)
-        response["ETag"] = etag(updated.version)
+        response["ETag"] = version_etag(updated.version)
         return response

@@ -20,9 +20,6 @@ from enquiries import services as enquiries_services
 from enquiries.intake import services as intake_services
 from enquiries.intake.services import EnquiryInput, SubmittedEnquiry
 from enquiries.models import Channel, Enquiry, Status
-from enquiries.services import StaleEdit
-
-__all__ = ["StaleEdit", "enquiry_edit"]
 
 
 @transaction.atomic

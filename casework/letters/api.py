@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 from casework.cases import selectors as cases
 from casework.desk import selectors as desk_selectors
 from casework.desk.api import (
+    CASE_ID,
     ERROR,
     FIELD_ERRORS,
     REFERENCE_PARAMETER,
@@ -46,9 +47,6 @@ from config.api import AuthenticatedRequest
 from enquiries.models import Enquiry
 
 LETTER_ID = OpenApiParameter("letter_id", OpenApiTypes.INT, OpenApiParameter.PATH)
-
-
-CASE_ID = OpenApiParameter("case_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
 BATCH_ID = OpenApiParameter("batch_id", OpenApiTypes.INT, OpenApiParameter.PATH)

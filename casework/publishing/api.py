@@ -36,8 +36,7 @@ from casework.desk.api import (
     enquiry_for_request,
     enquiry_rows_schema,
 )
-from casework.publishing import selectors
-from casework.publishing import services as services
+from casework.publishing import selectors, services
 from config.api import AuthenticatedRequest
 from config.limits import max_length
 from enquiries.conversation.services import attachment_response

@@ -24,7 +24,6 @@ from config.limits import max_length
 from enquiries.conversation import services as conversation_services
 from enquiries.models import Attachment, Enquiry, Message, PublicDate, Status
 from enquiries.portal import services as portal_services
-from enquiries.uploads import UploadRefused
 
 
 def _check_can_publish(actor: User, enquiry: Enquiry) -> None:
@@ -110,9 +109,6 @@ def tracking_link_send(*, enquiry: Enquiry, actor: User, key: str) -> bool:
     """Email the contact a fresh link (recorded as LINK_SENT); one per ``key``."""
     _check_can_manage_links(actor, enquiry)
     return portal_services.tracking_link_send(enquiry=enquiry, actor=actor, key=key)
-
-
-__all__ = ["UploadRefused", "group_update_send", "staff_document_add"]
 
 
 def staff_document_add(

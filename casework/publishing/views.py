@@ -17,8 +17,7 @@ from casework.desk.views import (
     form_post,
     staff_required,
 )
-from casework.publishing import selectors
-from casework.publishing import services as services
+from casework.publishing import selectors, services
 from casework.publishing.forms import PublicMessageForm, StaffDocumentForm
 from config.http import AuthenticatedHttpRequest
 from enquiries.conversation.services import attachment_response

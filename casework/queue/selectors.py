@@ -25,7 +25,7 @@ from django.utils import timezone
 from casework import policies
 from casework.desk.selectors import enquiry_visible_queryset
 from casework.models import Absence, Adviser, Assignment, Deadline, Team
-from casework.queue import filters
+from casework.queue import filters as queue_filters
 from casework.queue.filters import EnquiryFilter
 from casework.queue.routing import Candidate
 from config.errors import DomainError
@@ -214,5 +214,5 @@ def adviser_list() -> QuerySet[Adviser]:
 
 
 # The queue's age filter, in the words the caseload report counts by.
-AGE_BUCKETS = filters.AGE_BUCKETS
-AGE_CHOICES = filters.AGE_CHOICES
+AGE_BUCKETS = queue_filters.AGE_BUCKETS
+AGE_CHOICES = queue_filters.AGE_CHOICES

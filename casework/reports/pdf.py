@@ -1,6 +1,6 @@
 """The board report as a PDF: every manager report for a period, charts and tables.
 
-Rendered by ``casework.pdf.render_pdf`` (the letters' locked-down fetcher, limits and
+Rendered by ``casework.desk.pdf.render_pdf`` (the letters' locked-down fetcher, limits and
 separate process). The HTML is generated here from figures and names; every piece of text
 is escaped (group and area names are user-authored), and the charts are inline SVG that
 this module generated, so nothing is fetched and nothing needs the sanitiser.
@@ -38,7 +38,7 @@ p.note { color: #505a5f; }
 MAX_PDF_ROWS = 40
 # The most bucket columns a board report takes: every period the filters allow fits by month
 # (three years span at most 38 months), or about five weeks by day. The flow tables and
-# charts grow with the columns; at 60 by day the HTML reached ``casework.pdf``'s input limit
+# charts grow with the columns; at 60 by day the HTML reached ``casework.desk.pdf``'s input limit
 # and took two thirds of its time limit to lay out.
 MAX_BOARD_BUCKETS = 38
 
@@ -80,6 +80,6 @@ def board_report_html(reports: list[Report], params: ReportParams) -> str:
 
 
 def board_report_pdf(reports: list[Report], params: ReportParams) -> bytes:
-    """Raises ``casework.pdf.RenderError`` when the document breaks a size, page or time
+    """Raises ``casework.desk.pdf.RenderError`` when the document breaks a size, page or time
     limit, and ``RenderRefused`` (a ``BaseException``) if it asked to fetch anything."""
     return render_pdf(board_report_html(reports, params), css=CSS)

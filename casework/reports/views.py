@@ -26,6 +26,7 @@ from casework.reports.html import table_html
 from casework.reports.params import ReportFilterForm, ReportParams, default_params
 from casework.reports.registry import REPORTS, build_report, report_kind
 from casework.reports.session import ReportUnavailable
+from config.http import no_store
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +36,6 @@ def _params(request: HttpRequest) -> tuple[ReportFilterForm, ReportParams, bool]
     if request.GET and form.is_valid():
         return form, form.params(), True
     return form, default_params(), not request.GET
-
-
-def _no_store(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _allowed(request: HttpRequest, name: str) -> None:
@@ -54,7 +50,7 @@ def report_index(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     kinds = [kind for kind in REPORTS.values() if kind.allowed(request.user)]
     context = {"kinds": kinds, "can_print": policies.can_see_all_reports(request.user)}
-    return _no_store(render(request, "casework/reports/index.html", context))
+    return no_store(render(request, "casework/reports/index.html", context))
 
 
 @require_safe
@@ -84,7 +80,7 @@ def report_page(request: HttpRequest, name: str) -> HttpResponse:
         "board_too_wide": pdf.board_too_wide(params),
     }
     status = 200 if valid else 400
-    return _no_store(render(request, "casework/reports/report.html", context, status=status))
+    return no_store(render(request, "casework/reports/report.html", context, status=status))
 
 
 def _query(request: HttpRequest) -> str:
@@ -115,7 +111,7 @@ def report_csv(request: HttpRequest, name: str, table: str) -> HttpResponse:
     filename = f"{name}-{slugify(chosen.key)}-{params.date_from}-{params.date_to}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
-    return _no_store(response)
+    return no_store(response)
 
 
 @require_safe
@@ -149,7 +145,7 @@ def board_pdf(request: HttpRequest) -> HttpResponse:
         f'attachment; filename="board-report-{params.date_from}-{params.date_to}.pdf"'
     )
     response["X-Content-Type-Options"] = "nosniff"
-    return _no_store(response)
+    return no_store(response)
 
 
 def _unavailable(
@@ -173,7 +169,7 @@ def _unavailable(
         response = render(request, "casework/reports/board_error.html", context, status=503)
     if error.retry_after:
         response["Retry-After"] = str(error.retry_after)
-    return _no_store(response)
+    return no_store(response)
 
 
 def _board_error(
@@ -186,4 +182,4 @@ def _board_error(
         "query": _query(request),
         "kinds": [k for k in REPORTS.values() if k.allowed(request.user)],
     }
-    return _no_store(render(request, "casework/reports/board_error.html", context, status=status))
+    return no_store(render(request, "casework/reports/board_error.html", context, status=status))

@@ -1,7 +1,7 @@
 """Staff REST API for service-level targets (``knowledgebase.ServiceLevelTarget``).
 
 Desk staff read them; managers add a topic's target, change any target's numbers and
-remove a topic's target, through ``casework.services_service_levels`` (which records who).
+remove a topic's target, through ``casework.service_levels.services`` (which records who).
 Bad numbers (0, resolution before first response) are a 400 with the field; nothing
 changes. The default (``topic`` null) cannot be removed.
 """
@@ -13,8 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from casework import policies
-from casework.desk.api import ERROR, FIELD_ERRORS, STAFF, _person
-from casework.service_levels import services as services
+from casework.desk.api import ERROR, FIELD_ERRORS, STAFF
+from casework.desk.selectors import person
+from casework.service_levels import services
 from config.api import AuthenticatedRequest
 from knowledgebase import selectors as kb_selectors
 from knowledgebase.models import ServiceLevelTarget, Topic
@@ -36,7 +37,7 @@ class ServiceLevelSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_updated_by(self, target: ServiceLevelTarget) -> str | None:
-        return _person(target.updated_by)
+        return person(target.updated_by)
 
 
 class ServiceLevelInputSerializer(serializers.Serializer):

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.desk.views import apply, manager_required
-from casework.service_levels import services as services
+from casework.service_levels import services
 from casework.service_levels.forms import AddTargetForm, TargetForm
 from config.http import AuthenticatedHttpRequest, no_store
 from knowledgebase import selectors as kb_selectors

@@ -29,8 +29,7 @@ from casework.desk.api import (
     enquiry_rows_schema,
 )
 from casework.models import NOTE_MAX_LENGTH, Note, Task, TimeEntry
-from casework.workspace import selectors
-from casework.workspace import services as services
+from casework.workspace import selectors, services
 from casework.workspace.filters import TaskFilter, TimeEntryFilter
 from config.api import AuthenticatedRequest
 from config.limits import max_length

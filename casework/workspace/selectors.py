@@ -10,12 +10,14 @@ from typing import Any, cast
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission, User
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import F, Field, Prefetch, Q, QuerySet, Sum
+from django.db.models import F, Field, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from casework.desk import selectors as desk_selectors
+from casework.desk.selectors import person
 from casework.models import Note, Outcome, Task, TimeEntry
+from casework.publishing import selectors as publishing_selectors
 from casework.publishing.selectors import attachment_list
 from enquiries.models import Attachment, Channel, Enquiry, EnquiryEvent, Message, Status
 
@@ -69,10 +71,6 @@ DUPLICATED_EVENTS = [
 
 # What the group itself knows about (its messages, its status, that it was received).
 PUBLIC_EVENTS = {Kind.RECEIVED, Kind.ACKNOWLEDGED, Kind.STATUS_CHANGED}
-
-
-def person(user: User | None) -> str | None:
-    return (user.get_full_name() or user.get_username()) if user else None
 
 
 def minutes_in_words(minutes: int) -> str:
@@ -212,13 +210,7 @@ ROW_SOURCES: dict[str, RowSource] = {
     # Messages with the group, each with its documents (two queries).
     "messages": RowSource(
         ident="message",
-        rows=lambda enquiry: (
-            Message.objects.filter(enquiry=enquiry)
-            .select_related("author")
-            .prefetch_related(
-                Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id"))
-            )
-        ),
+        rows=lambda enquiry: publishing_selectors.public_message_list(enquiry=enquiry),
         line=_message_line,
         internal=False,
     ),

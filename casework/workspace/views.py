@@ -16,8 +16,7 @@ from casework.desk.views import (
     form_post,
     staff_required,
 )
-from casework.workspace import selectors
-from casework.workspace import services as services
+from casework.workspace import selectors, services
 from casework.workspace.forms import NoteForm, TaskForm, TimeEntryForm
 from config.http import AuthenticatedHttpRequest
 from enquiries.models import Enquiry

@@ -24,7 +24,7 @@ from enquiries import ratelimit
 from enquiries.conversation.services import attachment_response
 from enquiries.models import Enquiry, Message
 from enquiries.portal import selectors as portal
-from enquiries.portal import services as services
+from enquiries.portal import services
 from enquiries.portal.forms import NewLinkForm, ReplyForm
 from enquiries.portal.selectors import PortalScope
 from enquiries.uploads import UploadRefused

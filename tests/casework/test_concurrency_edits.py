@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from casework.cases import services as services_cases
 from casework.enquiry import services as enquiry_services
-from casework.enquiry import services as services_edit
 from casework.models import Case, CaseEvent
 from casework.queue import services as queue_services
 from enquiries.models import Enquiry, EnquiryEvent, Priority
+from enquiries.services import StaleEdit
 from tests.casework.test_desk_views import unlabelled_controls
 
 pytestmark = pytest.mark.django_db
@@ -126,8 +126,8 @@ def test_a_status_change_after_loading_refuses_the_edit(client, adviser, mine):
 def test_an_assignment_after_loading_refuses_the_edit(manager, adviser, teammate, mine):
     loaded_version = Enquiry.objects.get(pk=mine.pk).version
     queue_services.enquiry_assign(enquiry=mine, adviser=teammate, actor=manager.user)
-    with pytest.raises(services_edit.StaleEdit) as refused:
-        services_edit.enquiry_edit(
+    with pytest.raises(StaleEdit) as refused:
+        enquiry_services.enquiry_edit(
             enquiry=mine,
             expected_version=loaded_version,
             changes={"subject": "Too late"},
@@ -175,7 +175,7 @@ def test_who_may_edit_an_enquiry(client, adviser, other_adviser, teammate, outsi
 def test_the_team_may_edit_an_enquiry_waiting_in_its_queue(manager, teammate, mine):
     queue_services.enquiry_assign(enquiry=mine, adviser=None, actor=manager.user)
     mine.refresh_from_db()
-    edited = services_edit.enquiry_edit(
+    edited = enquiry_services.enquiry_edit(
         enquiry=mine,
         expected_version=mine.version,
         changes={"priority": Priority.URGENT},
@@ -186,7 +186,7 @@ def test_the_team_may_edit_an_enquiry_waiting_in_its_queue(manager, teammate, mi
 
 def test_an_edit_is_in_the_history_with_the_user_and_the_fields(client, manager, adviser, mine):
     loaded, old_subject = mine.version, mine.subject
-    services_edit.enquiry_edit(
+    enquiry_services.enquiry_edit(
         enquiry=mine,
         expected_version=loaded,
         changes={"subject": "Renamed", "priority": Priority.HIGH, "asset_name": "The Red Lion"},

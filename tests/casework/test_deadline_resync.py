@@ -12,6 +12,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db.migrations import Migration
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models.signals import post_migrate
 from django.urls import reverse
 
@@ -240,3 +241,18 @@ def test_the_resync_command_brings_every_rule_s_deadlines_in_line(interim, key_d
 
     assert stored(interim, key_date).ends_on == date(2026, 4, 19)
     assert out.getvalue().strip() == "1 deadline(s) recomputed, 0 written, 0 removed."
+
+
+def test_a_partial_migrate_leaves_deadlines_alone_and_says_to_resync(
+    interim, key_date, monkeypatch, caplog
+):
+    """Migrations still to run: the tables may be behind the models, so no resync yet."""
+    _rule_changed_unannounced(interim, length=7)
+    monkeypatch.setattr(
+        MigrationExecutor, "migration_plan", lambda self, targets: [("pending", False)]
+    )
+
+    _migrated(("knowledgebase", False))
+
+    assert stored(interim, key_date).ends_on == date(2026, 4, 12)
+    assert "run manage.py resync_deadlines" in caplog.text

@@ -170,3 +170,30 @@ def test_a_refusal_only_a_race_causes_is_shown_in_the_admin_and_nothing_saved(
     assert response.status_code == 200
     assert "already has a target" in " ".join(messages_of(response))
     assert not ServiceLevelTarget.objects.filter(topic=topics["governance"]).exists()
+
+
+def delete_url(target) -> str:
+    return reverse("admin:knowledgebase_serviceleveltarget_delete", args=[target.pk])
+
+
+def test_the_admin_removes_a_topics_target_through_the_service(admin_client, topics, caplog):
+    target = ServiceLevelTarget.objects.get(topic=topics["right-to-bid"])
+    with caplog.at_level("INFO", logger="casework.service_levels.services"):
+        response = admin_client.post(delete_url(target), {"post": "yes"})
+    assert response.status_code == 302
+    assert not ServiceLevelTarget.objects.filter(pk=target.pk).exists()
+    assert "service level removed" in caplog.text
+
+
+def test_admin_permissions_without_the_managers_role_cannot_remove(client, topics):
+    user = UserFactory(username="remover", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["view_serviceleveltarget", "delete_serviceleveltarget"]
+        )
+    )
+    client.force_login(user)
+    target = ServiceLevelTarget.objects.get(topic=topics["right-to-bid"])
+    response = client.post(delete_url(target), {"post": "yes"})
+    assert response.status_code == 403
+    assert ServiceLevelTarget.objects.filter(pk=target.pk).exists()

@@ -79,7 +79,7 @@ def test_send_that_keeps_failing_is_recorded_not_lost(submit_form, smtp_server, 
     settings.TASK_MAX_ATTEMPTS = 3
     smtp_server.refuse = 100
 
-    with caplog.at_level(logging.ERROR, logger="enquiries.task_policy"):
+    with caplog.at_level(logging.ERROR, logger="config.tasks"):
         enquiry = submit_form()
 
     assert smtp_server.refused == 3 and smtp_server.messages == []
