@@ -8,6 +8,7 @@ from casework.cases import services as services_cases
 from casework.enquiry import services as services_edit
 from casework.models import Case
 from enquiries.models import Enquiry
+from enquiries.services import StaleEdit
 from tests.casework.test_concurrency import run_together
 
 pytestmark = [
@@ -34,7 +35,7 @@ def test_two_simultaneous_enquiry_edits_of_one_version_exactly_one_lands(mine, a
     results = run_together(edit(adviser, "Ada's"), edit(manager, "Mina's"))
 
     saved = [r for r in results if isinstance(r, Enquiry)]
-    refused = [r for r in results if isinstance(r, services_edit.StaleEdit)]
+    refused = [r for r in results if isinstance(r, StaleEdit)]
     assert len(saved) == 1 and len(refused) == 1, results
     mine.refresh_from_db()
     assert mine.subject == saved[0].subject and mine.version == version + 1
@@ -55,6 +56,6 @@ def test_two_simultaneous_case_edits_of_one_version_exactly_one_lands(mine, advi
     results = run_together(edit(adviser, "Ada's"), edit(manager, "Mina's"))
 
     saved = [r for r in results if isinstance(r, Case)]
-    assert len(saved) == 1 and sum(isinstance(r, services_edit.StaleEdit) for r in results) == 1
+    assert len(saved) == 1 and sum(isinstance(r, StaleEdit) for r in results) == 1
     case.refresh_from_db()
     assert case.title == saved[0].title and case.version == 2
