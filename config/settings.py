@@ -4,6 +4,7 @@ One file; every difference between machines comes from environment variables
 (see README, "Configuration"). Defaults give a safe, zero-set-up desk on SQLite.
 """
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,16 @@ TRACKING_LINK_DAYS = env_int("TRACKING_LINK_DAYS", 90, minimum=1)
 
 # Service levels: an enquiry is "at risk" this many working days before it would breach.
 SLA_AT_RISK_WORKING_DAYS = env_int("SLA_AT_RISK_WORKING_DAYS", 1, minimum=0)
+
+# PDFs (letters, the board report) are rendered by warm renderer processes, a pool of at
+# most PDF_RENDER_POOL_SIZE per web process or worker (casework/desk/renderers.py). Each
+# may use PDF_RENDER_MEMORY_LIMIT_MB of address space, and is replaced after
+# PDF_RENDER_RECYCLE_AFTER documents or once its resident memory passes
+# PDF_RENDER_RECYCLE_RSS_MB.
+PDF_RENDER_POOL_SIZE = env_int("PDF_RENDER_POOL_SIZE", min(4, os.cpu_count() or 1), minimum=1)
+PDF_RENDER_RECYCLE_AFTER = env_int("PDF_RENDER_RECYCLE_AFTER", 500, minimum=1)
+PDF_RENDER_RECYCLE_RSS_MB = env_int("PDF_RENDER_RECYCLE_RSS_MB", 400, minimum=50)
+PDF_RENDER_MEMORY_LIMIT_MB = env_int("PDF_RENDER_MEMORY_LIMIT_MB", 2048, minimum=0)
 
 # Email: the console by default; any SMTP server when EMAIL_HOST is set.
 _email_host = env_str("EMAIL_HOST")

@@ -8,28 +8,42 @@
   is placed in a document: no images, links to resources, styles or scripts.
 * No URL-bearing argument reaches WeasyPrint: HTML and CSS are strings, there is
   no ``base_url`` and no attachments.
-* A render is size- and time-limited: input bytes, pages and output bytes are
-  capped, and it runs in a separate process (started by a fork server that
-  has WeasyPrint loaded) that is killed after ``RENDER_TIMEOUT_SECONDS``.
+* A render is size-, time- and memory-limited: input bytes, pages and output bytes
+  are capped, and it runs in a warm renderer process of this process's pool
+  (``casework.desk.renderers``), killed and replaced if it takes longer than
+  ``RENDER_TIMEOUT_SECONDS``, under an address-space limit, and recycled after a
+  failure, after ``PDF_RENDER_RECYCLE_AFTER`` documents or when its memory grows.
+  A renderer keeps only WeasyPrint's font configuration and parsed stylesheets
+  (``css``) between documents; a document that declares ``@font-face`` gets its
+  own font configuration.
 
 The PDF is tagged PDF/UA-1, with the title and language taken from the HTML.
 """
 
+import atexit
+import functools
 import mimetypes
-import multiprocessing
+import os
+import re
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from multiprocessing.context import ForkServerContext
 from pathlib import Path
 
 import nh3
+from django.conf import settings
 from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from casework.desk.renderers import RendererDied, RendererTimedOut, RenderPool
 
 ASSET_SCHEME = "desk-asset:"
 
 
-ASSETS_DIR = Path(__file__).resolve().parent / "letterhead"
+# The letterhead's files: casework/letterhead/, beside the desk frame that renders them.
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "letterhead"
 
 
 ALLOWED_ASSETS = frozenset({"logo.svg"})
@@ -96,6 +110,11 @@ class FetchRefused(FatalURLFetchingError):
     """
 
 
+class AssetMissing(FatalURLFetchingError):
+    """An allowed letterhead file is not on disk: the render stops (an error, not a refusal)
+    rather than WeasyPrint's default of a warning and a letter without its letterhead."""
+
+
 class DeskAssetFetcher(URLFetcher):
     """Serves the letterhead's own files and refuses everything else."""
 
@@ -105,9 +124,11 @@ class DeskAssetFetcher(URLFetcher):
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         if url.startswith(ASSET_SCHEME) and (name := url[len(ASSET_SCHEME) :]) in ALLOWED_ASSETS:
             content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            return URLFetcherResponse(
-                url, body=(ASSETS_DIR / name).read_bytes(), headers={"Content-Type": content_type}
-            )
+            try:
+                body = (ASSETS_DIR / name).read_bytes()
+            except OSError as error:
+                raise AssetMissing(f"the letterhead file {name} cannot be read: {error}") from None
+            return URLFetcherResponse(url, body=body, headers={"Content-Type": content_type})
         raise FetchRefused(f"refused to fetch {url[:80]!r}")
 
 
@@ -129,10 +150,38 @@ class RenderedPdf:
     pages: int
 
 
+# Per renderer process: one font configuration and the stylesheets already parsed, so a
+# warm renderer pays for neither again (letters pass their stylesheet as ``css``).
+_shared_fonts: FontConfiguration | None = None
+
+
+FONT_FACE = re.compile(r"@font-face", re.IGNORECASE)
+
+
+def _fonts() -> FontConfiguration:
+    global _shared_fonts
+    if _shared_fonts is None:
+        _shared_fonts = FontConfiguration()
+    return _shared_fonts
+
+
+@functools.lru_cache(maxsize=16)
+def _stylesheet(css: str) -> CSS:
+    return CSS(string=css, url_fetcher=DeskAssetFetcher(), font_config=_fonts())
+
+
 def _render(html: str, css: str) -> RenderedPdf:
     fetcher = DeskAssetFetcher()
+    if FONT_FACE.search(html) or FONT_FACE.search(css):
+        # @font-face adds fonts to the configuration the rule is read with: a document that
+        # declares one gets a configuration of its own, so nothing it adds outlives it.
+        fonts = FontConfiguration()
+        stylesheets = [CSS(string=css, url_fetcher=fetcher, font_config=fonts)] if css else []
+    else:
+        fonts = _fonts()
+        stylesheets = [_stylesheet(css)] if css else []
     document = HTML(string=html, url_fetcher=fetcher).render(
-        stylesheets=[CSS(string=css, url_fetcher=fetcher)] if css else None
+        stylesheets=stylesheets or None, font_config=fonts
     )
     if len(document.pages) > MAX_PAGES:
         raise RenderError(f"the document has {len(document.pages)} pages; at most {MAX_PAGES}")
@@ -142,23 +191,55 @@ def _render(html: str, css: str) -> RenderedPdf:
     return RenderedPdf(content=pdf, pages=len(document.pages))
 
 
-def _child(connection: Connection, html: str, css: str) -> None:
+# fontTools stamps each embedded font subset with the time unless this is set: with it, the
+# same document always makes the same bytes (a letter's checksum can be reproduced).
+FONT_TIMESTAMP = "1577836800"  # 2020-01-01T00:00:00Z
+
+
+def render_job(html: str, css: str) -> tuple[str, RenderedPdf | str]:
+    """What a renderer process runs for one document (``renderers.RenderPool``'s work)."""
+    os.environ["SOURCE_DATE_EPOCH"] = FONT_TIMESTAMP  # the renderer's own environment
     try:
-        connection.send(("ok", _render(html, css)))
+        return ("ok", _render(html, css))
+    except AssetMissing as error:
+        return ("error", str(error))
     except FatalURLFetchingError as error:  # ours, or WeasyPrint's for a failing fetcher
-        connection.send(("refused", str(error)))
-    except Exception as error:  # reported to the parent, which raises it
-        connection.send(("error", f"{type(error).__name__}: {error}"))
-    finally:
-        connection.close()
+        return ("refused", str(error))
+    except Exception as error:  # reported to the caller, which raises it
+        return ("error", f"{type(error).__name__}: {error}")
 
 
-def _context() -> ForkServerContext:
-    # A fork server, not a plain fork: forking a multi-threaded web worker can
-    # deadlock the child. The server preloads this module, so a render starts fast.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
+_pool: RenderPool | None = None
+_pool_lock = threading.Lock()
+
+
+def render_pool() -> RenderPool:
+    """This process's pool of warm renderers, started on first use with the settings'
+    ``PDF_RENDER_*`` sizes and limits."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool.pid != os.getpid():  # a forked child starts its own
+            _pool = RenderPool(
+                work=render_job,
+                size=settings.PDF_RENDER_POOL_SIZE,
+                recycle_after=settings.PDF_RENDER_RECYCLE_AFTER,
+                recycle_rss_bytes=settings.PDF_RENDER_RECYCLE_RSS_MB * 1024 * 1024,
+                memory_limit_bytes=settings.PDF_RENDER_MEMORY_LIMIT_MB * 1024 * 1024,
+                preload=(__name__,),
+            )
+        return _pool
+
+
+def render_pool_close() -> None:
+    """Stop this process's renderers; the next render starts a pool from the settings."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None and pool.pid == os.getpid():
+        pool.close()
+
+
+atexit.register(render_pool_close)
 
 
 def render_pdf(html: str, *, css: str = "", timeout: float = RENDER_TIMEOUT_SECONDS) -> bytes:
@@ -177,24 +258,32 @@ def render_pdf_document(
     """``render_pdf``, with the number of pages as well."""
     if len(html.encode()) + len(css.encode()) > MAX_HTML_BYTES:
         raise RenderError("the document is larger than allowed")
-    context = _context()
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sender, html, css), daemon=True)
-    process.start()
-    sender.close()
     try:
-        if not receiver.poll(timeout):
-            raise RenderError(f"rendering took longer than {timeout:g} seconds")
-        outcome, payload = receiver.recv()
-    except EOFError:
-        raise RenderError("the renderer stopped unexpectedly") from None
-    finally:
-        receiver.close()
-        if process.is_alive():
-            process.kill()
-        process.join(5)
+        outcome, payload = render_pool().run((html, css), timeout=timeout)
+    except RendererTimedOut:
+        raise RenderError(f"rendering took longer than {timeout:g} seconds") from None
+    except RendererDied as error:
+        raise RenderError(str(error)) from None
     if outcome == "refused":
         raise RenderRefused(payload)
     if outcome == "error":
         raise RenderError(payload)
     return payload
+
+
+def render_pdf_documents(
+    documents: Sequence[tuple[str, str]], *, timeout: float = RENDER_TIMEOUT_SECONDS
+) -> list[RenderedPdf | RenderError | RenderRefused]:
+    """Render many ``(html, css)`` documents at once, as many in parallel as the pool has
+    renderers; each answer is the PDF or the error ``render_pdf_document`` would raise."""
+
+    def one(document: tuple[str, str]) -> RenderedPdf | RenderError | RenderRefused:
+        try:
+            return render_pdf_document(document[0], css=document[1], timeout=timeout)
+        except (RenderError, RenderRefused) as error:
+            return error
+
+    if len(documents) < 2:
+        return [one(document) for document in documents]
+    with ThreadPoolExecutor(max_workers=min(render_pool().size, len(documents))) as threads:
+        return list(threads.map(one, documents))

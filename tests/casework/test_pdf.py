@@ -9,8 +9,10 @@ from pypdf import PdfReader
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError
 
+from casework.desk import pdf
 from casework.desk.pdf import (
     MAX_PAGES,
+    AssetMissing,
     DeskAssetFetcher,
     FetchRefused,
     RenderError,
@@ -153,3 +155,24 @@ def test_limits_on_size_pages_and_time():
         render_pdf(document('<p style="break-after: page">x</p>' * (MAX_PAGES + 5)))
     with pytest.raises(RenderError, match="longer than"):
         render_pdf(document("<p>x</p>" * 2000), timeout=0.01)
+
+
+def test_the_letterhead_logo_is_served_and_drawn():
+    response = DeskAssetFetcher().fetch("desk-asset:logo.svg")
+    assert b"<svg" in response.read()
+    with_logo = read(render_pdf(document('<img src="desk-asset:logo.svg" alt="Logo"><p>x</p>')))
+    without = read(render_pdf(document("<p>x</p>")))
+    # The SVG's own words are drawn on the page.
+    assert "Community Rights Desk" in with_logo.pages[0].extract_text()
+    assert "Community Rights Desk" not in without.pages[0].extract_text()
+
+
+def test_a_missing_letterhead_file_stops_the_render_instead_of_dropping_the_logo(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setattr(pdf, "ASSETS_DIR", tmp_path)
+    with pytest.raises(AssetMissing, match="logo.svg"):
+        DeskAssetFetcher().fetch("desk-asset:logo.svg")
+    # In a renderer (which reads the module's folder, not this test's patch) the same rule
+    # turns into a RenderError, not a refusal.
+    assert pdf.render_job('<img src="desk-asset:logo.svg" alt="Logo">', "")[0] == "error"
