@@ -169,6 +169,9 @@ PDF_RENDER_POOL_SIZE = env_int("PDF_RENDER_POOL_SIZE", min(4, os.cpu_count() or 
 PDF_RENDER_RECYCLE_AFTER = env_int("PDF_RENDER_RECYCLE_AFTER", 500, minimum=1)
 PDF_RENDER_RECYCLE_RSS_MB = env_int("PDF_RENDER_RECYCLE_RSS_MB", 400, minimum=50)
 PDF_RENDER_MEMORY_LIMIT_MB = env_int("PDF_RENDER_MEMORY_LIMIT_MB", 2048, minimum=0)
+# A bulk batch is made in tasks of this many letters, each rendered in parallel by the
+# worker's pool and recorded in one transaction (casework/letters/batches.py).
+LETTER_BATCH_CHUNK = env_int("LETTER_BATCH_CHUNK", 20, minimum=1)
 
 # Email: the console by default; any SMTP server when EMAIL_HOST is set.
 _email_host = env_str("EMAIL_HOST")

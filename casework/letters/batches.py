@@ -1,26 +1,34 @@
 """Bulk issue: a manager's batch of one template to many enquiries, each letter made once by
-a worker (``tasks.make_letter``) through the same rendering and issue as a single letter."""
+a worker through the same rendering and issue as a single letter. Workers take the batch in
+chunks of ``LETTER_BATCH_CHUNK`` letters (``tasks.make_letters``): each chunk is read in a
+fixed number of queries, rendered in parallel by the warm pool and recorded in one
+transaction, so the batch page's progress moves a chunk at a time."""
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from casework import policies
-from casework.desk.pdf import RenderError, RenderRefused, render_pdf_document
+from casework.clocks.selectors import key_date_lists
+from casework.desk.pdf import RenderedPdf, RenderRefused, render_pdf_documents
 from casework.letters.compose import (
     BULK_NEEDS_ADVISER_TEXT,
     fill_letter,
     instruction_message,
     letter_context,
+    letter_css,
     letter_html,
     needs_adviser_text,
     wants_large_print,
 )
 from casework.letters.services import TITLE_MAX_LENGTH, _discard, _mark_issued, _publish, _store_pdf
 from casework.models import Letter, LetterBatch
+from config.tasks import is_transient
 from enquiries.models import Enquiry
 from knowledgebase.letter_engine import (
     adviser_instructions,
@@ -43,11 +51,12 @@ def letter_batch_create(
 ) -> LetterBatch:
     """Managers: one pending letter per enquiry, each made by a worker (``casework.letters.tasks``).
 
-    The tasks are queued in the same transaction as the rows on the database backend, so a
-    batch can never be committed without its work. A template that needs the adviser's own
-    text (``needs_adviser_text``) is refused: no one would write it.
+    The tasks (one per ``LETTER_BATCH_CHUNK`` letters) are queued in the same transaction as
+    the rows on the database backend, so a batch can never be committed without its work. A
+    template that needs the adviser's own text (``needs_adviser_text``) is refused: no one
+    would write it.
     """
-    from casework.letters.tasks import queue_letter  # tasks import this module
+    from casework.letters.tasks import queue_letters  # tasks import this module
 
     if not policies.is_manager(actor):
         raise PermissionDenied("Only managers can issue letters in bulk.")
@@ -83,14 +92,18 @@ def letter_batch_create(
         ids = [letter.pk for letter in letters]
         if any(pk is None for pk in ids):  # a backend that does not return ids
             ids = list(batch.letters.values_list("pk", flat=True))
-        for pk in ids:
-            queue_letter(pk)
+        chunk = settings.LETTER_BATCH_CHUNK
+        for start in range(0, len(ids), chunk):
+            queue_letters(sorted(ids)[start : start + chunk])
     return batch
 
 
-def letter_mark_failed(*, letter_id: int, reason: str) -> bool:
-    """Mark a pending letter failed, with the reason the progress page shows."""
-    return _fail(letter_id, reason)
+def letters_mark_failed(*, letter_ids: list[int], reason: str) -> int:
+    """Mark those of the letters still pending failed, with the reason the progress page
+    shows; returns how many."""
+    return Letter.objects.filter(pk__in=letter_ids, state=Letter.State.PENDING).update(
+        state=Letter.State.FAILED, error=reason[:300]
+    )
 
 
 def _fail(letter_id: int, reason: str) -> bool:
@@ -102,15 +115,81 @@ def _fail(letter_id: int, reason: str) -> bool:
 
 
 def letter_make(*, letter_id: int) -> str:
-    """Make one pending letter of a batch. Safe to run twice, or twice at once.
+    """Make one pending letter (``letters_make`` of one): what it became, in a word."""
+    return letters_make(letter_ids=[letter_id])[letter_id]
 
-    Rendered outside any lock; then, with the row locked, kept only if it is still pending
-    (a conditional update), otherwise the new file is removed: exactly one PDF per letter,
-    published once. Missing data, a note to the adviser left in the text, or a render that
-    is refused or breaks the limits marks it FAILED with the reason; other faults are
-    raised for the task to retry.
+
+@dataclass
+class _Draft:
+    letter: Letter
+    title: str
+    body: str
+    large_print: bool
+
+
+@dataclass
+class _Made:
+    draft: _Draft
+    rendered: RenderedPdf
+    name: str = ""  # the stored PDF
+
+
+def letters_make(*, letter_ids: list[int]) -> dict[int, str]:
+    """Make a chunk of a batch's pending letters. Safe to run twice, or twice at once.
+
+    Reads the letters and their clocks in a fixed number of queries whatever the chunk's
+    size, renders them in parallel through the warm pool (``render_pdf_documents``)
+    outside any lock, then records them in one transaction with the rows locked: a letter
+    is kept only if it is still pending (a conditional update), otherwise its new file is
+    removed, so each letter has exactly one PDF and is published once. Missing data, a note
+    to the adviser left in the text, or a render that is refused or breaks the limits marks
+    that letter FAILED with the reason; a fault in recording one letter fails that letter
+    alone (its savepoint is rolled back). A fault that may pass is raised for the task to
+    retry, with nothing kept. Returns each id's outcome: issued, failed, already <state>,
+    already made or missing.
     """
-    letter = (
+    outcomes = dict.fromkeys(letter_ids, "missing")
+    drafts = _drafts(letter_ids, outcomes)
+    made: list[_Made] = []
+    for draft, answer in zip(
+        drafts,
+        render_pdf_documents(
+            [
+                (
+                    letter_html(
+                        enquiry=d.letter.enquiry,
+                        title=d.title,
+                        body=d.body,
+                        large_print=d.large_print,
+                    ),
+                    letter_css(d.large_print),
+                )
+                for d in drafts
+            ]
+        ),
+        strict=True,
+    ):
+        if isinstance(answer, RenderedPdf):
+            made.append(_Made(draft, answer))
+            continue
+        if isinstance(answer, RenderRefused):
+            logger.error("letter %s refused by the renderer: %s", draft.letter.pk, answer)
+        _fail(draft.letter.pk, f"Could not render: {answer}")
+        outcomes[draft.letter.pk] = "failed"
+    try:
+        for one in made:
+            one.name = _store_pdf(one.rendered.content, one.draft.letter)
+        _record(made, outcomes)
+    finally:
+        for one in made:
+            if one.name and outcomes[one.draft.letter.pk] != "issued":
+                _discard(one.draft.letter, one.name)
+    return outcomes
+
+
+def _drafts(letter_ids: list[int], outcomes: dict[int, str]) -> list[_Draft]:
+    """The pending letters filled in, in four queries (letters, clocks, rules, failures)."""
+    letters = list(
         Letter.objects.select_related(
             "enquiry__contact",
             "enquiry__organisation",
@@ -119,74 +198,116 @@ def letter_make(*, letter_id: int) -> str:
             "batch",
             "issued_by",
         )
-        .filter(pk=letter_id)
-        .first()
+        .filter(pk__in=letter_ids)
+        .order_by("pk")
     )
-    if letter is None:
-        return "missing"
-    if letter.state != Letter.State.PENDING:
-        return f"already {letter.state}"
-    actor = letter.issued_by
-    context = letter_context(enquiry=letter.enquiry, actor=actor, case=letter.case)
-    version = letter.template_version
-    missing = sorted(
-        set(unfilled_placeholders(version.title, context))
-        | set(unfilled_placeholders(version.body, context))
-    )
-    if missing:
-        _fail(letter_id, "Missing: " + ", ".join(missing))
-        return "failed"
-    filled = fill_letter(version=version, context=context)
-    if instructions := adviser_instructions(f"{filled.title}\n{filled.body}"):
-        # The batch was refused for such a template; a version or a value filled in
-        # since must not print the note to the adviser either.
-        _fail(letter_id, instruction_message(instructions))
-        return "failed"
-    title = filled.title[:TITLE_MAX_LENGTH] or letter.title
-    large_print = wants_large_print(letter.enquiry.contact.accessibility_needs)
-    try:
-        rendered = render_pdf_document(
-            letter_html(
-                enquiry=letter.enquiry, title=title, body=filled.body, large_print=large_print
+    pending = []
+    for letter in letters:
+        if letter.state == Letter.State.PENDING:
+            pending.append(letter)
+        else:
+            outcomes[letter.pk] = f"already {letter.state}"
+    key_dates = key_date_lists(enquiries=[letter.enquiry for letter in pending])
+    drafts = []
+    failures: dict[str, list[int]] = {}
+    for letter in pending:
+        context = letter_context(
+            enquiry=letter.enquiry,
+            actor=letter.issued_by,
+            case=letter.case,
+            key_dates=key_dates[letter.enquiry_id],
+        )
+        version = letter.template_version
+        missing = sorted(
+            set(unfilled_placeholders(version.title, context))
+            | set(unfilled_placeholders(version.body, context))
+        )
+        if missing:
+            failures.setdefault("Missing: " + ", ".join(missing), []).append(letter.pk)
+            continue
+        filled = fill_letter(version=version, context=context)
+        if instructions := adviser_instructions(f"{filled.title}\n{filled.body}"):
+            # The batch was refused for such a template; a version or a value filled in
+            # since must not print the note to the adviser either.
+            failures.setdefault(instruction_message(instructions), []).append(letter.pk)
+            continue
+        drafts.append(
+            _Draft(
+                letter=letter,
+                title=filled.title[:TITLE_MAX_LENGTH] or letter.title,
+                body=filled.body,
+                large_print=wants_large_print(letter.enquiry.contact.accessibility_needs),
             )
         )
-    except RenderError as error:
-        _fail(letter_id, f"Could not render: {error}")
-        return "failed"
-    except RenderRefused as error:
-        logger.error("letter %s refused by the renderer: %s", letter_id, error)
-        _fail(letter_id, f"Could not render: {error}")
-        return "failed"
-    name = _store_pdf(rendered.content, letter)
-    kept = False
+    for reason, ids in failures.items():  # one update per distinct reason
+        Letter.objects.filter(pk__in=ids, state=Letter.State.PENDING).update(
+            state=Letter.State.FAILED, error=reason[:300]
+        )
+        outcomes.update(dict.fromkeys(ids, "failed"))
+    return drafts
+
+
+def _record(made: list[_Made], outcomes: dict[int, str]) -> None:
+    """Keep the rendered letters still pending, in one transaction with their rows locked."""
+    if not made:
+        return
     try:
-        with transaction.atomic():
-            locked = Letter.objects.select_for_update().filter(pk=letter_id).first()
-            if locked is None or locked.state != Letter.State.PENDING:
-                return "already made"
-            letter.title, letter.body, letter.large_print = title, filled.body, large_print
-            _mark_issued(letter, name=name, rendered=rendered, actor=actor)
-            if letter.batch is not None and letter.batch.publish:  # a batch letter
-                _publish(letter=letter, content=rendered.content, actor=actor)
-            kept = bool(
-                Letter.objects.filter(pk=letter_id, state=Letter.State.PENDING).update(
-                    state=Letter.State.ISSUED,
-                    title=letter.title,
-                    body=letter.body,
-                    large_print=letter.large_print,
-                    pdf=name,
-                    sha256=letter.sha256,
-                    size=letter.size,
-                    pages=letter.pages,
-                    issued_at=letter.issued_at,
-                    published_at=letter.published_at,
-                    error="",
-                )
-            )
-            if not kept:
-                transaction.set_rollback(True)
-                return "already made"
-    finally:
-        if not kept:
-            _discard(letter, name)
-    return "issued"
+        _record_locked(made, outcomes)
+    except BaseException:
+        for one in made:  # rolled back: none of the chunk was kept
+            if outcomes[one.draft.letter.pk] == "issued":
+                outcomes[one.draft.letter.pk] = "not kept"
+        raise
+
+
+def _record_locked(made: list[_Made], outcomes: dict[int, str]) -> None:
+    with transaction.atomic():
+        pending = set(
+            Letter.objects.select_for_update()
+            .filter(pk__in=[one.draft.letter.pk for one in made], state=Letter.State.PENDING)
+            .values_list("pk", flat=True)
+        )
+        for one in made:
+            letter = one.draft.letter
+            if letter.pk not in pending:
+                outcomes[letter.pk] = "already made"
+                continue
+            try:
+                with transaction.atomic():  # a savepoint: one letter's fault is its own
+                    if _keep(one):
+                        outcomes[letter.pk] = "issued"
+                    else:
+                        outcomes[letter.pk] = "already made"
+            except Exception as error:
+                if is_transient(error):
+                    raise  # the whole chunk again later: nothing of it is kept
+                logger.exception("letter %s not recorded", letter.pk)
+                _fail(letter.pk, f"Unexpected fault ({type(error).__name__})")
+                outcomes[letter.pk] = "failed"
+
+
+def _keep(one: _Made) -> bool:
+    draft, rendered = one.draft, one.rendered
+    letter, actor = draft.letter, draft.letter.issued_by
+    letter.title, letter.body, letter.large_print = draft.title, draft.body, draft.large_print
+    _mark_issued(letter, name=one.name, rendered=rendered, actor=actor)
+    if letter.batch is not None and letter.batch.publish:  # a batch letter
+        _publish(letter=letter, content=rendered.content, actor=actor)
+    kept = bool(
+        Letter.objects.filter(pk=letter.pk, state=Letter.State.PENDING).update(
+            state=Letter.State.ISSUED,
+            title=letter.title,
+            body=letter.body,
+            large_print=letter.large_print,
+            pdf=one.name,
+            sha256=letter.sha256,
+            size=letter.size,
+            pages=letter.pages,
+            issued_at=letter.issued_at,
+            published_at=letter.published_at,
+            error="",
+        )
+    )
+    if not kept:
+        transaction.set_rollback(True)
+    return kept

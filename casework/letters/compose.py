@@ -5,11 +5,13 @@
   ``deadlines.<rule>`` per clock the enquiry has running), never model instances.
 * ``fill_letter`` renders a template version with it and returns plain text (what the
   adviser sees in the composer and may edit), plus the placeholders left without a value.
-* ``letter_html`` turns that text into the document ``casework.desk.pdf.render_pdf`` renders:
+* ``letter_html`` and ``letter_css`` turn that text into the document
+  ``casework.desk.pdf.render_pdf`` renders:
   letterhead, address block, date, reference, title, body, signature, page numbers. The
   text is escaped and then sanitised (nh3): nothing anyone typed becomes markup.
 """
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from casework.clocks.selectors import key_date_list
+from casework.clocks.selectors import KeyDateView, key_date_list
 from casework.desk.pdf import sanitise_fragment
 from casework.models import Case
 from enquiries.models import Enquiry
@@ -67,16 +69,20 @@ def letter_context(
     actor: User | None,
     case: Case | None = None,
     today: date | None = None,
+    key_dates: list[KeyDateView] | None = None,
 ) -> dict[str, Any]:
     """The plain values a letter may use (see ``knowledgebase.letter_engine.PLACEHOLDERS``).
 
     The asset comes from the case when it names one, else from the enquiry. A clock with
-    more than one start (two notices) gives the latest start's end.
+    more than one start (two notices) gives the latest start's end. ``key_dates``: the
+    enquiry's, already read (``key_date_lists``), else they are read here.
     """
     today = today or timezone.localdate()
     organisation = enquiry.organisation
     deadlines: dict[str, date] = {}
-    for key_date in key_date_list(enquiry=enquiry, today=today):
+    if key_dates is None:
+        key_dates = key_date_list(enquiry=enquiry, today=today)
+    for key_date in key_dates:
         for deadline in key_date.deadlines:
             deadlines[deadline_placeholder(deadline.rule.slug).removeprefix("deadlines.")] = (
                 deadline.end
@@ -197,6 +203,13 @@ def body_html(text: str) -> tuple[str, str]:
     return sanitise_fragment(main), sanitise_fragment(signature)
 
 
+@functools.cache
+def letter_css(large_print: bool) -> str:
+    """The letter's stylesheet (standard or large print), the same for every letter, so a
+    warm renderer parses each once (``casework.desk.pdf``)."""
+    return render_to_string("casework/letters/letter_pdf.css", {"large_print": large_print})
+
+
 def letter_html(
     *,
     enquiry: Enquiry,
@@ -205,7 +218,8 @@ def letter_html(
     large_print: bool,
     letter_date: date | None = None,
 ) -> str:
-    """The complete HTML document of a letter (A4, standard or large print)."""
+    """The complete HTML document of a letter (A4, standard or large print), to render with
+    ``letter_css(large_print)``."""
     main, signature = body_html(body)
     organisation = enquiry.organisation
     address = [enquiry.contact.name]

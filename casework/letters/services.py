@@ -30,6 +30,7 @@ from casework.letters.compose import (
     fill_letter,
     instruction_message,
     letter_context,
+    letter_css,
     letter_html,
     missing_data_message,
 )
@@ -109,7 +110,8 @@ REFUSED_MESSAGE = (
 def _render(*, enquiry: Enquiry, title: str, body: str, large_print: bool) -> RenderedPdf:
     try:
         return render_pdf_document(
-            letter_html(enquiry=enquiry, title=title, body=body, large_print=large_print)
+            letter_html(enquiry=enquiry, title=title, body=body, large_print=large_print),
+            css=letter_css(large_print),
         )
     except RenderError as error:
         raise ValidationError(

@@ -180,6 +180,9 @@ def test_long_letter_numbers_its_pages(mine, adviser):
     assert pages >= 2
     assert f"Page 1 of {pages}" in reader.pages[0].extract_text()
     assert f"Page {pages} of {pages}" in reader.pages[-1].extract_text()
+    # The footer's reference (carried from page 1 by the stylesheet) is on every page.
+    for page in reader.pages:
+        assert f"Reference {mine.reference}" in page.extract_text()
 
 
 def _body_font_size(pdf: bytes) -> float:

@@ -19,7 +19,7 @@ from casework.desk.pdf import RenderError
 from casework.letters import batches as letters_batches
 from casework.letters import compose as letters_compose
 from casework.letters import services as letters_services
-from casework.letters.tasks import make_letter
+from casework.letters.tasks import make_letter, make_letters
 from casework.models import Letter, LetterBatch
 from config.tasks import ReapResult, reap_stale_tasks
 from enquiries.models import Message
@@ -68,12 +68,12 @@ def pdf_files(settings) -> list[Path]:
 
 def only_letter_tasks() -> None:
     """Forget the acknowledgement emails the intake queued: these tests are about letters."""
-    DBTaskResult.objects.exclude(task_path=make_letter.module_path).delete()
+    DBTaskResult.objects.exclude(task_path=make_letters.module_path).delete()
 
 
 def abandon_letter_tasks(settings) -> None:
     """Leave the letter tasks as a killed worker leaves them: running, long ago."""
-    DBTaskResult.objects.filter(task_path=make_letter.module_path).update(
+    DBTaskResult.objects.filter(task_path=make_letters.module_path).update(
         status=TaskResultStatus.RUNNING,
         started_at=timezone.now() - timedelta(seconds=settings.TASK_STALE_AFTER_SECONDS + 60),
         worker_ids=["dead-worker"],
@@ -112,16 +112,16 @@ def test_a_twin_that_finishes_first_leaves_one_pdf(
     with django_capture_on_commit_callbacks(execute=False):
         batch = batch_of(notices[:1], manager)
     letter = batch.letters.get()
-    real_render = letters_services.render_pdf_document
+    real_render = letters_batches.render_pdf_documents
     calls = []
 
-    def render_while_a_twin_runs(html):
+    def render_while_a_twin_runs(documents):
         calls.append(1)
         if len(calls) == 1:  # the twin starts and finishes while we render
             assert letters_batches.letter_make(letter_id=letter.pk) == "issued"
-        return real_render(html)
+        return real_render(documents)
 
-    monkeypatch.setattr(letters_batches, "render_pdf_document", render_while_a_twin_runs)
+    monkeypatch.setattr(letters_batches, "render_pdf_documents", render_while_a_twin_runs)
     assert letters_batches.letter_make(letter_id=letter.pk) == "already made"
 
     assert len(pdf_files(settings)) == 1
@@ -133,14 +133,16 @@ def test_a_twin_that_finishes_first_leaves_one_pdf(
 def test_failing_render_marks_failed_with_a_reason_and_the_batch_carries_on(
     notices, manager, monkeypatch, django_capture_on_commit_callbacks
 ):
-    real_render = letters_services.render_pdf_document
+    real_render = letters_batches.render_pdf_documents
 
-    def render(html):
-        if "Contact 1" in html:
-            raise RenderError("the document has 41 pages; at most 40")
-        return real_render(html)
+    def render(documents):
+        answers = real_render(documents)
+        return [
+            RenderError("the document has 41 pages; at most 40") if "Contact 1" in html else answer
+            for (html, _css), answer in zip(documents, answers, strict=True)
+        ]
 
-    monkeypatch.setattr(letters_batches, "render_pdf_document", render)
+    monkeypatch.setattr(letters_batches, "render_pdf_documents", render)
     with django_capture_on_commit_callbacks(execute=True):  # immediate backend: tasks run
         batch = batch_of(notices, manager)
 
@@ -233,7 +235,7 @@ def test_a_letter_that_would_print_a_note_to_the_adviser_is_failed_not_made(
 def test_worker_makes_the_batch(database_tasks, notices, manager, settings):  # noqa: F811
     only_letter_tasks()
     batch = batch_of(notices, manager)
-    assert DBTaskResult.objects.count() == 3  # queued with the batch, nothing made yet
+    assert DBTaskResult.objects.count() == 1  # one chunk, queued with the batch, not made yet
     assert not batch.letters.filter(state=Letter.State.ISSUED).exists()
 
     _work()
@@ -260,8 +262,8 @@ def test_worker_killed_mid_task_is_reaped_and_still_makes_one_letter(
     assert reap_stale_tasks() == ReapResult(requeued=1, failed=0)
     _work()
 
-    result = DBTaskResult.objects.get(task_path=make_letter.module_path)
-    assert result.return_value == "already issued"
+    result = DBTaskResult.objects.get(task_path=make_letters.module_path)
+    assert result.return_value == {"already issued": 1}
     assert Letter.objects.filter(state=Letter.State.ISSUED).count() == 1
     assert Message.objects.count() == 1
     assert len(pdf_files(settings)) == 1
@@ -294,12 +296,145 @@ def test_task_for_an_issued_letter_does_nothing(
     letter = batch.letters.get()
     before = (letter.sha256, letter.pdf.name)
 
-    result = make_letter.enqueue(letter_id=letter.pk)
+    result = make_letters.enqueue(letter_ids=[letter.pk])
 
-    assert result.return_value == "already issued"
+    assert result.return_value == {"already issued": 1}
     letter.refresh_from_db()
     assert (letter.sha256, letter.pdf.name) == before
     assert Message.objects.count() == 1 and len(pdf_files(settings)) == 1
+
+
+def test_a_one_letter_task_queued_by_an_older_release_still_makes_its_letter(
+    notices, manager, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        batch = batch_of(notices[:1], manager)
+    letter = batch.letters.get()
+
+    assert make_letter.call(letter_id=letter.pk) == "issued"
+    assert make_letter.call(letter_id=letter.pk) == "already issued"
+    assert Message.objects.count() == 1 and len(pdf_files(settings)) == 1
+
+
+# --- chunks -------------------------------------------------------------------------------------
+
+
+def test_a_batch_is_queued_in_chunks(notices, manager, settings, monkeypatch):
+    from casework.letters import tasks as letters_tasks
+
+    settings.LETTER_BATCH_CHUNK = 2
+    queued = []
+    monkeypatch.setattr(
+        letters_tasks, "enqueue_on_commit", lambda task, **kwargs: queued.append((task, kwargs))
+    )
+    batch = batch_of(notices, manager)
+    assert {task for task, _ in queued} == {make_letters}
+    chunks = [kwargs["letter_ids"] for _, kwargs in queued]
+    assert [len(c) for c in chunks] == [2, 1]
+    assert sorted(pk for c in chunks for pk in c) == sorted(
+        batch.letters.values_list("pk", flat=True)
+    )
+
+
+def make_enquiries_with_notices(submit, manager, count, start=0):
+    enquiries = []
+    for n in range(start, start + count):
+        enquiry = submit(email=f"chunk{n}@example.org", contact_name=f"Chunk {n}")
+        key_date_record(
+            enquiry=enquiry,
+            trigger="disposal-notice-received",
+            date=timezone.localdate() - timedelta(weeks=5),
+            actor=manager.user,
+        )
+        enquiries.append(enquiry)
+    return enquiries
+
+
+def test_a_chunk_is_read_in_the_same_number_of_queries_whatever_its_size(
+    submit, manager, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Reading and filling a chunk takes a fixed number of queries (not two per letter);
+    recording each letter (event, attachment, message, email owed) is what grows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # Render nothing: this counts the database work around the render.
+    fake = letters_batches.RenderedPdf(content=b"%PDF-1.7 fake", pages=1)
+    monkeypatch.setattr(
+        letters_batches, "render_pdf_documents", lambda documents: [fake] * len(documents)
+    )
+    real_record = letters_batches._record
+    counts = []
+    for size, start in ((2, 0), (6, 10)):
+        enquiries = make_enquiries_with_notices(submit, manager, size, start)
+        with django_capture_on_commit_callbacks(execute=False):
+            batch = batch_of(enquiries, manager)
+        ids = list(batch.letters.values_list("pk", flat=True))
+        with CaptureQueriesContext(connection) as queries:
+
+            def record(made, outcomes, queries=queries):
+                counts.append(len(queries.captured_queries))  # read and filled so far
+                real_record(made, outcomes)
+
+            monkeypatch.setattr(letters_batches, "_record", record)
+            outcomes = letters_batches.letters_make(letter_ids=ids)
+        assert set(outcomes.values()) == {"issued"}
+        counts.append(len(queries.captured_queries))
+    read_2, all_2, read_6, all_6 = counts
+    assert read_2 == read_6 == 3  # the letters, their key dates, the rules in force
+    # Recording is per letter (event, attachment, message, first response, email owed).
+    assert (all_6 - read_6) - (all_2 - read_2) == 4 * ((all_2 - read_2 - 3) // 2)
+
+
+def test_a_fault_recording_one_letter_fails_that_letter_alone(
+    notices, manager, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        batch = batch_of(notices, manager)
+    real_publish = letters_batches._publish
+
+    def publish(*, letter, content, actor):
+        if letter.enquiry == notices[1]:
+            raise ValueError("a bug in publishing")
+        return real_publish(letter=letter, content=content, actor=actor)
+
+    monkeypatch.setattr(letters_batches, "_publish", publish)
+    outcomes = letters_batches.letters_make(
+        letter_ids=list(batch.letters.order_by("pk").values_list("pk", flat=True))
+    )
+
+    assert list(outcomes.values()) == ["issued", "failed", "issued"]
+    failed = batch.letters.get(enquiry=notices[1])
+    assert failed.state == Letter.State.FAILED and failed.error == "Unexpected fault (ValueError)"
+    assert not failed.pdf and Message.objects.count() == 2
+    assert len(pdf_files(settings)) == 2  # the failed letter's file was removed
+
+
+def test_a_passing_fault_keeps_nothing_of_the_chunk_and_the_task_tries_again(
+    notices, manager, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import OperationalError
+
+    with django_capture_on_commit_callbacks(execute=False):
+        batch = batch_of(notices, manager)
+    ids = list(batch.letters.order_by("pk").values_list("pk", flat=True))
+    real_publish = letters_batches._publish
+
+    def publish(*, letter, content, actor):
+        if letter.enquiry == notices[2]:
+            raise OperationalError("the database went away")
+        return real_publish(letter=letter, content=content, actor=actor)
+
+    monkeypatch.setattr(letters_batches, "_publish", publish)
+    with pytest.raises(OperationalError):
+        letters_batches.letters_make(letter_ids=ids)
+
+    assert set(batch.letters.values_list("state", flat=True)) == {Letter.State.PENDING}
+    assert Message.objects.count() == 0 and pdf_files(settings) == []
+
+    monkeypatch.undo()
+    assert set(letters_batches.letters_make(letter_ids=ids).values()) == {"issued"}
+    assert Message.objects.count() == 3 and len(pdf_files(settings)) == 3
 
 
 # --- pages and API ------------------------------------------------------------------------------
