@@ -4,10 +4,11 @@ Render (no database; the desk's own letter template and shipped letter text):
 
     .venv/bin/python bench/letters_bench.py render [--runs 30] [--out /tmp]
 
-    A one-page and a three-page letter, each built by ``casework.letters.compose.letter_html``;
-    median and p95 of ``casework.desk.pdf.render_pdf`` (sanitised, fetch-locked, PDF/UA-1, in a
-    fork-server child with time and size limits) against raw WeasyPrint on the same HTML
-    (the floor). ``--out`` also writes the two PDFs there, to look at with pdftoppm.
+    A one-page and a three-page letter, each built by ``casework.letters.compose.letter_html``
+    and ``letter_css``; median and p95 of ``casework.desk.pdf.render_pdf`` (sanitised,
+    fetch-locked, PDF/UA-1, in a warm renderer of the pool with time, memory and size limits)
+    against raw WeasyPrint on the same HTML and CSS in this process (the floor), and the
+    renderers' peak memory. ``--out`` also writes the two PDFs there.
 
 Bulk (a PostgreSQL database you created and migrated; the database task backend):
 
@@ -20,7 +21,9 @@ Bulk (a PostgreSQL database you created and migrated; the database task backend)
     times a manager's batch from creation until every letter is made, by ``--workers``
     ``manage.py run_worker --batch`` processes started together. Publishing is on, so each
     letter is also put on its enquiry with a message and owes an email (console backend;
-    the workers send those too, as they would in production).
+    the workers send those too, as they would in production). Samples each worker's and
+    each renderer's memory every half second, then renders ``--floor-sample`` of the same
+    letters with raw WeasyPrint in one process per core: the floor the rate is a share of.
 """
 
 import argparse
@@ -116,11 +119,23 @@ def _letters() -> dict[str, tuple[str, str]]:
     }
 
 
-def render(runs: int, out: str | None) -> dict:
-    from weasyprint import HTML
+def raw_render(document: str, css: str) -> int:
+    """The floor: WeasyPrint as a plain script would call it (in this process, no limits,
+    the stylesheet parsed for each letter), with the same fetcher and PDF variant."""
+    from weasyprint import CSS, HTML
 
-    from casework.desk.pdf import DeskAssetFetcher, render_pdf, render_pdf_document
-    from casework.letters.compose import letter_html  # Django templates: needs setup()
+    from casework.desk.pdf import DeskAssetFetcher
+
+    return len(
+        HTML(string=document, url_fetcher=DeskAssetFetcher()).write_pdf(
+            stylesheets=[CSS(string=css)], pdf_variant="pdf/ua-1"
+        )
+    )
+
+
+def render(runs: int, out: str | None) -> dict:
+    from casework.desk.pdf import render_pdf, render_pdf_document, render_pool
+    from casework.letters.compose import letter_css, letter_html  # Django templates: setup()
 
     enquiry = SimpleNamespace(
         reference="CR-2026-000123",
@@ -137,20 +152,28 @@ def render(runs: int, out: str | None) -> dict:
             letter_date=datetime.date(2026, 3, 2),
         )
 
-        def raw(document=document):
-            return HTML(string=document, url_fetcher=DeskAssetFetcher()).write_pdf(
-                pdf_variant="pdf/ua-1"
-            )
+        css = letter_css(False)
 
-        rendered = render_pdf_document(document)
+        def raw(document=document, css=css):
+            return raw_render(document, css)
+
+        rendered = render_pdf_document(document, css=css)
         if out:
             name = label.replace(" ", "-")
             Path(out, f"letter-{name}.pdf").write_bytes(rendered.content)
         results[label] = {
             "pages": rendered.pages,
             "raw_weasyprint": _timed(raw, runs),
-            "render_pdf": _timed(lambda document=document: render_pdf(document), runs),
+            "render_pdf": _timed(
+                lambda document=document, css=css: render_pdf(document, css=css), runs
+            ),
         }
+        row = results[label]
+        row["ratio"] = round(row["render_pdf"]["median_ms"] / row["raw_weasyprint"]["median_ms"], 2)
+    results["renderers"] = [
+        {"pid": s.pid, "documents": s.jobs, "peak_rss_mb": round(s.peak_rss_bytes / 2**20, 1)}
+        for s in render_pool().stats()
+    ]
     return results
 
 
@@ -210,12 +233,101 @@ def _prepare(count: int):
     return manager, have
 
 
-def bulk(count: int, workers: int) -> dict:
+def _children() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    return children
+
+
+def _memory_mb(pid: int, field: str) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class MemoryWatch:
+    """Samples each worker and its renderers (the children of the worker's fork server)
+    every half second: peak RSS per process, and a timeline against letters made."""
+
+    def __init__(self, workers: list[int]) -> None:
+        self.workers = workers
+        self.peak: dict[int, tuple[str, float]] = {}
+        self.timeline: list[dict] = []
+
+    def sample(self, made: int) -> None:
+        children = _children()
+        worker_rss, renderer_rss = [], []
+        for worker in self.workers:
+            rss = _memory_mb(worker, "VmRSS")
+            worker_rss.append(rss)
+            self.peak[worker] = ("worker", max(rss, self.peak.get(worker, ("", 0))[1]))
+            for server in children.get(worker, []):  # the fork server
+                for renderer in children.get(server, []):
+                    rss = _memory_mb(renderer, "VmRSS")
+                    renderer_rss.append(rss)
+                    previous = self.peak.get(renderer, ("", 0))[1]
+                    self.peak[renderer] = ("renderer", max(rss, previous))
+        self.timeline.append(
+            {
+                "made": made,
+                "worker_rss_mb": round(max(worker_rss, default=0), 1),
+                "renderer_rss_mb": round(max(renderer_rss, default=0), 1),
+                "renderers": len(renderer_rss),
+            }
+        )
+
+    def summary(self) -> dict:
+        def peaks(role: str) -> list[float]:
+            return sorted(round(mb, 1) for r, mb in self.peak.values() if r == role)
+
+        total = self.timeline[-1]["made"] if self.timeline else 0
+        checkpoints = []
+        for quarter in (1, 2, 3, 4):
+            at = [t for t in self.timeline if t["made"] >= total * quarter / 4]
+            if at:
+                checkpoints.append(at[0])
+        return {
+            "worker_peak_rss_mb": peaks("worker"),
+            "renderer_peak_rss_mb": peaks("renderer"),
+            "renderer_processes_seen": len(peaks("renderer")),
+            "at_each_quarter": checkpoints,
+        }
+
+
+def floor(documents: list[tuple[str, str]], processes: int) -> dict:
+    """Raw WeasyPrint on the same letters in ``processes`` processes: letters per second."""
+    import multiprocessing
+
+    with multiprocessing.get_context("forkserver").Pool(processes) as pool:
+        pool.starmap(raw_render, documents[:processes])  # import WeasyPrint in each
+        started = time.perf_counter()
+        pool.starmap(raw_render, documents, chunksize=1)
+        seconds = time.perf_counter() - started
+    return {
+        "letters": len(documents),
+        "processes": processes,
+        "seconds": round(seconds, 1),
+        "letters_per_second": round(len(documents) / seconds, 2),
+    }
+
+
+def bulk(count: int, workers: int, floor_sample: int) -> dict:
+    from django.conf import settings
     from django.db import connection
     from django.db.models import Count
     from django_tasks_db.models import DBTaskResult
 
     from casework.letters.batches import letter_batch_create
+    from casework.letters.compose import letter_css, letter_html
     from casework.models import Letter
     from knowledgebase.models import LetterTemplateVersion
 
@@ -249,24 +361,52 @@ def bulk(count: int, workers: int) -> dict:
         subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(workers)
     ]
+    watch = MemoryWatch([p.pid for p in processes])
     pending = count
     while pending:
         time.sleep(0.5)
         pending = batch.letters.filter(state=Letter.State.PENDING).count()
+        watch.sample(count - pending)
         if all(p.poll() is not None for p in processes) and pending:
             break
     made = time.perf_counter() - started
     for process in processes:
         process.wait(timeout=600)
     states = dict(batch.letters.values_list("state").annotate(n=Count("pk")).order_by())
-    return {
+    result = {
         "letters": count,
         "workers": workers,
+        "pool_size_per_worker": settings.PDF_RENDER_POOL_SIZE,
+        "chunk": settings.LETTER_BATCH_CHUNK,
         "queue_seconds": round(queued, 2),
         "seconds_until_all_made": round(made, 1),
         "letters_per_second": round(count / made, 2),
         "states": states,
+        "memory": watch.summary(),
+        "load_average_after": os.getloadavg(),
     }
+    if floor_sample:
+        sample = batch.letters.filter(state=Letter.State.ISSUED).select_related(
+            "enquiry__contact", "enquiry__organisation"
+        )[:floor_sample]
+        documents = [
+            (
+                letter_html(
+                    enquiry=letter.enquiry,
+                    title=letter.title,
+                    body=letter.body,
+                    large_print=letter.large_print,
+                ),
+                letter_css(letter.large_print),
+            )
+            for letter in sample
+        ]
+        cores = os.cpu_count() or 1
+        result["raw_floor"] = floor(documents, cores)
+        result["share_of_floor"] = round(
+            result["letters_per_second"] / result["raw_floor"]["letters_per_second"], 2
+        )
+    return result
 
 
 def main() -> None:
@@ -281,20 +421,32 @@ def main() -> None:
     bulk_parser = sub.add_parser("bulk")
     bulk_parser.add_argument("--letters", type=int, default=500)
     bulk_parser.add_argument("--workers", type=int, default=1)
+    bulk_parser.add_argument(
+        "--floor-sample",
+        type=int,
+        default=100,
+        help="also render this many of the made letters with raw WeasyPrint on every core "
+        "(the floor the bulk rate is compared with); 0 to skip",
+    )
     options = parser.parse_args()
     if options.what == "render":
         results = render(options.runs, options.out)
         print(json.dumps(results, indent=2))
-        print("\n| letter | pages | raw WeasyPrint median / p95 ms | render_pdf median / p95 ms |")
-        print("|---|---:|---:|---:|")
+        print(
+            "\n| letter | pages | raw WeasyPrint median / p95 ms "
+            "| render_pdf median / p95 ms | ratio |"
+        )
+        print("|---|---:|---:|---:|---:|")
         for label, row in results.items():
+            if label == "renderers":
+                continue
             raw, desk = row["raw_weasyprint"], row["render_pdf"]
             print(
                 f"| {label} | {row['pages']} | {raw['median_ms']} / {raw['p95_ms']} | "
-                f"{desk['median_ms']} / {desk['p95_ms']} |"
+                f"{desk['median_ms']} / {desk['p95_ms']} | {row['ratio']} |"
             )
     else:
-        print(json.dumps(bulk(options.letters, options.workers), indent=2))
+        print(json.dumps(bulk(options.letters, options.workers, options.floor_sample), indent=2))
 
 
 if __name__ == "__main__":
