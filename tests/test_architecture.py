@@ -232,3 +232,17 @@ def test_the_url_name_checker_sees_code_and_templates(tmp_path, monkeypatch):
         "enquiries/a.py:1 names casework:",
         "enquiries/templates/b.html:1 names casework:",
     ]
+
+
+def test_only_the_desk_renderer_imports_weasyprint():
+    """Every PDF goes through ``casework.desk.pdf`` and its pool (limits, fetcher, recycling):
+    no other module may render with WeasyPrint directly."""
+    renderer = ROOT / "casework" / "desk" / "pdf.py"
+    direct = [
+        str(path.relative_to(ROOT))
+        for package in (*APPS, "config")
+        for path in python_files(package)
+        if path != renderer
+        and any(m == "weasyprint" or m.startswith("weasyprint.") for m in imported_modules(path))
+    ]
+    assert direct == []

@@ -99,9 +99,12 @@ class _Renderer:
         self.jobs += 1
         return answer
 
-    def stop(self) -> None:
-        self.connection.close()  # a healthy renderer sees EOF and exits
-        self.process.join(0.5)
+    def stop(self, *, at_once: bool = False) -> None:
+        """Close the pipe (an idle renderer sees EOF and exits); kill it if it is busy,
+        stuck or asked to go ``at_once``."""
+        self.connection.close()
+        if not at_once:
+            self.process.join(0.5)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(5)
@@ -143,20 +146,20 @@ class RenderPool:
         """Run one job on a warm renderer; raises ``RendererTimedOut`` or ``RendererDied``."""
         with self._turns:
             renderer = self._take()
-            keep = False
             try:
                 answer = renderer.run(job, timeout)
-                keep = (
-                    answer[0] == "ok"
-                    and renderer.jobs < self.recycle_after
-                    and renderer.peak_rss_bytes < self.recycle_rss_bytes
-                )
-                return answer
-            finally:
-                if keep:
-                    self._give_back(renderer)
-                else:
-                    renderer.stop()
+            except BaseException:
+                renderer.stop(at_once=True)
+                raise
+            if (
+                answer[0] == "ok"
+                and renderer.jobs < self.recycle_after
+                and renderer.peak_rss_bytes < self.recycle_rss_bytes
+            ):
+                self._give_back(renderer)
+            else:
+                renderer.stop()
+            return answer
 
     def stats(self) -> list[RendererStats]:
         """The idle renderers' pids, jobs done and peak memory."""
