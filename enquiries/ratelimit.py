@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
@@ -55,14 +55,30 @@ def _count_in_redis(cache: RedisCache, scope: str, digest: str, window: int, per
 
 
 def _count_in_database(scope: str, digest: str, window_start: datetime, period: int) -> int:
-    """Create the window's row if it is new, add one, read the total back; the UPDATE's row
-    lock (PostgreSQL) or the write lock (SQLite) holds until the commit, so concurrent
-    hits queue and each reads its own total. Inside a caller's transaction the hit is
-    undone if that transaction is rolled back."""
+    """Add one to the window's row (made if it is new) and read the total back, in one
+    statement where the database can (an upsert returning the count); concurrent hits
+    each read their own total. Called outside any submission's transaction, so the row is
+    locked only for that statement. Inside a caller's transaction the hit is undone if
+    that transaction is rolled back."""
+    expires_at = window_start + timedelta(seconds=period)
+    if connection.vendor in {"postgresql", "sqlite"} and (
+        connection.features.can_return_columns_from_insert
+    ):
+        table = connection.ops.quote_name(RateLimitCounter._meta.db_table)
+        adapt = connection.ops.adapt_datetimefield_value
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (scope, key_hash, window_start, expires_at, hits) "  # noqa: S608 - our table's name
+                "VALUES (%s, %s, %s, %s, 1) "
+                "ON CONFLICT (scope, key_hash, window_start) "
+                f"DO UPDATE SET hits = {table}.hits + 1 RETURNING hits",
+                [scope, digest, adapt(window_start), adapt(expires_at)],
+            )
+            return int(cursor.fetchone()[0])
     row = {"scope": scope, "key_hash": digest, "window_start": window_start}
     with transaction.atomic():
         RateLimitCounter.objects.bulk_create(
-            [RateLimitCounter(**row, expires_at=window_start + timedelta(seconds=period))],
+            [RateLimitCounter(**row, expires_at=expires_at)],
             ignore_conflicts=True,
         )
         RateLimitCounter.objects.filter(**row).update(hits=F("hits") + 1)

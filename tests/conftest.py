@@ -28,6 +28,33 @@ def working_day(time_machine):
 
 
 @pytest.fixture(autouse=True)
+def _forget_reference_sequences(request, django_db_blocker):
+    """PostgreSQL numbers references with a sequence per year, created on first use. In a
+    test inside a transaction it is rolled back with the test; one that commits (a
+    transactional test) would leave it behind for the next test, which a flush does not
+    reset, so such tests drop them afterwards."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    )
+    if not transactional:
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() "
+                "AND sequencename LIKE 'enquiries\\_reference\\_%%'"
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP SEQUENCE IF EXISTS "{name}"')
+
+
+@pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -40,6 +40,7 @@ from casework.demo.drafts import EnquiryDrafts
 from casework.demo.records import Area, DeskAdviser, Draft, Party, TopicInfo
 from casework.models import Absence, Adviser, Assignment, Team
 from casework.policies import ADVISERS_GROUP, MANAGERS_GROUP
+from enquiries.intake.services import reference_last_issued, reference_numbers_used
 from enquiries.models import (
     Contact,
     EnquirerType,
@@ -357,6 +358,7 @@ class Seeder(EnquiryDrafts):
             .values_list("year", "last_value")
         )
         for year in years:  # never collide with a reference issued without the counter
+            counters[year] = max(counters[year], reference_last_issued(year))
             highest = Enquiry.objects.filter(reference__startswith=f"CR-{year}-").aggregate(
                 m=Max("reference")
             )["m"]
@@ -378,7 +380,7 @@ class Seeder(EnquiryDrafts):
             self._write(drafts)
             self.progress(min(start + self.batch_size, total), start, total)
         for year, value in last_number.items():
-            ReferenceCounter.objects.filter(year=year).update(last_value=value)
+            reference_numbers_used(year=year, last_number=value)
 
     def _write(self, drafts: list[Draft]) -> None:
         Enquiry.objects.bulk_create([d.enquiry for d in drafts], batch_size=self.batch_size)

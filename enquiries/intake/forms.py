@@ -5,6 +5,7 @@ from typing import cast
 from django import forms
 
 from config.limits import max_length
+from config.widgets import QuickSelect
 from enquiries import validation
 from enquiries.intake.services import CONSENT_REQUIRED, EnquiryInput
 from enquiries.models import Contact, EnquirerType, Enquiry, Organisation
@@ -34,7 +35,9 @@ class EnquiryForm(forms.Form):
         help_text="If you are asking as an individual, write your own name.",
     )
     organisation_type = forms.ChoiceField(
-        label="What kind of group is it?", choices=[("", "Choose one")] + EnquirerType.choices
+        label="What kind of group is it?",
+        choices=[("", "Choose one")] + EnquirerType.choices,
+        widget=QuickSelect,
     )
     contact_name = forms.CharField(label="Your name", max_length=max_length(Contact, "name"))
     email = forms.EmailField(
@@ -60,12 +63,14 @@ class EnquiryForm(forms.Form):
         required=False,
         empty_label="Not sure",
         help_text="The council area where your group or the building or land is.",
+        widget=QuickSelect,
     )
     topic = forms.ModelChoiceField(
         label="What is your enquiry about?",
         queryset=topic_choices(),
         to_field_name="slug",
         required=False,
+        widget=QuickSelect,
     )
     subject = forms.CharField(
         label="Subject",

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -70,18 +70,62 @@ class SubmittedEnquiry:
 
 
 def next_reference(year: int) -> str:
-    """Issue the next reference for ``year``; call inside a transaction.
+    """Issue the next reference for ``year``.
 
-    The UPDATE takes a row lock held until commit, so concurrent submissions
-    queue on it and each reads its own number (PostgreSQL), while SQLite's
-    IMMEDIATE transactions serialise writers outright.
+    On PostgreSQL, ``nextval`` of the year's sequence (migration 0013): no lock is held, so
+    submissions never wait for one another, and a number taken by a transaction that rolls
+    back is not reused (a gap in the year's numbering; references stay unique and in
+    order of issue). On SQLite, which lets one writer in at a time anyway, the year's
+    ``ReferenceCounter`` row: gap-free, its write lock held until commit.
     """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT enquiries_next_reference_number(%s)", [year])
+            return format_reference(year, cursor.fetchone()[0])
     ReferenceCounter.objects.bulk_create(
         [ReferenceCounter(year=year, last_value=0)], ignore_conflicts=True
     )
     ReferenceCounter.objects.filter(year=year).update(last_value=F("last_value") + 1)
     number = ReferenceCounter.objects.values_list("last_value", flat=True).get(year=year)
     return format_reference(year, number)
+
+
+def _sequence_last_value(year: int) -> int:
+    """PostgreSQL: the last number the year's sequence gave out (0 if it has none yet)."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_value FROM pg_sequences "
+            "WHERE schemaname = current_schema() AND sequencename = %s",
+            [f"enquiries_reference_{int(year)}"],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def reference_last_issued(year: int) -> int:
+    """The highest number ``next_reference`` has given out for ``year`` (committed or not)."""
+    counter = ReferenceCounter.objects.filter(year=year).values_list("last_value", flat=True)
+    return max(counter.first() or 0, _sequence_last_value(year))
+
+
+def reference_numbers_used(*, year: int, last_number: int) -> None:
+    """Record that ``year``'s references up to ``last_number`` were issued another way (the
+    demo seeder writes them in bulk): the next ``next_reference`` comes after it."""
+    ReferenceCounter.objects.bulk_create(
+        [ReferenceCounter(year=year, last_value=0)], ignore_conflicts=True
+    )
+    ReferenceCounter.objects.filter(year=year, last_value__lt=last_number).update(
+        last_value=last_number
+    )
+    if (issued := _sequence_last_value(year)) and issued < last_number:
+        # PostgreSQL, once the year has had a live reference (else its first starts after
+        # the counter set above).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval(%s, %s)", [f"enquiries_reference_{int(year)}", last_number]
+            )
 
 
 def _organisation_for(data: EnquiryInput) -> Organisation:

@@ -39,6 +39,21 @@ def test_group_submits_enquiry_and_sees_reference(
     assert Notification.objects.get(kind=Notification.Kind.ACKNOWLEDGEMENT).sent_at is not None
 
 
+def test_the_form_get_and_post_run_a_pinned_number_of_statements(
+    client, enquiry_data, teams, adviser, django_assert_max_num_queries
+):
+    """Issue 12: the page reads its lists in two queries; a routed submission was 57
+    statements (in a test's transaction, savepoints included) before the rate-limit counts
+    became one upsert each (and, on PostgreSQL, the reference one nextval)."""
+    with django_assert_max_num_queries(3):  # areas, topics, the session
+        client.get(reverse("enquiries:enquire"))
+    with django_assert_max_num_queries(49):
+        response = client.post(
+            reverse("enquiries:enquire"), {**enquiry_data, "consent_to_store": "on"}
+        )
+    assert response.status_code == 302 and Enquiry.objects.count() == 1
+
+
 def test_missing_fields_are_reported_per_field_and_nothing_is_saved(client):
     response = client.post(reverse("enquiries:enquire"), {"email": "not-an-email"})
     assert response.status_code == 400

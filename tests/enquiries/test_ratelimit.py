@@ -32,6 +32,15 @@ def test_hits_are_allowed_up_to_the_rate_then_refused():
     assert (row.window_start, row.expires_at) == (T0, T0 + timedelta(hours=1))
 
 
+def test_a_hit_is_one_statement_outside_any_transaction(django_assert_num_queries):
+    """The count is an upsert that returns the total: the row is locked for that one
+    statement, not for a transaction around the request."""
+    _hits(1)
+    with django_assert_num_queries(1):
+        assert _hits(1) == [True]
+    assert RateLimitCounter.objects.get(window_start=T0).hits == 2
+
+
 def test_a_new_window_starts_a_new_count():
     assert _hits(4, now=T0 + timedelta(minutes=59)) == [True, True, True, False]
     assert _hits(1, now=T0 + timedelta(minutes=60)) == [True]

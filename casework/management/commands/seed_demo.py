@@ -4,9 +4,9 @@ The default N (16,500) is three years of a national helpdesk (DESIGN.md).
 Enquiries are assigned by the real routing rules (``casework.queue.routing``) run
 over a simulated caseload, so each reason reads exactly like a live one.
 Everything is written with ``bulk_create`` inside one transaction, and
-references are numbered per year of receipt after that year's
-``ReferenceCounter``, which is left at the last number used: the next live
-submission carries on the sequence.
+references are numbered per year of receipt after the last number that year has
+issued (its ``ReferenceCounter`` and, on PostgreSQL, its sequence), which are left at
+the last number used (``reference_numbers_used``): the next live submission carries on.
 """
 
 import random

@@ -1,0 +1,49 @@
+"""``QuickSelect`` renders exactly what Django's ``Select`` does, only faster."""
+
+import re
+
+import pytest
+from django import forms
+
+from config.widgets import QuickSelect
+from enquiries.intake.forms import EnquiryForm
+
+CHOICES = [
+    ("", "Not sure"),
+    ("Assets", [("acv", "Right to Bid & <listing>"), ("sale", 'Notice of "sale"')]),
+    ("plan", "Neighbourhood plan"),
+]
+
+
+def squeeze(html: str) -> str:
+    return re.sub(r">\s+<", "><", str(html)).strip()
+
+
+@pytest.mark.parametrize("value", [None, "", "sale", "plan", ["acv", "plan"]])
+def test_the_same_markup_as_djangos_select(value):
+    attrs = {"id": "id_topic", "required": True, "aria-describedby": "id_topic_helptext"}
+    for multiple in (False, True):
+        if multiple:
+            plain, quick = forms.SelectMultiple(choices=CHOICES), None
+            quick = type("QuickMultiple", (QuickSelect, forms.SelectMultiple), {})(choices=CHOICES)
+        else:
+            plain, quick = forms.Select(choices=CHOICES), QuickSelect(choices=CHOICES)
+        expected = squeeze(plain.render("topic", value, attrs))
+        assert squeeze(quick.render("topic", value, attrs)) == expected
+
+
+def test_disabled_and_false_attributes_match_too():
+    attrs = {"disabled": True, "autofocus": False, "data-x": "1 < 2"}
+    plain = forms.Select(choices=CHOICES).render("t", "plan", attrs)
+    assert squeeze(QuickSelect(choices=CHOICES).render("t", "plan", attrs)) == squeeze(plain)
+
+
+@pytest.mark.django_db
+def test_the_public_form_keeps_what_was_chosen_after_an_error(enquiry_data):
+    form = EnquiryForm(data={**enquiry_data, "subject": ""})
+    assert not form.is_valid()
+    html = str(form["local_authority"]) + str(form["topic"]) + str(form["organisation_type"])
+    assert '<option value="west-lindsey" selected>' in html
+    assert '<option value="acv-notice-of-sale" selected>' in html
+    assert '<option value="community_group" selected>' in html
+    assert html.count(" selected") == 3
