@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from drf_spectacular.utils import (
     extend_schema,
+    extend_schema_field,
     extend_schema_serializer,
     extend_schema_view,
 )
@@ -36,6 +37,7 @@ from config.limits import max_length
 from enquiries import services as enquiries_services
 from enquiries.models import Contact, Enquiry, Organisation, Priority, Status
 from enquiries.services import version_etag
+from knowledgebase.eligibility import Verdict
 from knowledgebase.models import LocalAuthority, Topic
 
 
@@ -71,6 +73,17 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class EligibilityWarningSerializer(serializers.Serializer):
+    """A Right to Bid act the enquirer's type may not allow (``knowledgebase.eligibility``)."""
+
+    act = serializers.CharField(source="act.slug", help_text="acv-nominate or acv-full-moratorium")
+    act_name = serializers.CharField(source="act.name")
+    verdict = serializers.ChoiceField(choices=[v.value for v in Verdict])
+    message = serializers.CharField(help_text="What to check, or why they may not.")
+    who_may = serializers.CharField(source="act.who_may")
+    legal_source = serializers.CharField(source="act.source")
+
+
 class EnquiryDetailSerializer(EnquiryListSerializer):
     # In full here, where the list shows its name: DRF lets a subclass redeclare a field.
     organisation = OrganisationSerializer(read_only=True, allow_null=True)  # type: ignore[assignment]
@@ -80,6 +93,10 @@ class EnquiryDetailSerializer(EnquiryListSerializer):
     )
     assignments = AssignmentSerializer(
         many=True, read_only=True, help_text="Newest first: who held it, and why."
+    )
+    eligibility_warnings = serializers.SerializerMethodField(
+        help_text="Warnings (never a block) when the group's type may not allow the Right to "
+        "Bid act its topic is about: nominating, or triggering the full moratorium."
     )
 
     class Meta(EnquiryListSerializer.Meta):
@@ -91,11 +108,20 @@ class EnquiryDetailSerializer(EnquiryListSerializer):
             "contact",
             "logged_by",
             "assignments",
+            "eligibility_warnings",
         ]
         read_only_fields = fields
 
     def get_logged_by(self, enquiry: Enquiry) -> str | None:
         return person(enquiry.logged_by)
+
+    @extend_schema_field(EligibilityWarningSerializer(many=True))
+    def get_eligibility_warnings(self, enquiry: Enquiry) -> list[dict]:
+        return list(
+            EligibilityWarningSerializer(
+                selectors.enquiry_eligibility_warnings(enquiry), many=True
+            ).data
+        )
 
 
 class StatusInputSerializer(serializers.Serializer):

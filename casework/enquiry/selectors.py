@@ -6,8 +6,9 @@ from django.db.models import (
 
 from casework import policies
 from casework.desk.selectors import enquiry_visible_queryset
-from enquiries.models import Contact, Organisation
+from enquiries.models import Contact, Enquiry, Organisation
 from enquiries.selectors import contact_list, organisation_list
+from knowledgebase.eligibility import EligibilityWarning, eligibility_warnings
 
 
 def organisation_list_for_user(*, user: policies.User) -> QuerySet[Organisation]:
@@ -19,3 +20,17 @@ def organisation_list_for_user(*, user: policies.User) -> QuerySet[Organisation]
 def contact_list_for_user(*, user: policies.User) -> QuerySet[Contact]:
     """Contacts linked to an enquiry ``user`` may see; any other is a 404."""
     return contact_list().filter(pk__in=enquiry_visible_queryset(user=user).values("contact_id"))
+
+
+def enquiry_eligibility_warnings(
+    enquiry: Enquiry, *, template: str | None = None
+) -> list[EligibilityWarning]:
+    """Right to Bid eligibility warnings for the enquiry's group type, about what its topic
+    (or the letter ``template`` being written) concerns (``knowledgebase.eligibility``).
+    Reads the enquiry's organisation and topic: join them when loading it."""
+    organisation = enquiry.organisation
+    return eligibility_warnings(
+        enquirer_type=organisation.org_type if organisation else None,
+        topic=enquiry.topic.slug if enquiry.topic else None,
+        template=template,
+    )

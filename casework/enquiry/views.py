@@ -19,6 +19,7 @@ from casework.desk.views import (
 )
 from casework.enquiry import services
 from casework.enquiry.forms import EnquiryEditForm, LogEnquiryForm, StatusForm
+from casework.enquiry.selectors import enquiry_eligibility_warnings
 from config.http import AuthenticatedHttpRequest, no_store
 from enquiries import services as enquiries_services
 from enquiries.models import Enquiry
@@ -50,6 +51,12 @@ def _status_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: 
         ),
         "can_see_history": policies.can_see_enquiry_history(user, enquiry),
     }
+
+
+@enquiry_page.panel()
+def _eligibility_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
+    """Who may act under the Right to Bid, against who is asking (warnings, never a block)."""
+    return {"eligibility_warnings": enquiry_eligibility_warnings(enquiry)}
 
 
 @require_safe

@@ -15,6 +15,7 @@ from casework.cases import selectors as cases
 from casework.clocks import selectors as clocks_selectors
 from casework.desk import selectors as desk_selectors
 from casework.desk.views import form_errors_from, manager_required, staff_required
+from casework.enquiry.selectors import enquiry_eligibility_warnings
 from casework.letters import batches, compose, services
 from casework.letters import selectors as letters
 from casework.letters.compose import wants_large_print
@@ -65,6 +66,9 @@ def _page(
                 "instructions": instructions,
                 "letters": letters.letter_list_for_enquiry(enquiry=enquiry),
                 "large_print_suggested": wants_large_print(enquiry.contact.accessibility_needs),
+                "eligibility_warnings": enquiry_eligibility_warnings(
+                    enquiry, template=version.template.slug if version else None
+                ),
             },
             status=status,
         )
