@@ -41,11 +41,21 @@ class Topic(models.Model):
         return self.parent_id or self.pk
 
 
+class Nation(models.TextChoices):
+    ENGLAND = "england", "England"
+    WALES = "wales", "Wales"
+    SCOTLAND = "scotland", "Scotland"
+    NORTHERN_IRELAND = "northern_ireland", "Northern Ireland"
+
+
 class Region(models.Model):
-    """An English region (ITL1), used to group local authority areas."""
+    """A region (ITL1), used to group local authority areas: England's nine, and Wales,
+    Scotland and Northern Ireland each as one, where the desk's rights do not apply
+    (``knowledgebase.jurisdiction``)."""
 
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
+    nation = models.CharField(max_length=20, choices=Nation.choices, default=Nation.ENGLAND)
 
     class Meta:
         ordering = ["name"]

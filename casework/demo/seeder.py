@@ -50,7 +50,7 @@ from enquiries.models import (
     ReferenceCounter,
 )
 from enquiries.references import REFERENCE_RE, format_reference
-from knowledgebase.models import LocalAuthority, Region, ServiceLevelTarget, Topic
+from knowledgebase.models import LocalAuthority, Nation, Region, ServiceLevelTarget, Topic
 
 
 @contextmanager
@@ -121,7 +121,10 @@ class Seeder(EnquiryDrafts):
             for t in topics
         }
         self.topic_pickers = self._topic_pickers(topics)
-        rows = LocalAuthority.objects.values_list("pk", "slug", "name", "region_id")
+        # The demo desk's groups are in England, where its rights apply.
+        rows = LocalAuthority.objects.filter(region__nation=Nation.ENGLAND).values_list(
+            "pk", "slug", "name", "region_id"
+        )
         self.area_by_slug = {slug: Area(pk, name, region) for pk, slug, name, region in rows}
         self.areas = list(self.area_by_slug.values())
         self.region_by_slug = dict(Region.objects.values_list("slug", "pk"))

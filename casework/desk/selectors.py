@@ -26,7 +26,11 @@ def enquiry_get_for_user(
     if not is_reference(reference):  # also keeps NUL bytes and the like away from the database
         raise Http404("No such enquiry")
     queryset = enquiry_visible_queryset(user=user).select_related(
-        "organisation__local_authority", "logged_by", "contact", "topic__parent"
+        "organisation__local_authority",
+        "local_authority__region",
+        "logged_by",
+        "contact",
+        "topic__parent",
     )
     if with_history:
         queryset = queryset.prefetch_related(

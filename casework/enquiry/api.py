@@ -84,6 +84,15 @@ class EligibilityWarningSerializer(serializers.Serializer):
     legal_source = serializers.CharField(source="act.source")
 
 
+class OutsideEnglandSerializer(serializers.Serializer):
+    """Where the desk's rights do not apply (``knowledgebase.jurisdiction``)."""
+
+    nation = serializers.CharField(help_text="wales, scotland or northern_ireland")
+    area = serializers.CharField()
+    note = serializers.CharField(help_text="Why, and where to refer the group.")
+    legal_source = serializers.CharField(source="source")
+
+
 class EnquiryDetailSerializer(EnquiryListSerializer):
     # In full here, where the list shows its name: DRF lets a subclass redeclare a field.
     organisation = OrganisationSerializer(read_only=True, allow_null=True)  # type: ignore[assignment]
@@ -99,6 +108,11 @@ class EnquiryDetailSerializer(EnquiryListSerializer):
         "Bid act its topic is about: nominating, or triggering the full moratorium."
     )
 
+    outside_england = serializers.SerializerMethodField(
+        help_text="Null in England; else the nation, why the rights do not apply there and "
+        "where to refer the group."
+    )
+
     class Meta(EnquiryListSerializer.Meta):
         fields = [
             *EnquiryListSerializer.Meta.fields,
@@ -109,11 +123,17 @@ class EnquiryDetailSerializer(EnquiryListSerializer):
             "logged_by",
             "assignments",
             "eligibility_warnings",
+            "outside_england",
         ]
         read_only_fields = fields
 
     def get_logged_by(self, enquiry: Enquiry) -> str | None:
         return person(enquiry.logged_by)
+
+    @extend_schema_field(OutsideEnglandSerializer(allow_null=True))
+    def get_outside_england(self, enquiry: Enquiry) -> dict[str, Any] | None:
+        outside = selectors.enquiry_outside_england(enquiry)
+        return dict(OutsideEnglandSerializer(outside).data) if outside else None
 
     @extend_schema_field(EligibilityWarningSerializer(many=True))
     def get_eligibility_warnings(self, enquiry: Enquiry) -> list[dict]:

@@ -9,6 +9,7 @@ from casework.desk.selectors import enquiry_visible_queryset
 from enquiries.models import Contact, Enquiry, Organisation
 from enquiries.selectors import contact_list, organisation_list
 from knowledgebase.eligibility import EligibilityWarning, eligibility_warnings
+from knowledgebase.jurisdiction import OutsideEngland, outside_england
 
 
 def organisation_list_for_user(*, user: policies.User) -> QuerySet[Organisation]:
@@ -33,4 +34,16 @@ def enquiry_eligibility_warnings(
         enquirer_type=organisation.org_type if organisation else None,
         topic=enquiry.topic.slug if enquiry.topic else None,
         template=template,
+    )
+
+
+def enquiry_outside_england(enquiry: Enquiry) -> OutsideEngland | None:
+    """The flag when the enquiry's area is in Wales, Scotland or Northern Ireland, where the
+    desk's rights do not apply (``knowledgebase.jurisdiction``). Reads the area and its
+    region: join ``local_authority__region`` when loading the enquiry."""
+    area = enquiry.local_authority
+    if area is None:
+        return None
+    return outside_england(
+        nation=area.region.nation, nation_name=area.region.get_nation_display(), area=area.name
     )

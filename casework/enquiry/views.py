@@ -19,7 +19,7 @@ from casework.desk.views import (
 )
 from casework.enquiry import services
 from casework.enquiry.forms import EnquiryEditForm, LogEnquiryForm, StatusForm
-from casework.enquiry.selectors import enquiry_eligibility_warnings
+from casework.enquiry.selectors import enquiry_eligibility_warnings, enquiry_outside_england
 from config.http import AuthenticatedHttpRequest, no_store
 from enquiries import services as enquiries_services
 from enquiries.models import Enquiry
@@ -54,9 +54,15 @@ def _status_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: 
 
 
 @enquiry_page.panel()
-def _eligibility_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
-    """Who may act under the Right to Bid, against who is asking (warnings, never a block)."""
-    return {"eligibility_warnings": enquiry_eligibility_warnings(enquiry)}
+def _where_and_who_panel(
+    request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict
+) -> dict:
+    """Whether the rights apply where the group is (England), and who may act under the
+    Right to Bid against who is asking: warnings, never a block."""
+    return {
+        "outside_england": enquiry_outside_england(enquiry),
+        "eligibility_warnings": enquiry_eligibility_warnings(enquiry),
+    }
 
 
 @require_safe

@@ -202,6 +202,10 @@ def team_for_topic(*, topic: Topic | None) -> Team | None:
         )
         if team is not None:
             return team
+    return triage_team()
+
+
+def triage_team() -> Team | None:
     return Team.objects.filter(is_triage=True).first()
 
 

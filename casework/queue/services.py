@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from casework import policies
+from casework.enquiry.selectors import enquiry_outside_england
 from casework.models import Adviser, Assignment, Team
 from casework.queue import selectors
 from casework.queue.routing import RoutingDecision, choose_adviser
@@ -16,6 +17,7 @@ from enquiries.models import Enquiry
 from enquiries.notifications import (
     assignment_notification_owe,
 )
+from knowledgebase.models import LocalAuthority
 
 
 class AlreadyAssigned(DomainError):
@@ -91,6 +93,24 @@ def enquiry_route(*, enquiry: Enquiry) -> Assignment:
     The desk itself acts: the Assignment and the event have no actor.
     """
     enquiry = _lock(enquiry)
+    if enquiry.local_authority_id is not None:  # with its region, read once for both uses
+        enquiry.local_authority = LocalAuthority.objects.select_related("region").get(
+            pk=enquiry.local_authority_id
+        )
+    if (outside := enquiry_outside_england(enquiry)) is not None:
+        team = selectors.triage_team()
+        where = f"the {team.name} queue" if team else "the unassigned queue"
+        return _record_assignment(
+            enquiry=enquiry,
+            adviser=None,
+            method=Assignment.Method.QUEUED,
+            reason=(
+                f"{outside.summary} {outside.note} Not routed to an adviser by topic: "
+                f"waiting in {where} for a referral or an out-of-scope reply."
+            ),
+            actor=None,
+            team=team,
+        )
     team = selectors.team_for_topic(topic=enquiry.topic)
     decision = routing_decision(enquiry=enquiry, team=team)
     adviser = (
