@@ -1,5 +1,6 @@
 """Response helpers shared by every app: how a page that holds personal data is served."""
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponseBase
@@ -42,3 +43,22 @@ def private[R: HttpResponseBase](response: R, *, posts_back: bool = False) -> R:
         response.headers.setdefault("Referrer-Policy", "no-referrer")
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+class ApiResponsesNotStored:
+    """Middleware: every response under ``/api/`` (records with personal data, errors, the
+    intake's reference and tracking link) is ``Cache-Control: no-store, private``; only the
+    schema and its docs, which hold none, keep their own caching."""
+
+    PREFIX = "/api/"
+    PUBLIC = ("/api/v1/schema", "/api/v1/docs")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if request.path.startswith(self.PREFIX) and not request.path.startswith(self.PUBLIC):
+            add_never_cache_headers(response)
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -6,6 +6,7 @@ One file; every difference between machines comes from environment variables
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks_db",
     "simple_history",
+    "axes",
     "knowledgebase",
     "enquiries",
     "casework",
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.http.ApiResponsesNotStored",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -69,7 +72,29 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns a lockout into the lockout page
 ]
+
+# Staff sign-in (the desk's and the admin's): after LOGIN_FAILURE_LIMIT wrong passwords in
+# a row for one username, that username is locked for LOGIN_LOCKOUT_MINUTES, whoever
+# tries, counted in the database so every server process agrees (django-axes). The page
+# says the same whether or not the account exists, and nothing personal is logged.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "enquiries.ratelimit.client_address"  # honours NUM_PROXIES
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_DISABLE_ACCESS_LOG = True  # no record of every sign-in's address and browser
+AXES_VERBOSE = False  # no usernames or addresses in the logs
+# axes.W006 asks for the address as a lockout parameter too. Not here: advisers often share
+# one office address, and a few mistyped passwords from colleagues would lock them all out.
+# Locking per username cannot be dodged by changing browser or cookies, which is W006's worry
+# (silenced below, with the other checks).
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -299,6 +324,7 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # Joining the browsers' HSTS preload list binds every subdomain of the site's
 # domain: a decision for the site owner (README), not a default.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SILENCED_SYSTEM_CHECKS.append("axes.W006")  # see AXES_LOCKOUT_PARAMETERS
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The reports' covering index (enquiry_report_received_idx) is a PostgreSQL
     # optimisation: SQLite makes it a plain index on received_at, which is what it needs.

@@ -12,6 +12,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.utils import timezone
 
 from casework.demo.data import (
@@ -191,11 +192,11 @@ def test_demo_logins_prints_logins_and_a_tracking_link_that_opens(seeded, client
 
 
 def test_demo_staff_can_sign_in_and_the_manager_can_use_the_admin(seeded, client):
-    assert client.login(username=DEMO_ADVISER, password=DEMO_PASSWORD)
+    assert client.login(request=HttpRequest(), username=DEMO_ADVISER, password=DEMO_PASSWORD)
     assert client.get("/desk/").status_code == 200
     assert client.get("/admin/").status_code == 302  # an adviser is not admin staff
 
-    assert client.login(username=DEMO_MANAGER, password=DEMO_PASSWORD)
+    assert client.login(request=HttpRequest(), username=DEMO_MANAGER, password=DEMO_PASSWORD)
     assert client.get("/desk/?queue=all").status_code == 200
     assert client.get("/admin/").status_code == 200
 

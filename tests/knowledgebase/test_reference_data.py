@@ -28,7 +28,8 @@ def test_taxonomy_has_two_levels_from_domain():
 
 
 def test_every_english_region_has_areas():
-    assert Region.objects.count() == 9
+    assert Region.objects.filter(nation="england").count() == 9
+    assert Region.objects.exclude(nation="england").count() == 3  # Wales, Scotland, NI
     assert LocalAuthority.objects.count() > 300
     assert LocalAuthority.objects.get(slug="west-lindsey").region.name == "East Midlands"
 
