@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
+
+from config.http import StaffSessionTimeouts
 
 
 class CaseworkConfig(AppConfig):
@@ -12,4 +15,8 @@ class CaseworkConfig(AppConfig):
             receivers.resync_after_rule_migrations,
             sender=self,
             dispatch_uid="casework.resync_after_rule_migrations",
+        )
+        # Staff sessions start their idle and absolute clocks at sign-in, saved with it.
+        user_logged_in.connect(
+            StaffSessionTimeouts.session_started, dispatch_uid="casework.session_started"
         )

@@ -1,8 +1,13 @@
-"""Response helpers shared by every app: how a page that holds personal data is served."""
+"""Response helpers shared by every app (how a page that holds personal data is served), and
+the middleware that keeps API responses out of caches and ends idle or old staff sessions."""
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import add_never_cache_headers
 
@@ -62,3 +67,47 @@ class ApiResponsesNotStored:
             add_never_cache_headers(response)
             response["Cache-Control"] = "no-store, private"
         return response
+
+
+class StaffSessionTimeouts:
+    """Middleware (after authentication): a signed-in session ends after
+    ``SESSION_IDLE_MINUTES`` without a request, and ``SESSION_MAX_HOURS`` after sign-in
+    however busy it is. Django's own expiry moves on with every save, so both are kept
+    here as times in the session. The next page then asks the person to sign in again."""
+
+    STARTED = "desk_session_started"
+    LAST_SEEN = "desk_session_last_seen"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    @classmethod
+    def session_started(cls, sender: object, request: HttpRequest, **kwargs: object) -> None:
+        """``user_logged_in`` receiver (connected by casework): both clocks start now."""
+        if request is not None and hasattr(request, "session"):
+            request.session[cls.STARTED] = request.session[cls.LAST_SEEN] = int(time.time())
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.user.is_authenticated:
+            self._check(request)
+        return self.get_response(request)
+
+    def _check(self, request: HttpRequest) -> None:
+        session, now = request.session, int(time.time())
+        started = session.setdefault(self.STARTED, now)
+        last_seen = session.get(self.LAST_SEEN, now)
+        idle = now - last_seen > settings.SESSION_IDLE_MINUTES * 60
+        if idle or now - started > settings.SESSION_MAX_HOURS * 3600:
+            logout(request)
+            messages.info(
+                request,
+                "You were signed out after "
+                + (
+                    f"{settings.SESSION_IDLE_MINUTES} minutes without activity."
+                    if idle
+                    else f"{settings.SESSION_MAX_HOURS} hours. Sign in again to carry on."
+                ),
+            )
+            return
+        if now - last_seen >= 60 or self.LAST_SEEN not in session:  # a write a minute at most
+            session[self.LAST_SEEN] = now
