@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.db.models.signals import pre_save
+
+from config.single_line import keep_single_line_fields
 
 
 class KnowledgebaseConfig(AppConfig):
@@ -7,3 +10,6 @@ class KnowledgebaseConfig(AppConfig):
 
     def ready(self) -> None:
         from knowledgebase import receivers  # noqa: F401  (announces rules saved elsewhere)
+
+        # Every model, every app: no line break in single-line text (config.single_line).
+        pre_save.connect(keep_single_line_fields, dispatch_uid="config.single_line")
