@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_migrate
 
 from config.http import StaffSessionTimeouts
@@ -20,3 +20,6 @@ class CaseworkConfig(AppConfig):
         user_logged_in.connect(
             StaffSessionTimeouts.session_started, dispatch_uid="casework.session_started"
         )
+        # Each sign-in is remembered, so that "sign out everywhere" can end them all.
+        user_logged_in.connect(receivers.staff_signed_in, dispatch_uid="casework.signed_in")
+        user_logged_out.connect(receivers.staff_signed_out, dispatch_uid="casework.signed_out")

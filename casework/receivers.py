@@ -1,6 +1,6 @@
 """Casework's answers to signals: the one that comes up from enquiries (a new enquiry to
-route), the one that comes up from knowledgebase (a deadline rule saved), and migrations
-that may have changed rules."""
+route), the one that comes up from knowledgebase (a deadline rule saved), migrations that
+may have changed rules, and staff signing in and out (their sessions are remembered)."""
 
 import logging
 
@@ -10,6 +10,7 @@ from django.dispatch import receiver
 
 from casework.clocks import services as clocks_services
 from casework.queue import services as queue_services
+from casework.sessions import services as sessions_services
 from enquiries.signals import enquiry_received
 from knowledgebase.signals import deadline_rule_changed
 
@@ -55,3 +56,14 @@ def resync_after_rule_migrations(sender, plan=None, using=DEFAULT_DB_ALIAS, **kw
         )
         return
     clocks_services.deadlines_resync_all()
+
+
+def staff_signed_in(sender, request, user, **kwargs) -> None:
+    """``user_logged_in`` (connected in ``CaseworkConfig.ready``): remember the session."""
+    if request is not None and hasattr(request, "session"):
+        sessions_services.staff_session_started(user=user, request=request)
+
+
+def staff_signed_out(sender, request, user=None, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        sessions_services.staff_session_ended(request=request)

@@ -9,6 +9,7 @@ from casework.letters import urls as letters
 from casework.publishing import urls as publishing
 from casework.queue import urls as queue
 from casework.service_levels import urls as service_levels
+from casework.sessions import urls as sessions
 from casework.workspace import urls as workspace
 
 app_name = "casework"
@@ -22,5 +23,6 @@ urlpatterns = [
     *clocks.urlpatterns,
     *cases.urlpatterns,
     *service_levels.urlpatterns,
+    *sessions.urlpatterns,
     *letters.urlpatterns,
 ]
