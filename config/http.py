@@ -64,8 +64,7 @@ class ApiResponsesNotStored:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if request.path.startswith(self.PREFIX) and not request.path.startswith(self.PUBLIC):
-            add_never_cache_headers(response)
-            response["Cache-Control"] = "no-store, private"
+            no_store(response)["Cache-Control"] += ", private"
         return response
 
 

@@ -107,11 +107,7 @@ def letters_mark_failed(*, letter_ids: list[int], reason: str) -> int:
 
 
 def _fail(letter_id: int, reason: str) -> bool:
-    return bool(
-        Letter.objects.filter(pk=letter_id, state=Letter.State.PENDING).update(
-            state=Letter.State.FAILED, error=reason[:300]
-        )
-    )
+    return bool(letters_mark_failed(letter_ids=[letter_id], reason=reason))
 
 
 def letter_make(*, letter_id: int) -> str:
@@ -240,9 +236,7 @@ def _drafts(letter_ids: list[int], outcomes: dict[int, str]) -> list[_Draft]:
             )
         )
     for reason, ids in failures.items():  # one update per distinct reason
-        Letter.objects.filter(pk__in=ids, state=Letter.State.PENDING).update(
-            state=Letter.State.FAILED, error=reason[:300]
-        )
+        letters_mark_failed(letter_ids=ids, reason=reason)
         outcomes.update(dict.fromkeys(ids, "failed"))
     return drafts
 

@@ -43,22 +43,29 @@ def version() -> LetterTemplateVersion:
 @pytest.fixture
 def notices(submit, adviser, manager):
     """Three groups whose interim moratorium ends within two weeks (notice 5 weeks ago)."""
-    enquiries = []
-    for n in range(3):
-        enquiry = submit(
-            organisation_name=f"Friends of pub {n}",
-            contact_name=f"Contact {n}",
-            email=f"group{n}@example.org",
-            subject=f"Pub {n} for sale",
+    return [
+        with_notice(
+            submit(
+                organisation_name=f"Friends of pub {n}",
+                contact_name=f"Contact {n}",
+                email=f"group{n}@example.org",
+                subject=f"Pub {n} for sale",
+            ),
+            manager,
         )
-        key_date_record(
-            enquiry=enquiry,
-            trigger="disposal-notice-received",
-            date=timezone.localdate() - timedelta(weeks=5),
-            actor=manager.user,
-        )
-        enquiries.append(enquiry)
-    return enquiries
+        for n in range(3)
+    ]
+
+
+def with_notice(enquiry, manager):
+    """The enquiry, with the owner's notice of sale recorded five weeks ago."""
+    key_date_record(
+        enquiry=enquiry,
+        trigger="disposal-notice-received",
+        date=timezone.localdate() - timedelta(weeks=5),
+        actor=manager.user,
+    )
+    return enquiry
 
 
 def pdf_files(settings) -> list[Path]:
@@ -337,17 +344,10 @@ def test_a_batch_is_queued_in_chunks(notices, manager, settings, monkeypatch):
 
 
 def make_enquiries_with_notices(submit, manager, count, start=0):
-    enquiries = []
-    for n in range(start, start + count):
-        enquiry = submit(email=f"chunk{n}@example.org", contact_name=f"Chunk {n}")
-        key_date_record(
-            enquiry=enquiry,
-            trigger="disposal-notice-received",
-            date=timezone.localdate() - timedelta(weeks=5),
-            actor=manager.user,
-        )
-        enquiries.append(enquiry)
-    return enquiries
+    return [
+        with_notice(submit(email=f"chunk{n}@example.org", contact_name=f"Chunk {n}"), manager)
+        for n in range(start, start + count)
+    ]
 
 
 def test_a_chunk_is_read_in_the_same_number_of_queries_whatever_its_size(

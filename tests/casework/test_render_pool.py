@@ -4,6 +4,7 @@ the next (a letter after hostile ones is byte-identical to one from a fresh rend
 
 import os
 import signal
+from contextlib import contextmanager
 
 import pytest
 
@@ -56,6 +57,22 @@ def fresh_pool(settings):
     pdf.render_pool_close()
 
 
+@contextmanager
+def bare_pool(work, *, memory_limit_bytes=0):
+    """A pool of one renderer running ``work`` (from ``tests.render_jobs``), closed after."""
+    pool = RenderPool(
+        work=work,
+        size=1,
+        recycle_after=10,
+        recycle_rss_bytes=10**12,
+        memory_limit_bytes=memory_limit_bytes,
+    )
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
 def renderer_pids() -> list[int]:
     return [s.pid for s in pdf.render_pool().stats()]
 
@@ -82,14 +99,7 @@ def test_an_overrun_is_killed_and_the_next_document_gets_a_new_renderer(fresh_po
 
 
 def test_a_renderer_killed_from_outside_is_reported_and_replaced(fresh_pool):
-    pool = RenderPool(
-        work=render_jobs.sleep,
-        size=1,
-        recycle_after=10,
-        recycle_rss_bytes=10**12,
-        memory_limit_bytes=0,
-    )
-    try:
+    with bare_pool(render_jobs.sleep) as pool:
         _, pid = pool.run((0,), timeout=10)
 
         os.kill(pid, signal.SIGKILL)
@@ -97,8 +107,6 @@ def test_a_renderer_killed_from_outside_is_reported_and_replaced(fresh_pool):
             pool.run((0,), timeout=10)
 
         assert pool.run((0,), timeout=10)[1] != pid
-    finally:
-        pool.close()
 
 
 def test_a_refused_document_retires_its_renderer_and_the_next_is_still_refused(fresh_pool):
@@ -133,22 +141,13 @@ def test_renderers_are_recycled_when_their_memory_grows_past_the_threshold(fresh
 
 
 def test_each_renderer_runs_under_the_address_space_limit():
-    pool = RenderPool(
-        work=render_jobs.run,
-        size=1,
-        recycle_after=10,
-        recycle_rss_bytes=10**12,
-        memory_limit_bytes=512 * MB,
-    )
-    try:
+    with bare_pool(render_jobs.run, memory_limit_bytes=512 * MB) as pool:
         assert pool.run(("address_space_limit",), timeout=30) == ("ok", 512 * MB)
         outcome, message = pool.run(("allocate", 1024), timeout=30)
         assert outcome == "error" and message.startswith("MemoryError")
         assert pool.stats() == []  # the renderer that ran out is not kept
         assert pool.run(("allocate", 64), timeout=30) == ("ok", 64 * MB)
         assert pool.started == 2
-    finally:
-        pool.close()
 
 
 def test_the_desk_pool_takes_its_limits_from_the_settings(fresh_pool):
@@ -167,36 +166,18 @@ def test_a_forked_process_starts_its_own_pool(fresh_pool, monkeypatch):
 
 
 def test_the_pool_times_out_a_job_and_kills_the_renderer():
-    pool = RenderPool(
-        work=render_jobs.sleep,
-        size=1,
-        recycle_after=10,
-        recycle_rss_bytes=10**12,
-        memory_limit_bytes=0,
-    )
-    try:
+    with bare_pool(render_jobs.sleep) as pool:
         with pytest.raises(RendererTimedOut):
             pool.run((30,), timeout=0.5)
         assert pool.stats() == [] and pool.started == 1
         assert pool.run((0,), timeout=10)[0] == "ok"
         assert pool.started == 2
-    finally:
-        pool.close()
 
 
 def test_a_failed_answer_retires_the_renderer():
-    pool = RenderPool(
-        work=render_jobs.fail,
-        size=1,
-        recycle_after=10,
-        recycle_rss_bytes=10**12,
-        memory_limit_bytes=0,
-    )
-    try:
+    with bare_pool(render_jobs.fail) as pool:
         assert pool.run((), timeout=10) == ("error", "the work said no")
         assert pool.stats() == []
-    finally:
-        pool.close()
 
 
 def test_many_documents_render_in_parallel_each_with_its_own_answer(fresh_pool):

@@ -17,6 +17,7 @@ from enquiries.intake.services import (
 )
 from enquiries.models import Channel, Enquiry, ReferenceCounter
 from enquiries.references import format_reference, is_reference
+from tests.casework.test_concurrency import run_together
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -117,41 +118,30 @@ def test_two_submissions_are_in_flight_at_once(submission, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     enquiry_submit(data=submission, channel=Channel.WEB)  # the year's sequence exists
     first_open, second_done = threading.Event(), threading.Event()
-    references, errors = {}, []
 
     def first():
         try:
             with transaction.atomic():
-                references["first"] = enquiry_submit(data=submission, channel=Channel.WEB)
+                submitted = enquiry_submit(data=submission, channel=Channel.WEB)
                 first_open.set()
                 # Hold the transaction open until the second has committed (or give up).
-                references["second_finished_meanwhile"] = second_done.wait(timeout=20)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
+                return submitted, second_done.wait(timeout=20)
         finally:
             first_open.set()
-            connection.close()
 
     def second():
-        try:
-            first_open.wait(timeout=20)
-            references["second"] = enquiry_submit(data=submission, channel=Channel.WEB)
-            second_done.set()
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        first_open.wait(timeout=20)
+        submitted = enquiry_submit(data=submission, channel=Channel.WEB)
+        second_done.set()
+        return submitted
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = run_together(first, second)
 
-    assert errors == []
-    assert references["second_finished_meanwhile"] is True
-    first_ref = references["first"].enquiry.reference
-    second_ref = references["second"].enquiry.reference
+    assert [r for r in results if isinstance(r, Exception)] == []
+    (first_submitted, second_finished_meanwhile), second_submitted = results
+    assert second_finished_meanwhile is True
+    first_ref = first_submitted.enquiry.reference
+    second_ref = second_submitted.enquiry.reference
     assert first_ref != second_ref
     assert Enquiry.objects.filter(reference__in=[first_ref, second_ref]).count() == 2
 
@@ -162,29 +152,13 @@ def test_two_submissions_are_in_flight_at_once(submission, settings):
 def test_simultaneous_submissions_get_unique_consecutive_references(submission, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     threads_count = 24
-    barrier = threading.Barrier(threads_count)
-    references, errors = [], []
-    lock = threading.Lock()
 
     def submit():
-        try:
-            barrier.wait(timeout=10)
-            reference = enquiry_submit(data=submission, channel=Channel.WEB).enquiry.reference
-            with lock:
-                references.append(reference)
-        except Exception as error:  # noqa: BLE001 - reported below
-            with lock:
-                errors.append(error)
-        finally:
-            connection.close()
+        return enquiry_submit(data=submission, channel=Channel.WEB).enquiry.reference
 
-    threads = [threading.Thread(target=submit) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    references = run_together(*[submit] * threads_count)
 
-    assert errors == []
+    assert [r for r in references if isinstance(r, Exception)] == []
     year = timezone.localdate().year
     assert sorted(references) == [format_reference(year, n) for n in range(1, threads_count + 1)]
     assert Enquiry.objects.count() == threads_count
