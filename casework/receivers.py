@@ -18,14 +18,16 @@ logger = logging.getLogger(__name__)
 
 
 @receiver(enquiry_received, dispatch_uid="casework.route_new_enquiry")
-def route_new_enquiry(sender, enquiry, route: bool = True, **kwargs) -> None:
+def route_new_enquiry(
+    sender, enquiry, route: bool = True, triage_reason: str = "", **kwargs
+) -> None:
     if not route:  # the caller places it (an adviser keeping what they logged)
         return
     # A routing fault must never lose the group's enquiry: undo only the routing
     # (savepoint) and leave the enquiry unassigned, where the "all" queue shows it.
     try:
         with transaction.atomic():
-            queue_services.enquiry_route(enquiry=enquiry)
+            queue_services.enquiry_route(enquiry=enquiry, triage_reason=triage_reason)
     except Exception:
         logger.exception("routing failed for reference=%s", enquiry.reference)
 

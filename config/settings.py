@@ -7,6 +7,7 @@ One file; every difference between machines comes from environment variables
 import os
 import re
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -220,6 +221,49 @@ MAILERS = {
     )
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Community Rights Desk <desk@localhost>")
+
+# Mail in (docs/email.md). Replies come back to MAIL_REPLY_ADDRESS with a signed tag
+# (desk+CR-2026-000123.<signature>@...); it defaults to DEFAULT_FROM_EMAIL's address.
+MAIL_REPLY_ADDRESS = env_str("MAIL_REPLY_ADDRESS", parseaddr(DEFAULT_FROM_EMAIL)[1])
+MAIL_MAX_BYTES = env_int("MAIL_MAX_MB", 25, minimum=1) * 1024 * 1024
+MAIL_LOOP_LIMIT_PER_HOUR = env_int("MAIL_LOOP_LIMIT_PER_HOUR", 20, minimum=1)
+MAIL_DATE_MAX_AGE_DAYS = env_int("MAIL_DATE_MAX_AGE_DAYS", 7, minimum=1)
+MAIL_POLL_SECONDS = env_int("MAIL_POLL_SECONDS", 60, minimum=0)
+
+
+def _imap_mailbox(name: str, prefix: str) -> dict[str, object]:
+    """One mailbox from MAIL_IMAP_<NAME>_* (or MAIL_IMAP_* for the first, unnamed one)."""
+    security = env_str(f"{prefix}SECURITY", "ssl").lower()
+    if security not in ("ssl", "starttls", "none"):
+        raise ImproperlyConfigured(f"{prefix}SECURITY must be ssl, starttls or none")
+    host = env_str(f"{prefix}HOST")
+    if not host:
+        raise ImproperlyConfigured(f"{prefix}HOST is needed for the mailbox {name!r}")
+    return {
+        "name": name,
+        "host": host,
+        "port": env_int(f"{prefix}PORT", 993 if security == "ssl" else 143, minimum=1),
+        "security": security,
+        "user": env_str(f"{prefix}USER"),
+        "password": env_str(f"{prefix}PASSWORD"),
+        "folder": env_str(f"{prefix}FOLDER", "INBOX"),
+        "done_folder": env_str(f"{prefix}DONE_FOLDER", "Processed"),
+        "timeout": env_int(f"{prefix}TIMEOUT", 30, minimum=1),
+    }
+
+
+# No mailbox configured: nothing polls. MAIL_IMAP_HOST configures one ("desk");
+# MAIL_IMAP_MAILBOXES=desk,planning adds MAIL_IMAP_PLANNING_HOST, ..._USER, and so on.
+MAIL_IMAP_MAILBOXES = [
+    _imap_mailbox(name, "MAIL_IMAP_" if i == 0 else f"MAIL_IMAP_{name.upper()}_")
+    for i, name in enumerate(
+        n.strip()
+        for n in env_str("MAIL_IMAP_MAILBOXES", "desk" if env_str("MAIL_IMAP_HOST") else "").split(
+            ","
+        )
+        if n.strip()
+    )
+]
 
 # Background work: Django's tasks framework. "database" (the default) needs a
 # worker (`make worker`); "immediate" runs each task in the web request.

@@ -13,7 +13,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from enquiries.models import Attachment, Enquiry, Notification
+from enquiries.mail import addresses
+from enquiries.models import Attachment, Enquiry, InboundMail, Message, Notification
 from enquiries.portal.selectors import enquiries_in_scope_q
 from enquiries.services import tracking_link_create
 
@@ -65,21 +66,78 @@ def _deadline_reminder(notification: Notification) -> EmailMultiAlternatives:
 
 
 def _update_published(notification: Notification) -> EmailMultiAlternatives:
-    """To the group: there is an update, and where to read it."""
+    """To the group: there is an update, and where to read it; sent by email (the
+    adviser's choice), the update's text too, which the group can answer by mail."""
+    text = ""
+    if notification.data.get("by_email") and notification.data.get("message"):
+        message = Message.objects.filter(
+            pk=notification.data["message"], enquiry=notification.enquiry_id
+        ).first()
+        text = message.body if message else ""
     return _to_group_with_link(
-        notification, subject="There is an update on your enquiry", template="update_published"
+        notification,
+        subject="There is an update on your enquiry",
+        template="update_published",
+        extra={"update_text": text},
     )
+
+
+# Emails to the group that the desk sends by itself, not an adviser's words: marked
+# ``Auto-Submitted: auto-generated`` so that auto-responders stay quiet (RFC 3834).
+AUTOMATIC_TO_GROUP = {
+    Notification.Kind.ACKNOWLEDGEMENT,
+    Notification.Kind.GROUP_DEADLINE,
+    Notification.Kind.NEW_LINK,
+}
+TO_GROUP = AUTOMATIC_TO_GROUP | {
+    Notification.Kind.UPDATE_PUBLISHED,
+    Notification.Kind.LETTER_ISSUED,
+    Notification.Kind.LETTER_EMAILED,
+}
+
+
+def _thread_headers(notification: Notification) -> tuple[dict[str, str], list[str]]:
+    """(headers, reply-to) threading an email into its enquiry's conversation.
+
+    Every email has a stable Message-ID and refers to the enquiry's thread; one to the
+    group also answers the group's latest email (when it wrote by mail) and carries the
+    signed reply address, so that their answer comes back to this enquiry. Staff emails
+    carry no reply address: an adviser's reply must not land in the group's conversation.
+    """
+    reference = notification.enquiry.reference
+    thread = addresses.thread_id(reference)
+    headers = {"Message-ID": addresses.message_id(reference, f"n{notification.pk}")}
+    if notification.kind not in TO_GROUP:
+        headers["Auto-Submitted"] = "auto-generated"
+        headers["References"] = thread
+        return headers, []
+    newest = (
+        InboundMail.objects.filter(enquiry=notification.enquiry_id)
+        .exclude(internet_message_id="")
+        .order_by("-received_at", "-pk")
+        .values_list("internet_message_id", flat=True)[:20]
+    )
+    ids = list(reversed(newest))
+    headers["References"] = " ".join([thread, *ids])
+    headers["In-Reply-To"] = ids[-1] if ids else thread
+    if notification.kind in AUTOMATIC_TO_GROUP:
+        headers["Auto-Submitted"] = "auto-generated"
+    return headers, [addresses.reply_address(reference)]
 
 
 def _both(
     notification: Notification, *, subject: str, template: str, context: dict
 ) -> EmailMultiAlternatives:
-    """A plain-text body with an HTML alternative, both from ``email/<template>``."""
+    """A plain-text body with an HTML alternative, both from ``email/<template>``, with the
+    headers that thread it (``_thread_headers``)."""
     context = {**context, "service_name": settings.SERVICE_NAME}
+    headers, reply_to = _thread_headers(notification)
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"enquiries/email/{template}.txt", context),
         to=[notification.recipient],
+        headers=headers,
+        reply_to=reply_to,
     )
     message.attach_alternative(
         render_to_string(f"enquiries/email/{template}.html", context), "text/html"

@@ -3,5 +3,7 @@
 from django.dispatch import Signal
 
 # Sent inside the transaction that saved a new enquiry; kwargs: enquiry, actor, and
-# route (False when the adviser who logged it by hand keeps it, so it is not routed).
+# route (False when the adviser who logged it by hand keeps it, so it is not routed), and
+# triage_reason (when set, it waits for triage with that reason instead of being routed
+# by topic: mail that may not be from whom it seems).
 enquiry_received = Signal()

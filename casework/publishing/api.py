@@ -258,7 +258,7 @@ class MessageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Message
-        fields = ["id", "sender", "author", "body", "attachments", "created_at"]
+        fields = ["id", "sender", "channel", "author", "body", "attachments", "created_at"]
         read_only_fields = fields
 
 
@@ -271,6 +271,12 @@ class MessageInputSerializer(serializers.Serializer):
         required=False,
         default=False,
         help_text='Also move the enquiry to "waiting for the group" when it may.',
+    )
+    by_email = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Send the update's text in the email, so the group can answer it from "
+        "their mail client (else the email links to the tracking page).",
     )
     submission_key = serializers.CharField(
         max_length=max_length(Message, "submission_key"),

@@ -30,6 +30,13 @@ class PublicMessageForm(forms.Form):
         help_text="The group can download these. PDF, Word, OpenDocument, Excel, PNG, JPEG "
         "or plain text.",
     )
+    by_email = forms.BooleanField(
+        label="Send the update itself by email",
+        required=False,
+        help_text="The group receives the text of the update in the email and can answer "
+        "it from their mail client. Otherwise the email says there is an update and links "
+        "to their tracking page.",
+    )
     awaiting_group = forms.BooleanField(
         label="We are waiting for the group's reply",
         required=False,

@@ -128,6 +128,7 @@ def group_update_send(
     actor: User,
     files: Iterable["UploadedFile[bytes]"] = (),
     awaiting_group: bool = False,
+    by_email: bool = False,
     submission_key: str = "",
 ) -> Message:
     """Publish an update to the group: the adviser holding the enquiry or a manager.
@@ -135,7 +136,8 @@ def group_update_send(
     It is the first response if none was given yet and the group is emailed (both by
     ``message_publish``). With ``awaiting_group`` the enquiry also moves to "waiting for
     the group" when its workflow allows (not from closed; nothing to do if it is already
-    waiting), in the same transaction: both happen or neither.
+    waiting), in the same transaction: both happen or neither. With ``by_email`` the
+    email carries the update's text and the group can answer it from their mail client.
     """
     if not policies.can_publish_message(actor, enquiry):
         raise PermissionDenied(
@@ -151,6 +153,7 @@ def group_update_send(
         body=body,
         actor=actor,
         files=list(files),
+        by_email=by_email,
         submission_key=submission_key[: max_length(Message, "submission_key")],
     )
     if awaiting_group:

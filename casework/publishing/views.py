@@ -21,7 +21,7 @@ from casework.publishing import selectors, services
 from casework.publishing.forms import PublicMessageForm, StaffDocumentForm
 from config.http import AuthenticatedHttpRequest
 from enquiries.conversation.services import attachment_response
-from enquiries.models import Enquiry
+from enquiries.models import Channel, Enquiry
 from enquiries.uploads import UploadRefused
 
 
@@ -102,7 +102,13 @@ def _group_facing_panel(request: HttpRequest, enquiry: Enquiry, context: dict, b
             else None
         ),
         "message_form": (
-            (bound.get("message_form") or PublicMessageForm(prefix="msg"))
+            (
+                bound.get("message_form")
+                # Mail in: answer by mail, as the group wrote.
+                or PublicMessageForm(
+                    prefix="msg", initial={"by_email": enquiry.channel == Channel.EMAIL}
+                )
+            )
             if policies.can_publish_message(user, enquiry)
             else None
         ),
@@ -158,6 +164,7 @@ def message_publish(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
             body=data["body"],
             files=data["files"],
             awaiting_group=data["awaiting_group"],
+            by_email=data["by_email"],
             submission_key=key,
             actor=request.user,
         ),

@@ -87,12 +87,25 @@ def _record_assignment(
 
 
 @transaction.atomic
-def enquiry_route(*, enquiry: Enquiry) -> Assignment:
+def enquiry_route(*, enquiry: Enquiry, triage_reason: str = "") -> Assignment:
     """Route a newly received enquiry to an adviser, or to a team queue, with the reason.
 
+    With ``triage_reason`` (intake's doubt about it, such as mail that may not be from
+    whom it seems) it waits in the triage queue with that reason instead.
     The desk itself acts: the Assignment and the event have no actor.
     """
     enquiry = _lock(enquiry)
+    if triage_reason:
+        team = selectors.triage_team()
+        where = f"the {team.name} queue" if team else "the unassigned queue"
+        return _record_assignment(
+            enquiry=enquiry,
+            adviser=None,
+            method=Assignment.Method.QUEUED,
+            reason=f"{triage_reason} Waiting in {where}.",
+            actor=None,
+            team=team,
+        )
     if enquiry.local_authority_id is not None:  # with its region, read once for both uses
         enquiry.local_authority = LocalAuthority.objects.select_related("region").get(
             pk=enquiry.local_authority_id

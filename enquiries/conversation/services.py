@@ -7,7 +7,7 @@ downloads by views that have checked who is asking (``attachment_response``).
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from django.contrib.auth.models import User
@@ -17,7 +17,15 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 
 from enquiries import services as enquiries_services
-from enquiries.models import Attachment, Enquiry, EnquiryEvent, Message, Notification, PublicDate
+from enquiries.models import (
+    Attachment,
+    Enquiry,
+    EnquiryEvent,
+    Message,
+    Notification,
+    PublicDate,
+    Status,
+)
 from enquiries.notifications import notification_owe
 from enquiries.uploads import DetectedFile, validate_bytes, validate_upload
 
@@ -71,6 +79,14 @@ def attachment_add(
     return _store(enquiry=enquiry, detected=validate_upload(upload), actor=actor, message=message)
 
 
+def attachment_store_detected(
+    *, enquiry: Enquiry, detected: DetectedFile, actor: User | None
+) -> Attachment:
+    """Keep a staff-only document already checked (``validate_bytes``), in the caller's
+    transaction: mail in keeps the documents of a new enquiry this way."""
+    return _store(enquiry=enquiry, detected=detected, actor=actor, message=None)
+
+
 @transaction.atomic
 def attachment_add_bytes(
     *,
@@ -86,6 +102,55 @@ def attachment_add_bytes(
     )
 
 
+def group_message_add(
+    *,
+    enquiry: Enquiry,
+    body: str,
+    channel: str = Message.Channel.PORTAL,
+    documents: Sequence[DetectedFile] = (),
+    submission_key: str = "",
+) -> Message:
+    """The group's message on its enquiry, from the tracking page or by email, with
+    documents already checked (``validate_upload``/``validate_bytes``). Call with the
+    enquiry's row locked, inside the caller's transaction.
+
+    - Recorded on the timeline (``reply_received``).
+    - An enquiry waiting for the group goes back to the adviser (``in_progress``) through
+      ``enquiry_change_status``, which resumes the service-level clock. Other statuses
+      are kept (the adviser decides; a closed enquiry is handled by the caller).
+    - The adviser holding it is emailed (reference and a desk link; not the reply).
+    """
+    message = Message.objects.create(
+        enquiry=enquiry,
+        sender=Message.Sender.GROUP,
+        body=body.strip(),
+        channel=channel,
+        submission_key=submission_key,
+    )
+    for document in documents:
+        _store(enquiry=enquiry, detected=document, actor=None, message=message)
+    enquiries_services.enquiry_record_event(
+        enquiry=enquiry,
+        kind=EnquiryEvent.Kind.REPLY_RECEIVED,
+        actor=None,
+        data={"message": message.pk, "documents": len(documents), "channel": str(channel)},
+    )
+    if enquiry.status == Status.AWAITING_GROUP:
+        enquiries_services.enquiry_change_status(
+            enquiry=enquiry, status=Status.IN_PROGRESS, actor=None
+        )
+    adviser = enquiry.assigned_to
+    if adviser is not None and adviser.email:
+        notification_owe(
+            enquiry=enquiry,
+            kind=Notification.Kind.REPLY_RECEIVED,
+            recipient=adviser.email,
+            dedupe_key=f"reply:{message.pk}",
+            data={},
+        )
+    return message
+
+
 @transaction.atomic
 def message_publish(
     *,
@@ -96,11 +161,13 @@ def message_publish(
     attachments: Iterable[Attachment] = (),
     submission_key: str = "",
     notify: bool = True,
+    by_email: bool = False,
 ) -> Message:
     """Publish a message from the desk to the group's enquiry.
 
     It counts as the first response, and the group is emailed that there is an update
-    (unless ``notify`` is False: a letter's own email says so instead). The same
+    (unless ``notify`` is False: a letter's own email says so instead); ``by_email``
+    puts the message's text in that email, so the group can answer it by mail. The same
     ``submission_key`` twice (a double click) publishes once. Every file is checked
     before anything is kept: one refused file refuses the whole message.
     """
@@ -117,6 +184,7 @@ def message_publish(
         sender=Message.Sender.DESK,
         author=actor,
         body=body,
+        channel=Message.Channel.EMAIL if by_email and notify else Message.Channel.PORTAL,
         submission_key=submission_key,
     )
     for item in detected:
@@ -141,7 +209,7 @@ def message_publish(
             kind=Notification.Kind.UPDATE_PUBLISHED,
             recipient=enquiry.contact.email,
             dedupe_key=f"update:{message.pk}",
-            data={},
+            data={"message": message.pk, "by_email": by_email},
         )
     return message
 

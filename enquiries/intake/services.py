@@ -162,16 +162,23 @@ def _contact_for(data: EnquiryInput, organisation: Organisation, now: datetime) 
             organisation=organisation,
             accessibility_needs=data.accessibility_needs,
             consent_to_store=data.consent_to_store,  # True: ``enquiry_submit`` checked it
+            consent_basis=Contact.ConsentBasis.FORM,
             consent_recorded_at=now,
         )
     return contact
 
 
-def _refusals(data: EnquiryInput, received_at: datetime, now: datetime) -> None:
-    """What no channel may skip: the group's consent to store its details (the desk keeps
-    nothing without it) and a time of receipt that has already come."""
+def _refusals(
+    data: EnquiryInput, received_at: datetime, now: datetime, contact: Contact | None
+) -> None:
+    """What no channel may skip: a lawful basis to store the group's details (their
+    consent on a form; for mail, that they wrote to us: ``contact.consent_basis``) and a
+    time of receipt that has already come."""
     errors = {}
-    if not data.consent_to_store:
+    lawful = data.consent_to_store or (
+        contact is not None and (contact.consent_to_store or bool(contact.consent_basis))
+    )
+    if not lawful:
         errors["consent_to_store"] = CONSENT_REQUIRED
     if received_at > now:
         errors["received_at"] = RECEIVED_IN_FUTURE
@@ -187,6 +194,9 @@ def enquiry_submit(
     actor: User | None = None,
     received_at: datetime | None = None,
     route: bool = True,
+    contact: Contact | None = None,
+    follows_up: Enquiry | None = None,
+    triage_reason: str = "",
 ) -> SubmittedEnquiry:
     """Record a new enquiry from any channel, mint its tracking link, announce it.
 
@@ -195,14 +205,23 @@ def enquiry_submit(
     False tells receivers the caller places the enquiry itself (an adviser
     logging an enquiry they keep), so it must not be routed.
 
+    ``contact`` is a contact already found (mail in matches the sender's address): the
+    enquiry is theirs and their organisation's, and the input's group details are not
+    used. ``follows_up`` is the closed enquiry this one continues. ``triage_reason`` asks
+    routing to queue it for triage, saying why, instead of routing it by topic.
+
     Raises ``ValidationError`` (nothing saved) without the group's consent to store its
     details, or for a ``received_at`` in the future.
     """
     now = timezone.now()
     received_at = received_at or now
-    _refusals(data, received_at, now)
-    organisation = _organisation_for(data)
-    contact = _contact_for(data, organisation, now)
+    _refusals(data, received_at, now, contact)
+    organisation: Organisation | None
+    if contact is None:
+        organisation = _organisation_for(data)
+        contact = _contact_for(data, organisation, now)
+    else:
+        organisation = contact.organisation
     target = service_level_for(topic=data.topic)
     due = service_levels.due_dates(
         timezone.localdate(received_at), target.first_response_days, target.resolution_days
@@ -217,10 +236,11 @@ def enquiry_submit(
         asset_address=data.asset_address,
         organisation=organisation,
         contact=contact,
-        local_authority=data.local_authority,
+        local_authority=data.local_authority or getattr(organisation, "local_authority", None),
         priority=data.priority,
         received_at=received_at,
         logged_by=actor,
+        follows_up=follows_up,
         first_response_due=due.first_response_due,
         resolution_due=due.resolution_due,
     )
@@ -234,7 +254,9 @@ def enquiry_submit(
         recipient=contact.email,
         dedupe_key=f"ack:{enquiry.reference}",
     )
-    enquiry_received.send(sender=Enquiry, enquiry=enquiry, actor=actor, route=route)
+    enquiry_received.send(
+        sender=Enquiry, enquiry=enquiry, actor=actor, route=route, triage_reason=triage_reason
+    )
     enquiry.refresh_from_db()  # routing may have assigned it
 
     from enquiries.tasks import queue_notification  # tasks import services

@@ -18,6 +18,7 @@ from enquiries.models.access import (
     TrackingLink,
     hash_token,
 )
+from enquiries.models.mail import InboundMail, inbound_mail_upload_to
 from enquiries.models.records import (
     STATUS_TRANSITIONS,
     Channel,
@@ -40,6 +41,10 @@ class Message(models.Model):
         GROUP = "group", "Group"
         DESK = "desk", "Desk"
 
+    class Channel(models.TextChoices):
+        PORTAL = "portal", "Tracking page"
+        EMAIL = "email", "Email"
+
     # The column is unbounded: a reply from the group or an update from the desk is at
     # most this long.
     BODY_MAX_LENGTH = 10_000
@@ -50,6 +55,12 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     body = models.TextField()
+    channel = models.CharField(
+        max_length=8,
+        choices=Channel.choices,
+        default=Channel.PORTAL,
+        help_text="How it travelled: written on the tracking page, or sent by email.",
+    )
     submission_key = models.CharField(
         max_length=64,
         blank=True,
@@ -166,6 +177,8 @@ __all__ = [
     "attachment_upload_to",
     "Attachment",
     "PublicDate",
+    "InboundMail",
+    "inbound_mail_upload_to",
     "hash_token",
     "TrackingLink",
     "IdempotencyKey",

@@ -115,8 +115,23 @@ class Contact(models.Model):
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
     )
     accessibility_needs = models.TextField(blank=True)
+
+    class ConsentBasis(models.TextChoices):
+        FORM = "form", "Agreed to it on the enquiry form"
+        EMAIL = "email", "Contacted us by email"
+
     consent_to_store = models.BooleanField(default=False)
+    consent_basis = models.CharField(
+        max_length=8,
+        choices=ConsentBasis.choices,
+        blank=True,
+        help_text="Why we hold the details: the group agreed, or wrote to us by email.",
+    )
     consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    email_failing_since = models.DateTimeField(
+        null=True, blank=True, help_text="Our mail to this address bounced."
+    )
+    email_failure = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -201,6 +216,14 @@ class Enquiry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_enquiries",
+    )
+    follows_up = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+        help_text="The closed enquiry the group wrote back about.",
     )
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

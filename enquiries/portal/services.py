@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from enquiries import ratelimit
 from enquiries import services as enquiries_services
-from enquiries.conversation.services import attachment_add
+from enquiries.conversation.services import group_message_add
 from enquiries.models import (
     Enquiry,
     EnquiryEvent,
@@ -164,14 +164,6 @@ def new_link_request(*, email: str, key: str) -> bool:
     return owed is not None
 
 
-def _check_files(files: Sequence["UploadedFile[bytes]"]) -> None:
-    """Every file checked before anything is kept: one refused file refuses the reply."""
-    if len(files) > MAX_FILES_PER_REPLY:
-        raise UploadRefused(f"Please attach no more than {MAX_FILES_PER_REPLY} files at a time.")
-    for upload in files:
-        validate_upload(upload)
-
-
 @transaction.atomic
 def reply_twin_settled(*, enquiry: Enquiry, submission_key: str) -> bool:
     """Wait for a twin of this submission still being saved (it holds the enquiry's row
@@ -209,34 +201,12 @@ def reply_receive(
         earlier = Message.objects.filter(enquiry=enquiry, submission_key=submission_key).first()
         if earlier is not None:
             return ReplyReceived(message=earlier, created=False)
-    _check_files(files)
-    message = Message.objects.create(
-        enquiry=enquiry,
-        sender=Message.Sender.GROUP,
-        body=body.strip(),
-        submission_key=submission_key,
+    if len(files) > MAX_FILES_PER_REPLY:
+        raise UploadRefused(f"Please attach no more than {MAX_FILES_PER_REPLY} files at a time.")
+    documents = [validate_upload(upload) for upload in files]
+    message = group_message_add(
+        enquiry=enquiry, body=body, documents=documents, submission_key=submission_key
     )
-    for upload in files:
-        attachment_add(enquiry=enquiry, upload=upload, actor=None, message=message)
-    enquiries_services.enquiry_record_event(
-        enquiry=enquiry,
-        kind=EnquiryEvent.Kind.REPLY_RECEIVED,
-        actor=None,
-        data={"message": message.pk, "documents": len(files)},
-    )
-    if enquiry.status == Status.AWAITING_GROUP:
-        enquiries_services.enquiry_change_status(
-            enquiry=enquiry, status=Status.IN_PROGRESS, actor=None
-        )
-    adviser = enquiry.assigned_to
-    if adviser is not None and adviser.email:
-        notification_owe(
-            enquiry=enquiry,
-            kind=Notification.Kind.REPLY_RECEIVED,
-            recipient=adviser.email,
-            dedupe_key=f"reply:{message.pk}",
-            data={},
-        )
     logger.info("reply received reference=%s documents=%d", enquiry.reference, len(files))
     return ReplyReceived(message=message, created=True)
 

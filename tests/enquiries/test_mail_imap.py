@@ -1,0 +1,146 @@
+"""Mail in from a real IMAP server: Debian's Dovecot, started for the run
+(``tests/imap.py``). Messages are delivered into it with APPEND, then fetched by the
+desk's own code (``manage.py fetch_mail``, ``enquiries.mail.imap``)."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from enquiries.mail import imap
+from enquiries.models import Enquiry, InboundMail, Message
+from tests.enquiries.mail_corpus import corpus, mail_desk  # noqa: F401
+from tests.enquiries.test_mail_in import big_message
+from tests.imap import DONE, folder_count, mailbox_settings
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mail_desk")]
+
+Outcome = InboundMail.Outcome
+
+
+def deliver(client, *messages: bytes) -> None:
+    for raw in messages:
+        client.append("INBOX", raw)
+
+
+def fetch() -> str:
+    out = io.StringIO()
+    call_command("fetch_mail", stdout=out)
+    return out.getvalue()
+
+
+def test_fetch_mail_stores_each_message_then_moves_it(imap_mailbox, submit):
+    enquiry = submit(email="clerk@ashby-parish.example")
+    deliver(
+        imap_mailbox,
+        corpus("plain"),
+        corpus("reply_subject_only", enquiry),
+        corpus("mailing_list"),
+        corpus("attachments"),
+    )
+
+    output = fetch()
+
+    assert "desk: 4 message(s)" in output
+    assert folder_count(imap_mailbox, "INBOX") == 0
+    assert folder_count(imap_mailbox, DONE) == 4
+    outcomes = sorted(InboundMail.objects.values_list("outcome", flat=True))
+    assert outcomes == sorted([Outcome.ENQUIRY, Outcome.REPLY, Outcome.AUTOMATIC, Outcome.ENQUIRY])
+    assert Message.objects.get(enquiry=enquiry).channel == Message.Channel.EMAIL
+    assert Enquiry.objects.filter(channel="email").count() == 2
+    # Reading marked nothing as seen: the mailbox's own users can still tell.
+    imap_mailbox.select_folder(DONE, readonly=True)
+    flags = imap_mailbox.get_flags(imap_mailbox.search(["ALL"]))
+    assert all(b"\\Seen" not in f for f in flags.values())
+
+
+def test_a_crash_between_commit_and_move_rereads_harmlessly(imap_mailbox, monkeypatch):
+    deliver(imap_mailbox, corpus("plain"))
+
+    class Killed(BaseException):
+        """Stands for the fetcher dying after the commit, before the IMAP move."""
+
+    def die(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr(imap, "_move", die)
+    with pytest.raises(Killed):
+        imap.mail_fetch_all()
+    assert Enquiry.objects.count() == 1  # committed
+    assert folder_count(imap_mailbox, "INBOX") == 1  # never moved
+
+    monkeypatch.undo()
+    results = imap.mail_fetch_all()
+
+    assert results[0].outcomes == {"duplicate": 1}
+    assert Enquiry.objects.count() == 1 and InboundMail.objects.count() == 1
+    assert folder_count(imap_mailbox, "INBOX") == 0
+    assert folder_count(imap_mailbox, DONE) == 1
+
+
+def test_a_database_fault_leaves_the_message_for_the_next_round(imap_mailbox, monkeypatch):
+    deliver(imap_mailbox, corpus("plain"), corpus("html_only"))
+    real = imap.mail_receive
+    calls = []
+
+    def second_fails(raw, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            from django.db import OperationalError
+
+            raise OperationalError("database is locked")
+        return real(raw, **kwargs)
+
+    monkeypatch.setattr(imap, "mail_receive", second_fails)
+    results = imap.mail_fetch_all()
+
+    assert results[0].error == "OperationalError"
+    assert folder_count(imap_mailbox, "INBOX") == 1  # the one not stored stays
+    assert folder_count(imap_mailbox, DONE) == 1
+
+    monkeypatch.undo()
+    imap.mail_fetch_all()
+    assert Enquiry.objects.count() == 2
+    assert folder_count(imap_mailbox, "INBOX") == 0
+
+
+def test_an_oversize_message_is_quarantined_and_moved(imap_mailbox):
+    deliver(imap_mailbox, big_message(30))
+
+    fetch()
+
+    inbound = InboundMail.objects.get()
+    assert inbound.outcome == Outcome.QUARANTINED and inbound.size > 30 * 1024 * 1024
+    assert folder_count(imap_mailbox, DONE) == 1
+
+
+def test_one_unreachable_mailbox_does_not_stop_the_others(
+    imap_mailbox, dovecot_server, settings, closed_port
+):
+    settings.MAIL_IMAP_MAILBOXES = [
+        mailbox_settings(dovecot_server, name="broken", port=closed_port),
+        mailbox_settings(dovecot_server, name="desk"),
+    ]
+    deliver(imap_mailbox, corpus("plain"))
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match="could not be read"):
+        call_command("fetch_mail", stdout=io.StringIO(), stderr=err)
+
+    assert "broken: could not be read (ConnectionRefusedError)" in err.getvalue()
+    assert Enquiry.objects.count() == 1
+
+
+def test_a_wrong_password_is_reported(imap_mailbox, dovecot_server, settings):
+    settings.MAIL_IMAP_MAILBOXES = [mailbox_settings(dovecot_server, password="wrong")]
+
+    results = imap.mail_fetch_all()
+
+    assert results[0].error == "LoginError"
+
+
+def test_with_no_mailbox_configured_nothing_polls(settings):
+    settings.MAIL_IMAP_MAILBOXES = []
+
+    assert "nothing to fetch" in fetch()
+    assert imap.mail_fetch_all() == []
