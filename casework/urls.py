@@ -6,6 +6,7 @@ from casework.clocks import urls as clocks
 from casework.enquiry import urls as enquiry
 from casework.history import urls as history
 from casework.letters import urls as letters
+from casework.mail import urls as mail
 from casework.publishing import urls as publishing
 from casework.queue import urls as queue
 from casework.service_levels import urls as service_levels
@@ -25,4 +26,5 @@ urlpatterns = [
     *service_levels.urlpatterns,
     *sessions.urlpatterns,
     *letters.urlpatterns,
+    *mail.urlpatterns,
 ]

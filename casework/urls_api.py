@@ -6,6 +6,7 @@ from casework.clocks import urls as clocks
 from casework.enquiry import urls as enquiry
 from casework.history import urls as history
 from casework.letters import urls as letters
+from casework.mail import urls as mail
 from casework.publishing import urls as publishing
 from casework.queue import urls as queue
 from casework.reports import urls as reports
@@ -23,4 +24,5 @@ urlpatterns = [
     *service_levels.api_urlpatterns,
     *letters.api_urlpatterns,
     *reports.api_urlpatterns,
+    *mail.api_urlpatterns,
 ]

@@ -329,6 +329,8 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "casework.models.CaseStatus",
         "EnquiryStatusEnum": "enquiries.models.Status",
         "OutcomeCodeEnum": "casework.outcomes.OutcomeCode",
+        "EnquiryChannelEnum": "enquiries.models.Channel",
+        "MessageChannelEnum": "enquiries.models.Message.Channel",
     },
     # /api/v1/enquiries/ serves two audiences through config.api.MethodDispatch.
     "PREPROCESSING_HOOKS": ["config.api.split_dispatched_endpoints"],

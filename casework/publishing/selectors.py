@@ -68,7 +68,7 @@ def public_message_list(*, enquiry: Enquiry) -> QuerySet[Message]:
     message's documents (two queries a page)."""
     return (
         Message.objects.filter(enquiry=enquiry)
-        .select_related("author")
+        .select_related("author", "email")
         .prefetch_related(
             Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id"))
         )

@@ -19,7 +19,15 @@ from casework.desk.selectors import person
 from casework.models import Note, Outcome, Task, TimeEntry
 from casework.publishing import selectors as publishing_selectors
 from casework.publishing.selectors import attachment_list
-from enquiries.models import Attachment, Channel, Enquiry, EnquiryEvent, Message, Status
+from enquiries.models import (
+    Attachment,
+    Channel,
+    Enquiry,
+    EnquiryEvent,
+    InboundMail,
+    Message,
+    Status,
+)
 
 TIMELINE_LIMIT = 200
 
@@ -97,6 +105,7 @@ class TimelineEntry:
     documents: tuple[
         Attachment, ...
     ] = ()  # Attachments to link to (a message's, or a staff document)
+    email: InboundMail | None = None  # the email a message arrived as
 
 
 def event_describe(event: EnquiryEvent) -> str:
@@ -188,11 +197,13 @@ class RowSource:
 
 def _message_line(m: Message) -> dict[str, Any]:
     sender = f"the {m.get_sender_display().lower()}"
+    by_email = " by email" if m.channel == Message.Channel.EMAIL else ""
     return {
-        "label": f"Message from {sender}",
+        "label": f"Message from {sender}{by_email}",
         "actor": person(m.author) or sender,
         "text": m.body,
         "documents": tuple(m.attachments.all()),
+        "email": getattr(m, "email", None),
     }
 
 

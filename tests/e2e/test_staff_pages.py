@@ -68,3 +68,43 @@ def test_staff_pages_pass_axe_with_data_on_them(
         assert response.status == 200, (path, response.status)
         page.wait_for_selector("h1")
         check_accessibility(page, what)
+
+
+def test_mail_on_the_desk_is_shown_as_text_and_passes_axe(
+    live_server, page, check_accessibility, manager, settings
+):
+    """An HTML email with a script, an iframe, a tracking image and a javascript: link
+    reaches the enquiry page as escaped text: nothing runs, nothing is fetched."""
+    from enquiries.mail.services import mail_receive
+    from tests.enquiries.mail_corpus import corpus
+
+    settings.MAIL_REPLY_ADDRESS = "desk@desk.example"
+    settings.MAIL_DATE_MAX_AGE_DAYS = 100_000  # the corpus's dates, whatever today is
+    html_mail = corpus("html_only").replace(
+        b"Can you help?", b"Can you help? &lt;script&gt;alert('text')&lt;/script&gt;"
+    )
+    enquiry = mail_receive(html_mail, source="pipe").enquiry
+    with_refusals = mail_receive(corpus("attachments"), source="pipe").enquiry
+    mail_receive(corpus("malformed_header"), source="pipe")
+    dialogs, requests = [], []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("request", lambda request: requests.append(request.url))
+
+    sign_in(page, live_server, manager.user, f"/desk/enquiries/{enquiry.reference}/")
+    for path, what in [
+        (f"/desk/enquiries/{enquiry.reference}/", "an enquiry that came as an HTML email"),
+        (f"/desk/enquiries/{with_refusals.reference}/", "an email with refused attachments"),
+        ("/desk/mail/quarantine/", "the mail quarantine"),
+    ]:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 200, (path, response.status)
+        page.wait_for_selector("h1")
+        check_accessibility(page, what)
+
+    page.goto(f"{live_server.url}/desk/enquiries/{enquiry.reference}/")
+    body = page.locator(".message-body").inner_text()
+    assert "Our library is closing & we want to run it." in body
+    assert "<script>alert('text')</script>" in body  # the sender's words, as text
+    assert dialogs == []
+    assert page.locator("main iframe, main script, main img").count() == 0
+    assert not [url for url in requests if "tracker.example" in url or "evil.example" in url]

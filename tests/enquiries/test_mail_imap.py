@@ -3,14 +3,22 @@
 desk's own code (``manage.py fetch_mail``, ``enquiries.mail.imap``)."""
 
 import io
+import threading
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from enquiries.mail import imap
+from enquiries.management.commands.run_worker import fetch_mail_periodically
 from enquiries.models import Enquiry, InboundMail, Message
 from tests.enquiries.mail_corpus import corpus, mail_desk  # noqa: F401
 from tests.enquiries.test_mail_in import big_message
+from tests.enquiries.test_tasks import (  # noqa: F401 (fixtures)
+    _restore_signal_handlers,
+    database_tasks,
+    worker_db,
+)
 from tests.imap import DONE, folder_count, mailbox_settings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mail_desk")]
@@ -144,3 +152,59 @@ def test_with_no_mailbox_configured_nothing_polls(settings):
 
     assert "nothing to fetch" in fetch()
     assert imap.mail_fetch_all() == []
+
+
+@worker_db
+def test_the_mail_poller_reads_the_mailboxes_until_stopped(imap_mailbox):
+    """The body of the worker's mail thread: a round now, then one every interval."""
+    deliver(imap_mailbox, corpus("plain"))
+    stop = threading.Event()
+    poller = threading.Thread(target=fetch_mail_periodically, args=(0.05, stop))
+    poller.start()
+    try:
+        deadline = time.monotonic() + 10
+        while folder_count(imap_mailbox, DONE) < 1:
+            assert time.monotonic() < deadline, "the poller did not read the mailbox"
+            time.sleep(0.05)
+        deliver(imap_mailbox, corpus("html_only"))  # the next round reads this one
+        while folder_count(imap_mailbox, DONE) < 2:
+            assert time.monotonic() < deadline, "the poller did not come round again"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        poller.join(timeout=10)
+    assert not poller.is_alive()
+    assert Enquiry.objects.filter(channel="email").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("options", "mailboxes", "started"),
+    [
+        (["--fetch-mail-every=0.05"], True, True),
+        ([], True, True),  # every MAIL_POLL_SECONDS
+        (["--fetch-mail-every=0"], True, False),
+        ([], False, False),  # nothing configured: nothing polls
+    ],
+)
+@pytest.mark.usefixtures("database_tasks")
+def test_run_worker_starts_the_mail_poller_only_with_mailboxes(
+    monkeypatch, settings, options, mailboxes, started
+):
+    from enquiries.management.commands import run_worker
+    from tests.imap import Dovecot
+
+    settings.MAIL_IMAP_MAILBOXES = (
+        [mailbox_settings(Dovecot(port=1, directory=None))] if mailboxes else []  # type: ignore[arg-type]
+    )
+    calls = []
+    monkeypatch.setattr(
+        run_worker, "fetch_mail_periodically", lambda every, stop: calls.append(every)
+    )
+    monkeypatch.setattr(run_worker.DatabaseWorkerCommand, "handle", lambda *a, **k: None)
+
+    call_command("run_worker", *options, "--no-reload", "--reap-every=0", verbosity=0)
+
+    expected = (
+        [0.05] if "--fetch-mail-every=0.05" in options else [float(settings.MAIL_POLL_SECONDS)]
+    )
+    assert calls == (expected if started else [])

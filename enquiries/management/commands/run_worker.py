@@ -6,12 +6,14 @@ import threading
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 from django_tasks_db.management.commands.db_worker import valid_interval
 
 from config.tasks import reap_stale_tasks
+from enquiries.mail.imap import mail_fetch_all
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,21 @@ def reap_periodically(every: float, stop: threading.Event) -> None:
             connections.close_all()  # this thread's connections only
 
 
+def fetch_mail_periodically(every: float, stop: threading.Event) -> None:
+    """Read the IMAP mailboxes now and every ``every`` seconds until ``stop`` is set (the
+    body of the mail poller thread). A mailbox that fails is logged by ``mail_fetch_all``;
+    the next round tries again."""
+    while True:
+        try:
+            mail_fetch_all()
+        except Exception:
+            logger.exception("fetching mail failed")
+        finally:
+            connections.close_all()  # this thread's connections only
+        if stop.wait(every):
+            return
+
+
 class Command(DatabaseWorkerCommand):
     help = (
         "Run the background worker. It takes the options of django-tasks-db's db_worker "
@@ -38,7 +55,9 @@ class Command(DatabaseWorkerCommand):
         "reaping runs in a background thread with its own database connection, so it "
         "goes on while a task runs or the queue is idle; it is off with --batch (a batch "
         "run reaps once, at start) and with --reap-every 0 (then run `manage.py "
-        "reap_tasks` from cron). Reaping is idempotent and safe from many workers at once."
+        "reap_tasks` from cron). Reaping is idempotent and safe from many workers at once. "
+        "When IMAP mailboxes are configured (MAIL_IMAP_HOST), a second thread reads them "
+        "every --fetch-mail-every seconds (MAIL_POLL_SECONDS; 0 turns it off)."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -51,9 +70,20 @@ class Command(DatabaseWorkerCommand):
             help="How often to hand back tasks abandoned by a dead worker while this one "
             "runs; 0 turns it off (default: %(default)s).",
         )
+        parser.add_argument(
+            "--fetch-mail-every",
+            type=valid_interval,
+            default=None,
+            metavar="SECONDS",
+            help="How often to read the IMAP mailboxes, if any are configured; 0 turns it "
+            "off (default: MAIL_POLL_SECONDS).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         reap_every: float = options.pop("reap_every")
+        fetch_every = options.pop("fetch_mail_every")
+        if fetch_every is None:
+            fetch_every = float(settings.MAIL_POLL_SECONDS)
         result = reap_stale_tasks()
         if result.requeued or result.failed:
             self.stdout.write(f"Requeued {result.requeued}, failed {result.failed} stale task(s).")
@@ -64,6 +94,18 @@ class Command(DatabaseWorkerCommand):
         if reap_every and not options.get("batch") and in_worker_process:
             threading.Thread(
                 target=reap_periodically, args=(reap_every, stop), name="reaper", daemon=True
+            ).start()
+        if (
+            fetch_every
+            and settings.MAIL_IMAP_MAILBOXES
+            and not options.get("batch")
+            and in_worker_process
+        ):
+            threading.Thread(
+                target=fetch_mail_periodically,
+                args=(fetch_every, stop),
+                name="mail poller",
+                daemon=True,
             ).start()
         try:
             super().handle(*args, **options)
