@@ -357,7 +357,12 @@ def enquiry_mark_first_response(*, enquiry: Enquiry, at: datetime, actor: User |
 
 
 def enquiry_set_assignee(*, enquiry: Enquiry, assignee: User | None, actor: User | None) -> Enquiry:
-    """Record who holds the enquiry. Call inside the caller's transaction, row locked."""
+    """Record who holds the enquiry. Call inside the caller's transaction, row locked.
+
+    Nobody for an enquiry nobody holds (a new one queued by routing) changes nothing and
+    records nothing: it was never "returned to the queue"."""
+    if assignee is None and enquiry.assigned_to_id is None:
+        return enquiry
     enquiry.assigned_to = assignee
     enquiry.version += 1  # an edit form opened before this is out of date
     fields = ["assigned_to", "version", "updated_at"]

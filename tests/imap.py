@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,13 +90,24 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"{reason} Install Debian's dovecot-imapd to run the IMAP tests.")
 
 
-@pytest.fixture(scope="session")
-def dovecot_server() -> Iterator[Dovecot]:
-    binary = shutil.which("dovecot") or (
-        "/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None
-    )
+class DovecotUnavailable(Exception):
+    """Dovecot is not installed, or did not start; ``str()`` says why."""
+
+
+def dovecot_binary() -> str | None:
+    found = shutil.which("dovecot")
+    if found is None and Path("/usr/sbin/dovecot").exists():
+        found = "/usr/sbin/dovecot"
+    return found
+
+
+@contextmanager
+def running_dovecot() -> Iterator[Dovecot]:
+    """Dovecot in a throwaway directory on a free loopback port, stopped and removed
+    afterwards (the tests' fixture and ``bench/mail_bench.py``)."""
+    binary = dovecot_binary()
     if binary is None:
-        _unavailable("Dovecot is not installed.")
+        raise DovecotUnavailable("Dovecot is not installed.")
     directory = Path(tempfile.mkdtemp(prefix="desk-dovecot-"))
     directory.chmod(0o755)  # Dovecot's mail processes run as its own user
     for sub in ("run", "state", "mail"):
@@ -106,17 +118,16 @@ def dovecot_server() -> Iterator[Dovecot]:
     port = _free_port()
     config = directory / "dovecot.conf"
     config.write_text(_config(directory, port))
-    # Dovecot daemonises: its output goes to a file, since the daemon would hold a pipe
-    # open and a capture would wait for ever.
-    with open(directory / "start.log", "wb") as log:
-        started = subprocess.run(  # noqa: S603 (the dovecot binary found on PATH)
-            [binary, "-c", str(config)], stdout=log, stderr=subprocess.STDOUT, check=False
-        )
-    if started.returncode != 0:
-        output = (directory / "start.log").read_text(errors="replace")
-        shutil.rmtree(directory, ignore_errors=True)
-        pytest.fail(f"Dovecot did not start: {output.strip()}")
     try:
+        # Dovecot daemonises: its output goes to a file, since the daemon would hold a
+        # pipe open and a capture would wait for ever.
+        with open(directory / "start.log", "wb") as log:
+            started = subprocess.run(  # noqa: S603 (the dovecot binary found on PATH)
+                [binary, "-c", str(config)], stdout=log, stderr=subprocess.STDOUT, check=False
+            )
+        if started.returncode != 0:
+            output = (directory / "start.log").read_text(errors="replace")
+            raise DovecotUnavailable(f"Dovecot did not start: {output.strip()}")
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -124,8 +135,10 @@ def dovecot_server() -> Iterator[Dovecot]:
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    log = (directory / "dovecot.log").read_text(errors="replace")
-                    pytest.fail(f"Dovecot is not listening on {port}: {log[-2000:]}")
+                    log_text = (directory / "dovecot.log").read_text(errors="replace")
+                    raise DovecotUnavailable(
+                        f"Dovecot is not listening on {port}: {log_text[-2000:]}"
+                    ) from None
                 time.sleep(0.1)
         yield Dovecot(port=port, directory=directory)
     finally:
@@ -144,6 +157,17 @@ def dovecot_server() -> Iterator[Dovecot]:
             if not directory.exists():
                 break
             time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def dovecot_server() -> Iterator[Dovecot]:
+    if dovecot_binary() is None:
+        _unavailable("Dovecot is not installed.")
+    try:
+        with running_dovecot() as server:
+            yield server
+    except DovecotUnavailable as error:
+        pytest.fail(str(error))
 
 
 def connect(server: Dovecot) -> IMAPClient:

@@ -26,14 +26,21 @@ class AlreadyAssigned(DomainError):
     status_code = 409
 
 
-def routing_decision(*, enquiry: Enquiry, team: Team | None = None) -> RoutingDecision:
+def routing_decision(
+    *, enquiry: Enquiry, team: Team | None = None, verdicts: bool = True
+) -> RoutingDecision:
     """What routing decides for ``enquiry`` now, with a verdict on every active adviser.
 
     ``team`` is the queue the enquiry waits in if nobody can take it (looked up if not given).
+    Without a topic nobody is chosen whatever the advisers' state, so ``verdicts`` False
+    (routing a new enquiry, which keeps only the choice and its explanation) skips reading
+    the advisers then: the costliest query of intake (docs/performance.md, mail in).
     """
     team = team or selectors.team_for_topic(topic=enquiry.topic)
-    candidates = selectors.routing_candidates(
-        topic=enquiry.topic, local_authority=enquiry.local_authority
+    candidates = (
+        selectors.routing_candidates(topic=enquiry.topic, local_authority=enquiry.local_authority)
+        if verdicts or enquiry.topic_id is not None
+        else []
     )
     return choose_adviser(
         candidates,
@@ -125,7 +132,7 @@ def enquiry_route(*, enquiry: Enquiry, triage_reason: str = "") -> Assignment:
             team=team,
         )
     team = selectors.team_for_topic(topic=enquiry.topic)
-    decision = routing_decision(enquiry=enquiry, team=team)
+    decision = routing_decision(enquiry=enquiry, team=team, verdicts=False)
     adviser = (
         Adviser.objects.select_related("user").get(pk=decision.chosen.adviser_id)
         if decision.chosen

@@ -114,6 +114,9 @@ def mail_receive(raw: bytes, *, source: str, arrived: datetime | None = None) ->
 
 
 def _stored(key: str) -> InboundMail | None:
+    # Nearly always absent: ask cheaply first (one index probe), read the record if not.
+    if not InboundMail.objects.filter(dedupe_key=key).exists():
+        return None
     return InboundMail.objects.select_related("enquiry").filter(dedupe_key=key).first()
 
 

@@ -3,11 +3,17 @@
 desk's own code (``manage.py fetch_mail``, ``enquiries.mail.imap``)."""
 
 import io
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from enquiries.mail import imap
 from enquiries.management.commands.run_worker import fetch_mail_periodically
@@ -19,11 +25,12 @@ from tests.enquiries.test_tasks import (  # noqa: F401 (fixtures)
     database_tasks,
     worker_db,
 )
-from tests.imap import DONE, folder_count, mailbox_settings
+from tests.imap import DONE, PASSWORD, USER, folder_count, mailbox_settings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("mail_desk")]
 
 Outcome = InboundMail.Outcome
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def deliver(client, *messages: bytes) -> None:
@@ -208,3 +215,56 @@ def test_run_worker_starts_the_mail_poller_only_with_mailboxes(
         [0.05] if "--fetch-mail-every=0.05" in options else [float(settings.MAIL_POLL_SECONDS)]
     )
     assert calls == (expected if started else [])
+
+
+KILLED_FETCHER = """
+import os, signal
+import django
+django.setup()
+from enquiries.mail import imap
+# Killed outright once the message is stored and committed, before it is moved.
+imap._move = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
+imap.mail_fetch_all()
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="a second process sees the test database only on PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_fetcher_killed_after_the_commit_loses_nothing_and_stores_once(
+    imap_mailbox, dovecot_server
+):
+    deliver(imap_mailbox, corpus("plain"))
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+            f"{database['NAME']}"
+        ),
+        "MAIL_IMAP_HOST": "127.0.0.1",
+        "MAIL_IMAP_PORT": str(dovecot_server.port),
+        "MAIL_IMAP_SECURITY": "none",
+        "MAIL_IMAP_USER": USER,
+        "MAIL_IMAP_PASSWORD": PASSWORD,
+        "MAIL_REPLY_ADDRESS": "desk@desk.example",
+        "MAIL_DATE_MAX_AGE_DAYS": "100000",
+    }
+
+    killed = subprocess.run(  # noqa: S603 (our own interpreter and script)
+        [sys.executable, "-c", KILLED_FETCHER], env=env, cwd=ROOT, capture_output=True, timeout=60
+    )
+
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()[-2000:]
+    assert Enquiry.objects.count() == 1  # stored and committed before the kill
+    assert folder_count(imap_mailbox, "INBOX") == 1  # but never moved
+
+    [again] = imap.mail_fetch_all()
+
+    assert again.outcomes == {"duplicate": 1}
+    assert Enquiry.objects.count() == 1 and InboundMail.objects.count() == 1
+    assert folder_count(imap_mailbox, "INBOX") == 0 and folder_count(imap_mailbox, DONE) == 1

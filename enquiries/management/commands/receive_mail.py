@@ -20,6 +20,10 @@ EX_TEMPFAIL = 75
 
 
 class Command(BaseCommand):
+    # A mail server runs this once per message: the system checks (which load every URL
+    # and with them the PDF renderer) would be most of its time. ``check --deploy`` runs
+    # at deployment instead.
+    requires_system_checks: list[str] = []
     help = (
         "Store one email read from standard input (for a mail server's pipe transport). "
         "Exits 0 when stored or deliberately dropped, 75 when it must be retried later."
