@@ -9,6 +9,7 @@ from casework.letters import urls as letters
 from casework.mail import urls as mail
 from casework.publishing import urls as publishing
 from casework.queue import urls as queue
+from casework.retention import urls as retention
 from casework.service_levels import urls as service_levels
 from casework.sessions import urls as sessions
 from casework.workspace import urls as workspace
@@ -27,4 +28,5 @@ urlpatterns = [
     *sessions.urlpatterns,
     *letters.urlpatterns,
     *mail.urlpatterns,
+    *retention.urlpatterns,
 ]

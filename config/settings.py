@@ -200,6 +200,12 @@ PDF_RENDER_MEMORY_LIMIT_MB = env_int("PDF_RENDER_MEMORY_LIMIT_MB", 2048, minimum
 # worker's pool and recorded in one transaction (casework/letters/batches.py).
 LETTER_BATCH_CHUNK = env_int("LETTER_BATCH_CHUNK", 20, minimum=1)
 
+# Retention (docs/data-protection.md): personal data is anonymised this many years after
+# an enquiry or case closed, unless a manager changed it on the data-protection page or a
+# legal hold applies. The job works in batches of RETENTION_BATCH enquiries.
+RETENTION_YEARS = env_int("RETENTION_YEARS", 6, minimum=1)
+RETENTION_BATCH = env_int("RETENTION_BATCH", 500, minimum=1)
+
 # Email: the console by default; any SMTP server when EMAIL_HOST is set.
 _email_host = env_str("EMAIL_HOST")
 MAILERS = {

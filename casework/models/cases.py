@@ -50,6 +50,9 @@ class Case(models.Model):
     )
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    anonymised_at = models.DateTimeField(
+        null=True, blank=True, help_text="Free text removed under the retention policy."
+    )
     asset_name = models.CharField(max_length=200, blank=True)
     asset_address = models.TextField(blank=True)
     plan_name = models.CharField(max_length=200, blank=True)

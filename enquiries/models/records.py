@@ -86,6 +86,9 @@ class Organisation(models.Model):
         related_name="organisations",
     )
     postcode = models.CharField(max_length=10, blank=True)
+    anonymised_at = models.DateTimeField(
+        null=True, blank=True, help_text="Its identity was removed under the retention policy."
+    )
     registered_contact = models.ForeignKey(
         "Contact",
         null=True,
@@ -132,6 +135,11 @@ class Contact(models.Model):
         null=True, blank=True, help_text="Our mail to this address bounced."
     )
     email_failure = models.CharField(max_length=200, blank=True)
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Identity removed: none of their enquiries is inside retention any more.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -234,6 +242,12 @@ class Enquiry(models.Model):
         help_text="The adviser who recorded it by hand.",
     )
     updated_at = models.DateTimeField(auto_now=True)
+    anonymised_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Personal data and free text removed under the retention policy; the "
+        "figures reports count are kept.",
+    )
     # Optimistic concurrency: an edit form carries the version it was loaded at and the
     # save is refused if the row has moved on (``enquiries.services.enquiry_edit``).
     version = models.PositiveIntegerField(default=1)
@@ -307,6 +321,12 @@ class Enquiry(models.Model):
                 condition=Q(closed_at__isnull=False),
                 name="enquiry_closed_idx",
             ),
+            # The retention job: closed enquiries not yet anonymised, oldest first.
+            models.Index(
+                fields=["closed_at", "id"],
+                condition=Q(closed_at__isnull=False, anonymised_at__isnull=True),
+                name="enquiry_retention_due_idx",
+            ),
             models.Index(
                 fields=["id", "topic", "local_authority"], name="enquiry_report_place_idx"
             ),
@@ -375,6 +395,7 @@ class EnquiryEvent(models.Model):
         DATE_PUBLISHED = "date_published", "Date published to the group"
         LINK_SENT = "link_sent", "Tracking link sent"
         LINK_REVOKED = "link_revoked", "Tracking links revoked"
+        ANONYMISED = "anonymised", "Anonymised under the retention policy"
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -54,6 +54,7 @@ def test_staff_pages_pass_axe_with_data_on_them(
     sign_in(page, live_server, manager.user, "/desk/service-levels/")
     for path, what in [
         ("/desk/service-levels/", "the service-level targets"),
+        ("/desk/data-protection/", "the data-protection page"),
         ("/desk/letters/bulk/", "bulk letters"),
         (f"/desk/enquiries/{ref}/history/", "the enquiry history"),
         (f"/desk/cases/{case.pk}/history/", "the case history"),

@@ -1,0 +1,82 @@
+"""Keeping personal data no longer than the policy says: the retention period, legal
+holds that suspend it, and the record of each run (docs/data-protection.md)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class RetentionPolicy(models.Model):
+    """The one retention period in force (a single row; ``RETENTION_YEARS`` until a
+    manager changes it): personal data is anonymised this many years after closure."""
+
+    years = models.PositiveSmallIntegerField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    MIN_YEARS, MAX_YEARS = 1, 50
+
+    def __str__(self) -> str:
+        return f"{self.years} years after closure"
+
+
+class LegalHold(models.Model):
+    """While active, nothing on the enquiry or case (and a case's enquiries) is
+    anonymised or erased: litigation, a complaint, an investigation."""
+
+    enquiry = models.ForeignKey(
+        "enquiries.Enquiry",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="legal_holds",
+    )
+    case = models.ForeignKey(
+        "casework.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="legal_holds"
+    )
+    reason = models.CharField(max_length=300)
+    until = models.DateField(null=True, blank=True, help_text="Empty: until released.")
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField(auto_now_add=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(enquiry__isnull=False, case__isnull=True)
+                | Q(enquiry__isnull=True, case__isnull=False),
+                name="legal_hold_on_one_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        on = f"enquiry {self.enquiry_id}" if self.enquiry_id else f"case {self.case_id}"
+        return f"legal hold on {on}"
+
+
+class RetentionRun(models.Model):
+    """One run of the retention job: when, the cut-off, and counts (never personal data)."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cutoff = models.DateTimeField(help_text="Closed before this: past retention.")
+    years = models.PositiveSmallIntegerField()
+    enquiries_anonymised = models.PositiveIntegerField(default=0)
+    cases_anonymised = models.PositiveIntegerField(default=0)
+    contacts_erased = models.PositiveIntegerField(default=0)
+    organisations_anonymised = models.PositiveIntegerField(default=0)
+    held_back = models.PositiveIntegerField(default=0, help_text="Past retention, under a hold.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"retention run {self.started_at:%Y-%m-%d %H:%M}"

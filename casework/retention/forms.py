@@ -1,0 +1,36 @@
+"""Forms on the managers' data-protection page."""
+
+from django import forms
+
+from casework.models import RetentionPolicy
+from casework.workspace.forms import DATE_WIDGET
+
+
+class RetentionPolicyForm(forms.Form):
+    years = forms.IntegerField(
+        label="Keep personal data for (years after closure)",
+        min_value=RetentionPolicy.MIN_YEARS,
+        max_value=RetentionPolicy.MAX_YEARS,
+        help_text="Then the enquiry is anonymised: its figures stay in every report.",
+        error_messages={"required": "Enter a number of years."},
+    )
+
+
+class LegalHoldForm(forms.Form):
+    reference = forms.CharField(
+        label="Enquiry reference or case number",
+        max_length=20,
+        help_text="For example CR-2026-000123, or 42 for case 42 (its enquiries are held too).",
+        error_messages={"required": "Enter an enquiry reference or a case number."},
+    )
+    reason = forms.CharField(
+        label="Why the records must be kept",
+        max_length=300,
+        error_messages={"required": "Say why the records must be kept."},
+    )
+    until = forms.DateField(
+        label="Until (optional)",
+        required=False,
+        widget=DATE_WIDGET,
+        help_text="Leave empty to hold until someone releases it.",
+    )

@@ -1,0 +1,176 @@
+"""Carrying out the retention policy: change it, hold records back, and the job that
+anonymises what is past it (docs/data-protection.md)."""
+
+import logging
+from datetime import date, datetime
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from casework import policies
+from casework.models import (
+    Case,
+    KeyDate,
+    LegalHold,
+    Letter,
+    Note,
+    Outcome,
+    RetentionPolicy,
+    RetentionRun,
+    Task,
+    TimeEntry,
+)
+from casework.retention import selectors
+from enquiries.models import Enquiry
+from enquiries.retention.services import (
+    ANONYMISED,
+    delete_files_after_commit,
+    enquiries_anonymise,
+    people_erase,
+    unlinked_mail_scrub,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _require_manager(actor: User) -> None:
+    if not policies.is_manager(actor):
+        raise PermissionDenied("Only managers can change retention and legal holds.")
+
+
+@transaction.atomic
+def retention_policy_set(*, years: int, actor: User) -> RetentionPolicy:
+    _require_manager(actor)
+    if not RetentionPolicy.MIN_YEARS <= years <= RetentionPolicy.MAX_YEARS:
+        raise ValidationError(
+            {
+                "years": f"Choose between {RetentionPolicy.MIN_YEARS} and "
+                f"{RetentionPolicy.MAX_YEARS} years."
+            }
+        )
+    policy = RetentionPolicy.objects.select_for_update().order_by("pk").first()
+    if policy is None:
+        policy = RetentionPolicy(years=years)
+    policy.years = years
+    policy.updated_by = actor
+    policy.save()
+    return policy
+
+
+@transaction.atomic
+def legal_hold_place(
+    *,
+    actor: User,
+    reason: str,
+    until: date | None = None,
+    enquiry: Enquiry | None = None,
+    case: Case | None = None,
+) -> LegalHold:
+    _require_manager(actor)
+    reason = " ".join((reason or "").split())
+    errors = {}
+    if not reason:
+        errors["reason"] = "Say why the records must be kept."
+    if until is not None and until < timezone.localdate():
+        errors["until"] = "The hold cannot end in the past."
+    if (enquiry is None) == (case is None):
+        errors["reference"] = "Name one enquiry or one case."
+    if enquiry is not None and enquiry.anonymised_at is not None:
+        errors["reference"] = "That enquiry has already been anonymised."
+    if errors:
+        raise ValidationError(errors)
+    return LegalHold.objects.create(
+        enquiry=enquiry, case=case, reason=reason[:300], until=until, placed_by=actor
+    )
+
+
+@transaction.atomic
+def legal_hold_release(*, hold: LegalHold, actor: User) -> LegalHold:
+    _require_manager(actor)
+    locked = LegalHold.objects.select_for_update().get(pk=hold.pk)
+    if locked.released_at is None:
+        locked.released_at = timezone.now()
+        locked.released_by = actor
+        locked.save(update_fields=["released_at", "released_by"])
+    return locked
+
+
+def _casework_text_remove(enquiry_ids: list[int]) -> None:
+    """Casework's free text on these enquiries: notes, tasks, time and key-date notes,
+    outcome details, letters (text and PDF). Who did what, when, and every code stay."""
+    Note.objects.filter(enquiry_id__in=enquiry_ids).update(body=ANONYMISED)
+    Task.objects.filter(enquiry_id__in=enquiry_ids).update(title=ANONYMISED)
+    TimeEntry.objects.filter(enquiry_id__in=enquiry_ids).update(note="")
+    KeyDate.objects.filter(enquiry_id__in=enquiry_ids).update(note="")
+    Outcome.objects.filter(enquiry_id__in=enquiry_ids).update(detail="")
+    letters = Letter.objects.filter(enquiry_id__in=enquiry_ids)
+    delete_files_after_commit(letters.exclude(pdf="").values_list("pdf", flat=True))
+    letters.update(body="", pdf="")
+
+
+def _cases_anonymise(case_ids: list[int], now: datetime) -> int:
+    text = {"title": ANONYMISED, "asset_name": "", "asset_address": "", "plan_name": ""}
+    count = models.QuerySet.update(
+        Case.objects.filter(pk__in=case_ids, anonymised_at__isnull=True), anonymised_at=now, **text
+    )
+    Case.history.model.objects.filter(id__in=case_ids).update(**text)
+    return count
+
+
+def retention_run(*, now: datetime | None = None, batch: int | None = None) -> RetentionRun:
+    """Anonymise every closed enquiry and case past retention and not under a legal hold.
+
+    Batched: each batch of ``RETENTION_BATCH`` enquiries is one short transaction (its rows
+    locked while they change), so a large desk is never locked for long and a run that
+    stops is resumed by the next (anonymised rows are skipped). The run's record keeps
+    counts only.
+    """
+    now = now or timezone.now()
+    batch = batch or settings.RETENTION_BATCH
+    years = selectors.policy_years()
+    before = selectors.cutoff(now, years)
+    run = RetentionRun.objects.create(cutoff=before, years=years)
+    while True:
+        with transaction.atomic():
+            ids = list(
+                selectors.enquiries_due(before=before)
+                .select_for_update(of=("self",))
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                break
+            _casework_text_remove(ids)
+            done = enquiries_anonymise(enquiry_ids=ids, now=now)
+            contacts, organisations = people_erase(enquiry_ids=ids, now=now)
+            run.enquiries_anonymised += len(done)
+            run.contacts_erased += contacts
+            run.organisations_anonymised += organisations
+            run.save(
+                update_fields=[
+                    "enquiries_anonymised",
+                    "contacts_erased",
+                    "organisations_anonymised",
+                ]
+            )
+    with transaction.atomic():
+        case_ids = list(selectors.cases_due(before=before).values_list("pk", flat=True))
+        run.cases_anonymised = _cases_anonymise(case_ids, now)
+        unlinked_mail_scrub(before=before)
+        run.held_back = (
+            selectors.enquiries_past_retention(before=before).count()
+            - selectors.enquiries_due(before=before).count()
+        )
+        run.finished_at = timezone.now()
+        run.save()
+    logger.info(
+        "retention run id=%s enquiries=%d cases=%d contacts=%d held_back=%d",
+        run.pk,
+        run.enquiries_anonymised,
+        run.cases_anonymised,
+        run.contacts_erased,
+        run.held_back,
+    )
+    return run

@@ -1,0 +1,88 @@
+"""The managers' data-protection page: the retention period, what the next run will
+anonymise, and legal holds (place and release)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from casework.desk.views import apply, manager_required
+from casework.models import Case, LegalHold
+from casework.retention import selectors, services
+from casework.retention.forms import LegalHoldForm, RetentionPolicyForm
+from config.http import AuthenticatedHttpRequest, no_store
+from enquiries.models import Enquiry
+
+
+def _page(
+    request: HttpRequest,
+    *,
+    status: int = 200,
+    policy_form: RetentionPolicyForm | None = None,
+    hold_form: LegalHoldForm | None = None,
+) -> HttpResponse:
+    outlook = selectors.retention_outlook()
+    context = {
+        "outlook": outlook,
+        "policy_form": policy_form or RetentionPolicyForm(initial={"years": outlook.years}),
+        "hold_form": hold_form or LegalHoldForm(),
+        "holds": list(
+            selectors.active_holds().select_related("enquiry", "case", "placed_by")[:200]
+        ),
+    }
+    return no_store(render(request, "casework/data_protection.html", context, status=status))
+
+
+@require_safe
+@manager_required
+def data_protection(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+@require_POST
+@manager_required
+def retention_policy(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = RetentionPolicyForm(request.POST)
+    if not apply(
+        form, lambda data: services.retention_policy_set(years=data["years"], actor=request.user)
+    ):
+        return _page(request, status=400, policy_form=form)
+    messages.success(request, f"Personal data is now kept for {form.cleaned_data['years']} years.")
+    return redirect("casework:data_protection")
+
+
+def _place(data: dict, actor) -> LegalHold:
+    reference = data["reference"].strip().upper()
+    if reference.isdigit():
+        case = Case.objects.filter(pk=int(reference)).first()
+        if case is None:
+            raise ValidationError({"reference": "There is no case with that number."})
+        return services.legal_hold_place(
+            actor=actor, reason=data["reason"], until=data["until"], case=case
+        )
+    enquiry = Enquiry.objects.filter(reference=reference).first()
+    if enquiry is None:
+        raise ValidationError({"reference": "There is no enquiry with that reference."})
+    return services.legal_hold_place(
+        actor=actor, reason=data["reason"], until=data["until"], enquiry=enquiry
+    )
+
+
+@require_POST
+@manager_required
+def legal_hold_place(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = LegalHoldForm(request.POST)
+    if not apply(form, lambda data: _place(data, request.user)):
+        return _page(request, status=400, hold_form=form)
+    messages.success(request, f"Legal hold placed on {form.cleaned_data['reference'].upper()}.")
+    return redirect("casework:data_protection")
+
+
+@require_POST
+@manager_required
+def legal_hold_release(request: AuthenticatedHttpRequest, hold_id: int) -> HttpResponse:
+    hold = get_object_or_404(LegalHold, pk=hold_id)
+    services.legal_hold_release(hold=hold, actor=request.user)
+    messages.success(request, "Legal hold released.")
+    return redirect("casework:data_protection")
