@@ -13,7 +13,7 @@ from django.utils import timezone
 from casework.models.advisers import Absence, Adviser, Assignment, Team
 from casework.models.cases import Case, CaseEnquiry, CaseEvent, CaseQuerySet, CaseStatus, Outcome
 from casework.models.clocks import Deadline, KeyDate
-from casework.models.retention import LegalHold, RetentionPolicy, RetentionRun
+from casework.models.retention import ErasureRequest, LegalHold, RetentionPolicy, RetentionRun
 from casework.models.sessions import StaffSession
 from casework.models.workspace import NOTE_MAX_LENGTH, TIME_ENTRY_MAX_MINUTES, Note, Task, TimeEntry
 
@@ -106,6 +106,7 @@ class Letter(models.Model):
 
 
 __all__ = [
+    "ErasureRequest",
     "LegalHold",
     "RetentionPolicy",
     "RetentionRun",

@@ -80,3 +80,26 @@ class RetentionRun(models.Model):
 
     def __str__(self) -> str:
         return f"retention run {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ErasureRequest(models.Model):
+    """A person asked for their data to be erased: what was done, by whom, and what was
+    held back (counts only: the person's details are what was erased)."""
+
+    received_on = models.DateField(help_text="When the person asked.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    enquiries_anonymised = models.PositiveIntegerField(default=0)
+    enquiries_held_back = models.PositiveIntegerField(default=0)
+    contacts_erased = models.PositiveIntegerField(default=0)
+    note = models.CharField(
+        max_length=300, blank=True, help_text="How the request came, without personal data."
+    )
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"erasure request {self.received_on}"

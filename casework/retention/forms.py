@@ -34,3 +34,21 @@ class LegalHoldForm(forms.Form):
         widget=DATE_WIDGET,
         help_text="Leave empty to hold until someone releases it.",
     )
+
+
+class ErasureForm(forms.Form):
+    email = forms.EmailField(
+        label="The person's email address",
+        help_text="Every contact record with this address is covered, whatever the case.",
+        error_messages={"required": "Enter the person's email address."},
+    )
+    received_on = forms.DateField(
+        label="Date the request was received",
+        widget=DATE_WIDGET,
+        error_messages={"required": "Enter the date the request was received."},
+    )
+    note = forms.CharField(
+        label="How the request came (optional, no personal data)",
+        max_length=300,
+        required=False,
+    )

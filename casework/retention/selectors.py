@@ -78,6 +78,36 @@ def cases_due(*, before: datetime, today: date | None = None) -> QuerySet[Case]:
 
 
 @dataclass(frozen=True)
+class ErasureItem:
+    enquiry: Enquiry
+    held_back: str  # why it cannot be erased now; "" when it will be
+
+
+def erasure_preview(*, email: str) -> list[ErasureItem]:
+    """Every enquiry of the contacts with this address (any case) not anonymised yet, and
+    whether erasing the person would anonymise it now or hold it back, and why: a legal
+    hold, a case still open, or the enquiry itself still open (close it first)."""
+    enquiries = list(
+        Enquiry.objects.filter(contact__email__iexact=email.strip(), anonymised_at__isnull=True)
+        .annotate(held=Exists(Enquiry.objects.filter(held_enquiry_q(), pk=OuterRef("pk"))))
+        .select_related("case_link__case", "topic")
+        .order_by("received_at", "pk")
+    )
+    items = []
+    for enquiry in enquiries:
+        case_link = getattr(enquiry, "case_link", None)
+        reason = ""
+        if enquiry.held:  # annotated above
+            reason = "A legal hold is in force."
+        elif case_link is not None and case_link.case.status != Case.Status.CLOSED:
+            reason = f"It belongs to case {case_link.case_id}, which is still open."
+        elif enquiry.status != Status.CLOSED:
+            reason = "It is still open: close it (withdrawn) first."
+        items.append(ErasureItem(enquiry=enquiry, held_back=reason))
+    return items
+
+
+@dataclass(frozen=True)
 class RetentionOutlook:
     years: int
     cutoff: datetime

@@ -15,6 +15,7 @@ from django.utils import timezone
 from casework import policies
 from casework.models import (
     Case,
+    ErasureRequest,
     KeyDate,
     LegalHold,
     Letter,
@@ -120,6 +121,40 @@ def _cases_anonymise(case_ids: list[int], now: datetime) -> int:
     )
     Case.history.model.objects.filter(id__in=case_ids).update(**text)
     return count
+
+
+@transaction.atomic
+def erasure_carry_out(
+    *, email: str, received_on: date, actor: User, note: str = ""
+) -> ErasureRequest:
+    """A person's request to erase their data, carried out at once: every enquiry of theirs
+    that nothing holds back (``selectors.erasure_preview``) is anonymised as retention
+    would, then the person's contact records are erased if none is left inside
+    retention. Recorded with counts only."""
+    _require_manager(actor)
+    if not email.strip():
+        raise ValidationError({"email": "Enter the person's email address."})
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": "The request cannot have come in the future."})
+    items = selectors.erasure_preview(email=email)
+    if not items:
+        raise ValidationError({"email": "No enquiry with personal data has this address."})
+    now = timezone.now()
+    ids = [item.enquiry.pk for item in items if not item.held_back]
+    locked = list(
+        Enquiry.objects.filter(pk__in=ids).select_for_update().values_list("pk", flat=True)
+    )
+    _casework_text_remove(locked)
+    done = enquiries_anonymise(enquiry_ids=locked, now=now)
+    contacts, _ = people_erase(enquiry_ids=done, now=now)
+    return ErasureRequest.objects.create(
+        received_on=received_on,
+        recorded_by=actor,
+        enquiries_anonymised=len(done),
+        enquiries_held_back=len(items) - len(done),
+        contacts_erased=contacts,
+        note=" ".join(note.split())[:300],
+    )
 
 
 def retention_run(

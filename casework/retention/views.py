@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from casework.desk.views import apply, manager_required
-from casework.models import Case, LegalHold
+from casework.models import Case, ErasureRequest, LegalHold
 from casework.retention import selectors, services
-from casework.retention.forms import LegalHoldForm, RetentionPolicyForm
+from casework.retention.forms import ErasureForm, LegalHoldForm, RetentionPolicyForm
 from config.http import AuthenticatedHttpRequest, no_store
 from enquiries.models import Enquiry
 
@@ -21,12 +21,15 @@ def _page(
     status: int = 200,
     policy_form: RetentionPolicyForm | None = None,
     hold_form: LegalHoldForm | None = None,
+    erasure_form: ErasureForm | None = None,
 ) -> HttpResponse:
     outlook = selectors.retention_outlook()
     context = {
         "outlook": outlook,
         "policy_form": policy_form or RetentionPolicyForm(initial={"years": outlook.years}),
         "hold_form": hold_form or LegalHoldForm(),
+        "erasure_form": erasure_form or ErasureForm(),
+        "erasures": list(ErasureRequest.objects.select_related("recorded_by")[:20]),
         "holds": list(
             selectors.active_holds().select_related("enquiry", "case", "placed_by")[:200]
         ),
@@ -85,4 +88,50 @@ def legal_hold_release(request: AuthenticatedHttpRequest, hold_id: int) -> HttpR
     hold = get_object_or_404(LegalHold, pk=hold_id)
     services.legal_hold_release(hold=hold, actor=request.user)
     messages.success(request, "Legal hold released.")
+    return redirect("casework:data_protection")
+
+
+@require_POST
+@manager_required
+def erasure(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A person's request to erase their data. The first post shows what would be erased
+    and what is held back and why (the address stays in the form, never in a URL); the
+    second, confirmed, carries it out."""
+    form = ErasureForm(request.POST)
+    if not form.is_valid():
+        return _page(request, status=400, erasure_form=form)
+    if request.POST.get("confirm") != "yes":
+        items = selectors.erasure_preview(email=form.cleaned_data["email"])
+        return no_store(
+            render(
+                request,
+                "casework/erasure_confirm.html",
+                {
+                    "form": form,
+                    "items": items,
+                    "erasable": sum(1 for item in items if not item.held_back),
+                },
+            )
+        )
+    made: list[ErasureRequest] = []
+    done = apply(
+        form,
+        lambda data: made.append(
+            services.erasure_carry_out(
+                email=data["email"],
+                received_on=data["received_on"],
+                note=data["note"],
+                actor=request.user,
+            )
+        ),
+    )
+    if not done:
+        return _page(request, status=400, erasure_form=form)
+    record = made[0]
+    messages.success(
+        request,
+        f"Erasure carried out: {record.enquiries_anonymised} enquiries anonymised, "
+        f"{record.enquiries_held_back} held back, {record.contacts_erased} contact "
+        "records erased.",
+    )
     return redirect("casework:data_protection")

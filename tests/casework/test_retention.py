@@ -256,3 +256,55 @@ def test_apply_retention_command_prints_counts(closed_at):
     call_command("apply_retention", stdout=out)
 
     assert "1 enquiries and 0 cases anonymised, 1 contacts erased" in out.getvalue()
+
+
+def test_erasure_on_request_shows_what_is_held_back_then_erases(
+    client, closed_at, submit, manager, adviser
+):
+    closed = closed_at(RECENTLY)  # inside retention: erasure does not wait for it
+    still_open = submit()
+    held = closed_at(RECENTLY)
+    LegalHold.objects.create(enquiry=held, reason="Complaint", placed_by=manager.user)
+    client.force_login(manager.user)
+    form = {"email": "SAM@example.org", "received_on": "2026-12-01", "note": "By phone"}
+
+    preview = client.post(reverse("casework:erasure"), form)
+
+    html = preview.content.decode()
+    assert preview.status_code == 200 and "1 of 3 enquiries" in html
+    assert "It is still open: close it (withdrawn) first." in html
+    assert "A legal hold is in force." in html
+    assert Enquiry.objects.filter(anonymised_at__isnull=False).count() == 0  # nothing yet
+    assert "sam@example.org" not in preview.request["PATH_INFO"]
+
+    done = client.post(reverse("casework:erasure"), {**form, "confirm": "yes"}, follow=True)
+
+    assert "1 enquiries anonymised, 2 held back, 0 contact records erased" in (
+        done.content.decode()
+    )
+    assert Enquiry.objects.get(pk=closed.pk).anonymised_at is not None
+    assert Enquiry.objects.get(pk=still_open.pk).anonymised_at is None
+    assert Enquiry.objects.get(pk=held.pk).anonymised_at is None
+    assert Contact.objects.filter(email="sam@example.org").exists()  # two enquiries left
+
+    # Later: the open one is closed and the hold released; asked again, all goes.
+    enquiry_change_status(enquiry=still_open, status=Status.CLOSED, actor=adviser.user)
+    LegalHold.objects.update(released_at=NOW, released_by=manager.user)
+    client.post(reverse("casework:erasure"), {**form, "confirm": "yes"})
+    assert not Contact.objects.filter(email__iexact="sam@example.org").exists()
+    assert Contact.objects.filter(erased_at__isnull=False).exists()
+
+
+def test_erasure_refuses_bad_requests_and_advisers(client, closed_at, manager, adviser):
+    closed_at(RECENTLY)
+    client.force_login(adviser.user)
+    form = {"email": "sam@example.org", "received_on": "2026-12-01", "confirm": "yes"}
+    assert client.post(reverse("casework:erasure"), form).status_code == 403
+
+    client.force_login(manager.user)
+    unknown = client.post(reverse("casework:erasure"), {**form, "email": "nobody@example.org"})
+    assert unknown.status_code == 400
+    assert "No enquiry with personal data has this address." in unknown.content.decode()
+    future = client.post(reverse("casework:erasure"), {**form, "received_on": "2027-01-01"})
+    assert future.status_code == 400
+    assert Enquiry.objects.filter(anonymised_at__isnull=False).count() == 0
