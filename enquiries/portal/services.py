@@ -32,7 +32,7 @@ from enquiries.models import (
 from enquiries.notifications import notification_keys_owed, notification_owe
 from enquiries.portal import selectors
 from enquiries.portal.selectors import PortalScope
-from enquiries.uploads import UploadRefused, validate_upload
+from enquiries.uploads import DetectedFile, UploadRefused, validate_upload
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +164,13 @@ def new_link_request(*, email: str, key: str) -> bool:
     return owed is not None
 
 
+def _check_files(files: Sequence["UploadedFile[bytes]"]) -> list[DetectedFile]:
+    """Every file checked before anything is kept: one refused file refuses the reply."""
+    if len(files) > MAX_FILES_PER_REPLY:
+        raise UploadRefused(f"Please attach no more than {MAX_FILES_PER_REPLY} files at a time.")
+    return [validate_upload(upload) for upload in files]
+
+
 @transaction.atomic
 def reply_twin_settled(*, enquiry: Enquiry, submission_key: str) -> bool:
     """Wait for a twin of this submission still being saved (it holds the enquiry's row
@@ -201,9 +208,7 @@ def reply_receive(
         earlier = Message.objects.filter(enquiry=enquiry, submission_key=submission_key).first()
         if earlier is not None:
             return ReplyReceived(message=earlier, created=False)
-    if len(files) > MAX_FILES_PER_REPLY:
-        raise UploadRefused(f"Please attach no more than {MAX_FILES_PER_REPLY} files at a time.")
-    documents = [validate_upload(upload) for upload in files]
+    documents = _check_files(files)
     message = group_message_add(
         enquiry=enquiry, body=body, documents=documents, submission_key=submission_key
     )

@@ -109,3 +109,19 @@ def test_mail_on_the_desk_is_shown_as_text_and_passes_axe(
     assert dialogs == []
     assert page.locator("main iframe, main script, main img").count() == 0
     assert not [url for url in requests if "tracker.example" in url or "evil.example" in url]
+
+
+def test_erasure_on_request_in_the_browser(live_server, page, check_accessibility, manager, submit):
+    """The manager's two steps: what would be erased (checked with axe), then confirm."""
+    from enquiries.models import Enquiry
+
+    enquiry = submit()
+    sign_in(page, live_server, manager.user, "/desk/data-protection/")
+    page.get_by_label(label("The person's email address")).fill("sam@example.org")
+    page.get_by_label(label("Date the request was received")).fill("2026-12-01")
+    page.get_by_role("button", name="Show what would be erased").click()
+    page.wait_for_selector("h1:has-text('Confirm the erasure')")
+    assert "It is still open: close it (withdrawn) first." in page.content()
+    assert "sam@example.org" not in page.url
+    check_accessibility(page, "the erasure confirmation")
+    assert Enquiry.objects.get(pk=enquiry.pk).anonymised_at is None

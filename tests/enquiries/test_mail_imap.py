@@ -233,7 +233,7 @@ imap.mail_fetch_all()
     connection.vendor != "postgresql",
     reason="a second process sees the test database only on PostgreSQL",
 )
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_fetcher_killed_after_the_commit_loses_nothing_and_stores_once(
     imap_mailbox, dovecot_server
 ):

@@ -85,7 +85,7 @@ def test_a_double_click_on_the_last_reply_allowed_is_not_refused_while_the_first
         backends["first"] = _backend_pid()
         saving.set()
         finish.wait(timeout=10)
-        check_files(files)
+        return check_files(files)
 
     def watched_twin_settled(**kwargs):  # the second click, refused by the limit
         backends["second"] = _backend_pid()
