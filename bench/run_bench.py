@@ -174,7 +174,7 @@ def prepare(env: dict, db_url: str, args: argparse.Namespace) -> float:
 
 
 def api_token(env: dict) -> str:
-    output = manage(env, "drf_create_token", MANAGER)
+    output = manage(env, "create_api_token", MANAGER, "--name", "benchmark", "--days", "1")
     return output.split("Generated token ", 1)[1].split()[0]
 
 

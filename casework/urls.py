@@ -12,6 +12,7 @@ from casework.queue import urls as queue
 from casework.retention import urls as retention
 from casework.service_levels import urls as service_levels
 from casework.sessions import urls as sessions
+from casework.tokens import urls as tokens
 from casework.workspace import urls as workspace
 
 app_name = "casework"
@@ -29,4 +30,5 @@ urlpatterns = [
     *letters.urlpatterns,
     *mail.urlpatterns,
     *retention.urlpatterns,
+    *tokens.urlpatterns,
 ]

@@ -15,6 +15,7 @@ from casework.models.cases import Case, CaseEnquiry, CaseEvent, CaseQuerySet, Ca
 from casework.models.clocks import Deadline, KeyDate
 from casework.models.retention import ErasureRequest, LegalHold, RetentionPolicy, RetentionRun
 from casework.models.sessions import StaffSession
+from casework.models.tokens import ApiToken, token_hash
 from casework.models.workspace import NOTE_MAX_LENGTH, TIME_ENTRY_MAX_MINUTES, Note, Task, TimeEntry
 
 
@@ -106,6 +107,8 @@ class Letter(models.Model):
 
 
 __all__ = [
+    "ApiToken",
+    "token_hash",
     "ErasureRequest",
     "LegalHold",
     "RetentionPolicy",

@@ -9,11 +9,11 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casework.cases.services import outcome_record
 from casework.models import Adviser, Assignment
+from casework.tokens.services import api_token_create
 from enquiries.models import Channel, Enquiry, EnquiryEvent, PersonalDataAccess, Priority, Status
 from tests.factories import AdviserFactory, ContactFactory, EnquiryFactory, OrganisationFactory
 
@@ -102,7 +102,7 @@ def test_signed_in_user_without_desk_role_is_refused(api_client, outsider, desk)
 
 
 def test_token_authentication_works(api_client, adviser, desk):
-    token = Token.objects.create(user=adviser.user)
+    token = api_token_create(user=adviser.user, name="test", days=1)
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
 
     assert len(references(api_client.get(LIST))) == 3
@@ -116,8 +116,12 @@ def test_unknown_token_is_refused(api_client, desk):
     assert api_client.get(LIST).status_code == 401
 
 
-def test_outsider_token_is_refused(api_client, outsider, desk):
-    token = Token.objects.create(user=outsider)
+def test_outsider_token_is_refused(api_client, outsider, adviser, desk):
+    """A token whose user has lost their desk role (made while they had it)."""
+    from casework.models import ApiToken
+
+    token = api_token_create(user=adviser.user, name="test", days=1)
+    ApiToken.objects.filter(pk=token.token.pk).update(user=outsider)
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
 
     assert api_client.get(LIST).status_code == 403
@@ -896,7 +900,7 @@ def test_enquiry_list_query_count_is_constant_for_token_and_filters(
     api_client, manager, many, rows, django_assert_max_num_queries
 ):
     many(rows)
-    token = Token.objects.create(user=manager.user)
+    token = api_token_create(user=manager.user, name="test", days=1)
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     params = {"queue": "team", "topic": "right-to-bid", "ordering": "-received", "page_size": 100}
 

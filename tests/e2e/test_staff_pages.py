@@ -55,6 +55,7 @@ def test_staff_pages_pass_axe_with_data_on_them(
     for path, what in [
         ("/desk/service-levels/", "the service-level targets"),
         ("/desk/data-protection/", "the data-protection page"),
+        ("/desk/api-tokens/", "the API tokens page"),
         ("/desk/letters/bulk/", "bulk letters"),
         (f"/desk/enquiries/{ref}/history/", "the enquiry history"),
         (f"/desk/cases/{case.pk}/history/", "the case history"),

@@ -5,9 +5,9 @@ import json
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from casework.tokens.services import api_token_create
 from enquiries.intake import services as intake_services
 from enquiries.intake.api import EnquiryIntakeInputSerializer
 from enquiries.intake.forms import EnquiryForm
@@ -90,7 +90,7 @@ def test_signed_in_browser_session_needs_no_csrf_token_and_stays_anonymous(enqui
 
 def test_credentials_are_ignored_on_the_public_endpoint(api_client, enquiry_data, adviser):
     bad = submit(api_client, enquiry_data, HTTP_AUTHORIZATION="Token not-a-real-token")
-    good_token = Token.objects.create(user=adviser.user)
+    good_token = api_token_create(user=adviser.user, name="test", days=1)
     good = submit(
         api_client,
         {**enquiry_data, "subject": "Second"},
