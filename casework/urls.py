@@ -12,6 +12,7 @@ from casework.queue import urls as queue
 from casework.retention import urls as retention
 from casework.service_levels import urls as service_levels
 from casework.sessions import urls as sessions
+from casework.subject_access import urls as subject_access
 from casework.tokens import urls as tokens
 from casework.workspace import urls as workspace
 
@@ -31,4 +32,5 @@ urlpatterns = [
     *mail.urlpatterns,
     *retention.urlpatterns,
     *tokens.urlpatterns,
+    *subject_access.urlpatterns,
 ]

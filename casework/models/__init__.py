@@ -13,7 +13,13 @@ from django.utils import timezone
 from casework.models.advisers import Absence, Adviser, Assignment, Team
 from casework.models.cases import Case, CaseEnquiry, CaseEvent, CaseQuerySet, CaseStatus, Outcome
 from casework.models.clocks import Deadline, KeyDate
-from casework.models.retention import ErasureRequest, LegalHold, RetentionPolicy, RetentionRun
+from casework.models.retention import (
+    ErasureRequest,
+    LegalHold,
+    RetentionPolicy,
+    RetentionRun,
+    SubjectAccessRequest,
+)
 from casework.models.sessions import StaffSession
 from casework.models.tokens import ApiToken, token_hash
 from casework.models.workspace import NOTE_MAX_LENGTH, TIME_ENTRY_MAX_MINUTES, Note, Task, TimeEntry
@@ -113,6 +119,7 @@ __all__ = [
     "LegalHold",
     "RetentionPolicy",
     "RetentionRun",
+    "SubjectAccessRequest",
     "StaffSession",
     "Team",
     "Adviser",

@@ -103,3 +103,27 @@ class ErasureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"erasure request {self.received_on}"
+
+
+class SubjectAccessRequest(models.Model):
+    """A person asked for a copy of everything held about them (UK GDPR art. 15): due a
+    calendar month after it came; released when a manager has checked and sent it. The
+    address is kept to produce the export; retention removes it with the person."""
+
+    email = models.EmailField(help_text="The person's address: their records are found by it.")
+    received_on = models.DateField()
+    due_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return f"subject access request due {self.due_on}"

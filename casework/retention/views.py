@@ -5,20 +5,24 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from casework.desk.views import apply, manager_required
 from casework.models import Case, ErasureRequest, LegalHold
 from casework.retention import selectors, services
 from casework.retention.forms import ErasureForm, LegalHoldForm, RetentionPolicyForm
+from casework.subject_access import selectors as sar_selectors
+from casework.subject_access.forms import SubjectAccessForm
 from config.http import AuthenticatedHttpRequest, no_store
 from enquiries.models import Enquiry
 
 
-def _page(
+def data_protection_page(
     request: HttpRequest,
     *,
     status: int = 200,
+    access_form: SubjectAccessForm | None = None,
     policy_form: RetentionPolicyForm | None = None,
     hold_form: LegalHoldForm | None = None,
     erasure_form: ErasureForm | None = None,
@@ -30,6 +34,9 @@ def _page(
         "hold_form": hold_form or LegalHoldForm(),
         "erasure_form": erasure_form or ErasureForm(),
         "erasures": list(ErasureRequest.objects.select_related("recorded_by")[:20]),
+        "access_form": access_form or SubjectAccessForm(),
+        "access_requests": sar_selectors.requests_open(),
+        "today": timezone.localdate(),
         "holds": list(
             selectors.active_holds().select_related("enquiry", "case", "placed_by")[:200]
         ),
@@ -40,7 +47,7 @@ def _page(
 @require_safe
 @manager_required
 def data_protection(request: HttpRequest) -> HttpResponse:
-    return _page(request)
+    return data_protection_page(request)
 
 
 @require_POST
@@ -50,7 +57,7 @@ def retention_policy(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not apply(
         form, lambda data: services.retention_policy_set(years=data["years"], actor=request.user)
     ):
-        return _page(request, status=400, policy_form=form)
+        return data_protection_page(request, status=400, policy_form=form)
     messages.success(request, f"Personal data is now kept for {form.cleaned_data['years']} years.")
     return redirect("casework:data_protection")
 
@@ -77,7 +84,7 @@ def _place(data: dict, actor) -> LegalHold:
 def legal_hold_place(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = LegalHoldForm(request.POST)
     if not apply(form, lambda data: _place(data, request.user)):
-        return _page(request, status=400, hold_form=form)
+        return data_protection_page(request, status=400, hold_form=form)
     messages.success(request, f"Legal hold placed on {form.cleaned_data['reference'].upper()}.")
     return redirect("casework:data_protection")
 
@@ -99,7 +106,7 @@ def erasure(request: AuthenticatedHttpRequest) -> HttpResponse:
     second, confirmed, carries it out."""
     form = ErasureForm(request.POST)
     if not form.is_valid():
-        return _page(request, status=400, erasure_form=form)
+        return data_protection_page(request, status=400, erasure_form=form)
     if request.POST.get("confirm") != "yes":
         items = selectors.erasure_preview(email=form.cleaned_data["email"])
         return no_store(
@@ -126,7 +133,7 @@ def erasure(request: AuthenticatedHttpRequest) -> HttpResponse:
         ),
     )
     if not done:
-        return _page(request, status=400, erasure_form=form)
+        return data_protection_page(request, status=400, erasure_form=form)
     record = made[0]
     messages.success(
         request,
