@@ -7,6 +7,7 @@ custom group works too, and Django caches them per request.
 """
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 
 from casework.models import Assignment, Case, Task
@@ -26,6 +27,12 @@ def is_staff_member(user: User) -> bool:
 
 def is_manager(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.has_perm(MANAGE_PERMISSION))
+
+
+def require_manager(user: User, refusal: str) -> None:
+    """For services only managers may call: ``PermissionDenied(refusal)`` for anyone else."""
+    if not is_manager(user):
+        raise PermissionDenied(refusal)
 
 
 def adviser_team_ids(user: User) -> list[int]:

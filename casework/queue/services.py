@@ -2,6 +2,8 @@
 from a queue, assign one (managers). Each writes an ``Assignment`` that says why, under a
 row lock, so two people cannot both take the same enquiry."""
 
+from collections.abc import Callable
+
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -93,6 +95,21 @@ def _record_assignment(
     return assignment
 
 
+def _queue_for_triage(enquiry: Enquiry, reason: Callable[[str], str]) -> Assignment:
+    """Put ``enquiry`` (its row locked) in the triage queue; ``reason`` says why, given
+    where it waits."""
+    team = selectors.triage_team()
+    where = f"the {team.name} queue" if team else "the unassigned queue"
+    return _record_assignment(
+        enquiry=enquiry,
+        adviser=None,
+        method=Assignment.Method.QUEUED,
+        reason=reason(where),
+        actor=None,
+        team=team,
+    )
+
+
 @transaction.atomic
 def enquiry_route(*, enquiry: Enquiry, triage_reason: str = "") -> Assignment:
     """Route a newly received enquiry to an adviser, or to a team queue, with the reason.
@@ -103,33 +120,18 @@ def enquiry_route(*, enquiry: Enquiry, triage_reason: str = "") -> Assignment:
     """
     enquiry = _lock(enquiry)
     if triage_reason:
-        team = selectors.triage_team()
-        where = f"the {team.name} queue" if team else "the unassigned queue"
-        return _record_assignment(
-            enquiry=enquiry,
-            adviser=None,
-            method=Assignment.Method.QUEUED,
-            reason=f"{triage_reason} Waiting in {where}.",
-            actor=None,
-            team=team,
-        )
+        return _queue_for_triage(enquiry, lambda where: f"{triage_reason} Waiting in {where}.")
     if enquiry.local_authority_id is not None:  # with its region, read once for both uses
         enquiry.local_authority = LocalAuthority.objects.select_related("region").get(
             pk=enquiry.local_authority_id
         )
     if (outside := enquiry_outside_england(enquiry)) is not None:
-        team = selectors.triage_team()
-        where = f"the {team.name} queue" if team else "the unassigned queue"
-        return _record_assignment(
-            enquiry=enquiry,
-            adviser=None,
-            method=Assignment.Method.QUEUED,
-            reason=(
+        return _queue_for_triage(
+            enquiry,
+            lambda where: (
                 f"{outside.summary} {outside.note} Not routed to an adviser by topic: "
                 f"waiting in {where} for a referral or an out-of-scope reply."
             ),
-            actor=None,
-            team=team,
         )
     team = selectors.team_for_topic(topic=enquiry.topic)
     decision = routing_decision(enquiry=enquiry, team=team, verdicts=False)

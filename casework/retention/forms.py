@@ -36,7 +36,9 @@ class LegalHoldForm(forms.Form):
     )
 
 
-class ErasureForm(forms.Form):
+class PersonRequestForm(forms.Form):
+    """A person's request about their data (erasure, subject access): who, and when."""
+
     email = forms.EmailField(
         label="The person's email address",
         help_text="Every contact record with this address is covered, whatever the case.",
@@ -47,6 +49,9 @@ class ErasureForm(forms.Form):
         widget=DATE_WIDGET,
         error_messages={"required": "Enter the date the request was received."},
     )
+
+
+class ErasureForm(PersonRequestForm):
     note = forms.CharField(
         label="How the request came (optional, no personal data)",
         max_length=300,

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -40,8 +40,7 @@ logger = logging.getLogger(__name__)
 
 
 def _require_manager(actor: User) -> None:
-    if not policies.is_manager(actor):
-        raise PermissionDenied("Only managers can change retention and legal holds.")
+    policies.require_manager(actor, "Only managers can change retention and legal holds.")
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -25,8 +25,7 @@ def one_month_after(day: date) -> date:
 
 
 def _require_manager(actor: User) -> None:
-    if not policies.is_manager(actor):
-        raise PermissionDenied("Only managers handle subject access requests.")
+    policies.require_manager(actor, "Only managers handle subject access requests.")
 
 
 def sar_record(*, email: str, received_on: date, actor: User) -> SubjectAccessRequest:

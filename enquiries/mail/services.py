@@ -80,11 +80,8 @@ def mail_receive(raw: bytes, *, source: str, arrived: datetime | None = None) ->
     arrived = arrived or timezone.now()
     limit = settings.MAIL_MAX_BYTES
     if len(raw) > limit:
-        message_id = parsing.message_id_of(raw)
         return _quarantine(
             raw,
-            key=parsing.dedupe_key(message_id, raw),
-            message_id=message_id,
             source=source,
             arrived=arrived,
             reason=f"Larger than the {limit // (1024 * 1024)} MB limit for mail.",
@@ -92,14 +89,8 @@ def mail_receive(raw: bytes, *, source: str, arrived: datetime | None = None) ->
     try:
         parsed = parsing.parse(raw, arrived=arrived, max_age=_max_age())
     except parsing.Unparseable as error:
-        message_id = parsing.message_id_of(raw)
         return _quarantine(
-            raw,
-            key=parsing.dedupe_key(message_id, raw),
-            message_id=message_id,
-            source=source,
-            arrived=arrived,
-            reason=f"Could not be read: {error}.",
+            raw, source=source, arrived=arrived, reason=f"Could not be read: {error}."
         )
     if (earlier := _stored(parsed.dedupe_key)) is not None:
         return MailReceived(outcome=DUPLICATE, inbound=earlier, enquiry=earlier.enquiry)
@@ -120,9 +111,11 @@ def _stored(key: str) -> InboundMail | None:
     return InboundMail.objects.select_related("enquiry").filter(dedupe_key=key).first()
 
 
-def _quarantine(
-    raw: bytes, *, key: str, message_id: str, source: str, arrived: datetime, reason: str
-) -> MailReceived:
+def _quarantine(raw: bytes, *, source: str, arrived: datetime, reason: str) -> MailReceived:
+    """Keep the whole message for a manager, known by its Message-ID (read from the
+    headers alone) or the hash of its bytes."""
+    message_id = parsing.message_id_of(raw)
+    key = parsing.dedupe_key(message_id, raw)
     if (earlier := _stored(key)) is not None:
         return MailReceived(outcome=DUPLICATE, inbound=earlier, enquiry=earlier.enquiry)
     try:

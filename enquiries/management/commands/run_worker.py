@@ -4,6 +4,7 @@ import logging
 import os
 import threading
 from argparse import ArgumentParser
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -18,31 +19,35 @@ from enquiries.mail.imap import mail_fetch_all
 logger = logging.getLogger(__name__)
 
 
-def reap_periodically(every: float, stop: threading.Event) -> None:
-    """Reap every ``every`` seconds until ``stop`` is set (the body of the reaper thread)."""
-    while not stop.wait(every):
-        try:
-            reap_stale_tasks()
-        except Exception:
-            # A database hiccup must not kill the reaper; the next round tries again.
-            logger.exception("reaping stale tasks failed")
-        finally:
-            connections.close_all()  # this thread's connections only
-
-
-def fetch_mail_periodically(every: float, stop: threading.Event) -> None:
-    """Read the IMAP mailboxes now and every ``every`` seconds until ``stop`` is set (the
-    body of the mail poller thread). A mailbox that fails is logged by ``mail_fetch_all``;
-    the next round tries again."""
+def _periodically(
+    work: Callable[[], object], every: float, stop: threading.Event, *, what: str, now: bool
+) -> None:
+    """Run ``work`` every ``every`` seconds (first at once if ``now``) until ``stop`` is
+    set: the body of a background thread. A fault (a database hiccup, a mailbox down) is
+    logged and the next round tries again; the thread's own connections are closed."""
+    if not now and stop.wait(every):
+        return
     while True:
         try:
-            mail_fetch_all()
+            work()
         except Exception:
-            logger.exception("fetching mail failed")
+            logger.exception("%s failed", what)
         finally:
             connections.close_all()  # this thread's connections only
         if stop.wait(every):
             return
+
+
+def reap_periodically(every: float, stop: threading.Event) -> None:
+    """Reap every ``every`` seconds until ``stop`` is set (the reaper thread; the worker
+    reaps once itself at start)."""
+    _periodically(reap_stale_tasks, every, stop, what="reaping stale tasks", now=False)
+
+
+def fetch_mail_periodically(every: float, stop: threading.Event) -> None:
+    """Read the IMAP mailboxes now and every ``every`` seconds until ``stop`` is set (the
+    mail poller thread)."""
+    _periodically(mail_fetch_all, every, stop, what="fetching mail", now=True)
 
 
 class Command(DatabaseWorkerCommand):
