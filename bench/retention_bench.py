@@ -40,8 +40,8 @@ def main() -> None:
     django.setup()
     from django.conf import settings
 
-    from casework.retention import selectors
-    from casework.retention.services import retention_run
+    from casework.data_protection import selectors
+    from casework.data_protection.services import retention_run
     from enquiries.models import Enquiry
 
     settings.RETENTION_YEARS = args.years

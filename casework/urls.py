@@ -3,16 +3,15 @@ The API routes are in ``casework.urls_api``."""
 
 from casework.cases import urls as cases
 from casework.clocks import urls as clocks
+from casework.data_protection import urls as data_protection
 from casework.enquiry import urls as enquiry
 from casework.history import urls as history
 from casework.letters import urls as letters
 from casework.mail import urls as mail
 from casework.publishing import urls as publishing
 from casework.queue import urls as queue
-from casework.retention import urls as retention
 from casework.service_levels import urls as service_levels
 from casework.sessions import urls as sessions
-from casework.subject_access import urls as subject_access
 from casework.tokens import urls as tokens
 from casework.workspace import urls as workspace
 
@@ -30,7 +29,6 @@ urlpatterns = [
     *sessions.urlpatterns,
     *letters.urlpatterns,
     *mail.urlpatterns,
-    *retention.urlpatterns,
+    *data_protection.urlpatterns,
     *tokens.urlpatterns,
-    *subject_access.urlpatterns,
 ]

@@ -49,3 +49,7 @@ def _attrs(attrs: dict[str, Any]) -> SafeString:
             if value is not False
         )
     )
+
+
+# A date field as the browser's own date picker, its value in ISO form.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

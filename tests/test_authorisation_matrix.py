@@ -108,6 +108,7 @@ G, P, GP = ("GET",), ("POST",), ("GET", "POST")
 AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "enquiries:enquire": ("public", GP),
     "enquiries:submitted": ("public", G),
+    "enquiries:privacy": ("public", G),
     "enquiries:new_link": ("public", GP),
     "enquiries:track": ("link", G),
     "enquiries:track_rotate": ("link", P),

@@ -94,6 +94,17 @@ class LogEnquiryForm(EnquiryForm):
             self.fields[name].label = label
             if help_text is not None:
                 self.fields[name].help_text = help_text
+        self.fields[
+            "accessibility_consent"
+        ].label = "The enquirer explicitly agreed that the desk may keep their access needs."
+        self.fields[
+            "accessibility_consent"
+        ].help_text = "Needed only if you wrote access needs: they may be about their health."
+        self.fields[
+            "consent_to_refer"
+        ].label = (
+            "The enquirer agreed that the desk may pass their details to a partner (optional)."
+        )
         consent = self.fields["consent_to_store"]
         consent.label = "The enquirer agreed that the desk may store these details."
         consent.error_messages["required"] = (

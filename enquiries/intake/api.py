@@ -30,7 +30,7 @@ from rest_framework.views import APIView
 from config.limits import max_length
 from enquiries import ratelimit, validation
 from enquiries.intake import services
-from enquiries.intake.services import EnquiryInput
+from enquiries.intake.services import EnquiryInput, access_needs_refusal
 from enquiries.models import (
     Channel,
     Contact,
@@ -148,9 +148,28 @@ class EnquiryIntakeInputSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
     )
+    accessibility_consent = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Must be true when accessibility_needs is given: they may be health data, "
+        "kept only with the group's explicit consent.",
+    )
+    consent_to_refer = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The group agrees the desk may pass their details to a partner.",
+    )
     consent_to_store = serializers.BooleanField(
         help_text="Must be true: the group agrees the desk may store these details."
     )
+
+    def validate(self, attrs: dict) -> dict:
+        refusal = access_needs_refusal(
+            attrs.get("accessibility_needs", ""), attrs.get("accessibility_consent", False)
+        )
+        if refusal:
+            raise serializers.ValidationError({"accessibility_consent": [refusal]})
+        return attrs
 
     def validate_postcode(self, value: str) -> str:
         return validation.normalise_postcode(value)  # its ValidationError: DRF's, per field

@@ -7,7 +7,7 @@ from django import forms
 from config.limits import max_length
 from config.widgets import QuickSelect
 from enquiries import validation
-from enquiries.intake.services import CONSENT_REQUIRED, EnquiryInput
+from enquiries.intake.services import CONSENT_REQUIRED, EnquiryInput, access_needs_refusal
 from enquiries.models import Contact, EnquirerType, Enquiry, Organisation
 from knowledgebase.models import LocalAuthority, Topic
 from knowledgebase.selectors import local_authority_choices, topic_choices
@@ -101,6 +101,16 @@ class EnquiryForm(forms.Form):
         max_length=Contact.ACCESSIBILITY_NEEDS_MAX_LENGTH,
         help_text="For example: large print, phone rather than email, an interpreter.",
     )
+    accessibility_consent = forms.BooleanField(
+        label="I agree that the desk may keep what I have written about access needs.",
+        required=False,
+        help_text="It may be about your health. Needed only if you wrote something above.",
+    )
+    consent_to_refer = forms.BooleanField(
+        label="You may pass my details to a partner organisation if that would help (optional).",
+        required=False,
+        help_text="For example a specialist adviser or a funder. We tell you who.",
+    )
     consent_to_store = forms.BooleanField(
         label="I agree that the desk may store these details to answer my enquiry.",
         error_messages={"required": CONSENT_REQUIRED},
@@ -122,6 +132,8 @@ class EnquiryForm(forms.Form):
         "asset_name",
         "asset_address",
         "accessibility_needs",
+        "accessibility_consent",
+        "consent_to_refer",
         "consent_to_store",
         "website",
     ]
@@ -129,6 +141,15 @@ class EnquiryForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["topic"]).choices = grouped_topic_choices()
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        refusal = access_needs_refusal(
+            data.get("accessibility_needs", ""), data.get("accessibility_consent", False)
+        )
+        if refusal:
+            self.add_error("accessibility_consent", refusal)
+        return data
 
     def clean_postcode(self) -> str:
         return validation.normalise_postcode(self.cleaned_data["postcode"])
@@ -153,5 +174,7 @@ class EnquiryForm(forms.Form):
             asset_name=data["asset_name"].strip(),
             asset_address=data["asset_address"].strip(),
             accessibility_needs=data["accessibility_needs"].strip(),
+            accessibility_consent=data["accessibility_consent"],
+            consent_to_refer=data["consent_to_refer"],
             consent_to_store=data["consent_to_store"],
         )

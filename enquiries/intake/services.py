@@ -39,6 +39,18 @@ from knowledgebase.selectors import service_level_for
 logger = logging.getLogger(__name__)
 
 CONSENT_REQUIRED = "We can only answer your enquiry if you agree to this."
+ACCESS_NEEDS_CONSENT_REQUIRED = (
+    "What you tell us about access needs may be about your health, so we keep it only with "
+    "your explicit agreement: tick the box, or leave the access needs empty."
+)
+
+
+def access_needs_refusal(needs: str, consent: bool) -> str | None:
+    """Access needs are special-category data when they reveal health (DOMAIN.md): kept
+    only with explicit consent. Every intake path asks this before anything is saved."""
+    return ACCESS_NEEDS_CONSENT_REQUIRED if needs.strip() and not consent else None
+
+
 RECEIVED_IN_FUTURE = "The date received cannot be in the future."
 
 
@@ -60,6 +72,8 @@ class EnquiryInput:
     asset_name: str = ""
     asset_address: str = ""
     accessibility_needs: str = ""
+    accessibility_consent: bool = False
+    consent_to_refer: bool = False
     priority: int = Priority.NORMAL
 
 
@@ -153,6 +167,8 @@ def _contact_for(data: EnquiryInput, organisation: Organisation, now: datetime) 
         organisation=organisation,
         phone=data.phone,
         accessibility_needs=data.accessibility_needs,
+        accessibility_consent=data.accessibility_consent,
+        consent_to_refer=data.consent_to_refer,
     ).first()
     if contact is None:
         contact = Contact.objects.create(
@@ -161,6 +177,8 @@ def _contact_for(data: EnquiryInput, organisation: Organisation, now: datetime) 
             phone=data.phone,
             organisation=organisation,
             accessibility_needs=data.accessibility_needs,
+            accessibility_consent=data.accessibility_consent,
+            consent_to_refer=data.consent_to_refer,
             consent_to_store=data.consent_to_store,  # True: ``enquiry_submit`` checked it
             consent_basis=Contact.ConsentBasis.FORM,
             consent_recorded_at=now,
@@ -182,6 +200,8 @@ def _refusals(
         errors["consent_to_store"] = CONSENT_REQUIRED
     if received_at > now:
         errors["received_at"] = RECEIVED_IN_FUTURE
+    if refusal := access_needs_refusal(data.accessibility_needs, data.accessibility_consent):
+        errors["accessibility_consent"] = refusal
     if errors:
         raise ValidationError(errors)
 

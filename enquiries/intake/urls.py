@@ -8,4 +8,5 @@ from enquiries.intake import views
 urlpatterns = [
     path("enquire/", views.enquire, name="enquire"),
     path("enquire/submitted/", views.submitted, name="submitted"),
+    path("privacy/", views.privacy, name="privacy"),
 ]

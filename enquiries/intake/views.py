@@ -54,3 +54,13 @@ def enquire(request: HttpRequest) -> HttpResponse:
 def submitted(request: HttpRequest) -> HttpResponse:
     confirmation = request.session.get(CONFIRMATION_SESSION_KEY)
     return no_store(render(request, "enquiries/submitted.html", {"confirmation": confirmation}))
+
+
+@require_safe
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy notice the form links to (plain text until the knowledge base has one)."""
+    return render(
+        request,
+        "enquiries/privacy.html",
+        {"retention_years": settings.RETENTION_YEARS, "service_name": settings.SERVICE_NAME},
+    )

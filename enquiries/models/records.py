@@ -131,6 +131,14 @@ class Contact(models.Model):
         help_text="Why we hold the details: the group agreed, or wrote to us by email.",
     )
     consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    consent_to_refer = models.BooleanField(
+        default=False, help_text="The group agreed we may pass their details to a partner."
+    )
+    accessibility_consent = models.BooleanField(
+        default=False,
+        help_text="Explicit consent to keep access needs, which may be health data "
+        "(special category): without it none are kept.",
+    )
     email_failing_since = models.DateTimeField(
         null=True, blank=True, help_text="Our mail to this address bounced."
     )

@@ -183,7 +183,9 @@ def test_a_refused_render_is_a_400_in_the_composer_and_the_api_not_a_crash(
 
 
 def test_composer_ticks_large_print_when_the_needs_say_so(client, submit, adviser):
-    enquiry = submit(accessibility_needs="Partially sighted: large print please")
+    enquiry = submit(
+        accessibility_needs="Partially sighted: large print please", accessibility_consent=True
+    )
     client.force_login(adviser.user)
     response = client.get(url("letter_compose", enquiry.reference), {"template": "general-reply"})
     assert response.context["form"].initial["large_print"] is True

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from casework.cases.services import case_open_from_enquiry
+from casework.data_protection import selectors, services
 from casework.models import LegalHold, Note, RetentionRun
-from casework.retention import selectors, services
 from casework.workspace.services import note_add
 from enquiries.conversation.services import attachment_add, message_publish
 from enquiries.mail.services import mail_receive

@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from casework.data_protection.services import one_month_after
 from casework.models import SubjectAccessRequest
-from casework.subject_access.services import one_month_after
 from casework.workspace.services import note_add
 from enquiries.conversation.services import message_publish
 from enquiries.services import personal_data_access_record

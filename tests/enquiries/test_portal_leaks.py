@@ -190,6 +190,7 @@ def world(submit, adviser, other_adviser, manager, topics, teams):
         contact_name="Other Person",
         phone=SECRETS["other_phone"],
         accessibility_needs=SECRETS["other_access"],
+        accessibility_consent=True,
         subject=SECRETS["other_subject"],
         message=SECRETS["other_message"],
     )

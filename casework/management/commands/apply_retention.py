@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from casework.retention.services import retention_run
+from casework.data_protection.services import retention_run
 
 
 class Command(BaseCommand):

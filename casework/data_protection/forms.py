@@ -3,7 +3,7 @@
 from django import forms
 
 from casework.models import RetentionPolicy
-from casework.workspace.forms import DATE_WIDGET
+from config.widgets import DATE_INPUT
 
 
 class RetentionPolicyForm(forms.Form):
@@ -31,7 +31,7 @@ class LegalHoldForm(forms.Form):
     until = forms.DateField(
         label="Until (optional)",
         required=False,
-        widget=DATE_WIDGET,
+        widget=DATE_INPUT,
         help_text="Leave empty to hold until someone releases it.",
     )
 
@@ -46,7 +46,7 @@ class PersonRequestForm(forms.Form):
     )
     received_on = forms.DateField(
         label="Date the request was received",
-        widget=DATE_WIDGET,
+        widget=DATE_INPUT,
         error_messages={"required": "Enter the date the request was received."},
     )
 
@@ -57,3 +57,7 @@ class ErasureForm(PersonRequestForm):
         max_length=300,
         required=False,
     )
+
+
+class SubjectAccessForm(PersonRequestForm):
+    """Who asked and when: the answer is due a calendar month later."""

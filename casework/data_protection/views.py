@@ -1,5 +1,7 @@
-"""The managers' data-protection page: the retention period, what the next run will
-anonymise, and legal holds (place and release)."""
+"""The managers' data-protection page: the retention period and what the next run will
+anonymise, legal holds, erasure on request, and subject access requests (record one,
+download its export by the request's number, never the person's address, and record its
+release)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -8,12 +10,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from casework.data_protection import selectors, services
+from casework.data_protection.forms import (
+    ErasureForm,
+    LegalHoldForm,
+    RetentionPolicyForm,
+    SubjectAccessForm,
+)
 from casework.desk.views import apply, manager_required
-from casework.models import Case, ErasureRequest, LegalHold
-from casework.retention import selectors, services
-from casework.retention.forms import ErasureForm, LegalHoldForm, RetentionPolicyForm
-from casework.subject_access import selectors as sar_selectors
-from casework.subject_access.forms import SubjectAccessForm
+from casework.models import Case, ErasureRequest, LegalHold, SubjectAccessRequest
 from config.http import AuthenticatedHttpRequest, no_store
 from enquiries.models import Enquiry
 
@@ -35,7 +40,7 @@ def data_protection_page(
         "erasure_form": erasure_form or ErasureForm(),
         "erasures": list(ErasureRequest.objects.select_related("recorded_by")[:20]),
         "access_form": access_form or SubjectAccessForm(),
-        "access_requests": sar_selectors.requests_open(),
+        "access_requests": selectors.requests_open(),
         "today": timezone.localdate(),
         "holds": list(
             selectors.active_holds().select_related("enquiry", "case", "placed_by")[:200]
@@ -141,4 +146,55 @@ def erasure(request: AuthenticatedHttpRequest) -> HttpResponse:
         f"{record.enquiries_held_back} held back, {record.contacts_erased} contact "
         "records erased.",
     )
+    return redirect("casework:data_protection")
+
+
+@require_POST
+@manager_required
+def sar_record(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = SubjectAccessForm(request.POST)
+    made: list[SubjectAccessRequest] = []
+    if not apply(
+        form,
+        lambda data: made.append(
+            services.sar_record(
+                email=data["email"], received_on=data["received_on"], actor=request.user
+            )
+        ),
+    ):
+        return data_protection_page(request, status=400, access_form=form)
+    messages.success(
+        request,
+        f"Subject access request {made[0].pk} recorded: due {made[0].due_on:%-d %B %Y}.",
+    )
+    return redirect("casework:data_protection")
+
+
+def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return no_store(response)
+
+
+@require_safe
+@manager_required
+def sar_export_json(request: HttpRequest, request_id: int) -> HttpResponse:
+    sar = get_object_or_404(SubjectAccessRequest, pk=request_id)
+    return _download(services.sar_json(sar), f"subject-access-{sar.pk}.json", "application/json")
+
+
+@require_safe
+@manager_required
+def sar_export_pdf(request: HttpRequest, request_id: int) -> HttpResponse:
+    sar = get_object_or_404(SubjectAccessRequest, pk=request_id)
+    return _download(services.sar_pdf(sar), f"subject-access-{sar.pk}.pdf", "application/pdf")
+
+
+@require_POST
+@manager_required
+def sar_release(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
+    sar = get_object_or_404(SubjectAccessRequest, pk=request_id)
+    services.sar_release(request=sar, actor=request.user)
+    messages.success(request, f"Subject access request {sar.pk} recorded as released.")
     return redirect("casework:data_protection")
