@@ -122,6 +122,30 @@ def html_to_text(markup: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+# Where a mail client starts quoting the message being answered.
+_QUOTE_HEADER = re.compile(
+    r"^(On\b[^\n]{0,200}(\n[^\n]{0,100})?\bwrote:[ \t]*$|"
+    r"-{2,}\s*Original Message\s*-{2,}|-{5,} ?Forwarded|"
+    r"From: .+\n(Sent|Date): .+)",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
+def reply_text(body: str) -> str:
+    """A reply without the quoted message it answers (``On ... wrote:`` and what follows,
+    an Outlook ``Original Message`` block, trailing ``>`` lines), which is already on the
+    enquiry; the whole message stays in its original. The body as it is when nothing would
+    be left."""
+    text = body
+    if match := _QUOTE_HEADER.search(text):
+        text = text[: match.start()]
+    lines = text.rstrip().splitlines()
+    while lines and (lines[-1].startswith(">") or not lines[-1].strip()):
+        lines.pop()
+    trimmed = "\n".join(lines).strip()
+    return trimmed or body.strip()
+
+
 def _text_of(part: Message) -> str:
     """A text part's content, whatever its charset claims (an unknown or wrong charset
     falls back to a lenient decoding rather than losing the message)."""

@@ -257,7 +257,7 @@ def _documents(parsed: ParsedMail, inbound: InboundMail) -> list[DetectedFile]:
 
 def _reply_add(parsed: ParsedMail, inbound: InboundMail, enquiry: Enquiry) -> Enquiry:
     locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
-    body = parsed.body or "(The email had no text.)"
+    body = parsing.reply_text(parsed.body) or "(The email had no text.)"
     inbound.message = group_message_add(
         enquiry=locked,
         body=body[: Message.BODY_MAX_LENGTH * 5],

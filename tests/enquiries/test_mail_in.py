@@ -161,7 +161,8 @@ def test_a_reply_joins_its_enquiry_and_resumes_the_clock(enquiry, adviser):
     assert result.enquiry == enquiry
     message = Message.objects.get(enquiry=enquiry)
     assert message.sender == Message.Sender.GROUP and message.channel == Message.Channel.EMAIL
-    assert message.body.startswith("Thank you. The owner gave notice yesterday")
+    assert message.body == "Thank you. The owner gave notice yesterday; what happens now?"
+    assert b"> There is an update on your enquiry." in result.inbound.raw.read()  # kept whole
     assert result.inbound.message == message
     enquiry.refresh_from_db()
     assert enquiry.status == Status.IN_PROGRESS
@@ -318,3 +319,30 @@ def test_a_fault_while_acting_keeps_nothing_so_the_message_can_come_again(monkey
 
     monkeypatch.undo()
     assert receive(corpus("plain")).outcome == Outcome.ENQUIRY
+
+
+@pytest.mark.parametrize(
+    ("body", "kept"),
+    [
+        (
+            "Thank you.\n\nOn Sat, 5 Dec 2026 at 15:00, Desk <d@x.example> wrote:\n> Update.",
+            "Thank you.",
+        ),
+        (
+            "Thanks\n\nOn Sat, 5 Dec 2026 at 15:00, The Desk <d@x.example>\nwrote:\n> x",
+            "Thanks",
+        ),
+        ("Yes please\n\n-----Original Message-----\nFrom: desk", "Yes please"),
+        ("Hello\nFrom: Desk <d@x.example>\nSent: Monday 5 December\n\nold text", "Hello"),
+        ("Fine\n> quoted\n> more", "Fine"),
+        ("> nothing but a quote", "> nothing but a quote"),
+        (
+            "On the matter of the pub, we wrote: to the council.\nMore.",
+            "On the matter of the pub, we wrote: to the council.\nMore.",
+        ),
+    ],
+)
+def test_a_reply_keeps_the_groups_words_not_the_quoted_message(body, kept):
+    from enquiries.mail.parsing import reply_text
+
+    assert reply_text(body) == kept
