@@ -333,6 +333,7 @@ def world(submit, adviser, other_adviser, manager, outsider, settings):
         "name": "flow",
         "table": "closures",
         "pk": mine.contact_id,
+        "organisation_pk": mine.organisation_id,
     }
     users = {
         "adviser": adviser.user,
@@ -362,6 +363,8 @@ def _url(name: str, values: dict, quarantined: int) -> str:
     kwargs = {param: values[param] for param in url_params()[name]}
     if name == "enquiries:track_document":
         kwargs["attachment_id"] = values["public_attachment_id"]
+    if name == "api:organisation-detail":
+        kwargs["pk"] = values["organisation_pk"]
     if name.startswith(("casework:mail_quarantine", "api:mail-quarantine")) and kwargs:
         kwargs["inbound_id"] = quarantined
     return reverse(name, kwargs=kwargs)
