@@ -37,9 +37,9 @@ def data_protection_page(
         "outlook": outlook,
         "policy_form": policy_form or RetentionPolicyForm(initial={"years": outlook.years}),
         "hold_form": hold_form or LegalHoldForm(),
-        "erasure_form": erasure_form or ErasureForm(),
+        "erasure_form": erasure_form or ErasureForm(prefix="erasure"),
         "erasures": list(ErasureRequest.objects.select_related("recorded_by")[:20]),
-        "access_form": access_form or SubjectAccessForm(),
+        "access_form": access_form or SubjectAccessForm(prefix="access"),
         "access_requests": selectors.requests_open(),
         "today": timezone.localdate(),
         "holds": list(
@@ -109,7 +109,7 @@ def erasure(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A person's request to erase their data. The first post shows what would be erased
     and what is held back and why (the address stays in the form, never in a URL); the
     second, confirmed, carries it out."""
-    form = ErasureForm(request.POST)
+    form = ErasureForm(request.POST, prefix="erasure")
     if not form.is_valid():
         return data_protection_page(request, status=400, erasure_form=form)
     if request.POST.get("confirm") != "yes":
@@ -152,7 +152,7 @@ def erasure(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 @manager_required
 def sar_record(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = SubjectAccessForm(request.POST)
+    form = SubjectAccessForm(request.POST, prefix="access")
     made: list[SubjectAccessRequest] = []
     if not apply(
         form,

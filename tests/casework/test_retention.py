@@ -266,7 +266,11 @@ def test_erasure_on_request_shows_what_is_held_back_then_erases(
     held = closed_at(RECENTLY)
     LegalHold.objects.create(enquiry=held, reason="Complaint", placed_by=manager.user)
     client.force_login(manager.user)
-    form = {"email": "SAM@example.org", "received_on": "2026-12-01", "note": "By phone"}
+    form = {
+        "erasure-email": "SAM@example.org",
+        "erasure-received_on": "2026-12-01",
+        "erasure-note": "By phone",
+    }
 
     preview = client.post(reverse("casework:erasure"), form)
 
@@ -298,13 +302,19 @@ def test_erasure_on_request_shows_what_is_held_back_then_erases(
 def test_erasure_refuses_bad_requests_and_advisers(client, closed_at, manager, adviser):
     closed_at(RECENTLY)
     client.force_login(adviser.user)
-    form = {"email": "sam@example.org", "received_on": "2026-12-01", "confirm": "yes"}
+    form = {
+        "erasure-email": "sam@example.org",
+        "erasure-received_on": "2026-12-01",
+        "confirm": "yes",
+    }
     assert client.post(reverse("casework:erasure"), form).status_code == 403
 
     client.force_login(manager.user)
-    unknown = client.post(reverse("casework:erasure"), {**form, "email": "nobody@example.org"})
+    unknown = client.post(
+        reverse("casework:erasure"), {**form, "erasure-email": "nobody@example.org"}
+    )
     assert unknown.status_code == 400
     assert "No enquiry with personal data has this address." in unknown.content.decode()
-    future = client.post(reverse("casework:erasure"), {**form, "received_on": "2027-01-01"})
+    future = client.post(reverse("casework:erasure"), {**form, "erasure-received_on": "2027-01-01"})
     assert future.status_code == 400
     assert Enquiry.objects.filter(anonymised_at__isnull=False).count() == 0

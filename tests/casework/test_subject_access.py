@@ -48,7 +48,7 @@ def test_a_manager_records_exports_and_releases_a_request(client, manager, held)
 
     recorded = client.post(
         reverse("casework:sar_record"),
-        {"email": "sam@example.org", "received_on": "2026-10-14"},
+        {"access-email": "sam@example.org", "access-received_on": "2026-10-14"},
         follow=True,
     )
 
@@ -96,18 +96,21 @@ def test_bad_requests_and_advisers_are_refused(client, manager, adviser, held):
     assert (
         client.post(
             reverse("casework:sar_record"),
-            {"email": "sam@example.org", "received_on": "2026-10-14"},
+            {"access-email": "sam@example.org", "access-received_on": "2026-10-14"},
         ).status_code
         == 403
     )
 
     client.force_login(manager.user)
     future = client.post(
-        reverse("casework:sar_record"), {"email": "sam@example.org", "received_on": "2099-01-01"}
+        reverse("casework:sar_record"),
+        {"access-email": "sam@example.org", "access-received_on": "2099-01-01"},
     )
     assert future.status_code == 400
     assert "The request cannot have come in the future." in future.content.decode()
-    missing = client.post(reverse("casework:sar_record"), {"email": "", "received_on": ""})
+    missing = client.post(
+        reverse("casework:sar_record"), {"access-email": "", "access-received_on": ""}
+    )
     assert missing.status_code == 400
     assert not SubjectAccessRequest.objects.exists()
 

@@ -118,9 +118,10 @@ def test_erasure_on_request_in_the_browser(live_server, page, check_accessibilit
 
     enquiry = submit()
     sign_in(page, live_server, manager.user, "/desk/data-protection/")
-    page.get_by_label(label("The person's email address")).fill("sam@example.org")
-    page.get_by_label(label("Date the request was received")).fill("2026-12-01")
-    page.get_by_role("button", name="Show what would be erased").click()
+    form = page.locator("form[aria-labelledby=erasure-heading]")
+    form.get_by_label(label("The person's email address")).fill("sam@example.org")
+    form.get_by_label(label("Date the request was received")).fill("2026-12-01")
+    form.get_by_role("button", name="Show what would be erased").click()
     page.wait_for_selector("h1:has-text('Confirm the erasure')")
     assert "It is still open: close it (withdrawn) first." in page.content()
     assert "sam@example.org" not in page.url
