@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
-from enquiries.models import Enquiry, InboundMail
+from enquiries.models import Channel, Enquiry, InboundMail
 
 QUARANTINE_PAGE = 200
 
@@ -32,7 +32,7 @@ def enquiry_mail_get(*, enquiry: Enquiry, inbound_id: int) -> InboundMail:
 
 def enquiry_first_mail(*, enquiry: Enquiry) -> InboundMail | None:
     """The email an enquiry came in as (not a later reply), if it came by email."""
-    if enquiry.channel != "email":
+    if enquiry.channel != Channel.EMAIL:
         return None
     return (
         InboundMail.objects.filter(enquiry=enquiry, message__isnull=True)

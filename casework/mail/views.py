@@ -10,7 +10,7 @@ from casework.desk import selectors as desk_selectors
 from casework.desk.views import enquiry_page, manager_required, staff_required
 from casework.mail import selectors
 from config.http import AuthenticatedHttpRequest, no_store
-from enquiries.conversation.services import DOWNLOAD_CSP
+from enquiries.conversation.services import download_response
 from enquiries.mail import services
 from enquiries.models import Enquiry, InboundMail
 
@@ -21,13 +21,7 @@ def eml_response(inbound: InboundMail, *, name: str) -> FileResponse:
         handle = inbound.raw.open("rb")
     except (FileNotFoundError, ValueError):
         raise Http404("The original of this email is no longer kept.") from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=name, content_type="application/octet-stream"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = DOWNLOAD_CSP
-    response["Cache-Control"] = "no-store"
-    return response
+    return download_response(handle, filename=name, content_type="application/octet-stream")
 
 
 @require_safe

@@ -9,6 +9,7 @@ downloads by views that have checked who is asking (``attachment_response``).
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import IO
 
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
@@ -272,11 +273,15 @@ def attachment_response(attachment: Attachment) -> FileResponse:
     except FileNotFoundError:
         logger.error("attachment %s has no file in storage", attachment.pk)
         raise Http404("This document is no longer available.") from None
+    return download_response(
+        handle, filename=attachment.original_name, content_type=attachment.content_type
+    )
+
+
+def download_response(handle: IO[bytes], *, filename: str, content_type: str) -> FileResponse:
+    """A stored file as a download: never shown inline, never sniffed, never cached."""
     response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+        handle, as_attachment=True, filename=filename, content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = DOWNLOAD_CSP
