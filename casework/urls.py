@@ -5,6 +5,7 @@ from casework.cases import urls as cases
 from casework.clocks import urls as clocks
 from casework.data_protection import urls as data_protection
 from casework.enquiry import urls as enquiry
+from casework.guidance import urls as guidance
 from casework.history import urls as history
 from casework.letters import urls as letters
 from casework.mail import urls as mail
@@ -31,4 +32,5 @@ urlpatterns = [
     *mail.urlpatterns,
     *data_protection.urlpatterns,
     *tokens.urlpatterns,
+    *guidance.urlpatterns,
 ]

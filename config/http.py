@@ -8,8 +8,13 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponseBase
-from django.utils.cache import add_never_cache_headers
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.cache import (
+    add_never_cache_headers,
+    get_conditional_response,
+    patch_cache_control,
+    set_response_etag,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -110,3 +115,18 @@ class StaffSessionTimeouts:
             return
         if now - last_seen >= 60 or self.LAST_SEEN not in session:  # a write a minute at most
             session[self.LAST_SEEN] = now
+
+
+def public_cacheable(
+    request: HttpRequest, response: HttpResponse, *, max_age: int = 300
+) -> HttpResponse:
+    """A page with nothing personal on it (guidance): an ETag from its content, so a
+    browser or proxy that has it gets a 304, and ``Cache-Control: public`` for people
+    who are not signed in. A signed-in page shows who is signed in: ``private``."""
+    if request.user.is_authenticated:
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        patch_cache_control(response, public=True, max_age=max_age)
+    set_response_etag(response)
+    conditional = get_conditional_response(request, etag=response["ETag"], response=response)
+    return conditional if isinstance(conditional, HttpResponse) else response

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "simple_history",
     "axes",
+    "django.contrib.postgres",
     "knowledgebase",
     "enquiries",
     "casework",

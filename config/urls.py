@@ -24,6 +24,7 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="enquiries:enquire", permanent=False)),
     path("", include("enquiries.urls")),
+    path("guidance/", include("knowledgebase.guidance.urls")),
     path("desk/", include("casework.urls")),
     path("reports/", include("casework.reports.urls")),
     path("api/v1/", include((api_v1, "api"))),

@@ -25,3 +25,21 @@ def can_save_deadline_rule(user: AbstractUser | AnonymousUser, *, adding: bool) 
     """Statutory clocks are edited in the admin, by staff given its model permissions."""
     permission = "add_deadlinerule" if adding else "change_deadlinerule"
     return bool(user.is_authenticated and user.has_perm(f"knowledgebase.{permission}"))
+
+
+def can_draft_articles(user: AbstractUser | AnonymousUser) -> bool:
+    """Advisers draft guidance articles and edit drafts."""
+    return bool(user.is_authenticated and user.has_perm("knowledgebase.change_article"))
+
+
+def can_publish_articles(user: AbstractUser | AnonymousUser) -> bool:
+    """Managers publish, withdraw and review articles, and edit published ones."""
+    return bool(user.is_authenticated and user.has_perm("knowledgebase.publish_article"))
+
+
+def can_read_staff_guidance(user: AbstractUser | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and user.has_perm("knowledgebase.view_article"))
+
+
+def can_edit_snippets(user: AbstractUser | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and user.has_perm("knowledgebase.add_snippetversion"))

@@ -21,7 +21,8 @@ from casework.workspace.services import task_add
 from enquiries.conversation.services import attachment_add, message_publish
 from enquiries.mail.services import mail_receive
 from enquiries.services import tracking_link_create
-from knowledgebase.models import ServiceLevelTarget
+from knowledgebase.guidance.services import article_publish, article_save
+from knowledgebase.models import Article, ServiceLevelTarget
 from tests.enquiries.mail_corpus import corpus
 from tests.enquiries.portal import pdf
 
@@ -109,6 +110,15 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "enquiries:enquire": ("public", GP),
     "enquiries:submitted": ("public", G),
     "enquiries:privacy": ("public", G),
+    "guidance:index": ("public", G),
+    "guidance:search": ("public", G),
+    "guidance:article": ("public", G),
+    "casework:guidance": ("staff", G),
+    "casework:guidance_new": ("staff", GP),
+    "casework:guidance_edit": ("staff", GP),
+    "casework:guidance_publish": ("manager", P),
+    "casework:guidance_withdraw": ("manager", P),
+    "casework:guidance_reviewed": ("manager", P),
     "enquiries:new_link": ("public", GP),
     "enquiries:track": ("link", G),
     "enquiries:track_rotate": ("link", P),
@@ -314,8 +324,18 @@ def world(submit, adviser, other_adviser, manager, outsider, settings):
         due_on=date(2026, 11, 1),
         recorded_by=manager.user,
     )
+    article = article_publish(
+        article=article_save(
+            article=Article(slug="matrix-guide", title="Guide", summary="s", body="b"),
+            topics=[mine.topic],
+            actor=None,
+        ),
+        actor=None,
+    )
     values = {
         "reference": mine.reference,
+        "slug": article.slug,
+        "article_id": article.pk,
         "token": tracking_link_create(enquiry=mine, covers_address=True),
         "attachment_id": document.pk,
         "public_attachment_id": public.attachments.get().pk,

@@ -20,7 +20,6 @@ from rest_framework.views import APIView
 
 from casework.cases import selectors as cases
 from casework.clocks import selectors, services
-from casework.clocks.deadlines import calculator_start_check
 from casework.desk import selectors as desk_selectors
 from casework.desk.api import (
     CASE_ID,
@@ -36,6 +35,7 @@ from config.api import AuthenticatedRequest
 from config.limits import max_length
 from enquiries.models import Enquiry
 from knowledgebase.models import DeadlineRule, Topic
+from knowledgebase.periods import calculator_start_check
 
 
 class DeadlineRuleSerializer(serializers.ModelSerializer):

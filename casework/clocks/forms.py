@@ -5,9 +5,9 @@ from typing import cast
 from django import forms
 from django.utils import timezone
 
-from casework.clocks.deadlines import calculator_start_check
 from casework.models import KeyDate
 from config.limits import max_length
+from knowledgebase.periods import calculator_start_check
 
 
 class KeyDateForm(forms.Form):

@@ -13,10 +13,10 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
-from casework.clocks.deadlines import cautious_end
 from casework.models import Deadline, KeyDate, Outcome
 from enquiries.models import Enquiry, Status
 from knowledgebase.models import DeadlineRule
+from knowledgebase.periods import cautious_end
 
 
 def deadline_rules_active() -> list[DeadlineRule]:

@@ -38,7 +38,7 @@ class KeyDate(models.Model):
 class Deadline(models.Model):
     """The end of one rule's clock started by one key date, written by the key-date services.
 
-    Derived data: ``casework.clocks.deadlines`` computes ``ends_on`` (the earlier reading for a
+    Derived data: ``knowledgebase.periods`` computes ``ends_on`` (the earlier reading for a
     disputed rule). It is stored so that the queue can order by the nearest deadline in
     SQL and reminders can find what falls due, each by an index.
     """

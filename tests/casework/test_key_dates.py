@@ -17,10 +17,10 @@ from django.utils import timezone
 from casework.cases.services import outcome_record
 from casework.clocks import selectors as clocks_selectors
 from casework.clocks import services as clocks_services
-from casework.clocks.deadlines import add_months
 from casework.enquiry import services as enquiry_services
 from casework.models import Deadline, KeyDate
 from enquiries.models import EnquiryEvent, Status
+from knowledgebase.periods import add_months
 from tests.casework.test_desk_views import rows, unlabelled_controls
 from tests.factories import AdviserFactory, EnquiryFactory
 

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from django.db import IntegrityError
 
-from casework.clocks.deadlines import period_end
 from knowledgebase.models import DeadlineRule
+from knowledgebase.periods import period_end
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from casework.clocks.deadlines import Counting, Unit, add_months, explain, period_end
+from knowledgebase.periods import Counting, Unit, add_months, explain, period_end
 from knowledgebase.working_days import add_working_days, is_working_day, working_days_between
 
 

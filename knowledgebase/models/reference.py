@@ -84,7 +84,7 @@ class DeadlineRule(models.Model):
     """A statutory (or policy) clock: what starts it, how long it runs, how it is counted.
 
     The values and their sources are DOMAIN.md's "Clocks to encode"; the
-    arithmetic is ``casework.clocks.deadlines.period_end``.
+    arithmetic is ``knowledgebase.periods.period_end``.
     """
 
     class Unit(models.TextChoices):

@@ -1,0 +1,41 @@
+"""Reference data (``reference``) and guidance (``guidance``), re-exported."""
+
+from knowledgebase.models.guidance import (
+    Article,
+    ArticleReadDay,
+    ArticleVersion,
+    DeflectionDay,
+    SearchScope,
+    SearchTermDay,
+    Snippet,
+    SnippetVersion,
+)
+from knowledgebase.models.reference import (
+    DeadlineRule,
+    LetterTemplate,
+    LetterTemplateVersion,
+    LocalAuthority,
+    Nation,
+    Region,
+    ServiceLevelTarget,
+    Topic,
+)
+
+__all__ = [
+    "Article",
+    "ArticleReadDay",
+    "ArticleVersion",
+    "DeadlineRule",
+    "DeflectionDay",
+    "LetterTemplate",
+    "LetterTemplateVersion",
+    "LocalAuthority",
+    "Nation",
+    "Region",
+    "SearchScope",
+    "SearchTermDay",
+    "ServiceLevelTarget",
+    "Snippet",
+    "SnippetVersion",
+    "Topic",
+]
