@@ -344,6 +344,8 @@ SPECTACULAR_SETTINGS = {
 
 # Public intake form: submissions per client address per hour.
 ENQUIRY_FORM_RATE = env_str("ENQUIRY_FORM_RATE", "20/hour")
+# Before the form is sent, offer up to three guidance articles that may answer it.
+ENQUIRY_FORM_SUGGESTIONS = env_bool("ENQUIRY_FORM_SUGGESTIONS", True)
 # ... and per email address given, from any client.
 ENQUIRY_FORM_ADDRESS_RATE = env_str("ENQUIRY_FORM_ADDRESS_RATE", "10/hour")
 # Group portal: "send me a new link" and replies, per client address and per email address.

@@ -12,6 +12,7 @@ os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("TASK_BACKEND", "immediate")
 os.environ.setdefault("TASK_RETRY_DELAY_SECONDS", "0")
+os.environ.setdefault("ENQUIRY_FORM_SUGGESTIONS", "0")  # on in tests/enquiries/test_suggestions.py
 os.environ["DEBUG"] = "0"
 
 from config.settings import *  # noqa: E402, F403

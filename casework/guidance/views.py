@@ -1,21 +1,25 @@
 """The desk's guidance pages: every article with its state and review date, writing and
-editing (advisers draft, managers publish), and each article's published versions."""
+editing (advisers draft, managers publish), each article's published versions; and the
+enquiry page's suggested articles."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from casework.desk.views import apply, page, staff_required
+from casework.desk.views import apply, enquiry_page, page, staff_required
 from casework.guidance.forms import ArticleForm
 from config.http import AuthenticatedHttpRequest, no_store
+from enquiries.models import Enquiry
 from knowledgebase import policies
 from knowledgebase.guidance import selectors, services
 from knowledgebase.models import Article
 
+SUGGESTED_ON_ENQUIRY = 5
 STALE = (
     "Someone else saved this article while you were editing it, so your changes were not "
     "saved. Your text is below: copy what you need, reload the article and make your "
@@ -143,3 +147,29 @@ def article_reviewed(request: AuthenticatedHttpRequest, article_id: int) -> Http
         services.article_mark_reviewed,
         "“{title}” is marked reviewed today; the next review is due in a year.",
     )
+
+
+@enquiry_page.panel(order=15)
+def _guidance_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
+    """Up to five articles that may answer the enquiry. ``?insert=<slug>`` (``&as=excerpt``)
+    puts a public article's link, or its summary and link, in the update form below: the
+    publishing panel (a later one) starts its form from ``guidance_insert``."""
+    found = selectors.article_suggestions(
+        user=request.user,
+        topic=enquiry.topic,
+        text=f"{enquiry.subject} {enquiry.message}",
+        limit=SUGGESTED_ON_ENQUIRY,
+    )
+    insert = ""
+    wanted = request.GET.get("insert", "")
+    chosen = next(
+        (item.article for item in found if item.article.slug == wanted and item.article.is_public),
+        None,
+    )
+    if chosen is not None:
+        url = settings.SITE_URL + reverse("guidance:article", args=[chosen.slug])
+        if request.GET.get("as") == "excerpt":
+            insert = f"{chosen.title}\n{chosen.summary}\nRead more: {url}"
+        else:
+            insert = f"{chosen.title}: {url}"
+    return {"suggested_guidance": found, "guidance_insert": insert}

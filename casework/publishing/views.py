@@ -106,7 +106,12 @@ def _group_facing_panel(request: HttpRequest, enquiry: Enquiry, context: dict, b
                 bound.get("message_form")
                 # Mail in: answer by mail, as the group wrote.
                 or PublicMessageForm(
-                    prefix="msg", initial={"by_email": enquiry.channel == Channel.EMAIL}
+                    prefix="msg",
+                    initial={
+                        "by_email": enquiry.channel == Channel.EMAIL,
+                        # An article the adviser chose to insert (the guidance panel).
+                        "body": context.get("guidance_insert", ""),
+                    },
                 )
             )
             if policies.can_publish_message(user, enquiry)

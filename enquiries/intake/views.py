@@ -1,6 +1,7 @@
 """Public pages: the enquiry form and its confirmation (the portal: ``enquiries.portal.views``)."""
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -11,8 +12,13 @@ from enquiries.intake import services
 from enquiries.intake.forms import EnquiryForm
 from enquiries.models import Channel, Enquiry
 from enquiries.notifications import tracking_url
+from knowledgebase.guidance import selectors as guidance_selectors
+from knowledgebase.guidance import services as guidance_services
+from knowledgebase.models import DeflectionDay
 
 CONFIRMATION_SESSION_KEY = "enquiry_confirmation"
+# The suggestion step's buttons: "this answered my question", "I still want to ask".
+GUIDANCE_STEP, ANSWERED, ASK = "guidance_step", "answered", "ask"
 
 
 def _rate_limited(request: HttpRequest, rate: str) -> HttpResponse:
@@ -27,27 +33,54 @@ def _rate_limited(request: HttpRequest, rate: str) -> HttpResponse:
 def enquire(request: HttpRequest) -> HttpResponse:
     # Bound on every POST, even an empty one: that is a form with errors, not a blank form.
     form = EnquiryForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        if not ratelimit.hit(
-            "enquiry-form", ratelimit.client_address(request), settings.ENQUIRY_FORM_RATE
-        ):
-            return _rate_limited(request, settings.ENQUIRY_FORM_RATE)
-        if form.is_valid():
-            if form.is_spam():
-                # Look like success to the bot, store nothing.
-                return redirect("enquiries:submitted")
-            # Many connections aimed at one mailbox (acknowledgements as spam) are limited too.
-            if not ratelimit.enquiry_address_hit(form.cleaned_data["email"])[0]:
-                return _rate_limited(request, settings.ENQUIRY_FORM_ADDRESS_RATE)
-            submitted = services.enquiry_submit(data=form.to_input(), channel=Channel.WEB)
-            request.session[CONFIRMATION_SESSION_KEY] = {
-                "reference": submitted.enquiry.reference,
-                "tracking_url": tracking_url(submitted.tracking_token),
-                "email": submitted.enquiry.contact.email,
-            }
-            return redirect("enquiries:submitted")
+    if request.method == "POST" and not ratelimit.hit(
+        "enquiry-form", ratelimit.client_address(request), settings.ENQUIRY_FORM_RATE
+    ):
+        return _rate_limited(request, settings.ENQUIRY_FORM_RATE)
+    if request.method == "POST" and form.is_valid():
+        step = request.POST.get(GUIDANCE_STEP, "")
+        topic = form.cleaned_data["topic"]
+        if step == ANSWERED:
+            # The group found its answer: nothing is sent, and nothing they typed is lost.
+            guidance_services.deflection_record(topic=topic, outcome=DeflectionDay.Outcome.ANSWERED)
+            return _guidance_page(request, form, "enquiries/answered.html", [])
+        if not step and settings.ENQUIRY_FORM_SUGGESTIONS and not form.is_spam():
+            text = f"{form.cleaned_data['subject']} {form.cleaned_data['message']}"
+            found = guidance_selectors.article_suggestions(
+                user=AnonymousUser(), topic=topic, text=text, limit=3
+            )
+            if found:
+                return _guidance_page(request, form, "enquiries/suggestions.html", found)
+        if step == ASK:
+            guidance_services.deflection_record(topic=topic, outcome=DeflectionDay.Outcome.ASKED)
+        return _submit(request, form)
     status = 400 if form.is_bound else 200
     return no_store(render(request, "enquiries/enquire.html", {"form": form}, status=status))
+
+
+def _guidance_page(
+    request: HttpRequest, form: EnquiryForm, template: str, found: list
+) -> HttpResponse:
+    """A step between the form and its sending: what they typed rides along in hidden
+    fields, so either button keeps it."""
+    context = {"form": form, "suggestions": found, "step_field": GUIDANCE_STEP}
+    return no_store(render(request, template, context))
+
+
+def _submit(request: HttpRequest, form: EnquiryForm) -> HttpResponse:
+    if form.is_spam():
+        # Look like success to the bot, store nothing.
+        return redirect("enquiries:submitted")
+    # Many connections aimed at one mailbox (acknowledgements as spam) are limited too.
+    if not ratelimit.enquiry_address_hit(form.cleaned_data["email"])[0]:
+        return _rate_limited(request, settings.ENQUIRY_FORM_ADDRESS_RATE)
+    submitted = services.enquiry_submit(data=form.to_input(), channel=Channel.WEB)
+    request.session[CONFIRMATION_SESSION_KEY] = {
+        "reference": submitted.enquiry.reference,
+        "tracking_url": tracking_url(submitted.tracking_token),
+        "email": submitted.enquiry.contact.email,
+    }
+    return redirect("enquiries:submitted")
 
 
 @require_safe

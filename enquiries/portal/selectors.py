@@ -13,6 +13,7 @@ carry no message, and are never queried. Anything outside the scope is None, whi
 the views turn into the same "link not valid" page as a wrong token.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -31,6 +32,8 @@ from enquiries.models import (
     TrackingLink,
     hash_token,
 )
+from knowledgebase.guidance import selectors as guidance_selectors
+from knowledgebase.models import Article
 
 TOKEN_MAX_LENGTH = 100
 
@@ -198,3 +201,24 @@ def portal_attachment_get(*, enquiry: Enquiry, attachment_id: int) -> Attachment
 
 def plain_status(enquiry: Enquiry) -> tuple[str, str]:
     return PLAIN_STATUS.get(enquiry.status, (enquiry.get_status_display(), ""))
+
+
+_GUIDANCE_LINK = re.compile(r"/guidance/([a-z0-9-]+)/")
+
+
+def portal_guidance(*, enquiry: Enquiry, conversation: list[Message]) -> dict[str, list[Article]]:
+    """Guidance for the group: the public articles its adviser linked in an update, then
+    the most-read articles on the enquiry's topic that were not linked."""
+    slugs = [
+        slug
+        for message in conversation
+        if message.sender == Message.Sender.DESK
+        for slug in _GUIDANCE_LINK.findall(message.body)
+    ]
+    linked = guidance_selectors.articles_by_slug(slugs) if slugs else []
+    popular: list[Article] = []
+    if enquiry.topic_id is not None:
+        seen = {article.pk for article in linked}
+        on_topic = guidance_selectors.topic_popular_articles(topic_id=enquiry.topic_id, limit=6)
+        popular = [article for article in on_topic if article.pk not in seen][:3]
+    return {"linked": linked, "popular": popular}

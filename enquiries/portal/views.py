@@ -79,6 +79,7 @@ def _enquiry_page(
             for document in message.attachments.all()
         ],
         "others": others,
+        "guidance": portal.portal_guidance(enquiry=enquiry, conversation=conversation),
         "form": form or ReplyForm(),
     }
     return private(render(request, "enquiries/track.html", context, status=status), posts_back=True)

@@ -152,12 +152,12 @@ def article_suggestions(
     return found
 
 
-def topic_popular_articles(*, topic: Topic, limit: int = 3) -> list[Article]:
-    """The topic's most-read public articles over the last ``POPULAR_DAYS`` days."""
+def topic_popular_articles(*, topic_id: int, limit: int = 3) -> list[Article]:
+    """The most-read public articles over the last ``POPULAR_DAYS`` days filed under the
+    topic, its sub-topics or its parent (one query)."""
     since = timezone.localdate() - timedelta(days=POPULAR_DAYS)
-    on_topic = public_articles().filter(
-        pk__in=public_articles().filter(_topic_q(topic)).values("pk")
-    )
+    related = Q(topics=topic_id) | Q(topics__parent=topic_id) | Q(topics__children=topic_id)
+    on_topic = public_articles().filter(pk__in=public_articles().filter(related).values("pk"))
     return list(
         on_topic.annotate(recent=Sum("reads__reads", filter=Q(reads__day__gte=since)))
         .order_by(F("recent").desc(nulls_last=True), "title")

@@ -144,6 +144,6 @@ def article_read_record(*, article: Article) -> None:
     count_up(ArticleReadDay, {"article": article, "day": timezone.localdate()}, reads=1)
 
 
-def deflection_record(*, topic: Topic, outcome: DeflectionDay.Outcome | str) -> None:
+def deflection_record(*, topic: Topic | None, outcome: DeflectionDay.Outcome | str) -> None:
     lookup = {"topic": topic, "outcome": outcome, "day": timezone.localdate()}
     count_up(DeflectionDay, lookup, count=1)

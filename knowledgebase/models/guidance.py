@@ -8,6 +8,7 @@ email address, a phone number or a postcode, and is counted per day, not per per
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models.functions import Coalesce
 
 from knowledgebase.models.reference import Topic
 
@@ -187,14 +188,17 @@ class DeflectionDay(models.Model):
         ASKED = "asked", "Asked anyway"
 
     day = models.DateField()
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    # Empty when the group chose "Not sure".
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "topic", "outcome"], name="deflection_day_unique"
+                "day", Coalesce("topic", models.Value(0)), "outcome", name="deflection_day_unique"
             ),
         ]
 

@@ -1,6 +1,9 @@
 """Writing guidance on the desk: advisers draft, managers publish, review and withdraw;
 edits that cross are refused, not lost; bad input says what is wrong."""
 
+import html
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -154,3 +157,45 @@ def test_the_list_is_a_fixed_number_of_queries(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("casework:guidance"))
+
+
+# --- on the enquiry page and the tracking page ------------------------------------------------
+
+
+def test_the_enquiry_page_suggests_guidance_and_inserts_a_link_into_an_update(
+    client, adviser, submit, settings
+):
+    enquiry = submit(subject="Owner has given notice to sell our listed pub")
+    client.force_login(adviser.user)
+    url = reverse("casework:enquiry", args=[enquiry.reference])
+    page = client.get(url).content.decode()
+    assert "Guidance that may answer this" in page
+    suggested = re.findall(r'<li><a href="/guidance/([a-z0-9-]+)/">', page)
+    assert 1 <= len(suggested) <= 5
+    slug = suggested[0]
+    article = Article.objects.get(slug=slug)
+    filled = client.get(url, {"insert": slug}).content.decode()
+    assert f"{settings.SITE_URL}/guidance/{slug}/" in filled
+    excerpt = client.get(url, {"insert": slug, "as": "excerpt"}).content.decode()
+    assert html.escape(article.summary) in excerpt
+    # An article that was not suggested is not inserted.
+    assert "/guidance/nonsense/" not in client.get(url, {"insert": "nonsense"}).content.decode()
+
+
+def test_the_tracking_page_lists_linked_and_popular_guidance(client, adviser, submit):
+    from enquiries.conversation.services import message_publish
+    from enquiries.services import tracking_link_create
+
+    enquiry = submit()
+    linked = Article.objects.filter(status="published", audience="public").first()
+    message_publish(
+        enquiry=enquiry,
+        body=f"Please read https://desk.example/guidance/{linked.slug}/ first.",
+        actor=adviser.user,
+    )
+    token = tracking_link_create(enquiry=enquiry)
+    page = client.get(reverse("enquiries:track", args=[token])).content.decode()
+    assert "Guidance for you" in page
+    section = page[page.index("Guidance for you") : page.index('id="conversation"')]
+    assert f'href="/guidance/{linked.slug}/"' in section
+    assert "Read most often on" in section or "Also read on" in section

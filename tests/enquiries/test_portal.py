@@ -107,8 +107,8 @@ def test_tracking_page_runs_a_fixed_number_of_queries(
     client.get(url)  # the first use refreshes the link (one UPDATE a day)
 
     # link, the address's contacts and their organisations (the scope, by index), enquiry
-    # list, adviser name, dates, messages, their documents, session.
-    with django_assert_max_num_queries(9):
+    # list, adviser name, dates, messages, their documents, the topic's guidance, session.
+    with django_assert_max_num_queries(10):
         response = client.get(url)
     assert response.status_code == 200
 
