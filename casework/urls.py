@@ -13,6 +13,7 @@ from casework.publishing import urls as publishing
 from casework.queue import urls as queue
 from casework.service_levels import urls as service_levels
 from casework.sessions import urls as sessions
+from casework.snippets import urls as snippets
 from casework.tokens import urls as tokens
 from casework.workspace import urls as workspace
 
@@ -33,4 +34,5 @@ urlpatterns = [
     *data_protection.urlpatterns,
     *tokens.urlpatterns,
     *guidance.urlpatterns,
+    *snippets.urlpatterns,
 ]

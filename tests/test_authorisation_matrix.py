@@ -22,7 +22,8 @@ from enquiries.conversation.services import attachment_add, message_publish
 from enquiries.mail.services import mail_receive
 from enquiries.services import tracking_link_create
 from knowledgebase.guidance.services import article_publish, article_save
-from knowledgebase.models import Article, ServiceLevelTarget
+from knowledgebase.models import Article, ServiceLevelTarget, Snippet
+from knowledgebase.snippets.services import snippet_save
 from tests.enquiries.mail_corpus import corpus
 from tests.enquiries.portal import pdf
 
@@ -119,6 +120,9 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "casework:guidance_publish": ("manager", P),
     "casework:guidance_withdraw": ("manager", P),
     "casework:guidance_reviewed": ("manager", P),
+    "casework:snippets": ("manager", G),
+    "casework:snippet_new": ("manager", GP),
+    "casework:snippet_edit": ("manager", GP),
     "enquiries:new_link": ("public", GP),
     "enquiries:track": ("link", G),
     "enquiries:track_rotate": ("link", P),
@@ -332,10 +336,12 @@ def world(submit, adviser, other_adviser, manager, outsider, settings):
         ),
         actor=None,
     )
+    snippet = snippet_save(snippet=Snippet(title="Hello"), body="Hi {{ contact.name }}", actor=None)
     values = {
         "reference": mine.reference,
         "slug": article.slug,
         "article_id": article.pk,
+        "snippet_id": snippet.pk,
         "token": tracking_link_create(enquiry=mine, covers_address=True),
         "attachment_id": document.pk,
         "public_attachment_id": public.attachments.get().pk,

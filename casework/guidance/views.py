@@ -153,7 +153,7 @@ def article_reviewed(request: AuthenticatedHttpRequest, article_id: int) -> Http
 def _guidance_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
     """Up to five articles that may answer the enquiry. ``?insert=<slug>`` (``&as=excerpt``)
     puts a public article's link, or its summary and link, in the update form below: the
-    publishing panel (a later one) starts its form from ``guidance_insert``."""
+    publishing panel (a later one) starts its form from ``update_insert``."""
     found = selectors.article_suggestions(
         user=request.user,
         topic=enquiry.topic,
@@ -172,4 +172,4 @@ def _guidance_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound
             insert = f"{chosen.title}\n{chosen.summary}\nRead more: {url}"
         else:
             insert = f"{chosen.title}: {url}"
-    return {"suggested_guidance": found, "guidance_insert": insert}
+    return {"suggested_guidance": found, **({"update_insert": insert} if insert else {})}

@@ -4,12 +4,15 @@ selector; what is not theirs is a 404 here too."""
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from casework import policies
+from casework.letters.compose import letter_context
 from casework.models import Case, Deadline, Letter, LetterBatch
 from enquiries.models import Enquiry, Status
 from knowledgebase.models import DeadlineRule, LetterTemplate, LetterTemplateVersion, Topic
@@ -147,3 +150,9 @@ def letter_batch_progress(*, batch: LetterBatch) -> BatchProgress:
 def letter_batch_letters(*, batch: LetterBatch, state: str | None = None) -> QuerySet[Letter]:
     letters = batch.letters.select_related("enquiry").order_by("enquiry__reference")
     return letters.filter(state=state) if state else letters
+
+
+def letter_values(*, enquiry: Enquiry, actor: User | None) -> dict[str, Any]:
+    """The plain values letters (and snippets, which share their placeholders) fill in
+    from ``enquiry``: ``compose.letter_context``."""
+    return letter_context(enquiry=enquiry, actor=actor)

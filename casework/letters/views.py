@@ -26,6 +26,7 @@ from enquiries.conversation.services import DOWNLOAD_CSP
 from enquiries.models import Enquiry
 from enquiries.services import personal_data_access_record
 from knowledgebase.models import LetterTemplateVersion
+from knowledgebase.snippets import selectors as snippet_selectors
 
 PROGRESS_REFRESH_SECONDS = 5
 
@@ -65,6 +66,7 @@ def _page(
                 "missing": [compose.describe_placeholder(name) for name in missing],
                 "instructions": instructions,
                 "letters": letters.letter_list_for_enquiry(enquiry=enquiry),
+                "snippets": snippet_selectors.snippets_for(topic=enquiry.topic) if form else [],
                 "large_print_suggested": wants_large_print(enquiry.contact.accessibility_needs),
                 "eligibility_warnings": enquiry_eligibility_warnings(
                     enquiry, template=version.template.slug if version else None
@@ -90,13 +92,23 @@ def letter_compose(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
     filled = services.letter_compose(
         enquiry=enquiry, template_version=version, actor=request.user, case=case
     )
+    body, missing = filled.body, filled.missing
+    snippet_id = _int(request.GET.get("snippet"))
+    if snippet_id is not None:
+        # A canned reply added to the end of the text, filled from the same values.
+        snippet = snippet_selectors.snippet_get(pk=snippet_id)
+        added = snippet_selectors.snippet_fill(
+            body=snippet.current_body,  # type: ignore[attr-defined]
+            values=compose.letter_context(enquiry=enquiry, actor=request.user, case=case),
+        )
+        body, missing = f"{body}\n\n{added.text}", sorted({*missing, *added.unfilled})
     form = LetterForm(
         initial={
             "template": version.template.slug,
             "version": version.number,
             "case": case.pk if case else None,
             "title": filled.title,
-            "body": filled.body,
+            "body": body,
             "large_print": wants_large_print(enquiry.contact.accessibility_needs),
         }
     )
@@ -106,8 +118,8 @@ def letter_compose(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
         form=form,
         version=version,
         case=case,
-        missing=filled.missing,
-        instructions=compose.instructions_left(title=filled.title, body=filled.body),
+        missing=missing,
+        instructions=compose.instructions_left(title=filled.title, body=body),
     )
 
 

@@ -109,8 +109,9 @@ def _group_facing_panel(request: HttpRequest, enquiry: Enquiry, context: dict, b
                     prefix="msg",
                     initial={
                         "by_email": enquiry.channel == Channel.EMAIL,
-                        # An article the adviser chose to insert (the guidance panel).
-                        "body": context.get("guidance_insert", ""),
+                        # An article or a snippet the adviser chose to insert (the
+                        # guidance and snippet panels).
+                        "body": context.get("update_insert", ""),
                     },
                 )
             )
