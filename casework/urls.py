@@ -11,6 +11,7 @@ from casework.letters import urls as letters
 from casework.mail import urls as mail
 from casework.publishing import urls as publishing
 from casework.queue import urls as queue
+from casework.search import urls as search
 from casework.service_levels import urls as service_levels
 from casework.sessions import urls as sessions
 from casework.snippets import urls as snippets
@@ -35,4 +36,5 @@ urlpatterns = [
     *tokens.urlpatterns,
     *guidance.urlpatterns,
     *snippets.urlpatterns,
+    *search.urlpatterns,
 ]

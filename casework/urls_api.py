@@ -10,6 +10,7 @@ from casework.mail import urls as mail
 from casework.publishing import urls as publishing
 from casework.queue import urls as queue
 from casework.reports import urls as reports
+from casework.search import urls as search
 from casework.service_levels import urls as service_levels
 from casework.workspace import urls as workspace
 
@@ -25,4 +26,5 @@ urlpatterns = [
     *letters.api_urlpatterns,
     *reports.api_urlpatterns,
     *mail.api_urlpatterns,
+    *search.api_urlpatterns,
 ]

@@ -121,6 +121,8 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "casework:guidance_withdraw": ("manager", P),
     "casework:guidance_reviewed": ("manager", P),
     "casework:snippets": ("manager", G),
+    "casework:search": ("staff", GP),
+    "api:desk-search": ("api_staff", P),
     "casework:snippet_new": ("manager", GP),
     "casework:snippet_edit": ("manager", GP),
     "enquiries:new_link": ("public", GP),
