@@ -236,6 +236,7 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "api:report-flow": ("api_manager", G),
     "api:report-outcomes": ("api_manager", G),
     "api:report-demand": ("api_manager", G),
+    "api:report-knowledge": ("api_manager", G),
     "api:mail-quarantine-list": ("api_manager", G),
     "api:mail-quarantine-release": ("api_manager", P),
     "api:mail-quarantine-discard": ("api_manager", P),

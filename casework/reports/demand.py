@@ -1,7 +1,6 @@
 """Demand insight: the topics and areas where enquiries grow fastest (this period against
-the equal period before it), and the topics with many enquiries but little published
-guidance. There is no guidance-article model yet: the measure of published guidance is
-the number of active letter templates for the topic (``knowledgebase.LetterTemplate``)."""
+the equal period before it), and the topics with many enquiries but few published
+guidance articles (``knowledgebase.Article``, filed under the topic or its sub-topics)."""
 
 from typing import Any
 
@@ -13,10 +12,10 @@ from casework.reports import scope
 from casework.reports.names import Names, area_names, topic_names, topic_roots
 from casework.reports.params import ReportParams
 from casework.reports.tables import Cell, Report, Table, received_link
-from knowledgebase.models import LetterTemplate
+from knowledgebase.models import Article
 
 MIN_VOLUME = 10  # enquiries in the two periods together, so that 1 -> 3 is not "+200%"
-GUIDANCE_PER_TEMPLATE = 25  # enquiries per active template above which guidance is "little"
+GUIDANCE_PER_ARTICLE = 25  # enquiries per published article above which guidance is "few"
 
 # group id (topic, area) -> (enquiries this period, in the period before)
 Counts = dict[int | None, tuple[int, int]]
@@ -103,27 +102,26 @@ def _growth_table(
 
 
 def _guidance_table(params: ReportParams, topic_counts: Counts, names: Names) -> Table:
-    templates = dict(
-        LetterTemplate.objects.filter(is_active=True, topic__isnull=False)
-        .annotate(root=Coalesce("topic__parent_id", "topic_id"))
+    articles = dict(
+        Article.objects.filter(status=Article.Status.PUBLISHED, topics__isnull=False)
+        .annotate(root=Coalesce("topics__parent_id", "topics__id"))
         .order_by()
         .values_list("root")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk", distinct=True))
     )
     table = Table(
         "guidance_gaps",
-        "Topics with many enquiries and little published guidance",
+        "Topics with many enquiries and few guidance articles",
         [
             "Topic",
             "Enquiries this period",
-            "Active letter templates",
-            "Enquiries per template",
+            "Published articles",
+            "Enquiries per article",
             "Guidance",
         ],
         description=(
-            "Published guidance is measured by the active letter templates for the topic and its "
-            "sub-topics (there is no guidance article library yet). Little: no template, or more "
-            f"than {GUIDANCE_PER_TEMPLATE} enquiries per template."
+            "Published guidance articles filed under the topic or its sub-topics. Few: none, "
+            f"or more than {GUIDANCE_PER_ARTICLE} enquiries per article."
         ),
         chart="bars",
     )
@@ -131,20 +129,26 @@ def _guidance_table(params: ReportParams, topic_counts: Counts, names: Names) ->
     for g, (now, _) in topic_counts.items():
         if g is None or not now:
             continue
-        count = templates.get(g, 0)
+        count = articles.get(g, 0)
         rows.append((g, now, count, round(now / count, 1) if count else None))
     rows.sort(key=lambda r: (r[3] is not None, -(r[3] or r[1]), -r[1]))
     for g, now, count, per in rows:
         label, slug = names[g]
-        little = per is None or per > GUIDANCE_PER_TEMPLATE  # None: no template
+        few = per is None or per > GUIDANCE_PER_ARTICLE  # None: no article
         table.add(
             label,
             Cell(now, received_link(params, topic=slug)),
             count,
             per,
-            ("Little" if little else "Enough") + (" (none)" if count == 0 else ""),
+            ("Few" if few else "Enough") + (" (none)" if count == 0 else ""),
         )
     return table
+
+
+def guidance_gaps_table(params: ReportParams, *, user: policies.User) -> Table:
+    """The topics with many enquiries and few articles, on their own (the knowledge report)."""
+    topic_counts = _topic_growth_counts(params, user)
+    return _guidance_table(params, topic_counts, topic_names(topic_counts))
 
 
 def demand_report(params: ReportParams, *, user: policies.User) -> Report:

@@ -10,6 +10,7 @@ from casework.reports.caseload import caseload_report
 from casework.reports.demand import demand_report
 from casework.reports.flow import flow_report
 from casework.reports.impact import impact_report
+from casework.reports.knowledge import knowledge_report
 from casework.reports.params import ReportParams
 from casework.reports.session import report_session
 from casework.reports.tables import Report
@@ -56,6 +57,13 @@ REPORTS = {
             "Demand insight",
             "Where enquiries grow fastest and where guidance is missing.",
             demand_report,
+        ),
+        ReportKind(
+            "knowledge",
+            "Guidance and knowledge gaps",
+            "What is read, what people search for and do not find, what the form's "
+            "suggestions answered, and what is due for review.",
+            knowledge_report,
         ),
     ]
 }

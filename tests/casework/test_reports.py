@@ -20,7 +20,7 @@ from casework.reports.params import ReportFilterForm, ReportParams, quick_period
 from casework.reports.registry import build_report
 from casework.reports.tables import Cell, Table
 from enquiries.models import Channel, Enquiry, Organisation, Status
-from knowledgebase.models import DeadlineRule, LetterTemplate
+from knowledgebase.models import Article, DeadlineRule
 from tests.factories import ContactFactory, EnquiryFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -350,13 +350,21 @@ def test_growth_and_guidance_gaps_are_exact(adviser, manager, topics):
         enquiry(topic=topics["right-to-bid"], received_at=days_ago(12 + i % 5))
     for _ in range(4):
         enquiry(topic=topics["np-getting-started"], received_at=days_ago(1))  # under the minimum
-    LetterTemplate.objects.filter(topic__isnull=False).update(is_active=False)
-    LetterTemplate.objects.create(slug="np", name="Plans", topic=topics["neighbourhood-planning"])
+    Article.objects.update(status=Article.Status.WITHDRAWN)
+    plans = Article.objects.create(
+        slug="np",
+        title="Plans",
+        summary="s",
+        body="b",
+        status="published",
+        published_at=timezone.now(),
+    )
+    plans.topics.set([topics["np-getting-started"], topics["neighbourhood-planning"]])
     report = build_report("demand", period(days_back=9), user=manager.user)
     growth = figures(report.table("growth_topic"))
     assert growth == {topics["right-to-bid"].name: [10, 5, 5, 100.0]}
     gaps = figures(report.table("guidance_gaps"))
-    assert gaps[topics["right-to-bid"].name] == [10, 0, None, "Little (none)"]
+    assert gaps[topics["right-to-bid"].name] == [10, 0, None, "Few (none)"]
     assert gaps[topics["neighbourhood-planning"].name] == [4, 1, 4.0, "Enough"]
 
 
@@ -752,10 +760,11 @@ def _more_data(n: int, adviser, topics, areas):
 
 # Each report alone (measured with the permissions already looked up): caseload 10, flow 6
 # on PostgreSQL (SQLite: three more GROUP BYs, and each percentile a COUNT and two LIMIT
-# queries: up to 15), outcomes up to 11 (SQLite 12), demand 6. The page adds the session, the
-# user, permissions and the filter form's choices. On PostgreSQL a report also runs in its
-# own transaction (a savepoint here) with its settings and its turn (session.py): 4 more.
-PAGE_QUERIES = {"caseload": 20, "flow": 26, "outcomes": 22, "demand": 17}
+# queries: up to 15), outcomes up to 11 (SQLite 12), demand 6, knowledge 8. The page adds
+# the session, the user, permissions and the filter form's choices. On PostgreSQL a report
+# also runs in its own transaction (a savepoint here) with its settings and its turn
+# (session.py): 4 more.
+PAGE_QUERIES = {"caseload": 20, "flow": 26, "outcomes": 22, "demand": 17, "knowledge": 19}
 SESSION_QUERIES = 4 if connection.vendor == "postgresql" else 0
 
 
