@@ -43,3 +43,7 @@ def can_read_staff_guidance(user: AbstractUser | AnonymousUser) -> bool:
 
 def can_edit_snippets(user: AbstractUser | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.has_perm("knowledgebase.add_snippetversion"))
+
+
+def can_use_snippets(user: AbstractUser | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and user.has_perm("knowledgebase.view_snippet"))

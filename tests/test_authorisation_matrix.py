@@ -237,6 +237,12 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "api:report-outcomes": ("api_manager", G),
     "api:report-demand": ("api_manager", G),
     "api:report-knowledge": ("api_manager", G),
+    "api:guidance-list": ("api_public", G),
+    "api:guidance-detail": ("api_public", G),
+    "api:guidance-article-list": ("api_staff", GP),
+    "api:guidance-article-detail": ("api_staff", G),
+    "api:guidance-article-publish": ("api_manager", P),
+    "api:snippet-list": ("api_staff", G),
     "api:mail-quarantine-list": ("api_manager", G),
     "api:mail-quarantine-release": ("api_manager", P),
     "api:mail-quarantine-discard": ("api_manager", P),
@@ -392,6 +398,8 @@ def _url(name: str, values: dict, quarantined: int) -> str:
     kwargs = {param: values[param] for param in url_params()[name]}
     if name == "enquiries:track_document":
         kwargs["attachment_id"] = values["public_attachment_id"]
+    if name.startswith("api:guidance-article"):
+        kwargs = {"pk": values["article_id"]} if kwargs else {}
     if name == "api:organisation-detail":
         kwargs["pk"] = values["organisation_pk"]
     if name.startswith(("casework:mail_quarantine", "api:mail-quarantine")) and kwargs:

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from config.errors import DomainError
 from knowledgebase import policies
 from knowledgebase.counters import count_up
 from knowledgebase.guidance.render import render_article
@@ -21,10 +22,19 @@ from knowledgebase.working_days import add_months
 
 # An article is due for review this many months after it was last reviewed.
 REVIEW_MONTHS = 12
+STALE_MESSAGE = (
+    "Someone else saved this article after you opened it, so your change was not saved. "
+    "Reload it and make your change again."
+)
 
 
-class StaleEdit(Exception):
+class StaleEdit(DomainError):
     """The article changed since the editor opened it: nothing was saved."""
+
+    status_code = 409
+
+    def __init__(self, message: str = STALE_MESSAGE) -> None:
+        super().__init__(message)
 
 
 def _render_into(article: Article) -> None:
