@@ -1,6 +1,6 @@
 """The search structures each database needs (``knowledgebase.search.selectors``):
 on PostgreSQL pg_trgm, a GIN index on the stored vector and trigram indexes on the
-title and text; on SQLite an FTS5 table (porter stemmer) and its vocabulary."""
+title and summary; on SQLite an FTS5 table (porter stemmer) and its vocabulary."""
 
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
@@ -8,14 +8,14 @@ from django.db import migrations
 POSTGRES = [
     "CREATE INDEX IF NOT EXISTS article_search_vector_gin ON knowledgebase_article "
     "USING gin (search_vector)",
-    "CREATE INDEX IF NOT EXISTS article_body_text_trgm ON knowledgebase_article "
-    "USING gin (body_text gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS article_summary_trgm ON knowledgebase_article "
+    "USING gin (summary gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS article_title_trgm ON knowledgebase_article "
     "USING gin (title gin_trgm_ops)",
 ]
 POSTGRES_REVERSE = [
     "DROP INDEX IF EXISTS article_title_trgm",
-    "DROP INDEX IF EXISTS article_body_text_trgm",
+    "DROP INDEX IF EXISTS article_summary_trgm",
     "DROP INDEX IF EXISTS article_search_vector_gin",
 ]
 SQLITE = [
