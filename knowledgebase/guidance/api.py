@@ -7,7 +7,9 @@ and drafts a new one; ``/api/v1/guidance/articles/<id>/`` reads and changes one 
 ``revision``: a stale one is a 409); managers ``POST .../publish/``.
 """
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, BasePermission
@@ -19,7 +21,7 @@ from knowledgebase import policies
 from knowledgebase.guidance import selectors, services
 from knowledgebase.models import Article, SearchScope, Topic
 from knowledgebase.search.services import search_term_record
-from knowledgebase.selectors import topic_choices
+from knowledgebase.selectors import topic_choices, topic_get_by_slug
 
 QUERY_MAX_LENGTH = 200
 
@@ -33,11 +35,15 @@ class ArticleSummarySerializer(serializers.ModelSerializer):
     topics: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(
         slug_field="slug", many=True, read_only=True
     )
+    url = serializers.SerializerMethodField(help_text="The article's page on /guidance/.")
 
     class Meta:
         model = Article
-        fields = ["slug", "title", "summary", "topics", "last_reviewed"]
+        fields = ["slug", "title", "summary", "topics", "last_reviewed", "url"]
         read_only_fields = fields
+
+    def get_url(self, article: Article) -> str:
+        return reverse("guidance:article", args=[article.slug])
 
 
 class ArticleSerializer(ArticleSummarySerializer):
@@ -50,6 +56,7 @@ class ArticleSerializer(ArticleSummarySerializer):
 
 class GuidanceQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, max_length=QUERY_MAX_LENGTH, allow_blank=True)
+    suggest = serializers.CharField(required=False, max_length=QUERY_MAX_LENGTH, allow_blank=True)
     topic = serializers.SlugField(required=False)
 
 
@@ -59,6 +66,12 @@ class GuidanceQuerySerializer(serializers.Serializer):
     parameters=[
         OpenApiParameter("q", str, description="Words to search for (all must match)."),
         OpenApiParameter("topic", str, description="A topic slug: its articles only."),
+        OpenApiParameter(
+            "suggest",
+            str,
+            description="A question in the group's words: up to three articles that may "
+            "answer it (any word may match; the topic's articles first). Not recorded.",
+        ),
     ],
 )
 class GuidanceListView(generics.ListAPIView):
@@ -73,6 +86,15 @@ class GuidanceListView(generics.ListAPIView):
         given.is_valid(raise_exception=True)
         articles = selectors.public_articles().prefetch_related("topics").order_by("title")
         topic = given.validated_data.get("topic")
+        question = given.validated_data.get("suggest", "").strip()
+        if question:
+            found = selectors.article_suggestions(
+                user=AnonymousUser(),
+                topic=topic_get_by_slug(topic) if topic else None,
+                text=question,
+                limit=3,
+            )
+            return self._page([item.article for item in found])
         if topic:
             articles = articles.filter(
                 Q(topics__slug=topic) | Q(topics__parent__slug=topic)

@@ -41,6 +41,9 @@ def test_the_form_offers_guidance_before_sending_and_keeps_what_was_typed(
     page.get_by_label(label("Email address")).fill("sam@example.org")
     page.get_by_label(label("What is your enquiry about?")).select_option("acv-notice-of-sale")
     page.get_by_label(label("Subject")).fill("Owner gave notice to sell our listed pub")
+    # With JavaScript, articles appear as the subject is typed (an aria-live region).
+    page.wait_for_selector("#guidance-suggestions li a")
+    check_accessibility(page, "the form with suggestions shown")
     page.get_by_label(label("Your enquiry")).fill("What is the moratorium and how long is it?")
     page.get_by_label(re.compile("I agree that the desk may store")).press("Space")
     page.get_by_role("button", name="Send enquiry").press("Enter")

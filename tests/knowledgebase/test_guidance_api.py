@@ -92,3 +92,17 @@ def test_snippets_are_listed_for_staff(api_client, adviser):
     api_client.force_authenticate(adviser.user)
     results = api_client.get(reverse("api:snippet-list")).json()["results"]
     assert any(r["title"] == "This is not legal advice" for r in results)
+
+
+def test_suggestions_for_a_question_as_the_group_types(api_client):
+    response = api_client.get(
+        reverse("api:guidance-list"),
+        {
+            "suggest": "Our pub is up for sale, what is the moratorium?",
+            "topic": "acv-notice-of-sale",
+        },
+    )
+    results = response.json()["results"]
+    assert 1 <= len(results) <= 3
+    assert results[0]["url"] == reverse("guidance:article", args=[results[0]["slug"]])
+    assert not SearchTermDay.objects.exists()  # a question as typed is never recorded
