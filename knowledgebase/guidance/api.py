@@ -8,7 +8,7 @@ and drafts a new one; ``/api/v1/guidance/articles/<id>/`` reads and changes one 
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -109,7 +109,9 @@ class GuidanceListView(generics.ListAPIView):
         return self._page(ordered)
 
     def _page(self, articles) -> Response:
-        page = self.paginate_queryset(articles)
+        page = self.paginate_queryset(articles) or []
+        if isinstance(articles, list):  # search results: their topics in one query
+            prefetch_related_objects(page, "topics")
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 

@@ -106,3 +106,13 @@ def test_suggestions_for_a_question_as_the_group_types(api_client):
     assert 1 <= len(results) <= 3
     assert results[0]["url"] == reverse("guidance:article", args=[results[0]["slug"]])
     assert not SearchTermDay.objects.exists()  # a question as typed is never recorded
+
+
+def test_search_through_the_api_is_a_fixed_number_of_queries(
+    api_client, django_assert_max_num_queries
+):
+    # The search, the articles, their topics, and counting the term (an UPDATE, or an
+    # INSERT in a savepoint the first time): not one query per result.
+    with django_assert_max_num_queries(8):
+        results = api_client.get(reverse("api:guidance-list"), {"q": "council"}).json()
+    assert len(results["results"]) > 3
