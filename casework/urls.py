@@ -11,6 +11,7 @@ from casework.letters import urls as letters
 from casework.mail import urls as mail
 from casework.publishing import urls as publishing
 from casework.queue import urls as queue
+from casework.saved_views import urls as saved_views
 from casework.search import urls as search
 from casework.service_levels import urls as service_levels
 from casework.sessions import urls as sessions
@@ -37,4 +38,5 @@ urlpatterns = [
     *guidance.urlpatterns,
     *snippets.urlpatterns,
     *search.urlpatterns,
+    *saved_views.urlpatterns,
 ]

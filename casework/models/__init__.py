@@ -20,6 +20,7 @@ from casework.models.retention import (
     RetentionRun,
     SubjectAccessRequest,
 )
+from casework.models.saved_views import SavedView
 from casework.models.sessions import StaffSession
 from casework.models.tokens import ApiToken, token_hash
 from casework.models.workspace import NOTE_MAX_LENGTH, TIME_ENTRY_MAX_MINUTES, Note, Task, TimeEntry
@@ -120,6 +121,7 @@ __all__ = [
     "RetentionPolicy",
     "RetentionRun",
     "SubjectAccessRequest",
+    "SavedView",
     "StaffSession",
     "Team",
     "Adviser",

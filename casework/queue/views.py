@@ -21,6 +21,7 @@ from casework.desk.views import (
 from casework.queue import selectors, services
 from casework.queue.filters import EnquiryFilter
 from casework.queue.forms import AssignForm, queue_filters
+from casework.saved_views import selectors as saved_view_selectors
 from casework.workspace import selectors as workspace_selectors
 from config.http import AuthenticatedHttpRequest, no_store
 from enquiries.models import Enquiry
@@ -57,6 +58,9 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "is_manager": is_manager,
         "tasks_due": workspace_selectors.tasks_due_for_user(user=user),
+        "saved_views": saved_view_selectors.saved_view_list(user=user),
+        "view_query": query.urlencode(),
+        "view_teams": saved_view_selectors.shareable_teams(user=user),
         "today": timezone.localdate(),
     }
     status = 400 if invalid else 200
