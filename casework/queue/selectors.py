@@ -12,6 +12,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -29,7 +30,7 @@ from casework.queue import filters as queue_filters
 from casework.queue.filters import EnquiryFilter
 from casework.queue.routing import Candidate
 from config.errors import DomainError
-from enquiries.models import Enquiry, Status
+from enquiries.models import Enquiry, Message, PersonalDataAccess, Status
 from knowledgebase.models import LocalAuthority, Topic
 
 
@@ -220,3 +221,24 @@ def adviser_list() -> QuerySet[Adviser]:
 # The queue's age filter, in the words the caseload report counts by.
 AGE_BUCKETS = queue_filters.AGE_BUCKETS
 AGE_CHOICES = queue_filters.AGE_CHOICES
+
+
+def unread_replies(*, user: User, enquiry_ids: list[int]) -> set[int]:
+    """The enquiries among ``enquiry_ids`` with a message from the group that ``user`` has
+    not seen: sent after they last opened the enquiry's page, or never opened. Two queries
+    for a page of the queue, whatever its length."""
+    if not enquiry_ids:
+        return set()
+    seen = dict(
+        PersonalDataAccess.objects.filter(viewer=user, enquiry_id__in=enquiry_ids)
+        .order_by()
+        .values_list("enquiry_id")
+        .annotate(last=Max("viewed_at"))
+    )
+    latest = (
+        Message.objects.filter(enquiry_id__in=enquiry_ids, sender=Message.Sender.GROUP)
+        .order_by()
+        .values_list("enquiry_id")
+        .annotate(at=Max("created_at"))
+    )
+    return {pk for pk, at in latest if pk not in seen or at > seen[pk]}

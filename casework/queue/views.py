@@ -52,6 +52,9 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "queues": queues,
         "current_queue": current,
         "page": page,
+        "unread": selectors.unread_replies(
+            user=user, enquiry_ids=[enquiry.pk for enquiry in page.object_list]
+        ),
         "filters": filters,
         "form": filters.form,  # for the error summary
         "invalid": invalid,
