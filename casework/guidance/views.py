@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from casework.desk.forms import parse_version
 from casework.desk.views import apply, enquiry_page, page, staff_required
 from casework.guidance.forms import ArticleForm
 from config.http import AuthenticatedHttpRequest, no_store
@@ -76,7 +77,7 @@ def article_edit(request: AuthenticatedHttpRequest, article_id: int) -> HttpResp
         if not editable:
             raise PermissionDenied
         form = ArticleForm(request.POST)
-        revision = _revision(request.POST.get("revision"))
+        revision = parse_version(request.POST.get("revision"))
 
         def save(data: dict) -> None:
             _apply_form(form, article)
@@ -107,14 +108,6 @@ def article_edit(request: AuthenticatedHttpRequest, article_id: int) -> HttpResp
         "versions": article.versions.select_related("published_by")[:20],
     }
     return no_store(page(request, "casework/guidance/edit.html", context, status))
-
-
-def _revision(value: str | None) -> int | None:
-    try:
-        revision = int(value or "")
-    except ValueError:
-        return None
-    return revision if revision > 0 else None
 
 
 def _state_change(request: AuthenticatedHttpRequest, article_id: int, change, done: str):

@@ -22,8 +22,8 @@ def saved_view_save(*, owner: User, name: str, query: str, team: Team | None = N
     params = QueryDict(query, mutable=True)
     params.pop("page", None)
     queue = params.get("queue", queue_selectors.Queue.MINE)
-    try:
-        queue_selectors.enquiry_list(user=owner, queue=queue, filters=params).exists()
+    try:  # the queue's own filters decide what is usable, before anything is read
+        queue_selectors.enquiry_list(user=owner, queue=queue, filters=params)
     except queue_selectors.FilterError as error:
         raise ValidationError(
             {"name": "These filters could not be used, so the view was not saved."}

@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
     Count,
@@ -90,7 +91,7 @@ class DeskResults:
 def _postcode(query: str) -> str | None:
     try:
         return normalise_postcode(query)
-    except Exception:  # not a postcode: searched as words
+    except ValidationError:  # not a postcode: searched as words
         return None
 
 

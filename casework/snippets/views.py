@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from casework.desk.forms import parse_version
 from casework.desk.views import apply, enquiry_page, manager_required, page
 from casework.letters import selectors as letter_selectors
 from casework.snippets.forms import SnippetForm
@@ -51,7 +52,7 @@ def snippet_edit(request: AuthenticatedHttpRequest, snippet_id: int | None = Non
                 snippet=snippet,
                 body=data["body"],
                 actor=request.user,
-                expected_version=_int(request.POST.get("version")) if snippet_id else None,
+                expected_version=parse_version(request.POST.get("version")) if snippet_id else None,
             )
 
         if apply(form, save):
@@ -66,13 +67,6 @@ def snippet_edit(request: AuthenticatedHttpRequest, snippet_id: int | None = Non
     }
     status = 400 if form.errors else 200
     return page(request, "casework/snippets/edit.html", context, status)
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value or "")
-    except ValueError:
-        return None
 
 
 @enquiry_page.panel(order=16)

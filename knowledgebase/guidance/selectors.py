@@ -125,12 +125,11 @@ def _found(hits) -> list[Found]:
     return [Found(articles[hit.pk], hit.snippet) for hit in hits if hit.pk in articles]
 
 
-def _topic_q(topic: Topic) -> Q:
-    """Articles filed under ``topic``, its parent or its sub-topics."""
-    related = Q(topics=topic) | Q(topics__parent=topic)
-    if topic.parent_id:
-        related |= Q(topics=topic.parent_id)
-    return related
+def _on_topic(articles: QuerySet[Article], topic_id: int) -> QuerySet[Article]:
+    """Those of ``articles`` filed under the topic, its sub-topics or its parent (once
+    each, whatever the number of topics an article has)."""
+    related = Q(topics=topic_id) | Q(topics__parent=topic_id) | Q(topics__children=topic_id)
+    return articles.filter(pk__in=articles.filter(related).values("pk"))
 
 
 def article_suggestions(
@@ -141,7 +140,7 @@ def article_suggestions(
     readable = readable_articles(user)
     found: list[Found] = []
     if topic is not None:
-        on_topic = readable.filter(pk__in=readable.filter(_topic_q(topic)).values("pk"))
+        on_topic = _on_topic(readable, topic.pk)
         found = _found(article_hits(text, visible=on_topic, match_any=True, limit=limit))
     if len(found) < limit:
         seen = [item.article.pk for item in found]
@@ -156,10 +155,9 @@ def topic_popular_articles(*, topic_id: int, limit: int = 3) -> list[Article]:
     """The most-read public articles over the last ``POPULAR_DAYS`` days filed under the
     topic, its sub-topics or its parent (one query)."""
     since = timezone.localdate() - timedelta(days=POPULAR_DAYS)
-    related = Q(topics=topic_id) | Q(topics__parent=topic_id) | Q(topics__children=topic_id)
-    on_topic = public_articles().filter(pk__in=public_articles().filter(related).values("pk"))
     return list(
-        on_topic.annotate(recent=Sum("reads__reads", filter=Q(reads__day__gte=since)))
+        _on_topic(public_articles(), topic_id)
+        .annotate(recent=Sum("reads__reads", filter=Q(reads__day__gte=since)))
         .order_by(F("recent").desc(nulls_last=True), "title")
         .only("slug", "title", "summary")[:limit]
     )

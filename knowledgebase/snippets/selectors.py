@@ -5,7 +5,7 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from knowledgebase.letter_engine import render_letter_template, unfilled_placeholders
@@ -57,7 +57,3 @@ def snippet_fill(*, body: str, values: dict[str, Any]) -> FilledSnippet:
     rendered = render_letter_template(body, values)
     text = html.unescape(rendered).replace("\r\n", "\n").strip()
     return FilledSnippet(text=text, unfilled=unfilled_placeholders(body, values))
-
-
-def snippet_topics_q(topic: Topic) -> Q:
-    return Q(topic=topic) | Q(topic=topic.parent_id)
