@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from casework.cases.services import case_open_from_enquiry
 from casework.clocks.services import key_date_record
-from casework.models import Deadline, LegalHold, SubjectAccessRequest
+from casework.models import ApiToken, Deadline, LegalHold, SubjectAccessRequest, token_hash
 from casework.tokens.services import api_token_create
 from casework.workspace.services import task_add
 from enquiries.conversation.services import attachment_add, message_publish
@@ -266,18 +266,7 @@ MISSING = {
 
 def url_names() -> list[str]:
     """Every named URL outside the admin."""
-
-    def walk(patterns, namespace=""):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                if pattern.namespace == "admin":
-                    continue
-                inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
-                yield from walk(pattern.url_patterns, inner)
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                yield namespace + pattern.name
-
-    return sorted(set(walk(get_resolver().url_patterns)))
+    return sorted(url_params())
 
 
 def test_every_url_has_an_audience():
@@ -383,8 +372,6 @@ def world(submit, adviser, other_adviser, manager, outsider, settings):
     for persona, user in users.items():
         desk[persona] = Client()
         desk[persona].force_login(user)
-        from casework.models import ApiToken, token_hash
-
         key = f"crd_matrix_{persona}_0123456789abcdef0123456789"
         ApiToken.objects.create(
             user=user,

@@ -2,7 +2,6 @@
 that anonymises what is past it), erasure on request, and subject access requests
 (docs/data-protection.md)."""
 
-import calendar
 import json
 import logging
 import time
@@ -41,6 +40,7 @@ from enquiries.retention.services import (
     people_erase,
     unlinked_mail_scrub,
 )
+from knowledgebase.working_days import add_months
 
 logger = logging.getLogger(__name__)
 
@@ -229,8 +229,7 @@ def retention_run(
 def one_month_after(day: date) -> date:
     """The same day next month, or its last day (31 January -> 28 or 29 February), as
     the ICO counts a month for a subject access request."""
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return add_months(day, 1)
 
 
 SAR_MANAGERS_ONLY = "Only managers handle subject access requests."
