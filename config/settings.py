@@ -205,6 +205,9 @@ LETTER_BATCH_CHUNK = env_int("LETTER_BATCH_CHUNK", 20, minimum=1)
 # legal hold applies. The job works in batches of RETENTION_BATCH enquiries.
 RETENTION_YEARS = env_int("RETENTION_YEARS", 6, minimum=1)
 RETENTION_BATCH = env_int("RETENTION_BATCH", 500, minimum=1)
+# A subject access request keeps the person's address (to find their records) until this
+# many days after its release; the retention job then removes it.
+SUBJECT_ACCESS_KEEP_DAYS = env_int("SUBJECT_ACCESS_KEEP_DAYS", 90, minimum=1)
 
 # Email: the console by default; any SMTP server when EMAIL_HOST is set.
 _email_host = env_str("EMAIL_HOST")

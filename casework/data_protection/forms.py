@@ -2,8 +2,8 @@
 
 from django import forms
 
-from casework.models import RetentionPolicy
 from config.widgets import DATE_INPUT
+from enquiries.models import RetentionPolicy
 
 
 class RetentionPolicyForm(forms.Form):

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -17,7 +16,6 @@ from casework.models import (
     Letter,
     Note,
     Outcome,
-    RetentionPolicy,
     RetentionRun,
     SubjectAccessRequest,
 )
@@ -30,11 +28,7 @@ from enquiries.models import (
     PersonalDataAccess,
     Status,
 )
-
-
-def policy_years() -> int:
-    row = RetentionPolicy.objects.order_by("pk").first()
-    return row.years if row else settings.RETENTION_YEARS
+from enquiries.retention.selectors import policy_years
 
 
 def years_before(moment: datetime, years: int) -> datetime:
@@ -82,6 +76,11 @@ def enquiries_due(*, before: datetime, today: date | None = None) -> QuerySet[En
     return enquiries_past_retention(before=before).exclude(held_enquiry_q(today))
 
 
+def held_back_count(*, before: datetime, today: date | None = None) -> int:
+    """Past retention but kept by a legal hold."""
+    return enquiries_past_retention(before=before).filter(held_enquiry_q(today)).count()
+
+
 def cases_due(*, before: datetime, today: date | None = None) -> QuerySet[Case]:
     """Closed cases past retention, not held, all of whose enquiries are anonymised."""
     holds = active_holds(today).filter(case=OuterRef("pk"))
@@ -96,6 +95,15 @@ def cases_due(*, before: datetime, today: date | None = None) -> QuerySet[Case]:
         .exclude(Exists(open_enquiry))
         .order_by("closed_at", "pk")
     )
+
+
+def hold_target(reference: str) -> Enquiry | Case | None:
+    """What a legal hold's reference names: a case by its number, else an enquiry by its
+    reference (any case)."""
+    reference = reference.strip().upper()
+    if reference.isdigit():
+        return Case.objects.filter(pk=int(reference)).first()
+    return Enquiry.objects.filter(reference=reference).first()
 
 
 @dataclass(frozen=True)
@@ -144,13 +152,12 @@ def retention_outlook(now: datetime | None = None) -> RetentionOutlook:
     years = policy_years()
     before = cutoff(now, years)
     due = enquiries_due(before=before).count()
-    past = enquiries_past_retention(before=before).count()
     soon = enquiries_due(before=cutoff(now + timedelta(days=30), years)).count() - due
     return RetentionOutlook(
         years=years,
         cutoff=before,
         due_now=due,
-        held_back=past - due,
+        held_back=held_back_count(before=before),
         due_within_30_days=max(soon, 0),
         last_run=RetentionRun.objects.first(),
     )

@@ -6,7 +6,8 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -26,13 +27,12 @@ from casework.models import (
     Letter,
     Note,
     Outcome,
-    RetentionPolicy,
     RetentionRun,
     SubjectAccessRequest,
     Task,
     TimeEntry,
 )
-from enquiries.models import Enquiry
+from enquiries.models import Enquiry, RetentionPolicy
 from enquiries.retention.services import (
     ANONYMISED,
     delete_files_after_commit,
@@ -95,6 +95,20 @@ def legal_hold_place(
     )
 
 
+def legal_hold_place_by_reference(
+    *, reference: str, reason: str, until: date | None, actor: User
+) -> LegalHold:
+    """A hold on the case numbered, or the enquiry referenced, by ``reference``."""
+    _require_manager(actor)
+    target = selectors.hold_target(reference)
+    if isinstance(target, Case):
+        return legal_hold_place(actor=actor, reason=reason, until=until, case=target)
+    if isinstance(target, Enquiry):
+        return legal_hold_place(actor=actor, reason=reason, until=until, enquiry=target)
+    what = "case with that number" if reference.strip().isdigit() else "enquiry with that reference"
+    raise ValidationError({"reference": f"There is no {what}."})
+
+
 @transaction.atomic
 def legal_hold_release(*, hold: LegalHold, actor: User) -> LegalHold:
     _require_manager(actor)
@@ -117,6 +131,16 @@ def _casework_text_remove(enquiry_ids: list[int]) -> None:
     letters = Letter.objects.filter(enquiry_id__in=enquiry_ids)
     delete_files_after_commit(letters.exclude(pdf="").values_list("pdf", flat=True))
     letters.update(body="", pdf="")
+
+
+def _anonymise(enquiry_ids: list[int], now: datetime) -> tuple[list[int], int, int]:
+    """Retention's and erasure's one step, on enquiries already locked: their free text
+    here and in enquiries, then the people left with nothing inside retention. Returns
+    the enquiries anonymised and the contacts and organisations erased."""
+    _casework_text_remove(enquiry_ids)
+    done = enquiries_anonymise(enquiry_ids=enquiry_ids, now=now)
+    contacts, organisations = people_erase(enquiry_ids=done, now=now)
+    return done, contacts, organisations
 
 
 def _cases_anonymise(case_ids: list[int], now: datetime) -> int:
@@ -149,9 +173,8 @@ def erasure_carry_out(
     locked = list(
         Enquiry.objects.filter(pk__in=ids).select_for_update().values_list("pk", flat=True)
     )
-    _casework_text_remove(locked)
-    done = enquiries_anonymise(enquiry_ids=locked, now=now)
-    contacts, _ = people_erase(enquiry_ids=done, now=now)
+    done, contacts, _ = _anonymise(locked, now)
+    sar_addresses_remove(email=email, now=now)
     return ErasureRequest.objects.create(
         received_on=received_on,
         recorded_by=actor,
@@ -190,9 +213,7 @@ def retention_run(
             )
             if not ids:
                 break
-            _casework_text_remove(ids)
-            done = enquiries_anonymise(enquiry_ids=ids, now=now)
-            contacts, organisations = people_erase(enquiry_ids=ids, now=now)
+            done, contacts, organisations = _anonymise(ids, now)
             run.enquiries_anonymised += len(done)
             run.contacts_erased += contacts
             run.organisations_anonymised += organisations
@@ -209,10 +230,10 @@ def retention_run(
         case_ids = list(selectors.cases_due(before=before).values_list("pk", flat=True))
         run.cases_anonymised = _cases_anonymise(case_ids, now)
         unlinked_mail_scrub(before=before)
-        run.held_back = (
-            selectors.enquiries_past_retention(before=before).count()
-            - selectors.enquiries_due(before=before).count()
+        run.access_addresses_removed = sar_addresses_remove(
+            released_before=now - timedelta(days=settings.SUBJECT_ACCESS_KEEP_DAYS), now=now
         )
+        run.held_back = selectors.held_back_count(before=before)
         run.finished_at = timezone.now()
         run.save()
     logger.info(
@@ -259,10 +280,38 @@ def sar_release(*, request: SubjectAccessRequest, actor: User) -> SubjectAccessR
     return locked
 
 
+def sar_addresses_remove(
+    *, now: datetime, released_before: datetime | None = None, email: str = ""
+) -> int:
+    """Remove the person's address from released requests: those released before
+    ``released_before`` (the retention job), or those for ``email`` (erasure). A request
+    not yet released keeps it: the answer is still owed."""
+    released = SubjectAccessRequest.objects.filter(
+        released_at__isnull=False, address_removed_at__isnull=True
+    )
+    if released_before is not None:
+        released = released.filter(released_at__lt=released_before)
+    elif email.strip():
+        released = released.filter(email__iexact=email.strip())
+    else:
+        return 0
+    return released.update(email="", address_removed_at=now)
+
+
+class AddressRemoved(Exception):
+    """The request's address is gone (released and past keeping): no export can be made."""
+
+
+def _subject_data(request: SubjectAccessRequest) -> dict[str, Any]:
+    if request.address_removed_at is not None:
+        raise AddressRemoved
+    return selectors.subject_data(email=request.email)
+
+
 def sar_json(request: SubjectAccessRequest) -> bytes:
     data = {
         "request": {"received_on": request.received_on.isoformat()},
-        **selectors.subject_data(email=request.email),
+        **_subject_data(request),
     }
     return json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
 
@@ -271,6 +320,6 @@ def sar_pdf(request: SubjectAccessRequest) -> bytes:
     """The same contents as a tagged PDF, for reading (and for screen readers)."""
     html = render_to_string(
         "casework/subject_access_pdf.html",
-        {"data": selectors.subject_data(email=request.email), "request": request},
+        {"data": _subject_data(request), "request": request},
     )
     return render_pdf(html)

@@ -4,7 +4,6 @@ download its export by the request's number, never the person's address, and rec
 release)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,10 +16,10 @@ from casework.data_protection.forms import (
     RetentionPolicyForm,
     SubjectAccessForm,
 )
+from casework.desk.pdf import RenderError
 from casework.desk.views import apply, manager_required
-from casework.models import Case, ErasureRequest, LegalHold, SubjectAccessRequest
+from casework.models import ErasureRequest, LegalHold, SubjectAccessRequest
 from config.http import AuthenticatedHttpRequest, no_store
-from enquiries.models import Enquiry
 
 
 def data_protection_page(
@@ -67,28 +66,19 @@ def retention_policy(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("casework:data_protection")
 
 
-def _place(data: dict, actor) -> LegalHold:
-    reference = data["reference"].strip().upper()
-    if reference.isdigit():
-        case = Case.objects.filter(pk=int(reference)).first()
-        if case is None:
-            raise ValidationError({"reference": "There is no case with that number."})
-        return services.legal_hold_place(
-            actor=actor, reason=data["reason"], until=data["until"], case=case
-        )
-    enquiry = Enquiry.objects.filter(reference=reference).first()
-    if enquiry is None:
-        raise ValidationError({"reference": "There is no enquiry with that reference."})
-    return services.legal_hold_place(
-        actor=actor, reason=data["reason"], until=data["until"], enquiry=enquiry
-    )
-
-
 @require_POST
 @manager_required
 def legal_hold_place(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = LegalHoldForm(request.POST)
-    if not apply(form, lambda data: _place(data, request.user)):
+    if not apply(
+        form,
+        lambda data: services.legal_hold_place_by_reference(
+            reference=data["reference"],
+            reason=data["reason"],
+            until=data["until"],
+            actor=request.user,
+        ),
+    ):
         return data_protection_page(request, status=400, hold_form=form)
     messages.success(request, f"Legal hold placed on {form.cleaned_data['reference'].upper()}.")
     return redirect("casework:data_protection")
@@ -177,18 +167,40 @@ def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
     return no_store(response)
 
 
+def _export(request: HttpRequest, request_id: int, kind: str) -> HttpResponse:
+    sar = get_object_or_404(SubjectAccessRequest, pk=request_id)
+    try:
+        if kind == "json":
+            content, content_type = services.sar_json(sar), "application/json"
+        else:
+            content, content_type = services.sar_pdf(sar), "application/pdf"
+    except services.AddressRemoved:
+        messages.error(
+            request,
+            f"Subject access request {sar.pk} was released and the person's address has "
+            "been removed since, so its export can no longer be made.",
+        )
+        return redirect("casework:data_protection")
+    except RenderError as error:
+        messages.error(
+            request,
+            f"The PDF for subject access request {sar.pk} could not be made ({error}). "
+            "Download the JSON export instead: it holds the same contents.",
+        )
+        return redirect("casework:data_protection")
+    return _download(content, f"subject-access-{sar.pk}.{kind}", content_type)
+
+
 @require_safe
 @manager_required
 def sar_export_json(request: HttpRequest, request_id: int) -> HttpResponse:
-    sar = get_object_or_404(SubjectAccessRequest, pk=request_id)
-    return _download(services.sar_json(sar), f"subject-access-{sar.pk}.json", "application/json")
+    return _export(request, request_id, "json")
 
 
 @require_safe
 @manager_required
 def sar_export_pdf(request: HttpRequest, request_id: int) -> HttpResponse:
-    sar = get_object_or_404(SubjectAccessRequest, pk=request_id)
-    return _download(services.sar_pdf(sar), f"subject-access-{sar.pk}.pdf", "application/pdf")
+    return _export(request, request_id, "pdf")
 
 
 @require_POST

@@ -16,7 +16,6 @@ from casework.models.clocks import Deadline, KeyDate
 from casework.models.retention import (
     ErasureRequest,
     LegalHold,
-    RetentionPolicy,
     RetentionRun,
     SubjectAccessRequest,
 )
@@ -118,7 +117,6 @@ __all__ = [
     "token_hash",
     "ErasureRequest",
     "LegalHold",
-    "RetentionPolicy",
     "RetentionRun",
     "SubjectAccessRequest",
     "SavedView",

@@ -1,25 +1,10 @@
-"""Keeping personal data no longer than the policy says: the retention period, legal
-holds that suspend it, and the record of each run (docs/data-protection.md)."""
+"""Keeping personal data no longer than the policy says (the period itself is
+``enquiries.models.RetentionPolicy``): legal holds that suspend it, the record of each
+run, erasure and subject access requests (docs/data-protection.md)."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-
-
-class RetentionPolicy(models.Model):
-    """The one retention period in force (a single row; ``RETENTION_YEARS`` until a
-    manager changes it): personal data is anonymised this many years after closure."""
-
-    years = models.PositiveSmallIntegerField()
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    MIN_YEARS, MAX_YEARS = 1, 50
-
-    def __str__(self) -> str:
-        return f"{self.years} years after closure"
 
 
 class LegalHold(models.Model):
@@ -74,6 +59,9 @@ class RetentionRun(models.Model):
     contacts_erased = models.PositiveIntegerField(default=0)
     organisations_anonymised = models.PositiveIntegerField(default=0)
     held_back = models.PositiveIntegerField(default=0, help_text="Past retention, under a hold.")
+    access_addresses_removed = models.PositiveIntegerField(
+        default=0, help_text="Subject access requests whose address was removed."
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -108,9 +96,13 @@ class ErasureRequest(models.Model):
 class SubjectAccessRequest(models.Model):
     """A person asked for a copy of everything held about them (UK GDPR art. 15): due a
     calendar month after it came; released when a manager has checked and sent it. The
-    address is kept to produce the export; retention removes it with the person."""
+    address is kept to produce the export, and removed ``SUBJECT_ACCESS_KEEP_DAYS`` after
+    release by the retention job, or at once when the person's data is erased."""
 
-    email = models.EmailField(help_text="The person's address: their records are found by it.")
+    email = models.EmailField(
+        blank=True, help_text="The person's address: their records are found by it."
+    )
+    address_removed_at = models.DateTimeField(null=True, blank=True)
     received_on = models.DateField()
     due_on = models.DateField()
     recorded_by = models.ForeignKey(

@@ -12,6 +12,7 @@ from enquiries.intake import services
 from enquiries.intake.forms import EnquiryForm
 from enquiries.models import Channel, Enquiry
 from enquiries.notifications import tracking_url
+from enquiries.retention import selectors as retention_selectors
 from knowledgebase.guidance import selectors as guidance_selectors
 from knowledgebase.guidance import services as guidance_services
 from knowledgebase.models import DeflectionDay
@@ -91,9 +92,12 @@ def submitted(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def privacy(request: HttpRequest) -> HttpResponse:
-    """The privacy notice the form links to (plain text until the knowledge base has one)."""
+    """The privacy notice the form links to, with the retention period in force."""
     return render(
         request,
         "enquiries/privacy.html",
-        {"retention_years": settings.RETENTION_YEARS, "service_name": settings.SERVICE_NAME},
+        {
+            "retention_years": retention_selectors.policy_years(),
+            "service_name": settings.SERVICE_NAME,
+        },
     )

@@ -32,6 +32,7 @@ from enquiries.models.records import (
     ReferenceCounter,
     Status,
 )
+from enquiries.models.retention import RetentionPolicy
 
 
 class Message(models.Model):
@@ -162,6 +163,7 @@ class PublicDate(models.Model):
 
 
 __all__ = [
+    "RetentionPolicy",
     "EnquirerType",
     "Channel",
     "Status",

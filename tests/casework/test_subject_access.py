@@ -4,17 +4,19 @@ records its release. Advisers cannot; the address never goes into a URL."""
 
 import io
 import json
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from casework.data_protection.services import one_month_after
+from casework.data_protection.services import one_month_after, retention_run
+from casework.desk.pdf import RenderError
 from casework.models import SubjectAccessRequest
 from casework.workspace.services import note_add
 from enquiries.conversation.services import message_publish
-from enquiries.services import personal_data_access_record
+from enquiries.models import Status
+from enquiries.services import enquiry_change_status, personal_data_access_record
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +125,87 @@ def test_bad_requests_and_advisers_are_refused(client, manager, adviser, held):
     client.force_login(adviser.user)
     assert client.get(reverse("casework:sar_json", args=[sar.pk])).status_code == 403
     assert client.get(reverse("casework:sar_pdf", args=[sar.pk])).status_code == 403
+
+
+def _released(manager, email: str, when) -> SubjectAccessRequest:
+    return SubjectAccessRequest.objects.create(
+        email=email,
+        received_on=date(2026, 1, 5),
+        due_on=date(2026, 2, 5),
+        recorded_by=manager.user,
+        released_by=manager.user,
+        released_at=when,
+    )
+
+
+def test_retention_removes_a_released_requests_address_after_the_keeping_days(
+    client, manager, time_machine, settings
+):
+    settings.SUBJECT_ACCESS_KEEP_DAYS = 90
+    released = datetime(2026, 9, 1, 10, tzinfo=UTC)
+    old = _released(manager, "sam@example.org", released)
+    owed = SubjectAccessRequest.objects.create(
+        email="kim@example.org",
+        received_on=date(2026, 1, 5),
+        due_on=date(2026, 2, 5),
+        recorded_by=manager.user,
+    )
+
+    first = retention_run(now=released + timedelta(days=89))
+    old.refresh_from_db()
+    assert old.email == "sam@example.org" and first.access_addresses_removed == 0
+
+    later = released + timedelta(days=91)
+    run = retention_run(now=later)
+
+    old.refresh_from_db()
+    owed.refresh_from_db()
+    assert old.email == "" and old.address_removed_at == later
+    assert run.access_addresses_removed == 1
+    assert owed.email == "kim@example.org"  # not released: the answer is still owed
+    client.force_login(manager.user)
+    refused = client.get(reverse("casework:sar_json", args=[old.pk]), follow=True)
+    assert "the person&#x27;s address has been removed since" in refused.content.decode()
+
+
+def test_erasure_removes_the_address_from_the_persons_released_requests(
+    client, manager, held, adviser
+):
+    first, second = held
+    for enquiry in held:
+        enquiry_change_status(enquiry=enquiry, status=Status.CLOSED, actor=adviser.user)
+    theirs = _released(manager, "Sam@Example.org", datetime(2026, 11, 1, tzinfo=UTC))
+    someone_else = _released(manager, "kim@example.org", datetime(2026, 11, 1, tzinfo=UTC))
+    client.force_login(manager.user)
+
+    client.post(
+        reverse("casework:erasure"),
+        {"erasure-email": "sam@example.org", "erasure-received_on": "2026-12-01", "confirm": "yes"},
+    )
+
+    theirs.refresh_from_db()
+    someone_else.refresh_from_db()
+    assert theirs.email == "" and theirs.address_removed_at is not None
+    assert someone_else.email == "kim@example.org"
+
+
+def test_a_history_too_long_for_a_pdf_points_to_the_json(client, manager, held, monkeypatch):
+    sar = SubjectAccessRequest.objects.create(
+        email="sam@example.org",
+        received_on=date(2026, 10, 14),
+        due_on=date(2026, 11, 14),
+        recorded_by=manager.user,
+    )
+
+    def too_long(html: str) -> bytes:
+        raise RenderError("the document has 41 pages; at most 40")
+
+    monkeypatch.setattr("casework.data_protection.services.render_pdf", too_long)
+    client.force_login(manager.user)
+
+    answer = client.get(reverse("casework:sar_pdf", args=[sar.pk]), follow=True)
+
+    assert answer.status_code == 200
+    html = answer.content.decode()
+    assert "could not be made (the document has 41 pages; at most 40)" in html
+    assert "Download the JSON export instead" in html

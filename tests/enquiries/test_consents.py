@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from enquiries.intake.services import ACCESS_NEEDS_CONSENT_REQUIRED, EnquiryInput, enquiry_submit
-from enquiries.models import Contact, Enquiry
+from enquiries.models import Contact, Enquiry, RetentionPolicy
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +107,12 @@ def test_the_privacy_notice_is_linked_from_the_form(client, settings):
     notice = client.get(reverse("enquiries:privacy")).content.decode()
     assert "6 years after your enquiry is closed" in notice
     assert "explicitly" in notice
+
+
+def test_the_privacy_notice_states_the_period_a_manager_set(client, settings):
+    settings.RETENTION_YEARS = 6
+    RetentionPolicy.objects.create(years=8)
+
+    notice = client.get(reverse("enquiries:privacy")).content.decode()
+
+    assert "8 years after your enquiry is closed" in notice

@@ -22,5 +22,6 @@ class Command(BaseCommand):
             f"{run.enquiries_anonymised} enquiries and {run.cases_anonymised} cases "
             f"anonymised, {run.contacts_erased} contacts erased, "
             f"{run.organisations_anonymised} organisations anonymised, "
-            f"{run.held_back} held back by legal holds."
+            f"{run.held_back} held back by legal holds, "
+            f"{run.access_addresses_removed} subject access addresses removed."
         )
