@@ -23,3 +23,7 @@ class CaseworkConfig(AppConfig):
         # Each sign-in is remembered, so that "sign out everywhere" can end them all.
         user_logged_in.connect(receivers.staff_signed_in, dispatch_uid="casework.signed_in")
         user_logged_out.connect(receivers.staff_signed_out, dispatch_uid="casework.signed_out")
+        # A password alone does not finish a sign-in that owes a second factor.
+        user_logged_in.connect(
+            receivers.second_factor_owed, dispatch_uid="casework.second_factor_owed"
+        )

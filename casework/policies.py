@@ -29,6 +29,42 @@ def is_manager(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.has_perm(MANAGE_PERMISSION))
 
 
+def _has_permission_q(permission: str) -> Q:
+    app_label, codename = permission.split(".")
+    return Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
+    ) | Q(
+        user_permissions__codename=codename,
+        user_permissions__content_type__app_label=app_label,
+    )
+
+
+def desk_staff_q() -> Q:
+    """Users (``User.objects.filter(...).distinct()``) who may work on the desk or sign in
+    to the admin: the people a second factor may be asked of."""
+    return (
+        _has_permission_q(WORK_PERMISSION)
+        | _has_permission_q(MANAGE_PERMISSION)
+        | Q(is_staff=True)
+        | Q(is_superuser=True)
+    )
+
+
+def managers_q() -> Q:
+    return _has_permission_q(MANAGE_PERMISSION) | Q(is_superuser=True)
+
+
+def needs_second_factor(user: User, required_for: str) -> bool:
+    """``MFA_REQUIRED_FOR``: "managers" means managers and anyone with admin access;
+    "staff" adds every adviser; "none" asks it of nobody."""
+    if required_for == "none" or not user.is_authenticated:
+        return False
+    if user.is_superuser or user.is_staff or is_manager(user):
+        return True
+    return required_for == "staff" and is_staff_member(user)
+
+
 def require_manager(user: User, refusal: str) -> None:
     """For services only managers may call: ``PermissionDenied(refusal)`` for anyone else."""
     if not is_manager(user):

@@ -9,6 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.dispatch import receiver
 
 from casework.clocks import services as clocks_services
+from casework.factors import services as factors_services
 from casework.queue import services as queue_services
 from casework.sessions import services as sessions_services
 from enquiries.signals import enquiry_received
@@ -69,3 +70,8 @@ def staff_signed_in(sender, request, user, **kwargs) -> None:
 def staff_signed_out(sender, request, user=None, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         sessions_services.staff_session_ended(request=request)
+
+
+def second_factor_owed(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        factors_services.sign_in_started(user=user, request=request)

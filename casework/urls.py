@@ -5,6 +5,7 @@ from casework.cases import urls as cases
 from casework.clocks import urls as clocks
 from casework.data_protection import urls as data_protection
 from casework.enquiry import urls as enquiry
+from casework.factors import urls as factors
 from casework.guidance import urls as guidance
 from casework.history import urls as history
 from casework.letters import urls as letters
@@ -31,6 +32,7 @@ urlpatterns = [
     *cases.urlpatterns,
     *service_levels.urlpatterns,
     *sessions.urlpatterns,
+    *factors.urlpatterns,
     *letters.urlpatterns,
     *mail.urlpatterns,
     *data_protection.urlpatterns,

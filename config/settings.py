@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.postgres",
     "knowledgebase",
     "enquiries",
@@ -71,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.http.StaffSessionTimeouts",
+    "casework.factors.middleware.SecondFactorRequired",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -375,6 +379,15 @@ SECURE_CSP = {
 SESSION_COOKIE_HTTPONLY = True
 # A signed-in session ends after this long without a request, and this long after sign-in
 # whatever happens (config.http.StaffSessionTimeouts); the cookie lasts no longer.
+# A second factor at sign-in (docs/data-protection.md): an authenticator app (TOTP) with
+# recovery codes (django-otp). Required of "managers" (managers and anyone with admin
+# access; the default), of all desk "staff", or of "none" (a development machine only).
+# Anyone who has set one up is asked for it whatever this says.
+MFA_REQUIRED_FOR = env_str("MFA_REQUIRED_FOR", "managers")
+if MFA_REQUIRED_FOR not in ("managers", "staff", "none"):
+    raise ImproperlyConfigured("MFA_REQUIRED_FOR must be managers, staff or none.")
+OTP_TOTP_ISSUER = SERVICE_NAME
+
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12, minimum=1)
 SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600

@@ -13,6 +13,9 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("TASK_BACKEND", "immediate")
 os.environ.setdefault("TASK_RETRY_DELAY_SECONDS", "0")
 os.environ.setdefault("ENQUIRY_FORM_SUGGESTIONS", "0")  # on in tests/enquiries/test_suggestions.py
+# Signing in with a second factor has its own tests (tests/casework/test_second_factor.py);
+# elsewhere force_login stands for a completed sign-in.
+os.environ.setdefault("MFA_REQUIRED_FOR", "none")
 os.environ["DEBUG"] = "0"
 
 from config.settings import *  # noqa: E402, F403

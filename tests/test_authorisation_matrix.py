@@ -93,6 +93,22 @@ EXPECTED = {
         "other_adviser": 404,
         "manager": 200,
     },
+    # Anyone signed in, with a desk role or not (admin-only accounts need a second factor).
+    "signed_in": {
+        "anonymous": "login",
+        "no_role": 200,
+        "adviser": 200,
+        "other_adviser": 200,
+        "manager": 200,
+    },
+    # The code asked for after the password: a sign-in that owes none is sent on.
+    "code_step": {
+        "anonymous": "login",
+        "no_role": 302,
+        "adviser": 302,
+        "other_adviser": 302,
+        "manager": 302,
+    },
     # The sign-in page; someone signed in is sent on.
     "login": {
         "anonymous": 200,
@@ -169,6 +185,13 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "casework:service_level_change": ("manager", P),
     "casework:service_level_remove": ("manager", P),
     "casework:sign_out_everywhere": ("staff", P),
+    "casework:factor_verify": ("code_step", GP),
+    "casework:factor_security": ("signed_in", G),
+    "casework:factor_authenticator": ("signed_in", GP),
+    "casework:factor_remove": ("signed_in", P),
+    "casework:factor_recovery_codes": ("signed_in", P),
+    "casework:factor_staff": ("manager", G),
+    "casework:factor_reset": ("manager", P),
     "casework:letter_compose": ("enquiry", G),
     "casework:letter_preview": ("enquiry", P),
     "casework:letter_issue": ("enquiry", P),
@@ -357,6 +380,7 @@ def world(submit, adviser, other_adviser, manager, outsider, settings):
         "hold_id": hold.pk,
         "token_id": token.pk,
         "request_id": sar.pk,
+        "user_id": other_adviser.user.pk,
         "name": "flow",
         "table": "closures",
         "pk": mine.contact_id,

@@ -20,7 +20,7 @@ from casework.models.retention import (
     SubjectAccessRequest,
 )
 from casework.models.saved_views import SavedView
-from casework.models.sessions import StaffSession
+from casework.models.sessions import FactorEvent, StaffSession
 from casework.models.tokens import ApiToken, token_hash
 from casework.models.workspace import NOTE_MAX_LENGTH, TIME_ENTRY_MAX_MINUTES, Note, Task, TimeEntry
 
@@ -121,6 +121,7 @@ __all__ = [
     "SubjectAccessRequest",
     "SavedView",
     "StaffSession",
+    "FactorEvent",
     "Team",
     "Adviser",
     "Absence",
