@@ -213,6 +213,10 @@ RETENTION_BATCH = env_int("RETENTION_BATCH", 500, minimum=1)
 # many days after its release; the retention job then removes it.
 SUBJECT_ACCESS_KEEP_DAYS = env_int("SUBJECT_ACCESS_KEEP_DAYS", 90, minimum=1)
 
+# A group's tracking link is exchanged for a cookie at the first page (the token leaves the
+# address bar); the cookie lasts this long after the last portal page.
+PORTAL_COOKIE_MINUTES = env_int("PORTAL_COOKIE_MINUTES", 60, minimum=1)
+
 # Email: the console by default; any SMTP server when EMAIL_HOST is set.
 _email_host = env_str("EMAIL_HOST")
 MAILERS = {

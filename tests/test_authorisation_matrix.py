@@ -29,12 +29,23 @@ from tests.enquiries.portal import pdf
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["anonymous", "no_role", "adviser", "other_adviser", "manager"]
+STAFF_PERSONAS = ["anonymous", "no_role", "adviser", "other_adviser", "manager"]
+# Two groups, signed in to nothing: one has opened its enquiry's link (its portal cookie
+# is set), the other has opened a link to an enquiry of its own.
+GROUP_PERSONAS = ["group", "other_group"]
+PERSONAS = STAFF_PERSONAS + GROUP_PERSONAS
 
 # What each persona gets from each audience, on GET. "login": a redirect to sign in.
 EXPECTED = {
     "public": dict.fromkeys(PERSONAS, 200),
-    "link": dict.fromkeys(PERSONAS, 200),  # the holder of a group's private link
+    # A link's own address: whoever holds it is sent on (303) to the page without the
+    # token, with the portal cookie set.
+    "link": dict.fromkeys(PERSONAS, 303),
+    # The portal's pages, by the cookie: the page of whichever link the cookie holds
+    # (another group sees its own), "link not valid" (404) without one.
+    "portal": {**dict.fromkeys(STAFF_PERSONAS, 404), "group": 200, "other_group": 200},
+    # One enquiry of the portal's: its group only.
+    "portal_enquiry": {**dict.fromkeys(STAFF_PERSONAS, 404), "group": 200, "other_group": 404},
     "staff": {
         "anonymous": "login",
         "no_role": 403,
@@ -119,6 +130,10 @@ EXPECTED = {
     },
 }
 
+for _expected in EXPECTED.values():
+    for _group in GROUP_PERSONAS:
+        _expected.setdefault(_group, _expected["anonymous"])
+
 # url name -> (audience, methods it answers). Objects that the fixture does not make
 # (a letter, a batch) are asked for by a number that does not exist: those in the
 # audience get a 404, everyone else is refused first (``MISSING``).
@@ -144,6 +159,11 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "casework:snippet_new": ("manager", GP),
     "casework:snippet_edit": ("manager", GP),
     "enquiries:new_link": ("public", GP),
+    "enquiries:portal": ("portal", G),
+    "enquiries:portal_rotate": ("portal", P),
+    "enquiries:portal_enquiry": ("portal_enquiry", G),
+    "enquiries:portal_reply": ("portal_enquiry", P),
+    "enquiries:portal_document": ("portal_enquiry", G),
     "enquiries:track": ("link", G),
     "enquiries:track_rotate": ("link", P),
     "enquiries:track_enquiry": ("link", G),
@@ -393,6 +413,14 @@ def world(submit, adviser, other_adviser, manager, outsider, settings):
         "no_role": outsider,
     }
     desk, api = {"anonymous": Client()}, {"anonymous": Client()}
+    elsewhere = submit(subject="Our library", email="kim@elsewhere.example")
+    for persona, link in [
+        ("group", values["token"]),
+        ("other_group", tracking_link_create(enquiry=elsewhere, covers_address=True)),
+    ]:
+        desk[persona], api[persona] = Client(), Client()
+        opened = desk[persona].get(reverse("enquiries:track", args=[link]))
+        assert opened.status_code == 303 and "crd_portal" in desk[persona].cookies
     for persona, user in users.items():
         desk[persona] = Client()
         desk[persona].force_login(user)
@@ -410,7 +438,7 @@ def world(submit, adviser, other_adviser, manager, outsider, settings):
 
 def _url(name: str, values: dict, quarantined: int) -> str:
     kwargs = {param: values[param] for param in url_params()[name]}
-    if name == "enquiries:track_document":
+    if name in ("enquiries:track_document", "enquiries:portal_document"):
         kwargs["attachment_id"] = values["public_attachment_id"]
     if name.startswith("api:guidance-article"):
         kwargs = {"pk": values["article_id"]} if kwargs else {}
@@ -438,6 +466,10 @@ def test_the_authorisation_matrix(world):
                 expected = 404
             if "GET" in methods:
                 got = _outcome(clients[persona].get(url))
+            elif audience in ("portal", "portal_enquiry"):
+                if expected == 200:
+                    continue  # the group's own posts: the portal's tests say what they do
+                got = _outcome(clients[persona].post(url, {}))
             elif expected in (200, 404) and audience not in ("public", "link", "api_public"):
                 continue  # allowed to POST: each feature's tests say what a POST does
             elif audience in ("public", "link", "api_public", "login"):

@@ -86,6 +86,13 @@ class DateView:
         return f"Passed {-days} day{'s' if days != -1 else ''} ago"
 
 
+def _scope(link_filter: Q, now: datetime | None) -> PortalScope | None:
+    link = TrackingLink.objects.select_related("enquiry__contact").filter(link_filter).first()
+    if not policies.tracking_link_grants_access(link, now or timezone.now()):
+        return None
+    return PortalScope(link=link, enquiry=link.enquiry, email=link.enquiry.contact.email)
+
+
 def portal_scope_get(*, token: str, now: datetime | None = None) -> PortalScope | None:
     """The scope a tracking token opens, or None (unknown, expired, revoked, malformed).
 
@@ -93,14 +100,13 @@ def portal_scope_get(*, token: str, now: datetime | None = None) -> PortalScope 
     """
     if not token or len(token) > TOKEN_MAX_LENGTH:
         return None
-    link = (
-        TrackingLink.objects.select_related("enquiry__contact")
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
-    if not policies.tracking_link_grants_access(link, now or timezone.now()):
-        return None
-    return PortalScope(link=link, enquiry=link.enquiry, email=link.enquiry.contact.email)
+    return _scope(Q(token_hash=hash_token(token)), now)
+
+
+def portal_scope_of_link(*, link_id: int, now: datetime | None = None) -> PortalScope | None:
+    """The scope of the link a portal cookie names, if the link still grants access (a
+    link revoked or replaced since the cookie was set opens nothing)."""
+    return _scope(Q(pk=link_id), now)
 
 
 def enquiries_in_scope_q(email: str) -> Q:

@@ -1,8 +1,10 @@
 """The group portal: follow an enquiry from a private link, reply, download documents,
 ask for a new link. Each view parses, calls one selector or service, and responds.
 
-Every response here is ``Cache-Control: no-store`` and never tells another site its
-address (the token is in the path): ``Referrer-Policy: no-referrer``, or ``same-origin``
+The link's token is exchanged for a cookie at the first request (``with_scope``), so the
+pages themselves have no token in their address. Every response here is
+``Cache-Control: no-store`` and never tells another site its address:
+``Referrer-Policy: no-referrer``, or ``same-origin``
 on the pages with a form that posts back (the tracking page, the new-link form), so
 that the browser sends our real ``Origin`` with those posts and Django's own CSRF
 check (origin and token) applies unchanged (see ``config.http.private``). A wrong,
@@ -13,8 +15,9 @@ the same plain "link not valid" page with a 404, never a hint that a reference e
 import uuid
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -30,20 +33,74 @@ from enquiries.portal.selectors import PortalScope
 from enquiries.uploads import UploadRefused
 
 
-def link_not_valid(request: HttpRequest) -> HttpResponse:
-    return private(render(request, "enquiries/link_not_valid.html", status=404))
+def link_not_valid(request: HttpRequest, *, needs_link: bool = False) -> HttpResponse:
+    """``needs_link``: a portal page opened without a current link (never opened here, or
+    the visit timed out): the link from the email opens it again."""
+    return private(
+        render(
+            request,
+            "enquiries/link_not_valid.html",
+            {"needs_link": needs_link, "minutes": settings.PORTAL_COOKIE_MINUTES},
+            status=404,
+        )
+    )
+
+
+PORTAL_COOKIE = "crd_portal"
+_COOKIE_SALT = "enquiries.portal.link"
+
+
+def _cookie_set(request: HttpRequest, response: HttpResponse, scope: PortalScope) -> HttpResponse:
+    """The link's place in the browser: its id, signed, for ``PORTAL_COOKIE_MINUTES`` after
+    the last page (each page renews it). HttpOnly, Secure behind TLS, only sent to the
+    portal's pages; SameSite=Lax, because Strict would be dropped on the redirect that
+    follows a click from a mail client."""
+    response.set_signed_cookie(
+        PORTAL_COOKIE,
+        str(scope.link.pk),
+        salt=_COOKIE_SALT,
+        max_age=settings.PORTAL_COOKIE_MINUTES * 60,
+        path=reverse("enquiries:portal"),
+        secure=settings.SESSION_COOKIE_SECURE or request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def _cookie_scope(request: HttpRequest) -> PortalScope | None:
+    link_id = request.get_signed_cookie(
+        PORTAL_COOKIE,
+        default=None,
+        salt=_COOKIE_SALT,
+        max_age=settings.PORTAL_COOKIE_MINUTES * 60,
+    )
+    if not link_id or not link_id.isdigit():
+        return None
+    return portal.portal_scope_of_link(link_id=int(link_id))
 
 
 def with_scope(view):
-    """Resolve the token to a scope, or answer "link not valid"; refresh the link on use."""
+    """Resolve the link to a scope, or answer "link not valid"; refresh the link on use.
+
+    A link's token in the address (``/track/<token>/...``) is exchanged: its GET sets the
+    portal cookie and answers 303 with the same page without the token, so the token does
+    not stay in the address bar, the history or a shared screen. Pages without a token
+    (``/track/...``) take the scope from the cookie. A post to a token address (a page
+    opened before this change) still works, and sets the cookie too."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
-        scope = portal.portal_scope_get(token=token)
+    def wrapped(request: HttpRequest, *args, token: str | None = None, **kwargs) -> HttpResponse:
+        scope = portal.portal_scope_get(token=token) if token else _cookie_scope(request)
         if scope is None:
-            return link_not_valid(request)
+            return link_not_valid(request, needs_link=token is None)
         services.tracking_link_touch(link=scope.link)
-        return private(view(request, scope, token, *args, **kwargs))
+        if token and request.method in ("GET", "HEAD"):
+            untokened = request.path.replace(f"/{token}/", "/", 1)
+            response: HttpResponse = HttpResponseRedirect(untokened, status=303)
+        else:
+            response = view(request, scope, *args, **kwargs)
+        return _cookie_set(request, private(response), scope)
 
     return wrapped
 
@@ -51,7 +108,6 @@ def with_scope(view):
 def _enquiry_page(
     request: HttpRequest,
     scope: PortalScope,
-    token: str,
     enquiry: Enquiry,
     *,
     form: ReplyForm | None = None,
@@ -65,7 +121,6 @@ def _enquiry_page(
         if other.pk != enquiry.pk
     ]
     context = {
-        "token": token,
         "enquiry": enquiry,
         "status_label": status_label,
         "status_help": status_help,
@@ -87,30 +142,28 @@ def _enquiry_page(
 
 @require_safe
 @with_scope
-def track(request: HttpRequest, scope: PortalScope, token: str) -> HttpResponse:
-    return _enquiry_page(request, scope, token, scope.enquiry)
+def track(request: HttpRequest, scope: PortalScope) -> HttpResponse:
+    return _enquiry_page(request, scope, scope.enquiry)
 
 
 @require_safe
 @with_scope
-def track_enquiry(
-    request: HttpRequest, scope: PortalScope, token: str, reference: str
-) -> HttpResponse:
+def track_enquiry(request: HttpRequest, scope: PortalScope, reference: str) -> HttpResponse:
     enquiry = portal.portal_enquiry_get(scope=scope, reference=reference)
     if enquiry is None:
         return link_not_valid(request)
-    return _enquiry_page(request, scope, token, enquiry)
+    return _enquiry_page(request, scope, enquiry)
 
 
-def _enquiry_url(token: str, scope: PortalScope, enquiry: Enquiry) -> str:
+def _enquiry_url(scope: PortalScope, enquiry: Enquiry) -> str:
     if enquiry.pk == scope.enquiry.pk:
-        return reverse("enquiries:track", args=[token])
-    return reverse("enquiries:track_enquiry", args=[token, enquiry.reference])
+        return reverse("enquiries:portal")
+    return reverse("enquiries:portal_enquiry", args=[enquiry.reference])
 
 
 @require_POST
 @with_scope
-def reply(request: HttpRequest, scope: PortalScope, token: str, reference: str) -> HttpResponse:
+def reply(request: HttpRequest, scope: PortalScope, reference: str) -> HttpResponse:
     enquiry = portal.portal_enquiry_get(scope=scope, reference=reference)
     if enquiry is None:
         return link_not_valid(request)
@@ -127,7 +180,7 @@ def reply(request: HttpRequest, scope: PortalScope, token: str, reference: str) 
         )
     except UploadRefused as refused:
         form.add_error("files", f"{refused} Nothing was sent: please choose the files again.")
-        return _enquiry_page(request, scope, token, enquiry, form=form, status=400)
+        return _enquiry_page(request, scope, enquiry, form=form, status=400)
     if posted.wait:
         # Nothing is saved, but the reply stays in the form, to send later.
         form.add_error(
@@ -135,20 +188,20 @@ def reply(request: HttpRequest, scope: PortalScope, token: str, reference: str) 
             "You have sent a lot of replies recently, so this one has not been sent. "
             "Please try again later; your text is still below.",
         )
-        response = _enquiry_page(request, scope, token, enquiry, form=form, status=429)
+        response = _enquiry_page(request, scope, enquiry, form=form, status=429)
         response["Retry-After"] = str(posted.wait)
         return response
     if not posted.kept:
-        return _enquiry_page(request, scope, token, enquiry, form=form, status=400)
+        return _enquiry_page(request, scope, enquiry, form=form, status=400)
     if posted.created:
         messages.success(request, "Your reply has been sent to your adviser.")
-    return redirect(_enquiry_url(token, scope, enquiry) + "#conversation")
+    return redirect(_enquiry_url(scope, enquiry) + "#conversation")
 
 
 @require_safe
 @with_scope
 def document(
-    request: HttpRequest, scope: PortalScope, token: str, reference: str, attachment_id: int
+    request: HttpRequest, scope: PortalScope, reference: str, attachment_id: int
 ) -> HttpResponseBase:
     enquiry = portal.portal_enquiry_get(scope=scope, reference=reference)
     attachment = (
@@ -166,7 +219,7 @@ def document(
 
 @require_POST
 @with_scope
-def rotate(request: HttpRequest, scope: PortalScope, token: str) -> HttpResponse:
+def rotate(request: HttpRequest, scope: PortalScope) -> HttpResponse:
     """ "Send me a new link": this link stops now; the new one goes to the address only."""
     services.tracking_link_rotate(scope=scope, key=uuid.uuid4().hex)
     return render(request, "enquiries/new_link_sent.html", {"rotated": True})

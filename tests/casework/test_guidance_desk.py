@@ -194,7 +194,7 @@ def test_the_tracking_page_lists_linked_and_popular_guidance(client, adviser, su
         actor=adviser.user,
     )
     token = tracking_link_create(enquiry=enquiry)
-    page = client.get(reverse("enquiries:track", args=[token])).content.decode()
+    page = client.get(reverse("enquiries:track", args=[token]), follow=True).content.decode()
     assert "Guidance for you" in page
     section = page[page.index("Guidance for you") : page.index('id="conversation"')]
     assert f'href="/guidance/{linked.slug}/"' in section

@@ -186,7 +186,7 @@ def test_demo_logins_prints_logins_and_a_tracking_link_that_opens(seeded, client
     assert "/api/v1/docs/" in text and "/admin/" in text
     link = re.search(r"https?://[^/\s]+(/track/[\w-]+/)\s+\((CR-\d{4}-\d{6})\)", text)
     assert link, text
-    response = client.get(link[1])
+    response = client.get(link[1], follow=True)
     assert response.status_code == 200
     assert link[2] in response.content.decode()
 

@@ -193,7 +193,7 @@ def test_internal_notes_tasks_and_time_never_reach_the_group(
     client.logout()
     # ...the group's tracking page and the intake API (a replayed submission) show none.
     token = tracking_link_create(enquiry=enquiry)
-    track = client.get(f"/track/{token}/")
+    track = client.get(f"/track/{token}/", follow=True)
     assert track.status_code == 200
     assert SECRET not in track.content.decode()
     replay = api_client.post(

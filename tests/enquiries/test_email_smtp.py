@@ -53,7 +53,7 @@ def test_acknowledgement_arrives_over_smtp_with_a_working_link(client, submit_fo
     link = re.search(r"(https?://\S+?)(/track/[\w-]+/)", text)
     assert link.group(1) == django_settings.SITE_URL
     assert link.group(2) in html
-    page = client.get(link.group(2))
+    page = client.get(link.group(2), follow=True)
     assert page.status_code == 200
     assert enquiry.reference in page.content.decode()
 

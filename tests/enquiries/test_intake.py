@@ -29,7 +29,7 @@ def test_group_submits_enquiry_and_sees_reference(
     assert enquiry.assigned_to == adviser.user
     assert enquiry.status == Status.IN_PROGRESS
 
-    page = client.get(response["Location"])
+    page = client.get(response["Location"], follow=True)
     assert enquiry.reference in page.content.decode()
     assert page["Cache-Control"] == "no-store"
 
@@ -115,7 +115,7 @@ def test_the_honeypot_drops_bots_silently_and_saves_nothing(client, enquiry_data
     assert response.status_code == 302
     assert response["Location"] == reverse("enquiries:submitted")
     assert Enquiry.objects.count() == 0
-    page = client.get(response["Location"])
+    page = client.get(response["Location"], follow=True)
     assert page.status_code == 200 and "CR-" not in page.content.decode()
 
 
@@ -195,7 +195,7 @@ def test_confirmation_shows_the_reference_and_a_working_tracking_link(
     body = response.content.decode()
     assert f'<p class="reference">{enquiry.reference}</p>' in body
     link = re.search(r'href="(https?://[^"]+/track/[^"]+/)"', body).group(1)
-    tracking = client.get(urlsplit(link).path)
+    tracking = client.get(urlsplit(link).path, follow=True)
     assert tracking.status_code == 200
     assert tracking["Cache-Control"] == "no-store"
     assert enquiry.reference in tracking.content.decode()
@@ -218,7 +218,7 @@ def tracked(enquiry_data, topics, areas, adviser):
 
 
 def track(client, token):
-    return client.get(reverse("enquiries:track", args=[token]))
+    return client.get(reverse("enquiries:track", args=[token]), follow=True)
 
 
 def test_tracking_page_shows_the_enquiry_for_a_valid_token(client, tracked):
@@ -229,7 +229,7 @@ def test_tracking_page_shows_the_enquiry_for_a_valid_token(client, tracked):
 
 @pytest.mark.parametrize("token", ["wrong", "x" * 101, "a%00b", "..", "%F0%9F%98%80"])
 def test_a_wrong_token_is_a_plain_link_not_valid_page(client, tracked, token):
-    response = client.get(f"/track/{token}/")
+    response = client.get(f"/track/{token}/", follow=True)
     assert response.status_code == 404
     assert "This link is not valid" in response.content.decode()
     assert tracked.enquiry.reference not in response.content.decode()

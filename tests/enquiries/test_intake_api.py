@@ -54,7 +54,7 @@ def test_anonymous_submission_returns_reference_and_tracking_url(api_client, enq
 def test_tracking_url_opens_the_groups_portal(api_client, client, enquiry_data, adviser):
     body = submit(api_client, enquiry_data).json()
 
-    page = client.get(body["tracking_url"].removeprefix(django_settings.SITE_URL))
+    page = client.get(body["tracking_url"].removeprefix(django_settings.SITE_URL), follow=True)
 
     assert page.status_code == 200
     assert body["reference"] in page.content.decode()

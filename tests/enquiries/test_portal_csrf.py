@@ -22,7 +22,7 @@ def browser() -> Client:
 
 
 def _csrf(browser: Client, url: str) -> str:
-    browser.get(url)
+    browser.get(url, follow=True)
     return browser.cookies["csrftoken"].value
 
 
@@ -78,9 +78,9 @@ def test_only_the_pages_that_post_back_are_same_origin(client, submit, adviser):
     reply = reply_url(token, enquiry)
 
     posting_back = {
-        "tracking page": client.get(url),
+        "tracking page": client.get(url, follow=True),
         "another enquiry's page": client.get(
-            reverse("enquiries:track_enquiry", args=[token, other.reference])
+            reverse("enquiries:track_enquiry", args=[token, other.reference]), follow=True
         ),
         "a reply refused (shown again)": client.post(reply, {"body": ""}),
         "the new-link form": client.get(reverse("enquiries:new_link")),
@@ -89,11 +89,12 @@ def test_only_the_pages_that_post_back_are_same_origin(client, submit, adviser):
     others = {
         "after a reply": client.post(reply, {"body": "Thanks"}),
         "a document": client.get(
-            reverse("enquiries:track_document", args=[token, enquiry.reference, letter.pk])
+            reverse("enquiries:track_document", args=[token, enquiry.reference, letter.pk]),
+            follow=True,
         ),
         "new link sent": client.post(reverse("enquiries:new_link"), {"email": "a@example.org"}),
         "link rotated": client.post(reverse("enquiries:track_rotate", args=[token])),
-        "link not valid": client.get(url),  # rotated just now
+        "link not valid": client.get(url, follow=True),  # rotated just now
     }
 
     assert [r.status_code for r in posting_back.values()] == [200, 200, 400, 200, 400]

@@ -227,18 +227,18 @@ def test_nothing_internal_reaches_any_page_download_or_email_a_group_can_reach(
         notification_send(notification_id=owed.pk)
     responses = {}
 
-    responses["tracking page"] = client.get(url)
+    responses["tracking page"] = client.get(url, follow=True)
     html = responses["tracking page"].content.decode()
     assert "Your guidance" in html and "Bid by" in html and "guidance.pdf" in html
     assert PRIORITY_LABEL not in html
     for href in re.findall(r'href="(/track/[^"]+/documents/\d+/)"', html):
-        responses[f"download {href[-4:]}"] = client.get(href)
+        responses[f"download {href[-4:]}"] = client.get(href, follow=True)
     assert any(k.startswith("download") for k in responses)
     responses["other enquiry by reference"] = client.get(
-        reverse("enquiries:track_enquiry", args=[token, other.reference])
+        reverse("enquiries:track_enquiry", args=[token, other.reference]), follow=True
     )
     responses["sibling enquiry"] = client.get(
-        reverse("enquiries:track_enquiry", args=[token, sibling.reference])
+        reverse("enquiries:track_enquiry", args=[token, sibling.reference]), follow=True
     )
     assert responses["sibling enquiry"].status_code == 200
     assert "Our second enquiry" in responses["sibling enquiry"].content.decode()
@@ -259,7 +259,7 @@ def test_nothing_internal_reaches_any_page_download_or_email_a_group_can_reach(
             reverse("enquiries:new_link"), {"email": enquiry.contact.email}
         )
         responses["rotate"] = client.post(reverse("enquiries:track_rotate", args=[token]))
-    responses["link not valid"] = client.get(url)
+    responses["link not valid"] = client.get(url, follow=True)
     responses["intake API"] = api_client.post(
         "/api/v1/enquiries/", {**enquiry_data, "subject": "Via API"}, format="json"
     )
@@ -350,12 +350,18 @@ def test_unknown_token_and_out_of_scope_reference_look_alike(client, submit):
     other = submit(email="other@example.org")
     token, _ = track_url(enquiry)
     answers = [
-        client.get(reverse("enquiries:track", args=["A" * 43])),
-        client.get(reverse("enquiries:track_enquiry", args=["A" * 43, enquiry.reference])),
-        client.get(reverse("enquiries:track_enquiry", args=[token, other.reference])),
-        client.get(reverse("enquiries:track_enquiry", args=[token, "CR-2000-000001"])),
-        client.get(reverse("enquiries:track_document", args=[token, other.reference, 1])),
-        client.get(reverse("enquiries:track_document", args=[token, enquiry.reference, 999])),
+        client.get(reverse("enquiries:track", args=["A" * 43]), follow=True),
+        client.get(
+            reverse("enquiries:track_enquiry", args=["A" * 43, enquiry.reference]), follow=True
+        ),
+        client.get(reverse("enquiries:track_enquiry", args=[token, other.reference]), follow=True),
+        client.get(reverse("enquiries:track_enquiry", args=[token, "CR-2000-000001"]), follow=True),
+        client.get(
+            reverse("enquiries:track_document", args=[token, other.reference, 1]), follow=True
+        ),
+        client.get(
+            reverse("enquiries:track_document", args=[token, enquiry.reference, 999]), follow=True
+        ),
     ]
     assert {a.status_code for a in answers} == {404}
     assert len({_main(a) for a in answers}) == 1
@@ -377,6 +383,6 @@ def test_a_token_in_a_request_line_is_redacted_from_logs(client, submit, caplog)
     ):
         assert token not in redact(f'"GET {path} HTTP/1.1" 404 10')
     with caplog.at_level("WARNING", logger="django.request"):
-        client.get(reverse("enquiries:track", args=["wrong-" + token]))
+        client.get(reverse("enquiries:track", args=["wrong-" + token]), follow=True)
     assert "Not Found: /track/[redacted]/" in caplog.text  # the 404 is logged, redacted
     assert token not in caplog.text
