@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db import DataError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.module_loading import import_string
+from django.views.defaults import page_not_found
+from psycopg.errors import NumericValueOutOfRange
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import get_error_detail
@@ -64,12 +67,23 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     * Django's ``PermissionDenied`` is a 403 and ``Http404`` a 404, their message as
       ``detail`` (DRF's own mapping, below), as are DRF's ``APIException``s;
     * the errors Django raises while reading a request, as ``_REQUEST_ERRORS`` says.
+    * a number too large for the database (an id of 30 digits: Python's ``OverflowError``
+      on SQLite, ``NumericValueOutOfRange`` on PostgreSQL) is a 400, not a 500; each
+      field should bound its own numbers, and this is the net under those that do not.
 
     Anything else is not ours to answer: ``None``, so DRF re-raises it (a 500, logged).
     """
     for kind, (code, detail) in _REQUEST_ERRORS.items():
         if isinstance(exc, kind):
             return Response({"detail": detail}, status=code)
+    if isinstance(exc, OverflowError) or (
+        isinstance(exc, DataError) and isinstance(exc.__cause__, NumericValueOutOfRange)
+    ):
+        set_rollback()
+        return Response(
+            {"detail": "A number in the request is too large."},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DomainError):
         set_rollback()
         return Response(exc.api_body(), status=exc.status_code, headers=exc.api_headers())
@@ -133,3 +147,11 @@ def split_dispatched_endpoints(endpoints: list[tuple]) -> list[tuple]:
                 if allowed not in ("OPTIONS", "HEAD"):
                     out.append((path, path_regex, allowed, view))
     return out
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler404``: an address under /api/ that no endpoint matches (a letter where a
+    number goes) gets JSON like every other API error; any other page, Django's own."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

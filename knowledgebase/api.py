@@ -16,7 +16,7 @@ class ReferenceDataPermission(BasePermission):
 
 class TopicSerializer(serializers.ModelSerializer):
     parent: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(  # type: ignore[assignment]  # a field: DRF's metaclass takes it out of the class
-        slug_field="slug", read_only=True
+        slug_field="slug", read_only=True, allow_null=True
     )
 
     class Meta:

@@ -250,3 +250,32 @@ def urls_raising(settings):
     yield
     del sys.modules[module.__name__]
     clear_url_caches()
+
+
+def test_a_number_too_large_for_the_database_is_a_400():
+    response, body = answer(OverflowError("Python int too large to convert to SQLite INTEGER"))
+    assert response.status_code == 400
+    assert body == {"detail": "A number in the request is too large."}
+
+
+@pytest.mark.django_db
+def test_a_huge_id_in_a_request_is_a_400_on_either_database(client, adviser, submit):
+    """Real requests with a 30-digit id: a 400 on either database, never an overflow."""
+    enquiry = submit()
+    enquiry.assigned_to = adviser.user
+    enquiry.save()
+    client.force_login(adviser.user)
+
+    filtered = client.get("/api/v1/tasks/", {"assignee": "9" * 30})
+    assert filtered.status_code == 400 and "assignee" in filtered.json()
+
+    published = client.post(
+        f"/api/v1/enquiries/{enquiry.reference}/public-dates/",
+        {"key_date": int("9" * 30), "rule": 1},
+        content_type="application/json",
+    )
+    assert published.status_code == 400, published.content
+
+    unmatched = client.get("/api/v1/service-levels/not-a-number/")
+    assert unmatched.status_code == 404
+    assert unmatched.json() == {"detail": "Not found."}

@@ -142,7 +142,10 @@ class EnquiryFilter(django_filters.FilterSet):
         field_name="closed_at", lookup_expr="date__lte", label="Closed on or before"
     )
     deadline_within = django_filters.NumberFilter(
-        method="filter_deadline_within", label="Statutory deadline within (days)", min_value=0
+        method="filter_deadline_within",
+        label="Statutory deadline within (days)",
+        min_value=0,
+        max_value=3660,
     )
     outcome = django_filters.ChoiceFilter(
         choices=OutcomeCode.choices, method="filter_outcome", label="Outcome recorded"

@@ -120,14 +120,14 @@ class ServiceLevelDetailView(generics.GenericAPIView):
     permission_classes = STAFF
     serializer_class = ServiceLevelSerializer
 
-    def target(self) -> ServiceLevelTarget:
+    def get_object(self) -> ServiceLevelTarget:
         target = kb_selectors.service_level_list().filter(pk=self.kwargs["target_id"]).first()
         if target is None:
             raise NotFound("No such service level.")
         return target
 
     def get(self, request: Request, target_id: int) -> Response:
-        return Response(ServiceLevelSerializer(self.target()).data)
+        return Response(ServiceLevelSerializer(self.get_object()).data)
 
     def put(self, request: AuthenticatedRequest, target_id: int) -> Response:
         return self._change(request, ServiceLevelInputSerializer)
@@ -137,13 +137,13 @@ class ServiceLevelDetailView(generics.GenericAPIView):
 
     def delete(self, request: AuthenticatedRequest, target_id: int) -> Response:
         _require_manager(request)
-        target = self.target()
+        target = self.get_object()
         services.service_level_remove(target=target, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _change(self, request: AuthenticatedRequest, input_serializer) -> Response:
         _require_manager(request)
-        target = self.target()
+        target = self.get_object()
         data = input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         numbers = {

@@ -17,7 +17,7 @@ class CanUseSnippets(BasePermission):
 
 class SnippetSerializer(serializers.ModelSerializer):
     topic: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True
+        slug_field="slug", read_only=True, allow_null=True
     )
     body = serializers.CharField(source="current_body", read_only=True)
     version = serializers.IntegerField(source="current_number", read_only=True)
