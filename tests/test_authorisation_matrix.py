@@ -7,11 +7,15 @@ audience. A URL added without a row in ``AUDIENCE`` fails
 POST must refuse the personas outside its audience (and answer 405 to the others' GET).
 """
 
+import json
+import re
 from datetime import date
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
 
 from casework.cases.services import case_open_from_enquiry
 from casework.clocks.services import key_date_record
@@ -298,6 +302,15 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "login": ("login", GP),
     "logout": ("public", P),
 }
+# The API's changes other than POST, which a URL's reads may not share an audience with.
+WRITES: dict[tuple[str, str], str] = {
+    ("api:enquiry-detail", "PATCH"): "api_enquiry",
+    ("api:case-detail", "PATCH"): "api_enquiry",
+    ("api:guidance-article-detail", "PATCH"): "api_staff",
+    ("api:service-level-detail", "PUT"): "api_manager",
+    ("api:service-level-detail", "PATCH"): "api_manager",
+    ("api:service-level-detail", "DELETE"): "api_manager",
+}
 MISSING = {
     "casework:letter",
     "casework:letter_download",
@@ -453,6 +466,49 @@ def _outcome(response) -> int | str:
     if response.status_code == 302 and "/accounts/login/" in response.get("Location", ""):
         return "login"
     return response.status_code
+
+
+def _openapi_operations() -> list[tuple[str, str]]:
+    """(url name, method) of every operation in the OpenAPI schema."""
+    schema = json.loads(
+        OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True))
+    )
+    operations = []
+    for path, item in schema["paths"].items():
+        name = resolve(re.sub(r"\{[^}]+\}", "1", path)).view_name
+        for method in item:
+            if method in ("get", "post", "put", "patch", "delete"):
+                operations.append((name, method.upper()))
+    return operations
+
+
+def test_every_api_operation_has_an_audience():
+    """The schema's side: an operation (a PATCH added to a read endpoint, say) without a
+    row in ``AUDIENCE`` or ``WRITES`` fails."""
+    missing = [
+        f"{name} {method}"
+        for name, method in _openapi_operations()
+        if method not in AUDIENCE.get(name, ("", ()))[1] and (name, method) not in WRITES
+    ]
+    assert missing == [], "add these operations to AUDIENCE or WRITES"
+
+
+def test_changes_through_the_api_refuse_everyone_outside_their_audience(world):
+    mismatches = []
+    for (name, method), audience in sorted(WRITES.items()):
+        url = _url(name, world["values"], world["quarantined"])
+        for persona in PERSONAS:
+            expected = EXPECTED[audience][persona]
+            if expected == 200:
+                continue  # allowed: each feature's tests say what the change does
+            answer = getattr(world["api"][persona], method.lower())(
+                url, {}, content_type="application/json"
+            )
+            if _outcome(answer) != expected:
+                mismatches.append(
+                    f"{method} {name} {persona}: expected {expected}, got {_outcome(answer)}"
+                )
+    assert not mismatches, "\n" + "\n".join(mismatches)
 
 
 def test_the_authorisation_matrix(world):
