@@ -239,6 +239,7 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "casework:sar_json": ("manager", G),
     "casework:sar_pdf": ("manager", G),
     "casework:sar_release": ("manager", P),
+    "casework:sar_review": ("manager", GP),
     "reports:index": ("staff", G),
     "reports:board_pdf": ("manager", G),
     "reports:report": ("manager", G),

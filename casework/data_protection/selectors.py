@@ -18,6 +18,7 @@ from casework.models import (
     Outcome,
     RetentionRun,
     SubjectAccessRequest,
+    SubjectAccessWithholding,
 )
 from enquiries.models import (
     Attachment,
@@ -180,10 +181,12 @@ def _person(user: Any) -> str | None:
     return user.get_full_name() or user.get_username()
 
 
-def subject_data(*, email: str) -> dict[str, Any]:
+def subject_data(*, email: str, withheld: dict[int, str] | None = None) -> dict[str, Any]:
     """The export: the person's contact records with their consents, every enquiry of
     theirs with its public conversation, documents, letters, outcomes, key dates, emails
-    and internal notes (marked as internal), and who opened their records."""
+    and internal notes (marked as internal), and who opened their records. ``withheld``:
+    internal notes a manager withholds (note id -> the exemption relied on), listed as
+    withheld with the reason and without their text."""
     contacts = list(
         Contact.objects.filter(email__iexact=email.strip()).select_related("organisation")
     )
@@ -228,7 +231,7 @@ def subject_data(*, email: str) -> dict[str, Any]:
             }
             for c in contacts
         ],
-        "enquiries": [_enquiry(e) for e in enquiries],
+        "enquiries": [_enquiry(e, withheld or {}) for e in enquiries],
         "access_log": [
             {
                 "viewed_at": _when(a.viewed_at),
@@ -241,7 +244,14 @@ def subject_data(*, email: str) -> dict[str, Any]:
     }
 
 
-def _enquiry(e: Enquiry) -> dict[str, Any]:
+def _note(n: Note, withheld: dict[int, str]) -> dict[str, Any]:
+    note: dict[str, Any] = {"internal": True, "at": _when(n.created_at), "by": _person(n.author)}
+    if n.pk in withheld:
+        return {**note, "withheld": True, "reason": withheld[n.pk]}
+    return {**note, "text": n.body}
+
+
+def _enquiry(e: Enquiry, withheld: dict[int, str]) -> dict[str, Any]:
     return {
         "reference": e.reference,
         "received_at": _when(e.received_at),
@@ -291,10 +301,7 @@ def _enquiry(e: Enquiry) -> dict[str, Any]:
             {"at": _when(m.received_at), "from": m.from_address, "subject": m.subject}
             for m in e.inbound_mail.all()
         ],
-        "internal_notes": [
-            {"internal": True, "at": _when(n.created_at), "by": _person(n.author), "text": n.body}
-            for n in e.notes.all()
-        ],
+        "internal_notes": [_note(n, withheld) for n in e.notes.all()],
     }
 
 
@@ -303,4 +310,28 @@ def requests_open() -> list[SubjectAccessRequest]:
         SubjectAccessRequest.objects.filter(released_at__isnull=True).select_related("recorded_by")[
             :100
         ]
+    )
+
+
+def subject_notes(*, email: str) -> list[Note]:
+    """The internal notes a subject access export for this address would hold, oldest
+    first, with their enquiry: what a manager reviews before release."""
+    return list(
+        Note.objects.filter(enquiry__contact__email__iexact=email.strip())
+        .select_related("enquiry", "author")
+        .order_by("enquiry__received_at", "enquiry_id", "pk")
+    )
+
+
+def withheld_notes(request: SubjectAccessRequest) -> dict[int, str]:
+    """Note id -> the reason, in words, for the notes withheld from this request."""
+    return {
+        w.note_id: w.get_reason_display()
+        for w in SubjectAccessWithholding.objects.filter(request=request)
+    }
+
+
+def withheld_notes_by_code(request: SubjectAccessRequest) -> dict[int, str]:
+    return dict(
+        SubjectAccessWithholding.objects.filter(request=request).values_list("note_id", "reason")
     )

@@ -12,8 +12,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import models, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from casework import policies
@@ -29,6 +31,7 @@ from casework.models import (
     Outcome,
     RetentionRun,
     SubjectAccessRequest,
+    SubjectAccessWithholding,
     Task,
     TimeEntry,
 )
@@ -305,7 +308,33 @@ class AddressRemoved(Exception):
 def _subject_data(request: SubjectAccessRequest) -> dict[str, Any]:
     if request.address_removed_at is not None:
         raise AddressRemoved
-    return selectors.subject_data(email=request.email)
+    return selectors.subject_data(email=request.email, withheld=selectors.withheld_notes(request))
+
+
+@transaction.atomic
+def sar_withhold(*, request: SubjectAccessRequest, reasons: dict[int, str], actor: User) -> int:
+    """A manager's review before release: ``reasons`` maps each internal note of the
+    person's to the exemption it is withheld under, or to "" to release it. Only notes the
+    export holds can be withheld, and only until the request is released. Returns how
+    many are withheld."""
+    policies.require_manager(actor, SAR_MANAGERS_ONLY)
+    locked = SubjectAccessRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.released_at is not None:
+        raise ValidationError("This request has been released: its export can no longer change.")
+    if locked.address_removed_at is not None:
+        raise AddressRemoved
+    valid = set(SubjectAccessWithholding.Reason.values)
+    theirs = {note.pk for note in selectors.subject_notes(email=locked.email)}
+    unknown = set(reasons) - theirs
+    if unknown or not set(reasons.values()) <= valid | {""}:
+        raise ValidationError("Choose a listed reason for notes in this person's export only.")
+    withheld = {pk: reason for pk, reason in reasons.items() if reason}
+    SubjectAccessWithholding.objects.filter(request=locked).exclude(note_id__in=withheld).delete()
+    for pk, reason in withheld.items():
+        SubjectAccessWithholding.objects.update_or_create(
+            request=locked, note_id=pk, defaults={"reason": reason, "decided_by": actor}
+        )
+    return len(withheld)
 
 
 def sar_json(request: SubjectAccessRequest) -> bytes:
@@ -323,3 +352,72 @@ def sar_pdf(request: SubjectAccessRequest) -> bytes:
         {"data": _subject_data(request), "request": request},
     )
     return render_pdf(html)
+
+
+SAR_REMINDER_DAYS = 7
+
+
+def sar_reminders_send(*, today: date | None = None) -> int:
+    """Email every manager about each request not yet released: once when it is due
+    within ``SAR_REMINDER_DAYS``, once more when the due date has passed. The email names
+    the request's number and dates, never the person. Returns how many emails were sent."""
+    today = today or timezone.localdate()
+    managers = list(
+        User.objects.filter(policies.managers_q(), is_active=True)
+        .exclude(email="")
+        .distinct()
+        .values_list("email", flat=True)
+    )
+    if not managers:
+        return 0  # owed still: a later run, once a manager has an address, sends it
+    owed = SubjectAccessRequest.objects.filter(
+        released_at__isnull=True, address_removed_at__isnull=True
+    )
+    sent = 0
+    stages = [
+        (
+            owed.filter(due_on__lt=today, reminded_overdue_at__isnull=True),
+            "reminded_overdue_at",
+            "is overdue: it was due on",
+        ),
+        (
+            owed.filter(
+                due_on__gte=today,
+                due_on__lte=today + timedelta(days=SAR_REMINDER_DAYS),
+                reminded_due_soon_at__isnull=True,
+            ),
+            "reminded_due_soon_at",
+            "is due on",
+        ),
+    ]
+    for requests, field, wording in stages:
+        for sar in requests:
+            # Claimed first, so two runs at once send it once.
+            claimed = SubjectAccessRequest.objects.filter(
+                pk=sar.pk, **{f"{field}__isnull": True}
+            ).update(**{field: timezone.now()})
+            if not claimed:
+                continue
+            try:
+                _sar_reminder_mail(sar, wording, managers)
+            except Exception:
+                # Not sent: the next run owes it again.
+                SubjectAccessRequest.objects.filter(pk=sar.pk).update(**{field: None})
+                raise
+            sent += 1
+    return sent
+
+
+def _sar_reminder_mail(sar: SubjectAccessRequest, wording: str, managers: list[str]) -> None:
+    page = settings.SITE_URL.rstrip("/") + reverse("casework:data_protection")
+    send_mail(
+        subject=f"Subject access request {sar.pk} {wording} {sar.due_on:%-d %B %Y}",
+        message=(
+            f"Subject access request {sar.pk}, received on "
+            f"{sar.received_on:%-d %B %Y}, {wording} {sar.due_on:%-d %B %Y} and has "
+            "not been recorded as released.\n\n"
+            f"Review it, send the export and record its release: {page}\n"
+        ),
+        from_email=None,
+        recipient_list=managers,
+    )

@@ -18,6 +18,7 @@ urlpatterns = [
     path("data-protection/access/", views.sar_record, name="sar_record"),
     path("data-protection/access/<int:request_id>.json", views.sar_export_json, name="sar_json"),
     path("data-protection/access/<int:request_id>.pdf", views.sar_export_pdf, name="sar_pdf"),
+    path("data-protection/access/<int:request_id>/review/", views.sar_review, name="sar_review"),
     path(
         "data-protection/access/<int:request_id>/release/",
         views.sar_release,

@@ -4,10 +4,11 @@ download its export by the request's number, never the person's address, and rec
 release)."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from casework.data_protection import selectors, services
 from casework.data_protection.forms import (
@@ -18,7 +19,12 @@ from casework.data_protection.forms import (
 )
 from casework.desk.pdf import RenderError
 from casework.desk.views import apply, manager_required
-from casework.models import ErasureRequest, LegalHold, SubjectAccessRequest
+from casework.models import (
+    ErasureRequest,
+    LegalHold,
+    SubjectAccessRequest,
+    SubjectAccessWithholding,
+)
 from config.http import AuthenticatedHttpRequest, no_store
 
 
@@ -201,6 +207,51 @@ def sar_export_json(request: HttpRequest, request_id: int) -> HttpResponse:
 @manager_required
 def sar_export_pdf(request: HttpRequest, request_id: int) -> HttpResponse:
     return _export(request, request_id, "pdf")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@manager_required
+def sar_review(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
+    """Before release, a manager decides which internal notes to withhold, and why."""
+    sar = get_object_or_404(SubjectAccessRequest, pk=request_id, released_at__isnull=True)
+    errors: list[str] = []
+    if request.method == "POST":
+        reasons = {
+            int(key.removeprefix("note-")): request.POST.get(key, "")
+            for key in request.POST
+            if key.startswith("note-") and key.removeprefix("note-").isdigit()
+        }
+        try:
+            withheld = services.sar_withhold(request=sar, reasons=reasons, actor=request.user)
+        except ValidationError as error:
+            errors = error.messages
+        except services.AddressRemoved:
+            errors = ["The person's address has been removed: the export can no longer be made."]
+        else:
+            messages.success(
+                request,
+                f"Review of request {sar.pk} saved: {withheld} note"
+                f"{'s' if withheld != 1 else ''} withheld.",
+            )
+            return redirect("casework:data_protection")
+    current = selectors.withheld_notes_by_code(sar)
+    context = {
+        "sar": sar,
+        "errors": errors,
+        "reasons": SubjectAccessWithholding.Reason.choices,
+        "notes": [
+            {"note": note, "reason": current.get(note.pk, "")}
+            for note in selectors.subject_notes(email=sar.email)
+        ],
+    }
+    return no_store(
+        render(
+            request,
+            "casework/subject_access_review.html",
+            context,
+            status=400 if errors else 200,
+        )
+    )
 
 
 @require_POST

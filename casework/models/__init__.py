@@ -18,6 +18,7 @@ from casework.models.retention import (
     LegalHold,
     RetentionRun,
     SubjectAccessRequest,
+    SubjectAccessWithholding,
 )
 from casework.models.saved_views import SavedView
 from casework.models.sessions import FactorEvent, StaffSession
@@ -119,6 +120,7 @@ __all__ = [
     "LegalHold",
     "RetentionRun",
     "SubjectAccessRequest",
+    "SubjectAccessWithholding",
     "SavedView",
     "StaffSession",
     "FactorEvent",

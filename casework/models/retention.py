@@ -103,6 +103,9 @@ class SubjectAccessRequest(models.Model):
         blank=True, help_text="The person's address: their records are found by it."
     )
     address_removed_at = models.DateTimeField(null=True, blank=True)
+    # Managers are reminded once as the due date nears and once when it has passed.
+    reminded_due_soon_at = models.DateTimeField(null=True, blank=True)
+    reminded_overdue_at = models.DateTimeField(null=True, blank=True)
     received_on = models.DateField()
     due_on = models.DateField()
     recorded_by = models.ForeignKey(
@@ -119,3 +122,40 @@ class SubjectAccessRequest(models.Model):
 
     def __str__(self) -> str:
         return f"subject access request due {self.due_on}"
+
+
+class SubjectAccessWithholding(models.Model):
+    """An internal note a manager withholds from a subject access export, and the
+    exemption relied on: the export says something was withheld and why, never what."""
+
+    class Reason(models.TextChoices):
+        THIRD_PARTY = (
+            "third_party",
+            "It is another person's personal data (DPA 2018, Schedule 2, Part 3)",
+        )
+        PRIVILEGE = (
+            "privilege",
+            "Legal professional privilege (DPA 2018, Schedule 2, Part 4)",
+        )
+        NEGOTIATIONS = (
+            "negotiations",
+            "Records of negotiations with the person (DPA 2018, Schedule 2, Part 4)",
+        )
+
+    request = models.ForeignKey(
+        SubjectAccessRequest, on_delete=models.CASCADE, related_name="withholdings"
+    )
+    note = models.ForeignKey("casework.Note", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "note"], name="sar_withholding_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"note {self.note_id} withheld from request {self.request_id}"

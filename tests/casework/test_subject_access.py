@@ -10,7 +10,13 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from casework.data_protection.services import one_month_after, retention_run
+from casework.data_protection.services import (
+    one_month_after,
+    retention_run,
+    sar_record,
+    sar_release,
+    sar_reminders_send,
+)
 from casework.desk.pdf import RenderError
 from casework.models import SubjectAccessRequest
 from casework.workspace.services import note_add
@@ -209,3 +215,66 @@ def test_a_history_too_long_for_a_pdf_points_to_the_json(client, manager, held, 
     html = answer.content.decode()
     assert "could not be made (the document has 41 pages; at most 40)" in html
     assert "Download the JSON export instead" in html
+
+
+def test_a_manager_withholds_a_note_under_an_exemption_before_release(
+    client, manager, adviser, held, submit
+):
+    first, _ = held
+    kept = note_add(enquiry=first, body="Sam chairs the group.", actor=adviser.user)
+    withheld = first.notes.get(body__startswith="Sam sounded worried")
+    sar = sar_record(email="sam@example.org", received_on=date(2026, 11, 20), actor=manager.user)
+    client.force_login(manager.user)
+    review = reverse("casework:sar_review", args=[sar.pk])
+    assert "Sam sounded worried" in client.get(review).content.decode()
+
+    saved = client.post(review, {f"note-{withheld.pk}": "third_party", f"note-{kept.pk}": ""})
+
+    assert saved.status_code == 302
+    data = json.loads(client.get(reverse("casework:sar_json", args=[sar.pk])).content)
+    notes = {n.get("text", "withheld"): n for n in data["enquiries"][0]["internal_notes"]}
+    assert "Sam chairs the group." in notes
+    assert notes["withheld"]["withheld"] is True
+    assert notes["withheld"]["reason"].startswith("It is another person's personal data")
+    assert "Sam sounded worried" not in json.dumps(data)
+    pdf = client.get(reverse("casework:sar_pdf", args=[sar.pk]))
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Withheld." in text and "Sam sounded worried" not in text
+
+    # A note from someone else's enquiry, or a reason not listed: refused, nothing changed.
+    someone_else = submit(email="kim@elsewhere.example")
+    other = note_add(enquiry=someone_else, body="Another group's note.", actor=adviser.user)
+    refused = client.post(review, {f"note-{other.pk}": "third_party"})
+    assert refused.status_code == 400
+    assert client.post(review, {f"note-{kept.pk}": "made_up"}).status_code == 400
+    assert sar.withholdings.count() == 1
+
+    client.post(reverse("casework:sar_release", args=[sar.pk]))
+    assert client.get(review).status_code == 404  # released: the export is what was sent
+    client.force_login(adviser.user)
+    assert client.get(review).status_code == 403
+
+
+def test_managers_are_reminded_once_as_the_due_date_nears_and_once_when_passed(
+    manager, adviser, mailoutbox
+):
+    sar = sar_record(email="sam@example.org", received_on=date(2026, 11, 10), actor=manager.user)
+    assert sar.due_on == date(2026, 12, 10)
+
+    assert sar_reminders_send(today=date(2026, 12, 1)) == 0  # nine days left
+    assert sar_reminders_send(today=date(2026, 12, 4)) == 1
+    assert sar_reminders_send(today=date(2026, 12, 5)) == 0  # once
+    reminder = mailoutbox[0]
+    assert reminder.to == [manager.user.email]
+    assert reminder.subject == f"Subject access request {sar.pk} is due on 10 December 2026"
+    assert "sam@example.org" not in reminder.body + reminder.subject
+
+    assert sar_reminders_send(today=date(2026, 12, 11)) == 1
+    assert "is overdue" in mailoutbox[1].subject
+    assert sar_reminders_send(today=date(2026, 12, 12)) == 0
+
+    released = sar_record(
+        email="kim@example.org", received_on=date(2026, 11, 10), actor=manager.user
+    )
+    sar_release(request=released, actor=manager.user)
+    assert sar_reminders_send(today=date(2026, 12, 11)) == 0

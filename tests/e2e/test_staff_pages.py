@@ -34,6 +34,11 @@ def test_staff_pages_pass_axe_with_data_on_them(
     note_add(enquiry=enquiry, body="Called the council.", actor=adviser.user)
     case = case_open_from_enquiry(enquiry=enquiry, actor=adviser.user, title="Save the Red Lion")
     ref = enquiry.reference
+    from casework.data_protection.services import sar_record
+
+    sar = sar_record(
+        email=enquiry.contact.email, received_on=date(2026, 11, 20), actor=manager.user
+    )
 
     sign_in(page, live_server, adviser.user, f"/desk/enquiries/{ref}/")
     for path, what in [
@@ -55,6 +60,7 @@ def test_staff_pages_pass_axe_with_data_on_them(
     for path, what in [
         ("/desk/service-levels/", "the service-level targets"),
         ("/desk/data-protection/", "the data-protection page"),
+        (f"/desk/data-protection/access/{sar.pk}/review/", "a subject access review"),
         ("/desk/api-tokens/", "the API tokens page"),
         ("/desk/letters/bulk/", "bulk letters"),
         (f"/desk/enquiries/{ref}/history/", "the enquiry history"),
