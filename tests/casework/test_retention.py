@@ -318,3 +318,19 @@ def test_erasure_refuses_bad_requests_and_advisers(client, closed_at, manager, a
     future = client.post(reverse("casework:erasure"), {**form, "erasure-received_on": "2027-01-01"})
     assert future.status_code == 400
     assert Enquiry.objects.filter(anonymised_at__isnull=False).count() == 0
+
+
+def test_the_job_can_be_queued_for_a_worker(closed_at, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    enquiry = closed_at(LONG_AGO)
+    out = StringIO()
+
+    call_command("apply_retention", "--in-worker", stdout=out)
+
+    assert "Retention queued for a worker" in out.getvalue()
+    assert Enquiry.objects.get(pk=enquiry.pk).anonymised_at is not None  # the task ran
+    assert RetentionRun.objects.count() == 1

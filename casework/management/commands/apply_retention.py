@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from casework.data_protection.services import retention_run
+from casework.data_protection.tasks import apply_retention
 
 
 class Command(BaseCommand):
@@ -15,7 +16,20 @@ class Command(BaseCommand):
         "finished by the next. Prints counts, never personal data."
     )
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--in-worker",
+            action="store_true",
+            help="Queue the job for a task worker (manage.py run_worker) instead of running "
+            "it here: cron then only starts it, and a worker retries it if the database "
+            "blips.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["in_worker"]:
+            queued = apply_retention.enqueue()
+            self.stdout.write(f"Retention queued for a worker (task {queued.id}).")
+            return
         run = retention_run()
         self.stdout.write(
             f"Closed before {run.cutoff:%Y-%m-%d} ({run.years} years): "
