@@ -17,6 +17,9 @@ from knowledgebase.guidance import selectors as guidance_selectors
 from knowledgebase.guidance import services as guidance_services
 from knowledgebase.models import DeflectionDay
 
+# The shipped article that is the privacy notice (knowledgebase/data/articles/18-...).
+PRIVACY_ARTICLE = "how-this-desk-handles-your-data"
+
 CONFIRMATION_SESSION_KEY = "enquiry_confirmation"
 # The suggestion step's buttons: "this answered my question", "I still want to ask".
 GUIDANCE_STEP, ANSWERED, ASK = "guidance_step", "answered", "ask"
@@ -92,12 +95,16 @@ def submitted(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def privacy(request: HttpRequest) -> HttpResponse:
-    """The privacy notice the form links to, with the retention period in force."""
+    """The privacy notice the form links to: the knowledge base's article on how the desk
+    handles data, when it is published, under the retention period in force; plain text
+    otherwise."""
+    article = next(iter(guidance_selectors.articles_by_slug([PRIVACY_ARTICLE])), None)
     return render(
         request,
         "enquiries/privacy.html",
         {
             "retention_years": retention_selectors.policy_years(),
             "service_name": settings.SERVICE_NAME,
+            "article": article,
         },
     )

@@ -28,6 +28,11 @@ def test_a_group_reads_and_searches_guidance(live_server, page, check_accessibil
     assert "moratorium" in page.inner_text("main").lower()
     check_accessibility(page, "search results")
 
+    page.goto(f"{live_server.url}/privacy/")
+    assert page.locator("h1").inner_text() == "How this desk handles your data"
+    assert "years after your enquiry is closed" in page.inner_text("main")
+    check_accessibility(page, "the privacy notice, from the knowledge base")
+
 
 def test_the_form_offers_guidance_before_sending_and_keeps_what_was_typed(
     live_server, page, check_accessibility, adviser, settings

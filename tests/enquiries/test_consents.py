@@ -106,6 +106,24 @@ def test_the_privacy_notice_is_linked_from_the_form(client, settings):
 
     notice = client.get(reverse("enquiries:privacy")).content.decode()
     assert "6 years after your enquiry is closed" in notice
+    # The knowledge base's article is the notice, under the period in force.
+    assert "How this desk handles your data" in notice
+    assert "explicit consent" in notice
+    assert "Information Commissioner" in notice
+
+
+def test_the_privacy_notice_is_plain_text_while_the_article_is_withdrawn(client, settings):
+    from knowledgebase.models import Article
+
+    settings.RETENTION_YEARS = 6
+    Article.objects.filter(slug="how-this-desk-handles-your-data").update(
+        status=Article.Status.WITHDRAWN
+    )
+
+    notice = client.get(reverse("enquiries:privacy")).content.decode()
+
+    assert "How we use your details" in notice
+    assert "6 years after your enquiry is closed" in notice
     assert "explicitly" in notice
 
 
