@@ -240,6 +240,7 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "casework:sar_pdf": ("manager", G),
     "casework:sar_release": ("manager", P),
     "casework:sar_review": ("manager", GP),
+    "casework:sar_prepare": ("manager", P),
     "reports:index": ("staff", G),
     "reports:board_pdf": ("manager", G),
     "reports:report": ("manager", G),

@@ -1,6 +1,7 @@
 """Reads for data protection: the retention policy in force, the cut-off, what is held and
 what is due; and everything held about a person (the subject access export)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -181,7 +182,12 @@ def _person(user: Any) -> str | None:
     return user.get_full_name() or user.get_username()
 
 
-def subject_data(*, email: str, withheld: dict[int, str] | None = None) -> dict[str, Any]:
+def subject_data(
+    *,
+    email: str,
+    withheld: dict[int, str] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
     """The export: the person's contact records with their consents, every enquiry of
     theirs with its public conversation, documents, letters, outcomes, key dates, emails
     and internal notes (marked as internal), and who opened their records. ``withheld``:
@@ -231,7 +237,7 @@ def subject_data(*, email: str, withheld: dict[int, str] | None = None) -> dict[
             }
             for c in contacts
         ],
-        "enquiries": [_enquiry(e, withheld or {}) for e in enquiries],
+        "enquiries": _enquiries(enquiries, withheld or {}, on_progress),
         "access_log": [
             {
                 "viewed_at": _when(a.viewed_at),
@@ -242,6 +248,19 @@ def subject_data(*, email: str, withheld: dict[int, str] | None = None) -> dict[
             for a in accesses.order_by("viewed_at", "pk")
         ],
     }
+
+
+def _enquiries(
+    enquiries: list[Enquiry],
+    withheld: dict[int, str],
+    on_progress: Callable[[int, int], None] | None,
+) -> list[dict[str, Any]]:
+    written = []
+    for done, enquiry in enumerate(enquiries, start=1):
+        written.append(_enquiry(enquiry, withheld))
+        if on_progress is not None:
+            on_progress(done, len(enquiries))
+    return written
 
 
 def _note(n: Note, withheld: dict[int, str]) -> dict[str, Any]:

@@ -12,15 +12,17 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import models, transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from casework import policies
 from casework.data_protection import selectors
-from casework.desk.pdf import render_pdf
+from casework.desk.pdf import RenderError, render_pdf
 from casework.models import (
     Case,
     ErasureRequest,
@@ -35,6 +37,7 @@ from casework.models import (
     Task,
     TimeEntry,
 )
+from config.tasks import enqueue_on_commit
 from enquiries.models import Enquiry, RetentionPolicy
 from enquiries.retention.services import (
     ANONYMISED,
@@ -298,17 +301,37 @@ def sar_addresses_remove(
         released = released.filter(email__iexact=email.strip())
     else:
         return 0
-    return released.update(email="", address_removed_at=now)
+    _export_files_delete(released)
+    return released.update(
+        email="",
+        address_removed_at=now,
+        export_json="",
+        export_pdf="",
+        export_state=SubjectAccessRequest.ExportState.NONE,
+    )
+
+
+def _export_files_delete(requests: QuerySet[SubjectAccessRequest]) -> None:
+    names = [
+        name for pair in requests.values_list("export_json", "export_pdf") for name in pair if name
+    ]
+    delete_files_after_commit(names)
 
 
 class AddressRemoved(Exception):
     """The request's address is gone (released and past keeping): no export can be made."""
 
 
-def _subject_data(request: SubjectAccessRequest) -> dict[str, Any]:
+def _subject_data(
+    request: SubjectAccessRequest, on_progress: Callable[[int, int], None] | None = None
+) -> dict[str, Any]:
     if request.address_removed_at is not None:
         raise AddressRemoved
-    return selectors.subject_data(email=request.email, withheld=selectors.withheld_notes(request))
+    return selectors.subject_data(
+        email=request.email,
+        withheld=selectors.withheld_notes(request),
+        on_progress=on_progress,
+    )
 
 
 @transaction.atomic
@@ -334,7 +357,94 @@ def sar_withhold(*, request: SubjectAccessRequest, reasons: dict[int, str], acto
         SubjectAccessWithholding.objects.update_or_create(
             request=locked, note_id=pk, defaults={"reason": reason, "decided_by": actor}
         )
+    _export_forget(locked)  # a prepared export no longer matches the review
     return len(withheld)
+
+
+def _export_forget(request: SubjectAccessRequest) -> None:
+    delete_files_after_commit([request.export_json.name or "", request.export_pdf.name or ""])
+    SubjectAccessRequest.objects.filter(pk=request.pk).update(
+        export_state=SubjectAccessRequest.ExportState.NONE,
+        export_progress=0,
+        export_json="",
+        export_pdf="",
+        export_note="",
+        export_made_at=None,
+    )
+
+
+@transaction.atomic
+def sar_export_prepare(*, request: SubjectAccessRequest, actor: User) -> None:
+    """Queue the export for a worker (a large record: many enquiries, a long PDF). The page
+    shows its progress; the downloads then serve the prepared files."""
+    from casework.data_protection.tasks import build_subject_access_export  # tasks import us
+
+    policies.require_manager(actor, SAR_MANAGERS_ONLY)
+    locked = SubjectAccessRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.released_at is not None:
+        raise ValidationError("This request has been released: its export can no longer change.")
+    if locked.address_removed_at is not None:
+        raise AddressRemoved
+    if locked.export_state in (
+        SubjectAccessRequest.ExportState.QUEUED,
+        SubjectAccessRequest.ExportState.RUNNING,
+    ):
+        return  # already on its way
+    _export_forget(locked)
+    SubjectAccessRequest.objects.filter(pk=locked.pk).update(
+        export_state=SubjectAccessRequest.ExportState.QUEUED
+    )
+    enqueue_on_commit(build_subject_access_export, request_id=locked.pk)
+
+
+def sar_export_build(*, request_id: int) -> SubjectAccessRequest:
+    """The worker's part: the JSON, then the PDF, saved as private files, with progress
+    recorded as it goes (the data up to 60%, the JSON 70%, the PDF 100%). A PDF too long
+    to render leaves the JSON ready, with a note. Safe to run again."""
+    sar = SubjectAccessRequest.objects.get(pk=request_id)
+    rows = SubjectAccessRequest.objects.filter(pk=request_id)
+    if sar.export_state == SubjectAccessRequest.ExportState.NONE or sar.released_at:
+        return sar  # withdrawn since it was queued: the review changed, or it was released
+    rows.update(export_state=SubjectAccessRequest.ExportState.RUNNING, export_progress=0)
+    last = [0]
+
+    def progress(done: int, total: int) -> None:
+        percent = 60 * done // max(total, 1)
+        if percent >= last[0] + 5:
+            last[0] = percent
+            rows.update(export_progress=percent)
+
+    try:
+        data = {
+            "request": {"received_on": sar.received_on.isoformat()},
+            **_subject_data(sar, on_progress=progress),
+        }
+        content = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
+        sar.export_json.save("export.json", ContentFile(content), save=False)
+        rows.update(export_json=sar.export_json.name, export_progress=70)
+        note = ""
+        html = render_to_string("casework/subject_access_pdf.html", {"data": data, "request": sar})
+        try:
+            pdf = render_pdf(html)
+        except RenderError as error:
+            note = f"The PDF could not be made ({error}): the JSON holds everything."
+        else:
+            sar.export_pdf.save("export.pdf", ContentFile(pdf), save=False)
+    except Exception as error:
+        rows.update(
+            export_state=SubjectAccessRequest.ExportState.FAILED,
+            export_note=f"Failed: {type(error).__name__}. Prepare it again, or ask an admin.",
+        )
+        raise
+    rows.update(
+        export_pdf=sar.export_pdf.name,
+        export_state=SubjectAccessRequest.ExportState.READY,
+        export_progress=100,
+        export_note=note,
+        export_made_at=timezone.now(),
+    )
+    sar.refresh_from_db()
+    return sar
 
 
 def sar_json(request: SubjectAccessRequest) -> bytes:

@@ -24,3 +24,22 @@ def apply_retention(attempt: int = 1) -> dict[str, int]:
         "contacts_erased": run.contacts_erased,
         "held_back": run.held_back,
     }
+
+
+@task()
+def build_subject_access_export(request_id: int, attempt: int = 1) -> str:
+    """Prepare a subject access export (``services.sar_export_build``); a fault that may
+    pass is retried with back-off."""
+    from casework.data_protection.services import sar_export_build
+
+    try:
+        return sar_export_build(request_id=request_id).export_state
+    except Exception as error:
+        if is_transient(error):
+            retry_later(
+                build_subject_access_export,
+                attempt=attempt,
+                kwargs={"request_id": request_id},
+                error=error,
+            )
+        raise

@@ -20,6 +20,11 @@ urlpatterns = [
     path("data-protection/access/<int:request_id>.pdf", views.sar_export_pdf, name="sar_pdf"),
     path("data-protection/access/<int:request_id>/review/", views.sar_review, name="sar_review"),
     path(
+        "data-protection/access/<int:request_id>/prepare/",
+        views.sar_prepare,
+        name="sar_prepare",
+    ),
+    path(
         "data-protection/access/<int:request_id>/release/",
         views.sar_release,
         name="sar_release",

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -175,6 +176,12 @@ def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
 
 def _export(request: HttpRequest, request_id: int, kind: str) -> HttpResponse:
     sar = get_object_or_404(SubjectAccessRequest, pk=request_id)
+    prepared = sar.export_json if kind == "json" else sar.export_pdf
+    if sar.export_state == SubjectAccessRequest.ExportState.READY and prepared:
+        with prepared.open("rb") as stored:
+            content = stored.read()
+        content_type = "application/json" if kind == "json" else "application/pdf"
+        return _download(content, f"subject-access-{sar.pk}.{kind}", content_type)
     try:
         if kind == "json":
             content, content_type = services.sar_json(sar), "application/json"
@@ -207,6 +214,26 @@ def sar_export_json(request: HttpRequest, request_id: int) -> HttpResponse:
 @manager_required
 def sar_export_pdf(request: HttpRequest, request_id: int) -> HttpResponse:
     return _export(request, request_id, "pdf")
+
+
+@require_POST
+@manager_required
+def sar_prepare(request: AuthenticatedHttpRequest, request_id: int) -> HttpResponse:
+    """A large record's export, made by a worker: the page shows its progress."""
+    sar = get_object_or_404(SubjectAccessRequest, pk=request_id)
+    try:
+        services.sar_export_prepare(request=sar, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except services.AddressRemoved:
+        messages.error(request, "The person's address has been removed: no export can be made.")
+    else:
+        messages.success(
+            request,
+            f"The export for request {sar.pk} is being prepared: this page shows its progress "
+            "when you reload it.",
+        )
+    return redirect(reverse("casework:data_protection") + f"#access-{sar.pk}")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -2,6 +2,9 @@
 ``enquiries.models.RetentionPolicy``): legal holds that suspend it, the record of each
 run, erasure and subject access requests (docs/data-protection.md)."""
 
+import uuid
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -93,6 +96,11 @@ class ErasureRequest(models.Model):
         return f"erasure request {self.received_on}"
 
 
+def subject_access_upload_to(instance: "SubjectAccessRequest", filename: str) -> str:
+    """Private files: a random name, never the person's."""
+    return f"subject-access/{uuid.uuid4().hex}{Path(filename).suffix}"
+
+
 class SubjectAccessRequest(models.Model):
     """A person asked for a copy of everything held about them (UK GDPR art. 15): due a
     calendar month after it came; released when a manager has checked and sent it. The
@@ -103,6 +111,24 @@ class SubjectAccessRequest(models.Model):
         blank=True, help_text="The person's address: their records are found by it."
     )
     address_removed_at = models.DateTimeField(null=True, blank=True)
+
+    # The export, when prepared in the background (large records): its files, progress
+    # and state. Removed with the address, and redone after the review changes.
+    class ExportState(models.TextChoices):
+        NONE = "", "Not prepared"
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Being prepared"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    export_state = models.CharField(
+        max_length=8, choices=ExportState.choices, blank=True, default=ExportState.NONE
+    )
+    export_progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent.")
+    export_json = models.FileField(upload_to=subject_access_upload_to, max_length=200, blank=True)
+    export_pdf = models.FileField(upload_to=subject_access_upload_to, max_length=200, blank=True)
+    export_note = models.CharField(max_length=300, blank=True)
+    export_made_at = models.DateTimeField(null=True, blank=True)
     # Managers are reminded once as the due date nears and once when it has passed.
     reminded_due_soon_at = models.DateTimeField(null=True, blank=True)
     reminded_overdue_at = models.DateTimeField(null=True, blank=True)

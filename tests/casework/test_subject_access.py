@@ -8,11 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from casework.data_protection.services import (
     one_month_after,
     retention_run,
+    sar_export_prepare,
     sar_record,
     sar_release,
     sar_reminders_send,
@@ -278,3 +280,79 @@ def test_managers_are_reminded_once_as_the_due_date_nears_and_once_when_passed(
     )
     sar_release(request=released, actor=manager.user)
     assert sar_reminders_send(today=date(2026, 12, 11)) == 0
+
+
+def test_a_large_export_is_prepared_in_the_background_with_progress(
+    client, manager, adviser, submit, held, monkeypatch, django_capture_on_commit_callbacks
+):
+    for n in range(10):
+        submit(subject=f"Enquiry {n}")  # Sam has twelve enquiries
+    sar = sar_record(email="sam@example.org", received_on=date(2026, 11, 20), actor=manager.user)
+    seen: list[int] = []
+    real_update = type(SubjectAccessRequest.objects.all()).update
+
+    def watch(queryset, **fields):
+        if "export_progress" in fields:
+            seen.append(fields["export_progress"])
+        return real_update(queryset, **fields)
+
+    monkeypatch.setattr(type(SubjectAccessRequest.objects.all()), "update", watch)
+    client.force_login(manager.user)
+
+    # Tests run tasks at once (TASK_BACKEND=immediate), as a worker would, on commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(reverse("casework:sar_prepare", args=[sar.pk]), follow=True)
+
+    assert "is being prepared" in answer.content.decode()
+    sar.refresh_from_db()
+    assert sar.export_state == "ready" and sar.export_progress == 100
+    assert seen == sorted(seen) and seen[-1] == 100 and any(0 < p < 60 for p in seen)
+    stored = json.loads(sar.export_json.read())
+    assert len(stored["enquiries"]) == 12
+    downloaded = client.get(reverse("casework:sar_json", args=[sar.pk]))
+    assert json.loads(downloaded.content) == stored  # the prepared file, not a new one
+    pdf = client.get(reverse("casework:sar_pdf", args=[sar.pk]))
+    assert pdf.content == sar.export_pdf.read() and pdf.content.startswith(b"%PDF")
+
+    # Changing the review throws the prepared files away: they no longer match.
+    first, _ = held
+    note = first.notes.get()
+    client.post(reverse("casework:sar_review", args=[sar.pk]), {f"note-{note.pk}": "privilege"})
+    sar.refresh_from_db()
+    assert sar.export_state == "" and not sar.export_json
+
+
+def test_a_pdf_too_long_leaves_the_prepared_json_with_a_note(
+    manager, held, monkeypatch, django_capture_on_commit_callbacks
+):
+    def too_long(html: str) -> bytes:
+        raise RenderError("the document has 41 pages; at most 40")
+
+    monkeypatch.setattr("casework.data_protection.services.render_pdf", too_long)
+    sar = sar_record(email="sam@example.org", received_on=date(2026, 11, 20), actor=manager.user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sar_export_prepare(request=sar, actor=manager.user)
+
+    sar.refresh_from_db()
+    assert sar.export_state == "ready" and sar.export_json and not sar.export_pdf
+    assert "the JSON holds everything" in sar.export_note
+
+
+def test_the_prepared_files_go_with_the_address(
+    manager, held, settings, django_capture_on_commit_callbacks
+):
+    sar = sar_record(email="sam@example.org", received_on=date(2026, 11, 20), actor=manager.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        sar_export_prepare(request=sar, actor=manager.user)
+    sar.refresh_from_db()
+    storage, name = sar.export_json.storage, sar.export_json.name
+    assert storage.exists(name)
+    sar_release(request=sar, actor=manager.user)
+
+    with django_capture_on_commit_callbacks(execute=True):  # files go after the commit
+        retention_run(now=timezone.now() + timedelta(days=settings.SUBJECT_ACCESS_KEEP_DAYS + 1))
+
+    sar.refresh_from_db()
+    assert sar.email == "" and not sar.export_json and not sar.export_pdf
+    assert not storage.exists(name)
