@@ -6,12 +6,15 @@ import logging
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from casework.clocks import services as clocks_services
 from casework.factors import services as factors_services
 from casework.queue import services as queue_services
 from casework.sessions import services as sessions_services
+from casework.webhooks import services as webhooks_services
+from enquiries.models import EnquiryEvent
 from enquiries.signals import enquiry_received
 from knowledgebase.signals import deadline_rule_changed
 
@@ -75,3 +78,11 @@ def staff_signed_out(sender, request, user=None, **kwargs) -> None:
 def second_factor_owed(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         factors_services.sign_in_started(user=user, request=request)
+
+
+@receiver(post_save, sender=EnquiryEvent, dispatch_uid="casework.webhooks_from_timeline")
+def webhooks_from_timeline(sender, instance: EnquiryEvent, created: bool, **kwargs) -> None:
+    if created:
+        webhooks_services.timeline_event_recorded(
+            enquiry_id=instance.enquiry_id, kind=instance.kind, data=instance.data
+        )

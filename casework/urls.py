@@ -18,6 +18,7 @@ from casework.service_levels import urls as service_levels
 from casework.sessions import urls as sessions
 from casework.snippets import urls as snippets
 from casework.tokens import urls as tokens
+from casework.webhooks import urls as webhooks
 from casework.workspace import urls as workspace
 
 app_name = "casework"
@@ -41,4 +42,5 @@ urlpatterns = [
     *snippets.urlpatterns,
     *search.urlpatterns,
     *saved_views.urlpatterns,
+    *webhooks.urlpatterns,
 ]

@@ -213,6 +213,11 @@ RETENTION_BATCH = env_int("RETENTION_BATCH", 500, minimum=1)
 # many days after its release; the retention job then removes it.
 SUBJECT_ACCESS_KEEP_DAYS = env_int("SUBJECT_ACCESS_KEEP_DAYS", 90, minimum=1)
 
+# Webhooks (docs/webhooks.md): only public addresses unless this allows a receiver on a
+# private or loopback network; how long a receiver has to answer.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+
 # A group's tracking link is exchanged for a cookie at the first page (the token leaves the
 # address bar); the cookie lasts this long after the last portal page.
 PORTAL_COOKIE_MINUTES = env_int("PORTAL_COOKIE_MINUTES", 60, minimum=1)

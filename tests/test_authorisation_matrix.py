@@ -19,7 +19,14 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 
 from casework.cases.services import case_open_from_enquiry
 from casework.clocks.services import key_date_record
-from casework.models import ApiToken, Deadline, LegalHold, SubjectAccessRequest, token_hash
+from casework.models import (
+    ApiToken,
+    Deadline,
+    LegalHold,
+    SubjectAccessRequest,
+    WebhookEndpoint,
+    token_hash,
+)
 from casework.tokens.services import api_token_create
 from casework.workspace.services import task_add
 from enquiries.conversation.services import attachment_add, message_publish
@@ -241,6 +248,10 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "casework:sar_release": ("manager", P),
     "casework:sar_review": ("manager", GP),
     "casework:sar_prepare": ("manager", P),
+    "casework:webhooks": ("manager", GP),
+    "casework:webhook": ("manager", G),
+    "casework:webhook_active": ("manager", P),
+    "casework:webhook_redeliver": ("manager", P),
     "reports:index": ("staff", G),
     "reports:board_pdf": ("manager", G),
     "reports:report": ("manager", G),
@@ -380,6 +391,9 @@ def world(submit, adviser, other_adviser, manager, outsider, settings):
     held = mail_receive(corpus("malformed_header"), source="pipe").inbound
     hold = LegalHold.objects.create(enquiry=mine, reason="x", placed_by=manager.user)
     token = api_token_create(user=adviser.user, name="t", days=1).token
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example/desk", events=["enquiry.received"], created_by=manager.user
+    )
     sar = SubjectAccessRequest.objects.create(
         email="sam@example.org",
         received_on=date(2026, 10, 1),
@@ -416,6 +430,8 @@ def world(submit, adviser, other_adviser, manager, outsider, settings):
         "token_id": token.pk,
         "request_id": sar.pk,
         "user_id": other_adviser.user.pk,
+        "endpoint_id": endpoint.pk,
+        "delivery_id": 999_999,
         "name": "flow",
         "table": "closures",
         "pk": mine.contact_id,

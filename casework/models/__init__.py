@@ -23,6 +23,7 @@ from casework.models.retention import (
 from casework.models.saved_views import SavedView
 from casework.models.sessions import FactorEvent, StaffSession
 from casework.models.tokens import ApiToken, token_hash
+from casework.models.webhooks import WebhookDelivery, WebhookEndpoint
 from casework.models.workspace import NOTE_MAX_LENGTH, TIME_ENTRY_MAX_MINUTES, Note, Task, TimeEntry
 
 
@@ -124,6 +125,8 @@ __all__ = [
     "SavedView",
     "StaffSession",
     "FactorEvent",
+    "WebhookEndpoint",
+    "WebhookDelivery",
     "Team",
     "Adviser",
     "Absence",

@@ -39,6 +39,14 @@ def test_staff_pages_pass_axe_with_data_on_them(
     sar = sar_record(
         email=enquiry.contact.email, received_on=date(2026, 11, 20), actor=manager.user
     )
+    from casework.models import WebhookDelivery, WebhookEndpoint
+
+    hook = WebhookEndpoint.objects.create(
+        url="https://hooks.example/desk", events=["enquiry.received"], created_by=manager.user
+    )
+    WebhookDelivery.objects.create(
+        endpoint=hook, event="enquiry.received", payload={}, state="failed", last_status=503
+    )
 
     sign_in(page, live_server, adviser.user, f"/desk/enquiries/{ref}/")
     for path, what in [
@@ -61,6 +69,8 @@ def test_staff_pages_pass_axe_with_data_on_them(
         ("/desk/service-levels/", "the service-level targets"),
         ("/desk/data-protection/", "the data-protection page"),
         (f"/desk/data-protection/access/{sar.pk}/review/", "a subject access review"),
+        ("/desk/webhooks/", "the webhooks page"),
+        (f"/desk/webhooks/{hook.pk}/", "an endpoint's deliveries"),
         ("/desk/api-tokens/", "the API tokens page"),
         ("/desk/letters/bulk/", "bulk letters"),
         (f"/desk/enquiries/{ref}/history/", "the enquiry history"),
