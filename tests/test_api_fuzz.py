@@ -5,7 +5,6 @@ nearly allows) makes a server error, and every answer the schema describes match
 Kept short for CI (``FUZZ_EXAMPLES`` examples per operation and persona, default 8);
 ``FUZZ_EXAMPLES=200 pytest tests/test_api_fuzz.py`` searches harder."""
 
-import json
 import os
 
 import hypothesis
@@ -14,8 +13,6 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from drf_spectacular.generators import SchemaGenerator
-from drf_spectacular.renderers import OpenApiJsonRenderer
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -23,6 +20,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from casework.models import ApiToken, token_hash
+from tests.openapi import openapi_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +28,7 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
-def _openapi() -> dict:
-    """The schema the API serves at /api/v1/schema/, made without a request."""
-    generated = SchemaGenerator().get_schema(request=None, public=True)
-    return json.loads(OpenApiJsonRenderer().render(generated))
-
-
-schema = schemathesis.openapi.from_dict(_openapi())
+schema = schemathesis.openapi.from_dict(openapi_schema())
 schema.app = get_wsgi_application()
 
 

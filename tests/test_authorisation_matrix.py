@@ -7,15 +7,12 @@ audience. A URL added without a row in ``AUDIENCE`` fails
 POST must refuse the personas outside its audience (and answer 405 to the others' GET).
 """
 
-import json
 import re
 from datetime import date
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
-from drf_spectacular.generators import SchemaGenerator
-from drf_spectacular.renderers import OpenApiJsonRenderer
 
 from casework.cases.services import case_open_from_enquiry
 from casework.clocks.services import key_date_record
@@ -37,6 +34,7 @@ from knowledgebase.models import Article, ServiceLevelTarget, Snippet
 from knowledgebase.snippets.services import snippet_save
 from tests.enquiries.mail_corpus import corpus
 from tests.enquiries.portal import pdf
+from tests.openapi import openapi_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -488,9 +486,7 @@ def _outcome(response) -> int | str:
 
 def _openapi_operations() -> list[tuple[str, str]]:
     """(url name, method) of every operation in the OpenAPI schema."""
-    schema = json.loads(
-        OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True))
-    )
+    schema = openapi_schema()
     operations = []
     for path, item in schema["paths"].items():
         name = resolve(re.sub(r"\{[^}]+\}", "1", path)).view_name

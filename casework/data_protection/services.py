@@ -334,18 +334,25 @@ def _subject_data(
     )
 
 
-@transaction.atomic
-def sar_withhold(*, request: SubjectAccessRequest, reasons: dict[int, str], actor: User) -> int:
-    """A manager's review before release: ``reasons`` maps each internal note of the
-    person's to the exemption it is withheld under, or to "" to release it. Only notes the
-    export holds can be withheld, and only until the request is released. Returns how
-    many are withheld."""
+def _export_open_to_change(request: SubjectAccessRequest, actor: User) -> SubjectAccessRequest:
+    """The request, locked, while its export may still change: a manager's, not released,
+    the person's address still held."""
     policies.require_manager(actor, SAR_MANAGERS_ONLY)
     locked = SubjectAccessRequest.objects.select_for_update().get(pk=request.pk)
     if locked.released_at is not None:
         raise ValidationError("This request has been released: its export can no longer change.")
     if locked.address_removed_at is not None:
         raise AddressRemoved
+    return locked
+
+
+@transaction.atomic
+def sar_withhold(*, request: SubjectAccessRequest, reasons: dict[int, str], actor: User) -> int:
+    """A manager's review before release: ``reasons`` maps each internal note of the
+    person's to the exemption it is withheld under, or to "" to release it. Only notes the
+    export holds can be withheld, and only until the request is released. Returns how
+    many are withheld."""
+    locked = _export_open_to_change(request, actor)
     valid = set(SubjectAccessWithholding.Reason.values)
     theirs = {note.pk for note in selectors.subject_notes(email=locked.email)}
     unknown = set(reasons) - theirs
@@ -379,12 +386,7 @@ def sar_export_prepare(*, request: SubjectAccessRequest, actor: User) -> None:
     shows its progress; the downloads then serve the prepared files."""
     from casework.data_protection.tasks import build_subject_access_export  # tasks import us
 
-    policies.require_manager(actor, SAR_MANAGERS_ONLY)
-    locked = SubjectAccessRequest.objects.select_for_update().get(pk=request.pk)
-    if locked.released_at is not None:
-        raise ValidationError("This request has been released: its export can no longer change.")
-    if locked.address_removed_at is not None:
-        raise AddressRemoved
+    locked = _export_open_to_change(request, actor)
     if locked.export_state in (
         SubjectAccessRequest.ExportState.QUEUED,
         SubjectAccessRequest.ExportState.RUNNING,

@@ -8,7 +8,8 @@ from base64 import b32decode
 import pytest
 from django_otp.oath import TOTP
 
-from tests.e2e.test_journeys import PASSWORD, label
+from tests.e2e.test_journeys import label
+from tests.e2e.test_staff_pages import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -19,20 +20,12 @@ def code(key: str, *, steps_ahead: int = 0) -> str:
     return f"{totp.token():06d}"
 
 
-def password_step(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/?next=/desk/")
-    page.get_by_label(label("Username")).fill(user.username)
-    page.get_by_label(label("Password")).fill(PASSWORD)
-    page.get_by_label(label("Password")).press("Enter")
-    page.wait_for_selector("h1")
-
-
 def test_a_manager_sets_up_a_second_factor_and_signs_in_with_it(
     live_server, page, check_accessibility, manager, adviser, settings
 ):
     settings.MFA_REQUIRED_FOR = "managers"
 
-    password_step(page, live_server, manager.user)
+    sign_in(page, live_server, manager.user, "/desk/")
     assert page.locator("h1").inner_text() == "Sign-in security"
     assert "Your role on the desk needs a second factor" in page.content()
     check_accessibility(page, "sign-in security, a factor owed")
@@ -61,7 +54,7 @@ def test_a_manager_sets_up_a_second_factor_and_signs_in_with_it(
     page.get_by_role("button", name="Sign out", exact=True).click()
     page.wait_for_selector("h1")
 
-    password_step(page, live_server, manager.user)
+    sign_in(page, live_server, manager.user, "/desk/")
     assert page.locator("h1").inner_text() == "Enter your code"
     check_accessibility(page, "the code step of signing in")
     # The next step's code: the one just used for setting up cannot be used twice.
