@@ -6,6 +6,7 @@ Only the parameters declared here reach the ORM; anything else is ignored.
 from datetime import timedelta
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -57,6 +58,16 @@ SLA_RESULT_FIELDS = {
     "response": ("first_response_due", "first_response_at"),
     "resolution": ("resolution_due", "resolved_at"),
 }
+
+
+def no_email_address(value: str) -> None:
+    """The queue's filters are in the page's address, which proxies log: an email address
+    is looked up in Search, which posts it."""
+    if "@" in value:
+        raise ValidationError(
+            "Look up an email address in Search: the queue's filters go into the page's "
+            "address, and an address there can end up in a log."
+        )
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
@@ -112,7 +123,9 @@ class EnquiryFilter(django_filters.FilterSet):
     received_before = django_filters.DateFilter(
         field_name="received_at", lookup_expr="date__lte", label="Received on or before"
     )
-    q = django_filters.CharFilter(method="filter_search", label="Reference or subject")
+    q = django_filters.CharFilter(
+        method="filter_search", label="Reference or subject", validators=[no_email_address]
+    )
     sla = django_filters.ChoiceFilter(
         choices=SLA_CHOICES, method="filter_sla", label="Service level"
     )

@@ -198,6 +198,14 @@ def test_invalid_filters_are_a_400_with_the_queue_unfiltered(client, adviser, mi
     assert rows(response) == [mine.reference]
 
 
+def test_an_email_address_in_the_queue_filter_points_to_search(client, adviser, mine):
+    """The queue's filters are in its address, which a proxy may log: not an address."""
+    client.force_login(adviser.user)
+    response = client.get(QUEUE, {"q": "sam@example.org"})
+    assert response.status_code == 400
+    assert "Look up an email address in Search" in response.content.decode()
+
+
 def test_every_filter_control_has_a_label_and_the_form_works_without_javascript(
     client, manager, mine
 ):
