@@ -155,7 +155,8 @@ def timeline_event_recorded(*, enquiry_id: int, kind: str, data: dict[str, Any])
             for event in events:
                 event_emit(event=event, enquiry=enquiry, extra=extra)
 
-    transaction.on_commit(emit)
+    # robust: a fault here is logged, never turned into an error for the committed change.
+    transaction.on_commit(emit, robust=True)
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:

@@ -177,3 +177,21 @@ def test_advisers_cannot_manage_webhooks(client, adviser, receiver):
     )
     assert posted.status_code == 403
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_fault_working_out_webhooks_never_fails_the_committed_change(
+    manager, submit, receiver, monkeypatch, django_capture_on_commit_callbacks
+):
+    services.endpoint_create(
+        url=receiver.url, events=["enquiry.received"], description="", actor=manager.user
+    )
+
+    def broken(**kwargs):
+        raise RuntimeError("webhooks broke")
+
+    monkeypatch.setattr(services, "event_emit", broken)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        enquiry = submit()  # no error reaches the caller: the fault is logged
+
+    assert enquiry.pk is not None and receiver.received == []
