@@ -343,14 +343,7 @@ def subject_notes(*, email: str) -> list[Note]:
 
 
 def withheld_notes(request: SubjectAccessRequest) -> dict[int, str]:
-    """Note id -> the reason, in words, for the notes withheld from this request."""
-    return {
-        w.note_id: w.get_reason_display()
-        for w in SubjectAccessWithholding.objects.filter(request=request)
-    }
-
-
-def withheld_notes_by_code(request: SubjectAccessRequest) -> dict[int, str]:
+    """Note id -> the exemption (its code) for the notes withheld from this request."""
     return dict(
         SubjectAccessWithholding.objects.filter(request=request).values_list("note_id", "reason")
     )

@@ -329,7 +329,10 @@ def _subject_data(
         raise AddressRemoved
     return selectors.subject_data(
         email=request.email,
-        withheld=selectors.withheld_notes(request),
+        withheld={
+            pk: SubjectAccessWithholding.Reason(code).label
+            for pk, code in selectors.withheld_notes(request).items()
+        },
         on_progress=on_progress,
     )
 

@@ -261,7 +261,7 @@ def sar_review(request: AuthenticatedHttpRequest, request_id: int) -> HttpRespon
                 f"{'s' if withheld != 1 else ''} withheld.",
             )
             return redirect("casework:data_protection")
-    current = selectors.withheld_notes_by_code(sar)
+    current = selectors.withheld_notes(sar)
     context = {
         "sar": sar,
         "errors": errors,

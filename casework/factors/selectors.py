@@ -81,14 +81,15 @@ def staff_factors() -> list[StaffFactors]:
     managers = set(
         User.objects.filter(policies.managers_q(), pk__in=ids).values_list("pk", flat=True)
     )
-    scope = settings.MFA_REQUIRED_FOR
     return [
         StaffFactors(
             user=user,
             has_authenticator=user.has_authenticator,
             codes_left=codes.get(user.pk, 0),
-            required=scope != "none"
-            and (user.is_staff or user.is_superuser or user.pk in managers or scope == "staff"),
+            # Everyone listed works on the desk or has admin access (desk_staff_q).
+            required=policies.needs_second_factor(
+                user, settings.MFA_REQUIRED_FOR, manager=user.pk in managers, desk_staff=True
+            ),
         )
         for user in users
     ]

@@ -236,3 +236,18 @@ def test_a_manager_cannot_stop_using_a_second_factor(client, manager):
 
     assert "Your role needs a second factor" in refused.content.decode()
     assert TOTPDevice.objects.filter(user=manager.user, confirmed=True).exists()
+
+
+def test_new_recovery_codes_replace_the_old_ones_and_are_shown_once(client, manager):
+    sign_in(client, manager.user)
+    _, old = enrol(client, manager.user)
+
+    made = client.post(reverse("casework:factor_recovery_codes")).content.decode()
+
+    new = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", made)
+    assert len(new) == 10 and not set(new) & set(old)
+    held = set(
+        StaticToken.objects.filter(device__user=manager.user).values_list("token", flat=True)
+    )
+    assert held == set(new)
+    assert FactorEvent.objects.filter(user=manager.user, kind="codes_made").count() == 2

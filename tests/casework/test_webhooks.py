@@ -195,3 +195,22 @@ def test_a_fault_working_out_webhooks_never_fails_the_committed_change(
         enquiry = submit()  # no error reaches the caller: the fault is logged
 
     assert enquiry.pk is not None and receiver.received == []
+
+
+def test_a_paused_endpoint_is_sent_nothing_until_resumed(
+    client, manager, submit, receiver, django_capture_on_commit_callbacks
+):
+    endpoint = services.endpoint_create(
+        url=receiver.url, events=["enquiry.received"], description="", actor=manager.user
+    )
+    client.force_login(manager.user)
+    client.post(reverse("casework:webhook_active", args=[endpoint.pk]))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submit()
+    assert receiver.received == [] and not WebhookDelivery.objects.exists()
+
+    client.post(reverse("casework:webhook_active", args=[endpoint.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        submit()
+    assert len(receiver.received) == 1
