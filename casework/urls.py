@@ -8,6 +8,7 @@ from casework.enquiry import urls as enquiry
 from casework.factors import urls as factors
 from casework.guidance import urls as guidance
 from casework.history import urls as history
+from casework.imports import urls as imports
 from casework.letters import urls as letters
 from casework.mail import urls as mail
 from casework.publishing import urls as publishing
@@ -43,4 +44,5 @@ urlpatterns = [
     *search.urlpatterns,
     *saved_views.urlpatterns,
     *webhooks.urlpatterns,
+    *imports.urlpatterns,
 ]

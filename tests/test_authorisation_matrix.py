@@ -19,6 +19,8 @@ from casework.clocks.services import key_date_record
 from casework.models import (
     ApiToken,
     Deadline,
+    ImportRun,
+    ImportSource,
     LegalHold,
     SubjectAccessRequest,
     WebhookEndpoint,
@@ -250,6 +252,10 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "casework:webhook": ("manager", G),
     "casework:webhook_active": ("manager", P),
     "casework:webhook_redeliver": ("manager", P),
+    "casework:imports": ("manager", GP),
+    "casework:import_run": ("manager", GP),
+    "casework:import_start": ("manager", P),
+    "casework:import_verdicts": ("manager", G),
     "reports:index": ("staff", G),
     "reports:board_pdf": ("manager", G),
     "reports:report": ("manager", G),
@@ -407,6 +413,12 @@ def world(submit, adviser, other_adviser, manager, outsider, settings):
         actor=None,
     )
     snippet = snippet_save(snippet=Snippet(title="Hello"), body="Hi {{ contact.name }}", actor=None)
+    import_run = ImportRun.objects.create(
+        source=ImportSource.objects.create(name="Old CRM", created_by=manager.user),
+        original_name="history.csv",
+        sha256="0" * 64,
+        started_by=manager.user,
+    )
     values = {
         "reference": mine.reference,
         "slug": article.slug,
@@ -430,6 +442,7 @@ def world(submit, adviser, other_adviser, manager, outsider, settings):
         "user_id": other_adviser.user.pk,
         "endpoint_id": endpoint.pk,
         "delivery_id": 999_999,
+        "run_id": import_run.pk,
         "name": "flow",
         "table": "closures",
         "pk": mine.contact_id,

@@ -6,11 +6,11 @@ Visibility comes from the features' own selectors, so someone else's record neve
 appears and no count includes it. Each kind of record is one query whatever the number
 of matches (``MATCH_LIMIT`` shown, and how many there are).
 
-Matching: a reference, a case number, an email address or a postcode is looked up
-exactly; other words match names and assets by substring (a trigram index on
-PostgreSQL) and the text of enquiries, messages and notes by full-text search on
-PostgreSQL (GIN indexes on ``to_tsvector('english', ...)``, migration
-``casework 0013``) or by substring on SQLite.
+Matching: a reference (the desk's, or an imported enquiry's old one), a case number, an
+email address or a postcode is looked up exactly; other words match names and assets by
+substring (a trigram index on PostgreSQL) and the text of enquiries, messages and notes
+by full-text search on PostgreSQL (GIN indexes on ``to_tsvector('english', ...)``,
+migration ``casework 0013``) or by substring on SQLite.
 """
 
 import re
@@ -150,13 +150,16 @@ def _enquiry_q(query: str, visible: Q) -> Q:
         return Q(reference=query.upper())
     if _EMAIL.match(query):
         return Q(contact__email__iexact=query)
+    # The reference an imported enquiry had in the system it came from, as typed or in
+    # capitals (an indexed lookup, like the desk's own reference).
+    legacy = Q(legacy_reference__in={query, query.upper()}) if len(query) <= 60 else Q()
     postcode = _postcode(query)
     if postcode:
-        return Q(organisation__postcode=postcode)
+        return Q(organisation__postcode=postcode) | legacy
     # Read first: a list of at most a few thousand ids is looked up by primary key, where a
     # subquery would have the planner hash-join it against every enquiry.
     ids = [next(iter(row.values())) for row in _enquiry_candidates(query, visible)]
-    return Q(pk__in=ids)
+    return Q(pk__in=ids) | legacy
 
 
 def _found[T: Model](queryset: QuerySet[T]) -> Found[T]:

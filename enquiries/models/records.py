@@ -122,6 +122,7 @@ class Contact(models.Model):
     class ConsentBasis(models.TextChoices):
         FORM = "form", "Agreed to it on the enquiry form"
         EMAIL = "email", "Contacted us by email"
+        IMPORTED = "imported", "In the service's earlier records (imported)"
 
     consent_to_store = models.BooleanField(default=False)
     consent_basis = models.CharField(
@@ -208,6 +209,12 @@ class Enquiry(models.Model):
     )
     subject = models.CharField(max_length=200)
     message = models.TextField()
+    legacy_reference = models.CharField(
+        max_length=60,
+        blank=True,
+        db_index=True,
+        help_text="Its reference in the system it was imported from; desk search finds it.",
+    )
     asset_name = models.CharField(max_length=200, blank=True)
     asset_address = models.TextField(blank=True)
     organisation = models.ForeignKey(
@@ -404,6 +411,7 @@ class EnquiryEvent(models.Model):
         LINK_SENT = "link_sent", "Tracking link sent"
         LINK_REVOKED = "link_revoked", "Tracking links revoked"
         ANONYMISED = "anonymised", "Anonymised under the retention policy"
+        IMPORTED = "imported", "Imported from earlier records"
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
