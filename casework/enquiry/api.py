@@ -116,6 +116,7 @@ class EnquiryDetailSerializer(EnquiryListSerializer):
     class Meta(EnquiryListSerializer.Meta):
         fields = [
             *EnquiryListSerializer.Meta.fields,
+            "legacy_reference",
             "message",
             "asset_name",
             "asset_address",

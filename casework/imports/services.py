@@ -16,6 +16,7 @@ which source and row.
 
 import hashlib
 import logging
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -391,25 +392,43 @@ def import_begin(*, run: ImportRun, actor: User) -> ImportRun:
     return run
 
 
-def run_import(*, run_id: int) -> ImportRun:
-    """Write the file's rows in batches, resuming after the last batch written."""
+class Superseded(Exception):
+    """Another worker has written past this one's place (a task handed back while it was
+    still running): this one stops and leaves the run to it."""
+
+
+def run_import(*, run_id: int, seconds: float | None = None) -> ImportRun:
+    """Write the file's rows in batches, resuming after the last batch written. With
+    ``seconds``, stop after the batch that passes that long (the run stays "importing";
+    the worker's task queues the rest), so no task runs long enough to look abandoned."""
     run = ImportRun.objects.select_related("source", "started_by").get(pk=run_id)
     if run.state != ImportRun.State.IMPORTING:
         return run
+    started = time.monotonic()
     resolver = RowResolver(run)
     writer = BatchWriter(run, resolver)
+    finished = True
     try:
         stream, rows = _open_rows(run)
         with stream:
             remaining = (row for row in rows if row.number > run.rows_done)
             for batch in _batches(_clean_rows(run, remaining, _cleaner(run)), BATCH_SIZE):
                 writer.write(batch)
+                if seconds is not None and time.monotonic() - started > seconds:
+                    finished = False
+                    break
+    except Superseded:
+        logger.warning("import superseded run=%s", run.pk)
+        run.refresh_from_db()
+        return run
     except (ImportFileError, ImportRefused) as error:
         return _fail(run, str(error))
     except Exception as error:
         _fail(run, f"Stopped by a fault ({type(error).__name__}): carry on to resume.")
         raise
     run.refresh_from_db()
+    if not finished:
+        return run
     run.state = ImportRun.State.DONE
     run.finished_at = timezone.now()
     run.file.delete(save=False)
@@ -430,12 +449,15 @@ class BatchWriter:
         self.run = run
         self.resolver = resolver
         self.actor = run.started_by
+        self.rows_done = run.rows_done
         self.targets: dict[int | None, ServiceLevelTarget] = {}
         self.topics = {t.pk: t for t in Topic.objects.only("pk", "parent_id")}
 
     def write(self, batch: list[Any]) -> None:
         with transaction.atomic():
             run = ImportRun.objects.select_for_update().get(pk=self.run.pk)
+            if run.rows_done != self.rows_done or run.state != ImportRun.State.IMPORTING:
+                raise Superseded
             counts: Counter[str] = Counter(run.imported)
             plans = _sort_out(batch, self.resolver, counts, [])
             organisations = self._organisations(plans, counts)
@@ -444,6 +466,7 @@ class BatchWriter:
             counts["new"] += len(plans)
             last = max(item.row if isinstance(item, Planned) else item.number for item in batch)
             ImportRun.objects.filter(pk=run.pk).update(rows_done=last, imported=dict(counts))
+        self.rows_done = last
 
     def _records(self, kind: str, made: list[tuple[Planned, str, int, bool]]) -> None:
         ImportedRecord.objects.bulk_create(

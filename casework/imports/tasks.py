@@ -19,10 +19,18 @@ def check_import(run_id: int, attempt: int = 1) -> str:
         raise
 
 
+# Each task writes for about this long, then queues the next: far shorter than
+# ``TASK_STALE_AFTER_SECONDS``, so a long import is never taken for an abandoned task.
+SECONDS_PER_TASK = 60
+
+
 @task()
 def import_rows(run_id: int, attempt: int = 1) -> str:
     try:
-        return services.run_import(run_id=run_id).state
+        run = services.run_import(run_id=run_id, seconds=SECONDS_PER_TASK)
+        if run.state == ImportRun.State.IMPORTING:
+            import_rows.enqueue(run_id=run_id)
+        return run.state
     except Exception as error:
         if is_transient(error):
             # Carry on from the last batch written once the fault has passed.

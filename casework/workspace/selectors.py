@@ -123,6 +123,11 @@ def event_describe(event: EnquiryEvent) -> str:
     if event.kind == Kind.RECEIVED and data.get("channel"):
         channel = data["channel"]
         return f"Received ({dict(Channel.choices).get(channel, channel)})"
+    if event.kind == Kind.IMPORTED and data.get("source"):
+        return (
+            f"Imported from {data['source']} (row {data.get('row')}, old reference "
+            f"{data.get('legacy_reference')})"
+        )
     if event.kind == Kind.TASK_DONE and data.get("title"):
         return f"Task done: {data['title']}"
     if event.kind in EVENT_FILTERS["letters"] and data.get("title"):

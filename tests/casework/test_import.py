@@ -10,6 +10,7 @@ from django.utils import timezone
 from casework.imports import selectors, services
 from casework.models import ImportedRecord, ImportRun, Note, Outcome
 from casework.search.selectors import desk_search
+from casework.workspace.selectors import event_describe
 from enquiries.models import Contact, Enquiry, EnquiryEvent, Organisation, Status
 from tests.casework.imports import csv_bytes, row, xlsx_bytes
 
@@ -119,6 +120,7 @@ def test_the_import_writes_the_good_rows_and_again_changes_nothing(manager, area
     event = EnquiryEvent.objects.get(enquiry=closed, kind=EnquiryEvent.Kind.IMPORTED)
     assert event.data == {"source": "Old CRM", "run": run.pk, "row": 8, "legacy_reference": "OLD-6"}
     assert closed.history.get().history_change_reason == "imported"
+    assert event_describe(event) == "Imported from Old CRM (row 8, old reference OLD-6)"
     assert not EnquiryEvent.objects.filter(kind=EnquiryEvent.Kind.RECEIVED).exists()
 
     # The old reference finds it in desk search.
@@ -266,3 +268,32 @@ def test_the_mapping_needs_the_required_columns_and_is_saved(manager):
     # The next file from the source is read the same way.
     later = upload(manager, b"Reference;Opened;Who\r\nA2;02/02/2024;Bo\r\n")
     assert services.run_mapping(later)["contact_name"] == "Who"
+
+
+def test_a_worker_writes_for_a_while_then_queues_the_rest(manager, monkeypatch):
+    from casework.imports import tasks
+
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    data = csv_bytes([row(f"OLD-{n}", Contact=f"Person {n}", Email="") for n in range(1, 6)])
+    run = services.import_begin(run=check(upload(manager, data)), actor=manager.user)
+    part = services.run_import(run_id=run.pk, seconds=0)  # one batch, then stop
+    assert part.state == ImportRun.State.IMPORTING and part.rows_done == 3
+    assert Enquiry.objects.count() == 2
+    monkeypatch.setattr(tasks, "SECONDS_PER_TASK", 0)
+    tasks.import_rows.enqueue(run_id=run.pk)  # each task a batch, each queuing the next
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.DONE
+    assert Enquiry.objects.count() == 5 and run.imported["new"] == 5
+
+
+def test_a_second_worker_on_the_same_run_stands_aside(manager, monkeypatch):
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    data = csv_bytes([row(f"OLD-{n}", Contact=f"Person {n}", Email="") for n in range(1, 6)])
+    run = services.import_begin(run=check(upload(manager, data)), actor=manager.user)
+    late = services.BatchWriter(run, services.RowResolver(run))  # read before the first wrote
+    services.run_import(run_id=run.pk)
+    with pytest.raises(services.Superseded):
+        late.write([])
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.DONE
+    assert Enquiry.objects.count() == 5
