@@ -269,7 +269,23 @@ def _letter_emailed(notification: Notification) -> EmailMultiAlternatives:
     return message
 
 
+def _feedback_request(notification: Notification) -> EmailMultiAlternatives:
+    """To the group, some days after its enquiry closed: a link to the one-page survey."""
+    enquiry = notification.enquiry
+    token = tracking_link_create(enquiry=enquiry)
+    survey = settings.SITE_URL + reverse(
+        "enquiries:track_feedback", args=[token, enquiry.reference]
+    )
+    return _both(
+        notification,
+        subject=f"[{enquiry.reference}] Did we help? Two questions about your enquiry",
+        template="feedback_request",
+        context={"enquiry": enquiry, "contact_name": enquiry.contact.name, "survey_url": survey},
+    )
+
+
 BUILDERS: dict[str, Callable[[Notification], EmailMultiAlternatives]] = {
+    Notification.Kind.FEEDBACK_REQUEST: _feedback_request,
     Notification.Kind.LETTER_ISSUED: _letter_issued,
     Notification.Kind.LETTER_EMAILED: _letter_emailed,
     Notification.Kind.ACKNOWLEDGEMENT: _acknowledgement,

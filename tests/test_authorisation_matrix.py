@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 
 from casework.cases.services import case_open_from_enquiry
 from casework.clocks.services import key_date_record
@@ -30,6 +31,7 @@ from casework.tokens.services import api_token_create
 from casework.workspace.services import task_add
 from enquiries.conversation.services import attachment_add, message_publish
 from enquiries.mail.services import mail_receive
+from enquiries.models import FeedbackRequest
 from enquiries.services import tracking_link_create
 from knowledgebase.guidance.services import article_publish, article_save
 from knowledgebase.models import Article, ServiceLevelTarget, Snippet
@@ -174,11 +176,13 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "enquiries:portal_rotate": ("portal", P),
     "enquiries:portal_enquiry": ("portal_enquiry", G),
     "enquiries:portal_reply": ("portal_enquiry", P),
+    "enquiries:portal_feedback": ("portal_enquiry", GP),
     "enquiries:portal_document": ("portal_enquiry", G),
     "enquiries:track": ("link", G),
     "enquiries:track_rotate": ("link", P),
     "enquiries:track_enquiry": ("link", G),
     "enquiries:track_reply": ("link", P),
+    "enquiries:track_feedback": ("link", GP),
     "enquiries:track_document": ("link", G),
     "casework:queue": ("staff", G),
     "casework:enquiry_claim": ("enquiry", P),
@@ -413,6 +417,7 @@ def world(submit, adviser, other_adviser, manager, outsider, settings):
         actor=None,
     )
     snippet = snippet_save(snippet=Snippet(title="Hello"), body="Hi {{ contact.name }}", actor=None)
+    FeedbackRequest.objects.create(enquiry=mine, send_after=timezone.now(), sent_at=timezone.now())
     import_run = ImportRun.objects.create(
         source=ImportSource.objects.create(name="Old CRM", created_by=manager.user),
         original_name="history.csv",

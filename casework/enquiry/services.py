@@ -15,8 +15,10 @@ from django.db import transaction
 
 from casework import policies
 from casework.models import Assignment, Outcome
+from casework.outcomes import OutcomeCode
 from casework.queue.services import _lock, _record_assignment
 from enquiries import services as enquiries_services
+from enquiries.feedback import services as feedback_services
 from enquiries.intake import services as intake_services
 from enquiries.intake.services import EnquiryInput, SubmittedEnquiry
 from enquiries.models import Channel, Enquiry, Status
@@ -38,6 +40,16 @@ def enquiry_edit(
     )
 
 
+# Closed without the desk having helped: the group is not asked whether it did.
+NOT_SURVEYED = frozenset(
+    {
+        OutcomeCode.CLOSED_NO_RESPONSE,
+        OutcomeCode.CLOSED_OUT_OF_SCOPE,
+        OutcomeCode.CLOSED_WITHDRAWN,
+        OutcomeCode.CLOSED_DUPLICATE,
+    }
+)
+
 CLOSING_NEEDS_OUTCOME = (
     'Record a closing outcome before closing this enquiry: use "Close with outcome".'
 )
@@ -57,9 +69,18 @@ def enquiry_set_status(*, enquiry: Enquiry, status: str, actor: User) -> Enquiry
             "Only the adviser holding this enquiry or a manager can change its status."
         )
     closing = status == Status.CLOSED and enquiry.status != Status.CLOSED
-    if closing and not Outcome.objects.filter(enquiry=enquiry, is_closing=True).exists():
+    closing_code = (
+        Outcome.objects.filter(enquiry=enquiry, is_closing=True)
+        .values_list("code", flat=True)
+        .first()
+        if closing
+        else None
+    )
+    if closing and closing_code is None:
         raise ValidationError({"status": CLOSING_NEEDS_OUTCOME})
     changed = enquiries_services.enquiry_change_status(enquiry=enquiry, status=status, actor=actor)
+    if closing_code and closing_code not in NOT_SURVEYED:
+        feedback_services.feedback_schedule(enquiry=changed)
     return changed
 
 

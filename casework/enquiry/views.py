@@ -22,6 +22,7 @@ from casework.enquiry.forms import EnquiryEditForm, LogEnquiryForm, StatusForm
 from casework.enquiry.selectors import enquiry_eligibility_warnings, enquiry_outside_england
 from config.http import AuthenticatedHttpRequest, no_store
 from enquiries import services as enquiries_services
+from enquiries.feedback import selectors as feedback_selectors
 from enquiries.models import Enquiry
 from enquiries.services import TransitionError
 
@@ -63,6 +64,12 @@ def _where_and_who_panel(
         "outside_england": enquiry_outside_england(enquiry),
         "eligibility_warnings": enquiry_eligibility_warnings(enquiry),
     }
+
+
+@enquiry_page.panel()
+def _feedback_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
+    """What the group said when asked whether the desk helped, once the survey is sent."""
+    return {"feedback": feedback_selectors.feedback_for(enquiry=enquiry)}
 
 
 @require_safe

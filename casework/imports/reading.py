@@ -2,8 +2,8 @@
 mark, or Windows-1252; comma, semicolon or tab) or XLSX (the first sheet, formulas read as
 the values Excel saved). The first row holds the column headings. Pure: no database."""
 
+import codecs
 import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -44,22 +44,42 @@ def _headings(raw: list[Any]) -> list[str]:
     return headings
 
 
-def _decode(data: bytes) -> str:
+def _encoding(stream: IO[bytes]) -> str:
+    """UTF-8 (with or without a byte-order mark) if the whole file is valid UTF-8, else
+    Windows-1252 (what Excel on Windows saves as "CSV"; every byte is a character). Read in
+    chunks: the file is never held whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        return data.decode("utf-8-sig")
+        while chunk := stream.read(1 << 20):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        return "utf-8"
     except UnicodeDecodeError:
-        # Excel's "CSV" on Windows: not UTF-8, so Windows-1252 (every byte is a character).
-        return data.decode("cp1252", errors="replace")
+        return "cp1252"
+    finally:
+        stream.seek(0)
 
 
-def _csv_rows(data: bytes) -> Iterator[list[Any]]:
-    text = _decode(data)
-    sample = text[:8192]
+def _csv_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
+    encoding = _encoding(stream)
+    sample = stream.read(8192).decode(encoding, errors="ignore").removeprefix("\ufeff")
+    stream.seek(0)
     try:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    yield from csv.reader(io.StringIO(text, newline=""), dialect)
+
+    def lines() -> Iterator[str]:
+        # Lines keep their ends, so a quoted cell may run over several (csv joins them);
+        # a line end is the same byte in UTF-8 and Windows-1252.
+        first = True
+        for line in stream:
+            text = line.decode(encoding, errors="replace")
+            if first:
+                text, first = text.removeprefix("\ufeff"), False
+            yield text
+
+    yield from csv.reader(lines(), dialect)
 
 
 def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[Any]]:
@@ -83,7 +103,7 @@ def read_table(stream: IO[bytes]) -> tuple[list[str], Iterator[Row]]:
         raise ImportFileError(
             "This is an old Excel file (.xls): save it as .xlsx or CSV and upload that."
         )
-    raw = _xlsx_rows(stream) if start.startswith(XLSX_MAGIC) else _csv_rows(stream.read())
+    raw = _xlsx_rows(stream) if start.startswith(XLSX_MAGIC) else _csv_rows(stream)
     try:
         first = next(raw)
     except StopIteration:

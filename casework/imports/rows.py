@@ -20,8 +20,13 @@ from enquiries.validation import normalise_postcode, validate_phone
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's leap-year bug included)
 # Serials from 1 January 1990 to 31 December 2099: any other number is not a date here.
 SERIALS = range(32874, 73416)
-DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d %B %Y")
-TIME_FORMATS = ("", " %H:%M", " %H:%M:%S", "T%H:%M", "T%H:%M:%S")
+# Numbers only, read without strptime (the bulk of a file's dates): day first, or ISO.
+_TIME = r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?"
+DAY_FIRST = re.compile(r"(?P<day>\d{1,2})([/.-])(?P<month>\d{1,2})\2(?P<year>\d{4}|\d{2})" + _TIME)
+ISO = re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})" + _TIME)
+# With the month in words.
+DATE_FORMATS = ("%d %b %Y", "%d %B %Y")
+TIME_FORMATS = ("", " %H:%M", " %H:%M:%S")
 RECEIVED_AT = time(9, 0)  # a date with no time: the morning it came, the evening it closed
 CLOSED_AT = time(17, 0)
 # A spreadsheet formula saved as text (CSV keeps the formula, not its value).
@@ -151,6 +156,8 @@ def when(value: Any, *, tz: tzinfo, default_time: time) -> datetime | None:
         raw = " ".join(str(value).split())
         if re.fullmatch(r"\d{5}(\.\d+)?", raw):
             moment = _serial(float(raw), default_time)
+        elif match := DAY_FIRST.fullmatch(raw) or ISO.fullmatch(raw):
+            moment = _numeric(match, default_time)
         for date_format in DATE_FORMATS:
             if moment:
                 break
@@ -167,6 +174,20 @@ def when(value: Any, *, tz: tzinfo, default_time: time) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment
+
+
+def _numeric(match: re.Match[str], default_time: time) -> datetime | None:
+    year = int(match["year"])
+    if len(match["year"]) == 2:
+        year += 2000 if year < 69 else 1900  # as strptime's %y reads it
+    try:
+        day = date(year, int(match["month"]), int(match["day"]))
+        if match["hour"] is None:
+            return datetime.combine(day, default_time)
+        at = time(int(match["hour"]), int(match["minute"]), int(match["second"] or 0))
+    except ValueError:
+        return None
+    return datetime.combine(day, at)
 
 
 def _serial(number: float, default_time: time) -> datetime | None:

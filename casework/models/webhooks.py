@@ -18,6 +18,7 @@ class WebhookEndpoint(models.Model):
         ASSIGNED = "enquiry.assigned", "An enquiry is assigned to an adviser"
         CLOSED = "enquiry.closed", "An enquiry is closed"
         LETTER_ISSUED = "letter.issued", "A letter is issued"
+        FEEDBACK_RECEIVED = "feedback.received", "A group answers the feedback survey"
 
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)

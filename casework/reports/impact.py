@@ -1,6 +1,6 @@
 """Outcomes and social value over a period: outcomes by code, topic and area; assets
 listed, bids made, assets brought into community ownership, neighbourhood plan stages;
-groups supported per area; repeat enquirers."""
+groups supported per area; repeat enquirers; feedback from groups (``feedback``)."""
 
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -12,6 +12,7 @@ from casework import policies
 from casework.models import Outcome
 from casework.outcomes import RESULT_CODES, OutcomeCode, PlanStage
 from casework.reports import scope
+from casework.reports.feedback import feedback_tables
 from casework.reports.names import Names, area_names, topic_names, topic_roots
 from casework.reports.params import ReportParams
 from casework.reports.tables import Cell, Report, Table, queue_link, received_link
@@ -281,6 +282,7 @@ def impact_report(params: ReportParams, *, user: policies.User) -> Report:
         ),
         _groups_per_area(params, areas),
         _repeat_enquirers(params, received, repeat),
+        *feedback_tables(params, user=user),
     ]
     return Report(
         "outcomes",

@@ -133,6 +133,7 @@ _FROM_TIMELINE = {
     "status_changed": [EVENTS.STATUS_CHANGED],
     "assigned": [EVENTS.ASSIGNED],
     "letter_issued": [EVENTS.LETTER_ISSUED],
+    "feedback_received": [EVENTS.FEEDBACK_RECEIVED],
 }
 
 
@@ -148,6 +149,8 @@ def timeline_event_recorded(*, enquiry_id: int, kind: str, data: dict[str, Any])
         extra = {"change": {"from": data.get("from"), "to": data.get("to")}}
         if data.get("to") == "closed":
             events.append(EVENTS.CLOSED)
+    if kind == "feedback_received":  # the score and what happened, never the comment
+        extra = {"feedback": {"score": data.get("score"), "next_step": data.get("next_step")}}
 
     def emit() -> None:
         enquiry = Enquiry.objects.select_related("topic").filter(pk=enquiry_id).first()

@@ -24,6 +24,7 @@ from enquiries.models import (
     Channel,
     Enquiry,
     EnquiryEvent,
+    FeedbackRequest,
     InboundMail,
     Message,
     Status,
@@ -128,6 +129,10 @@ def event_describe(event: EnquiryEvent) -> str:
             f"Imported from {data['source']} (row {data.get('row')}, old reference "
             f"{data.get('legacy_reference')})"
         )
+    if event.kind == Kind.FEEDBACK_RECEIVED and data.get("score"):
+        steps = dict(FeedbackRequest.NextStep.choices)
+        said = f"Feedback from the group: helped {data['score']} out of 5"
+        return f"{said}; {steps[data['next_step']]}" if data.get("next_step") in steps else said
     if event.kind == Kind.TASK_DONE and data.get("title"):
         return f"Task done: {data['title']}"
     if event.kind in EVENT_FILTERS["letters"] and data.get("title"):

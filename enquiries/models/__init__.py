@@ -18,6 +18,7 @@ from enquiries.models.access import (
     TrackingLink,
     hash_token,
 )
+from enquiries.models.feedback import FeedbackRequest
 from enquiries.models.mail import InboundMail, inbound_mail_upload_to
 from enquiries.models.records import (
     STATUS_TRANSITIONS,
@@ -163,6 +164,7 @@ class PublicDate(models.Model):
 
 
 __all__ = [
+    "FeedbackRequest",
     "RetentionPolicy",
     "EnquirerType",
     "Channel",

@@ -64,6 +64,7 @@ class Notification(models.Model):
         NEW_LINK = "new_link", "Fresh tracking link, to the group"
         REPLY_RECEIVED = "reply_received", "Reply from the group, to the adviser"
         ASSIGNED = "assigned", "New assignment, to the adviser"
+        FEEDBACK_REQUEST = "feedback_request", "Feedback survey, to the group"
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -135,6 +135,9 @@ class Contact(models.Model):
     consent_to_refer = models.BooleanField(
         default=False, help_text="The group agreed we may pass their details to a partner."
     )
+    feedback_opt_out = models.BooleanField(
+        default=False, help_text="Asked not to be sent surveys about how the desk helped."
+    )
     accessibility_consent = models.BooleanField(
         default=False,
         help_text="Explicit consent to keep access needs, which may be health data "
@@ -412,6 +415,7 @@ class EnquiryEvent(models.Model):
         LINK_REVOKED = "link_revoked", "Tracking links revoked"
         ANONYMISED = "anonymised", "Anonymised under the retention policy"
         IMPORTED = "imported", "Imported from earlier records"
+        FEEDBACK_RECEIVED = "feedback_received", "Feedback from the group"
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

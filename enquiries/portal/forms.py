@@ -5,7 +5,7 @@ import uuid
 from django import forms
 from django.conf import settings
 
-from enquiries.models import Message
+from enquiries.models import FeedbackRequest, Message
 from enquiries.portal.services import MAX_FILES_PER_REPLY
 from enquiries.uploads import ACCEPTED, ACCEPTED_LABEL, MultipleFileField, MultipleFileInput
 
@@ -45,3 +45,31 @@ class ReplyForm(forms.Form):
         kwargs.setdefault("initial", {"submission_key": uuid.uuid4().hex})
         super().__init__(*args, **kwargs)
         self.fields["files"].help_text = _files_help()
+
+
+class FeedbackForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label="How much did we help?",
+        choices=FeedbackRequest.SCORES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how much we helped, from 1 to 5."},
+    )
+    next_step = forms.ChoiceField(
+        label="What has happened since? (optional)",
+        choices=FeedbackRequest.NextStep.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    comment = forms.CharField(
+        label="Anything else you would like to tell us? (optional)",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=FeedbackRequest.COMMENT_MAX_LENGTH,
+        required=False,
+        error_messages={
+            "max_length": (
+                f"Keep your comment to {FeedbackRequest.COMMENT_MAX_LENGTH:,} characters."
+            )
+        },
+    )
+    opt_out = forms.BooleanField(label="Please do not ask me for feedback again", required=False)

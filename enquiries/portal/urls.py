@@ -16,6 +16,7 @@ urlpatterns = [
     path("track/link/replace/", views.rotate, name="portal_rotate"),
     path("track/enquiries/<str:reference>/", views.track_enquiry, name="portal_enquiry"),
     path("track/enquiries/<str:reference>/reply/", views.reply, name="portal_reply"),
+    path("track/enquiries/<str:reference>/feedback/", views.feedback, name="portal_feedback"),
     path(
         "track/enquiries/<str:reference>/documents/<int:attachment_id>/",
         views.document,
@@ -33,6 +34,11 @@ urlpatterns = [
         "track/<str:token>/enquiries/<str:reference>/reply/",
         views.reply,
         name="track_reply",
+    ),
+    path(
+        "track/<str:token>/enquiries/<str:reference>/feedback/",
+        views.feedback,
+        name="track_feedback",
     ),
     path(
         "track/<str:token>/enquiries/<str:reference>/documents/<int:attachment_id>/",

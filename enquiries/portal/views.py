@@ -17,6 +17,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,10 +26,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from config.http import private
 from enquiries import ratelimit
 from enquiries.conversation.services import attachment_response
+from enquiries.feedback import selectors as feedback_selectors
+from enquiries.feedback import services as feedback_services
 from enquiries.models import Enquiry, Message
 from enquiries.portal import selectors as portal
 from enquiries.portal import services
-from enquiries.portal.forms import NewLinkForm, ReplyForm
+from enquiries.portal.forms import FeedbackForm, NewLinkForm, ReplyForm
 from enquiries.portal.selectors import PortalScope
 from enquiries.uploads import UploadRefused
 
@@ -136,6 +139,7 @@ def _enquiry_page(
         "others": others,
         "guidance": portal.portal_guidance(enquiry=enquiry, conversation=conversation),
         "form": form or ReplyForm(),
+        "survey": feedback_selectors.feedback_for(enquiry=enquiry),
     }
     return private(render(request, "enquiries/track.html", context, status=status), posts_back=True)
 
@@ -196,6 +200,48 @@ def reply(request: HttpRequest, scope: PortalScope, reference: str) -> HttpRespo
     if posted.created:
         messages.success(request, "Your reply has been sent to your adviser.")
     return redirect(_enquiry_url(scope, enquiry) + "#conversation")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@with_scope
+def feedback(request: HttpRequest, scope: PortalScope, reference: str) -> HttpResponse:
+    """The one-page survey the group is emailed once its enquiry has closed."""
+    enquiry = portal.portal_enquiry_get(scope=scope, reference=reference)
+    if enquiry is None:
+        return link_not_valid(request)
+    survey = feedback_selectors.feedback_for(enquiry=enquiry)
+    if survey is None:
+        raise Http404("No survey for this enquiry.")
+    form = FeedbackForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and survey.answered_at is None:
+        if form.is_valid():
+            try:
+                feedback_services.feedback_answer(
+                    request=survey,
+                    score=form.cleaned_data["score"],
+                    next_step=form.cleaned_data["next_step"],
+                    comment=form.cleaned_data["comment"],
+                    opt_out=form.cleaned_data["opt_out"],
+                )
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for field, errors in error.message_dict.items():
+                        form.add_error(field, errors)
+            else:
+                messages.success(request, "Thank you: your feedback has been sent.")
+                return redirect(_enquiry_url(scope, enquiry))
+            survey.refresh_from_db()
+        status = 400 if form.errors else 200
+    context = {
+        "enquiry": enquiry,
+        "survey": survey,
+        "form": form,
+        "back": _enquiry_url(scope, enquiry),
+    }
+    return private(
+        render(request, "enquiries/feedback.html", context, status=status), posts_back=True
+    )
 
 
 @require_safe

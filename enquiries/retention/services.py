@@ -18,6 +18,7 @@ from enquiries.models import (
     Contact,
     Enquiry,
     EnquiryEvent,
+    FeedbackRequest,
     IdempotencyKey,
     InboundMail,
     Message,
@@ -67,6 +68,8 @@ def enquiries_anonymise(*, enquiry_ids: list[int], now: datetime) -> list[int]:
     files += mail.exclude(raw="").values_list("raw", flat=True)
     mail.update(**_MAIL_IDENTITY)
     Message.objects.filter(enquiry_id__in=ids).update(body=ANONYMISED, submission_key="")
+    # The group's words go; the score and what happened next (figures reports count) stay.
+    FeedbackRequest.objects.filter(enquiry_id__in=ids).exclude(comment="").update(comment="")
     Notification.objects.filter(enquiry_id__in=ids).update(recipient="", data={})
     TrackingLink.objects.filter(enquiry_id__in=ids).delete()
     IdempotencyKey.objects.filter(enquiry_id__in=ids).delete()

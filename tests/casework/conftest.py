@@ -25,3 +25,14 @@ def theirs(submit, other_adviser):
 def teammate(teams):
     """Tess: in Ada's team, so she sees Ada's enquiries and cases, but holds or leads none."""
     return AdviserFactory(first_name="Tess", teams=[teams["assets"]])
+
+
+@pytest.fixture
+def receiver(settings):
+    """A webhook receiver on 127.0.0.1 (allowed for the test)."""
+    from tests.casework.webhook_receiver import Receiver
+
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    running = Receiver()
+    yield running
+    running.close()

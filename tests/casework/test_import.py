@@ -1,6 +1,7 @@
 """Importing a service's earlier records: the check, the import, doing it again, faults."""
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from casework.workspace.selectors import event_describe
 from enquiries.models import Contact, Enquiry, EnquiryEvent, Organisation, Status
 from tests.casework.imports import csv_bytes, row, xlsx_bytes
 
+LONDON = ZoneInfo("Europe/London")  # settings.TIME_ZONE
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_day")]
 
 
@@ -297,3 +299,46 @@ def test_a_second_worker_on_the_same_run_stands_aside(manager, monkeypatch):
     run.refresh_from_db()
     assert run.state == ImportRun.State.DONE
     assert Enquiry.objects.count() == 5
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("31/01/2024", datetime(2024, 1, 31, 9, tzinfo=LONDON)),
+        ("31/01/24", datetime(2024, 1, 31, 9, tzinfo=LONDON)),
+        ("1/2/2024 14:30", datetime(2024, 2, 1, 14, 30, tzinfo=LONDON)),
+        ("2024-01-31", datetime(2024, 1, 31, 9, tzinfo=LONDON)),
+        ("2024-01-31T08:05:09", datetime(2024, 1, 31, 8, 5, 9, tzinfo=LONDON)),
+        ("31-01-2024", datetime(2024, 1, 31, 9, tzinfo=LONDON)),
+        ("31.01.2024", datetime(2024, 1, 31, 9, tzinfo=LONDON)),
+        ("31 Jan 2024", datetime(2024, 1, 31, 9, tzinfo=LONDON)),
+        ("31 January 2024 10:15", datetime(2024, 1, 31, 10, 15, tzinfo=LONDON)),
+        ("45322", datetime(2024, 1, 31, 9, tzinfo=LONDON)),
+        (45322.5, datetime(2024, 1, 31, 12, tzinfo=LONDON)),
+        (date(2024, 1, 31), datetime(2024, 1, 31, 9, tzinfo=LONDON)),
+        ("", None),
+    ],
+)
+def test_dates_in_the_forms_spreadsheets_hold(cell, expected):
+    from datetime import time as clock
+
+    from casework.imports.rows import when
+
+    assert when(cell, tz=LONDON, default_time=clock(9)) == expected
+
+
+@pytest.mark.parametrize("cell", ["01/31/2024", "31/31/2024", "2024-13-01", "yesterday", "123"])
+def test_a_date_that_cannot_be_read_is_an_error_not_a_guess(cell):
+    from datetime import time as clock
+
+    from casework.imports.rows import CellError, when
+
+    with pytest.raises(CellError, match="Not a date"):
+        when(cell, tz=timezone.get_default_timezone(), default_time=clock(9))
+
+
+def test_a_quoted_cell_may_run_over_several_lines(manager):
+    data = csv_bytes([row("OLD-1", Details="First line.\r\nSecond line.")], delimiter="\t")
+    run = import_(check(upload(manager, data)))
+    assert run.imported["new"] == 1
+    assert Enquiry.objects.get().message == "First line.\nSecond line."

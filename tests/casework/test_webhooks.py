@@ -3,12 +3,6 @@ port gets each chosen event after the commit, signed with HMAC-SHA256 over the t
 and body; a receiver that fails is retried with back-off; private addresses are refused
 unless allowed; nothing personal is sent."""
 
-import hashlib
-import hmac
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 from django.urls import reverse
 
@@ -16,56 +10,9 @@ from casework.models import WebhookDelivery, WebhookEndpoint
 from casework.webhooks import services
 from enquiries.models import Status
 from enquiries.services import enquiry_change_status
+from tests.casework.webhook_receiver import verify
 
 pytestmark = pytest.mark.django_db
-
-
-class Receiver:
-    """An HTTP server on 127.0.0.1 that records each POST and answers from ``answers``
-    (then 200)."""
-
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-        self.answers: list[int] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.received.append({"headers": dict(self.headers), "body": body})
-                status = outer.answers.pop(0) if outer.answers else 200
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/desk-events"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.WEBHOOKS_ALLOW_PRIVATE = True  # the receiver is on loopback
-    running = Receiver()
-    yield running
-    running.close()
-
-
-def verify(secret: str, delivery: dict) -> dict:
-    """What a receiver does: check the signature over "timestamp.body", then parse."""
-    parts = dict(p.split("=", 1) for p in delivery["headers"]["Desk-Signature"].split(","))
-    expected = hmac.new(
-        secret.encode(), f"{parts['t']}.".encode() + delivery["body"], hashlib.sha256
-    ).hexdigest()
-    assert hmac.compare_digest(expected, parts["v1"])
-    return json.loads(delivery["body"])
 
 
 def test_a_registered_endpoint_gets_signed_events_after_the_commit(
