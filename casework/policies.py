@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 
 from casework.models import Assignment, Case, Task
-from enquiries.models import Enquiry
+from enquiries.models import Contact, Enquiry
 
 ADVISERS_GROUP = "Advisers"
 MANAGERS_GROUP = "Managers"
@@ -184,6 +184,25 @@ def can_see_enquiry_history(user: User, enquiry: Enquiry) -> bool:
 def can_record_outcome(user: User, enquiry: Enquiry) -> bool:
     """Any desk staff who can see the enquiry may record what was done or achieved."""
     return is_staff_member(user)
+
+
+def can_merge_contacts(user: User, survivor: Contact, merged: Contact) -> bool:
+    """A manager, or an adviser holding an enquiry of each of the two."""
+    if is_manager(user):
+        return True
+    if not is_staff_member(user):
+        return False
+    held = Enquiry.objects.filter(assigned_to_id=user.pk)
+    return all(held.filter(contact=contact).exists() for contact in (survivor, merged))
+
+
+def can_merge_enquiries(user: User, survivor: Enquiry, merged: Enquiry) -> bool:
+    """A manager, or the adviser holding both."""
+    return is_manager(user) or (
+        is_staff_member(user)
+        and survivor.assigned_to_id == user.pk
+        and merged.assigned_to_id == user.pk
+    )
 
 
 def can_close_with_outcome(user: User, enquiry: Enquiry) -> bool:

@@ -4,6 +4,7 @@ The API routes are in ``casework.urls_api``."""
 from casework.cases import urls as cases
 from casework.clocks import urls as clocks
 from casework.data_protection import urls as data_protection
+from casework.duplicates import urls as duplicates
 from casework.enquiry import urls as enquiry
 from casework.factors import urls as factors
 from casework.guidance import urls as guidance
@@ -45,4 +46,5 @@ urlpatterns = [
     *saved_views.urlpatterns,
     *webhooks.urlpatterns,
     *imports.urlpatterns,
+    *duplicates.urlpatterns,
 ]

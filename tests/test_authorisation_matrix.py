@@ -20,6 +20,7 @@ from casework.clocks.services import key_date_record
 from casework.models import (
     ApiToken,
     Deadline,
+    DuplicatePair,
     ImportRun,
     ImportSource,
     LegalHold,
@@ -38,6 +39,7 @@ from knowledgebase.models import Article, ServiceLevelTarget, Snippet
 from knowledgebase.snippets.services import snippet_save
 from tests.enquiries.mail_corpus import corpus
 from tests.enquiries.portal import pdf
+from tests.factories import ContactFactory
 from tests.openapi import openapi_schema
 
 pytestmark = pytest.mark.django_db
@@ -260,6 +262,11 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "casework:import_run": ("manager", GP),
     "casework:import_start": ("manager", P),
     "casework:import_verdicts": ("manager", G),
+    "casework:duplicates": ("manager", GP),
+    "casework:duplicate_dismiss": ("manager", P),
+    "casework:merge_contacts": ("manager_hidden", GP),
+    "casework:merge_organisations": ("manager", GP),
+    "casework:enquiry_merge": ("enquiry", GP),
     "reports:index": ("staff", G),
     "reports:board_pdf": ("manager", G),
     "reports:report": ("manager", G),
@@ -418,6 +425,10 @@ def world(submit, adviser, other_adviser, manager, outsider, settings):
     )
     snippet = snippet_save(snippet=Snippet(title="Hello"), body="Hi {{ contact.name }}", actor=None)
     FeedbackRequest.objects.create(enquiry=mine, send_after=timezone.now(), sent_at=timezone.now())
+    stranger = ContactFactory()
+    pair = DuplicatePair.objects.create(
+        kind="contact", record_id=stranger.pk, other_id=mine.contact_id, score=0.9
+    )
     import_run = ImportRun.objects.create(
         source=ImportSource.objects.create(name="Old CRM", created_by=manager.user),
         original_name="history.csv",
@@ -448,6 +459,11 @@ def world(submit, adviser, other_adviser, manager, outsider, settings):
         "endpoint_id": endpoint.pk,
         "delivery_id": 999_999,
         "run_id": import_run.pk,
+        "pair_id": pair.pk,
+        "contact_id": mine.contact_id,
+        "other_contact_id": stranger.pk,
+        "organisation_id": mine.organisation_id,
+        "other_organisation_id": stranger.organisation_id,
         "name": "flow",
         "table": "closures",
         "pk": mine.contact_id,

@@ -4,6 +4,7 @@ along its workflow; and the organisations and contacts (every contact shown is l
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.http import Http404
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
@@ -165,15 +166,42 @@ class EnquiryStatusView(EnquiryCommandView):
         services.enquiry_set_status(enquiry=enquiry, actor=actor, status=data["status"])
 
 
-class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+class MergedRedirect:
+    """A record merged into another answers 308 with the survivor's address (its old id
+    keeps working), when the survivor is one the user may see."""
+
+    kwargs: dict[str, Any]
+
+    def get_queryset(self) -> Any:
+        raise NotImplementedError
+
+    def retrieve_or_follow(self, request: Request, retrieve: Any) -> Response:
+        try:
+            return retrieve()
+        except Http404:
+            visible = self.get_queryset()
+            survivor = selectors.merged_survivor(visible.model, self.kwargs.get("pk", ""))
+            if survivor is None or not visible.filter(pk=survivor).exists():
+                raise
+            url = request.build_absolute_uri(
+                request.path.replace(f"/{self.kwargs['pk']}/", f"/{survivor}/")
+            )
+            return Response(status=308, headers={"Location": url})
+
+
+class OrganisationViewSet(MergedRedirect, viewsets.ReadOnlyModelViewSet):
     permission_classes = STAFF
     serializer_class = OrganisationSerializer
 
     def get_queryset(self):
         return selectors.organisation_list_for_user(user=self.request.user)
 
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        found = super().retrieve
+        return self.retrieve_or_follow(request, lambda: found(request, *args, **kwargs))
 
-class ContactViewSet(viewsets.ReadOnlyModelViewSet):
+
+class ContactViewSet(MergedRedirect, viewsets.ReadOnlyModelViewSet):
     """Contacts are personal data: every contact a response shows is logged as opened."""
 
     permission_classes = STAFF
@@ -196,11 +224,14 @@ class ContactViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(serializer.data)
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        contact = self.get_object()
-        enquiries_services.contact_access_record(
-            contacts=[contact], viewer=self.request.user, channel="api"
-        )
-        return Response(self.get_serializer(contact).data)
+        def shown() -> Response:
+            contact = self.get_object()
+            enquiries_services.contact_access_record(
+                contacts=[contact], viewer=self.request.user, channel="api"
+            )
+            return Response(self.get_serializer(contact).data)
+
+        return self.retrieve_or_follow(request, shown)
 
 
 @extend_schema_serializer(component_name="EnquiryDetail")  # replaces it on the detail path

@@ -47,3 +47,15 @@ def enquiry_outside_england(enquiry: Enquiry) -> OutsideEngland | None:
     return outside_england(
         nation=area.region.nation, nation_name=area.region.get_nation_display(), area=area.name
     )
+
+
+def merged_survivor(model: type[Contact] | type[Organisation], pk: object) -> int | None:
+    """The record a merged-away contact or organisation now lives in, or None. (A merge
+    points every earlier merged record at the new survivor, so it is one step.)"""
+    if not str(pk).isdigit():
+        return None
+    return (
+        model.objects.filter(pk=int(str(pk)), merged_into__isnull=False)
+        .values_list("merged_into_id", flat=True)
+        .first()
+    )

@@ -3,7 +3,7 @@ one by hand, and editing it."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -34,10 +34,20 @@ def _load(request: AuthenticatedHttpRequest, reference: str) -> tuple[Enquiry, d
     enquiry = desk_selectors.enquiry_get_for_user(
         user=request.user, reference=reference, with_history=True
     )
+    if enquiry.merged_into_id:
+        raise MergedAway(enquiry.merged_into_id)
     enquiries_services.personal_data_access_record(
         enquiry=enquiry, viewer=request.user, channel="page"
     )
     return enquiry, {"enquiry": enquiry, "assignments": enquiry.assignments.all()}
+
+
+class MergedAway(Http404):
+    """The enquiry was merged into another: its page leads there."""
+
+    def __init__(self, survivor_id: int) -> None:
+        super().__init__("Merged into another enquiry")
+        self.survivor_id = survivor_id
 
 
 @enquiry_page.panel()
@@ -75,7 +85,12 @@ def _feedback_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound
 @require_safe
 @staff_required
 def enquiry_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    return enquiry_page.render(request, reference)
+    try:
+        return enquiry_page.render(request, reference)
+    except MergedAway as moved:
+        survivor = Enquiry.objects.only("reference").get(pk=moved.survivor_id)
+        messages.info(request, f"{reference} was merged into {survivor.reference}.")
+        return redirect(enquiry_url(survivor.reference), permanent=True)
 
 
 @require_POST

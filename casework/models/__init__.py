@@ -13,6 +13,7 @@ from django.utils import timezone
 from casework.models.advisers import Absence, Adviser, Assignment, Team
 from casework.models.cases import Case, CaseEnquiry, CaseEvent, CaseQuerySet, CaseStatus, Outcome
 from casework.models.clocks import Deadline, KeyDate
+from casework.models.duplicates import DuplicatePair, MergeRecord
 from casework.models.imports import ImportedRecord, ImportRun, ImportSource
 from casework.models.retention import (
     ErasureRequest,
@@ -116,6 +117,8 @@ class Letter(models.Model):
 
 
 __all__ = [
+    "DuplicatePair",
+    "MergeRecord",
     "ImportedRecord",
     "ImportRun",
     "ImportSource",

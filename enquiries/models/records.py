@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models import Q, Value
+from django.db.models.functions import Replace, Right, Upper
 from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
@@ -89,6 +89,14 @@ class Organisation(models.Model):
     anonymised_at = models.DateTimeField(
         null=True, blank=True, help_text="Its identity was removed under the retention policy."
     )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Merged into this organisation: old links and ids lead there.",
+    )
     registered_contact = models.ForeignKey(
         "Contact",
         null=True,
@@ -101,7 +109,10 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["name"], name="org_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="org_name_idx"),
+            models.Index(fields=["postcode"], condition=~Q(postcode=""), name="org_postcode_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -114,6 +125,22 @@ class Contact(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField(max_length=254)
     phone = models.CharField(max_length=40, blank=True)
+    # The number's last ten digits, whatever its spacing and prefix (+44 1234 567890 and
+    # 01234-567890 agree): how duplicates are found by phone (``casework.duplicates``).
+    phone_key = models.GeneratedField(
+        expression=Right(
+            Replace(
+                Replace(
+                    Replace(Replace(Replace("phone", Value(" ")), Value("-")), Value("(")),
+                    Value(")"),
+                ),
+                Value("+"),
+            ),
+            10,
+        ),
+        output_field=models.CharField(max_length=40),
+        db_persist=True,
+    )
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
     )
@@ -134,6 +161,14 @@ class Contact(models.Model):
     consent_recorded_at = models.DateTimeField(null=True, blank=True)
     consent_to_refer = models.BooleanField(
         default=False, help_text="The group agreed we may pass their details to a partner."
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Merged into this contact: old links and ids lead there.",
     )
     feedback_opt_out = models.BooleanField(
         default=False, help_text="Asked not to be sent surveys about how the desk helped."
@@ -161,6 +196,9 @@ class Contact(models.Model):
             # The portal and "send me a new link" match addresses case-insensitively
             # (``email__iexact`` is ``UPPER(email) = UPPER(%s)`` on PostgreSQL).
             models.Index(Upper("email"), name="contact_email_upper_idx"),
+            models.Index(
+                fields=["phone_key"], condition=~Q(phone=""), name="contact_phone_key_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -242,6 +280,14 @@ class Enquiry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_enquiries",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Merged into this enquiry about the same matter: its reference leads there.",
     )
     follows_up = models.ForeignKey(
         "self",
@@ -416,6 +462,7 @@ class EnquiryEvent(models.Model):
         ANONYMISED = "anonymised", "Anonymised under the retention policy"
         IMPORTED = "imported", "Imported from earlier records"
         FEEDBACK_RECEIVED = "feedback_received", "Feedback from the group"
+        MERGED = "merged", "Records merged"
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

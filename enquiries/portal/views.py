@@ -156,6 +156,9 @@ def track_enquiry(request: HttpRequest, scope: PortalScope, reference: str) -> H
     enquiry = portal.portal_enquiry_get(scope=scope, reference=reference)
     if enquiry is None:
         return link_not_valid(request)
+    if enquiry.merged_into_id:  # the desk joined it to another enquiry about the matter
+        survivor = Enquiry.objects.only("reference").get(pk=enquiry.merged_into_id)
+        return redirect(_enquiry_url(scope, survivor), permanent=True)
     return _enquiry_page(request, scope, enquiry)
 
 

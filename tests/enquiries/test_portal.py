@@ -108,8 +108,8 @@ def test_tracking_page_runs_a_fixed_number_of_queries(
 
     # The page as the group sees it, the link in its cookie: the link, the address's
     # contacts and their organisations (the scope, by index), enquiry list, adviser name,
-    # dates, messages, their documents, the topic's guidance, session.
-    with django_assert_max_num_queries(10):
+    # dates, messages, their documents, the topic's guidance, the feedback survey, session.
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("enquiries:portal"))
     assert response.status_code == 200
 
