@@ -187,6 +187,7 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "enquiries:track_feedback": ("link", GP),
     "enquiries:track_document": ("link", G),
     "casework:queue": ("staff", G),
+    "casework:queue_bulk": ("staff", P),
     "casework:enquiry_claim": ("enquiry", P),
     "casework:enquiry_assign": ("enquiry", P),
     "casework:enquiry_log": ("staff", GP),

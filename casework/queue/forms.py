@@ -21,6 +21,51 @@ class AssignForm(forms.Form):
     reason = forms.CharField(label="Reason (optional)", required=False, max_length=500)
 
 
+class BulkForm(forms.Form):
+    """What to do with the rows ticked on the queue page. Prefixed: the filter form on
+    the same page has fields of the same names."""
+
+    prefix = "bulk"
+
+    ACTIONS = [
+        ("claim", "Claim them (add to my queue)"),
+        ("status", "Change their status"),
+        ("assign", "Assign them to an adviser"),
+        ("unassign", "Return them to the team queue"),
+    ]
+    selected = forms.TypedMultipleChoiceField(
+        coerce=int,
+        error_messages={"required": "Tick at least one enquiry in the list."},
+    )
+    action = forms.ChoiceField(
+        label="With the selected enquiries",
+        error_messages={"required": "Choose what to do with the selected enquiries."},
+    )
+    status = forms.ChoiceField(label="New status", required=False)
+    adviser = forms.ModelChoiceField(
+        label="Assign to adviser",
+        queryset=Adviser.objects.filter(is_active=True).select_related("user"),
+        required=False,
+    )
+
+    def __init__(self, *args: object, is_manager: bool, selectable: list[int], **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        actions = [a for a in self.ACTIONS if is_manager or a[0] in ("claim", "status")]
+        self.fields["action"].choices = actions  # type: ignore[attr-defined]
+        self.fields["selected"].choices = [(pk, pk) for pk in selectable]  # type: ignore[attr-defined]
+        self.fields["status"].choices = [("", "–"), *Status.choices]  # type: ignore[attr-defined]
+        if not is_manager:
+            del self.fields["adviser"]
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("action") == "status" and not data.get("status"):
+            self.add_error("status", "Choose the new status.")
+        if data.get("action") == "assign" and not data.get("adviser"):
+            self.add_error("adviser", "Choose the adviser to assign them to.")
+        return data
+
+
 MAIN_FILTERS = ["q", "status", "topic", "area", "channel", "age", "sla", "ordering"]
 
 

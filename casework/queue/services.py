@@ -3,9 +3,10 @@ from a queue, assign one (managers). Each writes an ``Assignment`` that says why
 row lock, so two people cannot both take the same enquiry."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from casework import policies
@@ -199,3 +200,62 @@ def enquiry_assign(
         actor=actor,
         team=team,
     )
+
+
+# Bulk actions ---------------------------------------------------------------------------
+
+BULK_LIMIT = 100  # the queue shows 50 a page; a form posting more is refused
+
+
+class BulkAction:
+    CLAIM = "claim"
+    ASSIGN = "assign"
+    UNASSIGN = "unassign"
+    STATUS = "status"
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    done: list[str]  # references
+    refused: list[tuple[str, str]]  # (reference, why)
+
+
+def enquiries_bulk(
+    *,
+    enquiries: list[Enquiry],
+    action: str,
+    actor: User,
+    adviser: Adviser | None = None,
+    status: str = "",
+) -> BulkResult:
+    """One action on several enquiries, each through the service that does it for one
+    (its own lock, checks, audit event, history, notification and webhooks), each in its
+    own savepoint: one refused (taken meanwhile, a status it cannot move to) is reported
+    with its reason and the others are done. In reference order, so two bulk actions on
+    overlapping rows lock them in the same order."""
+    # casework.enquiry.services imports this module: imported here, where it is used.
+    from casework.enquiry.services import enquiry_set_status
+
+    if len(enquiries) > BULK_LIMIT:
+        raise ValidationError(f"Choose at most {BULK_LIMIT} enquiries at a time.")
+    done: list[str] = []
+    refused: list[tuple[str, str]] = []
+    for enquiry in sorted(enquiries, key=lambda e: e.pk):
+        try:
+            with transaction.atomic():
+                if action == BulkAction.CLAIM:
+                    enquiry_claim(enquiry=enquiry, actor=actor)
+                elif action == BulkAction.ASSIGN and adviser is not None:
+                    enquiry_assign(enquiry=enquiry, adviser=adviser, actor=actor)
+                elif action == BulkAction.UNASSIGN:
+                    enquiry_assign(enquiry=enquiry, adviser=None, actor=actor)
+                elif action == BulkAction.STATUS and status:
+                    enquiry_set_status(enquiry=enquiry, status=status, actor=actor)
+                else:
+                    raise ValidationError("Choose what to do with the selected enquiries.")
+        except (AlreadyAssigned, PermissionDenied, ValidationError, DomainError) as why:
+            messages = getattr(why, "messages", None) or [str(why)]
+            refused.append((enquiry.reference, " ".join(str(m) for m in messages)))
+        else:
+            done.append(enquiry.reference)
+    return BulkResult(done=done, refused=refused)

@@ -10,6 +10,7 @@ from casework.queue import api, views
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("bulk/", views.queue_bulk, name="queue_bulk"),
     path("enquiries/<str:reference>/claim/", views.enquiry_claim, name="enquiry_claim"),
     path("enquiries/<str:reference>/assign/", views.enquiry_assign, name="enquiry_assign"),
 ]

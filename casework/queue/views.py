@@ -1,9 +1,10 @@
 """The queue page, claim and assign, and the enquiry page's assignment panel."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -20,7 +21,7 @@ from casework.desk.views import (
 )
 from casework.queue import selectors, services
 from casework.queue.filters import EnquiryFilter
-from casework.queue.forms import AssignForm, queue_filters
+from casework.queue.forms import AssignForm, BulkForm, queue_filters
 from casework.saved_views import selectors as saved_view_selectors
 from casework.workspace import selectors as workspace_selectors
 from config.http import AuthenticatedHttpRequest, no_store
@@ -65,6 +66,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "view_query": query.urlencode(),
         "view_teams": saved_view_selectors.shareable_teams(user=user),
         "today": timezone.localdate(),
+        "bulk_form": BulkForm(is_manager=is_manager, selectable=[]),
     }
     status = 400 if invalid else 200
     return no_store(render(request, "casework/queue.html", context, status=status))
@@ -136,3 +138,52 @@ def _assignment_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bou
             else None
         ),
     }
+
+
+@require_POST
+@staff_required
+def queue_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The ticked rows of the queue, one action: each enquiry through its own service; the
+    page says which were done and why any were not, and keeps the queue's filters."""
+    posted = [value for value in request.POST.getlist("bulk-selected") if value.isdigit()]
+    form = BulkForm(
+        request.POST,
+        is_manager=policies.is_manager(request.user),
+        selectable=[int(value) for value in posted],
+    )
+    back = reverse("casework:queue")
+    query = QueryDict(request.POST.get("query", ""))
+    if query:
+        back += "?" + query.urlencode()
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(back)
+    data = form.cleaned_data
+    visible = desk_selectors.enquiry_visible_queryset(user=request.user)
+    chosen = list(visible.filter(pk__in=data["selected"]))
+    try:
+        result = services.enquiries_bulk(
+            enquiries=chosen,
+            action=data["action"],
+            actor=request.user,
+            adviser=data.get("adviser"),
+            status=data.get("status") or "",
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    if result.done:
+        messages.success(
+            request,
+            f"Done for {len(result.done)} enquir{'y' if len(result.done) == 1 else 'ies'}: "
+            + ", ".join(result.done)
+            + ".",
+        )
+    for reference, why in result.refused:
+        messages.error(request, f"{reference} was not changed: {why}")
+    missing = len(data["selected"]) - len(chosen)
+    if missing:
+        messages.error(request, f"{missing} of the selected enquiries are not yours to change.")
+    return redirect(back)
