@@ -22,13 +22,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from casework import policies
+from casework.data_protection.selectors import held_enquiry_q
 from casework.duplicates import selectors
 from casework.models import (
     CaseEnquiry,
     Deadline,
     DuplicatePair,
     KeyDate,
-    LegalHold,
     Letter,
     MergeRecord,
     Note,
@@ -130,15 +130,9 @@ def _lock[T: models.Model](model: type[T], *pks: int) -> list[T]:
 
 
 def _held(enquiries: Q) -> bool:
-    today = timezone.localdate()
-    holds = LegalHold.objects.filter(released_at__isnull=True).filter(
-        Q(until__isnull=True) | Q(until__gte=today)
-    )
-    cases = CaseEnquiry.objects.filter(enquiry__in=Enquiry.objects.filter(enquiries))
-    return (
-        holds.filter(enquiry__in=Enquiry.objects.filter(enquiries)).exists()
-        or holds.filter(case__in=cases.values("case")).exists()
-    )
+    """Whether any of these enquiries is under an active legal hold (on itself or its
+    case), as data protection decides it."""
+    return Enquiry.objects.filter(enquiries).filter(held_enquiry_q()).exists()
 
 
 def _taken(chosen: dict[str, str], fields: list[str]) -> list[str]:
@@ -154,6 +148,24 @@ def _timeline(enquiry_ids: Iterable[int], actor: User, data: dict[str, Any]) -> 
             EnquiryEvent(enquiry_id=pk, kind=EnquiryEvent.Kind.MERGED, actor=actor, data=data)
             for pk in enquiry_ids
         ]
+    )
+
+
+def _recorded(
+    kind: str, survivor: int, merged: int, taken: list[str], moved: dict[str, int], actor: User
+) -> MergeRecord:
+    """The merge's record; the pair it settles leaves the duplicates list."""
+    DuplicatePair.objects.filter(
+        kind=kind, record_id__in=[survivor, merged], other_id__in=[survivor, merged]
+    ).delete()
+    logger.info("%s %s merged into %s by %s", kind, merged, survivor, actor.pk)
+    return MergeRecord.objects.create(
+        kind=kind,
+        survivor_id=survivor,
+        merged_id=merged,
+        taken_from_merged=taken,
+        moved=moved,
+        actor=actor,
     )
 
 
@@ -215,19 +227,7 @@ def contacts_merge(
     )
     Contact.objects.filter(merged_into=merged).update(merged_into=survivor)
     _timeline(enquiry_ids, actor, {"what": "contact", "into": survivor.pk, "from": merged.pk})
-    DuplicatePair.objects.filter(
-        kind=DuplicatePair.Kind.CONTACT, record_id__in=[survivor.pk, merged.pk]
-    ).filter(other_id__in=[survivor.pk, merged.pk]).delete()
-    record = MergeRecord.objects.create(
-        kind=MergeRecord.Kind.CONTACT,
-        survivor_id=survivor.pk,
-        merged_id=merged.pk,
-        taken_from_merged=taken,
-        moved=moved,
-        actor=actor,
-    )
-    logger.info("contacts merged %s into %s by %s", merged.pk, survivor.pk, actor.pk)
-    return record
+    return _recorded(MergeRecord.Kind.CONTACT, survivor.pk, merged.pk, taken, moved, actor)
 
 
 # Organisations --------------------------------------------------------------------------
@@ -264,17 +264,7 @@ def organisations_merge(
     )
     Organisation.objects.filter(merged_into=merged).update(merged_into=survivor)
     _timeline(enquiry_ids, actor, {"what": "organisation", "into": survivor.pk, "from": merged.pk})
-    DuplicatePair.objects.filter(
-        kind=DuplicatePair.Kind.ORGANISATION, record_id__in=[survivor.pk, merged.pk]
-    ).filter(other_id__in=[survivor.pk, merged.pk]).delete()
-    return MergeRecord.objects.create(
-        kind=MergeRecord.Kind.ORGANISATION,
-        survivor_id=survivor.pk,
-        merged_id=merged.pk,
-        taken_from_merged=taken,
-        moved=moved,
-        actor=actor,
-    )
+    return _recorded(MergeRecord.Kind.ORGANISATION, survivor.pk, merged.pk, taken, moved, actor)
 
 
 # Enquiries ------------------------------------------------------------------------------
@@ -377,14 +367,7 @@ def enquiries_merge(
         actor,
         {"what": "enquiry", "from": merged.reference, "into": survivor.reference},
     )
-    logger.info("enquiries merged %s into %s by %s", merged.pk, survivor.pk, actor.pk)
-    return MergeRecord.objects.create(
-        kind=MergeRecord.Kind.ENQUIRY,
-        survivor_id=survivor.pk,
-        merged_id=merged.pk,
-        moved=moved,
-        actor=actor,
-    )
+    return _recorded(MergeRecord.Kind.ENQUIRY, survivor.pk, merged.pk, [], moved, actor)
 
 
 def since_days(days: int) -> datetime:

@@ -197,7 +197,7 @@ def _serial(number: float, default_time: time) -> datetime | None:
     return moment if number % 1 else datetime.combine(moment.date(), default_time)
 
 
-def one_of(value: str, words: dict[str, Any], what: str) -> Any:
+def one_of(value: str, words: Mapping[str, Any], what: str) -> Any:
     found = words.get(normalise(value), ...)
     if found is ...:
         raise CellError(f"No {what} on the desk is called “{value[:80]}”.")
@@ -253,7 +253,7 @@ class RowCleaner:
         org_type = get("organisation_type") or ""
         kind = self._choice(org_type, TYPES, "organisation type", "organisation_type", problems)
         postcode = get("postcode", lambda v: normalise_postcode(text(v))) or ""
-        area = self._lookup(get("area") or "", self.lookups.areas, "area", "area", problems)
+        area = self._choice(get("area") or "", self.lookups.areas, "area", "area", problems)
         contact_name = get("contact_name", max_length=200, what="a name") or ""
         if not contact_name and not any(p[0] == "contact_name" for p in problems):
             problems.append(("contact_name", "Empty: each row needs the person's name."))
@@ -275,8 +275,8 @@ class RowCleaner:
             if channel
             else self.default_channel
         )
-        topic = self._lookup(get("topic") or "", self.lookups.topics, "topic", "topic", problems)
-        adviser = self._lookup(
+        topic = self._choice(get("topic") or "", self.lookups.topics, "topic", "topic", problems)
+        adviser = self._choice(
             get("adviser") or "", self.lookups.advisers, "adviser", "adviser", problems
         )
         message = get("message", max_length=Enquiry.MESSAGE_MAX_LENGTH, what="an enquiry") or ""
@@ -336,21 +336,10 @@ class RowCleaner:
         )
 
     @staticmethod
-    def _choice(
-        value: str, words: dict[str, str], what: str, name: str, problems: list
-    ) -> str | None:
-        if not value:
-            return None
-        try:
-            return one_of(value, words, what)
-        except CellError as error:
-            problems.append((name, str(error)))
-            return None
-
-    @staticmethod
-    def _lookup(
-        value: str, words: dict[str, int | None], what: str, name: str, problems: list
-    ) -> int | None:
+    def _choice[V](
+        value: str, words: Mapping[str, V], what: str, name: str, problems: list
+    ) -> V | None:
+        """The desk value ``value`` names, or None (with the problem noted) if none."""
         if not value:
             return None
         try:
