@@ -9,6 +9,7 @@ from casework.enquiry import urls as enquiry
 from casework.factors import urls as factors
 from casework.guidance import urls as guidance
 from casework.history import urls as history
+from casework.home import urls as home
 from casework.imports import urls as imports
 from casework.letters import urls as letters
 from casework.mail import urls as mail
@@ -27,6 +28,7 @@ app_name = "casework"
 
 urlpatterns = [
     *queue.urlpatterns,
+    *home.urlpatterns,
     *enquiry.urlpatterns,
     *history.urlpatterns,
     *publishing.urlpatterns,

@@ -82,6 +82,14 @@ EXPECTED = {
         "other_adviser": 403,
         "manager": 200,
     },
+    # Where staff land: a manager's home; an adviser is sent on to the queue.
+    "staff_home": {
+        "anonymous": "login",
+        "no_role": 403,
+        "adviser": 302,
+        "other_adviser": 302,
+        "manager": 200,
+    },
     "enquiry_manager": {
         "anonymous": "login",
         "no_role": 403,
@@ -187,6 +195,7 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "enquiries:track_feedback": ("link", GP),
     "enquiries:track_document": ("link", G),
     "casework:queue": ("staff", G),
+    "casework:home": ("staff_home", G),
     "casework:queue_bulk": ("staff", P),
     "casework:enquiry_claim": ("enquiry", P),
     "casework:enquiry_assign": ("enquiry", P),

@@ -30,7 +30,7 @@ def _next(request: HttpRequest) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return reverse("casework:queue") if policies.is_staff_member(request.user) else "/admin/"
+    return reverse("casework:home") if policies.is_staff_member(request.user) else "/admin/"
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

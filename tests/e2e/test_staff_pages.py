@@ -69,6 +69,7 @@ def test_staff_pages_pass_axe_with_data_on_them(
         ("/desk/service-levels/", "the service-level targets"),
         ("/desk/data-protection/", "the data-protection page"),
         (f"/desk/data-protection/access/{sar.pk}/review/", "a subject access review"),
+        ("/desk/home/", "the manager's home"),
         ("/desk/webhooks/", "the webhooks page"),
         (f"/desk/webhooks/{hook.pk}/", "an endpoint's deliveries"),
         ("/desk/api-tokens/", "the API tokens page"),
