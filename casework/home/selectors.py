@@ -4,12 +4,12 @@ figure and the list behind its link always agree, and the last twelve weeks."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth.models import User
 from django.db.models import Count, Min
 from django.db.models.functions import TruncWeek
 from django.http import QueryDict
 from django.utils import timezone
 
-from casework import policies
 from casework.queue import selectors as queue_selectors
 from enquiries.models import Enquiry
 
@@ -41,7 +41,7 @@ FIGURES = [
 ]
 
 
-def figures(*, user: policies.User) -> list[Figure]:
+def figures(*, user: User) -> list[Figure]:
     """One count per figure, through the queue's selector and filters."""
     found = []
     for label, filters, hint in FIGURES:
@@ -53,7 +53,7 @@ def figures(*, user: policies.User) -> list[Figure]:
     return found
 
 
-def oldest_waiting(*, user: policies.User) -> datetime | None:
+def oldest_waiting(*, user: User) -> datetime | None:
     """When the longest-waiting unassigned enquiry came in."""
     waiting = queue_selectors.enquiry_list(
         user=user, queue=queue_selectors.Queue.ALL, filters=QueryDict("unassigned=true")
@@ -83,7 +83,7 @@ def weeks(*, today: date | None = None) -> list[Week]:
         .order_by()
     )
 
-    def on(counts: dict, week: date) -> int:
+    def on(counts: dict[datetime, int], week: date) -> int:
         return sum(n for moment, n in counts.items() if timezone.localdate(moment) == week)
 
     return [
