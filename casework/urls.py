@@ -13,6 +13,7 @@ from casework.home import urls as home
 from casework.imports import urls as imports
 from casework.letters import urls as letters
 from casework.mail import urls as mail
+from casework.presence import urls as presence
 from casework.publishing import urls as publishing
 from casework.queue import urls as queue
 from casework.saved_views import urls as saved_views
@@ -29,6 +30,7 @@ app_name = "casework"
 urlpatterns = [
     *queue.urlpatterns,
     *home.urlpatterns,
+    *presence.urlpatterns,
     *enquiry.urlpatterns,
     *history.urlpatterns,
     *publishing.urlpatterns,

@@ -277,6 +277,7 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "casework:merge_contacts": ("manager_hidden", GP),
     "casework:merge_organisations": ("manager", GP),
     "casework:enquiry_merge": ("enquiry", GP),
+    "casework:enquiry_presence": ("enquiry", P),
     "reports:index": ("staff", G),
     "reports:board_pdf": ("manager", G),
     "reports:report": ("manager", G),

@@ -26,7 +26,14 @@ from casework.models.saved_views import SavedView
 from casework.models.sessions import FactorEvent, StaffSession
 from casework.models.tokens import ApiToken, token_hash
 from casework.models.webhooks import WebhookDelivery, WebhookEndpoint
-from casework.models.workspace import NOTE_MAX_LENGTH, TIME_ENTRY_MAX_MINUTES, Note, Task, TimeEntry
+from casework.models.workspace import (
+    NOTE_MAX_LENGTH,
+    TIME_ENTRY_MAX_MINUTES,
+    Note,
+    Presence,
+    Task,
+    TimeEntry,
+)
 
 
 def letter_upload_to(instance: "Letter", filename: str) -> str:
@@ -117,6 +124,7 @@ class Letter(models.Model):
 
 
 __all__ = [
+    "Presence",
     "DuplicatePair",
     "MergeRecord",
     "ImportedRecord",

@@ -107,3 +107,23 @@ class TimeEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.minutes} min on {self.enquiry_id}"
+
+
+class Presence(models.Model):
+    """Who has an enquiry's page open: written when the page is shown and while it stays
+    open (every 30 s from the page's script); older than a minute means gone."""
+
+    enquiry = models.ForeignKey(
+        "enquiries.Enquiry", on_delete=models.CASCADE, related_name="presences"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enquiry", "user"], name="presence_once_per_user")
+        ]
+        indexes = [models.Index(fields=["enquiry", "-seen_at"], name="presence_enquiry_seen_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.enquiry_id}"
