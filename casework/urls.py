@@ -13,6 +13,7 @@ from casework.home import urls as home
 from casework.imports import urls as imports
 from casework.letters import urls as letters
 from casework.mail import urls as mail
+from casework.notices import urls as notices
 from casework.presence import urls as presence
 from casework.publishing import urls as publishing
 from casework.queue import urls as queue
@@ -31,6 +32,7 @@ urlpatterns = [
     *queue.urlpatterns,
     *home.urlpatterns,
     *presence.urlpatterns,
+    *notices.urlpatterns,
     *enquiry.urlpatterns,
     *history.urlpatterns,
     *publishing.urlpatterns,

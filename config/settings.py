@@ -191,6 +191,9 @@ TRACKING_LINK_DAYS = env_int("TRACKING_LINK_DAYS", 90, minimum=1)
 # A group is asked whether the desk helped this many days after its enquiry closes
 # (docs/feedback.md); 0 asks at the next run of ``send_feedback_requests``.
 FEEDBACK_DELAY_DAYS = env_int("FEEDBACK_DELAY_DAYS", 7, minimum=0)
+# How often an open desk page asks for the count of unread in-app notices (0: only when a
+# page loads).
+NOTICES_POLL_SECONDS = env_int("NOTICES_POLL_SECONDS", 30, minimum=0)
 
 # Service levels: an enquiry is "at risk" this many working days before it would breach.
 SLA_AT_RISK_WORKING_DAYS = env_int("SLA_AT_RISK_WORKING_DAYS", 1, minimum=0)

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from enquiries.mail import addresses
-from enquiries.models import Attachment, Enquiry, InboundMail, Message, Notification
+from enquiries.models import Attachment, Enquiry, InboundMail, Message, Notice, Notification
+from enquiries.notices import enquiry_notice
 from enquiries.portal.selectors import enquiries_in_scope_q
 from enquiries.services import tracking_link_create
 
@@ -226,9 +227,18 @@ def _assigned(notification: Notification) -> EmailMultiAlternatives:
 def assignment_notification_owe(
     *, enquiry: Enquiry, assignee, actor, assignment_id: int
 ) -> Notification | None:
-    """Tell an adviser about a new assignment, after the commit. Not when they took it
-    themselves (a claim), and not without an address."""
-    if assignee is None or not assignee.email or (actor is not None and actor.pk == assignee.pk):
+    """Tell an adviser about a new assignment (an in-app notice, and an email after the
+    commit). Not when they took it themselves (a claim); no email without an address."""
+    if assignee is None or (actor is not None and actor.pk == assignee.pk):
+        return None
+    enquiry_notice(
+        user=assignee,
+        kind=Notice.Kind.ASSIGNED,
+        key=f"assigned:{assignment_id}",
+        enquiry=enquiry,
+        what="Now yours",
+    )
+    if not assignee.email:
         return None
     return notification_owe(
         enquiry=enquiry,

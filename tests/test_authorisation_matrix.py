@@ -32,7 +32,7 @@ from casework.tokens.services import api_token_create
 from casework.workspace.services import task_add
 from enquiries.conversation.services import attachment_add, message_publish
 from enquiries.mail.services import mail_receive
-from enquiries.models import FeedbackRequest
+from enquiries.models import FeedbackRequest, Notice
 from enquiries.services import tracking_link_create
 from knowledgebase.guidance.services import article_publish, article_save
 from knowledgebase.models import Article, ServiceLevelTarget, Snippet
@@ -89,6 +89,14 @@ EXPECTED = {
         "adviser": 302,
         "other_adviser": 302,
         "manager": 200,
+    },
+    # A record of one person's own (Ada's notice): it leads her on; anyone else, no such.
+    "staff_own": {
+        "anonymous": "login",
+        "no_role": 403,
+        "adviser": 302,
+        "other_adviser": 404,
+        "manager": 404,
     },
     "enquiry_manager": {
         "anonymous": "login",
@@ -278,6 +286,10 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "casework:merge_organisations": ("manager", GP),
     "casework:enquiry_merge": ("enquiry", GP),
     "casework:enquiry_presence": ("enquiry", P),
+    "casework:notices": ("staff", G),
+    "casework:notices_count": ("staff", G),
+    "casework:notices_read": ("staff", P),
+    "casework:notice_open": ("staff_own", G),
     "reports:index": ("staff", G),
     "reports:board_pdf": ("manager", G),
     "reports:report": ("manager", G),
@@ -470,6 +482,9 @@ def world(submit, adviser, other_adviser, manager, outsider, settings):
         "endpoint_id": endpoint.pk,
         "delivery_id": 999_999,
         "run_id": import_run.pk,
+        "notice_id": Notice.objects.create(
+            user=adviser.user, kind="reply", text="t", url="/desk/", dedupe_key="matrix"
+        ).pk,
         "pair_id": pair.pk,
         "contact_id": mine.contact_id,
         "other_contact_id": stranger.pk,

@@ -21,7 +21,8 @@ from casework.publishing.services import key_date_withdraw_published
 from casework.queue.services import _lock
 from enquiries import services as enquiries_services
 from enquiries.conversation import services as conversation_services
-from enquiries.models import Enquiry, EnquiryEvent, Notification, PublicDate
+from enquiries.models import Enquiry, EnquiryEvent, Notice, Notification, PublicDate
+from enquiries.notices import enquiry_notice
 from enquiries.notifications import (
     notification_keys_owed,
     notification_owe,
@@ -253,6 +254,10 @@ def _reminder_data(deadline: Deadline, *, today: date, state: str) -> dict[str, 
     }
 
 
+# The holder also gets an in-app notice once a deadline is this close (or has passed).
+NOTICE_DAYS = 3
+
+
 def deadline_reminders_send(*, today: date | None = None) -> int:
     """Email the adviser holding each open enquiry about deadlines ending in the next 7 days
     and deadlines passed: once each ("deadline:<id>:due", "deadline:<id>:passed").
@@ -267,9 +272,18 @@ def deadline_reminders_send(*, today: date | None = None) -> int:
     already = notification_keys_owed(keys=list(keys.values()))
     for deadline in deadlines:
         key = keys[deadline.pk]
+        assignee = deadline.enquiry.assigned_to  # held: the selector asks for one
+        if (deadline.ends_on - today).days <= NOTICE_DAYS:
+            when = "passed" if deadline.ends_on < today else "near"
+            enquiry_notice(
+                user=assignee,
+                kind=Notice.Kind.DEADLINE,
+                key=f"deadline:{deadline.pk}:notice:{when}",
+                enquiry=deadline.enquiry,
+                what=f"{deadline.rule.name} ends {deadline.ends_on.day} {deadline.ends_on:%b %Y}",
+            )
         if key in already:
             continue
-        assignee = deadline.enquiry.assigned_to  # held: the selector asks for one
         recipient = assignee.email if assignee else ""
         if not recipient:
             logger.warning("deadline %s: the adviser has no email address", deadline.pk)

@@ -5,6 +5,7 @@ fixed number of queries, rendered in parallel by the warm pool and recorded in o
 transaction, so the batch page's progress moves a chunk at a time."""
 
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 
 from casework import policies
 from casework.clocks.selectors import key_date_lists
@@ -29,7 +31,8 @@ from casework.letters.compose import (
 from casework.letters.services import TITLE_MAX_LENGTH, _discard, _mark_issued, _publish, _store_pdf
 from casework.models import Letter, LetterBatch
 from config.tasks import is_transient
-from enquiries.models import Enquiry
+from enquiries.models import Enquiry, Notice
+from enquiries.notices import notice_give
 from knowledgebase.letter_engine import (
     adviser_instructions,
     unfilled_placeholders,
@@ -305,3 +308,32 @@ def _keep(one: _Made) -> bool:
     if not kept:
         transaction.set_rollback(True)
     return kept
+
+
+def batches_finished_notice(*, letter_ids: list[int]) -> int:
+    """Tell whoever started each batch these letters belong to, once, when it has no letter
+    left to make (an in-app notice). Returns how many notices were given."""
+    given = 0
+    batch_ids = set(
+        Letter.objects.filter(pk__in=letter_ids, batch__isnull=False).values_list(
+            "batch_id", flat=True
+        )
+    )
+    for batch in LetterBatch.objects.filter(pk__in=batch_ids).select_related("created_by"):
+        states = Counter(batch.letters.values_list("state", flat=True))
+        if states.get(Letter.State.PENDING):
+            continue
+        made = states.get(Letter.State.ISSUED, 0)
+        failed = states.get(Letter.State.FAILED, 0)
+        given += (
+            notice_give(
+                user=batch.created_by,
+                kind=Notice.Kind.LETTERS,
+                key=f"letters:{batch.pk}",
+                text=f"Bulk letters finished: {made} made"
+                + (f", {failed} could not be made" if failed else ""),
+                url=reverse("casework:letter_batch", args=[batch.pk]),
+            )
+            is not None
+        )
+    return given

@@ -45,6 +45,8 @@ def make_letters(letter_ids: list[int], attempt: int = 1) -> dict[str, int]:
             letter_ids=letter_ids, reason=f"Unexpected fault ({type(error).__name__})"
         )
         raise
+    finally:
+        batches.batches_finished_notice(letter_ids=letter_ids)
     return dict(Counter(outcomes.values()))
 
 

@@ -23,10 +23,12 @@ from enquiries.models import (
     Enquiry,
     EnquiryEvent,
     Message,
+    Notice,
     Notification,
     PublicDate,
     Status,
 )
+from enquiries.notices import enquiry_notice
 from enquiries.notifications import notification_owe
 from enquiries.uploads import DetectedFile, validate_bytes, validate_upload
 
@@ -141,6 +143,13 @@ def group_message_add(
             enquiry=enquiry, status=Status.IN_PROGRESS, actor=None
         )
     adviser = enquiry.assigned_to
+    enquiry_notice(
+        user=adviser,
+        kind=Notice.Kind.REPLY,
+        key=f"reply:{message.pk}",
+        enquiry=enquiry,
+        what="The group replied",
+    )
     if adviser is not None and adviser.email:
         notification_owe(
             enquiry=enquiry,

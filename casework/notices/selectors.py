@@ -1,0 +1,17 @@
+"""A person's in-app notices (``enquiries.models.Notice``)."""
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+
+from enquiries.models import Notice
+
+SHOWN = 100
+
+
+def unread_count(*, user: User) -> int:
+    return Notice.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notices_for(*, user: User) -> QuerySet[Notice]:
+    """The newest first, at most ``SHOWN``."""
+    return Notice.objects.filter(user=user).order_by("-created_at", "-id")[:SHOWN]

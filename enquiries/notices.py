@@ -1,0 +1,37 @@
+"""Giving staff in-app notices (``Notice``): once per key, after nothing but the change
+that caused it (the same transaction)."""
+
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from enquiries.models import Enquiry, Notice
+
+
+def enquiry_path(enquiry: Enquiry) -> str:
+    """The enquiry's desk page, named by setting: this app does not know the desk's URLs."""
+    from django.conf import settings
+
+    return reverse(settings.DESK_ENQUIRY_URL_NAME, args=[enquiry.reference])
+
+
+def notice_give(*, user: User | None, kind: str, key: str, text: str, url: str) -> Notice | None:
+    """A notice for ``user``, once per ``key`` (a second run owes nothing). None for no
+    user, or when given before."""
+    if user is None or not user.is_active:
+        return None
+    notice, created = Notice.objects.get_or_create(
+        dedupe_key=key[:100],
+        defaults={"user": user, "kind": kind, "text": text[:300], "url": url[:300]},
+    )
+    return notice if created else None
+
+
+def enquiry_notice(*, user: User | None, kind: str, key: str, enquiry: Enquiry, what: str) -> None:
+    """A notice about an enquiry: what happened, its reference and subject."""
+    notice_give(
+        user=user,
+        kind=kind,
+        key=key,
+        text=f"{what}: {enquiry.reference}, {enquiry.subject}",
+        url=enquiry_path(enquiry),
+    )
