@@ -4,7 +4,7 @@ that caused it (the same transaction)."""
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from enquiries.models import Enquiry, Notice
+from enquiries.models import EmailPreference, Enquiry, Notice
 
 
 def enquiry_path(enquiry: Enquiry) -> str:
@@ -35,3 +35,12 @@ def enquiry_notice(*, user: User | None, kind: str, key: str, enquiry: Enquiry, 
         text=f"{what}: {enquiry.reference}, {enquiry.subject}",
         url=enquiry_path(enquiry),
     )
+
+
+def wants_email(user: User | None, kind: str) -> bool:
+    """Whether ``user`` asked for this kind of email ("assigned", "replies", "deadlines");
+    everyone does until they say otherwise."""
+    if user is None:
+        return False
+    chosen = EmailPreference.objects.filter(user=user).values_list(kind, flat=True).first()
+    return True if chosen is None else bool(chosen)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from enquiries.mail import addresses
 from enquiries.models import Attachment, Enquiry, InboundMail, Message, Notice, Notification
-from enquiries.notices import enquiry_notice
+from enquiries.notices import enquiry_notice, wants_email
 from enquiries.portal.selectors import enquiries_in_scope_q
 from enquiries.services import tracking_link_create
 
@@ -238,7 +238,7 @@ def assignment_notification_owe(
         enquiry=enquiry,
         what="Now yours",
     )
-    if not assignee.email:
+    if not assignee.email or not wants_email(assignee, "assigned"):
         return None
     return notification_owe(
         enquiry=enquiry,

@@ -289,6 +289,7 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "casework:notices": ("staff", G),
     "casework:notices_count": ("staff", G),
     "casework:notices_read": ("staff", P),
+    "casework:email_preferences": ("staff", GP),
     "casework:notice_open": ("staff_own", G),
     "reports:index": ("staff", G),
     "reports:board_pdf": ("manager", G),

@@ -22,7 +22,7 @@ from casework.queue.services import _lock
 from enquiries import services as enquiries_services
 from enquiries.conversation import services as conversation_services
 from enquiries.models import Enquiry, EnquiryEvent, Notice, Notification, PublicDate
-from enquiries.notices import enquiry_notice
+from enquiries.notices import enquiry_notice, wants_email
 from enquiries.notifications import (
     notification_keys_owed,
     notification_owe,
@@ -284,6 +284,8 @@ def deadline_reminders_send(*, today: date | None = None) -> int:
             )
         if key in already:
             continue
+        if not wants_email(assignee, "deadlines"):
+            continue  # they asked for the in-app notice only
         recipient = assignee.email if assignee else ""
         if not recipient:
             logger.warning("deadline %s: the adviser has no email address", deadline.pk)

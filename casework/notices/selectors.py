@@ -3,7 +3,7 @@
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
-from enquiries.models import Notice
+from enquiries.models import EmailPreference, Notice
 
 SHOWN = 100
 
@@ -15,3 +15,8 @@ def unread_count(*, user: User) -> int:
 def notices_for(*, user: User) -> QuerySet[Notice]:
     """The newest first, at most ``SHOWN``."""
     return Notice.objects.filter(user=user).order_by("-created_at", "-id")[:SHOWN]
+
+
+def email_preference(*, user: User) -> EmailPreference:
+    """Their choices, or the defaults (every email) if they made none."""
+    return EmailPreference.objects.filter(user=user).first() or EmailPreference(user=user)

@@ -3,7 +3,7 @@
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from enquiries.models import Notice
+from enquiries.models import EmailPreference, Notice
 
 
 def notice_open(*, notice: Notice) -> str:
@@ -15,3 +15,9 @@ def notice_open(*, notice: Notice) -> str:
 
 def notices_read_all(*, user: User) -> int:
     return Notice.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def email_preference_save(*, user: User, assigned: bool, replies: bool, deadlines: bool) -> None:
+    EmailPreference.objects.update_or_create(
+        user=user, defaults={"assigned": assigned, "replies": replies, "deadlines": deadlines}
+    )

@@ -8,5 +8,6 @@ urlpatterns = [
     path("notices/", views.notices, name="notices"),
     path("notices/count/", views.notices_count, name="notices_count"),
     path("notices/read/", views.notices_read, name="notices_read"),
+    path("notices/email/", views.email_preferences, name="email_preferences"),
     path("notices/<int:notice_id>/", views.notice_open, name="notice_open"),
 ]

@@ -5,10 +5,11 @@ from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from casework.desk.views import page, staff_required
 from casework.notices import selectors, services
+from casework.notices.forms import EmailPreferenceForm
 from config.http import AuthenticatedHttpRequest, no_store
 from enquiries.models import Notice
 
@@ -52,3 +53,17 @@ def notices_count(request: AuthenticatedHttpRequest) -> JsonResponse:
     )
     no_store(response)
     return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def email_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
+    current = selectors.email_preference(user=request.user)
+    form = EmailPreferenceForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        services.email_preference_save(user=request.user, **form.cleaned_data)
+        messages.success(request, "Your email choices are saved.")
+        return redirect("casework:notices")
+    return page(
+        request, "casework/email_preferences.html", {"form": form}, 400 if form.errors else 200
+    )

@@ -28,7 +28,7 @@ from enquiries.models import (
     PublicDate,
     Status,
 )
-from enquiries.notices import enquiry_notice
+from enquiries.notices import enquiry_notice, wants_email
 from enquiries.notifications import notification_owe
 from enquiries.uploads import DetectedFile, validate_bytes, validate_upload
 
@@ -150,7 +150,7 @@ def group_message_add(
         enquiry=enquiry,
         what="The group replied",
     )
-    if adviser is not None and adviser.email:
+    if adviser is not None and adviser.email and wants_email(adviser, "replies"):
         notification_owe(
             enquiry=enquiry,
             kind=Notification.Kind.REPLY_RECEIVED,

@@ -20,7 +20,7 @@ from enquiries.models.access import (
 )
 from enquiries.models.feedback import FeedbackRequest
 from enquiries.models.mail import InboundMail, inbound_mail_upload_to
-from enquiries.models.notices import Notice
+from enquiries.models.notices import EmailPreference, Notice
 from enquiries.models.records import (
     STATUS_TRANSITIONS,
     Channel,
@@ -165,6 +165,7 @@ class PublicDate(models.Model):
 
 
 __all__ = [
+    "EmailPreference",
     "Notice",
     "FeedbackRequest",
     "RetentionPolicy",

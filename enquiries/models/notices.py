@@ -35,3 +35,20 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}"
+
+
+class EmailPreference(models.Model):
+    """Which emails a member of staff asks to receive besides the in-app notices. No row:
+    all of them (the default for everyone)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preference"
+    )
+    assigned = models.BooleanField("An enquiry is now mine", default=True)
+    replies = models.BooleanField("A group replied to an enquiry I hold", default=True)
+    deadlines = models.BooleanField(
+        "A statutory deadline is within 7 days or has passed", default=True
+    )
+
+    def __str__(self) -> str:
+        return f"email preferences of {self.user_id}"

@@ -96,3 +96,19 @@ def test_a_finished_letter_batch_tells_whoever_started_it(submit, manager, advis
     notice = Notice.objects.get(user=manager.user, kind="letters")
     assert notice.text == "Bulk letters finished: 0 made, 2 could not be made"
     assert notice.url == reverse("casework:letter_batch", args=[batch.pk])
+
+
+def test_an_adviser_can_choose_in_app_notices_only(client, mine, adviser, other_adviser, manager):
+    from enquiries.models import Notification
+
+    client.force_login(other_adviser.user)
+    page = client.get(reverse("casework:email_preferences")).content.decode()
+    assert "An enquiry is now mine" in page
+    response = client.post(reverse("casework:email_preferences"), {"replies": "on"})
+    assert response.status_code == 302
+    queue_services.enquiry_assign(enquiry=mine, adviser=other_adviser, actor=manager.user)
+    assert Notice.objects.filter(user=other_adviser.user, kind="assigned").exists()
+    assert not Notification.objects.filter(kind="assigned", recipient=other_adviser.user.email)
+    mine.refresh_from_db()
+    group_message_add(enquiry=mine, body="Minutes attached.", submission_key="k2")
+    assert Notification.objects.filter(kind="reply_received").count() == 1  # still wanted
