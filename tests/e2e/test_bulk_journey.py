@@ -29,3 +29,19 @@ def test_a_bulk_assignment_of_twenty(
         Enquiry.objects.filter(pk__in=[e.pk for e in rows], assigned_to=other_adviser.user).count()
         == 20
     )
+
+
+def test_moving_through_the_queue_with_j_and_k(live_server, page, adviser, submit):
+    rows = [submit(subject=f"Pub {n}") for n in range(3)]
+    sign_in(page, live_server, adviser.user, "/desk/")
+    page.get_by_label("Move through the list with j and k (Enter opens the enquiry)").check()
+    page.locator("h1").click()  # focus out of the box, on the page
+    page.keyboard.press("j")
+    first = page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("j")
+    second = page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("k")
+    assert page.evaluate("document.activeElement.textContent") == first != second
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"h1:has-text('{first.strip()}')")
+    assert {first.strip(), second.strip()} <= {e.reference for e in rows}
