@@ -14,16 +14,15 @@ def enquiry_path(enquiry: Enquiry) -> str:
     return reverse(settings.DESK_ENQUIRY_URL_NAME, args=[enquiry.reference])
 
 
-def notice_give(*, user: User | None, kind: str, key: str, text: str, url: str) -> Notice | None:
-    """A notice for ``user``, once per ``key`` (a second run owes nothing). None for no
-    user, or when given before."""
+def notice_give(*, user: User | None, kind: str, key: str, text: str, url: str) -> None:
+    """A notice for ``user``, once per ``key``: a second run gives nothing, and two at once
+    give one (the unique key decides, in one statement, without a savepoint)."""
     if user is None or not user.is_active:
-        return None
-    notice, created = Notice.objects.get_or_create(
-        dedupe_key=key[:100],
-        defaults={"user": user, "kind": kind, "text": text[:300], "url": url[:300]},
+        return
+    Notice.objects.bulk_create(
+        [Notice(user=user, kind=kind, text=text[:300], url=url[:300], dedupe_key=key[:100])],
+        ignore_conflicts=True,
     )
-    return notice if created else None
 
 
 def enquiry_notice(*, user: User | None, kind: str, key: str, enquiry: Enquiry, what: str) -> None:

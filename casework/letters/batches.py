@@ -323,17 +323,18 @@ def batches_finished_notice(*, letter_ids: list[int]) -> int:
         states = Counter(batch.letters.values_list("state", flat=True))
         if states.get(Letter.State.PENDING):
             continue
+        key = f"letters:{batch.pk}"
+        if Notice.objects.filter(dedupe_key=key).exists():
+            continue
         made = states.get(Letter.State.ISSUED, 0)
         failed = states.get(Letter.State.FAILED, 0)
-        given += (
-            notice_give(
-                user=batch.created_by,
-                kind=Notice.Kind.LETTERS,
-                key=f"letters:{batch.pk}",
-                text=f"Bulk letters finished: {made} made"
-                + (f", {failed} could not be made" if failed else ""),
-                url=reverse("casework:letter_batch", args=[batch.pk]),
-            )
-            is not None
+        notice_give(
+            user=batch.created_by,
+            kind=Notice.Kind.LETTERS,
+            key=key,
+            text=f"Bulk letters finished: {made} made"
+            + (f", {failed} could not be made" if failed else ""),
+            url=reverse("casework:letter_batch", args=[batch.pk]),
         )
+        given += 1
     return given
