@@ -1,6 +1,7 @@
 """Giving staff in-app notices (``Notice``): once per key, after nothing but the change
 that caused it (the same transaction)."""
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.urls import reverse
 
@@ -8,9 +9,8 @@ from enquiries.models import EmailPreference, Enquiry, Notice
 
 
 def enquiry_path(enquiry: Enquiry) -> str:
-    """The enquiry's desk page, named by setting: this app does not know the desk's URLs."""
-    from django.conf import settings
-
+    """The enquiry's staff page, named by the project (``DESK_ENQUIRY_URL_NAME``): the desk
+    sits above this app, which neither imports nor names it."""
     return reverse(settings.DESK_ENQUIRY_URL_NAME, args=[enquiry.reference])
 
 

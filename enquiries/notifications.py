@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from enquiries.mail import addresses
 from enquiries.models import Attachment, Enquiry, InboundMail, Message, Notice, Notification
-from enquiries.notices import enquiry_notice, wants_email
+from enquiries.notices import enquiry_notice, enquiry_path, wants_email
 from enquiries.portal.selectors import enquiries_in_scope_q
 from enquiries.services import tracking_link_create
 
@@ -147,9 +147,7 @@ def _both(
 
 
 def _desk_url(enquiry: Enquiry) -> str:
-    """The enquiry's staff page, named by the project (``DESK_ENQUIRY_URL_NAME``): the desk
-    sits above this app, which neither imports nor names it."""
-    return settings.SITE_URL + reverse(settings.DESK_ENQUIRY_URL_NAME, args=[enquiry.reference])
+    return settings.SITE_URL + enquiry_path(enquiry)
 
 
 def _new_link(notification: Notification) -> EmailMultiAlternatives:

@@ -1,6 +1,7 @@
 """One enquiry over the API: read, edit (with its version: a stale edit is a 409), move it
 along its workflow; and the organisations and contacts (every contact shown is logged)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -170,10 +171,9 @@ class MergedRedirect:
     """A record merged into another answers 308 with the survivor's address (its old id
     keeps working), when the survivor is one the user may see."""
 
+    # The view it is mixed into provides both.
     kwargs: dict[str, Any]
-
-    def get_queryset(self) -> Any:
-        raise NotImplementedError
+    get_queryset: Callable[[], Any]
 
     def retrieve_or_follow(self, request: Request, retrieve: Any) -> Response:
         try:

@@ -250,7 +250,7 @@ def _postcode(value: str) -> str:
         return value.strip().upper()
 
 
-def _clean_rows(run: ImportRun, rows: Iterator[Row], cleaner: RowCleaner) -> Iterator[Any]:
+def _clean_rows(rows: Iterator[Row], cleaner: RowCleaner) -> Iterator[Any]:
     for row in rows:
         yield row if row.is_blank else cleaner.clean(row.number, row.cells)
 
@@ -317,14 +317,14 @@ def run_check(*, run_id: int) -> ImportRun:
     try:
         stream, rows = _open_rows(run)
         with stream:
-            for batch in _batches(_clean_rows(run, rows, _cleaner(run)), BATCH_SIZE):
+            for batch in _batches(_clean_rows(rows, _cleaner(run)), BATCH_SIZE):
                 total += len(batch)
                 plans = _sort_out(batch, resolver, counts, verdicts)
                 organisations = resolver.match_organisations(plans)
                 contacts = resolver.match_contacts(plans)
                 for plan in plans:
                     counts["new"] += 1
-                    matched = _matched_words(plan, resolver, organisations, contacts)
+                    matched = _matched_words(plan, organisations, contacts)
                     if matched:
                         verdicts.append(Verdict(plan.row, "new", "", matched))
                     _pretend_made(plan, resolver, organisations, contacts, counts)
@@ -340,9 +340,7 @@ def run_check(*, run_id: int) -> ImportRun:
     return run
 
 
-def _matched_words(
-    plan: Planned, resolver: RowResolver, organisations: dict[str, int], contacts: dict[str, int]
-) -> str:
+def _matched_words(plan: Planned, organisations: dict[str, int], contacts: dict[str, int]) -> str:
     said = []
     if plan.organisation_key in organisations:
         said.append("its organisation is already on the desk")
@@ -412,7 +410,7 @@ def run_import(*, run_id: int, seconds: float | None = None) -> ImportRun:
         stream, rows = _open_rows(run)
         with stream:
             remaining = (row for row in rows if row.number > run.rows_done)
-            for batch in _batches(_clean_rows(run, remaining, _cleaner(run)), BATCH_SIZE):
+            for batch in _batches(_clean_rows(remaining, _cleaner(run)), BATCH_SIZE):
                 writer.write(batch)
                 if seconds is not None and time.monotonic() - started > seconds:
                     finished = False
