@@ -22,6 +22,7 @@ from casework.search import urls as search
 from casework.service_levels import urls as service_levels
 from casework.sessions import urls as sessions
 from casework.snippets import urls as snippets
+from casework.styleguide import urls as styleguide
 from casework.tokens import urls as tokens
 from casework.webhooks import urls as webhooks
 from casework.workspace import urls as workspace
@@ -53,4 +54,5 @@ urlpatterns = [
     *webhooks.urlpatterns,
     *imports.urlpatterns,
     *duplicates.urlpatterns,
+    *styleguide.urlpatterns,
 ]

@@ -291,6 +291,7 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "casework:notices_read": ("staff", P),
     "casework:email_preferences": ("staff", GP),
     "casework:notice_open": ("staff_own", G),
+    "casework:styleguide": ("staff", G),
     "reports:index": ("staff", G),
     "reports:board_pdf": ("manager", G),
     "reports:report": ("manager", G),

@@ -57,6 +57,7 @@ def test_staff_pages_pass_axe_with_data_on_them(
         (f"/desk/cases/{case.pk}/edit/", "the case edit form"),
         ("/desk/cases/", "the case list"),
         ("/reports/caseload/", "the adviser's caseload report"),
+        ("/desk/styleguide/", "the style guide"),
     ]:
         response = page.goto(f"{live_server.url}{path}")
         assert response.status == 200, (path, response.status)
