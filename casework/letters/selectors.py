@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from casework import policies
-from casework.letters.compose import letter_context
+from casework.letters.compose import letter_context, needs_adviser_text
 from casework.models import Case, Deadline, Letter, LetterBatch
 from enquiries.models import Enquiry, Status
 from knowledgebase.models import DeadlineRule, LetterTemplate, LetterTemplateVersion, Topic
@@ -75,6 +75,25 @@ def letter_template_choices(*, topic: Topic | None) -> list[TemplateChoice]:
         TemplateChoice(template=t, version=latest[t.pk], for_topic=bool(t.for_topic))
         for t in templates
         if t.pk in latest
+    ]
+
+
+def letter_template_choices_for_bulk() -> list[TemplateChoice]:
+    """The active templates that may be issued to many enquiries at once, by name, with
+    their current version (one query: the queue shows them to managers on every page).
+    Not those that need the adviser's own words in each letter
+    (``compose.needs_adviser_text``)."""
+    latest: dict[int, LetterTemplateVersion] = {}
+    for version in (
+        LetterTemplateVersion.objects.filter(template__is_active=True)
+        .select_related("template")
+        .order_by("template__name", "template_id", "-number")
+    ):
+        latest.setdefault(version.template_id, version)
+    return [
+        TemplateChoice(template=version.template, version=version, for_topic=False)
+        for version in latest.values()
+        if not needs_adviser_text(version)
     ]
 
 

@@ -34,7 +34,7 @@ from casework.letters.compose import (
     letter_html,
     missing_data_message,
 )
-from casework.models import Case, Letter, letter_upload_to
+from casework.models import Case, Letter, LetterBatch, letter_upload_to
 from config.limits import max_length
 from enquiries import services as enquiries_services
 from enquiries.conversation.services import attachment_add_bytes, message_publish
@@ -317,4 +317,24 @@ def letter_download_record(*, letter: Letter, actor: User) -> None:
         kind=EnquiryEvent.Kind.LETTER_DOWNLOADED,
         actor=actor,
         data={"letter": letter.pk, "title": letter.title},
+    )
+
+
+def letter_batch_issue(
+    *,
+    template_version: LetterTemplateVersion,
+    enquiries: list[Enquiry],
+    publish: bool,
+    actor: User,
+) -> LetterBatch:
+    """Issue one template to many enquiries as one batch, made by the workers: the bulk
+    letters page's ``batches.letter_batch_create``, for other features (the queue's bulk
+    action). Managers only; a template that needs the adviser's own words, no enquiry or
+    more than ``BATCH_MAX_SIZE`` are refused (``ValidationError``) with nothing saved. Each
+    letter, once made, records its own ``LETTER_ISSUED`` event on its enquiry (and
+    ``LETTER_PUBLISHED`` when published), as a letter issued by hand does."""
+    from casework.letters import batches  # batches imports this module
+
+    return batches.letter_batch_create(
+        template_version=template_version, enquiries=enquiries, publish=publish, actor=actor
     )

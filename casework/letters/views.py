@@ -244,11 +244,7 @@ def _pdf_response(content: bytes, filename: str, *, inline: bool) -> HttpRespons
 def letter_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Choose a template and a clock; tick the enquiries; issue. Workers make the letters."""
     # Not offered: templates that need the adviser's own words in each letter.
-    choices = [
-        choice
-        for choice in letters.letter_template_choices(topic=None)
-        if not compose.needs_adviser_text(choice.version)
-    ]
+    choices = letters.letter_template_choices_for_bulk()
     templates = [c.template for c in choices]
     rules = clocks_selectors.deadline_rules_active()
     source = request.POST if request.method == "POST" else request.GET

@@ -1,5 +1,6 @@
 """The queue's filter panel (which filters show, and where) and the assign form."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -32,7 +33,9 @@ class BulkForm(forms.Form):
         ("status", "Change their status"),
         ("assign", "Assign them to an adviser"),
         ("unassign", "Return them to the team queue"),
+        ("letter", "Issue each of them a letter"),
     ]
+    MANAGER_ACTIONS = {"assign", "unassign", "letter"}
     selected = forms.TypedMultipleChoiceField(
         coerce=int,
         error_messages={"required": "Tick at least one enquiry in the list."},
@@ -47,15 +50,39 @@ class BulkForm(forms.Form):
         queryset=Adviser.objects.filter(is_active=True).select_related("user"),
         required=False,
     )
+    template = forms.ChoiceField(
+        label="Letter to issue",
+        required=False,
+        help_text="One letter each, made in the background; letters that need your own "
+        "words in each one are written from the enquiry instead.",
+        error_messages={
+            "invalid_choice": "That letter cannot be issued in bulk: choose one from the list."
+        },
+    )
+    publish = forms.BooleanField(
+        label="Publish each letter to its group's enquiry (they are emailed a link)",
+        required=False,
+        initial=True,
+    )
 
-    def __init__(self, *args: object, is_manager: bool, selectable: list[int], **kwargs: object):
+    def __init__(
+        self,
+        *args: object,
+        is_manager: bool,
+        selectable: list[int],
+        templates: Sequence[tuple[str, str]] = (),
+        **kwargs: object,
+    ):
+        """``templates``: (slug, name) of the letters that may be issued in bulk."""
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        actions = [a for a in self.ACTIONS if is_manager or a[0] in ("claim", "status")]
+        actions = [a for a in self.ACTIONS if is_manager or a[0] not in self.MANAGER_ACTIONS]
         self.fields["action"].choices = actions  # type: ignore[attr-defined]
         self.fields["selected"].choices = [(pk, pk) for pk in selectable]  # type: ignore[attr-defined]
         self.fields["status"].choices = [("", "–"), *Status.choices]  # type: ignore[attr-defined]
+        self.fields["template"].choices = [("", "–"), *templates]  # type: ignore[attr-defined]
         if not is_manager:
-            del self.fields["adviser"]
+            for name in ("adviser", "template", "publish"):
+                del self.fields[name]
 
     def clean(self) -> dict:
         data = super().clean() or {}
@@ -63,6 +90,8 @@ class BulkForm(forms.Form):
             self.add_error("status", "Choose the new status.")
         if data.get("action") == "assign" and not data.get("adviser"):
             self.add_error("adviser", "Choose the adviser to assign them to.")
+        if data.get("action") == "letter" and not data.get("template") and "template" in data:
+            self.add_error("template", "Choose the letter to issue.")
         return data
 
 

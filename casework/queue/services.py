@@ -11,7 +11,8 @@ from django.db import transaction
 
 from casework import policies
 from casework.enquiry.selectors import enquiry_outside_england
-from casework.models import Adviser, Assignment, Team
+from casework.letters import services as letters_services
+from casework.models import Adviser, Assignment, LetterBatch, Team
 from casework.queue import selectors
 from casework.queue.routing import RoutingDecision, choose_adviser
 from config.errors import DomainError
@@ -20,7 +21,7 @@ from enquiries.models import Enquiry
 from enquiries.notifications import (
     assignment_notification_owe,
 )
-from knowledgebase.models import LocalAuthority
+from knowledgebase.models import LetterTemplateVersion, LocalAuthority
 
 
 class AlreadyAssigned(DomainError):
@@ -212,6 +213,7 @@ class BulkAction:
     ASSIGN = "assign"
     UNASSIGN = "unassign"
     STATUS = "status"
+    LETTER = "letter"  # one batch for them all: ``enquiries_bulk_letter``
 
 
 @dataclass(frozen=True)
@@ -259,3 +261,23 @@ def enquiries_bulk(
         else:
             done.append(enquiry.reference)
     return BulkResult(done=done, refused=refused)
+
+
+def enquiries_bulk_letter(
+    *,
+    enquiries: list[Enquiry],
+    template_version: LetterTemplateVersion,
+    publish: bool,
+    actor: User,
+) -> LetterBatch:
+    """Issue one letter to each of the ticked enquiries, as one batch made by the workers
+    (``letters.services.letter_batch_issue``: the bulk letters page's rules and checks).
+    Unlike the other bulk actions it is all or nothing: a batch refused (not a manager, a
+    template that needs the adviser's own words, too many) saves nothing. Its cost is a
+    fixed number of queries per batch and a task per ``LETTER_BATCH_CHUNK`` letters,
+    whatever the number of enquiries."""
+    if len(enquiries) > BULK_LIMIT:
+        raise ValidationError(f"Choose at most {BULK_LIMIT} enquiries at a time.")
+    return letters_services.letter_batch_issue(
+        template_version=template_version, enquiries=enquiries, publish=publish, actor=actor
+    )

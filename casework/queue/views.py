@@ -1,24 +1,29 @@
-"""The queue page, claim and assign, and the enquiry page's assignment panel."""
+"""The queue page, claim and assign, bulk actions on the ticked rows, and the enquiry page's
+assignment panel."""
+
+from collections.abc import Collection
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST, require_safe
 
 from casework import policies
 from casework.desk import selectors as desk_selectors
 from casework.desk.views import (
     back_to_enquiry,
-    chosen,
     enquiry_page,
     enquiry_url,
+    form_errors_from,
     form_post,
     staff_required,
 )
+from casework.letters import selectors as letters_selectors
 from casework.queue import selectors, services
 from casework.queue.filters import EnquiryFilter
 from casework.queue.forms import AssignForm, BulkForm, queue_filters
@@ -33,22 +38,40 @@ PAGE_SIZE = 50
 @require_safe
 @staff_required
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _queue_page(request, request.GET)
+
+
+def _queue_page(
+    request: AuthenticatedHttpRequest,
+    params: QueryDict,
+    *,
+    bulk_form: BulkForm | None = None,
+    ticked: Collection[int] = (),
+    status: int = 200,
+) -> HttpResponse:
+    """The queue with the filters in ``params``; ``bulk_form``, bound, when a bulk action
+    was refused (its errors summarised, its rows still ticked)."""
     user = request.user
     queues = selectors.queues_for(user)
-    current = chosen(request, "queue", queues, selectors.Queue.MINE)
+    current = params.get("queue", selectors.Queue.MINE)
+    current = current if current in dict(queues) else selectors.Queue.MINE
     is_manager = policies.is_manager(user)
     filters = queue_filters(
-        EnquiryFilter(request.GET, queryset=Enquiry.objects.none()).form, is_manager=is_manager
+        EnquiryFilter(params, queryset=Enquiry.objects.none()).form, is_manager=is_manager
     )
     try:
-        enquiries = selectors.enquiry_list(user=user, queue=current, filters=request.GET)
+        enquiries = selectors.enquiry_list(user=user, queue=current, filters=params)
         invalid = not filters.form.is_valid()
     except selectors.FilterError:
         # Show the queue unfiltered under the errors, rather than an empty page.
         enquiries, invalid = selectors.enquiry_list(user=user, queue=current), True
-    page = Paginator(enquiries, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    page = Paginator(enquiries, PAGE_SIZE).get_page(params.get("page"))
+    query = params.copy()
     query.pop("page", None)
+    if bulk_form is None:
+        bulk_form = BulkForm(
+            is_manager=is_manager, selectable=[], templates=_bulk_templates(is_manager)
+        )
     context = {
         "queues": queues,
         "current_queue": current,
@@ -66,10 +89,21 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "view_query": query.urlencode(),
         "view_teams": saved_view_selectors.shareable_teams(user=user),
         "today": timezone.localdate(),
-        "bulk_form": BulkForm(is_manager=is_manager, selectable=[]),
+        "bulk_form": bulk_form,
+        "ticked": set(ticked),
     }
-    status = 400 if invalid else 200
+    status = 400 if invalid else status
     return no_store(render(request, "casework/queue.html", context, status=status))
+
+
+def _bulk_templates(is_manager: bool) -> list[tuple[str, str]]:
+    """The letters a manager may issue from the queue (none for anyone else: no query)."""
+    if not is_manager:
+        return []
+    return [
+        (choice.template.slug, choice.template.name)
+        for choice in letters_selectors.letter_template_choices_for_bulk()
+    ]
 
 
 def _assign_form(enquiry: Enquiry) -> AssignForm:
@@ -144,17 +178,20 @@ def _assignment_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bou
 @staff_required
 def queue_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The ticked rows of the queue, one action: each enquiry through its own service; the
-    page says which were done and why any were not, and keeps the queue's filters."""
+    page says which were done and why any were not, and keeps the queue's filters. A letter
+    for each is one batch instead (``_bulk_letter``)."""
+    back = reverse("casework:queue")
+    query = QueryDict(request.POST.get("query", ""))
+    if query:
+        back += "?" + query.urlencode()
+    if request.POST.get("bulk-action") == services.BulkAction.LETTER:
+        return _bulk_letter(request, query, back)
     posted = [value for value in request.POST.getlist("bulk-selected") if value.isdigit()]
     form = BulkForm(
         request.POST,
         is_manager=policies.is_manager(request.user),
         selectable=[int(value) for value in posted],
     )
-    back = reverse("casework:queue")
-    query = QueryDict(request.POST.get("query", ""))
-    if query:
-        back += "?" + query.urlencode()
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -187,3 +224,54 @@ def queue_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     if missing:
         messages.error(request, f"{missing} of the selected enquiries are not yours to change.")
     return redirect(back)
+
+
+def _bulk_letter(request: AuthenticatedHttpRequest, query: QueryDict, back: str) -> HttpResponse:
+    """The ticked rows, one letter each, as one batch (managers). Refused as a whole, with
+    the reason on the queue page again (400) and nothing saved: no letter chosen, one that
+    cannot be issued in bulk, or a row the user may not act on."""
+    if not policies.is_manager(request.user):
+        raise PermissionDenied("Only managers can issue letters in bulk.")
+    posted = [int(v) for v in request.POST.getlist("bulk-selected") if v.isdigit() and len(v) < 10]
+    choices = letters_selectors.letter_template_choices_for_bulk()
+    form = BulkForm(
+        request.POST,
+        is_manager=True,
+        selectable=posted,
+        templates=[(c.template.slug, c.template.name) for c in choices],
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        visible = desk_selectors.enquiry_visible_queryset(user=request.user)
+        chosen = list(visible.filter(pk__in=data["selected"]))
+        version = next(c.version for c in choices if c.template.slug == data["template"])
+        try:
+            if missing := len(set(data["selected"])) - len(chosen):
+                raise ValidationError(
+                    f"{missing} of the ticked enquiries are not yours to act on (or no longer "
+                    "exist), so no letters were issued: check the rows ticked below and try again."
+                )
+            batch = services.enquiries_bulk_letter(
+                enquiries=chosen,
+                template_version=version,
+                publish=data["publish"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            made = f"{batch.total} letter{'' if batch.total == 1 else 's'}"
+            messages.success(
+                request,
+                format_html(
+                    '{} {} being made. <a href="{}">Follow the batch\'s progress</a>.',
+                    made,
+                    "is" if batch.total == 1 else "are",
+                    reverse("casework:letter_batch", args=[batch.pk]),
+                ),
+            )
+            return redirect(back)
+    params = query.copy()
+    if (page := request.POST.get("page", "")).isdigit():
+        params["page"] = page
+    return _queue_page(request, params, bulk_form=form, ticked=posted, status=400)

@@ -1,13 +1,18 @@
 """Bulk actions on the queue: the ticked rows, one action, each through its own service
-(one audit trail each); a row refused says why and the others are done."""
+(one audit trail each); a row refused says why and the others are done. A letter to each is
+one letter batch instead, refused as a whole."""
+
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from casework.models import Assignment
+from casework.clocks.services import key_date_record
+from casework.models import Assignment, Letter, LetterBatch
 from casework.queue import services
 from enquiries.models import Enquiry, EnquiryEvent, Status
-from tests.casework.test_desk_views import messages_of
+from tests.casework.test_desk_views import messages_of, unlabelled_controls
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_day")]
 
@@ -105,3 +110,152 @@ def test_the_queue_page_offers_the_bulk_form(client, adviser, mine):
         in page
     )
     assert "Assign them to an adviser" not in page  # managers only
+
+
+# --- a letter to each: one batch ----------------------------------------------------------------
+
+LETTER = "acv-interim-moratorium"  # needs the interim moratorium's end: a notice on record
+
+
+def with_notice(enquiry, manager):
+    """The enquiry, with the owner's notice of sale recorded five weeks ago."""
+    key_date_record(
+        enquiry=enquiry,
+        trigger="disposal-notice-received",
+        date=timezone.localdate() - timedelta(weeks=5),
+        actor=manager.user,
+    )
+    return enquiry
+
+
+def issue_letters(client, rows, template=LETTER, **extra):
+    return client.post(
+        reverse("casework:queue_bulk"),
+        {
+            "bulk-selected": [e.pk for e in rows],
+            "bulk-action": "letter",
+            "bulk-template": template,
+            "bulk-publish": "on",
+            "query": "queue=all",
+            **extra,
+        },
+    )
+
+
+def test_a_manager_issues_a_letter_to_each_ticked_enquiry_as_one_batch(
+    client, manager, submit, django_capture_on_commit_callbacks
+):
+    rows = [with_notice(e, manager) for e in queue_rows(submit, 3)]
+    client.force_login(manager.user)
+    with django_capture_on_commit_callbacks(execute=True):  # the immediate backend: made now
+        response = issue_letters(client, rows)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("casework:queue") + "?queue=all"
+    batch = LetterBatch.objects.get()
+    assert batch.total == 3 and batch.created_by == manager.user and batch.publish
+    for enquiry in rows:  # exactly one letter each, made, and one audit event for it
+        letter = Letter.objects.get(enquiry=enquiry)
+        assert letter.batch == batch and letter.state == Letter.State.ISSUED
+        issued = EnquiryEvent.objects.filter(enquiry=enquiry, kind="letter_issued")
+        assert [(e.actor, e.data["letter"]) for e in issued] == [(manager.user, letter.pk)]
+        assert EnquiryEvent.objects.filter(enquiry=enquiry, kind="letter_published").count() == 1
+    page = client.get(response["Location"])
+    assert any(m.startswith("3 letters are being made.") for m in messages_of(page))
+    progress = reverse("casework:letter_batch", args=[batch.pk])
+    assert f'<a href="{progress}">Follow the batch\'s progress</a>' in page.content.decode()
+    assert "Made 3 of 3" in client.get(progress).content.decode()
+
+
+def test_issuing_without_choosing_a_letter_is_refused_and_saves_nothing(client, manager, mine):
+    client.force_login(manager.user)
+    response = issue_letters(client, [mine], template="")
+    assert response.status_code == 400
+    assert response.context["bulk_form"].errors["template"] == ["Choose the letter to issue."]
+    page = response.content.decode()
+    assert '<a href="#id_bulk-template">Letter to issue: Choose the letter to issue.</a>' in page
+    assert f'id="select-{mine.pk}" checked>' in page  # still ticked, to try again
+    assert not LetterBatch.objects.exists() and not Letter.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["general-reply", "no-such-letter"],  # needs the adviser's own words; unknown
+)
+def test_a_letter_that_cannot_be_issued_in_bulk_is_refused(client, manager, mine, template):
+    client.force_login(manager.user)
+    response = issue_letters(client, [mine], template=template)
+    assert response.status_code == 400
+    assert response.context["bulk_form"].errors["template"] == [
+        "That letter cannot be issued in bulk: choose one from the list."
+    ]
+    assert not LetterBatch.objects.exists() and not Letter.objects.exists()
+
+
+def test_a_ticked_enquiry_the_manager_may_not_act_on_refuses_the_whole_batch(
+    client, manager, mine, submit
+):
+    gone = submit(subject="Withdrawn")
+    gone_pk = gone.pk
+    gone.delete()  # removed since the queue was shown
+    client.force_login(manager.user)
+    response = client.post(
+        reverse("casework:queue_bulk"),
+        {
+            "bulk-selected": [mine.pk, gone_pk],
+            "bulk-action": "letter",
+            "bulk-template": LETTER,
+        },
+    )
+    assert response.status_code == 400
+    assert "1 of the ticked enquiries are not yours to act on" in str(
+        response.context["bulk_form"].non_field_errors()
+    )
+    assert not LetterBatch.objects.exists() and not Letter.objects.exists()
+
+
+def test_too_many_ticked_is_refused_as_a_whole(client, manager, mine, monkeypatch):
+    monkeypatch.setattr(services, "BULK_LIMIT", 0)
+    client.force_login(manager.user)
+    response = issue_letters(client, [mine])
+    assert response.status_code == 400
+    assert "Choose at most 0 enquiries" in str(response.context["bulk_form"].non_field_errors())
+    assert not LetterBatch.objects.exists()
+
+
+def test_an_adviser_may_not_issue_letters_in_bulk(client, adviser, mine):
+    client.force_login(adviser.user)
+    page = client.get(reverse("casework:queue")).content.decode()
+    assert "Issue each of them a letter" not in page and "bulk-template" not in page
+    response = issue_letters(client, [mine])  # her own enquiry: still a manager's action
+    assert response.status_code == 403
+    assert not LetterBatch.objects.exists() and not Letter.objects.exists()
+
+
+def test_the_queue_offers_managers_only_the_letters_that_can_go_in_bulk(client, manager, mine):
+    client.force_login(manager.user)
+    response = client.get(reverse("casework:queue"), {"queue": "all"})
+    form = response.context["bulk_form"]
+    offered = [slug for slug, _ in form.fields["template"].choices]
+    assert LETTER in offered and "general-reply" not in offered
+    page = response.content.decode()
+    assert "Issue each of them a letter" in page
+    assert unlabelled_controls(page) == []
+
+
+def test_a_letter_to_each_costs_the_same_queries_for_two_or_twenty(
+    client, manager, submit, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    client.force_login(manager.user)
+    counts = []
+    for size in (2, 20):
+        rows = queue_rows(submit, size)
+        with (
+            django_capture_on_commit_callbacks(execute=False),  # made later, by the workers
+            django_assert_max_num_queries(15) as captured,
+        ):
+            response = issue_letters(client, rows)
+        assert response.status_code == 302
+        assert Letter.objects.filter(enquiry__in=rows).count() == size
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
