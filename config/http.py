@@ -1,9 +1,11 @@
 """Response helpers shared by every app (how a page that holds personal data is served), and
-the middleware that keeps API responses out of caches and ends idle or old staff sessions."""
+the middleware that keeps API responses out of caches, ends idle or old staff sessions, and
+sends a page updated in place elsewhere when an action leads to another page."""
 
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +17,7 @@ from django.utils.cache import (
     patch_cache_control,
     set_response_etag,
 )
+from django_htmx.http import HttpResponseClientRedirect
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -130,3 +133,23 @@ def public_cacheable(
     set_response_etag(response)
     conditional = get_conditional_response(request, etag=response["ETag"], response=response)
     return conditional if isinstance(conditional, HttpResponse) else response
+
+
+class HtmxLeavesThePage:
+    """An action posted from a page updated in place (htmx) that answers with a redirect to
+    another page (a new case, the sign-in page) sends the whole browser there: following
+    the redirect inside the request would put another page inside this one. A redirect
+    back to the same page is followed, and its part of the page swapped in."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        htmx = getattr(request, "htmx", None)
+        if not htmx or response.status_code not in (301, 302, 303, 307, 308):
+            return response
+        target = response["Location"]
+        if urlsplit(target).path == urlsplit(htmx.current_url or "").path:
+            return response
+        return HttpResponseClientRedirect(target)

@@ -64,6 +64,8 @@ class SharedPage:
     ``render`` with its bound form, so no feature imports another's views."""
 
     template: str
+    # The part of the template (a partialdef) an htmx request gets back in place of the page.
+    partial: str | None = None
     loader: Callable[[AuthenticatedHttpRequest, Any], tuple[Any, dict]] | None = None
     panels: list[tuple[int, Panel]] = field(default_factory=list)
 
@@ -89,10 +91,13 @@ class SharedPage:
         record, context = self.loader(request, key)
         for _, panel in self.panels:
             context.update(panel(request, record, context, bound))
-        return no_store(render(request, self.template, context, status=status))
+        template = self.template
+        if self.partial and getattr(request, "htmx", False):
+            template = f"{template}#{self.partial}"
+        return no_store(render(request, template, context, status=status))
 
 
-enquiry_page = SharedPage("casework/enquiry_detail.html")
+enquiry_page = SharedPage("casework/enquiry_detail.html", partial="workspace")
 case_page = SharedPage("casework/case_detail.html")
 
 

@@ -91,11 +91,18 @@ def _workspace_panel(request: HttpRequest, enquiry: Enquiry, context: dict, boun
     user = request.user
     show = chosen(request, "show", selectors.SHOW_CHOICES, "all")
     timeline = selectors.enquiry_timeline(enquiry=enquiry, show=show)
+    order = _timeline_order(request)
+    shown = timeline_shown(timeline, order=order, everything=request.GET.get("entries") == "all")
     tasks = selectors.task_list(enquiry=enquiry)
     staff = selectors.desk_staff_users()
     return {
-        "timeline": timeline,
+        "timeline": shown,
+        "timeline_hidden": len(timeline) - len(shown),
         "timeline_truncated": len(timeline) == selectors.TIMELINE_LIMIT,
+        "timeline_limit": selectors.TIMELINE_LIMIT,
+        "order": order,
+        "compose": _composing(request, context, bound),
+        "tasks_open": sum(1 for task in tasks if task.done_at is None),
         "show": show,
         "show_choices": selectors.SHOW_CHOICES,
         "show_label": dict(selectors.SHOW_CHOICES)[show],
@@ -121,3 +128,42 @@ def _workspace_panel(request: HttpRequest, enquiry: Enquiry, context: dict, boun
             else None
         ),
     }
+
+
+ORDER_CHOICES = [("newest", "Newest first"), ("oldest", "Newest at the bottom")]
+# In conversation order the page opens on the latest few entries, just above the composer.
+CONVERSATION_SHOWN = 3
+
+
+def _timeline_order(request: HttpRequest) -> str:
+    """The reader's chosen order, kept in their session once chosen."""
+    remembered = request.session.get("timeline_order", "newest")
+    order = chosen(request, "order", ORDER_CHOICES, remembered)
+    if order != remembered:
+        request.session["timeline_order"] = order
+    return order
+
+
+def timeline_shown(timeline: list, *, order: str, everything: bool) -> list:
+    """The entries the page lists: newest first, all of them; or in conversation order
+    (newest at the bottom), the latest few unless the reader asked for every one."""
+    if order == "newest":
+        return timeline
+    latest = timeline if everything else timeline[:CONVERSATION_SHOWN]
+    return list(reversed(latest))
+
+
+def _composing(request: HttpRequest, context: dict, bound: dict) -> str:
+    """Which the composer shows: the update to the group or the internal note, as the
+    reader last chose (kept in their session). A refused form comes back in its own tab;
+    a snippet or article being inserted goes in an update."""
+    can_update = context.get("message_form") is not None
+    if "note_form" in bound:
+        return "note"
+    if "message_form" in bound or request.GET.get("snippet") or request.GET.get("insert"):
+        return "update" if can_update else "note"
+    remembered = request.session.get("composer_tab", "update")
+    wanted = chosen(request, "compose", [("update", ""), ("note", "")], remembered)
+    if wanted != remembered:
+        request.session["composer_tab"] = wanted
+    return wanted if can_update else "note"

@@ -461,8 +461,12 @@ def test_the_workspace_forms_are_labelled(client, adviser, mine):
     client.force_login(adviser.user)
     body = client.get(url(mine)).content.decode()
     assert unlabelled_controls(body) == []
-    for text in ("Add an internal note", "Add a task", "Record time", "Timeline"):
+    for text in ("Send an update to the group", "Add a task", "Record time", "Conversation"):
         assert text in body
+    # The composer's other tab: the internal note.
+    body = client.get(url(mine), {"compose": "note"}).content.decode()
+    assert unlabelled_controls(body) == []
+    assert "Add an internal note" in body and "Send an update to the group" not in body
 
 
 def test_the_enquiry_page_runs_a_constant_number_of_queries_however_full_its_workspace(

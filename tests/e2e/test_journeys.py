@@ -82,10 +82,11 @@ def test_adviser_signs_in_and_works_the_queue(
     page.get_by_role("link", name=submitted.enquiry.reference).click()
     page.wait_for_selector("h1")
     check_accessibility(page, "the enquiry page")
+    page.locator("#status-action summary").click()
     page.get_by_label(label("New status")).select_option("awaiting_group")
     page.get_by_role("button", name="Change status").click()
-    page.wait_for_selector(".notice")
-    assert "waiting for the group" in page.inner_text(".notice").lower()
+    page.wait_for_selector(".notice:has-text('Status is now')")
+    assert "waiting for the group" in page.inner_text("#workspace-live").lower()
 
     page.goto(f"{live_server.url}/desk/enquiries/new/")
     check_accessibility(page, "the log-an-enquiry form")
@@ -102,9 +103,12 @@ def test_adviser_records_a_key_date_and_reads_the_deadlines(
     page.get_by_label(label("Password")).press("Enter")
     page.wait_for_selector("h1")
 
+    page.locator("#key-date-action summary").click()
     page.get_by_label(label("What happened?")).select_option("disposal-notice-received")
     page.get_by_label(label("On what date?")).fill("2026-03-02")
     page.get_by_role("button", name="Record key date").press("Enter")
+    page.wait_for_selector(".notice:has-text('Key date recorded')")
+    page.locator("#key-dates > summary").click()  # the record's section with the tables
     page.wait_for_selector("table caption:has-text('Deadlines started by')")
     text = page.inner_text("main")
     for end in ("12 April 2026", "1 September 2026", "1 September 2027"):

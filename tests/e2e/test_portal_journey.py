@@ -69,7 +69,7 @@ def test_group_follows_replies_and_downloads_a_letter(
     desk.get_by_label(label("Update to the group")).fill("Please send us the listing notice.")
     desk.get_by_label(label("We are waiting for the group's reply")).check()
     desk.get_by_role("button", name="Send update to the group").click()
-    desk.wait_for_selector(".notice")
+    desk.wait_for_selector(".notice:has-text('Update sent to the group.')")
     page.reload()
     main = page.inner_text("main")
     assert "Please send us the listing notice." in main
@@ -192,11 +192,12 @@ def test_adviser_shows_a_deadline_and_the_group_sees_it(
     page.get_by_label(label("Password")).press("Enter")
     page.wait_for_selector("h1")
 
-    # Keyboard: tick "the group must act by this date" for the first clock, then show it.
+    # Keyboard: open the key dates, tick "the group must act by this date" for the first
+    # clock, then show it.
+    page.locator("#key-dates > summary").press("Enter")
     page.get_by_label(re.compile("^The group must act by this date")).first.press("Space")
     page.get_by_role("button", name=re.compile("^Show to the group")).first.press("Enter")
-    page.wait_for_selector(".notice")
-    assert "reminders 14 and 3 days before" in page.inner_text(".notice")
+    page.wait_for_selector(".notice:has-text('reminders 14 and 3 days before')")
     check_accessibility(page, "the enquiry page with a date shown to the group")
     shown = PublicDate.objects.get(enquiry=enquiry)
     assert shown.is_group_deadline
