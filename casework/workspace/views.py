@@ -130,14 +130,14 @@ def _workspace_panel(request: HttpRequest, enquiry: Enquiry, context: dict, boun
     }
 
 
-ORDER_CHOICES = [("newest", "Newest first"), ("oldest", "Newest at the bottom")]
+ORDER_CHOICES = [("oldest", "Newest at the bottom"), ("newest", "Newest first")]
 # In conversation order the page opens on the latest few entries, just above the composer.
 CONVERSATION_SHOWN = 3
 
 
 def _timeline_order(request: HttpRequest) -> str:
     """The reader's chosen order, kept in their session once chosen."""
-    remembered = request.session.get("timeline_order", "newest")
+    remembered = request.session.get("timeline_order", "oldest")
     order = chosen(request, "order", ORDER_CHOICES, remembered)
     if order != remembered:
         request.session["timeline_order"] = order

@@ -92,19 +92,23 @@ def test_the_timeline_order_is_the_readers_choice_and_remembered(client, adviser
     client.force_login(adviser.user)
     for i in range(5):
         client.post(url(mine, "note_add"), {"note-body": f"Note {i}"})
-    newest_first = client.get(url(mine), {"show": "notes"}).context["timeline"]
-    assert [e.text for e in newest_first] == [f"Note {i}" for i in (4, 3, 2, 1, 0)]
-    # Newest at the bottom: the conversation's latest entries, just above the composer.
-    response = client.get(url(mine), {"show": "notes", "order": "oldest"})
+    # By default, a conversation: newest at the bottom, the latest entries just above the
+    # composer, the earlier ones a link away.
+    response = client.get(url(mine), {"show": "notes"})
     assert [e.text for e in response.context["timeline"]] == ["Note 2", "Note 3", "Note 4"]
     assert response.context["timeline_hidden"] == 2
     body = response.content.decode()
     assert "Show 2 earlier entries" in body
     assert body.index('id="timeline-list-heading"') < body.index('id="composer"')
-    # Remembered for the next page without asking again; every entry on request.
-    again = client.get(url(mine), {"show": "notes", "entries": "all"})
-    assert again.context["order"] == "oldest"
-    assert [e.text for e in again.context["timeline"]] == [f"Note {i}" for i in range(5)]
+    everything = client.get(url(mine), {"show": "notes", "entries": "all"}).context["timeline"]
+    assert [e.text for e in everything] == [f"Note {i}" for i in range(5)]
+    # Newest first, every entry, the composer above them: chosen once, then remembered.
+    response = client.get(url(mine), {"show": "notes", "order": "newest"})
+    assert [e.text for e in response.context["timeline"]] == [f"Note {i}" for i in (4, 3, 2, 1, 0)]
+    body = response.content.decode()
+    assert body.index('id="composer"') < body.index('id="timeline-list-heading"')
+    again = client.get(url(mine), {"show": "notes"})
+    assert again.context["order"] == "newest" and len(again.context["timeline"]) == 5
 
 
 def test_the_workspace_in_place_runs_no_more_queries_than_the_whole_page(

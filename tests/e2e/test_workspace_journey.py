@@ -60,7 +60,13 @@ def test_an_adviser_works_an_enquiry_in_place_or_by_plain_forms(
 
     # At 1280x800 the message, the latest of the conversation, the composer's box for
     # writing and the key facts begin in view on opening, without scrolling.
-    for selector in ("#message-heading", "#composer-heading", "#facts-heading", ".facts dd"):
+    for selector in (
+        "#message-heading",
+        "ol.timeline li:last-child",
+        "#composer-heading",
+        "#facts-heading",
+        ".facts dd",
+    ):
         box = page.locator(selector).first.bounding_box()
         assert box is not None and box["y"] + box["height"] <= 800, selector
 

@@ -284,7 +284,9 @@ def test_the_secrets_are_really_there_for_staff(client, world):
     """The leak test is only worth something if the secrets were stored where staff see
     them: the desk's own page shows the internal ones."""
     client.force_login(world["ada"])
-    page = client.get(reverse("casework:enquiry", args=[world["enquiry"].reference]))
+    page = client.get(
+        reverse("casework:enquiry", args=[world["enquiry"].reference]), {"entries": "all"}
+    )
     html = page.content.decode()
     for name in (
         "note",
