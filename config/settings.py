@@ -4,6 +4,7 @@ One file; every difference between machines comes from environment variables
 (see README, "Configuration"). Defaults give a safe, zero-set-up desk on SQLite.
 """
 
+import ipaddress
 import os
 import re
 from datetime import timedelta
@@ -66,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logs.RequestId",  # first: every log line of the request carries its id
+    "config.metrics.RequestMetrics",  # times the whole request, by view name
     "django.middleware.security.SecurityMiddleware",
     "config.http.ApiResponsesNotStored",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -197,6 +200,13 @@ FEEDBACK_DELAY_DAYS = env_int("FEEDBACK_DELAY_DAYS", 7, minimum=0)
 # How often an open desk page asks for the count of unread in-app notices (0: only when a
 # page loads).
 NOTICES_POLL_SECONDS = env_int("NOTICES_POLL_SECONDS", 30, minimum=0)
+# How often an open enquiry page says it is still open and asks who else has it open;
+# under the minute after which a viewer not heard from is gone.
+PRESENCE_BEAT_SECONDS = env_int("PRESENCE_BEAT_SECONDS", 30, minimum=1, maximum=50)
+# The scheduler (``manage.py run_scheduler``, docs/scheduler.md): a daily job whose time
+# passed more than this many hours ago while no scheduler ran is skipped until its next
+# time, rather than run late.
+SCHEDULER_GRACE_HOURS = env_int("SCHEDULER_GRACE_HOURS", 12, minimum=1, maximum=23)
 
 # Service levels: an enquiry is "at risk" this many working days before it would breach.
 SLA_AT_RISK_WORKING_DAYS = env_int("SLA_AT_RISK_WORKING_DAYS", 1, minimum=0)
@@ -327,6 +337,24 @@ if REPORT_QUEUE_SECONDS >= REPORT_TIMEOUT_SECONDS:
     # The wait for a turn is one statement: past the timeout it would read as "too slow".
     raise ImproperlyConfigured("REPORT_QUEUE_SECONDS must be less than REPORT_TIMEOUT_SECONDS")
 
+# Health and metrics (docs/operations.md). /readyz answers 503 when the oldest task ready
+# to run has waited longer than READY_MAX_TASK_AGE_SECONDS, or an IMAP mailbox was last
+# read longer than READY_MAX_MAIL_POLL_AGE_SECONDS ago; each client may ask READYZ_RATE.
+READY_MAX_TASK_AGE_SECONDS = env_int("READY_MAX_TASK_AGE_SECONDS", 600, minimum=1)
+READY_MAX_MAIL_POLL_AGE_SECONDS = env_int("READY_MAX_MAIL_POLL_AGE_SECONDS", 900, minimum=1)
+READYZ_RATE = env_str("READYZ_RATE", "120/minute")
+# /metrics answers these addresses (or networks), or a request with
+# "Authorization: Bearer <METRICS_TOKEN>"; anyone else gets a 404.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {_network!r} is no address") from None
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# The proxy's probes come over plain HTTP to the node: never redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "casework.tokens.authentication.ApiTokenAuthentication",
@@ -427,16 +455,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"redact_tokens": {"()": "enquiries.log_filters.RedactTrackingTokens"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "config.logs.JsonFormatter"},  # LOG_FORMAT=json: one object a line
+    },
+    "filters": {
+        "redact_tokens": {"()": "enquiries.log_filters.RedactTrackingTokens"},
+        "request_id": {"()": "config.logs.RequestIdFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact_tokens"],
+            "formatter": LOG_FORMAT,
+            "filters": ["redact_tokens", "request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},

@@ -35,6 +35,8 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    # /healthz, /readyz, /metrics: for the proxy and Prometheus (docs/operations.md).
+    path("", include("casework.health.urls")),
 ]
 
 handler404 = "config.api.not_found"

@@ -127,6 +127,10 @@ EXPECTED = {
         "manager": 200,
     },
     "api_public": dict.fromkeys(PERSONAS, 200),
+    # Prometheus's page: by address or bearer token, never by sign-in. The test client
+    # comes from 127.0.0.1, an allowed address; elsewhere without the token it is a 404
+    # whoever is signed in (tests/casework/test_health.py).
+    "metrics": dict.fromkeys(PERSONAS, 200),
     # A batch's page: to anyone but a manager, there is no such batch.
     "manager_hidden": {
         "anonymous": "login",
@@ -354,6 +358,10 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "api:docs": ("api_public", G),
     "login": ("login", GP),
     "logout": ("public", P),
+    # The proxy's and monitoring's probes (casework/health/, docs/operations.md).
+    "health:healthz": ("public", G),
+    "health:readyz": ("public", G),
+    "health:metrics": ("metrics", G),
 }
 # The API's changes other than POST, which a URL's reads may not share an audience with.
 WRITES: dict[tuple[str, str], str] = {

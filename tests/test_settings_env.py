@@ -38,6 +38,8 @@ def _start(**env: str) -> subprocess.CompletedProcess:
         ),
         ({"REPORT_WORK_MEM": "lots"}, "REPORT_WORK_MEM must look like 64MB"),
         ({"REPORT_CONCURRENCY": "-1"}, "REPORT_CONCURRENCY must be at least 0"),
+        ({"PRESENCE_BEAT_SECONDS": "0"}, "PRESENCE_BEAT_SECONDS must be at least 1"),
+        ({"PRESENCE_BEAT_SECONDS": "90"}, "PRESENCE_BEAT_SECONDS must be at most 50"),
     ],
 )
 def test_report_settings_that_cannot_work_stop_start_up(env, message):

@@ -22,6 +22,7 @@ true)``, like ``SET LOCAL``):
   (``config/gunicorn.py``), a waiting report holds a thread, not a CPU.
 
 Elsewhere (SQLite) this does nothing: a local desk has one user and no such load.
+Either way each report run or refused is counted (``desk_reports_total``, /metrics).
 """
 
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 
 from config.errors import DomainError
+from config.metrics import REPORTS
 
 # pg_advisory_xact_lock(key1, key2): key1 names "reports" ('RPRT'), key2 is the slot.
 LOCK_CLASS = 0x52505254
@@ -89,6 +91,7 @@ def _sqlstate(error: OperationalError) -> str | None:
 def report_session() -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
+        REPORTS.labels(outcome="run").inc()
         return
     outermost = not connection.in_atomic_block
     try:
@@ -113,15 +116,18 @@ def report_session() -> Iterator[None]:
                 )
                 _take_a_turn(cursor)
             yield
+        REPORTS.labels(outcome="run").inc()
     except OperationalError as error:
         state = _sqlstate(error)
         if state == "55P03":  # lock_not_available: no free turn in time
+            REPORTS.labels(outcome="busy").inc()
             raise ReportUnavailable(
                 "Other reports are being prepared just now, so this one has to wait its "
                 "turn. Please try again in a minute.",
                 retry_after=60,
             ) from error
         if state == "57014":  # query_canceled: the statement timeout
+            REPORTS.labels(outcome="timeout").inc()
             raise ReportUnavailable(
                 f"This report took longer than {settings.REPORT_TIMEOUT_SECONDS:g} seconds "
                 "on one of its figures and was stopped. Choose a shorter period or add a "

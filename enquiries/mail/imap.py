@@ -13,11 +13,15 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
 from imapclient import IMAPClient
 
+from enquiries.mail.selectors import poll_key
 from enquiries.mail.services import mail_receive
 
 logger = logging.getLogger(__name__)
@@ -102,9 +106,20 @@ def mailbox_fetch(mailbox: dict[str, Any], *, limit: int | None = None) -> Fetch
     return result
 
 
+def mail_poll_record(mailbox: str, *, when: datetime | None = None) -> None:
+    """Note that ``mailbox`` was read through without a fault, in the cache every process
+    shares (kept until the next good read). A cache fault is logged, not raised: the mail
+    was read all the same, and readiness will say the poll is late."""
+    try:
+        cache.set(poll_key(mailbox), (when or timezone.now()).timestamp(), timeout=None)
+    except Exception:
+        logger.exception("recording the poll of mailbox=%s failed", mailbox)
+
+
 def mail_fetch_all(*, only: str | None = None) -> list[FetchResult]:
     """One round over every configured mailbox (or the one named ``only``). A mailbox that
-    cannot be reached is logged and reported; the others are still read."""
+    cannot be reached is logged and reported; the others are still read. Each mailbox
+    read without a fault has the time recorded (``mail_poll_record``), for ``/readyz``."""
     results = []
     for mailbox in settings.MAIL_IMAP_MAILBOXES:
         if only is not None and mailbox["name"] != only:
@@ -114,4 +129,6 @@ def mail_fetch_all(*, only: str | None = None) -> list[FetchResult]:
         except Exception as error:
             logger.exception("fetching mail from mailbox=%s failed", mailbox["name"])
             results.append(FetchResult(mailbox=str(mailbox["name"]), error=type(error).__name__))
+        else:
+            mail_poll_record(str(mailbox["name"]))
     return results
