@@ -1,6 +1,7 @@
 """The enquiry page's "also viewing" notice, and the call its script makes every 30
 seconds to say the page is still open and hear who else is there."""
 
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
@@ -22,7 +23,7 @@ def _words(names: list[str]) -> str:
 def _presence_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
     services.presence_touch(enquiry=enquiry, user=request.user)  # type: ignore[arg-type]
     others = selectors.others_viewing(enquiry=enquiry, user=request.user)  # type: ignore[arg-type]
-    return {"also_viewing": _words(others)}
+    return {"also_viewing": _words(others), "presence_seconds": settings.PRESENCE_BEAT_SECONDS}
 
 
 @require_POST

@@ -117,3 +117,32 @@ def test_an_adviser_works_an_enquiry_in_place_or_by_plain_forms(
     assert enquiry.status == "awaiting_group"
     assert re.search("waiting for the group", page.inner_text("#enquiry-workspace .facts"), re.I)
     axe(page, "the enquiry page after acting")
+
+
+def test_the_enquiry_page_by_keyboard_alone(
+    live_server, workspace_page, check_accessibility, adviser, submit, javascript
+):
+    """Disclosures open with Enter, forms submit with Enter on their button, and (with
+    JavaScript) focus stays on the button after the page updates in place."""
+    from enquiries.models import Status
+
+    page = workspace_page
+    enquiry = submit(subject="The Red Lion is for sale")
+    sign_in(page, live_server, adviser.user, f"/desk/enquiries/{enquiry.reference}/")
+
+    page.locator("#status-action > summary").focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#status-action").get_attribute("open") is not None
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "status"
+    page.get_by_label(label("New status")).select_option("awaiting_group")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "status-submit"
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".notice:has-text('Status is now')")
+    enquiry.refresh_from_db()
+    assert enquiry.status == Status.AWAITING_GROUP
+    if javascript:
+        assert page.evaluate("document.activeElement.id") == "status-submit"
+        assert page.locator("#status-action").get_attribute("open") is not None
+        check_accessibility(page, "the enquiry page after a keyboard status change")

@@ -1,5 +1,6 @@
-// "Someone else is here": every 30 seconds, tell the desk this enquiry's page is still
-// open and show who else has it open. Without this script the notice shown with the
+// "Someone else is here": every PRESENCE_BEAT_SECONDS (30 unless set; the page's
+// data-seconds), tell the desk this enquiry's page is still open and show who else has it
+// open. Without this script the notice shown with the
 // page stays as it was.
 (function () {
   "use strict";
@@ -24,5 +25,6 @@
       .catch(function () {});
   }
 
-  window.setInterval(beat, 30000);
+  var seconds = parseInt(box.getAttribute("data-seconds"), 10) || 30;
+  window.setInterval(beat, seconds * 1000);
 })();
