@@ -1,5 +1,6 @@
 """Managers tune routing here: expertise, areas, capacity, absences and teams; and the
-service-level targets (``knowledgebase`` data that the desk's service writes)."""
+service-level targets (``knowledgebase`` data that the desk's service writes); and the
+scheduler's runs, to read."""
 
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
@@ -7,7 +8,7 @@ from django.contrib.admin.options import Action
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponseRedirect
 
-from casework.models import Absence, Adviser, Assignment, Team
+from casework.models import Absence, Adviser, Assignment, ScheduledRun, Team
 from casework.service_levels import services as service_level_services
 from enquiries.admin import ReadOnlyAdmin
 from knowledgebase.models import ServiceLevelTarget
@@ -43,6 +44,15 @@ class AssignmentAdmin(ReadOnlyAdmin):
     list_filter = ["method", "is_current"]
     list_select_related = ["enquiry", "adviser__user", "team"]
     search_fields = ["enquiry__reference"]
+
+
+@admin.register(ScheduledRun)
+class ScheduledRunAdmin(ReadOnlyAdmin):
+    """What the scheduler ran, where and how it ended (docs/scheduler.md)."""
+
+    list_display = ["job", "slot", "node", "outcome", "error", "started_at", "finished_at"]
+    list_filter = ["outcome", "job"]
+    date_hierarchy = "slot"
 
 
 @admin.register(ServiceLevelTarget)

@@ -23,6 +23,7 @@ from casework.models.retention import (
     SubjectAccessWithholding,
 )
 from casework.models.saved_views import SavedView
+from casework.models.scheduling import ScheduledRun
 from casework.models.sessions import FactorEvent, StaffSession
 from casework.models.tokens import ApiToken, token_hash
 from casework.models.webhooks import WebhookDelivery, WebhookEndpoint
@@ -124,6 +125,7 @@ class Letter(models.Model):
 
 
 __all__ = [
+    "ScheduledRun",
     "Presence",
     "DuplicatePair",
     "MergeRecord",
