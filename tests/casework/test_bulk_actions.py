@@ -2,17 +2,14 @@
 (one audit trail each); a row refused says why and the others are done. A letter to each is
 one letter batch instead, refused as a whole."""
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from casework.clocks.services import key_date_record
 from casework.models import Assignment, Letter, LetterBatch
 from casework.queue import services
 from enquiries.models import Enquiry, EnquiryEvent, Status
 from tests.casework.test_desk_views import messages_of, unlabelled_controls
+from tests.casework.test_letters_bulk import with_notice
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("working_day")]
 
@@ -115,17 +112,6 @@ def test_the_queue_page_offers_the_bulk_form(client, adviser, mine):
 # --- a letter to each: one batch ----------------------------------------------------------------
 
 LETTER = "acv-interim-moratorium"  # needs the interim moratorium's end: a notice on record
-
-
-def with_notice(enquiry, manager):
-    """The enquiry, with the owner's notice of sale recorded five weeks ago."""
-    key_date_record(
-        enquiry=enquiry,
-        trigger="disposal-notice-received",
-        date=timezone.localdate() - timedelta(weeks=5),
-        actor=manager.user,
-    )
-    return enquiry
 
 
 def issue_letters(client, rows, template=LETTER, **extra):

@@ -128,3 +128,13 @@ def test_every_colour_has_a_swatch_class():
     css = stylesheet()
     for colour in compose.COLOURS:
         assert f".swatch-{colour.token} {{ background: var(--{colour.token}); }}" in css
+
+
+def test_the_style_guide_reads_only_what_every_desk_page_does(
+    client, adviser, django_assert_max_num_queries
+):
+    """The session, the user and their roles: no data of its own."""
+    client.force_login(adviser.user)
+    client.get(URL)
+    with django_assert_max_num_queries(6):
+        assert client.get(URL).status_code == 200
