@@ -111,6 +111,19 @@ def chosen(request: HttpRequest, name: str, choices: list[tuple[str, str]], defa
     return value if value in dict(choices) else default
 
 
+def chosen_and_kept(
+    request: HttpRequest, name: str, choices: list[tuple[str, str]], default: str
+) -> str:
+    """As ``chosen``, but the reader's last choice (kept in their session under ``name``)
+    is the default until they choose again."""
+    key = f"chosen:{name}"
+    kept = request.session.get(key, default)
+    value = chosen(request, name, choices, kept)
+    if value != kept:
+        request.session[key] = value
+    return value
+
+
 def enquiry_url(reference: str, anchor: str = "") -> str:
     return reverse("casework:enquiry", args=[reference]) + (f"#{anchor}" if anchor else "")
 

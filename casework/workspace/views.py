@@ -11,6 +11,7 @@ from casework.desk import selectors as desk_selectors
 from casework.desk.views import (
     back_to_enquiry,
     chosen,
+    chosen_and_kept,
     enquiry_page,
     enquiry_url,
     form_post,
@@ -91,7 +92,7 @@ def _workspace_panel(request: HttpRequest, enquiry: Enquiry, context: dict, boun
     user = request.user
     show = chosen(request, "show", selectors.SHOW_CHOICES, "all")
     timeline = selectors.enquiry_timeline(enquiry=enquiry, show=show)
-    order = _timeline_order(request)
+    order = chosen_and_kept(request, "order", ORDER_CHOICES, "oldest")
     shown = timeline_shown(timeline, order=order, everything=request.GET.get("entries") == "all")
     tasks = selectors.task_list(enquiry=enquiry)
     staff = selectors.desk_staff_users()
@@ -131,17 +132,9 @@ def _workspace_panel(request: HttpRequest, enquiry: Enquiry, context: dict, boun
 
 
 ORDER_CHOICES = [("oldest", "Newest at the bottom"), ("newest", "Newest first")]
+COMPOSER_TABS = [("update", "Update to the group"), ("note", "Internal note")]
 # In conversation order the page opens on the latest few entries, just above the composer.
 CONVERSATION_SHOWN = 3
-
-
-def _timeline_order(request: HttpRequest) -> str:
-    """The reader's chosen order, kept in their session once chosen."""
-    remembered = request.session.get("timeline_order", "oldest")
-    order = chosen(request, "order", ORDER_CHOICES, remembered)
-    if order != remembered:
-        request.session["timeline_order"] = order
-    return order
 
 
 def timeline_shown(timeline: list, *, order: str, everything: bool) -> list:
@@ -162,8 +155,5 @@ def _composing(request: HttpRequest, context: dict, bound: dict) -> str:
         return "note"
     if "message_form" in bound or request.GET.get("snippet") or request.GET.get("insert"):
         return "update" if can_update else "note"
-    remembered = request.session.get("composer_tab", "update")
-    wanted = chosen(request, "compose", [("update", ""), ("note", "")], remembered)
-    if wanted != remembered:
-        request.session["composer_tab"] = wanted
+    wanted = chosen_and_kept(request, "compose", COMPOSER_TABS, "update")
     return wanted if can_update else "note"

@@ -24,7 +24,10 @@ from enquiries.models import Attachment, Enquiry
 from knowledgebase.letter_engine import ADVISER_INSTRUCTION
 from knowledgebase.models import LetterTemplateVersion
 
-on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite backup")
+on_sqlite = pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="the SQLite file backup and restore; on PostgreSQL the pg_dump tests run instead",
+)
 # The backup reads committed data (pg_dump is another session; SQLite's backup would wait on
 # the test's own transaction): every test that makes one is transactional. serialized_rollback
 # puts back the reference data (topics, areas) that the flush after the test removes.
