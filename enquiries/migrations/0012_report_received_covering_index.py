@@ -3,8 +3,13 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from config.migration_operations import AddIndexConcurrentlyOnPostgres
+
 
 class Migration(migrations.Migration):
+    # Built without blocking writes on PostgreSQL, so nodes on the previous release keep
+    # taking enquiries during the upgrade (docs/deploy.md).
+    atomic = False
 
     dependencies = [
         ('enquiries', '0011_contact_access'),
@@ -13,7 +18,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgres(
             model_name='enquiry',
             index=models.Index(fields=['received_at'], include=('id', 'channel', 'topic', 'organisation', 'local_authority', 'contact', 'assigned_to', 'first_response_at', 'first_response_due', 'first_response_working_days', 'resolved_at', 'resolution_due', 'resolution_working_days'), name='enquiry_report_received_idx'),
         ),
