@@ -7,7 +7,8 @@ casework/reports/session.py), so they cannot take every core either. Measured in
 docs/performance.md ("Reports").
 
 Environment: ``GUNICORN_BIND`` (default 127.0.0.1:8000), ``WEB_CONCURRENCY`` processes
-(default 2; about one per core), ``GUNICORN_THREADS`` per process (default 4). Each
+(default 2; about one per core), ``GUNICORN_THREADS`` per process (default 4),
+``GUNICORN_CONTROL_SOCKET`` (default none, below). Each
 thread keeps its own database connection: allow processes x threads connections (plus
 the task workers') in PostgreSQL's ``max_connections``.
 """
@@ -26,3 +27,11 @@ timeout = 60
 graceful_timeout = 30
 # No access log: tracking links carry a secret token in the path (README, "Going live").
 accesslog = None
+# gunicorn's control socket (for ``gunicornc``) is off unless GUNICORN_CONTROL_SOCKET names
+# one. Its default path is one per user (~/.gunicorn/gunicorn.ctl), so several app nodes
+# on one machine (deploy/systemd/desk-gunicorn@.service) would take it from one another,
+# and a command meant for one node would reach another.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
