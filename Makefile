@@ -63,8 +63,11 @@ test: $(VENV)/.installed
 e2e: $(VENV)/.installed
 	$(VENV)/bin/pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
+# TASK_BACKEND=redis: django-tasks-redis's worker (docs/operations.md, "Workers").
 worker: install
-	$(PY) manage.py run_worker
+	@if [ "$${TASK_BACKEND:-database}" = redis ]; then \
+	  set -x; $(PY) manage.py run_redis_tasks --continuous --claim-interval 300; \
+	else set -x; $(PY) manage.py run_worker; fi
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

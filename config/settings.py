@@ -145,6 +145,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# A PostgreSQL streaming standby of DATABASE_URL for reports (config/replica.py,
+# docs/reports.md "The read replica"): reports read from it while it is less than
+# REPLICA_MAX_LAG_SECONDS behind, and from the primary (saying so) otherwise. Nothing else
+# reads from it and nothing is ever written to it. Unset: no second alias, no router.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 60, minimum=1)
+# How long one process trusts its last look at the replica's lag (0: look every time).
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 5, minimum=0)
+if _replica_url := env_str("DATABASE_REPLICA_URL"):
+    _replica = dj_database_url.parse(
+        _replica_url,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    if {_replica["ENGINE"], DATABASES["default"]["ENGINE"]} != {"django.db.backends.postgresql"}:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must name a PostgreSQL standby of a PostgreSQL DATABASE_URL"
+        )
+    # A replica that is down costs a report (and /readyz) this long before the fallback.
+    _replica["OPTIONS"] = {**_replica.get("OPTIONS", {}), "connect_timeout": 2}
+    # In tests the replica alias is not created: it reads the primary's test database by
+    # name (on the replica's host and port, where a real standby has it too).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -307,22 +331,45 @@ MAIL_IMAP_MAILBOXES = [
     )
 ]
 
-# Background work: Django's tasks framework. "database" (the default) needs a
-# worker (`make worker`); "immediate" runs each task in the web request.
+# Background work: Django's tasks framework (config/tasks.py, docs/operations.md "Workers").
+# "database" (the default) needs a worker (`make worker`); "redis" keeps the queue in Redis
+# (TASK_REDIS_URL, else REDIS_URL) and needs its worker (`make worker` too); "immediate"
+# runs each task in the web request.
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
+    "redis": "django_tasks_redis.RedisTaskBackend",
     "immediate": "django.tasks.backends.immediate.ImmediateBackend",
 }
-_task_backend = env_str("TASK_BACKEND", "database")
-if _task_backend not in _TASK_BACKENDS:
+TASK_BACKEND = env_str("TASK_BACKEND", "database")
+if TASK_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured(f"TASK_BACKEND must be one of {sorted(_TASK_BACKENDS)}")
-TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend], "QUEUES": ["default"]}}
 # How often a task that failed for a passing reason (SMTP down) is tried in all,
 # and the first wait before trying again (doubling each time).
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5, minimum=1)
 TASK_RETRY_DELAY_SECONDS = env_int("TASK_RETRY_DELAY_SECONDS", 60, minimum=0)
 # A task "running" for longer than this is taken to belong to a dead worker.
 TASK_STALE_AFTER_SECONDS = env_int("TASK_STALE_AFTER_SECONDS", 900, minimum=60)
+TASKS: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": _TASK_BACKENDS[TASK_BACKEND], "QUEUES": ["default"]}
+}
+if TASK_BACKEND == "redis":
+    _task_redis_url = env_str("TASK_REDIS_URL") or env_str("REDIS_URL")
+    if not _task_redis_url:
+        raise ImproperlyConfigured("TASK_BACKEND=redis needs TASK_REDIS_URL (or REDIS_URL)")
+    TASKS["default"]["OPTIONS"] = {
+        "REDIS_URL": _task_redis_url,
+        # Several installations (or test runs) can share one Redis under their own prefix.
+        "REDIS_KEY_PREFIX": env_str("TASK_REDIS_KEY_PREFIX", "desk-tasks"),
+        # The workers' own sweep for tasks of a dead worker follows the desk's reaper
+        # (config.tasks.reap_stale_tasks): the same staleness, the same number of starts.
+        "REDIS_CLAIM_TIMEOUT": TASK_STALE_AFTER_SECONDS,
+        "REDIS_MAX_DELIVERIES": TASK_MAX_ATTEMPTS,
+        "REDIS_SOCKET_CONNECT_TIMEOUT": 5,
+        # Finished tasks are kept this long (django-tasks-db's are pruned after 30 days).
+        "REDIS_RESULT_TTL": 30 * 24 * 3600,
+    }
+    # Its worker command (run_redis_tasks) and its admin pages.
+    INSTALLED_APPS.append("django_tasks_redis")
 
 # Manager reports on PostgreSQL (casework/reports/session.py, docs/performance.md): the
 # memory each report's sorts may use, how long one may run, how many compute at once

@@ -1,5 +1,11 @@
-"""Retries and reaping for background tasks.
+"""Background tasks: how the desk defines, enqueues, retries and reaps them.
 
+Every task is made with this module's ``task`` decorator (not ``django.tasks.task``), so
+it carries the request id of the request that enqueued it: its log records in the
+worker show the same ``request_id`` as the request's (``DeskTask``).
+
+The queue is django-tasks-db (``TASK_BACKEND=database``) or django-tasks-redis
+(``TASK_BACKEND=redis``); docs/operations.md, "Workers", says when to use which.
 django-tasks-db runs each task once: a failure stays failed, and a task left
 "running" by a killed worker stays so for ever. The desk adds two things:
 
@@ -16,21 +22,102 @@ did), because neither can know whether a dead worker got half-way. A task for
 a record saved in a transaction is queued with ``enqueue_on_commit``.
 """
 
+import functools
+import json
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from inspect import iscoroutinefunction
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.db import OperationalError, transaction
-from django.tasks import Task, TaskResultStatus
+from django.tasks import Task, TaskResult, TaskResultStatus, task_backends
+from django.tasks.backends.base import BaseTaskBackend
 from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
+from django_tasks_redis import RedisTaskBackend
+
+from config.logs import request_id, sane_request_id
 
 logger = logging.getLogger(__name__)
+
+# The keyword a task's enqueued kwargs carry the request id under; the task's function
+# never sees it (``_runs_with_request_id`` takes it off).
+REQUEST_ID_KWARG = "_request_id"
+
+
+class DeskTask(Task):  # generic in django-stubs only, so no parameters here
+    """A task that takes the current request id (``config.logs.request_id``) along when it
+    is enqueued, as the reserved keyword ``_request_id``, and sets it again while it runs,
+    so the worker's log records for the task carry the request's id. Outside a request
+    (a command, cron) nothing is added. A task enqueued by a running task (a retry, the
+    next chunk of a batch) carries the id on."""
+
+    __slots__ = ()
+
+    def enqueue(self, *args: Any, **kwargs: Any) -> TaskResult[Any, Any]:
+        return super().enqueue(*args, **_with_request_id(kwargs))
+
+    async def aenqueue(self, *args: Any, **kwargs: Any) -> TaskResult[Any, Any]:
+        return await super().aenqueue(*args, **_with_request_id(kwargs))
+
+
+def _with_request_id(kwargs: dict[str, Any]) -> dict[str, Any]:
+    current = request_id.get()
+    if current == "-" or REQUEST_ID_KWARG in kwargs:
+        return kwargs
+    return {**kwargs, REQUEST_ID_KWARG: current}
+
+
+def _runs_with_request_id[**P, R](func: Callable[P, R]) -> Callable[P, R]:
+    """``func``, taking the reserved ``_request_id`` keyword off and logging under it.
+
+    Wrapping the function (rather than ``Task.call``) is what every backend runs:
+    django-tasks-db and the immediate backend call ``task.call``, django-tasks-redis
+    calls ``task.func`` itself. ``functools.wraps`` keeps the function's module, name and
+    signature, so the task's path and its checks are the function's own."""
+
+    if iscoroutinefunction(func):
+        raise TypeError(f"{func.__qualname__}: the desk's tasks are plain functions, not async")
+
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        given = sane_request_id(kwargs.pop(REQUEST_ID_KWARG, None))
+        token = request_id.set(given) if given else None
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if token is not None:
+                request_id.reset(token)
+
+    return run
+
+
+def task[**P, R](
+    *, priority: int = 0, queue_name: str = "default", backend: str = "default"
+) -> Callable[[Callable[P, R]], Task[P, R]]:
+    """The desk's ``@task()``: ``django.tasks.task`` with the request id carried along
+    (``DeskTask``). tests/test_task_request_id.py checks no app uses Django's own."""
+
+    def make(func: Callable[P, R]) -> Task[P, R]:
+        return DeskTask(
+            func=_runs_with_request_id(func),
+            priority=priority,
+            queue_name=queue_name,
+            backend=backend,
+        )
+
+    return make
+
+
+def default_backend() -> BaseTaskBackend:
+    return task_backends["default"]
 
 
 # The longest wait between two tries, however many there have been.
@@ -66,9 +153,14 @@ def enqueue_on_commit(task: Task, **kwargs: Any) -> None:
 
     With a stored queue (the database backend) the task row is written in the
     same transaction, so the record can never be committed without its task (a
-    process dying just after the commit would otherwise lose it). A backend that
-    runs tasks at once waits for the commit, so nothing runs for a transaction
-    that is rolled back.
+    process dying just after the commit would otherwise lose it). Any other
+    backend waits for the commit, so nothing runs for a transaction that is
+    rolled back: the immediate one would run the task at once, and Redis cannot
+    share the database's transaction (a worker could take the task before the
+    record is committed, or run it for a record rolled back). On Redis a process
+    dying between the commit and the enqueue loses the task: the record stays as
+    it was left (an email's ``Notification`` owed, not sent), and nothing queues
+    it again by itself (docs/operations.md, "Workers").
     """
     if isinstance(task.get_backend(), DatabaseBackend):
         task.enqueue(**kwargs)
@@ -86,7 +178,8 @@ def retry_delay(attempt: int) -> timedelta:
 def retry_later(task: Task, *, attempt: int, kwargs: dict[str, Any], error: BaseException) -> None:
     """Enqueue ``task`` again as attempt ``attempt + 1``, or raise once attempts run out.
 
-    On a backend that can defer (the database one) the new task waits for
+    On a backend that can defer (the database one; Redis, whose workers move a
+    deferred task to its stream when it is due) the new task waits for
     ``retry_delay``; on one that cannot (the immediate one, in tests and small
     installs) it runs again at once. The caller re-raises its error afterwards
     so the failed attempt is recorded as failed.
@@ -130,12 +223,29 @@ def reap_stale_tasks(*, now: datetime | None = None) -> ReapResult:
     its worker (or keeps being abandoned) is failed after ``TASK_MAX_ATTEMPTS``
     claims instead of looping for ever.
 
-    Safe to run at any time and from several processes at once: rows are taken
-    in the worker's own way (``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL,
-    an exclusive transaction on SQLite, which has no row locks), and each row is
-    changed only if it is still the same running claim that was seen.
+    The same rule on either queue: the database table, or the Redis streams
+    (``_reap_redis``); the immediate backend has nothing to reap. Safe to run at
+    any time, from any process (a worker, ``manage.py reap_tasks``, the
+    scheduler), and from several at once.
     """
-    now = now or timezone.now()
+    backend = default_backend()
+    if isinstance(backend, RedisTaskBackend):
+        result = _reap_redis(backend)
+    elif isinstance(backend, DatabaseBackend):
+        result = _reap_database(now=now or timezone.now())
+    else:
+        return ReapResult(requeued=0, failed=0)
+    if result.failed:
+        logger.error("reaped stale tasks: %d requeued, %d failed", result.requeued, result.failed)
+    elif result.requeued:
+        logger.warning("reaped stale tasks: %d requeued", result.requeued)
+    return result
+
+
+def _reap_database(*, now: datetime) -> ReapResult:
+    """Rows are taken in the worker's own way (``SELECT ... FOR UPDATE SKIP LOCKED`` on
+    PostgreSQL, an exclusive transaction on SQLite, which has no row locks), and each
+    row is changed only if it is still the same running claim that was seen."""
     cutoff = now - timedelta(seconds=settings.TASK_STALE_AFTER_SECONDS)
     requeued = failed = 0
     with exclusive_transaction(DBTaskResult.objects.db):
@@ -161,8 +271,64 @@ def reap_stale_tasks(*, now: datetime | None = None) -> ReapResult:
                 )
             else:
                 requeued += same_claim.update(status=TaskResultStatus.READY, started_at=None)
-    if failed:
-        logger.error("reaped stale tasks: %d requeued, %d failed", requeued, failed)
-    elif requeued:
-        logger.warning("reaped stale tasks: %d requeued", requeued)
     return ReapResult(requeued=requeued, failed=failed)
+
+
+# The consumer the reaper takes abandoned messages over as, for the moment it takes to
+# put them back on their stream for any worker.
+REDIS_REAPER_CONSUMER = "desk-reaper"
+_REDIS_PENDING_PAGE = 500
+
+
+def _reap_redis(backend: RedisTaskBackend) -> ReapResult:
+    """On Redis a worker takes a task's message from a stream and acknowledges it once the
+    task has finished; a worker that dies leaves it pending. A message pending for
+    ``TASK_STALE_AFTER_SECONDS`` is taken over (``XCLAIM`` with that minimum idle time,
+    so of several reapers and workers' own sweeps exactly one gets it), its task is put
+    back on its stream as ready (or failed once started ``TASK_MAX_ATTEMPTS`` times),
+    and the old message is acknowledged. The workers' own sweep (django-tasks-redis,
+    every ``--claim-interval``) applies the same two settings (``REDIS_CLAIM_TIMEOUT``,
+    ``REDIS_MAX_DELIVERIES``, set from these in settings) to the messages it takes."""
+    broker, client, group = backend.broker, backend.get_client(), backend.consumer_group
+    idle_ms = settings.TASK_STALE_AFTER_SECONDS * 1000
+    requeued = failed = 0
+    for stream in broker.stream_keys():
+        try:
+            pending = client.xpending_range(
+                stream, group, "-", "+", count=_REDIS_PENDING_PAGE, idle=idle_ms
+            )
+        except redis.ResponseError:  # the stream or its group does not exist yet
+            continue
+        for entry in pending:
+            claimed = client.xclaim(
+                stream, group, REDIS_REAPER_CONSUMER, idle_ms, [entry["message_id"]]
+            )
+            if not claimed:  # another reaper, or a worker's sweep, took it first
+                continue
+            message_id, fields = claimed[0]
+            task_id = (fields or {}).get("task_id")
+            outcome = _redis_hand_back(backend, task_id) if task_id else None
+            requeued += outcome == "requeued"
+            failed += outcome == "failed"
+            # Put back (or failed) first, acknowledged after: a reaper dying in between
+            # leaves a second message, which finds its task claimed and is dropped.
+            client.xack(stream, group, message_id)
+            client.xdel(stream, message_id)
+    return ReapResult(requeued=requeued, failed=failed)
+
+
+def _redis_hand_back(backend: RedisTaskBackend, task_id: str) -> str | None:
+    """Requeue or fail one abandoned task; None if it finished or is gone (a worker that
+    recorded its result and died before acknowledging)."""
+    data = backend.get_task_data(task_id)
+    if not data or data.get("status") not in (TaskResultStatus.READY, TaskResultStatus.RUNNING):
+        return None
+    starts = len(json.loads(data.get("worker_ids_json") or "[]"))
+    if starts >= settings.TASK_MAX_ATTEMPTS:
+        reason = f"{data.get('task_path')}: a worker stopped while running it, {starts} time(s)"
+        return "failed" if backend.mark_task_failed(task_id, reason) else None
+    ready, running = TaskResultStatus.READY, TaskResultStatus.RUNNING
+    if not backend.transition_task_status(task_id, ready, [running, ready]):
+        return None
+    backend.broker.requeue(data)
+    return "requeued"

@@ -6,9 +6,7 @@ retries and the reaper the desk adds to django-tasks-db).
 
 import logging
 
-from django.tasks import task
-
-from config.tasks import enqueue_on_commit, is_transient, retry_later
+from config.tasks import enqueue_on_commit, is_transient, retry_later, task
 from enquiries import notifications
 
 logger = logging.getLogger(__name__)

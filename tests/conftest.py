@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-pytest_plugins = ["tests.smtp", "tests.imap"]
+pytest_plugins = ["tests.smtp", "tests.imap", "tests.replica"]
 
 # An ordinary working day in the desk's time zone (settings.TIME_ZONE): a Wednesday in the
 # middle of a month, weeks from any bank holiday of England and Wales (Late Summer, 31

@@ -50,3 +50,13 @@ def test_report_settings_that_cannot_work_stop_start_up(env, message):
 
 def test_the_default_report_settings_start():
     assert _start().returncode == 0
+
+
+def test_the_redis_task_backend_needs_a_redis_url():
+    started = _start(TASK_BACKEND="redis", TASK_REDIS_URL="", REDIS_URL="")
+    assert started.returncode != 0
+    assert "TASK_BACKEND=redis needs TASK_REDIS_URL (or REDIS_URL)" in started.stderr
+
+
+def test_the_redis_task_backend_starts_with_a_url():
+    assert _start(TASK_BACKEND="redis", TASK_REDIS_URL="redis://127.0.0.1:6379/0").returncode == 0

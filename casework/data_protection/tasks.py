@@ -1,9 +1,7 @@
 """Background jobs of data protection. Run them with ``manage.py run_worker``."""
 
-from django.tasks import task
-
 from casework.data_protection.services import retention_run
-from config.tasks import is_transient, retry_later
+from config.tasks import is_transient, retry_later, task
 
 
 @task()

@@ -1,8 +1,7 @@
 """Looking for likely duplicates in a worker (``manage.py run_worker``)."""
 
-from django.tasks import task
-
 from casework.duplicates import services
+from config.tasks import task
 
 
 @task()

@@ -9,6 +9,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from casework.health.selectors import email_counts, task_queue_stats
+from config.replica import replica_status
 
 logger = logging.getLogger(__name__)
 
@@ -16,9 +17,11 @@ logger = logging.getLogger(__name__)
 class DatabaseCollector(Collector):
     """Task queue depth by state, the oldest ready task's age, task failures, emails sent
     and failing. ``desk_metrics_database_up`` is 0 when the database could not be read
-    (the other figures are then left out, not reported as zeros)."""
+    (the other figures are then left out, not reported as zeros). With a read replica:
+    whether it answered, and its lag (``config.replica``; left out when unknown)."""
 
     def collect(self) -> Iterator[Metric]:
+        yield from _replica_metrics()
         try:
             tasks = task_queue_stats()
             emails = email_counts()
@@ -54,4 +57,19 @@ class DatabaseCollector(Collector):
             "desk_emails_failed",
             "Emails owed and not sent, whose last attempt failed (retrying or given up).",
             emails["failed"],
+        )
+
+
+def _replica_metrics() -> Iterator[Metric]:
+    status = replica_status()
+    if status is None:
+        return
+    yield GaugeMetricFamily(
+        "desk_replica_up", "Whether the read replica answered its last check.", status.reachable
+    )
+    if status.lag_seconds is not None:
+        yield GaugeMetricFamily(
+            "desk_replica_lag_seconds",
+            "How far the read replica's data is behind (0: it has replayed all it is owed).",
+            status.lag_seconds,
         )

@@ -1,5 +1,6 @@
 """What ``/readyz`` and ``/metrics`` read: the database, the cache, the task queue (the
-django-tasks-db table, which every worker and node shares) and the mail poller's record.
+django-tasks-db table, which every worker and node shares), the mail poller's record and
+the read replica's lag.
 
 Every check answers ``{"ok": bool, "detail": str, ...numbers}`` and never raises: a fault
 is reported by its class name only (an error's text can hold a host, a user name or a
@@ -18,7 +19,10 @@ from django.db.models import Case, Count, F, Min, Q, When
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
+from django_tasks_redis import RedisTaskBackend
 
+from config.replica import replica_status
+from config.tasks import default_backend
 from enquiries.mail.selectors import mail_last_polled
 from enquiries.models import Notification
 
@@ -57,10 +61,14 @@ def cache_check() -> Check:
 
 
 def task_queue_stats(*, now: datetime | None = None) -> dict[str, Any]:
-    """Rows of the task table by state, and the age in seconds of the oldest task ready to
-    run now (0 when none is). A task waits from when it could first run: its
-    ``run_after`` when it was deferred (a retry), otherwise when it was enqueued."""
+    """Tasks by state, and the age in seconds of the oldest task ready to run now (0 when
+    none is), from the queue in use: the task table, or Redis (``TASK_BACKEND=redis``). A
+    task waits from when it could first run: its ``run_after`` when it was deferred (a
+    retry), otherwise when it was enqueued."""
     now = now or timezone.now()
+    backend = default_backend()
+    if isinstance(backend, RedisTaskBackend):
+        return _redis_task_queue_stats(backend, now=now)
     by_state = dict(
         DBTaskResult.objects.order_by()
         .values_list("status")
@@ -78,6 +86,24 @@ def task_queue_stats(*, now: datetime | None = None) -> dict[str, Any]:
     )
     return {
         "by_state": {state: by_state.get(state, 0) for state in TaskResultStatus.values},
+        "oldest_ready_age": max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
+    }
+
+
+def _redis_task_queue_stats(backend: RedisTaskBackend, *, now: datetime) -> dict[str, Any]:
+    """django-tasks-redis keeps a status index beside its streams: counts by state, and
+    when the oldest ready task started waiting (a deferred one from its ``run_after``,
+    which may lie ahead)."""
+    stats = backend.get_queue_stats()
+    by_state: dict[str, int] = {
+        TaskResultStatus.READY: stats["pending_count"],
+        TaskResultStatus.RUNNING: stats["running_count"],
+        TaskResultStatus.FAILED: stats["failed_count"],
+        TaskResultStatus.SUCCESSFUL: stats["successful_count"],
+    }
+    oldest = stats["oldest_pending_waiting_since"]
+    return {
+        "by_state": {state: by_state[state] for state in TaskResultStatus.values},
         "oldest_ready_age": max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
     }
 
@@ -122,14 +148,49 @@ def mail_poll_check(*, now: datetime | None = None) -> Check:
     }
 
 
-def readiness() -> dict[str, Check]:
-    """Every check, by name."""
+def replica_check() -> Check | None:
+    """The read replica (None when there is none): how far behind it is, ok while within
+    ``REPLICA_MAX_LAG_SECONDS``. Not ok does not make the desk unready (``OPTIONAL``):
+    reports then read from the primary, so every page still works."""
+    status = replica_status()
+    if status is None:
+        return None
+    problem = status.problem(settings.REPLICA_MAX_LAG_SECONDS)
+    if status.fault:  # by its class name only, like every other check's fault
+        problem = f"{problem} ({status.fault})"
     return {
+        "ok": not problem,
+        "detail": f"{problem}: reports read from the main database" if problem else "ok",
+        "lag_seconds": None if status.lag_seconds is None else round(status.lag_seconds, 1),
+        "max_lag_seconds": settings.REPLICA_MAX_LAG_SECONDS,
+    }
+
+
+# Checks whose fault degrades the desk but leaves it ready: /readyz answers 200,
+# "degraded", so that a lagging replica does not take every node out of the load balancer.
+OPTIONAL = {"replica"}
+
+
+def readiness() -> dict[str, Check]:
+    """Every check, by name (the replica's only when one is configured)."""
+    checks = {
         "database": database_check(),
         "cache": cache_check(),
         "task_queue": task_queue_check(),
         "mail_polling": mail_poll_check(),
     }
+    if (replica := replica_check()) is not None:
+        checks["replica"] = replica
+    return checks
+
+
+def readiness_status(checks: dict[str, Check]) -> str:
+    """The answer's status: ok (all well), degraded (only optional checks failed: still
+    ready) or unavailable (not ready)."""
+    failed = {name for name, check in checks.items() if not check["ok"]}
+    if not failed:
+        return "ok"
+    return "degraded" if failed <= OPTIONAL else "unavailable"
 
 
 def email_counts() -> dict[str, int]:

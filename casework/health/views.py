@@ -1,7 +1,8 @@
 """``/healthz`` (the process answers), ``/readyz`` (it can serve: its database, cache, task
-queue and mail poller are well) and ``/metrics`` (Prometheus). No sign-in for any;
-``/readyz`` is rate-limited per client address, ``/metrics`` is answered only to
-``METRICS_ALLOWED_IPS`` or a bearer ``METRICS_TOKEN`` (anyone else: 404, as if absent)."""
+queue and mail poller are well; a lagging read replica only makes it "degraded") and
+``/metrics`` (Prometheus). No sign-in for any; ``/readyz`` is rate-limited per client
+address, ``/metrics`` is answered only to ``METRICS_ALLOWED_IPS`` or a bearer
+``METRICS_TOKEN`` (anyone else: 404, as if absent)."""
 
 import ipaddress
 import logging
@@ -21,7 +22,7 @@ from prometheus_client import (
 )
 
 from casework.health.metrics import DatabaseCollector
-from casework.health.selectors import readiness
+from casework.health.selectors import readiness, readiness_status
 from enquiries.ratelimit import client_address, hit, parse_rate
 
 logger = logging.getLogger(__name__)
@@ -47,16 +48,16 @@ def _rate_limited(request: HttpRequest) -> bool:
 @never_cache
 @require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
-    """200 when every check is ok, 503 otherwise; 429 to a client over ``READYZ_RATE``."""
+    """200 when every check is ok ("ok") or only an optional one is not ("degraded": the
+    read replica), 503 otherwise; 429 to a client over ``READYZ_RATE``."""
     if _rate_limited(request):
         response = JsonResponse({"status": "rate limited"}, status=429)
         response["Retry-After"] = str(parse_rate(settings.READYZ_RATE)[1])
         return response
     checks = readiness()
-    ready = all(check["ok"] for check in checks.values())
+    status = readiness_status(checks)
     return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks},
-        status=200 if ready else 503,
+        {"status": status, "checks": checks}, status=503 if status == "unavailable" else 200
     )
 
 

@@ -2,11 +2,9 @@
 they stopped, so a worker that dies half-way loses nothing (``config.tasks`` hands the
 task back)."""
 
-from django.tasks import task
-
 from casework.imports import services
 from casework.models import ImportRun
-from config.tasks import is_transient, retry_later
+from config.tasks import is_transient, retry_later, task
 
 
 @task()

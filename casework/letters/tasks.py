@@ -8,10 +8,8 @@ running again after it got half-way.
 import logging
 from collections import Counter
 
-from django.tasks import task
-
 from casework.letters import batches
-from config.tasks import enqueue_on_commit, is_transient, retry_later
+from config.tasks import enqueue_on_commit, is_transient, retry_later, task
 
 logger = logging.getLogger(__name__)
 

@@ -29,6 +29,18 @@ class TableSerializer(serializers.Serializer):
     rows = serializers.ListField(child=serializers.ListField(child=CellSerializer()))
 
 
+class SourceSerializer(serializers.Serializer):
+    database = serializers.ChoiceField(
+        choices=["primary", "replica"],
+        help_text="Where the figures were read: the read replica, or the main database.",
+    )
+    as_of = serializers.DateTimeField(help_text="The moment the figures reflect.")
+    fallback = serializers.CharField(
+        help_text="Why the main database was read although a replica is configured "
+        "(it is too far behind, or unreachable); empty otherwise."
+    )
+
+
 class ReportSerializer(serializers.Serializer):
     name = serializers.CharField()
     title = serializers.CharField()
@@ -36,6 +48,10 @@ class ReportSerializer(serializers.Serializer):
     date_to = serializers.DateField(source="params.date_to")
     bucket = serializers.CharField(source="params.bucket")
     notes = serializers.ListField(child=serializers.CharField())
+    read_from = SourceSerializer(
+        source="source",
+        help_text="Also in the headers X-Report-Source, X-Report-As-Of and X-Report-Fallback.",
+    )
     tables = TableSerializer(many=True)
 
 
@@ -66,7 +82,8 @@ class ReportView(APIView):
             raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
         # When PostgreSQL is busy with reports: ReportUnavailable, a 503 with Retry-After.
         report = build_report(self.report_name, form.params(), user=request.user)
-        return Response(ReportSerializer(report).data)
+        headers = report.source.headers() if report.source else None
+        return Response(ReportSerializer(report).data, headers=headers)
 
 
 def _view(name: str) -> type[ReportView]:

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Aggregate, Count, F, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
@@ -153,7 +153,7 @@ def received_counts(params: ReportParams, received: QuerySet[Enquiry]) -> dict[s
         COUNT(*) FROM ({sql}) AS r
         GROUP BY GROUPING SETS ((b, channel), (b, root), (b, org_type), (b, la))"""  # noqa: S608
     counts: dict[str, BucketCounts] = {name: {} for name in GROUPING_SET.values()}
-    with connection.cursor() as cursor:
+    with connections[rows.db].cursor() as cursor:  # the report's database
         cursor.execute(grouped, sql_params)
         for grouping, b, channel, root, org_type, la, n in cursor.fetchall():
             name = GROUPING_SET[grouping]

@@ -5,7 +5,7 @@ groups supported per area; repeat enquirers; feedback from groups (``feedback``)
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, Q, QuerySet
 
 from casework import policies
@@ -185,7 +185,7 @@ def organisation_rows(
         FROM ({sql}) AS r (la, org, n) GROUP BY GROUPING SETS ((la), (org))
         HAVING GROUPING(la, org) = 1 OR SUM(n) >= 2"""  # noqa: S608
     areas, repeat = [], {}
-    with connection.cursor() as cursor:
+    with connections[pairs.db].cursor() as cursor:  # the report's database
         cursor.execute(grouped, sql_params)
         for grouping, la, org, count, n in cursor.fetchall():
             if grouping == 1:

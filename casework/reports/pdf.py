@@ -75,6 +75,9 @@ def board_report_html(reports: list[Report], params: ReportParams) -> str:
             "sections": sections,
             "params": params,
             "made_at": timezone.localtime(),
+            "source_notes": list(
+                dict.fromkeys(r.source.note() for r in reports if r.source and r.source.note())
+            ),
         },
     )
 

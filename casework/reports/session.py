@@ -21,6 +21,11 @@ true)``, like ``SET LOCAL``):
   get a "busy, try again" answer. With the desk's web workers running threads
   (``config/gunicorn.py``), a waiting report holds a thread, not a CPU.
 
+The session is on the database the report reads (``using``: the primary, or the read
+replica chosen by ``casework.reports.source``), and every read inside it goes there
+(``config.replica.reading_from``). On a replica the turns are that server's: advisory
+locks are not replicated, and its cores are its own.
+
 Elsewhere (SQLite) this does nothing: a local desk has one user and no such load.
 Either way each report run or refused is counted (``desk_reports_total``, /metrics).
 """
@@ -29,11 +34,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
 from config.errors import DomainError
 from config.metrics import REPORTS
+from config.replica import reading_from
 
 # pg_advisory_xact_lock(key1, key2): key1 names "reports" ('RPRT'), key2 is the slot.
 LOCK_CLASS = 0x52505254
@@ -61,7 +68,7 @@ def _milliseconds(seconds: float) -> str:
     return str(max(1, round(seconds * 1000)))
 
 
-def _take_a_turn(cursor: CursorWrapper) -> None:
+def _take_a_turn(connection: BaseDatabaseWrapper, cursor: CursorWrapper) -> None:
     slots = settings.REPORT_CONCURRENCY
     if slots <= 0:
         return
@@ -88,14 +95,16 @@ def _sqlstate(error: OperationalError) -> str | None:
 
 
 @contextmanager
-def report_session() -> Iterator[None]:
+def report_session(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    connection = connections[using]
     if connection.vendor != "postgresql":
-        yield
+        with reading_from(using):
+            yield
         REPORTS.labels(outcome="run").inc()
         return
     outermost = not connection.in_atomic_block
     try:
-        with transaction.atomic():
+        with reading_from(using), transaction.atomic(using=using):
             with connection.cursor() as cursor:
                 if outermost:
                     # One snapshot for every query of the report, so its totals and its
@@ -114,7 +123,7 @@ def report_session() -> Iterator[None]:
                         _milliseconds(settings.REPORT_QUEUE_SECONDS),
                     ],
                 )
-                _take_a_turn(cursor)
+                _take_a_turn(connection, cursor)
             yield
         REPORTS.labels(outcome="run").inc()
     except OperationalError as error:

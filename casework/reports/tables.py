@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from casework.reports.params import ReportParams
+from casework.reports.source import ReadSource
 from enquiries.models import Status
 
 ALL_STATUSES = [s.value for s in Status]
@@ -51,6 +52,8 @@ class Report:
     params: ReportParams
     tables: list[Table]
     notes: list[str] = field(default_factory=list)
+    # Which database the figures were read from, and as of when (set by build_report).
+    source: ReadSource | None = None
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)

@@ -24,8 +24,9 @@ from casework.reports.charts import alt_text, chart_data_uri
 from casework.reports.export import table_csv
 from casework.reports.html import table_html
 from casework.reports.params import ReportFilterForm, ReportParams, default_params
-from casework.reports.registry import REPORTS, build_report, report_kind
+from casework.reports.registry import REPORTS, build_board, build_report, report_kind
 from casework.reports.session import ReportUnavailable
+from casework.reports.tables import Report
 from config.http import no_store
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ def report_csv(request: HttpRequest, name: str, table: str) -> HttpResponse:
     except StopIteration:
         return HttpResponse("No such table in this report.", status=404, content_type="text/plain")
     response = HttpResponse(table_csv(chosen), content_type="text/csv; charset=utf-8")
+    _say_source(response, report)
     filename = f"{name}-{slugify(chosen.key)}-{params.date_from}-{params.date_to}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -124,7 +126,7 @@ def board_pdf(request: HttpRequest) -> HttpResponse:
     if problem := pdf.board_too_wide(params):
         return _board_error(request, problem, status=400)
     try:
-        reports = [build_report(name, params, user=request.user) for name in REPORTS]
+        reports = build_board(params, user=request.user)
     except ReportUnavailable as error:
         return _unavailable(request, error, what="board report")
     try:
@@ -141,11 +143,19 @@ def board_pdf(request: HttpRequest) -> HttpResponse:
         message = "The board report could not be made. This has been logged."
         return _board_error(request, message, status=500)
     response = HttpResponse(body, content_type="application/pdf")
+    _say_source(response, reports[-1])
     response["Content-Disposition"] = (
         f'attachment; filename="board-report-{params.date_from}-{params.date_to}.pdf"'
     )
     response["X-Content-Type-Options"] = "nosniff"
     return no_store(response)
+
+
+def _say_source(response: HttpResponse, report: Report) -> None:
+    """Which database the figures came from, and as of when (``ReadSource.headers``)."""
+    if report.source is not None:
+        for header, value in report.source.headers().items():
+            response[header] = value
 
 
 def _unavailable(

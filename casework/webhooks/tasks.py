@@ -1,9 +1,7 @@
 """Sending webhook deliveries, in a worker (``manage.py run_worker``)."""
 
-from django.tasks import task
-
 from casework.webhooks import services
-from config.tasks import RetriesExhausted, retry_later
+from config.tasks import RetriesExhausted, retry_later, task
 
 
 @task()

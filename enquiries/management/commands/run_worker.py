@@ -2,6 +2,7 @@
 
 import logging
 import os
+import sys
 import threading
 from argparse import ArgumentParser
 from collections.abc import Callable
@@ -10,10 +11,11 @@ from typing import Any
 from django.conf import settings
 from django.db import connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 from django_tasks_db.management.commands.db_worker import valid_interval
 
-from config.tasks import reap_stale_tasks
+from config.tasks import default_backend, reap_stale_tasks
 from enquiries.mail.imap import mail_fetch_all
 
 logger = logging.getLogger(__name__)
@@ -64,6 +66,16 @@ class Command(DatabaseWorkerCommand):
         "When IMAP mailboxes are configured (MAIL_IMAP_HOST), a second thread reads them "
         "every --fetch-mail-every seconds (MAIL_POLL_SECONDS; 0 turns it off)."
     )
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        if not isinstance(default_backend(), DatabaseBackend):
+            self.stderr.write(
+                "run_worker works the database queue (TASK_BACKEND=database). With "
+                "TASK_BACKEND=redis run `manage.py run_redis_tasks --continuous` (make worker "
+                "does); docs/operations.md, 'Workers'."
+            )
+            sys.exit(2)
+        super().run_from_argv(argv)
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
