@@ -24,7 +24,7 @@ def test_the_covering_index_migration_runs_outside_a_transaction():
     assert isinstance(migration.operations[0], AddIndexConcurrentlyOnPostgres)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_covering_index_is_built_concurrently_on_postgres_and_plainly_elsewhere(capsys):
     sql = sql_of_migration(capsys)
     assert f'"{INDEX}"' in sql
@@ -50,7 +50,7 @@ def index_state() -> tuple[bool, bool] | None:
     connection.vendor != "postgresql",
     reason="an INVALID index, left by a failed concurrent build, exists only on PostgreSQL",
 )
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_invalid_index_left_by_a_failed_build_is_replaced():
     loader = MigrationLoader(connection)
     migration = loader.get_migration(*MIGRATION)

@@ -128,7 +128,7 @@ def configured(monkeypatch, settings):
     replica.forget_replica_status()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_reports_read_the_replica_when_it_is_fit(configured, settings):
     assert report_source().alias == REPLICA
     configured.status = ReplicaStatus(reachable=True, lag_seconds=61.0, as_of=timezone.now())
@@ -147,7 +147,7 @@ def test_inside_a_transaction_reports_read_the_primary_that_holds_its_writes(con
     assert configured.measured == 0  # not even looked at
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_lag_is_looked_at_once_in_a_few_seconds(configured, settings, time_machine):
     time_machine.move_to(NOON, tick=False)
     for _ in range(3):
