@@ -7,19 +7,18 @@ The Redis backend's twin of the worker test is in tests/test_tasks_redis.py."""
 
 import ast
 import importlib
-import io
 import json
 import logging
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.tasks import Task, TaskResultStatus
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from config.logs import JsonFormatter, RequestIdFilter, request_id
 from config.tasks import REQUEST_ID_KWARG, DeskTask
+from tests.enquiries.test_tasks import _work
 from tests.queue_tasks import log_line
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,19 +52,6 @@ def json_log():
 @pytest.fixture
 def database_tasks(settings):
     settings.TASKS = DATABASE_TASKS
-
-
-def _work() -> None:
-    call_command(
-        "run_worker",
-        "--batch",
-        "--no-startup-delay",
-        "--no-reload",
-        "--interval",
-        "0",
-        stdout=io.StringIO(),
-        verbosity=0,
-    )
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
