@@ -7,6 +7,8 @@ not followed, so a POST is timed on its own.
 import http.client
 import json
 import re
+import socket
+import ssl
 import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -28,22 +30,47 @@ class Reply:
         return json.loads(self.body)
 
 
+class _NamedHTTPS(http.client.HTTPSConnection):
+    """HTTPS to ``address``, naming ``server_name`` in the TLS handshake (SNI), as a browser
+    that resolved the site's name to this address would."""
+
+    def __init__(self, address: str, port: int, server_name: str, tls: ssl.SSLContext) -> None:
+        super().__init__(server_name, port, context=tls, timeout=120)
+        self.address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
 class Client:
     """Talks to one local server, keeping cookies the way a browser would."""
 
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
+    def __init__(
+        self, host: str, port: int, *, tls: ssl.SSLContext | None = None, server_name: str = ""
+    ) -> None:
+        """``tls`` talks HTTPS (to the proxy of bench/scaleout_bench.py), naming the site
+        ``server_name`` in the Host and Origin headers instead of ``host``."""
+        self.host, self.port, self.tls = host, port, tls
+        self.site = f"{server_name or host}:{port}"
         self.cookies: dict[str, str] = {}
         self.headers: dict[str, str] = {}
+        if tls is not None:
+            # Django checks the Origin of a POST made over HTTPS, as a browser sends it.
+            self.headers["Origin"] = f"https://{self.site}"
 
     def request(
         self, method: str, path: str, body: bytes | None = None, headers: dict | None = None
     ) -> Reply:
-        all_headers = {"Host": f"{self.host}:{self.port}", **self.headers, **(headers or {})}
+        all_headers = {"Host": self.site, **self.headers, **(headers or {})}
         if self.cookies:
             all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         started = time.perf_counter()
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
+        connection = (
+            _NamedHTTPS(self.host, self.port, self.site.rsplit(":", 1)[0], self.tls)
+            if self.tls is not None
+            else http.client.HTTPConnection(self.host, self.port, timeout=120)
+        )
         try:
             connection.request(method, path, body=body, headers=all_headers)
             response = connection.getresponse()
