@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from enquiries import policies
 from enquiries.models import Contact, Enquiry, Organisation, TrackingLink, hash_token
+from knowledgebase.models import Topic
 
 
 def enquiry_get_by_token(*, token: str) -> Enquiry | None:
@@ -38,3 +39,11 @@ def enquiry_base_queryset() -> QuerySet[Enquiry]:
     Only what lists display: each extra join costs planning time on every page.
     """
     return Enquiry.objects.select_related("topic", "local_authority", "organisation", "assigned_to")
+
+
+def enquiry_secondary_topics(*, enquiry: Enquiry) -> list[Topic]:
+    """The enquiry's secondary topics with their parents (for their labels), oldest first:
+    from the prefetch when the enquiry was read with it, else one query."""
+    if "secondary_topics" in getattr(enquiry, "_prefetched_objects_cache", {}):
+        return sorted(enquiry.secondary_topics.all(), key=lambda topic: topic.pk)
+    return list(enquiry.secondary_topics.select_related("parent").order_by("pk"))

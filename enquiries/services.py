@@ -201,6 +201,48 @@ ENQUIRY_CHECKS = {
 }
 
 
+def secondary_topics_check(primary: Topic | None, secondary: Iterable[Any]) -> str | None:
+    """What is wrong with ``secondary`` as the secondary topics of an enquiry whose topic is
+    ``primary``, or None. DOMAIN.md ("Topics"): one primary topic, secondary topics allowed.
+    A secondary topic is never the primary itself, is named once, is a topic in use, and
+    there are at most ``Enquiry.SECONDARY_TOPICS_MAX``; an enquiry whose topic is not known
+    yet ("Not sure") has none: choose the topic first."""
+    chosen = list(secondary)
+    if not chosen:
+        return None
+    if any(not isinstance(topic, Topic) or not topic.is_active for topic in chosen):
+        return "Choose secondary topics from the list."
+    if len({topic.pk for topic in chosen}) != len(chosen):
+        return "Name each secondary topic once."
+    if primary is None:
+        return "Choose the enquiry's topic before adding secondary topics."
+    if any(topic.pk == primary.pk for topic in chosen):
+        return f"{primary} is the enquiry's topic: it cannot be a secondary topic as well."
+    if len(chosen) > Enquiry.SECONDARY_TOPICS_MAX:
+        return f"Choose at most {Enquiry.SECONDARY_TOPICS_MAX} secondary topics."
+    return None
+
+
+def _secondary_topics_clean(
+    locked: Enquiry, cleaned: dict[str, Any], secondary: Iterable[Any] | None
+) -> tuple[list[Topic], list[Topic]] | None:
+    """The enquiry's secondary topics before and after the edit if they change, else None.
+    Checked against the topic the enquiry will have, so a new primary that is already a
+    secondary topic is refused too (``ValidationError`` on ``secondary_topics``)."""
+    before = list(locked.secondary_topics.select_related("parent").order_by("pk"))
+    after = before if secondary is None else list(secondary)
+    primary = cleaned.get("topic", locked.topic)
+    if problem := secondary_topics_check(primary, after):
+        raise ValidationError({"secondary_topics": problem})
+    if {t.pk for t in after} == {t.pk for t in before}:
+        return None
+    return before, after
+
+
+def _topic_names(topics: Iterable[Topic]) -> list[str]:
+    return sorted(str(topic) for topic in topics)
+
+
 @transaction.atomic
 def enquiry_edit(
     *, enquiry: Enquiry, expected_version: int, changes: dict[str, Any], actor: User
@@ -210,20 +252,42 @@ def enquiry_edit(
     Raises ``StaleEdit`` (nothing saved) if it has moved on, ``ValidationError`` for a value
     that cannot be used. Only fields whose value differs are written; the version goes up
     by one, the history records ``actor``, and a DETAILS_EDITED event names the fields
-    (never their values: a subject or an address can be personal).
+    (never their values: a subject or an address can be personal). Secondary topics (a
+    list of ``Topic``, see ``secondary_topics_check``) are not personal: the event and the
+    history row's reason say which they were and which they are now.
     """
     locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
     if locked.version != expected_version:
         raise stale_edit_for(locked, noun="enquiry")
+    changes = dict(changes)
+    secondary = changes.pop("secondary_topics", None)
     cleaned = changes_clean(changes, text=ENQUIRY_TEXT, checks=ENQUIRY_CHECKS)
+    moved = _secondary_topics_clean(locked, cleaned, secondary)
+    data: dict[str, Any] = {}
+    if moved is not None:
+        data["secondary_topics"] = {
+            "from": _topic_names(moved[0]),
+            "to": _topic_names(moved[1]),
+        }
+        locked._change_reason = "Secondary topics: {} → {}".format(
+            ", ".join(data["secondary_topics"]["from"]) or "none",
+            ", ".join(data["secondary_topics"]["to"]) or "none",
+        )
     changed = changes_save(locked, cleaned, actor=actor, also=("updated_at",))
+    if moved is not None:
+        locked.secondary_topics.set(moved[1])
+        if not changed:  # only the secondary topics: the version still moves on
+            locked.version += 1
+            locked._history_user = actor
+            locked.save(update_fields=["version", "updated_at"])
+        changed = sorted([*changed, "secondary_topics"])
     if not changed:
         return locked
     EnquiryEvent.objects.create(
         enquiry=locked,
         kind=EnquiryEvent.Kind.DETAILS_EDITED,
         actor=actor,
-        data={"fields": changed, "version": locked.version},
+        data={"fields": changed, "version": locked.version, **data},
     )
     return locked
 

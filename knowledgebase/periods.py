@@ -14,8 +14,10 @@ wording, so a rule's data says how to count it:
   (``knowledgebase.working_days``).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from knowledgebase.models import DeadlineRule
 from knowledgebase.working_days import add_months, add_working_days
@@ -96,6 +98,86 @@ def other_reading(unit: Unit | str, counting: Counting | str) -> Counting | None
     return None
 
 
+# Facts recorded with a key date that can change a rule's length (``DeadlineRule.variants``),
+# each with the reason in words for the explanation ("20 weeks because ...").
+CONDITIONS: dict[str, str] = {
+    "several_councils": "the area covers more than one council",
+}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Another length for a rule when a condition holds (``DeadlineRule.variants``)."""
+
+    condition: str
+    length: int
+    unit: Unit
+    legal_source: str
+
+    @property
+    def reason(self) -> str:
+        return CONDITIONS[self.condition]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "condition": self.condition,
+            "length": self.length,
+            "unit": str(self.unit),
+            "legal_source": self.legal_source,
+        }
+
+
+def variants_check(raw: Any, *, counting: Counting | str) -> list[Variant]:
+    """``DeadlineRule.variants`` as ``Variant`` objects, or ``ValueError`` with the reason:
+    a known condition (once each), a positive whole length, a unit the rule's counting
+    allows (as for the rule itself) and a legal source."""
+    if not isinstance(raw, list):
+        raise ValueError("Variants are a list of objects.")
+    found: list[Variant] = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise ValueError(
+                "Each variant is an object with condition, length, unit, legal_source."
+            )
+        condition = item.get("condition")
+        if condition not in CONDITIONS:
+            raise ValueError(
+                f"Unknown condition {condition!r}: use one of {', '.join(sorted(CONDITIONS))}."
+            )
+        if any(v.condition == condition for v in found):
+            raise ValueError(f"The condition {condition!r} is given twice.")
+        length = item.get("length")
+        if not isinstance(length, int) or isinstance(length, bool) or length < 1:
+            raise ValueError("A variant's length is a whole number of at least 1.")
+        try:
+            unit = Unit(str(item.get("unit")))
+        except ValueError:
+            raise ValueError(f"Unknown unit {item.get('unit')!r}.") from None
+        period_end(date(2000, 1, 1), length, unit, counting)  # the unit fits the counting
+        source = item.get("legal_source")
+        if not isinstance(source, str) or not source.strip():
+            raise ValueError("A variant names its legal source.")
+        found.append(Variant(condition, length, unit, source.strip()))
+    return found
+
+
+def variant_pick(raw: Any, conditions: Iterable[str]) -> Variant | None:
+    """The first of a rule's variants whose condition holds, if any (rule data is checked
+    when saved; malformed data counts as no variant rather than breaking a page)."""
+    held = set(conditions)
+    if not held or not raw:
+        return None
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, dict) and item.get("condition") in held:
+            try:
+                return Variant(
+                    item["condition"], int(item["length"]), Unit(item["unit"]), item["legal_source"]
+                )
+            except (KeyError, TypeError, ValueError):
+                return None
+    return None
+
+
 @dataclass(frozen=True)
 class Computed:
     """A period's end as the desk shows it, with the sum in words."""
@@ -103,16 +185,43 @@ class Computed:
     end: date
     explanation: str
     earlier_reading: bool  # True: the end shown is the earlier of two readings
+    variant: Variant | None = None  # the condition that changed the length, if one did
 
 
 def cautious_end(
-    start: date, length: int, unit: Unit | str, counting: Counting | str, *, disputed: bool
+    start: date,
+    length: int,
+    unit: Unit | str,
+    counting: Counting | str,
+    *,
+    disputed: bool,
+    variant: Variant | None = None,
 ) -> Computed:
     """``period_end``, except that for a disputed rule with two readings the earlier end wins.
 
     DOMAIN.md: "Where a U rule's wording allows two readings, show the earlier end
     date": an adviser who acts by the earlier day is in time on either reading.
+
+    With a ``variant`` (a condition held, e.g. several councils) its length and unit
+    replace the rule's, and the explanation starts with why: "20 weeks because the area
+    covers more than one council (source)".
     """
+    if variant is None:
+        return _cautious_end(start, length, unit, counting, disputed=disputed)
+    computed = _cautious_end(start, variant.length, variant.unit, counting, disputed=disputed)
+    label = Unit(variant.unit).label
+    why = f"{variant.length} {label} because {variant.reason} ({variant.legal_source})"
+    return Computed(
+        end=computed.end,
+        explanation=f"{why}: {computed.explanation}",
+        earlier_reading=computed.earlier_reading,
+        variant=variant,
+    )
+
+
+def _cautious_end(
+    start: date, length: int, unit: Unit | str, counting: Counting | str, *, disputed: bool
+) -> Computed:
     end = period_end(start, length, unit, counting)
     text = explain(start, length, unit, counting)
     alternative = other_reading(unit, counting) if disputed else None

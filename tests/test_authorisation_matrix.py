@@ -230,6 +230,7 @@ AUDIENCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "casework:time_record": ("enquiry", P),
     "casework:key_date_record": ("enquiry", P),
     "casework:key_date_remove": ("enquiry", P),
+    "casework:deadline_extend": ("enquiry", P),
     "casework:case_key_date": ("enquiry", P),
     "casework:clock": ("staff", G),
     "casework:enquiry_close": ("enquiry", P),

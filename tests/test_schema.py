@@ -23,6 +23,7 @@ ENQUIRY_FILTERS = {
     "sla",
     # The links behind report figures (casework.reports) use these.
     "team",
+    "also_about",
     "enquirer_type",
     "organisation",
     "closed_after",

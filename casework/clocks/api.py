@@ -11,7 +11,12 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -35,7 +40,22 @@ from config.api import AuthenticatedRequest
 from config.limits import max_length
 from enquiries.models import Enquiry
 from knowledgebase.models import DeadlineRule, Topic
-from knowledgebase.periods import calculator_start_check
+from knowledgebase.periods import CONDITIONS, calculator_start_check, variants_check
+
+
+def _variant_data(view: selectors.DeadlineView) -> dict | None:
+    variant = view.variant
+    return None if variant is None else {**variant.as_dict(), "reason": variant.reason}
+
+
+class VariantSerializer(serializers.Serializer):
+    """Another length for a rule when a condition recorded with the key date holds."""
+
+    condition = serializers.CharField(help_text='For example "several_councils".')
+    reason = serializers.CharField(help_text="The condition in words.")
+    length = serializers.IntegerField()
+    unit = serializers.CharField()
+    legal_source = serializers.CharField()
 
 
 class DeadlineRuleSerializer(serializers.ModelSerializer):
@@ -44,6 +64,9 @@ class DeadlineRuleSerializer(serializers.ModelSerializer):
     )
     needs_source_check = serializers.BooleanField(
         read_only=True, help_text="True for unverified or disputed rules: check the source."
+    )
+    variants = serializers.SerializerMethodField(
+        help_text="Conditions that change the length (e.g. several councils: 20 weeks)."
     )
 
     class Meta:
@@ -62,9 +85,18 @@ class DeadlineRuleSerializer(serializers.ModelSerializer):
             "verification",
             "needs_source_check",
             "note",
+            "variants",
             "jurisdiction",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(VariantSerializer(many=True))
+    def get_variants(self, rule: DeadlineRule) -> list[dict]:
+        try:
+            variants = variants_check(rule.variants, counting=rule.counting)
+        except ValueError:
+            return []
+        return [{**v.as_dict(), "reason": v.reason} for v in variants]
 
 
 KEY_DATE_ID = OpenApiParameter("key_date_id", OpenApiTypes.INT, OpenApiParameter.PATH)
@@ -73,6 +105,12 @@ KEY_DATE_ID = OpenApiParameter("key_date_id", OpenApiTypes.INT, OpenApiParameter
 class ClockInputSerializer(serializers.Serializer):
     rule = serializers.SlugField(help_text="A rule's slug (GET /api/v1/deadline-rules/).")
     start = serializers.DateField(help_text="The day the clock starts (YYYY-MM-DD).")
+    conditions = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(CONDITIONS)),
+        required=False,
+        default=list,
+        help_text='Facts that pick a rule variant, e.g. ["several_councils"].',
+    )
 
     def validate_rule(self, value: str) -> DeadlineRule:
         rule = selectors.deadline_rule_get(slug=value)
@@ -88,6 +126,18 @@ class ClockInputSerializer(serializers.Serializer):
         return value
 
 
+class ExtensionSerializer(serializers.Serializer):
+    """One agreement that extended a deadline (oldest first; the latest wins)."""
+
+    agreed_by = serializers.CharField()
+    agreed_on = serializers.DateField()
+    extended_to = serializers.DateField()
+    previous_end = serializers.DateField()
+    evidence = serializers.CharField()
+    document = serializers.CharField(source="document.original_name", allow_null=True)
+    recorded_at = serializers.DateTimeField()
+
+
 class DeadlineSerializer(serializers.Serializer):
     """One computed deadline (the earlier reading for a disputed rule)."""
 
@@ -101,12 +151,25 @@ class DeadlineSerializer(serializers.Serializer):
     )
     explanation = serializers.CharField()
     end_meaning = serializers.CharField(source="rule.end_meaning")
-    legal_source = serializers.CharField(source="rule.legal_source")
+    legal_source = serializers.CharField(
+        help_text="The rule's source, or the variant's with why when one applies."
+    )
     verification = serializers.CharField(source="rule.verification")
     needs_source_check = serializers.BooleanField()
     earlier_reading = serializers.BooleanField(
         help_text="True when the wording allows two readings and the earlier end is shown."
     )
+    variant = serializers.SerializerMethodField(
+        help_text="The condition that changed the length (null: the rule's own length)."
+    )
+    extended_to = serializers.DateField(
+        allow_null=True, help_text="The latest end agreed; null when not extended."
+    )
+    extensions = ExtensionSerializer(many=True, help_text="Every agreement, oldest first.")
+
+    @extend_schema_field(VariantSerializer(allow_null=True))
+    def get_variant(self, view: selectors.DeadlineView) -> dict | None:
+        return _variant_data(view)
 
 
 class ClockResultSerializer(serializers.Serializer):
@@ -114,10 +177,17 @@ class ClockResultSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     explanation = serializers.CharField()
-    legal_source = serializers.CharField(source="rule.legal_source")
+    legal_source = serializers.CharField()
     verification = serializers.CharField(source="rule.verification")
     needs_source_check = serializers.BooleanField()
     earlier_reading = serializers.BooleanField()
+    variant = serializers.SerializerMethodField(
+        help_text="The condition that changed the length (null: the rule's own length)."
+    )
+
+    @extend_schema_field(VariantSerializer(allow_null=True))
+    def get_variant(self, view: selectors.DeadlineView) -> dict | None:
+        return _variant_data(view)
 
 
 class KeyDateSerializer(serializers.Serializer):
@@ -126,6 +196,7 @@ class KeyDateSerializer(serializers.Serializer):
     label = serializers.CharField()  # type: ignore[assignment]  # a field: DRF's metaclass takes it out of the class
     date = serializers.DateField(source="key_date.date")
     note = serializers.CharField(source="key_date.note")
+    councils_involved = serializers.IntegerField(source="key_date.councils_involved")
     recorded_by = serializers.SerializerMethodField()
     recorded_at = serializers.DateTimeField(source="key_date.recorded_at")
     deadlines = DeadlineSerializer(many=True)
@@ -145,6 +216,14 @@ class KeyDateInputSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+    )
+    councils_involved = serializers.IntegerField(
+        min_value=1,
+        max_value=99,
+        required=False,
+        default=1,
+        help_text="How many councils the area falls within; more than one picks a variant "
+        "(20 weeks for np-area-decision and np-forum-decision).",
     )
 
 
@@ -191,7 +270,9 @@ class ClockView(APIView):
         serializer = ClockInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = selectors.deadline_compute(
-            rule=serializer.validated_data["rule"], start=serializer.validated_data["start"]
+            rule=serializer.validated_data["rule"],
+            start=serializer.validated_data["start"],
+            conditions=frozenset(serializer.validated_data["conditions"]),
         )
         return Response(ClockResultSerializer(result).data)
 

@@ -5,7 +5,7 @@ from typing import cast
 from django import forms
 from django.utils import timezone
 
-from casework.models import KeyDate
+from casework.models import DeadlineExtension, KeyDate
 from config.limits import max_length
 from knowledgebase.periods import calculator_start_check
 
@@ -29,6 +29,26 @@ class KeyDateForm(forms.Form):
         max_length=max_length(KeyDate, "note"),
         help_text="Where the date comes from, for example the council's letter of 3 March.",
     )
+    councils_involved = forms.IntegerField(
+        label="How many councils does the area fall within?",
+        required=False,
+        min_value=1,
+        max_value=99,
+        initial=1,
+        help_text=(
+            "For a neighbourhood area or forum application: if the area falls within more "
+            "than one council's area, the council has 20 weeks to decide, not 13."
+        ),
+        error_messages={
+            "invalid": "Enter a whole number of councils, for example 1 or 2.",
+            "min_value": "Enter 1 or more councils.",
+            "max_value": "Enter at most 99 councils.",
+        },
+    )
+
+    def clean_councils_involved(self) -> int:
+        """Left empty: one council, as for most key dates."""
+        return self.cleaned_data.get("councils_involved") or 1
 
     def __init__(self, *args, triggers=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,11 +70,22 @@ class ClockForm(forms.Form):
         error_messages={"invalid": "Enter a real date, for example 2026-03-02."},
     )
 
+    several_councils = forms.BooleanField(
+        label="The area falls within more than one council's area",
+        required=False,
+        help_text="Changes some neighbourhood planning clocks (20 weeks, not 13).",
+    )
+
     def __init__(self, *args, rules=(), **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["rule"]).choices = [("", "Choose a clock")] + [
             (r.slug, f"{r.name} ({r.trigger_event.lower()})") for r in rules
         ]
+
+    @property
+    def conditions(self) -> frozenset[str]:
+        """The facts ticked, as rule variant conditions (``knowledgebase.periods``)."""
+        return frozenset({"several_councils"} if self.cleaned_data.get("several_councils") else ())
 
     def clean_start(self):
         start = self.cleaned_data["start"]
@@ -70,7 +101,7 @@ class CaseKeyDateForm(KeyDateForm):
     order, reminders and tracking page) and show on the case."""
 
     enquiry = forms.ChoiceField(label="On enquiry")
-    field_order = ["enquiry", "trigger", "date", "note"]
+    field_order = ["enquiry", "trigger", "date", "councils_involved", "note"]
 
     def __init__(self, *args, enquiries=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,4 +110,51 @@ class CaseKeyDateForm(KeyDateForm):
         ]
         self.fields["enquiry"].error_messages["invalid_choice"] = (
             "Choose one of this case's enquiries that you hold."
+        )
+
+
+class DeadlineExtensionForm(forms.Form):
+    """Extend a deadline by agreement. The service checks the new end is after the current
+    due date and that the agreement is not dated in the future."""
+
+    deadline = forms.ChoiceField(
+        label="Which deadline?",
+        error_messages={"invalid_choice": "Choose a deadline from the list."},
+    )
+    agreed_by = forms.CharField(
+        label="Who agreed?",
+        max_length=max_length(DeadlineExtension, "agreed_by"),
+        help_text="For example: the owner and the council.",
+    )
+    agreed_on = forms.DateField(
+        label="When was it agreed?",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a real date, for example 2026-03-02."},
+    )
+    extended_to = forms.DateField(
+        label="New end date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Must be after the current due date.",
+        error_messages={"invalid": "Enter a real date, for example 2026-06-30."},
+    )
+    evidence = forms.CharField(
+        label="Evidence (optional)",
+        required=False,
+        max_length=max_length(DeadlineExtension, "evidence"),
+        help_text="Where the agreement is recorded, for example the council's email of 3 May.",
+    )
+    document = forms.ChoiceField(label="Document on file (optional)", required=False)
+
+    def __init__(self, *args, deadlines=(), documents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["deadline"]).choices = [("", "Choose one")] + [
+            (str(d.deadline_id), f"{d.rule.name} (due {d.due:%-d %B %Y})")
+            for d in deadlines
+            if d.deadline_id
+        ]
+        cast(forms.ChoiceField, self.fields["document"]).choices = [("", "None")] + [
+            (str(a.pk), a.original_name) for a in documents
+        ]
+        self.fields["document"].error_messages["invalid_choice"] = (
+            "Choose a document on this enquiry."
         )

@@ -1,7 +1,7 @@
 """The deadline rules in force, the triggers a key date can record, and each key date's
 deadlines computed by ``deadlines`` (with days left in words and the legal source)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.db.models import (
@@ -13,10 +13,10 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
-from casework.models import Deadline, KeyDate, Outcome
+from casework.models import Deadline, DeadlineExtension, KeyDate, Outcome
 from enquiries.models import Enquiry, Status
 from knowledgebase.models import DeadlineRule
-from knowledgebase.periods import cautious_end
+from knowledgebase.periods import Variant, cautious_end, variant_pick
 
 
 def deadline_rules_active() -> list[DeadlineRule]:
@@ -63,6 +63,31 @@ class DeadlineView:
     explanation: str
     earlier_reading: bool
     days_left: int  # negative: passed
+    variant: Variant | None = None  # a condition (several councils) changed the length
+    # Agreements that moved the end, oldest first; the latest wins (``end`` stays the
+    # computed end, ``due`` is the date the desk works to).
+    extensions: tuple[DeadlineExtension, ...] = ()
+    deadline_id: int | None = None  # the stored row, for the extension form
+
+    @property
+    def extended_to(self) -> date | None:
+        return self.extensions[-1].extended_to if self.extensions else None
+
+    @property
+    def due(self) -> date:
+        return self.extended_to or self.end
+
+    @property
+    def legal_source(self) -> str:
+        """The source of the length used: the variant's, with why, when one applies (the
+        group's tracking page shows this with a published deadline)."""
+        variant = self.variant
+        if variant is None:
+            return self.rule.legal_source
+        return (
+            f"{variant.legal_source} ({variant.length} {variant.unit.label} because "
+            f"{variant.reason})"
+        )
 
     @property
     def status(self) -> str:
@@ -100,11 +125,27 @@ class DeadlineView:
         return self.rule.needs_source_check
 
 
-def deadline_compute(*, rule: DeadlineRule, start: date, today: date | None = None) -> DeadlineView:
-    """A rule's end from ``start`` (the earlier reading for a disputed rule), in words."""
+def deadline_compute(
+    *,
+    rule: DeadlineRule,
+    start: date,
+    today: date | None = None,
+    conditions: frozenset[str] = frozenset(),
+) -> DeadlineView:
+    """A rule's end from ``start`` (the earlier reading for a disputed rule), in words.
+
+    ``conditions`` are the facts recorded with the key date (``KeyDate.conditions``): a
+    rule variant whose condition holds replaces the length (20 weeks, not 13, when an
+    area covers several councils) and says so in the explanation.
+    """
     today = today or timezone.localdate()
     computed = cautious_end(
-        start, rule.length, rule.unit, rule.counting, disputed=rule.needs_source_check
+        start,
+        rule.length,
+        rule.unit,
+        rule.counting,
+        disputed=rule.needs_source_check,
+        variant=variant_pick(rule.variants, conditions),
     )
     return DeadlineView(
         rule=rule,
@@ -113,6 +154,7 @@ def deadline_compute(*, rule: DeadlineRule, start: date, today: date | None = No
         explanation=computed.explanation,
         earlier_reading=computed.earlier_reading,
         days_left=(computed.end - today).days,
+        variant=computed.variant,
     )
 
 
@@ -128,11 +170,12 @@ def key_date_list(
 ) -> list[KeyDateView]:
     """An enquiry's key dates, each with every deadline it starts, computed now.
 
-    Two queries whatever the number of key dates: the key dates, and the active
-    rules (pass ``rules`` to share one list with the page's form).
+    Three queries whatever the number of key dates: the key dates, the stored deadline
+    rows (for their extensions, a fourth if one was extended), and the active rules (pass
+    ``rules`` to share one list with the page's form).
     """
     key_dates = KeyDate.objects.filter(enquiry=enquiry).select_related("recorded_by")
-    return _key_date_views(list(key_dates), today=today, rules=rules)
+    return _key_date_views(list(key_dates), enquiries=Q(enquiry=enquiry), today=today, rules=rules)
 
 
 def key_date_list_for_case(
@@ -143,7 +186,9 @@ def key_date_list_for_case(
     key_dates = KeyDate.objects.filter(enquiry__in=enquiries).select_related(
         "recorded_by", "enquiry"
     )
-    return _key_date_views(list(key_dates), today=today, rules=rules)
+    return _key_date_views(
+        list(key_dates), enquiries=Q(enquiry__in=enquiries), today=today, rules=rules
+    )
 
 
 def key_date_lists(
@@ -153,15 +198,58 @@ def key_date_lists(
     queries whatever their number, for work over a batch of letters."""
     key_dates = KeyDate.objects.filter(enquiry__in=enquiries).select_related("recorded_by")
     lists: dict[int, list[KeyDateView]] = {enquiry.pk: [] for enquiry in enquiries}
-    for view in _key_date_views(list(key_dates), today=today, rules=None):
+    views = _key_date_views(
+        list(key_dates), enquiries=Q(enquiry__in=enquiries), today=today, rules=None
+    )
+    for view in views:
         lists[view.key_date.enquiry_id].append(view)
     return lists
 
 
+Stored = dict[tuple[int, int], tuple[int, list[DeadlineExtension]]]
+
+
+def _stored(enquiries: Q) -> Stored:
+    """The stored deadline ids and their extensions by (key date, rule) of the enquiries
+    ``enquiries`` selects: one query for the rows (run whether or not there are key dates,
+    so that a page's query count stays constant), and one for the extensions only if a
+    row was extended."""
+    rows = Deadline.objects.filter(enquiries).values_list(
+        "pk", "key_date_id", "rule_id", "extended_to"
+    )
+    stored: Stored = {}
+    extended: dict[int, list[DeadlineExtension]] = {}
+    for pk, key_date_id, rule_id, extended_to in rows:
+        stored[key_date_id, rule_id] = (pk, [])
+        if extended_to is not None:
+            extended[pk] = stored[key_date_id, rule_id][1]
+    if extended:
+        for extension in DeadlineExtension.objects.filter(
+            deadline_id__in=list(extended)
+        ).select_related("recorded_by", "document"):
+            extended[extension.deadline_id].append(extension)
+    return stored
+
+
+def _with_stored(
+    view: DeadlineView, key_date: KeyDate, stored: Stored, *, today: date
+) -> DeadlineView:
+    pk, extensions = stored.get((key_date.pk, view.rule.pk), (None, []))
+    if not extensions:
+        return replace(view, deadline_id=pk)
+    due = extensions[-1].extended_to
+    return replace(view, deadline_id=pk, extensions=tuple(extensions), days_left=(due - today).days)
+
+
 def _key_date_views(
-    key_dates: list[KeyDate], *, today: date | None, rules: list[DeadlineRule] | None
+    key_dates: list[KeyDate],
+    *,
+    enquiries: Q,
+    today: date | None,
+    rules: list[DeadlineRule] | None,
 ) -> list[KeyDateView]:
     today = today or timezone.localdate()
+    stored = _stored(enquiries)
     if not key_dates:
         return []
     triggers = {t.slug: t for t in key_date_triggers(rules)}
@@ -169,7 +257,17 @@ def _key_date_views(
     for key_date in key_dates:
         trigger = triggers.get(key_date.trigger)
         deadlines = (
-            [deadline_compute(rule=r, start=key_date.date, today=today) for r in trigger.rules]
+            [
+                _with_stored(
+                    deadline_compute(
+                        rule=r, start=key_date.date, today=today, conditions=key_date.conditions
+                    ),
+                    key_date,
+                    stored,
+                    today=today,
+                )
+                for r in trigger.rules
+            ]
             if trigger
             else []
         )
@@ -177,10 +275,31 @@ def _key_date_views(
             KeyDateView(
                 key_date=key_date,
                 label=trigger.label if trigger else key_date.trigger,
-                deadlines=sorted(deadlines, key=lambda d: (d.end, d.rule.position)),
+                deadlines=sorted(deadlines, key=lambda d: (d.due, d.rule.position)),
             )
         )
     return views
+
+
+def public_meaning(*, rule: DeadlineRule, deadline: Deadline) -> str:
+    """What the end means, as the group's tracking page shows it: an extended deadline
+    says so."""
+    if deadline.extended_to:
+        return f"{rule.end_meaning} (extended by agreement)"[:300]
+    return rule.end_meaning
+
+
+def deadline_get(*, enquiry: Enquiry, deadline_id: int) -> Deadline:
+    """One of ``enquiry``'s stored deadlines (the caller has checked the enquiry is
+    visible); 404 otherwise."""
+    deadline = (
+        Deadline.objects.filter(enquiry=enquiry, pk=deadline_id)
+        .select_related("rule", "key_date", "enquiry")
+        .first()
+    )
+    if deadline is None:
+        raise Http404("No such deadline")
+    return deadline
 
 
 def key_date_get(*, enquiry: Enquiry, key_date_id: int) -> KeyDate:

@@ -15,13 +15,13 @@ from django.utils import timezone
 
 from casework import policies
 from casework.clocks import selectors
-from casework.models import Deadline, KeyDate
+from casework.models import Deadline, DeadlineExtension, KeyDate
 from casework.publishing.selectors import deadline_source
 from casework.publishing.services import key_date_withdraw_published
 from casework.queue.services import _lock
 from enquiries import services as enquiries_services
 from enquiries.conversation import services as conversation_services
-from enquiries.models import Enquiry, EnquiryEvent, Notice, Notification, PublicDate
+from enquiries.models import Attachment, Enquiry, EnquiryEvent, Notice, Notification, PublicDate
 from enquiries.notices import enquiry_notice, wants_email
 from enquiries.notifications import (
     notification_keys_owed,
@@ -64,7 +64,9 @@ def _deadlines_write(*, key_date: KeyDate, trigger: selectors.Trigger) -> list[D
             key_date=key_date,
             rule=rule,
             enquiry_id=key_date.enquiry_id,
-            ends_on=selectors.deadline_compute(rule=rule, start=key_date.date).end,
+            ends_on=selectors.deadline_compute(
+                rule=rule, start=key_date.date, conditions=key_date.conditions
+            ).end,
         )
         for rule in trigger.rules
     )
@@ -72,10 +74,20 @@ def _deadlines_write(*, key_date: KeyDate, trigger: selectors.Trigger) -> list[D
 
 @transaction.atomic
 def key_date_record(
-    *, enquiry: Enquiry, trigger: str, date: date, actor: User, note: str = ""
+    *,
+    enquiry: Enquiry,
+    trigger: str,
+    date: date,
+    actor: User,
+    note: str = "",
+    councils_involved: int = 1,
 ) -> KeyDate:
     """Record a date that starts statutory clocks; every active rule with ``trigger`` runs
     from it. The adviser holding the enquiry or a manager; the event is recorded with it.
+
+    ``councils_involved``: how many councils the area falls within; more than one picks a
+    rule's "several_councils" variant (20 weeks for an area or forum decision: Neighbourhood
+    Planning (General) Regulations 2012, regs 6A and 9A).
 
     A date far outside what an enquiry can concern (over a year ahead, over 50 years
     ago) is a typing slip and is refused with the reason.
@@ -86,8 +98,15 @@ def key_date_record(
             "Only the adviser holding this enquiry or a manager can record key dates."
         )
     found = _key_date_check(trigger=trigger, day=date, today=timezone.localdate())
+    if councils_involved < 1:
+        raise ValidationError({"councils_involved": "Enter 1 or more councils."})
     key_date = KeyDate(
-        enquiry=enquiry, trigger=trigger, date=date, note=note.strip(), recorded_by=actor
+        enquiry=enquiry,
+        trigger=trigger,
+        date=date,
+        note=note.strip(),
+        councils_involved=councils_involved,
+        recorded_by=actor,
     )
     # The columns' own limits (the note's length), with the messages the desk's form gives.
     key_date.clean_fields(exclude=["enquiry", "recorded_by"])
@@ -99,7 +118,12 @@ def key_date_record(
         enquiry=enquiry,
         kind=EnquiryEvent.Kind.KEY_DATE_RECORDED,
         actor=actor,
-        data={"trigger": trigger, "label": found.label, "date": date.isoformat()},
+        data={
+            "trigger": trigger,
+            "label": found.label,
+            "date": date.isoformat(),
+            "councils_involved": councils_involved,
+        },
     )
     return key_date
 
@@ -120,6 +144,79 @@ def key_date_remove(*, key_date: KeyDate, actor: User) -> None:
     enquiries_services.enquiry_record_event(
         enquiry=enquiry, kind=EnquiryEvent.Kind.KEY_DATE_REMOVED, actor=actor, data=data
     )
+
+
+@transaction.atomic
+def deadline_extend(
+    *,
+    deadline: Deadline,
+    agreed_by: str,
+    agreed_on: date,
+    extended_to: date,
+    actor: User,
+    evidence: str = "",
+    document: Attachment | None = None,
+) -> DeadlineExtension:
+    """Extend a deadline by agreement (who agreed, when, the new end, evidence). The new
+    end must be after the current due date (the computed end, or the latest extension);
+    earlier agreements are kept, the latest wins. Reminders, the queue and the reports read
+    the new date from the row; a copy shown to the group is updated. The adviser holding
+    the enquiry or a manager; recorded in the enquiry's history.
+
+    Statutory example: the council's review of a listing takes 8 weeks "or such longer
+    period as the owner and the council agree in writing" (Assets of Community Value
+    (England) Regulations 2012, Sch 2 para 2).
+    """
+    enquiry = _lock(deadline.enquiry)
+    if not policies.can_record_key_date(actor, enquiry):
+        raise PermissionDenied(
+            "Only the adviser holding this enquiry or a manager can extend its deadlines."
+        )
+    deadline = Deadline.objects.select_related("rule", "key_date").get(pk=deadline.pk)
+    if extended_to <= deadline.ends_on:
+        raise ValidationError(
+            {
+                "extended_to": f"The new end date must be after the current due date, "
+                f"{deadline.ends_on:%-d %B %Y}."
+            }
+        )
+    if agreed_on > timezone.localdate():
+        raise ValidationError({"agreed_on": "The agreement date cannot be in the future."})
+    if document is not None and document.enquiry_id != enquiry.pk:
+        raise ValidationError({"document": "Choose a document on this enquiry."})
+    extension = DeadlineExtension(
+        deadline=deadline,
+        agreed_by=agreed_by.strip(),
+        agreed_on=agreed_on,
+        extended_to=extended_to,
+        previous_end=deadline.ends_on,
+        evidence=evidence.strip(),
+        document=document,
+        recorded_by=actor,
+    )
+    extension.full_clean(exclude=["deadline", "recorded_by", "document"])
+    extension.save()
+    deadline.extended_to = deadline.ends_on = extended_to
+    deadline.save(update_fields=["extended_to", "ends_on"])
+    published = _published_for(deadline.rule, [deadline]).get(deadline.key_date_id)
+    if published is not None:
+        _published_refresh(deadline, published, rule=deadline.rule, actor=actor)
+    enquiries_services.enquiry_record_event(
+        enquiry=enquiry,
+        # The key-date history's kind: a new end for a deadline a key date started.
+        kind=EnquiryEvent.Kind.KEY_DATE_RECORDED,
+        actor=actor,
+        data={
+            "extension": extension.pk,
+            "rule": deadline.rule.slug,
+            "label": deadline.rule.name,
+            "date": extended_to.isoformat(),
+            "previous_end": extension.previous_end.isoformat(),
+            "agreed_by": extension.agreed_by,
+            "agreed_on": agreed_on.isoformat(),
+        },
+    )
+    return extension
 
 
 @dataclass(frozen=True)
@@ -153,7 +250,11 @@ def deadlines_resync(*, rule: DeadlineRule, actor: User | None = None) -> Resync
         Deadline.objects.filter(pk__in=[r.pk for r in gone]).delete()
     updated = []
     for row in keep.values():
-        ends_on = selectors.deadline_compute(rule=rule, start=row.key_date.date).end
+        ends_on = row.extended_to or (
+            selectors.deadline_compute(
+                rule=rule, start=row.key_date.date, conditions=row.key_date.conditions
+            ).end
+        )
         if row.ends_on != ends_on:
             row.ends_on = ends_on
             updated.append(row)
@@ -170,7 +271,9 @@ def deadlines_resync(*, rule: DeadlineRule, actor: User | None = None) -> Resync
                 key_date=key_date,
                 rule=rule,
                 enquiry_id=key_date.enquiry_id,
-                ends_on=selectors.deadline_compute(rule=rule, start=key_date.date).end,
+                ends_on=selectors.deadline_compute(
+                    rule=rule, start=key_date.date, conditions=key_date.conditions
+                ).end,
             )
             for key_date in missing
         )
@@ -202,11 +305,15 @@ def _published_for(rule: DeadlineRule, rows: list[Deadline]) -> dict[int, Public
 def _published_refresh(
     row: Deadline, published: PublicDate, *, rule: DeadlineRule, actor: User | None
 ) -> None:
+    legal_source = selectors.deadline_compute(
+        rule=rule, start=row.key_date.date, conditions=row.key_date.conditions
+    ).legal_source
+    meaning = selectors.public_meaning(rule=rule, deadline=row)
     if (published.date, published.label, published.meaning, published.legal_source) == (
         row.ends_on,
         rule.name,
-        rule.end_meaning,
-        rule.legal_source,
+        meaning,
+        legal_source,
     ):
         return
     conversation_services.public_date_publish(
@@ -214,8 +321,8 @@ def _published_refresh(
         source=published.source,
         label=rule.name,
         date=row.ends_on,
-        meaning=rule.end_meaning,
-        legal_source=rule.legal_source,
+        meaning=meaning,
+        legal_source=legal_source,
         is_group_deadline=published.is_group_deadline,
         # Edited in the admin, there may be no one to name: keep who published it.
         actor=actor or published.published_by,
@@ -230,14 +337,19 @@ def _published_withdraw(row: Deadline, *, actor: User | None) -> None:
 
 
 def _reminder_data(deadline: Deadline, *, today: date, state: str) -> dict[str, Any]:
-    view = selectors.deadline_compute(rule=deadline.rule, start=deadline.key_date.date, today=today)
+    view = selectors.deadline_compute(
+        rule=deadline.rule,
+        start=deadline.key_date.date,
+        today=today,
+        conditions=deadline.key_date.conditions,
+    )
     rule = deadline.rule
     if state == "passed":
         headline = f"Deadline passed on {deadline.ends_on:%-d %B %Y}: {rule.name}"
-    elif view.days_left == 0:
+    elif deadline.ends_on == today:
         headline = f"Deadline today: {rule.name}"
     else:
-        days = view.days_left
+        days = (deadline.ends_on - today).days
         headline = f"Deadline in {days} day{'s' if days != 1 else ''}: {rule.name}"
     return {
         "headline": headline[:200],
@@ -247,11 +359,25 @@ def _reminder_data(deadline: Deadline, *, today: date, state: str) -> dict[str, 
         "start_label": f"{deadline.key_date.date:%-d %B %Y}",
         "end_label": f"{deadline.ends_on:%A %-d %B %Y}",
         "end_meaning": rule.end_meaning,
-        "legal_source": rule.legal_source,
+        "legal_source": view.legal_source,
         "needs_source_check": rule.needs_source_check,
-        "explanation": view.explanation,
+        "explanation": view.explanation
+        + (
+            f" Extended by agreement to {deadline.ends_on:%-d %B %Y}."
+            if deadline.extended_to
+            else ""
+        ),
         "url": settings.SITE_URL + reverse("casework:enquiry", args=[deadline.enquiry.reference]),
     }
+
+
+def _reminder_key(deadline: Deadline, *, today: date) -> str:
+    """Once each: "deadline:<id>:due" / ":passed"; an extended deadline is a new date to be
+    reminded of ("deadline:<id>:extended:<date>:due")."""
+    state = "passed" if deadline.ends_on < today else "due"
+    if deadline.extended_to:
+        return f"deadline:{deadline.pk}:extended:{deadline.extended_to.isoformat()}:{state}"
+    return f"deadline:{deadline.pk}:{state}"
 
 
 # The holder also gets an in-app notice once a deadline is this close (or has passed).
@@ -268,7 +394,7 @@ def deadline_reminders_send(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
     owed = 0
     deadlines = list(selectors.deadlines_due_for_reminder(today=today))
-    keys = {d.pk: f"deadline:{d.pk}:{'passed' if d.ends_on < today else 'due'}" for d in deadlines}
+    keys = {d.pk: _reminder_key(d, today=today) for d in deadlines}
     already = notification_keys_owed(keys=list(keys.values()))
     for deadline in deadlines:
         key = keys[deadline.pk]

@@ -14,6 +14,11 @@ urlpatterns = [
         views.key_date_remove,
         name="key_date_remove",
     ),
+    path(
+        "enquiries/<str:reference>/deadlines/extend/",
+        views.deadline_extend,
+        name="deadline_extend",
+    ),
     path("cases/<int:case_id>/key-dates/", views.case_key_date, name="case_key_date"),
     path("clock/", views.clock, name="clock"),
 ]

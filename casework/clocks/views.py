@@ -9,7 +9,12 @@ from django.views.decorators.http import require_POST, require_safe
 from casework import policies
 from casework.cases import selectors as cases_selectors
 from casework.clocks import selectors, services
-from casework.clocks.forms import CaseKeyDateForm, ClockForm, KeyDateForm
+from casework.clocks.forms import (
+    CaseKeyDateForm,
+    ClockForm,
+    DeadlineExtensionForm,
+    KeyDateForm,
+)
 from casework.desk import selectors as desk_selectors
 from casework.desk.views import (
     back_to_enquiry,
@@ -20,6 +25,7 @@ from casework.desk.views import (
     form_post,
     staff_required,
 )
+from casework.publishing import selectors as publishing_selectors
 from config.http import AuthenticatedHttpRequest, no_store
 from enquiries.models import Enquiry
 
@@ -37,6 +43,48 @@ def key_date_record(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
         allowed=policies.can_record_key_date(request.user, enquiry),
         bound="key_date_form",
         done="Key date recorded: its deadlines are listed below.",
+        then=enquiry_url(reference, "key-dates-heading"),
+    )
+
+
+def _extension_form(enquiry: Enquiry, key_dates: list, data=None) -> DeadlineExtensionForm:
+    return DeadlineExtensionForm(
+        data,
+        prefix="extend",
+        deadlines=[d for kd in key_dates for d in kd.deadlines],
+        documents=publishing_selectors.attachment_list(enquiry=enquiry),
+    )
+
+
+@require_POST
+@staff_required
+def deadline_extend(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    """Extend a deadline by agreement (who, when, the new end, evidence)."""
+    enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+    form = _extension_form(enquiry, selectors.key_date_list(enquiry=enquiry), request.POST)
+
+    def extend(data: dict):
+        document = data.pop("document")
+        return services.deadline_extend(
+            deadline=selectors.deadline_get(enquiry=enquiry, deadline_id=int(data.pop("deadline"))),
+            document=(
+                publishing_selectors.attachment_get(enquiry=enquiry, attachment_id=int(document))
+                if document
+                else None
+            ),
+            actor=request.user,
+            **data,
+        )
+
+    return form_post(
+        request,
+        enquiry_page,
+        reference,
+        form,
+        extend,
+        allowed=policies.can_record_key_date(request.user, enquiry),
+        bound="extension_form",
+        done=lambda ext: f"Deadline extended by agreement to {ext.extended_to:%-d %B %Y}.",
         then=enquiry_url(reference, "key-dates-heading"),
     )
 
@@ -66,7 +114,9 @@ def clock(request: HttpRequest) -> HttpResponse:
     result = None
     if bound and form.is_valid():
         rule = next(r for r in rules if r.slug == form.cleaned_data["rule"])
-        result = selectors.deadline_compute(rule=rule, start=form.cleaned_data["start"])
+        result = selectors.deadline_compute(
+            rule=rule, start=form.cleaned_data["start"], conditions=form.conditions
+        )
     status = 400 if bound and not form.is_valid() else 200
     context = {"form": form, "result": result}
     return no_store(render(request, "casework/clock.html", context, status=status))
@@ -77,8 +127,13 @@ def _key_dates_panel(request: HttpRequest, enquiry: Enquiry, context: dict, boun
     """The enquiry's key dates with the deadlines they start, and the form to record one."""
     rules = selectors.deadline_rules_active()
     can_record = policies.can_record_key_date(request.user, enquiry)
+    key_dates = selectors.key_date_list(enquiry=enquiry, rules=rules)
+    extension_form = None
+    if can_record and any(kd.deadlines for kd in key_dates):
+        extension_form = bound.get("extension_form") or _extension_form(enquiry, key_dates)
     return {
-        "key_dates": selectors.key_date_list(enquiry=enquiry, rules=rules),
+        "key_dates": key_dates,
+        "extension_form": extension_form,
         "can_record_key_date": can_record,
         "key_date_form": (
             (bound.get("key_date_form") or KeyDateForm(triggers=selectors.key_date_triggers(rules)))
@@ -110,6 +165,7 @@ def case_key_date(request: AuthenticatedHttpRequest, case_id: int) -> HttpRespon
             trigger=data["trigger"],
             date=data["date"],
             note=data["note"],
+            councils_involved=data["councils_involved"],
             actor=request.user,
         ),
         allowed=bool(allowed),

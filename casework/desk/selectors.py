@@ -13,6 +13,7 @@ from casework.models import Assignment
 from enquiries.models import Enquiry
 from enquiries.references import is_reference
 from enquiries.selectors import enquiry_base_queryset
+from knowledgebase.models import Topic
 
 
 def enquiry_visible_queryset(*, user: policies.User) -> QuerySet[Enquiry]:
@@ -37,7 +38,9 @@ def enquiry_get_for_user(
             Prefetch(
                 "assignments",
                 queryset=Assignment.objects.select_related("adviser__user", "team", "assigned_by"),
-            )
+            ),
+            # Shown with the topic, and read by the routing verdict on the page.
+            Prefetch("secondary_topics", queryset=Topic.objects.select_related("parent")),
         )
     enquiry = queryset.filter(reference=reference).first()
     if enquiry is None:

@@ -110,6 +110,12 @@ class EnquiryDetailSerializer(EnquiryListSerializer):
         "Bid act its topic is about: nominating, or triggering the full moratorium."
     )
 
+    secondary_topics: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(
+        slug_field="slug",
+        many=True,
+        read_only=True,
+        help_text="What else it is about (slugs), set by an adviser; never the topic itself.",
+    )
     outside_england = serializers.SerializerMethodField(
         help_text="Null in England; else the nation, why the rights do not apply there and "
         "where to refer the group."
@@ -118,6 +124,7 @@ class EnquiryDetailSerializer(EnquiryListSerializer):
     class Meta(EnquiryListSerializer.Meta):
         fields = [
             *EnquiryListSerializer.Meta.fields,
+            "secondary_topics",
             "legacy_reference",
             "message",
             "asset_name",
@@ -257,6 +264,17 @@ class EnquiryEditSerializer(serializers.Serializer):
         queryset=Topic.objects.filter(is_active=True),
         required=False,
         allow_null=True,
+    )
+    # Built by hand so the message for an unknown slug reaches the child field.
+    secondary_topics = serializers.ManyRelatedField(
+        child_relation=serializers.SlugRelatedField(
+            slug_field="slug",
+            queryset=Topic.objects.filter(is_active=True),
+            error_messages={"does_not_exist": "No topic in use has the slug {value}."},
+        ),
+        required=False,
+        help_text=f"Slugs, at most {Enquiry.SECONDARY_TOPICS_MAX}, each once, never the topic "
+        "itself; the whole list (send [] to remove them all).",
     )
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     asset_name = serializers.CharField(

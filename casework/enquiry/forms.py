@@ -4,6 +4,8 @@ from dataclasses import replace
 from typing import cast
 
 from django import forms
+from django.db.models import F
+from django.db.models.functions import Coalesce
 
 from casework.desk.forms import DetailsEditForm
 from config.limits import max_length
@@ -119,7 +121,23 @@ class LogEnquiryForm(EnquiryForm):
 
 
 class EnquiryEditForm(DetailsEditForm):
-    field_order = ["subject", "topic", "priority", "asset_name", "asset_address", "local_authority"]
+    @classmethod
+    def initial_from(cls, record) -> dict:
+        """The record's values, its secondary topics by their keys."""
+        plain = [name for name in cls.base_fields if name != "secondary_topics"]
+        initial = {name: getattr(record, record._meta.get_field(name).attname) for name in plain}
+        initial["secondary_topics"] = [topic.pk for topic in record.secondary_topics.all()]
+        return initial
+
+    field_order = [
+        "subject",
+        "topic",
+        "secondary_topics",
+        "priority",
+        "asset_name",
+        "asset_address",
+        "local_authority",
+    ]
 
     subject = forms.CharField(
         label="Subject",
@@ -132,6 +150,16 @@ class EnquiryEditForm(DetailsEditForm):
         required=False,
         empty_label="Not sure",
         error_messages={"invalid_choice": "Choose a topic from the list."},
+    )
+    # Checkboxes: Django renders them in a fieldset whose legend is the label.
+    secondary_topics = forms.ModelMultipleChoiceField(
+        label="Also about (secondary topics)",
+        queryset=Topic.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=f"Up to {Enquiry.SECONDARY_TOPICS_MAX}, not the topic above. Routing and "
+        "the demand report use them.",
+        error_messages={"invalid_choice": "Choose secondary topics from the list."},
     )
     priority = forms.TypedChoiceField(
         label="Priority",
@@ -152,9 +180,18 @@ class EnquiryEditForm(DetailsEditForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["topic"]).queryset = Topic.objects.filter(
-            is_active=True
-        ).select_related("parent")
+        active = Topic.objects.filter(is_active=True).select_related("parent")
+        cast(forms.ModelChoiceField, self.fields["topic"]).queryset = active
+        # Each top-level topic, then its sub-topics ("Funding", "Funding: revenue grants").
+        cast(
+            forms.ModelMultipleChoiceField, self.fields["secondary_topics"]
+        ).queryset = active.order_by(
+            Coalesce("parent__position", "position"),
+            Coalesce("parent__name", "name"),
+            F("parent_id").asc(nulls_first=True),
+            "position",
+            "name",
+        )
         cast(
             forms.ModelChoiceField, self.fields["local_authority"]
         ).queryset = LocalAuthority.objects.filter(is_active=True)

@@ -28,7 +28,8 @@ from enquiries.models import Channel, Enquiry, Status
 def enquiry_edit(
     *, enquiry: Enquiry, expected_version: int, changes: dict[str, Any], actor: User
 ) -> Enquiry:
-    """Edit subject, topic, priority, building or land and area (see ``enquiries``)."""
+    """Edit subject, topic, secondary topics, priority, building or land and area (see
+    ``enquiries``)."""
     locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
     if not policies.can_edit_enquiry(actor, locked):
         raise PermissionDenied(

@@ -88,7 +88,12 @@ def change_history(*, record: Enquiry | Case) -> list[HistoryEntry]:
     actions = {"+": "Created", "~": "Changed", "-": "Deleted"}
     entries = []
     for entry_record, changes in pairs:
-        if entry_record.history_type == "~" and not changes and entry_record is not records[-1]:
+        if (
+            entry_record.history_type == "~"
+            and not changes
+            and not entry_record.history_change_reason  # e.g. secondary topics changed
+            and entry_record is not records[-1]
+        ):
             continue  # only the hidden bookkeeping changed
         entry = HistoryEntry(
             when=entry_record.history_date,

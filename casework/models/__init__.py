@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from casework.models.advisers import Absence, Adviser, Assignment, Team
 from casework.models.cases import Case, CaseEnquiry, CaseEvent, CaseQuerySet, CaseStatus, Outcome
-from casework.models.clocks import Deadline, KeyDate
+from casework.models.clocks import Deadline, DeadlineExtension, KeyDate
 from casework.models.duplicates import DuplicatePair, MergeRecord
 from casework.models.imports import ImportedRecord, ImportRun, ImportSource
 from casework.models.retention import (
@@ -150,6 +150,7 @@ __all__ = [
     "Assignment",
     "KeyDate",
     "Deadline",
+    "DeadlineExtension",
     "NOTE_MAX_LENGTH",
     "TIME_ENTRY_MAX_MINUTES",
     "Note",

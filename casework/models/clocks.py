@@ -16,6 +16,13 @@ class KeyDate(models.Model):
     trigger = models.SlugField(max_length=60)
     date = models.DateField()
     note = models.CharField(max_length=500, blank=True)
+    councils_involved = models.PositiveSmallIntegerField(
+        default=1,
+        help_text=(
+            "How many councils (local planning authorities) the area falls within: more than "
+            "one changes some clocks (``DeadlineRule.variants``, condition several_councils)."
+        ),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -24,6 +31,9 @@ class KeyDate(models.Model):
     class Meta:
         ordering = ["date", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(councils_involved__gte=1), name="key_date_councils_at_least_one"
+            ),
             models.UniqueConstraint(
                 fields=["enquiry", "trigger", "date"], name="key_date_unique_per_enquiry"
             ),
@@ -33,6 +43,12 @@ class KeyDate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enquiry_id} {self.trigger} {self.date}"
+
+    @property
+    def conditions(self) -> frozenset[str]:
+        """The facts recorded here that rule variants can depend on
+        (``knowledgebase.periods.CONDITIONS``)."""
+        return frozenset({"several_councils"}) if self.councils_involved > 1 else frozenset()
 
 
 class Deadline(models.Model):
@@ -50,7 +66,14 @@ class Deadline(models.Model):
     enquiry = models.ForeignKey(
         "enquiries.Enquiry", on_delete=models.CASCADE, related_name="deadlines"
     )
-    ends_on = models.DateField()
+    ends_on = models.DateField(
+        help_text="The date the desk works to: the computed end, or the latest extension."
+    )
+    extended_to = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The latest end agreed (``DeadlineExtension``); empty: not extended.",
+    )
 
     class Meta:
         ordering = ["ends_on", "id"]
@@ -64,3 +87,46 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enquiry_id} {self.rule_id} {self.ends_on}"
+
+
+class DeadlineExtension(models.Model):
+    """A deadline extended by agreement (e.g. the owner and the council agree a longer
+    review period: Assets of Community Value (England) Regulations 2012, reg 10 and
+    Sch 2 para 2, "or such longer period as the parties agree"). Rows are never changed:
+    a later agreement is a new row, and the latest wins (``Deadline.extended_to``)."""
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="extensions")
+    agreed_by = models.CharField(
+        max_length=200, help_text='Who agreed, for example "the owner and the council".'
+    )
+    agreed_on = models.DateField()
+    extended_to = models.DateField()
+    previous_end = models.DateField(help_text="The due date it replaced.")
+    evidence = models.CharField(max_length=500, blank=True)
+    document = models.ForeignKey(
+        "enquiries.Attachment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The letter or email that records the agreement, if on file.",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(extended_to__gt=models.F("previous_end")),
+                name="deadline_extension_later",
+            ),
+            models.CheckConstraint(
+                condition=~Q(agreed_by=""), name="deadline_extension_agreed_by_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deadline_id} extended to {self.extended_to}"

@@ -33,7 +33,7 @@ def publish_rows(*, enquiry: Enquiry, key_dates: list[KeyDateView]) -> list[Publ
         PublishRow(
             key_date_id=kd.key_date.pk,
             rule=d.rule,
-            end=d.end,
+            end=d.due,
             published=published.get(deadline_source(key_date_id=kd.key_date.pk, rule_id=d.rule.pk)),
         )
         for kd in key_dates

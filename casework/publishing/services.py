@@ -54,15 +54,18 @@ def deadline_publish(
     if deadline is None:
         raise ValidationError({"rule": "That deadline is no longer on this enquiry."})
     view = clocks_selectors.deadline_compute(
-        rule=deadline.rule, start=deadline.key_date.date, today=timezone.localdate()
+        rule=deadline.rule,
+        start=deadline.key_date.date,
+        today=timezone.localdate(),
+        conditions=deadline.key_date.conditions,
     )
     return conversation_services.public_date_publish(
         enquiry=enquiry,
         source=deadline_source(key_date_id=key_date_id, rule_id=rule_id),
         label=deadline.rule.name,
-        date=view.end,
-        meaning=deadline.rule.end_meaning,
-        legal_source=deadline.rule.legal_source,
+        date=deadline.ends_on,  # the computed end, or the latest agreed extension
+        meaning=clocks_selectors.public_meaning(rule=deadline.rule, deadline=deadline),
+        legal_source=view.legal_source,
         is_group_deadline=is_group_deadline,
         actor=actor,
     )

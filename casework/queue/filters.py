@@ -133,6 +133,12 @@ class EnquiryFilter(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(
         queryset=Team.objects.all(), to_field_name="slug", method="filter_team", label="Team"
     )
+    also_about = django_filters.ModelChoiceFilter(
+        queryset=Topic.objects.filter(parent__isnull=True),
+        to_field_name="slug",
+        method="filter_also_about",
+        label="Also about (a secondary topic under this topic, the main topic elsewhere)",
+    )
     enquirer_type = django_filters.ChoiceFilter(
         choices=EnquirerType.choices, field_name="organisation__org_type", label="Enquirer type"
     )
@@ -198,6 +204,15 @@ class EnquiryFilter(django_filters.FilterSet):
 
     def filter_topic(self, queryset: QuerySet, name: str, value: Topic) -> QuerySet:
         return queryset.filter(Q(topic=value) | Q(topic__parent=value))
+
+    def filter_also_about(self, queryset: QuerySet, name: str, value: Topic) -> QuerySet:
+        """A secondary topic is ``value`` (top-level) or under it, and the topic is neither:
+        the enquiries the demand report's "also about" figure counts (no duplicates)."""
+        under = Q(topic=value) | Q(topic__parent=value)
+        secondary = Enquiry.secondary_topics.through.objects.filter(
+            Q(topic=value) | Q(topic__parent=value), enquiry_id=OuterRef("pk")
+        )
+        return queryset.filter(Exists(secondary)).exclude(under)
 
     def filter_age(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         youngest, oldest = AGE_BUCKETS[value]

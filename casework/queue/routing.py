@@ -5,7 +5,9 @@ An adviser is eligible when not away, expert in the enquiry's topic (the
 caller works out that a top-level topic covers its sub-topics) and holding
 fewer open enquiries than their capacity. Among the eligible, prefer those
 who cover the enquiry's area, then the lowest load relative to capacity, then
-whoever was assigned least recently, then the lowest id (so the result never
+whoever covers more of the enquiry's secondary topics (a tie-breaker: it never
+outweighs area or load, so one specialist is not sent every enquiry that touches
+their field), then whoever was assigned least recently, then the lowest id (so the result never
 depends on the order the candidates came in). Nobody eligible: the enquiry
 waits in a team queue.
 
@@ -28,6 +30,9 @@ AREA = "area"
 LOAD = "load"
 
 
+SECONDARY = "secondary topics"
+
+
 RECENCY = "assigned least recently"
 
 
@@ -44,6 +49,8 @@ class Candidate:
     capacity: int
     is_away: bool
     last_assigned_at: datetime | None = None
+    # The enquiry's secondary topics this adviser has expertise in (their labels).
+    secondary_covered: tuple[str, ...] = ()
 
     @property
     def load(self) -> float:
@@ -95,10 +102,11 @@ def ineligibility(candidate: Candidate, topic_label: str) -> list[str]:
     return problems
 
 
-def _sort_key(candidate: Candidate) -> tuple[bool, Fraction, datetime, int]:
+def _sort_key(candidate: Candidate) -> tuple[bool, Fraction, int, datetime, int]:
     return (
         not candidate.covers_area,
         candidate.exact_load,
+        -len(candidate.secondary_covered),
         candidate.last_assigned_at or _NEVER,
         candidate.adviser_id,
     )
@@ -110,13 +118,18 @@ def deciding_rule(winner: Candidate, loser: Candidate) -> str:
         return AREA
     if winner.exact_load != loser.exact_load:
         return LOAD
+    if len(winner.secondary_covered) != len(loser.secondary_covered):
+        return SECONDARY
     if (winner.last_assigned_at or _NEVER) != (loser.last_assigned_at or _NEVER):
         return RECENCY
     return ID
 
 
-def _why_ahead(winner: Candidate, loser: Candidate, rule: str, area_label: str | None) -> str:
-    """Why ``winner`` beat ``loser``, in words, naming the deciding rule."""
+def _why_ahead(
+    winner: Candidate, loser: Candidate, rule: str, area_label: str | None, secondary: int = 0
+) -> str:
+    """Why ``winner`` beat ``loser``, in words, naming the deciding rule. ``secondary``: how
+    many secondary topics the enquiry has (none: the rule is not mentioned)."""
     if rule == AREA:
         return f"decided by area: {winner.name} covers {area_label}; {loser.name} does not"
     if rule == LOAD:
@@ -124,20 +137,33 @@ def _why_ahead(winner: Candidate, loser: Candidate, rule: str, area_label: str |
             f"decided by load: {winner.name} has {winner.load_text}, "
             f"{loser.name} has {loser.load_text}"
         )
+    if rule == SECONDARY:
+        return (
+            f"tied on area and load with {loser.name}, so decided by the secondary topics: "
+            f"{winner.name} {_secondary_fact(winner, secondary)}, "
+            f"{loser.name} {_secondary_fact(loser, secondary)}"
+        )
+    tied = "area, load and secondary topics" if secondary else "area and load"
     if rule == RECENCY:
         return (
-            f"tied on area and load with {loser.name}, so decided by who was assigned least "
+            f"tied on {tied} with {loser.name}, so decided by who was assigned least "
             f"recently: {winner.name} was {winner.last_assigned_text}, "
             f"{loser.name} was {loser.last_assigned_text}"
         )
     return (
-        f"tied on area, load and when last assigned with {loser.name}, "
+        f"tied on {tied} and when last assigned with {loser.name}, "
         f"so decided by who was registered first"
     )
 
 
 def _advisers(count: int) -> str:
     return f"{count} adviser" if count == 1 else f"{count} advisers"
+
+
+def _secondary_fact(candidate: Candidate, secondary: int) -> str:
+    covered = candidate.secondary_covered
+    named = f" ({'; '.join(covered)})" if covered else ""
+    return f"covers {len(covered)} of {secondary} secondary topics{named}"
 
 
 def _area_fact(candidate: Candidate, area_label: str | None) -> str:
@@ -152,12 +178,14 @@ def choose_adviser(
     topic_label: str | None,
     area_label: str | None,
     queue_label: str = "the team queue",
+    secondary_count: int = 0,
 ) -> RoutingDecision:
     """Rank the candidates and explain the choice in words a manager can check.
 
     ``topic_label`` None means the group was not sure of the topic: nobody is
     chosen and the enquiry waits for triage. ``queue_label`` names where an
-    enquiry nobody can take will wait (e.g. "the Triage queue").
+    enquiry nobody can take will wait (e.g. "the Triage queue"). ``secondary_count``:
+    how many secondary topics the enquiry has (each candidate says which it covers).
     """
     if topic_label is None:
         verdicts = tuple(
@@ -191,14 +219,19 @@ def choose_adviser(
             tuple(refused),
         )
 
+    def facts(candidate: Candidate) -> str:
+        said = [_area_fact(candidate, area_label), candidate.load_text]
+        if secondary_count:
+            said.append(_secondary_fact(candidate, secondary_count))
+        return "; ".join([*said, candidate.last_assigned_text])
+
     chosen = eligible[0]
-    facts = "; ".join([_area_fact(chosen, area_label), chosen.load_text, chosen.last_assigned_text])
-    ranked = [Verdict(chosen, True, f"chosen: {facts}", 1)]
+    ranked = [Verdict(chosen, True, f"chosen: {facts(chosen)}", 1)]
     for rank, candidate in enumerate(eligible[1:], start=2):
-        facts_other = "; ".join(
-            [_area_fact(candidate, area_label), candidate.load_text, candidate.last_assigned_text]
+        facts_other = facts(candidate)
+        behind = _why_ahead(
+            chosen, candidate, deciding_rule(chosen, candidate), area_label, secondary_count
         )
-        behind = _why_ahead(chosen, candidate, deciding_rule(chosen, candidate), area_label)
         ranked.append(Verdict(candidate, True, f"{facts_other}; not chosen, {behind}", rank))
 
     why = [f"has expertise in {topic_label}"]
@@ -217,7 +250,7 @@ def choose_adviser(
         why.append(
             f"lightest load{among}: {chosen.load_text}" if rule == LOAD else chosen.load_text
         )
-        ahead = _why_ahead(chosen, eligible[1], rule, area_label)
+        ahead = _why_ahead(chosen, eligible[1], rule, area_label, secondary_count)
         decided = ahead[0].upper() + ahead[1:] + ". "
     return RoutingDecision(
         chosen,

@@ -1,6 +1,7 @@
 """The queues (mine, my teams', all), filtered and ordered through ``EnquiryFilter``, and the
 facts routing reads: candidate advisers with their load, a topic's team, the advisers."""
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -126,12 +127,27 @@ def current_assignment(*, enquiry: Enquiry) -> Assignment | None:
     return assignment_history(enquiry=enquiry).filter(is_current=True).first()
 
 
+def _expert_in(topic: Topic) -> Exists:
+    """The adviser (the outer row) has expertise in ``topic``: it, or its top-level topic."""
+    return Exists(
+        Adviser.topics.through.objects.filter(
+            adviser_id=OuterRef("pk"), topic_id__in=[t for t in (topic.pk, topic.parent_id) if t]
+        )
+    )
+
+
 def routing_candidates(
-    *, topic: Topic | None, local_authority: LocalAuthority | None, today: date | None = None
+    *,
+    topic: Topic | None,
+    local_authority: LocalAuthority | None,
+    today: date | None = None,
+    secondary_topics: Sequence[Topic] = (),
 ) -> list[Candidate]:
-    """Every active adviser as a routing candidate, in one query."""
+    """Every active adviser as a routing candidate, in one query: with each of the
+    enquiry's ``secondary_topics`` (a few) they have expertise in, a column each."""
     today = today or timezone.localdate()
     topic_ids = [t for t in (topic.pk, topic.parent_id) if t] if topic else []
+    secondary = {f"covers_secondary_{i}": _expert_in(t) for i, t in enumerate(secondary_topics)}
     open_count = (
         Enquiry.objects.filter(assigned_to=OuterRef("user_id"), status__in=Status.open_values())
         .order_by()
@@ -173,6 +189,7 @@ def routing_candidates(
                 )
             ),
             covers_area=covers,
+            **secondary,
         )
     )
     return [
@@ -184,6 +201,11 @@ def routing_candidates(
             open_count=a.open_count,
             capacity=a.capacity,
             is_away=a.is_away,
+            secondary_covered=tuple(
+                str(t)
+                for i, t in enumerate(secondary_topics)
+                if getattr(a, f"covers_secondary_{i}")
+            ),
             # Local time, as the explanation shows it to people.
             last_assigned_at=(
                 timezone.localtime(a.last_assigned_at) if a.last_assigned_at else None

@@ -2,7 +2,7 @@
 from a queue, assign one (managers). Each writes an ``Assignment`` that says why, under a
 row lock, so two people cannot both take the same enquiry."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -16,12 +16,13 @@ from casework.models import Adviser, Assignment, LetterBatch, Team
 from casework.queue import selectors
 from casework.queue.routing import RoutingDecision, choose_adviser
 from config.errors import DomainError
+from enquiries import selectors as enquiries_selectors
 from enquiries import services as enquiries_services
 from enquiries.models import Enquiry
 from enquiries.notifications import (
     assignment_notification_owe,
 )
-from knowledgebase.models import LetterTemplateVersion, LocalAuthority
+from knowledgebase.models import LetterTemplateVersion, LocalAuthority, Topic
 
 
 class AlreadyAssigned(DomainError):
@@ -31,7 +32,11 @@ class AlreadyAssigned(DomainError):
 
 
 def routing_decision(
-    *, enquiry: Enquiry, team: Team | None = None, verdicts: bool = True
+    *,
+    enquiry: Enquiry,
+    team: Team | None = None,
+    verdicts: bool = True,
+    secondary_topics: Sequence[Topic] | None = None,
 ) -> RoutingDecision:
     """What routing decides for ``enquiry`` now, with a verdict on every active adviser.
 
@@ -39,10 +44,17 @@ def routing_decision(
     Without a topic nobody is chosen whatever the advisers' state, so ``verdicts`` False
     (routing a new enquiry, which keeps only the choice and its explanation) skips reading
     the advisers then: the costliest query of intake (docs/performance.md, mail in).
+    ``secondary_topics``: the enquiry's (the tie-breaker), read from it if not given.
     """
     team = team or selectors.team_for_topic(topic=enquiry.topic)
+    if secondary_topics is None:
+        secondary_topics = enquiries_selectors.enquiry_secondary_topics(enquiry=enquiry)
     candidates = (
-        selectors.routing_candidates(topic=enquiry.topic, local_authority=enquiry.local_authority)
+        selectors.routing_candidates(
+            topic=enquiry.topic,
+            local_authority=enquiry.local_authority,
+            secondary_topics=secondary_topics,
+        )
         if verdicts or enquiry.topic_id is not None
         else []
     )
@@ -51,6 +63,7 @@ def routing_decision(
         topic_label=str(enquiry.topic) if enquiry.topic else None,
         area_label=enquiry.local_authority.name if enquiry.local_authority else None,
         queue_label=f"the {team.name} queue" if team else "the unassigned queue",
+        secondary_count=len(secondary_topics),
     )
 
 
@@ -136,7 +149,9 @@ def enquiry_route(*, enquiry: Enquiry, triage_reason: str = "") -> Assignment:
             ),
         )
     team = selectors.team_for_topic(topic=enquiry.topic)
-    decision = routing_decision(enquiry=enquiry, team=team, verdicts=False)
+    # Routed on receipt: no intake channel sets secondary topics (advisers add them at
+    # triage), so there are none to read.
+    decision = routing_decision(enquiry=enquiry, team=team, verdicts=False, secondary_topics=())
     adviser = (
         Adviser.objects.select_related("user").get(pk=decision.chosen.adviser_id)
         if decision.chosen

@@ -1,6 +1,7 @@
 """Demand insight: the topics and areas where enquiries grow fastest (this period against
-the equal period before it), and the topics with many enquiries but few published
-guidance articles (``knowledgebase.Article``, filed under the topic or its sub-topics)."""
+the equal period before it), the topics enquiries are also about (their secondary topics),
+and the topics with many enquiries but few published guidance articles
+(``knowledgebase.Article``, filed under the topic or its sub-topics)."""
 
 from typing import Any
 
@@ -47,6 +48,62 @@ def _topic_growth_counts(params: ReportParams, user: policies.User) -> Counts:
         total = counts.get(root, (0, 0))
         counts[root] = (total[0] + now, total[1] + before)
     return counts
+
+
+def _also_about_counts(params: ReportParams, user: policies.User) -> Counts:
+    """By top-level topic: the enquiries with a secondary topic under it whose topic is
+    elsewhere, this period and the one before. Each enquiry once per top-level topic (two
+    secondary topics under one count once), and never under its own topic's top level:
+    those are in the topic figures already. The queue's ``also_about`` filter lists them."""
+    previous = params.previous()
+    both = scope.enquiries(params, user=user).filter(
+        received_at__gte=previous.start, received_at__lt=params.end
+    )
+    rows = (
+        both.annotate(
+            root=Coalesce("secondary_topics__parent_id", "secondary_topics__id"),
+            primary_root=Coalesce("topic__parent_id", "topic_id"),
+        )
+        .filter(root__isnull=False)
+        .filter(
+            Q(primary_root__isnull=True)
+            | Q(primary_root__lt=F("root"))
+            | Q(primary_root__gt=F("root"))
+        )
+        .values_list("root")
+        .annotate(
+            now=Count("pk", distinct=True, filter=Q(received_at__gte=params.start)),
+            before=Count("pk", distinct=True, filter=Q(received_at__lt=params.start)),
+        )
+    )
+    return {root: (now, before) for root, now, before in rows}
+
+
+def _also_about_table(params: ReportParams, counts: Counts, names: Names) -> Table:
+    previous = params.previous()
+    table = Table(
+        "also_about",
+        "Also about: secondary topics",
+        ["Topic", "This period", "Previous period"],
+        description=(
+            "Enquiries with a secondary topic under the topic while their own topic is "
+            "elsewhere (advisers add secondary topics at triage). Each enquiry is counted "
+            "once per topic, and never under its own topic: these are not in the topic "
+            f"figures above. This period {params.describe()}, previous {previous.describe()}."
+        ),
+        chart="bars",
+        chart_value_column=1,
+    )
+    for root, (now, before) in sorted(counts.items(), key=lambda r: (-r[1][0], -r[1][1])):
+        label, slug = names[root]
+        table.add(
+            label,
+            Cell(now, received_link(params, also_about=slug)),
+            Cell(
+                before, received_link(params, previous.date_from, previous.date_to, also_about=slug)
+            ),
+        )
+    return table
 
 
 def change_percent(now: int, before: int) -> float | None:
@@ -153,8 +210,9 @@ def guidance_gaps_table(params: ReportParams, *, user: policies.User) -> Table:
 
 def demand_report(params: ReportParams, *, user: policies.User) -> Report:
     topic_counts = _topic_growth_counts(params, user)
+    also_counts = _also_about_counts(params, user)
     area_counts = _growth_counts(params, user, F("local_authority_id"))
-    topics = topic_names(topic_counts)
+    topics = topic_names([*topic_counts, *also_counts])
     areas = area_names(area_counts)
     return Report(
         "demand",
@@ -170,6 +228,7 @@ def demand_report(params: ReportParams, *, user: policies.User) -> Report:
                 column="Topic",
                 link_param="topic",
             ),
+            _also_about_table(params, also_counts, topics),
             _growth_table(
                 params,
                 area_counts,

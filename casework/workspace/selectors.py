@@ -118,9 +118,17 @@ def event_describe(event: EnquiryEvent) -> str:
         return f"Status changed from {labels.get(before, before)} to {labels.get(after, after)}"
     if event.kind == Kind.ASSIGNED and data.get("assignee"):
         return f"Assigned to {data['assignee']}"
+    if event.kind == Kind.KEY_DATE_RECORDED and data.get("extension"):
+        return (
+            f"Deadline extended by agreement: {data.get('label')} to {data.get('date')} "
+            f"(was {data.get('previous_end')}; agreed by {data.get('agreed_by')} on "
+            f"{data.get('agreed_on')})"
+        )
     if event.kind in (Kind.KEY_DATE_RECORDED, Kind.KEY_DATE_REMOVED) and data.get("date"):
         what = data.get("label") or data.get("trigger", "")
-        return f"{event.get_kind_display()}: {what} ({data['date']})"
+        councils = data.get("councils_involved") or 1
+        also = f", area covers {councils} councils" if councils > 1 else ""
+        return f"{event.get_kind_display()}: {what} ({data['date']}{also})"
     if event.kind == Kind.RECEIVED and data.get("channel"):
         channel = data["channel"]
         return f"Received ({dict(Channel.choices).get(channel, channel)})"
@@ -139,7 +147,11 @@ def event_describe(event: EnquiryEvent) -> str:
         return f"{event.get_kind_display()}: {data['title']}"
     if event.kind == Kind.DETAILS_EDITED and data.get("fields"):
         names = [_field_label(name) for name in data["fields"]]
-        return f"Details edited: {', '.join(names)}"
+        said = f"Details edited: {', '.join(names)}"
+        if moved := data.get("secondary_topics"):  # topic names: not personal data
+            now = "; ".join(moved.get("to") or []) or "none"
+            said += f" (secondary topics now: {now})"
+        return said
     return event.get_kind_display()
 
 

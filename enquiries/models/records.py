@@ -237,6 +237,9 @@ class Enquiry(models.Model):
     # A group gives at most this much at intake (the public form, the API, the desk's log
     # form): less than the desk may edit it to. Both kept as they were.
     ASSET_ADDRESS_INTAKE_MAX_LENGTH = 1_000
+    # Secondary topics an adviser may add at triage: a few, so that each one still says
+    # something to routing (a tie-breaker) and to the demand report ("also about").
+    SECONDARY_TOPICS_MAX = 3
 
     reference = models.CharField(max_length=20, unique=True, editable=False)
     channel = models.CharField(max_length=16, choices=Channel.choices)
@@ -247,6 +250,13 @@ class Enquiry(models.Model):
         on_delete=models.PROTECT,
         related_name="enquiries",
         help_text="Empty when the group was not sure.",
+    )
+    secondary_topics = models.ManyToManyField(
+        "knowledgebase.Topic",
+        blank=True,
+        related_name="secondary_enquiries",
+        help_text="What else it is about, set by an adviser at triage; never the topic itself "
+        "(enquiries.services.secondary_topics_check).",
     )
     subject = models.CharField(max_length=200)
     message = models.TextField()
@@ -338,6 +348,9 @@ class Enquiry(models.Model):
     history = HistoricalRecords(excluded_fields=["updated_at"], cascade_delete_history=True)
     # Who simple_history records as making the next change; services set it before save().
     _history_user: "User | None"
+    # The reason simple_history records with the next change (e.g. secondary topics, which
+    # it does not track itself); services set it before save().
+    _change_reason: str
 
     class Meta:
         ordering = ["-received_at"]

@@ -123,6 +123,16 @@ class DeadlineRule(models.Model):
     legal_source = models.CharField(max_length=300)
     verification = models.CharField(max_length=8, choices=Verification.choices)
     note = models.TextField(blank=True, help_text="Variants and disputes, in plain words.")
+    variants = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=(
+            "Conditions that change the length, as a list of objects: condition (one of "
+            "knowledgebase.periods.CONDITIONS), length, unit, legal_source. For example "
+            '[{"condition": "several_councils", "length": 20, "unit": "weeks", '
+            '"legal_source": "..."}].'
+        ),
+    )
     jurisdiction = models.CharField(max_length=20, default="england")
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
@@ -150,6 +160,16 @@ class DeadlineRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Each variant names a known condition, a positive length and a unit the rule's
+        counting allows, and its source (``knowledgebase.periods.variants_check``)."""
+        from knowledgebase.periods import variants_check
+
+        try:
+            variants_check(self.variants, counting=self.counting)
+        except ValueError as error:
+            raise ValidationError({"variants": str(error)}) from None
 
     @property
     def needs_source_check(self) -> bool:

@@ -341,3 +341,45 @@ def test_groups_per_area_and_repeat_enquirers_match_brute_force(random_desk, man
     assert table.description.startswith(
         f"{len(repeat_groups)} groups and {repeat_individuals} individuals"
     )
+
+
+@pytest.fixture
+def random_secondary(random_desk, topics):
+    """Up to three secondary topics on each enquiry with a topic, never the topic itself;
+    some under the topic's own top level (the "also about" figure must leave those out),
+    some two under one top level (counted once). Its own seed: the data above is unchanged."""
+    rng = random.Random(20261207)
+    choices = list(topics.values())
+    for e in Enquiry.objects.filter(topic__isnull=False):
+        others = [t for t in choices if t.pk != e.topic_id]
+        e.secondary_topics.set(rng.sample(others, rng.randint(0, 3)))
+
+
+def test_also_about_matches_brute_force(random_secondary, client, manager):
+    """Demand's "also about": per top-level topic, the enquiries with a secondary topic under
+    it and their own topic elsewhere, this period and the one before; each figure's link
+    lists exactly those enquiries."""
+    p = params()
+    previous = p.previous()
+    expected: dict[str, list[int]] = {}
+    for e in Enquiry.objects.select_related("topic__parent").prefetch_related(
+        "secondary_topics__parent"
+    ):
+        if previous.start <= e.received_at < p.start:
+            column = 1
+        elif p.start <= e.received_at < p.end:
+            column = 0
+        else:
+            continue
+        own = root_name(e.topic)
+        for root in {root_name(t) for t in e.secondary_topics.all()} - {own}:
+            expected.setdefault(root, [0, 0])[column] += 1
+    assert expected  # the data exercises the figure
+    report = build_report("demand", p, user=manager.user)
+    table = report.table("also_about")
+    assert {r[0].value: [c.value for c in r[1:]] for r in table.rows} == expected
+    client.force_login(manager.user)
+    for row in table.rows:
+        for cell in row[1:]:
+            response = client.get(cell.href)
+            assert response.context["page"].paginator.count == cell.value, cell.href
