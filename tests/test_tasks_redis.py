@@ -42,7 +42,8 @@ def _redis_answers() -> bool:
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(
-        not _redis_answers(), reason=f"no Redis answers at {REDIS_URL} (CI runs one)"
+        not os.environ.get("CI") and not _redis_answers(),
+        reason=f"no Redis answers at {REDIS_URL}: start one to run these (CI fails without)",
     ),
 ]
 

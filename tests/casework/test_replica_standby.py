@@ -26,7 +26,8 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(
         connection.vendor != "postgresql",
-        reason="PostgreSQL streaming replication (a real standby)",
+        reason="a streaming standby exists only for PostgreSQL: set DATABASE_URL=postgres://... "
+        "to run these against a real one (CI does)",
     ),
     pytest.mark.django_db(
         transaction=True, serialized_rollback=True, databases=["default", "replica"]
