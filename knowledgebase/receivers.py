@@ -1,11 +1,13 @@
 """Knowledgebase's answer to its own models' signals: a deadline rule saved without
-``services.deadline_rule_save`` (a shell, a script) is announced all the same."""
+``services.deadline_rule_save`` (a shell, a script) is announced all the same, and any
+change to the reference lists takes a new reference version (``reference_version``)."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from knowledgebase import services
-from knowledgebase.models import DeadlineRule
+from knowledgebase.models import DeadlineRule, LocalAuthority, Region, Topic
+from knowledgebase.reference_version import reference_changed
 
 
 @receiver(post_save, sender=DeadlineRule, dispatch_uid="knowledgebase.deadline_rule_saved")
@@ -14,3 +16,12 @@ def deadline_rule_saved(sender, instance: DeadlineRule, raw: bool = False, **kwa
     them (``manage.py resync_deadlines`` brings any that do not into line)."""
     if not raw:
         services.deadline_rule_saved(rule=instance)
+
+
+for model in (Topic, Region, LocalAuthority):
+    for what, signal in (("saved", post_save), ("deleted", post_delete)):
+        signal.connect(
+            reference_changed,
+            sender=model,
+            dispatch_uid=f"knowledgebase.reference_{what}.{model.__name__}",
+        )

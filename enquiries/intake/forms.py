@@ -140,7 +140,9 @@ class EnquiryForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["topic"]).choices = grouped_topic_choices()
+        # A callable: read only when the field is drawn, which a blank form's kept
+        # markup (enquiries.intake.fragments) and a valid POST never need.
+        cast(forms.ChoiceField, self.fields["topic"]).choices = grouped_topic_choices
 
     def clean(self) -> dict:
         data = super().clean() or {}

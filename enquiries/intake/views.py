@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from config.http import no_store
 from enquiries import ratelimit
-from enquiries.intake import services
+from enquiries.intake import fragments, services
 from enquiries.intake.forms import EnquiryForm
 from enquiries.models import Channel, Enquiry
 from enquiries.notifications import tracking_url
@@ -58,8 +58,10 @@ def enquire(request: HttpRequest) -> HttpResponse:
         if step == ASK:
             guidance_services.deflection_record(topic=topic, outcome=DeflectionDay.Outcome.ASKED)
         return _submit(request, form)
-    status = 400 if form.is_bound else 200
-    return no_store(render(request, "enquiries/enquire.html", {"form": form}, status=status))
+    if form.is_bound:
+        return no_store(render(request, "enquiries/enquire.html", {"form": form}, status=400))
+    context = {"form": form, "fields_html": fragments.blank_form_fields(form, request)}
+    return no_store(render(request, "enquiries/enquire.html", context))
 
 
 def _guidance_page(
