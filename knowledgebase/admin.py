@@ -5,6 +5,7 @@ from django.utils.html import format_html, format_html_join
 
 from knowledgebase.letter_engine import published_placeholders, validate_letter_template
 from knowledgebase.models import (
+    ChallengeWindow,
     DeadlineRule,
     LetterTemplate,
     LetterTemplateVersion,
@@ -38,6 +39,20 @@ class LocalAuthorityAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     list_select_related = ["region"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(ChallengeWindow)
+class ChallengeWindowAdmin(admin.ModelAdmin):
+    """Managers keep each council's published Right to Challenge expression-of-interest
+    windows (Localism Act 2011 s.82); advisers are offered the closing date when they record
+    the end of a window for an enquiry in that area."""
+
+    list_display = ["local_authority", "opens_on", "closes_on", "services", "updated_at"]
+    list_filter = ["local_authority__region"]
+    search_fields = ["local_authority__name", "services", "note"]
+    list_select_related = ["local_authority"]
+    autocomplete_fields = ["local_authority"]
+    date_hierarchy = "closes_on"
 
 
 @admin.register(DeadlineRule)

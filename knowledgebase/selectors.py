@@ -1,6 +1,7 @@
 """Reads of reference data, shared by forms, the API and routing."""
 
 import logging
+from datetime import date
 from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
@@ -8,6 +9,7 @@ from django.db.models.functions import Coalesce
 
 from knowledgebase.letter_engine import published_placeholders
 from knowledgebase.models import (
+    ChallengeWindow,
     DeadlineRule,
     LetterTemplate,
     LetterTemplateVersion,
@@ -41,6 +43,26 @@ def local_authority_choices() -> QuerySet[LocalAuthority]:
 
 def local_authority_get_by_slug(slug: str) -> LocalAuthority | None:
     return LocalAuthority.objects.filter(slug=slug, is_active=True).select_related("region").first()
+
+
+def challenge_window_for_area(
+    *, local_authority_id: int | None, today: date
+) -> ChallengeWindow | None:
+    """The Right to Challenge expression-of-interest window on file for a council area that
+    an adviser would record the end of: the one that opened most recently (still open, or
+    closed), by its closing date. A window not yet open is not offered. One query.
+
+    Localism Act 2011 s.82: a council may specify periods during which expressions of
+    interest may be submitted; the end of one can start the council's 30-day notice
+    (rule ``crtc-timescale-notice-window``)."""
+    if local_authority_id is None:
+        return None
+    return (
+        ChallengeWindow.objects.filter(local_authority_id=local_authority_id, opens_on__lte=today)
+        .select_related("local_authority")
+        .order_by("-closes_on", "-pk")
+        .first()
+    )
 
 
 def letter_template_placeholders() -> list[str]:

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from casework.models import Deadline, DeadlineExtension, KeyDate, Outcome
 from enquiries.models import Enquiry, Status
-from knowledgebase.models import DeadlineRule
+from knowledgebase import selectors as knowledgebase_selectors
+from knowledgebase.models import ChallengeWindow, DeadlineRule
 from knowledgebase.periods import Variant, cautious_end, variant_pick
 
 
@@ -51,6 +52,37 @@ def key_date_triggers(rules: list[DeadlineRule] | None = None) -> list[Trigger]:
         Trigger(slug=slug, label=members[0].trigger_event, rules=tuple(members))
         for slug, members in grouped.items()
     ]
+
+
+# The key date "end of the council's expression-of-interest window" (rule
+# crtc-timescale-notice-window): recorded with the closing date of a window on file.
+EOI_WINDOW_CLOSED = "eoi-window-closed"
+
+
+def challenge_window_offer(
+    *, enquiry: Enquiry, triggers: list[Trigger], today: date | None = None
+) -> ChallengeWindow | None:
+    """The expression-of-interest window on file for the enquiry's council area, if the
+    desk can record its end (the trigger is active): the page offers its closing date as the
+    key date, with the window's source as the note. None without an area or a window."""
+    if not any(t.slug == EOI_WINDOW_CLOSED for t in triggers):
+        return None
+    return knowledgebase_selectors.challenge_window_for_area(
+        local_authority_id=enquiry.local_authority_id, today=today or timezone.localdate()
+    )
+
+
+def challenge_window_note(window: ChallengeWindow) -> str:
+    """The note recorded with the key date: which window, and where it was published."""
+    note = (
+        f"{window.local_authority.name}'s expression-of-interest window, "
+        f"{window.opens_on:%-d %B %Y} to {window.closes_on:%-d %B %Y}"
+    )
+    if window.services:
+        note += f" ({window.services})"
+    if window.source_url:
+        note += f": {window.source_url}"
+    return note[: KeyDate._meta.get_field("note").max_length]
 
 
 @dataclass(frozen=True)

@@ -131,15 +131,21 @@ def _key_dates_panel(request: HttpRequest, enquiry: Enquiry, context: dict, boun
     extension_form = None
     if can_record and any(kd.deadlines for kd in key_dates):
         extension_form = bound.get("extension_form") or _extension_form(enquiry, key_dates)
+    triggers = selectors.key_date_triggers(rules)
+    # A council's EOI window on file for the enquiry's area: offer its closing date.
+    window = (
+        selectors.challenge_window_offer(enquiry=enquiry, triggers=triggers) if can_record else None
+    )
     return {
         "key_dates": key_dates,
         "extension_form": extension_form,
         "can_record_key_date": can_record,
         "key_date_form": (
-            (bound.get("key_date_form") or KeyDateForm(triggers=selectors.key_date_triggers(rules)))
-            if can_record
-            else None
+            (bound.get("key_date_form") or KeyDateForm(triggers=triggers)) if can_record else None
         ),
+        "challenge_window": window,
+        "challenge_window_trigger": selectors.EOI_WINDOW_CLOSED,
+        "challenge_window_note": selectors.challenge_window_note(window) if window else "",
     }
 
 

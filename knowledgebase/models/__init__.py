@@ -11,6 +11,7 @@ from knowledgebase.models.guidance import (
     SnippetVersion,
 )
 from knowledgebase.models.reference import (
+    ChallengeWindow,
     DeadlineRule,
     LetterTemplate,
     LetterTemplateVersion,
@@ -25,6 +26,7 @@ __all__ = [
     "Article",
     "ArticleReadDay",
     "ArticleVersion",
+    "ChallengeWindow",
     "DeadlineRule",
     "DeflectionDay",
     "LetterTemplate",

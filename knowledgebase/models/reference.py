@@ -181,6 +181,57 @@ class DeadlineRule(models.Model):
         return self.verification == self.Verification.POLICY
 
 
+class ChallengeWindow(models.Model):
+    """A period a council set during which expressions of interest under the Community
+    Right to Challenge may be submitted (Localism Act 2011 s.82: the authority may specify
+    such periods and must publish them; where it specifies none, an expression of interest
+    may be submitted at any time). Reference data managers keep per council area.
+
+    Its closing date can start the council's 30-day notice of when it will decide
+    (rule ``crtc-timescale-notice-window``, key date ``eoi-window-closed``): the desk
+    offers it when an adviser records that key date for an enquiry in the area.
+    """
+
+    local_authority = models.ForeignKey(
+        LocalAuthority, on_delete=models.PROTECT, related_name="challenge_windows"
+    )
+    opens_on = models.DateField(help_text="First day expressions of interest may be submitted.")
+    closes_on = models.DateField(help_text="Last day of the window, as the council published it.")
+    services = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The services the window is for, if not all of the council's services.",
+    )
+    source_url = models.URLField(
+        max_length=500, blank=True, help_text="Where the council published the window."
+    )
+    note = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["local_authority__name", "-closes_on"]
+        indexes = [
+            models.Index(fields=["local_authority", "closes_on"], name="challenge_window_close_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_on__gte=models.F("opens_on")),
+                name="challenge_window_closes_after_opening",
+            ),
+            models.UniqueConstraint(
+                fields=["local_authority", "opens_on", "closes_on", "services"],
+                name="challenge_window_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.local_authority}: {self.opens_on:%-d %b %Y} to {self.closes_on:%-d %b %Y}"
+
+    def clean(self) -> None:
+        if self.opens_on and self.closes_on and self.closes_on < self.opens_on:
+            raise ValidationError({"closes_on": "The window cannot close before it opens."})
+
+
 class ServiceLevelTarget(models.Model):
     """The desk's own promise: first response within N working days, resolution within M.
 

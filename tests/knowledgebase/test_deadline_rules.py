@@ -33,12 +33,20 @@ DOMAIN_CLOCKS = {
     "np-plan-made": (8, "weeks", "after", "C"),
     "retention-review": (6, "years", "from", "policy"),
 }
+# The triggers issue 19 added (migration knowledgebase/0022; docs/deadlines.md, "Triggers
+# added for issue 19"): the end of a Right to Challenge EOI window, and orders (NDO, CRtBO).
+ADDED_CLOCKS = {
+    "crtc-timescale-notice-window": (30, "days", "from", "U"),
+    "np-order-reg21-consultation": (6, "weeks", "not_less_than", "V"),
+    "np-order-reg23-publicity": (6, "weeks", "not_less_than", "C"),
+    "np-order-examiner-decision": (5, "weeks", "from", "U"),
+}
 
 
 def test_every_domain_clock_is_loaded_with_its_values_and_a_source():
     rules = {r.slug: r for r in DeadlineRule.objects.all()}
-    assert set(rules) == set(DOMAIN_CLOCKS)
-    for slug, expected in DOMAIN_CLOCKS.items():
+    assert set(rules) == set(DOMAIN_CLOCKS) | set(ADDED_CLOCKS)
+    for slug, expected in {**DOMAIN_CLOCKS, **ADDED_CLOCKS}.items():
         rule = rules[slug]
         assert (rule.length, rule.unit, rule.counting, rule.verification) == expected, slug
         assert rule.legal_source and rule.trigger_event and rule.end_meaning, slug
