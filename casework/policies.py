@@ -91,16 +91,26 @@ def adviser_team_ids(user: User) -> list[int]:
 
 def visible_enquiries_q(user: User) -> Q:
     """Managers see every enquiry; advisers their own and their teams' queues; others none."""
+    return visible_enquiries_and_documents_q(user)[0]
+
+
+def visible_enquiries_and_documents_q(user: User) -> tuple[Q, Q]:
+    """``visible_enquiries_q``, and the same rule on the copies an enquiry's search
+    document keeps beside its words (``EnquirySearchDocument.assigned_to`` and ``.team``,
+    the current assignment's), reading the adviser's teams once. Desk search narrows by
+    the second inside its index query and still applies the first to the enquiries it
+    returns, so a stale copy could hide a record, never show one. The team ids are
+    values, not a subquery: the planner then knows how much of the desk the adviser
+    sees, and so which index finds their newest matches soonest."""
     if is_manager(user):
-        return Q()
+        return Q(), Q()
     if not is_staff_member(user):
-        return Q(pk__in=[])
+        return Q(pk__in=[]), Q(pk__in=[])
+    team_ids = adviser_team_ids(user)
     in_my_team = Exists(
-        Assignment.objects.filter(
-            enquiry=OuterRef("pk"), is_current=True, team_id__in=adviser_team_ids(user)
-        )
+        Assignment.objects.filter(enquiry=OuterRef("pk"), is_current=True, team_id__in=team_ids)
     )
-    return Q(assigned_to=user) | Q(in_my_team)
+    return Q(assigned_to=user) | Q(in_my_team), Q(assigned_to=user) | Q(team__in=team_ids)
 
 
 def is_adviser(user: User) -> bool:

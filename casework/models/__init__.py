@@ -24,6 +24,7 @@ from casework.models.retention import (
 )
 from casework.models.saved_views import SavedView
 from casework.models.scheduling import ScheduledRun
+from casework.models.search import EnquirySearchDocument
 from casework.models.sessions import FactorEvent, StaffSession
 from casework.models.tokens import ApiToken, token_hash
 from casework.models.webhooks import WebhookDelivery, WebhookEndpoint
@@ -125,6 +126,7 @@ class Letter(models.Model):
 
 
 __all__ = [
+    "EnquirySearchDocument",
     "ScheduledRun",
     "Presence",
     "DuplicatePair",

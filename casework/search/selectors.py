@@ -7,10 +7,12 @@ appears and no count includes it. Each kind of record is one query whatever the 
 of matches (``MATCH_LIMIT`` shown, and how many there are).
 
 Matching: a reference (the desk's, or an imported enquiry's old one), a case number, an
-email address or a postcode is looked up exactly; other words match names and assets by
-substring (a trigram index on PostgreSQL) and the text of enquiries, messages and notes
-by full-text search on PostgreSQL (GIN indexes on ``to_tsvector('english', ...)``,
-migration ``casework 0013``) or by substring on SQLite.
+email address or a postcode is looked up exactly. Other words find enquiries through
+their search documents on PostgreSQL (one per enquiry: its own words, its people's and
+group's names, its updates' and internal notes' words; ``casework.models.search``) and
+by substring on SQLite; cases, contacts and organisations by substring (trigram indexes
+on PostgreSQL). Internal notes are searched for everyone who can search: desk search is
+for desk staff only, and any desk staff who may see an enquiry may read its notes.
 """
 
 import re
@@ -38,7 +40,7 @@ from django.db.models.expressions import CombinedExpression
 from casework import policies
 from casework.cases import selectors as case_selectors
 from casework.enquiry import selectors as enquiry_selectors
-from casework.models import Case, Note
+from casework.models import Case, EnquirySearchDocument, Note
 from enquiries.models import Contact, Enquiry, Message, Organisation
 from enquiries.references import is_reference
 from enquiries.selectors import enquiry_base_queryset
@@ -47,16 +49,14 @@ from enquiries.validation import normalise_postcode
 MATCH_LIMIT = 20
 
 
-# "Newest first" that no index can answer: the planner then gathers the matches through
-# the search indexes and keeps the newest, instead of walking the date index hoping to
-# meet matches (seconds for a rare word at 1M; bench/search_bench.py).
-def _newest(model: type[Model]) -> ExpressionWrapper[CombinedExpression]:
-    field = "received_at" if model is Enquiry else "created_at"
-    return ExpressionWrapper(F(field) + Value(timedelta(0)), output_field=DateTimeField())
+# "Newest first" that no index can answer: the planner then sorts the few matches by key,
+# instead of walking the date index hoping to meet them (bench/search_bench.py).
+def _newest() -> ExpressionWrapper[CombinedExpression]:
+    return ExpressionWrapper(F("received_at") + Value(timedelta(0)), output_field=DateTimeField())
 
 
-# On PostgreSQL, each way an enquiry can match gives at most this many (the newest); a
-# count that reaches it is shown as "at least".
+# On PostgreSQL, at most this many matching enquiries (the newest); a count that reaches
+# it is shown as "at least".
 CANDIDATE_LIMIT = 200
 _CASE_NUMBER = re.compile(r"^case-?0*(\d{1,9})$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -95,23 +95,30 @@ def _postcode(query: str) -> str | None:
         return None
 
 
-def _text(field: str, query: str) -> Q:
-    """Words in a long text: full-text search on PostgreSQL (the ``search`` lookup compiles
-    to the indexed ``to_tsvector('english', COALESCE(field, ''))``), a substring on SQLite."""
+def _words_query(query: str) -> SearchQuery:
+    """The words as typed, through ``websearch_to_tsquery`` (quotes, ``or`` and ``-``
+    work; nothing typed is parsed as ``to_tsquery`` syntax). Whole words, stemmed: part
+    of a name ("wolsten") finds the person under contacts, whose enquiries are listed
+    with them, not among the enquiries."""
+    return SearchQuery(query, search_type="websearch", config="english")
+
+
+def _enquiry_candidates(query: str, visible: Q, documents_q: Q) -> QuerySet[Any, Any]:
+    """Ids of the enquiries whose own words, people, group, updates or notes match.
+
+    PostgreSQL: one query on the enquiries' search documents (one stored ``tsvector``
+    each, one GIN index; ``casework.models.search``), narrowed by the adviser's
+    visibility columns beside the words, its ``CANDIDATE_LIMIT`` newest kept (by the
+    date index or by sorting the GIN index's matches: ``EnquirySearchDocument.Meta``).
+
+    SQLite: each way of matching by substring, the union of their ids."""
     if connection.vendor == "postgresql":
-        words = SearchQuery(query, search_type="websearch", config="english")
-        return Q(**{f"{field}__search": words})
-    return Q(**{f"{field}__icontains": query})
-
-
-def _enquiry_candidates(query: str, visible: Q) -> QuerySet[Enquiry, Any]:
-    """Ids of the enquiries whose own words, people, group, messages or notes match. On
-    PostgreSQL each way of matching gives at most its ``CANDIDATE_LIMIT`` newest, so a
-    common surname (20,000 enquiries at 1M) costs a top-N, not a sort of all of them.
-    Messages and notes are searched in their own tables (joined to enquiries only to
-    apply an adviser's visibility); the outer query applies it to every branch."""
+        documents = EnquirySearchDocument.objects.filter(document=_words_query(query))
+        if visible:  # an adviser: only what they may see, before the newest are kept
+            documents = documents.filter(documents_q)
+        return documents.order_by("-received_at").values("enquiry_id")[:CANDIDATE_LIMIT]
     own = Enquiry.objects.filter(
-        _text("subject", query) | _text("message", query) | Q(asset_name__icontains=query)
+        Q(subject__icontains=query) | Q(message__icontains=query) | Q(asset_name__icontains=query)
     )
     people = Enquiry.objects.filter(
         contact__in=Contact.objects.filter(name__icontains=query).values("pk")
@@ -119,33 +126,20 @@ def _enquiry_candidates(query: str, visible: Q) -> QuerySet[Enquiry, Any]:
     groups = Enquiry.objects.filter(
         organisation__in=Organisation.objects.filter(name__icontains=query).values("pk")
     )
-    messages = Message.objects.filter(_text("body", query))
-    notes = Note.objects.filter(_text("body", query))
-    if visible:  # an adviser: only what they may see, before the newest are kept
+    messages = Message.objects.filter(body__icontains=query)
+    notes = Note.objects.filter(body__icontains=query)
+    if visible:
         own, people, groups = (branch.filter(visible) for branch in (own, people, groups))
         scope = Enquiry.objects.filter(visible).values("pk")
         messages, notes = messages.filter(enquiry__in=scope), notes.filter(enquiry__in=scope)
-    if not connection.features.supports_slicing_ordering_in_compound:
-        plain: list[QuerySet[Any, Any]] = [
-            *(branch.values("pk").order_by() for branch in (own, people, groups)),
-            *(branch.values("enquiry_id").order_by() for branch in (messages, notes)),
-        ]
-        return plain[0].union(*plain[1:]).order_by()
-    # Words: gather the matches from the full-text index and keep the newest (``_newest``
-    # hides the date index from the planner). Names: many enquiries can share one (a
-    # surname, "Association"), so there the planner may walk the date index instead.
-    capped: list[QuerySet[Any, Any]] = [
-        own.annotate(newest=_newest(Enquiry)).values("pk", "newest"),
-        people.annotate(newest=F("received_at")).values("pk", "newest"),
-        groups.annotate(newest=F("received_at")).values("pk", "newest"),
-        messages.annotate(newest=_newest(Message)).values("enquiry_id", "newest"),
-        notes.annotate(newest=_newest(Note)).values("enquiry_id", "newest"),
+    plain: list[QuerySet[Any, Any]] = [
+        *(branch.values("pk").order_by() for branch in (own, people, groups)),
+        *(branch.values("enquiry_id").order_by() for branch in (messages, notes)),
     ]
-    first, *rest = (branch.order_by("-newest")[:CANDIDATE_LIMIT] for branch in capped)
-    return first.union(*rest).order_by()
+    return plain[0].union(*plain[1:]).order_by()
 
 
-def _enquiry_q(query: str, visible: Q) -> Q:
+def _enquiry_q(query: str, visible: Q, documents_q: Q) -> Q:
     if is_reference(query.upper()):
         return Q(reference=query.upper())
     if _EMAIL.match(query):
@@ -158,7 +152,7 @@ def _enquiry_q(query: str, visible: Q) -> Q:
         return Q(organisation__postcode=postcode) | legacy
     # Read first: a list of at most a few thousand ids is looked up by primary key, where a
     # subquery would have the planner hash-join it against every enquiry.
-    ids = [next(iter(row.values())) for row in _enquiry_candidates(query, visible)]
+    ids = [next(iter(row.values())) for row in _enquiry_candidates(query, visible, documents_q)]
     return Q(pk__in=ids) | legacy
 
 
@@ -171,13 +165,13 @@ def _found[T: Model](queryset: QuerySet[T]) -> Found[T]:
 def desk_search(*, user: policies.User, query: str) -> DeskResults:
     query = " ".join(query.split())
     # The visibility rule read once (an adviser's teams are a query), used in every branch.
-    visible_q = policies.visible_enquiries_q(user)
+    visible_q, documents_q = policies.visible_enquiries_and_documents_q(user)
     visible = enquiry_base_queryset().filter(visible_q)
     enquiries = (
-        visible.filter(_enquiry_q(query, visible_q))
+        visible.filter(_enquiry_q(query, visible_q, documents_q))
         .select_related("contact")
         # Sorting the few matches, not walking the date index looking for them.
-        .order_by(_newest(Enquiry).desc(), "-pk")
+        .order_by(_newest().desc(), "-pk")
     )
     case_number = _CASE_NUMBER.match(query)
     case_q = (

@@ -1,0 +1,40 @@
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from casework.search.services import (
+    search_documents_missing,
+    search_documents_rebuild,
+    search_documents_supported,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Write desk search's document of every enquiry (PostgreSQL), in batches, each its "
+        "own transaction. Run once after the migration that adds them (casework 0031) on a "
+        "desk of more than 50,000 enquiries; the database keeps them up to date after that. "
+        "Resumable: --missing writes only what is not there yet; --after-id continues a "
+        "full rebuild from the last id it printed."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--batch-size", type=int, default=2_000)
+        parser.add_argument("--after-id", type=int, default=0)
+        parser.add_argument(
+            "--missing", action="store_true", help="Only enquiries without a document."
+        )
+
+    def handle(self, *args, **options) -> None:
+        if not search_documents_supported():
+            self.stdout.write("Nothing to do: search documents are kept on PostgreSQL only.")
+            return
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        total = 0
+        for batch in search_documents_rebuild(
+            after_id=options["after_id"],
+            batch_size=options["batch_size"],
+            missing_only=options["missing"],
+        ):
+            total += batch.written
+            self.stdout.write(f"{total:,} written; up to id {batch.last_id}")
+        self.stdout.write(f"Done: {total:,} written, {search_documents_missing():,} missing.")

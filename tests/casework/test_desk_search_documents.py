@@ -1,0 +1,214 @@
+"""Desk search through one search document per enquiry (issue 15): every way of matching
+(the enquiry's words, its people, its group, its updates, its internal notes) answered
+by one query, kept up to date with the changes that move it, scoped exactly as the
+desk's selectors scope enquiries. Runs on SQLite (which searches the records themselves)
+and PostgreSQL (the stored documents); the last tests are PostgreSQL's alone."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from casework import policies
+from casework.duplicates.services import organisations_merge
+from casework.models import EnquirySearchDocument
+from casework.queue.services import enquiry_assign
+from casework.search.selectors import desk_search
+from casework.workspace.services import note_add
+from enquiries.conversation.services import message_publish
+from enquiries.models import Enquiry, Organisation
+
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="search documents are stored (and kept by triggers) on PostgreSQL only",
+)
+
+# A word for each way an enquiry can match, used nowhere else.
+WAYS = {
+    "subject": "Saving the Ottercombe Granary",
+    "message": "The landowner plans to demolish the thatched barn.",
+    "asset_name": "Pellingham Mill",
+    "contact_name": "Tamsin Vardy-Okonkwo",
+    "organisation_name": "Friends of Brackenthwaite Green",
+}
+WORDS = {
+    "subject": "Ottercombe",
+    "message": "thatched",
+    "asset_name": "Pellingham",
+    "contact_name": "Vardy",
+    "organisation_name": "Brackenthwaite",
+    "update": "dovecote",
+    "note": "quitclaim",
+}
+
+
+@pytest.fixture
+def adas(submit, adviser, manager):
+    """An enquiry Ada holds, with an update and an internal note."""
+    enquiry = submit(email="tamsin@example.org", **WAYS)
+    if enquiry.assigned_to_id != adviser.user.pk:
+        enquiry_assign(enquiry=enquiry, adviser=adviser, actor=manager.user)
+    message_publish(enquiry=enquiry, body="Is there a dovecote on the site?", actor=adviser.user)
+    note_add(enquiry=enquiry, body="Owner mentioned a quitclaim deed.", actor=adviser.user)
+    return enquiry
+
+
+def _found(user, query):
+    return [enquiry.reference for enquiry in desk_search(user=user, query=query).enquiries.items]
+
+
+def test_a_notes_word_finds_the_enquiry_for_staff_who_may_see_it(
+    adas, adviser, manager, other_adviser
+):
+    note_add(enquiry=adas, body="Spoke to the parish clerk about wayleaves.", actor=manager.user)
+    assert _found(adviser.user, "wayleaves") == [adas.reference]
+    assert _found(manager.user, "wayleaves") == [adas.reference]
+    assert desk_search(user=other_adviser.user, query="wayleaves").total == 0
+
+
+@pytest.mark.parametrize("way", sorted(WORDS))
+def test_an_adviser_never_finds_an_enquiry_outside_their_scope_by_any_way(
+    adas, adviser, other_adviser, way
+):
+    word = WORDS[way]
+    assert _found(adviser.user, word) == [adas.reference]
+    outside = desk_search(user=other_adviser.user, query=word)
+    assert outside.enquiries.items == []
+    assert outside.enquiries.count == 0
+
+
+def test_search_finds_exactly_what_the_desk_selectors_let_each_user_see(
+    submit, adviser, other_adviser, manager
+):
+    """Held by Ada, in her team's queue, held by Omar, in Omar's team's queue: each user
+    finds, by a word they share, exactly the enquiries the queue would show them."""
+    made = [submit(subject=f"Kittiwake harbour question {n}") for n in range(4)]
+    enquiry_assign(enquiry=made[0], adviser=adviser, actor=manager.user)
+    enquiry_assign(enquiry=made[1], adviser=None, actor=manager.user)
+    enquiry_assign(enquiry=made[2], adviser=other_adviser, actor=manager.user)
+    made[3].topic = other_adviser.topics.first()
+    made[3].save(update_fields=["topic"])
+    enquiry_assign(enquiry=made[3], adviser=None, actor=manager.user)
+    for user in (adviser.user, other_adviser.user, manager.user):
+        visible = Enquiry.objects.filter(policies.visible_enquiries_q(user))
+        expected = set(
+            visible.filter(pk__in=[e.pk for e in made]).values_list("reference", flat=True)
+        )
+        results = desk_search(user=user, query="kittiwake")
+        assert set(_found(user, "kittiwake")) == expected, user
+        assert results.enquiries.count == len(expected), user
+    assert set(_found(manager.user, "kittiwake")) == {e.reference for e in made}
+
+
+def test_a_reassigned_enquiry_leaves_the_old_advisers_results(
+    adas, adviser, other_adviser, manager
+):
+    enquiry_assign(enquiry=adas, adviser=other_adviser, actor=manager.user)
+    # Omar now holds it (his own, whatever the team), Ada's team still queues it.
+    assert _found(other_adviser.user, "quitclaim") == [adas.reference]
+    visible_to_ada = Enquiry.objects.filter(policies.visible_enquiries_q(adviser.user))
+    expected = [adas.reference] if visible_to_ada.filter(pk=adas.pk).exists() else []
+    assert _found(adviser.user, "quitclaim") == expected
+
+
+def test_an_organisation_renamed_is_found_by_its_new_name_and_not_its_old(submit, adviser, manager):
+    first = submit(organisation_name="Friends of the Old Bakery", subject="Our building")
+    second = submit(organisation_name="Marrowbone Heritage Trust", subject="A question")
+    survivor, merged = first.organisation, second.organisation
+    organisations_merge(
+        survivor=survivor, merged=merged, chosen={"name": "merged"}, actor=manager.user
+    )
+    assert Organisation.objects.get(pk=survivor.pk).name == "Marrowbone Heritage Trust"
+    assert set(_found(manager.user, "marrowbone")) == {first.reference, second.reference}
+    assert _found(manager.user, "bakery") == []
+
+
+def test_a_contact_renamed_is_found_by_the_new_name(adas, manager):
+    contact = adas.contact
+    contact.name = "Tamsin Featherstonehaugh"
+    contact.save(update_fields=["name"])
+    assert _found(manager.user, "Featherstonehaugh") == [adas.reference]
+    assert _found(manager.user, "Okonkwo") == []
+
+
+def test_an_edited_subject_is_found_by_its_new_words(adas, manager):
+    Enquiry.objects.filter(pk=adas.pk).update(subject="Saving the Wrenfield Granary")
+    assert _found(manager.user, "wrenfield") == [adas.reference]
+    assert _found(manager.user, "ottercombe") == []
+
+
+@pytest.mark.parametrize("who", ["adviser", "manager"])
+def test_the_query_count_is_the_same_for_one_match_and_many(
+    request,
+    submit,
+    adviser,
+    manager,
+    who,
+    django_assert_num_queries,
+    django_assert_max_num_queries,
+):
+    user = request.getfixturevalue(who).user
+    # Every kind of record found from the first (a list with none runs no prefetch).
+    one = submit(
+        subject="Heronsgate orchard",
+        contact_name="Heronsgate Person",
+        organisation_name="Heronsgate Society",
+    )
+    enquiry_assign(enquiry=one, adviser=adviser, actor=manager.user)
+    desk_search(user=user, query="heronsgate")  # warm the permission caches
+    with django_assert_max_num_queries(50) as counted:
+        assert desk_search(user=user, query="heronsgate").enquiries.count == 1
+    for n in range(30):
+        more = submit(
+            subject=f"Heronsgate orchard {n}",
+            contact_name=f"Heronsgate Person {n}",
+            organisation_name=f"Heronsgate Society {n}",
+        )
+        enquiry_assign(enquiry=more, adviser=adviser, actor=manager.user)
+        note_add(enquiry=more, body="Heronsgate survey booked.", actor=adviser.user)
+    with django_assert_num_queries(len(counted.captured_queries)):
+        results = desk_search(user=user, query="heronsgate")
+    assert results.enquiries.count == 31
+    assert len(results.enquiries.items) == 20
+
+
+# PostgreSQL: the stored documents themselves -------------------------------------------
+
+
+@postgres_only
+@pytest.mark.postgres
+def test_a_document_is_written_in_the_transaction_that_moves_it(adas, adviser):
+    document = EnquirySearchDocument.objects.get(enquiry=adas)
+    assert document.assigned_to_id == adviser.user.pk
+    assert document.received_at == adas.received_at
+    note_add(enquiry=adas, body="Asked about the lychgate.", actor=adviser.user)
+    assert EnquirySearchDocument.objects.filter(enquiry=adas, document="lychgate").exists()
+
+
+@postgres_only
+@pytest.mark.postgres
+def test_deleting_an_enquiry_with_updates_and_notes_leaves_no_document(adas):
+    Enquiry.objects.filter(pk=adas.pk).delete()
+    connection.check_constraints()  # the deferred foreign keys, as at commit
+    assert not EnquirySearchDocument.objects.exists()
+
+
+@postgres_only
+@pytest.mark.postgres
+def test_the_rebuild_command_writes_missing_documents_and_resumes(adas, submit, manager):
+    others = [submit(subject=f"Rebuild check {n}") for n in range(3)]
+    EnquirySearchDocument.objects.all().delete()
+    assert _found(manager.user, "quitclaim") == []
+    call_command("rebuild_search_documents", "--batch-size=1", f"--after-id={adas.pk}")
+    assert set(EnquirySearchDocument.objects.values_list("enquiry_id", flat=True)) == {
+        e.pk for e in others
+    }
+    call_command("rebuild_search_documents", "--missing")
+    assert _found(manager.user, "quitclaim") == [adas.reference]
+    assert EnquirySearchDocument.objects.count() == 4
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite keeps no documents")
+def test_the_rebuild_command_says_sqlite_has_nothing_to_do(capsys):
+    call_command("rebuild_search_documents")
+    assert "PostgreSQL only" in capsys.readouterr().out
