@@ -30,7 +30,9 @@ class EnquirySearchDocument(models.Model):
     document = SearchVectorField(null=True)
     # Copies of the enquiry's assignee and its current assignment's team: an adviser's
     # visibility (``policies.visible_enquiries_and_documents_q``) read beside the words. Not
-    # foreign keys: a copy must never stop a user or team from being changed.
+    # foreign keys: a copy must never stop a user or team from being changed. Their
+    # (default) indexes let an adviser's search AND the GIN index's matches with their
+    # own and their teams' rows (docs/performance.md, "Desk search documents").
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

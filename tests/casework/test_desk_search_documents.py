@@ -137,6 +137,18 @@ def test_an_edited_subject_is_found_by_its_new_words(adas, manager):
     assert _found(manager.user, "ottercombe") == []
 
 
+def test_an_anonymised_enquiry_is_no_longer_found_by_its_personal_data(adas, manager):
+    from django.utils import timezone
+
+    from enquiries.retention.services import enquiries_anonymise, people_erase
+
+    assert _found(manager.user, "Vardy") == [adas.reference]
+    now = timezone.now()
+    people_erase(enquiry_ids=enquiries_anonymise(enquiry_ids=[adas.pk], now=now), now=now)
+    for word in ["Vardy", "Brackenthwaite", "Ottercombe", "thatched", "Pellingham", "dovecote"]:
+        assert _found(manager.user, word) == [], word
+
+
 @pytest.mark.parametrize("who", ["adviser", "manager"])
 def test_the_query_count_is_the_same_for_one_match_and_many(
     request,
