@@ -5,7 +5,7 @@ triggers that keep them in the same transaction as every change that moves them.
 SQLite only the table (unused there: desk search reads the records themselves).
 
 Existing enquiries: filled here when there are at most ``FILL_HERE`` (a test database,
-a new or small desk); a larger desk runs ``manage.py rebuild_search_documents`` after
+a new or small desk); a larger desk runs ``rebuild_search_documents --missing`` after
 migrating (batched, resumable; docs/operations.md "Desk search documents"). The
 triggers keep every document written since up to date either way.
 """
@@ -41,13 +41,13 @@ LANGUAGE sql STABLE AS $$
    WHERE e.id = ANY(ids)
 $$;
 
--- add_missing: the enquiry itself changed (insert or upsert); otherwise only existing
--- documents are rewritten, so that deleting an enquiry's updates before the enquiry
--- never brings back the document Django has just deleted.
-CREATE OR REPLACE FUNCTION casework_search_documents_refresh(ids bigint[], add_missing boolean)
+-- overwrite: what the triggers do (the change's own transaction sees the newest data).
+-- Without, only enquiries with no document yet are written: the backfill, which so never
+-- replaces a document a trigger wrote after the backfill's snapshot was taken.
+CREATE OR REPLACE FUNCTION casework_search_documents_refresh(ids bigint[], overwrite boolean)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  IF add_missing THEN
+  IF overwrite THEN
     INSERT INTO casework_enquirysearchdocument
            (enquiry_id, document, assigned_to_id, team_id, received_at)
     SELECT * FROM casework_search_document_rows(ids)
@@ -55,11 +55,10 @@ BEGIN
       document = EXCLUDED.document, assigned_to_id = EXCLUDED.assigned_to_id,
       team_id = EXCLUDED.team_id, received_at = EXCLUDED.received_at;
   ELSE
-    UPDATE casework_enquirysearchdocument d SET
-      document = r.row_document, assigned_to_id = r.row_assigned_to_id,
-      team_id = r.row_team_id, received_at = r.row_received_at
-      FROM casework_search_document_rows(ids) r
-     WHERE d.enquiry_id = r.row_enquiry_id;
+    INSERT INTO casework_enquirysearchdocument
+           (enquiry_id, document, assigned_to_id, team_id, received_at)
+    SELECT * FROM casework_search_document_rows(ids)
+    ON CONFLICT (enquiry_id) DO NOTHING;
   END IF;
 END $$;
 
@@ -75,12 +74,12 @@ CREATE OR REPLACE FUNCTION casework_search_part_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    PERFORM casework_search_documents_refresh(ARRAY[NEW.enquiry_id]::bigint[], false);
+    PERFORM casework_search_documents_refresh(ARRAY[NEW.enquiry_id]::bigint[], true);
   ELSIF TG_OP = 'DELETE' THEN
-    PERFORM casework_search_documents_refresh(ARRAY[OLD.enquiry_id]::bigint[], false);
+    PERFORM casework_search_documents_refresh(ARRAY[OLD.enquiry_id]::bigint[], true);
   ELSE
     PERFORM casework_search_documents_refresh(
-      ARRAY[OLD.enquiry_id, NEW.enquiry_id]::bigint[], false);
+      ARRAY[OLD.enquiry_id, NEW.enquiry_id]::bigint[], true);
   END IF;
   RETURN NULL;
 END $$;
@@ -90,7 +89,7 @@ CREATE OR REPLACE FUNCTION casework_search_contact_renamed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM casework_search_documents_refresh(
-    ARRAY(SELECT id FROM enquiries_enquiry WHERE contact_id = NEW.id), false);
+    ARRAY(SELECT id FROM enquiries_enquiry WHERE contact_id = NEW.id), true);
   RETURN NULL;
 END $$;
 
@@ -98,11 +97,14 @@ CREATE OR REPLACE FUNCTION casework_search_organisation_renamed() RETURNS trigge
 LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM casework_search_documents_refresh(
-    ARRAY(SELECT id FROM enquiries_enquiry WHERE organisation_id = NEW.id), false);
+    ARRAY(SELECT id FROM enquiries_enquiry WHERE organisation_id = NEW.id), true);
   RETURN NULL;
 END $$;
 """
 TRIGGERS = [
+    "ALTER TABLE casework_enquirysearchdocument ADD CONSTRAINT enquiry_search_document_enquiry "
+    "FOREIGN KEY (enquiry_id) REFERENCES enquiries_enquiry (id) ON DELETE CASCADE "
+    "DEFERRABLE INITIALLY DEFERRED",
     "CREATE INDEX enquiry_search_document_gin ON casework_enquirysearchdocument "
     "USING gin (document)",
     "CREATE TRIGGER casework_search_enquiry_insert AFTER INSERT ON enquiries_enquiry "
@@ -146,6 +148,8 @@ REVERSE = [
     "DROP FUNCTION IF EXISTS casework_search_documents_refresh(bigint[], boolean)",
     "DROP FUNCTION IF EXISTS casework_search_document_rows(bigint[])",
     "DROP INDEX IF EXISTS enquiry_search_document_gin",
+    "ALTER TABLE casework_enquirysearchdocument "
+    "DROP CONSTRAINT IF EXISTS enquiry_search_document_enquiry",
 ]
 
 
@@ -185,6 +189,7 @@ class Migration(migrations.Migration):
                 (
                     "enquiry",
                     models.OneToOneField(
+                        db_constraint=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         primary_key=True,
                         related_name="+",

@@ -24,8 +24,16 @@ class EnquirySearchDocument(models.Model):
     """Derived from the enquiry and what hangs off it; never written by Python code
     except through ``casework.search.services.search_documents_rebuild``."""
 
+    # The foreign key is the migration's, with ON DELETE CASCADE (PostgreSQL): a trigger
+    # may write the document again while Django deletes the enquiry's updates and notes,
+    # just before the enquiry itself, and the database then removes it with the enquiry.
+    # (``DB_CASCADE`` here is refused: the enquiry's other relations cascade in Python.)
     enquiry = models.OneToOneField(
-        "enquiries.Enquiry", primary_key=True, on_delete=models.CASCADE, related_name="+"
+        "enquiries.Enquiry",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
     )
     document = SearchVectorField(null=True)
     # Copies of the enquiry's assignee and its current assignment's team: an adviser's

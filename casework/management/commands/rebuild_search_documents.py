@@ -10,10 +10,11 @@ from casework.search.services import (
 class Command(BaseCommand):
     help = (
         "Write desk search's document of every enquiry (PostgreSQL), in batches, each its "
-        "own transaction. Run once after the migration that adds them (casework 0031) on a "
-        "desk of more than 50,000 enquiries; the database keeps them up to date after that. "
-        "Resumable: --missing writes only what is not there yet; --after-id continues a "
-        "full rebuild from the last id it printed."
+        "own transaction. After the migration that adds them (casework 0031), on a desk of "
+        "more than 50,000 enquiries, run it with --missing (writes only what is not there "
+        "yet; run again to resume); the database keeps them up to date after that. Without "
+        "--missing every document is rewritten (--after-id continues from the last id "
+        "printed)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
