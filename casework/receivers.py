@@ -34,6 +34,9 @@ def route_new_enquiry(
             queue_services.enquiry_route(enquiry=enquiry, triage_reason=triage_reason)
     except Exception:
         logger.exception("routing failed for reference=%s", enquiry.reference)
+        # Routing writes on the instance it was given (no re-read by the sender): put back
+        # what the database kept.
+        enquiry.refresh_from_db()
 
 
 @receiver(deadline_rule_changed, dispatch_uid="casework.resync_deadlines")

@@ -19,6 +19,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
     When,
 )
 from django.db.models.functions import Coalesce
@@ -226,6 +227,19 @@ def team_for_topic(*, topic: Topic | None) -> Team | None:
         if team is not None:
             return team
     return triage_team()
+
+
+def adviser_for_routing(*, adviser_id: int, team: Team | None) -> Adviser:
+    """The adviser routing chose, with their user, and whether they are in ``team`` (the
+    queue's team: ``in_routed_team``), in one query."""
+    in_team = (
+        Exists(Adviser.teams.through.objects.filter(adviser_id=OuterRef("pk"), team_id=team.pk))
+        if team is not None
+        else Value(False)
+    )
+    return (
+        Adviser.objects.select_related("user").annotate(in_routed_team=in_team).get(pk=adviser_id)
+    )
 
 
 def triage_team() -> Team | None:
