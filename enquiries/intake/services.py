@@ -34,7 +34,7 @@ from enquiries.references import format_reference
 from enquiries.services import tracking_link_create
 from enquiries.signals import enquiry_received
 from knowledgebase.models import LocalAuthority, Topic
-from knowledgebase.selectors import service_level_for
+from knowledgebase.reference_data import reference_data
 
 logger = logging.getLogger(__name__)
 
@@ -305,7 +305,7 @@ def _enquiry_submit(
         contact = _contact_for(data, organisation, now, known=not new)
     else:
         organisation = contact.organisation
-    target = service_level_for(topic=data.topic)
+    target = reference_data().service_level_for(data.topic)
     due = service_levels.due_dates(
         timezone.localdate(received_at), target.first_response_days, target.resolution_days
     )
