@@ -33,6 +33,7 @@ from casework.queue.filters import EnquiryFilter
 from casework.queue.routing import Candidate
 from config.errors import DomainError
 from enquiries.models import Enquiry, Message, PersonalDataAccess, Status
+from enquiries.notices import PREFERENCE_PATH
 from knowledgebase.models import LocalAuthority, Topic
 
 
@@ -230,15 +231,18 @@ def team_for_topic(*, topic: Topic | None) -> Team | None:
 
 
 def adviser_for_routing(*, adviser_id: int, team: Team | None) -> Adviser:
-    """The adviser routing chose, with their user, and whether they are in ``team`` (the
-    queue's team: ``in_routed_team``), in one query."""
+    """The adviser routing chose, with their user and the user's email preferences (is
+    the new assignment emailed?), and whether they are in ``team`` (the queue's team:
+    ``in_routed_team``), in one query."""
     in_team = (
         Exists(Adviser.teams.through.objects.filter(adviser_id=OuterRef("pk"), team_id=team.pk))
         if team is not None
         else Value(False)
     )
     return (
-        Adviser.objects.select_related("user").annotate(in_routed_team=in_team).get(pk=adviser_id)
+        Adviser.objects.select_related("user", f"user__{PREFERENCE_PATH}")
+        .annotate(in_routed_team=in_team)
+        .get(pk=adviser_id)
     )
 
 
