@@ -29,13 +29,14 @@ def insert_unless_present(obj: Model, *, unique_field: str) -> bool:
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     values = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
+    columns = ", ".join(quote(str(field.column)) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    conflict = quote(meta.get_field(unique_field).column)
+    conflict = quote(str(getattr(meta.get_field(unique_field), "column", unique_field)))
+    table, key = quote(meta.db_table), quote(str(meta.pk.column if meta.pk else "id"))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608 - our model's own table and columns
-            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}",
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608 - our model's own table and columns
+            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {key}",
             values,
         )
         row = cursor.fetchone()
