@@ -144,9 +144,15 @@ def routing_candidates(
     local_authority: LocalAuthority | None,
     today: date | None = None,
     secondary_topics: Sequence[Topic] = (),
+    keep: dict[int, Adviser] | None = None,
+    team: Team | None = None,
 ) -> list[Candidate]:
     """Every active adviser as a routing candidate, in one query: with each of the
-    enquiry's ``secondary_topics`` (a few) they have expertise in, a column each."""
+    enquiry's ``secondary_topics`` (a few) they have expertise in, a column each.
+
+    ``keep``: filled with the advisers by id, with their users and email preferences
+    and whether each is in ``team`` (``in_routed_team``), so the chosen one needs no
+    second read."""
     today = today or timezone.localdate()
     topic_ids = [t for t in (topic.pk, topic.parent_id) if t] if topic else []
     secondary = {f"covers_secondary_{i}": _expert_in(t) for i, t in enumerate(secondary_topics)}
@@ -176,8 +182,9 @@ def routing_candidates(
     )
     advisers = (
         Adviser.objects.filter(is_active=True, user__is_active=True)
-        .select_related("user")
+        .select_related("user", f"user__{PREFERENCE_PATH}")
         .annotate(
+            in_routed_team=_in_team_column(team),
             open_count=Coalesce(Subquery(open_count, output_field=IntegerField()), 0),
             last_assigned_at=Subquery(last_assigned),
             is_away=Exists(
@@ -194,6 +201,9 @@ def routing_candidates(
             **secondary,
         )
     )
+    rows = list(advisers)
+    if keep is not None:
+        keep.update((a.pk, a) for a in rows)
     return [
         Candidate(
             adviser_id=a.pk,
@@ -213,7 +223,7 @@ def routing_candidates(
                 timezone.localtime(a.last_assigned_at) if a.last_assigned_at else None
             ),
         )
-        for a in advisers
+        for a in rows
     ]
 
 
@@ -230,20 +240,11 @@ def team_for_topic(*, topic: Topic | None) -> Team | None:
     return triage_team()
 
 
-def adviser_for_routing(*, adviser_id: int, team: Team | None) -> Adviser:
-    """The adviser routing chose, with their user and the user's email preferences (is
-    the new assignment emailed?), and whether they are in ``team`` (the queue's team:
-    ``in_routed_team``), in one query."""
-    in_team = (
-        Exists(Adviser.teams.through.objects.filter(adviser_id=OuterRef("pk"), team_id=team.pk))
-        if team is not None
-        else Value(False)
-    )
-    return (
-        Adviser.objects.select_related("user", f"user__{PREFERENCE_PATH}")
-        .annotate(in_routed_team=in_team)
-        .get(pk=adviser_id)
-    )
+def _in_team_column(team: Team | None) -> Exists | Value:
+    """Whether the adviser is in ``team`` (the queue's team); no team: not in it."""
+    if team is None:
+        return Value(False)
+    return Exists(Adviser.teams.through.objects.filter(adviser_id=OuterRef("pk"), team_id=team.pk))
 
 
 def triage_team() -> Team | None:

@@ -37,6 +37,7 @@ def routing_decision(
     team: Team | None = None,
     verdicts: bool = True,
     secondary_topics: Sequence[Topic] | None = None,
+    keep: dict[int, Adviser] | None = None,
 ) -> RoutingDecision:
     """What routing decides for ``enquiry`` now, with a verdict on every active adviser.
 
@@ -45,6 +46,7 @@ def routing_decision(
     (routing a new enquiry, which keeps only the choice and its explanation) skips reading
     the advisers then: the costliest query of intake (docs/performance.md, mail in).
     ``secondary_topics``: the enquiry's (the tie-breaker), read from it if not given.
+    ``keep``: filled with the candidates' advisers (``selectors.routing_candidates``).
     """
     team = team or selectors.team_for_topic(topic=enquiry.topic)
     if secondary_topics is None:
@@ -54,6 +56,8 @@ def routing_decision(
             topic=enquiry.topic,
             local_authority=enquiry.local_authority,
             secondary_topics=secondary_topics,
+            keep=keep,
+            team=team,
         )
         if verdicts or enquiry.topic_id is not None
         else []
@@ -72,8 +76,8 @@ def _lock(enquiry: Enquiry) -> Enquiry:
 
 
 def _in_team(adviser: Adviser, team: Team) -> bool:
-    """Whether ``adviser`` is in ``team``: read with the adviser when routing loaded them
-    (``in_routed_team``), else asked."""
+    """Whether ``adviser`` is in ``team``: read with the candidates when routing chose
+    them (``in_routed_team``, for the topic's team), else asked."""
     known = getattr(adviser, "in_routed_team", None)
     return known if known is not None else adviser.teams.filter(pk=team.pk).exists()
 
@@ -178,12 +182,11 @@ def enquiry_route(*, enquiry: Enquiry, triage_reason: str = "") -> Assignment:
     team = selectors.team_for_topic(topic=enquiry.topic)
     # Routed on receipt: no intake channel sets secondary topics (advisers add them at
     # triage), so there are none to read.
-    decision = routing_decision(enquiry=enquiry, team=team, verdicts=False, secondary_topics=())
-    adviser = (
-        selectors.adviser_for_routing(adviser_id=decision.chosen.adviser_id, team=team)
-        if decision.chosen
-        else None
+    advisers: dict[int, Adviser] = {}  # read with the candidates: the chosen one is here
+    decision = routing_decision(
+        enquiry=enquiry, team=team, verdicts=False, secondary_topics=(), keep=advisers
     )
+    adviser = advisers[decision.chosen.adviser_id] if decision.chosen else None
     return _record_assignment(
         enquiry=enquiry,
         adviser=adviser,
