@@ -24,12 +24,12 @@ reading only.
 
 import copy
 import logging
-import uuid
 from functools import cached_property
 
-from django.core.cache import caches
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 
+from config.held import renew
+from config.held import version as held_version
 from knowledgebase.models import LocalAuthority, ServiceLevelTarget, Topic
 from knowledgebase.selectors import local_authority_choices, topic_choices
 
@@ -93,21 +93,12 @@ class ReferenceData:
 _held: ReferenceData | None = None
 
 
-def _version() -> str:
-    cache = caches["default"]
-    version = cache.get(VERSION_KEY)
-    if version is None:  # a new cache, or the key evicted: every process loads again
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return str(version)
-
-
 def reference_data() -> ReferenceData:
     """The reference lists at their current version: no query while it holds (reading
     the version is a cache read: no SQL with Redis, one ``SELECT`` with the database
     cache), one per list used when it has changed."""
     global _held
-    version = _version()
+    version = held_version(VERSION_KEY)
     held = _held
     if held is None or held.version != version:
         held = _held = ReferenceData(version)
@@ -115,14 +106,9 @@ def reference_data() -> ReferenceData:
 
 
 def reference_changed(*args: object, **kwargs: object) -> None:
-    """A new version of the reference lists, now and again after the commit; connected to
-    the models' ``post_save``, ``post_delete`` and to ``post_migrate``."""
-
-    def renew() -> None:
-        caches["default"].set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-
-    renew()
-    transaction.on_commit(renew)
+    """A new version of the reference lists, now and again after the commit
+    (``config.held.renew``); connected to the models' ``post_save`` and ``post_delete``."""
+    renew(VERSION_KEY)
 
 
 def reference_migrated(*args: object, **kwargs: object) -> None:

@@ -29,6 +29,7 @@ from casework import policies
 from casework.desk.selectors import enquiry_visible_queryset
 from casework.models import Absence, Adviser, Assignment, Deadline, Team
 from casework.queue import filters as queue_filters
+from casework.queue import remits
 from casework.queue.filters import EnquiryFilter
 from casework.queue.routing import Candidate
 from config.errors import DomainError
@@ -228,13 +229,10 @@ def routing_candidates(
 
 
 def team_for_topic(*, topic: Topic | None) -> Team | None:
-    """The team whose remit includes ``topic``; else the triage team."""
+    """The team whose remit includes ``topic`` (the lowest-numbered, if several); else
+    the triage team. Held per process (``remits``): no query while the remits hold."""
     if topic is not None:
-        team = (
-            Team.objects.filter(topics__in=[t for t in (topic.pk, topic.parent_id) if t])
-            .order_by("pk")
-            .first()
-        )
+        team = remits.team_for_topic_ids([t for t in (topic.pk, topic.parent_id) if t])
         if team is not None:
             return team
     return triage_team()
@@ -248,7 +246,7 @@ def _in_team_column(team: Team | None) -> Exists | Value:
 
 
 def triage_team() -> Team | None:
-    return Team.objects.filter(is_triage=True).first()
+    return remits.triage_team()
 
 
 def adviser_list() -> QuerySet[Adviser]:
