@@ -6,16 +6,19 @@ import logging
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models.signals import post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from casework.clocks import services as clocks_services
 from casework.factors import services as factors_services
+from casework.models import Team
+from casework.queue import remits
 from casework.queue import services as queue_services
 from casework.sessions import services as sessions_services
 from casework.webhooks import services as webhooks_services
 from enquiries.models import EnquiryEvent
 from enquiries.signals import enquiry_received
+from knowledgebase.models import Topic
 from knowledgebase.signals import deadline_rule_changed
 
 logger = logging.getLogger(__name__)
@@ -34,6 +37,9 @@ def route_new_enquiry(
             queue_services.enquiry_route(enquiry=enquiry, triage_reason=triage_reason)
     except Exception:
         logger.exception("routing failed for reference=%s", enquiry.reference)
+        # Routing writes on the instance it was given (no re-read by the sender): put back
+        # what the database kept.
+        enquiry.refresh_from_db()
 
 
 @receiver(deadline_rule_changed, dispatch_uid="casework.resync_deadlines")
@@ -86,3 +92,15 @@ def webhooks_from_timeline(sender, instance: EnquiryEvent, created: bool, **kwar
         webhooks_services.timeline_event_recorded(
             enquiry_id=instance.enquiry_id, kind=instance.kind, data=instance.data
         )
+
+
+# Which team a topic goes to, held per process (``casework.queue.remits``): a new version
+# when a team, its topics or a topic (its rows in remits go with it) change.
+post_save.connect(remits.remits_changed, sender=Team, dispatch_uid="casework.remits_team_saved")
+post_delete.connect(remits.remits_changed, sender=Team, dispatch_uid="casework.remits_team_deleted")
+m2m_changed.connect(
+    remits.remits_changed, sender=Team.topics.through, dispatch_uid="casework.remits_topics"
+)
+post_delete.connect(
+    remits.remits_changed, sender=Topic, dispatch_uid="casework.remits_topic_deleted"
+)

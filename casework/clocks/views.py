@@ -47,12 +47,18 @@ def key_date_record(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
     )
 
 
-def _extension_form(enquiry: Enquiry, key_dates: list, data=None) -> DeadlineExtensionForm:
+def _extension_form(
+    enquiry: Enquiry, key_dates: list, data=None, documents=None
+) -> DeadlineExtensionForm:
     return DeadlineExtensionForm(
         data,
         prefix="extend",
         deadlines=[d for kd in key_dates for d in kd.deadlines],
-        documents=publishing_selectors.attachment_list(enquiry=enquiry),
+        documents=(
+            documents
+            if documents is not None
+            else publishing_selectors.attachment_list(enquiry=enquiry)
+        ),
     )
 
 
@@ -130,7 +136,9 @@ def _key_dates_panel(request: HttpRequest, enquiry: Enquiry, context: dict, boun
     key_dates = selectors.key_date_list(enquiry=enquiry, rules=rules)
     extension_form = None
     if can_record and any(kd.deadlines for kd in key_dates):
-        extension_form = bound.get("extension_form") or _extension_form(enquiry, key_dates)
+        extension_form = bound.get("extension_form") or _extension_form(
+            enquiry, key_dates, documents=context.get("documents")
+        )
     triggers = selectors.key_date_triggers(rules)
     # A council's EOI window on file for the enquiry's area: offer its closing date.
     window = (
