@@ -1,15 +1,19 @@
 """The enquiries a report counts: the report's filters (and, for advisers, what they may
 see) as one ``Q`` that can sit on enquiries or, with ``prefix``, on rows joined to them."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from casework import policies
-from casework.models import Assignment
+from casework.models import Assignment, ReceivedDay
 from casework.reports.params import ReportParams
+from casework.rollups import selectors as rollups
 from enquiries import service_levels
 from enquiries.models import Enquiry, Status
+from knowledgebase.models import LocalAuthority, Topic
 
 
 def enquiry_q(params: ReportParams, *, prefix: str = "") -> Q:
@@ -47,6 +51,63 @@ def received(params: ReportParams, *, user: policies.User | None = None) -> Quer
     return enquiries(params, user=user).filter(
         received_at__gte=params.start, received_at__lt=params.end
     )
+
+
+def rollup_q(params: ReportParams, *, user: policies.User | None = None) -> Q | None:
+    """The report's filters on ``ReceivedDay`` rows, or None when the report's scope holds
+    something the rollup's dimensions cannot say (an adviser; an adviser's own view of
+    their enquiries; another time zone's days): then the figures come from the source
+    rows. Exact where it answers: each filter is the same set as ``enquiry_q``'s."""
+    if user is not None and not policies.can_see_all_reports(user):
+        return None
+    if params.adviser or not rollups.readable():
+        return None
+    q = Q()
+    if params.team:  # the current assignment's team (at most one current assignment)
+        q &= Q(team_id=params.team.pk)
+    if params.topic:  # the topic or one under it, as the topic tree is now
+        children = Topic.objects.filter(parent=params.topic).values("pk")
+        q &= Q(topic_id=params.topic.pk) | Q(topic_id__in=children)
+    if params.area:
+        q &= Q(area_id=params.area.pk)
+    if params.region:  # the areas in the region now
+        q &= Q(area_id__in=LocalAuthority.objects.filter(region=params.region).values("pk"))
+    if params.channel:
+        q &= Q(channel=params.channel)
+    return q
+
+
+@dataclass(frozen=True)
+class ReceivedParts:
+    """The enquiries a report counts as received over some days, in two parts that never
+    share a day: rollup rows for the days whose rollup is clean, and source rows for the
+    others (every day, when the filters need the source). Either may be None (nothing)."""
+
+    rollup: QuerySet[ReceivedDay] | None
+    source: QuerySet[Enquiry] | None
+
+
+def _local_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def received_parts(
+    params: ReportParams, first: date, last: date, *, user: policies.User | None = None
+) -> ReceivedParts:
+    """Received from ``first`` to ``last`` (local dates, inclusive) under ``params``'s
+    filters and ``user``'s scope. Three queries at most whatever the period's length: the
+    dirty days, then one each (per figure) on the two parts."""
+    q = rollup_q(params, user=user)
+    source = enquiries(params, user=user)
+    if q is None:
+        end = _local_start(last + timedelta(days=1))
+        return ReceivedParts(
+            None, source.filter(received_at__gte=_local_start(first), received_at__lt=end)
+        )
+    dirty = rollups.dirty_days(first, last)
+    every_day = len(dirty) == (last - first).days + 1
+    rollup = None if every_day else rollups.received_rows(first, last, dirty=dirty).filter(q)
+    return ReceivedParts(rollup, source.filter(rollups.received_at_q(dirty)) if dirty else None)
 
 
 def open_q() -> Q:
