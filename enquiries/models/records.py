@@ -2,7 +2,7 @@
 its event history."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import models, transaction
@@ -246,7 +246,7 @@ class EnquiryQuerySet(models.QuerySet):
             enquiry_rows_written.send(
                 sender=Enquiry,
                 pks=[e.pk for e in created],
-                received_at=[getattr(e, "received_at") for e in created],  # noqa: B009
+                received_at=[e.received_at for e in cast("list[Enquiry]", created)],
                 fields=None,
                 using=self.db,
             )
