@@ -9,15 +9,28 @@ from django.db.models.functions import Coalesce
 class ReceivedDay(models.Model):
     """How many enquiries were received on ``day`` (a local date, ``TIME_ZONE``) with these
     dimensions: channel, topic (the enquiry's own, not its top level), area, enquirer type
-    (the organisation's type; empty without one) and team (of the current assignment).
+    (the organisation's type; NULL without one) and team (of the current assignment).
+
+    Rows of the ``full`` grain carry every dimension (for a report with filters); a row of
+    a one-dimension grain (``channel``, ``topic``, ``enquirer_type``, ``area``) sums the
+    day's full rows by that dimension alone, the others empty (for a report without
+    filters: a few rows a day, where the full grain has nearly one per enquiry).
 
     Written only by ``casework.rollups.services.day_refresh``, which replaces a day's rows
     whole; trusted by reports only for days without a ``RollupDirtyDay``. The ids are not
     foreign keys: a row of a dirty day may name a topic whose last enquiry moved away.
     """
 
+    class Grain(models.TextChoices):
+        FULL = "full", "Every dimension"
+        CHANNEL = "channel", "Channel"
+        TOPIC = "topic", "Topic"
+        ENQUIRER_TYPE = "enquirer_type", "Enquirer type"
+        AREA = "area", "Area"
+
     day = models.DateField()
-    channel = models.CharField(max_length=16)
+    grain = models.CharField(max_length=16, choices=Grain.choices)
+    channel = models.CharField(max_length=16, blank=True)
     topic_id = models.BigIntegerField(null=True)
     area_id = models.BigIntegerField(null=True)
     enquirer_type = models.CharField(max_length=32, null=True)
@@ -30,6 +43,7 @@ class ReceivedDay(models.Model):
             # SQLite and PostgreSQL index; ``nulls_distinct`` is PostgreSQL 15+ only).
             models.UniqueConstraint(
                 "day",
+                "grain",
                 "channel",
                 Coalesce("topic_id", Value(0)),
                 Coalesce("area_id", Value(0)),

@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from casework import policies
+from casework.models import ReceivedDay
 from casework.reports import scope
 from casework.reports.names import Names, area_names, topic_names, topic_roots
 from casework.reports.params import ReportParams
@@ -23,7 +24,10 @@ Counts = dict[int | None, tuple[int, int]]
 
 
 # The column a growth table groups by: on enquiries, on rollup rows.
-GROUPS = {"topic": ("topic_id", "topic_id"), "area": ("local_authority_id", "area_id")}
+GROUPS = {
+    "topic": ("topic_id", "topic_id", ReceivedDay.Grain.TOPIC),
+    "area": ("local_authority_id", "area_id", ReceivedDay.Grain.AREA),
+}
 
 
 def _both_periods(params: ReportParams, user: policies.User) -> scope.ReceivedParts:
@@ -34,7 +38,8 @@ def _both_periods(params: ReportParams, user: policies.User) -> scope.ReceivedPa
 def _growth_counts(params: ReportParams, parts: scope.ReceivedParts, group: str) -> Counts:
     """{group id: (this period, the one before)}: the rollup part's and the source part's
     counts added (they never share a day)."""
-    enquiry_column, rollup_column = GROUPS[group]
+    enquiry_column, rollup_column, grain = GROUPS[group]
+    rollup = parts.grain_rows(grain)
     counts: Counts = {}
     queries: list[QuerySet[Any, tuple[Any, ...]]] = []
     if parts.source is not None:
@@ -46,9 +51,9 @@ def _growth_counts(params: ReportParams, parts: scope.ReceivedParts, group: str)
                 before=Count("pk", filter=Q(received_at__lt=params.start)),
             )
         )
-    if parts.rollup is not None:
+    if rollup is not None:
         queries.append(
-            parts.rollup.annotate(g=F(rollup_column))
+            rollup.annotate(g=F(rollup_column))
             .values_list("g")
             .annotate(
                 now=Coalesce(Sum("count", filter=Q(day__gte=params.date_from)), 0),

@@ -12,6 +12,7 @@ from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from casework import policies
+from casework.models import ReceivedDay
 from casework.reports import scope
 from casework.reports.aggregates import percentile_aggregates, percentile_values, percentiles
 from casework.reports.names import area_names, topic_names, topic_roots
@@ -154,13 +155,45 @@ def received_counts(params: ReportParams, parts: scope.ReceivedParts) -> dict[st
     type and area: the rollup part's and the source part's counts added (they never share
     a day, so nothing is counted twice)."""
     counts: dict[str, BucketCounts] = {name: {} for name in GROUPING_SET.values()}
-    for queryset, columns in [(parts.rollup, ROLLUP_COLUMNS), (parts.source, ENQUIRY_COLUMNS)]:
-        if queryset is None:
-            continue
-        for name, part in _counts(params, queryset, columns).items():
-            for key, n in part.items():
+    found = []
+    if parts.rollup is not None:
+        found.append(
+            _grain_counts(params, parts.rollup)
+            if parts.whole
+            else _counts(params, parts.rollup, ROLLUP_COLUMNS)
+        )
+    if parts.source is not None:
+        found.append(_counts(params, parts.source, ENQUIRY_COLUMNS))
+    for part in found:
+        for name, by_bucket in part.items():
+            for key, n in by_bucket.items():
                 counts[name][key] = counts[name].get(key, 0) + n
     counts["root"] = _roll_up_topics(counts["root"])
+    return counts
+
+
+# A one-dimension grain of the rollup: the figure it gives, and its column.
+GRAINS = {
+    ReceivedDay.Grain.CHANNEL: ("channel", 2),
+    ReceivedDay.Grain.TOPIC: ("root", 3),
+    ReceivedDay.Grain.ENQUIRER_TYPE: ("org_type", 4),
+    ReceivedDay.Grain.AREA: ("la", 5),
+}
+
+
+def _grain_counts(params: ReportParams, rollup: QuerySet[ReceivedDay]) -> dict[str, BucketCounts]:
+    """Without filters: every dimension's counts from its own grain, in one GROUP BY over
+    a few rows a day (topics not yet rolled up)."""
+    rows = (
+        rollup.filter(grain__in=list(GRAINS))
+        .annotate(b=TRUNC[params.bucket]("day"))
+        .values_list("grain", "b", "channel", "topic_id", "enquirer_type", "area_id")
+        .annotate(n=Sum("count"))
+    )
+    counts: dict[str, BucketCounts] = {name: {} for name, _ in GRAINS.values()}
+    for row in rows:
+        name, column = GRAINS[row[0]]
+        counts[name][(row[column], _as_date(row[1]))] = row[6]
     return counts
 
 

@@ -85,6 +85,16 @@ class ReceivedParts:
 
     rollup: QuerySet[ReceivedDay] | None
     source: QuerySet[Enquiry] | None
+    # The report has no filters: ``rollup`` holds every grain, and a figure by one
+    # dimension reads that dimension's grain (``grain_rows``). Otherwise ``rollup`` is the
+    # full grain's rows, filtered.
+    whole: bool = False
+
+    def grain_rows(self, grain: str) -> QuerySet[ReceivedDay] | None:
+        """The rollup rows to count a figure by ``grain``'s dimension from."""
+        if self.rollup is None or not self.whole:
+            return self.rollup
+        return self.rollup.filter(grain=grain)
 
 
 def _local_start(day: date) -> datetime:
@@ -106,8 +116,13 @@ def received_parts(
         )
     dirty = rollups.dirty_days(first, last)
     every_day = len(dirty) == (last - first).days + 1
-    rollup = None if every_day else rollups.received_rows(first, last, dirty=dirty).filter(q)
-    return ReceivedParts(rollup, source.filter(rollups.received_at_q(dirty)) if dirty else None)
+    source_part = source.filter(rollups.received_at_q(dirty)) if dirty else None
+    if every_day:
+        return ReceivedParts(None, source_part)
+    rollup = rollups.received_rows(first, last, dirty=dirty)
+    if not q:  # no filters: each figure from its own dimension's grain
+        return ReceivedParts(rollup, source_part, whole=True)
+    return ReceivedParts(rollup.filter(grain=ReceivedDay.Grain.FULL).filter(q), source_part)
 
 
 def open_q() -> Q:

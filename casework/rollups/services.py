@@ -115,6 +115,7 @@ def received_day_rows(day: date) -> list[ReceivedDay]:
     return [
         ReceivedDay(
             day=day,
+            grain=ReceivedDay.Grain.FULL,
             channel=channel,
             topic_id=topic,
             area_id=area,
@@ -124,6 +125,31 @@ def received_day_rows(day: date) -> list[ReceivedDay]:
         )
         for channel, topic, area, enquirer_type, team, n in rows
     ]
+
+
+# A one-dimension grain: the ReceivedDay field it keeps.
+MARGINS = {
+    ReceivedDay.Grain.CHANNEL: "channel",
+    ReceivedDay.Grain.TOPIC: "topic_id",
+    ReceivedDay.Grain.ENQUIRER_TYPE: "enquirer_type",
+    ReceivedDay.Grain.AREA: "area_id",
+}
+
+
+def with_margins(day: date, full: list[ReceivedDay]) -> list[ReceivedDay]:
+    """The full rows and, for each one-dimension grain, their sums by that dimension
+    (a day's full rows are few enough to add here: at most one per enquiry)."""
+    rows = list(full)
+    for grain, field in MARGINS.items():
+        sums: dict[object, int] = {}
+        for row in full:
+            value = getattr(row, field)
+            sums[value] = sums.get(value, 0) + row.count
+        rows += [
+            ReceivedDay(day=day, grain=grain, count=n, **{field: value})
+            for value, n in sums.items()
+        ]
+    return rows
 
 
 def day_refresh(*, day: date) -> bool:
@@ -138,7 +164,8 @@ def day_refresh(*, day: date) -> bool:
                 )
         version = RollupDirtyDay.objects.filter(day=day).values_list("version", flat=True).first()
         ReceivedDay.objects.filter(day=day).delete()
-        ReceivedDay.objects.bulk_create(received_day_rows(day), batch_size=BATCH)
+        rows = with_margins(day, received_day_rows(day))
+        ReceivedDay.objects.bulk_create(rows, batch_size=BATCH)
         if version is None:
             return not RollupDirtyDay.objects.filter(day=day).exists()
         deleted, _ = RollupDirtyDay.objects.filter(day=day, version=version).delete()

@@ -192,16 +192,16 @@ def assert_clean_days_exact(days: list[date] | None = None) -> None:
     """The invariant itself: every day without a dirty row has exactly its source rows
     (``days``: by default every day of the data)."""
     dirty = set(RollupDirtyDay.objects.values_list("day", flat=True))
-    key = ("channel", "topic_id", "area_id", "enquirer_type", "team_id", "count")
+    key = ("grain", "channel", "topic_id", "area_id", "enquirer_type", "team_id", "count")
     every_day = (FIRST + timedelta(days=i) for i in range((NOW.date() - FIRST).days + 1))
     for day in every_day if days is None else days:
         if day in dirty:
             continue
         stored = sorted(ReceivedDay.objects.filter(day=day).values_list(*key), key=repr)
-        source = sorted(
-            ((r.channel, r.topic_id, r.area_id, r.enquirer_type, r.team_id, r.count))
-            for r in services.received_day_rows(day)
-        )
+        source = [
+            tuple(getattr(row, field) for field in key)
+            for row in services.with_margins(day, services.received_day_rows(day))
+        ]
         assert stored == sorted(source, key=repr), day
 
 
@@ -242,6 +242,10 @@ def test_a_clean_period_reads_rollups_only_and_a_changed_day_from_its_source(
     params = ReportParams(date_from=FIRST, date_to=NOW.date(), bucket="month")
     parts = scope.received_parts(params, params.date_from, params.date_to, user=manager.user)
     assert parts.rollup is not None and parts.source is None
+    assert parts.whole  # no filters: each figure from its one-dimension grain
+    filtered = ReportParams(FIRST, NOW.date(), channel=Channel.WEB)
+    parts = scope.received_parts(filtered, FIRST, NOW.date(), user=manager.user)
+    assert not parts.whole and set(parts.rollup.values_list("grain", flat=True)) == {"full"}
 
     enquiry = Enquiry.objects.order_by("pk").first()
     enquiry.topic = None

@@ -74,7 +74,7 @@ def test_a_change_committed_during_a_refresh_leaves_the_day_dirty(refreshed_day)
     assert RollupDirtyDay.objects.filter(day=day).exists()
     assert services.day_refresh(day=day) is True
     assert_clean_days_exact([day])
-    assert ReceivedDay.objects.get(day=day, channel=Channel.EMAIL).count == 1
+    assert ReceivedDay.objects.get(day=day, grain="channel", channel=Channel.EMAIL).count == 1
 
 
 def test_a_change_held_open_during_a_refresh_makes_it_wait_and_leaves_the_day_dirty(
@@ -96,4 +96,4 @@ def test_a_change_held_open_during_a_refresh_makes_it_wait_and_leaves_the_day_di
     assert RollupDirtyDay.objects.filter(day=day).exists()
     assert services.day_refresh(day=day) is True
     assert_clean_days_exact([day])
-    assert ReceivedDay.objects.get(day=day, channel=Channel.EMAIL).count == 1
+    assert ReceivedDay.objects.get(day=day, grain="channel", channel=Channel.EMAIL).count == 1
