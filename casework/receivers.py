@@ -106,8 +106,9 @@ ROLLUP_ENQUIRY_COLUMNS = (
 
 @receiver(pre_save, sender=Enquiry, dispatch_uid="casework.rollups_enquiry_before")
 def rollups_enquiry_before(sender, instance: Enquiry, update_fields=None, **kwargs) -> None:
-    """Remember what the rollup groups by as stored, when the save may change it."""
-    if instance._state.adding or (
+    """Remember what the rollup groups by as stored, when the save may change it (a new
+    enquiry has nothing stored, unless it was given the id of one that has: a fixture)."""
+    if (instance._state.adding and instance.pk is None) or (
         update_fields is not None and not set(update_fields) & rollups_services.ENQUIRY_FIELDS
     ):
         return

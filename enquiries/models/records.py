@@ -240,7 +240,10 @@ class EnquiryQuerySet(models.QuerySet):
         return count
 
     def bulk_create(self, objs, *args, **kwargs) -> list:
-        """No save signal either: say which rows were written (for report rollups)."""
+        """No save signal either: say which rows were written (for report rollups). Not
+        as an upsert: the rows it would change could not be told apart from new ones."""
+        if kwargs.get("update_conflicts"):
+            raise ValueError("Enquiry rows are updated with update(), not bulk_create().")
         with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(objs, *args, **kwargs)
             enquiry_rows_written.send(

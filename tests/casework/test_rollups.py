@@ -324,3 +324,22 @@ def test_report_queries_do_not_grow_with_the_period(name, topics, areas, teams, 
             build_report(name, params, user=manager.user)
         counts.append(len(queries))
     assert counts[0] == counts[1] == counts[2], counts
+
+
+def test_a_new_instance_saved_over_a_stored_enquiry_marks_its_day(topics, areas, teams):
+    desk = Desk(random.Random(11), topics, areas, teams)
+    desk.add(3)
+    services.dirty_refresh()
+    copy = Enquiry.objects.order_by("pk").first()
+    copy._state.adding = True  # as loaddata's objects are: new instances with a stored id
+    copy.topic = None if copy.topic_id else next(iter(topics.values()))
+    copy.save()
+    assert RollupDirtyDay.objects.filter(day=local_day(copy.received_at)).exists()
+
+
+def test_bulk_create_as_an_upsert_is_refused(topics):
+    enquiry = EnquiryFactory()
+    with pytest.raises(ValueError, match="update"):
+        Enquiry.objects.bulk_create(
+            [enquiry], update_conflicts=True, unique_fields=["reference"], update_fields=["topic"]
+        )
