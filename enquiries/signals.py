@@ -8,3 +8,9 @@ from django.dispatch import Signal
 # by topic: mail that may not be from whom it seems). Receivers change the ``enquiry``
 # instance they are given (not a copy read again), so the sender needs no re-read.
 enquiry_received = Signal()
+
+# Sent after ``Enquiry.objects...update()`` or ``bulk_create()`` wrote rows without a save
+# signal, in the same transaction; kwargs: pks (the rows), received_at (their received
+# times before the write) and fields (the fields written; None when created). Casework's
+# report rollups listen (casework.rollups): a figure those rows were in may have moved.
+enquiry_rows_written = Signal()

@@ -22,6 +22,7 @@ from casework.models.retention import (
     SubjectAccessRequest,
     SubjectAccessWithholding,
 )
+from casework.models.rollups import ReceivedDay, RollupDirtyDay
 from casework.models.saved_views import SavedView
 from casework.models.scheduling import ScheduledRun
 from casework.models.sessions import FactorEvent, StaffSession
@@ -125,6 +126,8 @@ class Letter(models.Model):
 
 
 __all__ = [
+    "ReceivedDay",
+    "RollupDirtyDay",
     "ScheduledRun",
     "Presence",
     "DuplicatePair",
