@@ -13,6 +13,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -35,7 +36,8 @@ from casework.desk.api import (
     EnquiryCommandView,
     enquiry_for_request,
 )
-from casework.models import KeyDate
+from casework.models import DeadlineExtension, KeyDate
+from casework.publishing import selectors as publishing_selectors
 from config.api import AuthenticatedRequest
 from config.limits import max_length
 from enquiries.models import Enquiry
@@ -100,6 +102,12 @@ class DeadlineRuleSerializer(serializers.ModelSerializer):
 
 
 KEY_DATE_ID = OpenApiParameter("key_date_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+RULE_SLUG = OpenApiParameter(
+    "rule",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The clock's slug (a deadline's `rule`), e.g. acv-review-decision.",
+)
 
 
 class ClockInputSerializer(serializers.Serializer):
@@ -188,6 +196,41 @@ class ClockResultSerializer(serializers.Serializer):
     @extend_schema_field(VariantSerializer(allow_null=True))
     def get_variant(self, view: selectors.DeadlineView) -> dict | None:
         return _variant_data(view)
+
+
+class DeadlineExtensionInputSerializer(serializers.Serializer):
+    """An agreement that extends a deadline. The service checks that the new end is after
+    the current due date and that the agreement is not dated in the future."""
+
+    agreed_by = serializers.CharField(
+        max_length=max_length(DeadlineExtension, "agreed_by"),
+        help_text='Who agreed, for example "the owner and the council".',
+    )
+    agreed_on = serializers.DateField(help_text="When it was agreed (YYYY-MM-DD).")
+    extended_to = serializers.DateField(
+        help_text="The new end date (YYYY-MM-DD): after the current due date."
+    )
+    evidence = serializers.CharField(
+        max_length=max_length(DeadlineExtension, "evidence"),
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Where the agreement is recorded.",
+    )
+    document = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="The id of a document on this enquiry that records the agreement.",
+    )
+    current_end = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The due date you saw (`extended_to`, else `end`): if someone extended the "
+        "deadline since, nothing is saved and the answer is 409 with `current_end`.",
+    )
 
 
 class KeyDateSerializer(serializers.Serializer):
@@ -329,6 +372,57 @@ class KeyDateDetailView(APIView):
         key_date = selectors.key_date_get(enquiry=enquiry, key_date_id=key_date_id)
         services.key_date_remove(key_date=key_date, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DeadlineExtensionView(APIView):
+    permission_classes = STAFF
+
+    @extend_schema(
+        operation_id="enquiries_deadlines_extensions_create",
+        summary="Extend a deadline by agreement (its adviser, or a manager)",
+        description="Who agreed, when, the new end and the evidence. Earlier agreements are "
+        "kept; the latest wins. Returns the deadline with every extension.",
+        parameters=[REFERENCE_PARAMETER, KEY_DATE_ID, RULE_SLUG],
+        request=DeadlineExtensionInputSerializer,
+        responses={
+            201: DeadlineSerializer,
+            400: FIELD_ERRORS,
+            403: ERROR,
+            404: ERROR,
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Someone extended it since the due date you sent: `detail`, "
+                "`current_end`. Nothing was saved.",
+            ),
+        },
+    )
+    def post(
+        self, request: AuthenticatedRequest, reference: str, key_date_id: int, rule: str
+    ) -> Response:
+        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+        deadline = selectors.deadline_get_by_rule(
+            enquiry=enquiry, key_date_id=key_date_id, rule=rule
+        )
+        serializer = DeadlineExtensionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        document_id = data.pop("document")
+        document = None
+        if document_id is not None:
+            document = (
+                publishing_selectors.attachment_list(enquiry=enquiry).filter(pk=document_id).first()
+            )
+            if document is None:
+                raise ValidationError({"document": ["Choose a document on this enquiry."]})
+        services.deadline_extend(
+            deadline=deadline,
+            document=document,
+            expected_end=data.pop("current_end"),
+            actor=request.user,
+            **data,
+        )
+        view = selectors.deadline_view_get(enquiry=enquiry, deadline=deadline)
+        return Response(DeadlineSerializer(view).data, status=status.HTTP_201_CREATED)
 
 
 class CaseKeyDateCollectionView(APIView):

@@ -1,5 +1,6 @@
 """Forms for key dates (on an enquiry or a case) and the clock calculator."""
 
+from datetime import date
 from typing import cast
 
 from django import forms
@@ -144,17 +145,47 @@ class DeadlineExtensionForm(forms.Form):
         help_text="Where the agreement is recorded, for example the council's email of 3 May.",
     )
     document = forms.ChoiceField(label="Document on file (optional)", required=False)
+    # The due dates the page showed ("<deadline id>:<YYYY-MM-DD>,..."): the service refuses
+    # an extension of a deadline someone else extended after the page was read.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, deadlines=(), documents=(), **kwargs):
+    def __init__(self, *args, deadlines=(), documents=(), enquiry_of=None, **kwargs):
+        """``deadlines``: ``DeadlineView``s; ``documents`` None leaves the document out (a
+        case's form); ``enquiry_of`` names each deadline's enquiry (deadline id -> its
+        reference) where the form covers several."""
         super().__init__(*args, **kwargs)
+        deadlines = [d for d in deadlines if d.deadline_id]
+
+        def label(d) -> str:
+            where = f"{enquiry_of[d.deadline_id]}: " if enquiry_of else ""
+            return f"{where}{d.rule.name} (due {d.due:%-d %B %Y})"
+
         cast(forms.ChoiceField, self.fields["deadline"]).choices = [("", "Choose one")] + [
-            (str(d.deadline_id), f"{d.rule.name} (due {d.due:%-d %B %Y})")
-            for d in deadlines
-            if d.deadline_id
+            (str(d.deadline_id), label(d)) for d in deadlines
         ]
+        self.fields["seen"].initial = ",".join(
+            f"{d.deadline_id}:{d.due.isoformat()}" for d in deadlines
+        )
+        if documents is None:
+            del self.fields["document"]
+            return
         cast(forms.ChoiceField, self.fields["document"]).choices = [("", "None")] + [
             (str(a.pk), a.original_name) for a in documents
         ]
         self.fields["document"].error_messages["invalid_choice"] = (
             "Choose a document on this enquiry."
         )
+
+    def clean(self):
+        """``expected_end``: the due date the page showed for the chosen deadline (None if
+        the page did not say, as from an older page)."""
+        data = super().clean() or {}
+        seen = dict(
+            part.split(":", 1) for part in (data.get("seen") or "").split(",") if ":" in part
+        )
+        try:
+            data["expected_end"] = date.fromisoformat(seen[data.get("deadline", "")])
+        except (KeyError, ValueError):
+            data["expected_end"] = None
+        data.pop("seen", None)
+        return data

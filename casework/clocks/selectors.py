@@ -302,6 +302,29 @@ def deadline_get(*, enquiry: Enquiry, deadline_id: int) -> Deadline:
     return deadline
 
 
+def deadline_get_by_rule(*, enquiry: Enquiry, key_date_id: int, rule: str) -> Deadline:
+    """The deadline rule ``rule`` (a slug) runs from one of ``enquiry``'s key dates, as the
+    API names it (the key date's id, the rule's slug); 404 otherwise."""
+    deadline = (
+        Deadline.objects.filter(enquiry=enquiry, key_date_id=key_date_id, rule__slug=rule)
+        .select_related("rule", "key_date", "enquiry")
+        .first()
+    )
+    if deadline is None:
+        raise Http404("No such deadline")
+    return deadline
+
+
+def deadline_view_get(*, enquiry: Enquiry, deadline: Deadline) -> DeadlineView:
+    """``deadline`` as the page and the API show it (computed, with its extensions)."""
+    for view in key_date_list(enquiry=enquiry):
+        if view.key_date.pk == deadline.key_date_id:
+            for found in view.deadlines:
+                if found.deadline_id == deadline.pk:
+                    return found
+    raise Http404("No such deadline")
+
+
 def key_date_get(*, enquiry: Enquiry, key_date_id: int) -> KeyDate:
     """One of ``enquiry``'s key dates (the caller has checked the enquiry is visible)."""
     key_date = KeyDate.objects.filter(enquiry=enquiry, pk=key_date_id).first()

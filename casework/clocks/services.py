@@ -19,6 +19,7 @@ from casework.models import Deadline, DeadlineExtension, KeyDate
 from casework.publishing.selectors import deadline_source
 from casework.publishing.services import key_date_withdraw_published
 from casework.queue.services import _lock
+from config.errors import DomainError
 from enquiries import services as enquiries_services
 from enquiries.conversation import services as conversation_services
 from enquiries.models import Attachment, Enquiry, EnquiryEvent, Notice, Notification, PublicDate
@@ -146,6 +147,25 @@ def key_date_remove(*, key_date: KeyDate, actor: User) -> None:
     )
 
 
+class DeadlineMovedOn(DomainError):
+    """Someone else extended the deadline after this adviser read it: their extension is
+    refused, never laid silently over the other (the API answers 409)."""
+
+    status_code = 409
+
+    def __init__(self, *, deadline: Deadline, seen: date):
+        self.current_end = deadline.ends_on
+        self.seen = seen
+        super().__init__(
+            f"Someone else changed this deadline after you opened it: it is now due "
+            f"{deadline.ends_on:%-d %B %Y}, not {seen:%-d %B %Y}. Nothing was saved: check "
+            "the new date and record your extension again if it still applies."
+        )
+
+    def api_body(self) -> dict[str, Any]:
+        return {"detail": str(self), "current_end": self.current_end.isoformat()}
+
+
 @transaction.atomic
 def deadline_extend(
     *,
@@ -156,6 +176,7 @@ def deadline_extend(
     actor: User,
     evidence: str = "",
     document: Attachment | None = None,
+    expected_end: date | None = None,
 ) -> DeadlineExtension:
     """Extend a deadline by agreement (who agreed, when, the new end, evidence). The new
     end must be after the current due date (the computed end, or the latest extension);
@@ -166,13 +187,25 @@ def deadline_extend(
     Statutory example: the council's review of a listing takes 8 weeks "or such longer
     period as the owner and the council agree in writing" (Assets of Community Value
     (England) Regulations 2012, Sch 2 para 2).
+
+    Two advisers extending at once: the enquiry row and then the deadline row are locked
+    (``select_for_update``) and the deadline is read again under the lock, so the second
+    works from the first's new end. ``expected_end`` is the due date the adviser saw (the
+    page's form and the API send it): if the deadline moved on since, ``DeadlineMovedOn``
+    refuses the extension instead of laying it over the other.
     """
     enquiry = _lock(deadline.enquiry)
     if not policies.can_record_key_date(actor, enquiry):
         raise PermissionDenied(
             "Only the adviser holding this enquiry or a manager can extend its deadlines."
         )
-    deadline = Deadline.objects.select_related("rule", "key_date").get(pk=deadline.pk)
+    deadline = (
+        Deadline.objects.select_for_update(of=("self",))
+        .select_related("rule", "key_date")
+        .get(pk=deadline.pk)
+    )
+    if expected_end is not None and expected_end != deadline.ends_on:
+        raise DeadlineMovedOn(deadline=deadline, seen=expected_end)
     if extended_to <= deadline.ends_on:
         raise ValidationError(
             {
@@ -203,8 +236,7 @@ def deadline_extend(
         _published_refresh(deadline, published, rule=deadline.rule, actor=actor)
     enquiries_services.enquiry_record_event(
         enquiry=enquiry,
-        # The key-date history's kind: a new end for a deadline a key date started.
-        kind=EnquiryEvent.Kind.KEY_DATE_RECORDED,
+        kind=EnquiryEvent.Kind.DEADLINE_EXTENDED,
         actor=actor,
         data={
             "extension": extension.pk,

@@ -59,7 +59,7 @@ EVENT_FILTERS: dict[str, list[str]] = {
     "status": [Kind.STATUS_CHANGED],
     "assignments": [Kind.ASSIGNED, Kind.UNASSIGNED],
     "tasks": [Kind.TASK_DONE],
-    "key_dates": [Kind.KEY_DATE_RECORDED, Kind.KEY_DATE_REMOVED],
+    "key_dates": [Kind.KEY_DATE_RECORDED, Kind.KEY_DATE_REMOVED, Kind.DEADLINE_EXTENDED],
     "letters": [
         Kind.LETTER_ISSUED,
         Kind.LETTER_PUBLISHED,
@@ -118,9 +118,9 @@ def event_describe(event: EnquiryEvent) -> str:
         return f"Status changed from {labels.get(before, before)} to {labels.get(after, after)}"
     if event.kind == Kind.ASSIGNED and data.get("assignee"):
         return f"Assigned to {data['assignee']}"
-    if event.kind == Kind.KEY_DATE_RECORDED and data.get("extension"):
+    if event.kind == Kind.DEADLINE_EXTENDED and data.get("date"):
         return (
-            f"Deadline extended by agreement: {data.get('label')} to {data.get('date')} "
+            f"{event.get_kind_display()}: {data.get('label')} to {data.get('date')} "
             f"(was {data.get('previous_end')}; agreed by {data.get('agreed_by')} on "
             f"{data.get('agreed_on')})"
         )
