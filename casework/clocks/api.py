@@ -42,7 +42,12 @@ from config.api import AuthenticatedRequest
 from config.limits import max_length
 from enquiries.models import Enquiry
 from knowledgebase.models import DeadlineRule, Topic
-from knowledgebase.periods import CONDITIONS, calculator_start_check, variants_check
+from knowledgebase.periods import (
+    CONDITIONS,
+    calculator_start_check,
+    disputed_start_pick,
+    variants_check,
+)
 
 
 def _variant_data(view: selectors.DeadlineView) -> dict | None:
@@ -60,6 +65,14 @@ class VariantSerializer(serializers.Serializer):
     legal_source = serializers.CharField()
 
 
+class DisputedStartSerializer(serializers.Serializer):
+    """The other reading of a rule whose start is disputed: the key date that starts it."""
+
+    trigger = serializers.CharField(help_text='The key date, e.g. "moratorium-ended".')
+    trigger_event = serializers.CharField()
+    legal_source = serializers.CharField()
+
+
 class DeadlineRuleSerializer(serializers.ModelSerializer):
     topic: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
@@ -69,6 +82,9 @@ class DeadlineRuleSerializer(serializers.ModelSerializer):
     )
     variants = serializers.SerializerMethodField(
         help_text="Conditions that change the length (e.g. several councils: 20 weeks)."
+    )
+    disputed_start = serializers.SerializerMethodField(
+        help_text="A disputed start: the other reading's key date and source (null: none)."
     )
 
     class Meta:
@@ -88,9 +104,15 @@ class DeadlineRuleSerializer(serializers.ModelSerializer):
             "needs_source_check",
             "note",
             "variants",
+            "disputed_start",
             "jurisdiction",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(DisputedStartSerializer(allow_null=True))
+    def get_disputed_start(self, rule: DeadlineRule) -> dict | None:
+        other = disputed_start_pick(rule.disputed_start)
+        return None if other is None else other.as_dict()
 
     @extend_schema_field(VariantSerializer(many=True))
     def get_variants(self, rule: DeadlineRule) -> list[dict]:
@@ -120,6 +142,15 @@ class ClockInputSerializer(serializers.Serializer):
         help_text='Facts that pick a rule variant, e.g. ["several_councils"].',
     )
 
+    other_start = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="For a rule whose start is disputed (`disputed_start`), the other "
+        "reading's start (acv-compensation-claim: the day the moratorium ended): both "
+        "readings are worked out and `end` is the earlier.",
+    )
+
     def validate_rule(self, value: str) -> DeadlineRule:
         rule = selectors.deadline_rule_get(slug=value)
         if rule is None:
@@ -132,6 +163,25 @@ class ClockInputSerializer(serializers.Serializer):
         except ValueError as error:
             raise serializers.ValidationError(str(error)) from None
         return value
+
+    def validate_other_start(self, value: date | None) -> date | None:
+        return None if value is None else self.validate_start(value)
+
+
+class ReadingSerializer(serializers.Serializer):
+    """One reading of a rule whose start is disputed."""
+
+    trigger_event = serializers.CharField(help_text="What starts the clock on this reading.")
+    start = serializers.DateField()
+    end = serializers.DateField()
+    explanation = serializers.CharField()
+    legal_source = serializers.CharField(help_text="The source that reads it this way.")
+
+
+READINGS_HELP = (
+    "A rule whose start is disputed, worked from both starts (the rule's own first); `end` "
+    "is the earlier. Empty when there is one start, or the other is not recorded."
+)
 
 
 class ExtensionSerializer(serializers.Serializer):
@@ -174,6 +224,7 @@ class DeadlineSerializer(serializers.Serializer):
         allow_null=True, help_text="The latest end agreed; null when not extended."
     )
     extensions = ExtensionSerializer(many=True, help_text="Every agreement, oldest first.")
+    readings = ReadingSerializer(many=True, help_text=READINGS_HELP)
 
     @extend_schema_field(VariantSerializer(allow_null=True))
     def get_variant(self, view: selectors.DeadlineView) -> dict | None:
@@ -192,6 +243,7 @@ class ClockResultSerializer(serializers.Serializer):
     variant = serializers.SerializerMethodField(
         help_text="The condition that changed the length (null: the rule's own length)."
     )
+    readings = ReadingSerializer(many=True, help_text=READINGS_HELP)
 
     @extend_schema_field(VariantSerializer(allow_null=True))
     def get_variant(self, view: selectors.DeadlineView) -> dict | None:
@@ -312,10 +364,12 @@ class ClockView(APIView):
     def post(self, request: Request) -> Response:
         serializer = ClockInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         result = selectors.deadline_compute(
-            rule=serializer.validated_data["rule"],
-            start=serializer.validated_data["start"],
-            conditions=frozenset(serializer.validated_data["conditions"]),
+            rule=data["rule"],
+            start=data["start"],
+            conditions=frozenset(data["conditions"]),
+            other_starts=selectors.other_start_of(data["rule"], data["other_start"]),
         )
         return Response(ClockResultSerializer(result).data)
 

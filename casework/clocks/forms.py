@@ -11,6 +11,17 @@ from config.limits import max_length
 from knowledgebase.periods import calculator_start_check
 
 
+def _starts(trigger) -> str:
+    """What a key date starts, in words: its clocks, and the other reading of a rule whose
+    start is disputed."""
+    said = []
+    if trigger.rules:
+        said.append(f"starts: {', '.join(r.name for r in trigger.rules)}")
+    if trigger.also:
+        said.append(f"the other reading of: {', '.join(r.name for r in trigger.also)}")
+    return "; ".join(said)
+
+
 class KeyDateForm(forms.Form):
     """Record a date that starts clocks. The service checks the trigger and the date's range."""
 
@@ -54,7 +65,7 @@ class KeyDateForm(forms.Form):
     def __init__(self, *args, triggers=(), **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["trigger"]).choices = [("", "Choose one")] + [
-            (t.slug, f"{t.label} (starts: {', '.join(r.name for r in t.rules)})") for t in triggers
+            (t.slug, f"{t.label} ({_starts(t)})") for t in triggers
         ]
 
 
@@ -76,6 +87,16 @@ class ClockForm(forms.Form):
         required=False,
         help_text="Changes some neighbourhood planning clocks (20 weeks, not 13).",
     )
+    other_start = forms.DateField(
+        label="Other start date (optional, for a clock whose start is disputed)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=(
+            "The owner's compensation claim: the day the moratorium ended, for the advice "
+            "note's reading. Both readings are shown and the earlier end is the one to work to."
+        ),
+        error_messages={"invalid": "Enter a real date, for example 2026-09-01."},
+    )
 
     def __init__(self, *args, rules=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -95,6 +116,15 @@ class ClockForm(forms.Form):
         except ValueError as error:
             raise forms.ValidationError(str(error)) from None
         return start
+
+    def clean_other_start(self):
+        other = self.cleaned_data.get("other_start")
+        if other is not None:
+            try:
+                calculator_start_check(other, today=timezone.localdate())
+            except ValueError as error:
+                raise forms.ValidationError(str(error)) from None
+        return other
 
 
 class CaseKeyDateForm(KeyDateForm):

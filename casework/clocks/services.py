@@ -59,18 +59,52 @@ def _key_date_check(*, trigger: str, day: date, today: date) -> selectors.Trigge
 
 
 def _deadlines_write(*, key_date: KeyDate, trigger: selectors.Trigger) -> list[Deadline]:
-    """Store each rule's end (the indexable copy the queue and reminders use)."""
+    """Store each rule's end (the indexable copy the queue and reminders use): for a
+    disputed start worked both ways, the earlier."""
+    others = selectors.other_starts_query([key_date.enquiry_id]).get(key_date.enquiry_id)
     return Deadline.objects.bulk_create(
         Deadline(
             key_date=key_date,
             rule=rule,
             enquiry_id=key_date.enquiry_id,
             ends_on=selectors.deadline_compute(
-                rule=rule, start=key_date.date, conditions=key_date.conditions
+                rule=rule, start=key_date.date, conditions=key_date.conditions, other_starts=others
             ).end,
         )
         for rule in trigger.rules
     )
+
+
+def _other_reading_refresh(
+    *, enquiry: Enquiry, rules: tuple[DeadlineRule, ...], actor: User
+) -> None:
+    """A key date that starts another reading of ``rules`` (the end of a moratorium) was
+    recorded or removed: their stored ends on ``enquiry`` follow (the earlier reading),
+    unless extended by agreement, and so does a copy shown to the group."""
+    if not rules:
+        return
+    others = selectors.other_starts_query([enquiry.pk]).get(enquiry.pk)
+    rows = list(
+        Deadline.objects.select_for_update(of=("self",))
+        .filter(enquiry=enquiry, rule__in=rules, extended_to__isnull=True)
+        .select_related("rule", "key_date")
+    )
+    changed = []
+    for row in rows:
+        ends_on = selectors.deadline_compute(
+            rule=row.rule,
+            start=row.key_date.date,
+            conditions=row.key_date.conditions,
+            other_starts=others,
+        ).end
+        if row.ends_on != ends_on:
+            row.ends_on = ends_on
+            changed.append(row)
+    Deadline.objects.bulk_update(changed, ["ends_on"])
+    for row in changed:
+        published = _published_for(row.rule, [row]).get(row.key_date_id)
+        if published is not None:
+            _published_refresh(row, published, rule=row.rule, actor=actor)
 
 
 @transaction.atomic
@@ -115,6 +149,7 @@ def key_date_record(
         raise ValidationError({"date": "This key date is already recorded for this enquiry."})
     key_date.save()
     _deadlines_write(key_date=key_date, trigger=found)
+    _other_reading_refresh(enquiry=enquiry, rules=found.also, actor=actor)
     enquiries_services.enquiry_record_event(
         enquiry=enquiry,
         kind=EnquiryEvent.Kind.KEY_DATE_RECORDED,
@@ -142,6 +177,9 @@ def key_date_remove(*, key_date: KeyDate, actor: User) -> None:
     # Dates shown to the group from it go too (casework.publishing.services).
     key_date_withdraw_published(key_date=key_date, actor=actor)
     key_date.delete()
+    triggers = {t.slug: t for t in selectors.key_date_triggers()}
+    also = triggers[data["trigger"]].also if data["trigger"] in triggers else ()
+    _other_reading_refresh(enquiry=enquiry, rules=also, actor=actor)
     enquiries_services.enquiry_record_event(
         enquiry=enquiry, kind=EnquiryEvent.Kind.KEY_DATE_REMOVED, actor=actor, data=data
     )
@@ -280,11 +318,22 @@ def deadlines_resync(*, rule: DeadlineRule, actor: User | None = None) -> Resync
         _published_withdraw(row, actor=actor)
     if gone:
         Deadline.objects.filter(pk__in=[r.pk for r in gone]).delete()
+    missing = (
+        list(KeyDate.objects.filter(trigger=rule.trigger).exclude(pk__in=list(keep)))
+        if starts
+        else []
+    )
+    others = selectors.other_starts_query(
+        {r.enquiry_id for r in keep.values()} | {k.enquiry_id for k in missing}
+    )
     updated = []
     for row in keep.values():
         ends_on = row.extended_to or (
             selectors.deadline_compute(
-                rule=rule, start=row.key_date.date, conditions=row.key_date.conditions
+                rule=rule,
+                start=row.key_date.date,
+                conditions=row.key_date.conditions,
+                other_starts=others.get(row.enquiry_id),
             ).end
         )
         if row.ends_on != ends_on:
@@ -297,14 +346,16 @@ def deadlines_resync(*, rule: DeadlineRule, actor: User | None = None) -> Resync
             _published_refresh(row, published[row.key_date_id], rule=rule, actor=actor)
     created = []
     if starts:
-        missing = KeyDate.objects.filter(trigger=rule.trigger).exclude(pk__in=list(keep))
         created = Deadline.objects.bulk_create(
             Deadline(
                 key_date=key_date,
                 rule=rule,
                 enquiry_id=key_date.enquiry_id,
                 ends_on=selectors.deadline_compute(
-                    rule=rule, start=key_date.date, conditions=key_date.conditions
+                    rule=rule,
+                    start=key_date.date,
+                    conditions=key_date.conditions,
+                    other_starts=others.get(key_date.enquiry_id),
                 ).end,
             )
             for key_date in missing
@@ -368,12 +419,15 @@ def _published_withdraw(row: Deadline, *, actor: User | None) -> None:
     )
 
 
-def _reminder_data(deadline: Deadline, *, today: date, state: str) -> dict[str, Any]:
+def _reminder_data(
+    deadline: Deadline, *, today: date, state: str, others: dict[str, date] | None = None
+) -> dict[str, Any]:
     view = selectors.deadline_compute(
         rule=deadline.rule,
         start=deadline.key_date.date,
         today=today,
         conditions=deadline.key_date.conditions,
+        other_starts=others,
     )
     rule = deadline.rule
     if state == "passed":
@@ -427,6 +481,7 @@ def deadline_reminders_send(*, today: date | None = None) -> int:
     owed = 0
     deadlines = list(selectors.deadlines_due_for_reminder(today=today))
     keys = {d.pk: _reminder_key(d, today=today) for d in deadlines}
+    others = selectors.other_starts_query({d.enquiry_id for d in deadlines})
     already = notification_keys_owed(keys=list(keys.values()))
     for deadline in deadlines:
         key = keys[deadline.pk]
@@ -455,7 +510,9 @@ def deadline_reminders_send(*, today: date | None = None) -> int:
                 kind=Notification.Kind.DEADLINE_REMINDER,
                 recipient=recipient,
                 dedupe_key=key,
-                data=_reminder_data(deadline, today=today, state=state),
+                data=_reminder_data(
+                    deadline, today=today, state=state, others=others.get(deadline.enquiry_id)
+                ),
             )
         owed += notification is not None
     return owed

@@ -116,7 +116,10 @@ def clock(request: HttpRequest) -> HttpResponse:
     if bound and form.is_valid():
         rule = next(r for r in rules if r.slug == form.cleaned_data["rule"])
         result = selectors.deadline_compute(
-            rule=rule, start=form.cleaned_data["start"], conditions=form.conditions
+            rule=rule,
+            start=form.cleaned_data["start"],
+            conditions=form.conditions,
+            other_starts=selectors.other_start_of(rule, form.cleaned_data["other_start"]),
         )
     status = 400 if bound and not form.is_valid() else 200
     context = {"form": form, "result": result}
