@@ -41,7 +41,7 @@ from casework.publishing import selectors as publishing_selectors
 from config.api import AuthenticatedRequest
 from config.limits import max_length
 from enquiries.models import Enquiry
-from knowledgebase.models import DeadlineRule, Topic
+from knowledgebase.models import DeadlineRule, LocalAuthority, Topic
 from knowledgebase.periods import (
     CONDITIONS,
     calculator_start_check,
@@ -291,10 +291,20 @@ class KeyDateSerializer(serializers.Serializer):
     label = serializers.CharField()  # type: ignore[assignment]  # a field: DRF's metaclass takes it out of the class
     date = serializers.DateField(source="key_date.date")
     note = serializers.CharField(source="key_date.note")
-    councils_involved = serializers.IntegerField(source="key_date.councils_involved")
+    councils_involved = serializers.IntegerField(
+        source="key_date.councils_involved",
+        help_text="How many councils: the number named, or the count given before councils "
+        "were named.",
+    )
+    councils = serializers.SerializerMethodField(
+        help_text="The councils named (local authority slugs); empty if none were."
+    )
     recorded_by = serializers.SerializerMethodField()
     recorded_at = serializers.DateTimeField(source="key_date.recorded_at")
     deadlines = DeadlineSerializer(many=True)
+
+    def get_councils(self, view: selectors.KeyDateView) -> list[str]:
+        return [c.slug for c in view.councils]
 
     def get_recorded_by(self, view: selectors.KeyDateView) -> str:
         user = view.key_date.recorded_by
@@ -312,13 +322,25 @@ class KeyDateInputSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
     )
+    # Built by hand so the message for an unknown slug reaches the child field.
+    councils = serializers.ManyRelatedField(
+        child_relation=serializers.SlugRelatedField(
+            slug_field="slug",
+            queryset=LocalAuthority.objects.filter(is_active=True),
+            error_messages={"does_not_exist": "No local authority in use has the slug {value}."},
+        ),
+        required=False,
+        help_text="The councils whose areas the area falls within (local authority slugs); "
+        "more than one picks a variant (20 weeks for np-area-decision and np-forum-decision).",
+    )
     councils_involved = serializers.IntegerField(
         min_value=1,
         max_value=99,
         required=False,
-        default=1,
-        help_text="How many councils the area falls within; more than one picks a variant "
-        "(20 weeks for np-area-decision and np-forum-decision).",
+        allow_null=True,
+        default=None,
+        help_text="Deprecated: how many councils, for a client that cannot name them. With "
+        "`councils`, it must be their number.",
     )
 
 

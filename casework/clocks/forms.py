@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from casework.models import DeadlineExtension, KeyDate
 from config.limits import max_length
+from knowledgebase import selectors as knowledgebase_selectors
+from knowledgebase.models import LocalAuthority
 from knowledgebase.periods import calculator_start_check
 
 
@@ -41,29 +43,24 @@ class KeyDateForm(forms.Form):
         max_length=max_length(KeyDate, "note"),
         help_text="Where the date comes from, for example the council's letter of 3 March.",
     )
-    councils_involved = forms.IntegerField(
-        label="How many councils does the area fall within?",
+    councils = forms.ModelMultipleChoiceField(
+        label="Which councils' areas does the area fall within? (optional)",
         required=False,
-        min_value=1,
-        max_value=99,
-        initial=1,
+        queryset=LocalAuthority.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text=(
             "For a neighbourhood area or forum application: if the area falls within more "
-            "than one council's area, the council has 20 weeks to decide, not 13."
+            "than one council's area, the council has 20 weeks to decide, not 13. Choose "
+            "each council (hold Ctrl or Cmd to choose more than one)."
         ),
-        error_messages={
-            "invalid": "Enter a whole number of councils, for example 1 or 2.",
-            "min_value": "Enter 1 or more councils.",
-            "max_value": "Enter at most 99 councils.",
-        },
+        error_messages={"invalid_choice": "Choose councils from the list."},
     )
-
-    def clean_councils_involved(self) -> int:
-        """Left empty: one council, as for most key dates."""
-        return self.cleaned_data.get("councils_involved") or 1
 
     def __init__(self, *args, triggers=(), **kwargs):
         super().__init__(*args, **kwargs)
+        cast(
+            forms.ModelMultipleChoiceField, self.fields["councils"]
+        ).queryset = knowledgebase_selectors.local_authority_choices()
         cast(forms.ChoiceField, self.fields["trigger"]).choices = [("", "Choose one")] + [
             (t.slug, f"{t.label} ({_starts(t)})") for t in triggers
         ]
@@ -132,7 +129,7 @@ class CaseKeyDateForm(KeyDateForm):
     order, reminders and tracking page) and show on the case."""
 
     enquiry = forms.ChoiceField(label="On enquiry")
-    field_order = ["enquiry", "trigger", "date", "councils_involved", "note"]
+    field_order = ["enquiry", "trigger", "date", "councils", "note"]
 
     def __init__(self, *args, enquiries=(), **kwargs):
         super().__init__(*args, **kwargs)

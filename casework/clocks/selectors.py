@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from casework.models import Deadline, DeadlineExtension, KeyDate, Outcome
 from enquiries.models import Enquiry, Status
-from knowledgebase.models import DeadlineRule
+from knowledgebase.models import DeadlineRule, LocalAuthority
 from knowledgebase.periods import (
     Reading,
     Variant,
@@ -257,6 +257,8 @@ class KeyDateView:
     deadlines: list[DeadlineView]
     # Rules whose other reading this key date starts (shown with their own key date).
     also: tuple[DeadlineRule, ...] = ()
+    # The councils named (``KeyDate.councils``), by name.
+    councils: tuple[LocalAuthority, ...] = ()
 
 
 def key_date_list(
@@ -265,8 +267,8 @@ def key_date_list(
     """An enquiry's key dates, each with every deadline it starts, computed now.
 
     Three queries whatever the number of key dates: the key dates, the stored deadline
-    rows (for their extensions, a fourth if one was extended), and the active rules (pass
-    ``rules`` to share one list with the page's form).
+    rows (for their extensions, one more if one was extended), the key dates' councils,
+    and the active rules (pass ``rules`` to share one list with the page's form).
     """
     key_dates = KeyDate.objects.filter(enquiry=enquiry).select_related("recorded_by")
     return _key_date_views(list(key_dates), enquiries=Q(enquiry=enquiry), today=today, rules=rules)
@@ -325,6 +327,21 @@ def _stored(enquiries: Q) -> Stored:
     return stored
 
 
+def _councils(enquiries: Q) -> dict[int, list[LocalAuthority]]:
+    """The councils named on the key dates of the enquiries ``enquiries`` selects, by key
+    date id, by name: one query, run whether or not there are key dates (as ``_stored``)."""
+    Named = KeyDate.councils.through
+    rows = (
+        Named.objects.filter(keydate__in=KeyDate.objects.filter(enquiries).values("pk"))
+        .select_related("localauthority")
+        .order_by("localauthority__name")
+    )
+    found: dict[int, list[LocalAuthority]] = {}
+    for row in rows:
+        found.setdefault(row.keydate_id, []).append(row.localauthority)
+    return found
+
+
 def _with_stored(
     view: DeadlineView, key_date: KeyDate, stored: Stored, *, today: date
 ) -> DeadlineView:
@@ -344,6 +361,7 @@ def _key_date_views(
 ) -> list[KeyDateView]:
     today = today or timezone.localdate()
     stored = _stored(enquiries)
+    councils = _councils(enquiries)
     if not key_dates:
         return []
     triggers = {t.slug: t for t in key_date_triggers(rules)}
@@ -376,6 +394,7 @@ def _key_date_views(
                 label=trigger.label if trigger else key_date.trigger,
                 deadlines=sorted(deadlines, key=lambda d: (d.due, d.rule.position)),
                 also=trigger.also if trigger else (),
+                councils=tuple(councils.get(key_date.pk, ())),
             )
         )
     return views

@@ -2,6 +2,7 @@
 resync stored deadlines when a rule is edited, and remind holders of deadlines due."""
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from enquiries.notifications import (
     notification_keys_owed,
     notification_owe,
 )
-from knowledgebase.models import DeadlineRule
+from knowledgebase.models import DeadlineRule, LocalAuthority
 from knowledgebase.working_days import add_months
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,24 @@ def _other_reading_refresh(
             _published_refresh(row, published, rule=row.rule, actor=actor)
 
 
+def _councils_check(councils: Sequence[LocalAuthority], count: int | None) -> int:
+    """The number of councils a key date records: those named (each once, in use), or,
+    for a client that only counts them, the count given (at least 1; 1 when neither)."""
+    if len({c.pk for c in councils}) != len(councils):
+        raise ValidationError({"councils": "Name each council once."})
+    if any(not c.is_active for c in councils):
+        raise ValidationError({"councils": "Choose councils from the list."})
+    if councils:
+        if count is not None and count != len(councils):
+            raise ValidationError(
+                {"councils_involved": f"{len(councils)} councils are named, not {count}."}
+            )
+        return len(councils)
+    if count is not None and count < 1:
+        raise ValidationError({"councils_involved": "Enter 1 or more councils."})
+    return count or 1
+
+
 @transaction.atomic
 def key_date_record(
     *,
@@ -115,14 +134,17 @@ def key_date_record(
     date: date,
     actor: User,
     note: str = "",
-    councils_involved: int = 1,
+    councils: Sequence[LocalAuthority] = (),
+    councils_involved: int | None = None,
 ) -> KeyDate:
     """Record a date that starts statutory clocks; every active rule with ``trigger`` runs
     from it. The adviser holding the enquiry or a manager; the event is recorded with it.
 
-    ``councils_involved``: how many councils the area falls within; more than one picks a
+    ``councils``: the councils whose areas the area falls within; more than one picks a
     rule's "several_councils" variant (20 weeks for an area or forum decision: Neighbourhood
-    Planning (General) Regulations 2012, regs 6A and 9A).
+    Planning (General) Regulations 2012, regs 6A and 9A). ``councils_involved`` is their
+    number, stored with them; a client that cannot name them may send the number alone
+    (the API's older field), and one that sends both must agree with itself.
 
     A date far outside what an enquiry can concern (over a year ahead, over 50 years
     ago) is a typing slip and is refused with the reason.
@@ -133,14 +155,14 @@ def key_date_record(
             "Only the adviser holding this enquiry or a manager can record key dates."
         )
     found = _key_date_check(trigger=trigger, day=date, today=timezone.localdate())
-    if councils_involved < 1:
-        raise ValidationError({"councils_involved": "Enter 1 or more councils."})
+    councils = list(councils)
+    count = _councils_check(councils, councils_involved)
     key_date = KeyDate(
         enquiry=enquiry,
         trigger=trigger,
         date=date,
         note=note.strip(),
-        councils_involved=councils_involved,
+        councils_involved=count,
         recorded_by=actor,
     )
     # The columns' own limits (the note's length), with the messages the desk's form gives.
@@ -148,6 +170,8 @@ def key_date_record(
     if KeyDate.objects.filter(enquiry=enquiry, trigger=trigger, date=date).exists():
         raise ValidationError({"date": "This key date is already recorded for this enquiry."})
     key_date.save()
+    if councils:
+        key_date.councils.set(councils)
     _deadlines_write(key_date=key_date, trigger=found)
     _other_reading_refresh(enquiry=enquiry, rules=found.also, actor=actor)
     enquiries_services.enquiry_record_event(
@@ -158,7 +182,8 @@ def key_date_record(
             "trigger": trigger,
             "label": found.label,
             "date": date.isoformat(),
-            "councils_involved": councils_involved,
+            "councils_involved": count,
+            "councils": sorted(c.name for c in councils),
         },
     )
     return key_date

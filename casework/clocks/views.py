@@ -169,7 +169,7 @@ def case_key_date(request: AuthenticatedHttpRequest, case_id: int) -> HttpRespon
             trigger=data["trigger"],
             date=data["date"],
             note=data["note"],
-            councils_involved=data["councils_involved"],
+            councils=data["councils"],
             actor=request.user,
         ),
         allowed=bool(allowed),

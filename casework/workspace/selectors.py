@@ -127,7 +127,9 @@ def event_describe(event: EnquiryEvent) -> str:
     if event.kind in (Kind.KEY_DATE_RECORDED, Kind.KEY_DATE_REMOVED) and data.get("date"):
         what = data.get("label") or data.get("trigger", "")
         councils = data.get("councils_involved") or 1
+        named = data.get("councils") or []  # council names: public reference data
         also = f", area covers {councils} councils" if councils > 1 else ""
+        also += f": {', '.join(named)}" if councils > 1 and named else ""
         return f"{event.get_kind_display()}: {what} ({data['date']}{also})"
     if event.kind == Kind.RECEIVED and data.get("channel"):
         channel = data["channel"]
