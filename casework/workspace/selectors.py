@@ -143,6 +143,17 @@ def event_describe(event: EnquiryEvent) -> str:
         steps = dict(FeedbackRequest.NextStep.choices)
         said = f"Feedback from the group: helped {data['score']} out of 5"
         return f"{said}; {steps[data['next_step']]}" if data.get("next_step") in steps else said
+    if event.kind == Kind.MERGED and data.get("what") == "enquiry":
+        said = f"Records merged: {data.get('from')} into {data.get('into')}"
+        topics = data.get("secondary_topics") or {}  # topic names: not personal data
+        if topics.get("added"):
+            said += f"; secondary topics added: {', '.join(topics['added'])}"
+        if topics.get("left"):
+            said += (
+                f"; not added (at most {Enquiry.SECONDARY_TOPICS_MAX} secondary topics): "
+                f"{', '.join(topics['left'])}"
+            )
+        return said
     if event.kind == Kind.TASK_DONE and data.get("title"):
         return f"Task done: {data['title']}"
     if event.kind in EVENT_FILTERS["letters"] and data.get("title"):
