@@ -30,6 +30,7 @@ from enquiries.notifications import (
     notification_owe,
 )
 from knowledgebase.models import DeadlineRule, LocalAuthority
+from knowledgebase.periods import disputed_start_pick
 from knowledgebase.working_days import add_months
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,17 @@ def _deadlines_write(*, key_date: KeyDate, trigger: selectors.Trigger) -> list[D
         )
         for rule in trigger.rules
     )
+
+
+def deadlines_other_readings_refresh(*, enquiry: Enquiry, actor: User) -> None:
+    """Key dates joined ``enquiry`` from another (a merge): the stored ends of every rule
+    whose start is disputed follow, as when a key date is recorded on it."""
+    rules = tuple(
+        rule
+        for rule in selectors.deadline_rules_active()
+        if disputed_start_pick(rule.disputed_start) is not None
+    )
+    _other_reading_refresh(enquiry=enquiry, rules=rules, actor=actor)
 
 
 def _other_reading_refresh(

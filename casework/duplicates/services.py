@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from casework import policies
+from casework.clocks import services as clocks_services
 from casework.data_protection.selectors import held_enquiry_q
 from casework.duplicates import selectors
 from casework.models import (
@@ -366,6 +367,8 @@ def enquiries_merge(
     moved["outcomes"] = Outcome.objects.filter(enquiry=merged).update(
         enquiry=survivor, is_closing=False
     )
+    if moved["key_dates"]:  # an end of a moratorium may give a disputed clock its other reading
+        clocks_services.deadlines_other_readings_refresh(enquiry=survivor, actor=actor)
     topics = _secondary_topics_carry(survivor, merged)
     if topics["added"]:
         moved["secondary_topics"] = len(topics["added"])

@@ -142,3 +142,23 @@ def test_reminders_use_the_earlier_end(claim, mine, adviser):
     reminder = Notification.objects.get(dedupe_key=f"deadline:{claim.pk}:due")
     assert reminder.data["end_label"] == "Monday 30 November 2026"
     assert "The start is disputed." in reminder.data["explanation"]
+
+
+def test_a_merge_that_brings_the_end_of_the_moratorium_moves_the_stored_end(
+    claim, mine, adviser, submit
+):
+    from casework.duplicates.services import enquiries_merge
+
+    other = submit(subject="The Red Lion again")
+    _record(other, adviser, "moratorium-ended", ENDED)
+    mine.refresh_from_db()
+    other.refresh_from_db()
+    enquiries_merge(
+        survivor=mine,
+        merged=other,
+        actor=adviser.user,
+        survivor_version=mine.version,
+        merged_version=other.version,
+    )
+    claim.refresh_from_db()
+    assert claim.ends_on == FROM_END
