@@ -482,6 +482,7 @@ class EnquiryEvent(models.Model):
         ACKNOWLEDGED = "acknowledged", "Acknowledgement sent"
         KEY_DATE_RECORDED = "key_date_recorded", "Key date recorded"
         KEY_DATE_REMOVED = "key_date_removed", "Key date removed"
+        DEADLINE_EXTENDED = "deadline_extended", "Deadline extended by agreement"
         NOTE_ADDED = "note_added", "Internal note added"
         TASK_ADDED = "task_added", "Task added"
         TASK_DONE = "task_done", "Task done"

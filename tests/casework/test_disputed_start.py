@@ -1,0 +1,164 @@
+"""The owner's compensation claim, whose start is disputed, shown both ways on the enquiry
+page, the calculator, the APIs, and worked to the earlier end by reminders (issue 19).
+
+DOMAIN.md's worked example: the full moratorium ends 1 September 2026. The owner's loss
+finished on 14 October 2026. From the loss (ACV Regulations 2012, reg 14) the claim is out
+of time after Tue 12 January 2027; from the end of the moratorium (the advice note's
+reading) after Mon 30 November 2026. The desk works to 30 November.
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from casework.clocks import selectors as clocks_selectors
+from casework.clocks import services as clocks_services
+from casework.models import Deadline
+from enquiries.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+LONDON = ZoneInfo("Europe/London")
+LOSS, ENDED = date(2026, 10, 14), date(2026, 9, 1)
+FROM_LOSS, FROM_END = date(2027, 1, 12), date(2026, 11, 30)
+
+
+@pytest.fixture
+def in_november(time_machine):
+    time_machine.move_to(datetime(2026, 11, 2, 10, tzinfo=LONDON), tick=False)
+
+
+def _record(enquiry, adviser, trigger, day):
+    return clocks_services.key_date_record(
+        enquiry=enquiry, trigger=trigger, date=day, actor=adviser.user
+    )
+
+
+@pytest.fixture
+def claim(in_november, mine, adviser) -> Deadline:
+    key_date = _record(mine, adviser, "loss-incurred", LOSS)
+    return Deadline.objects.get(key_date=key_date, rule__slug="acv-compensation-claim")
+
+
+def test_without_the_moratorium_end_one_reading_and_a_pointer_to_the_other(claim, mine):
+    assert claim.ends_on == FROM_LOSS
+    [kd] = clocks_selectors.key_date_list(enquiry=mine)
+    [view] = kd.deadlines
+    assert view.readings == ()
+    assert "record that date as a key date to see both readings" in view.explanation
+
+
+def test_recording_the_end_of_the_moratorium_gives_both_readings_and_the_earlier_end(
+    claim, mine, adviser
+):
+    _record(mine, adviser, "moratorium-ended", ENDED)
+    claim.refresh_from_db()
+    assert claim.ends_on == FROM_END  # the queue and reminders work to the earlier
+    views = clocks_selectors.key_date_list(enquiry=mine)
+    view = next(d for kd in views for d in kd.deadlines)
+    assert view.end == FROM_END
+    assert [(r.start, r.end) for r in view.readings] == [(LOSS, FROM_LOSS), (ENDED, FROM_END)]
+    assert "advice note" in view.legal_source and "reg 14" in view.legal_source
+    ended = next(kd for kd in views if kd.key_date.trigger == "moratorium-ended")
+    assert [r.slug for r in ended.also] == ["acv-compensation-claim"]
+
+
+def test_removing_the_end_of_the_moratorium_goes_back_to_one_reading(claim, mine, adviser):
+    ended = _record(mine, adviser, "moratorium-ended", ENDED)
+    clocks_services.key_date_remove(key_date=ended, actor=adviser.user)
+    claim.refresh_from_db()
+    assert claim.ends_on == FROM_LOSS
+
+
+def test_the_moratorium_end_recorded_first_is_used_when_the_loss_is_recorded(
+    in_november, mine, adviser
+):
+    _record(mine, adviser, "moratorium-ended", ENDED)
+    key_date = _record(mine, adviser, "loss-incurred", LOSS)
+    assert Deadline.objects.get(key_date=key_date).ends_on == FROM_END
+
+
+def test_the_enquiry_page_shows_both_readings_with_their_sources(claim, client, mine, adviser):
+    _record(mine, adviser, "moratorium-ended", ENDED)
+    client.force_login(adviser.user)
+    body = client.get(reverse("casework:enquiry", args=[mine.reference])).content.decode()
+    for text in (
+        "The start is disputed: two readings",
+        'ends <time datetime="2027-01-12">Tuesday 12 January 2027</time>',
+        'ends <time datetime="2026-11-30">Monday 30 November 2026</time>',
+        "Source: Assets of Community Value (England) Regulations 2012 (SI 2012/2421), reg 14",
+        "Source: DCLG, Community Right to Bid: non-statutory advice note",
+        "This date starts the other reading of: Owner&#x27;s compensation claim",
+    ):
+        assert text in body, text
+
+
+def test_the_calculator_page_and_api_show_both_readings(in_november, client, api_client, adviser):
+    client.force_login(adviser.user)
+    body = client.get(
+        reverse("casework:clock"),
+        {"rule": "acv-compensation-claim", "start": "2026-10-14", "other_start": "2026-09-01"},
+    ).content.decode()
+    assert "The start is disputed: two readings" in body
+    assert "Monday 30 November 2026" in body and "Tuesday 12 January 2027" in body
+    api_client.force_authenticate(adviser.user)
+    answer = api_client.post(
+        "/api/v1/clock/",
+        {"rule": "acv-compensation-claim", "start": "2026-10-14", "other_start": "2026-09-01"},
+        format="json",
+    ).json()
+    assert answer["end"] == "2026-11-30" and answer["earlier_reading"] is True
+    assert [(r["start"], r["end"]) for r in answer["readings"]] == [
+        ("2026-10-14", "2027-01-12"),
+        ("2026-09-01", "2026-11-30"),
+    ]
+    assert answer["readings"][1]["trigger_event"] == "The moratorium ended"
+    bad = api_client.post(
+        "/api/v1/clock/",
+        {"rule": "acv-compensation-claim", "start": "2026-10-14", "other_start": "26-09"},
+        format="json",
+    )
+    assert bad.status_code == 400 and "other_start" in bad.json()
+
+
+def test_the_key_date_and_rule_apis_give_the_readings(claim, api_client, mine, adviser):
+    _record(mine, adviser, "moratorium-ended", ENDED)
+    api_client.force_authenticate(adviser.user)
+    key_dates = api_client.get(f"/api/v1/enquiries/{mine.reference}/key-dates/").json()
+    [found] = [d for kd in key_dates for d in kd["deadlines"]]
+    assert found["end"] == "2026-11-30"
+    assert [r["end"] for r in found["readings"]] == ["2027-01-12", "2026-11-30"]
+    rules = api_client.get("/api/v1/deadline-rules/", {"page_size": 100}).json()["results"]
+    rule = next(r for r in rules if r["slug"] == "acv-compensation-claim")
+    assert rule["disputed_start"]["trigger"] == "moratorium-ended"
+    assert next(r for r in rules if r["slug"] == "acv-listing")["disputed_start"] is None
+
+
+def test_reminders_use_the_earlier_end(claim, mine, adviser):
+    _record(mine, adviser, "moratorium-ended", ENDED)
+    clocks_services.deadline_reminders_send(today=date(2026, 11, 27))
+    reminder = Notification.objects.get(dedupe_key=f"deadline:{claim.pk}:due")
+    assert reminder.data["end_label"] == "Monday 30 November 2026"
+    assert "The start is disputed." in reminder.data["explanation"]
+
+
+def test_a_merge_that_brings_the_end_of_the_moratorium_moves_the_stored_end(
+    claim, mine, adviser, submit
+):
+    from casework.duplicates.services import enquiries_merge
+
+    other = submit(subject="The Red Lion again")
+    _record(other, adviser, "moratorium-ended", ENDED)
+    mine.refresh_from_db()
+    other.refresh_from_db()
+    enquiries_merge(
+        survivor=mine,
+        merged=other,
+        actor=adviser.user,
+        survivor_version=mine.version,
+        merged_version=other.version,
+    )
+    claim.refresh_from_db()
+    assert claim.ends_on == FROM_END
