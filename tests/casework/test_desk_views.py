@@ -390,8 +390,8 @@ def test_the_enquiry_page_reads_a_full_record_in_a_fixed_number_of_queries(
     replies, letters, tasks, time and deadlines: 42 queries before, 37 after issue 12's
     first cuts (docs/performance.md, "The public front door"); issue 19 added three (the
     council's EOI window offered beside the key dates, the councils each key date names,
-    and the council list of the key-date form's picker), and not one more with five times as much on the
-    record (no query per item). The time total comes with the enquiry."""
+    and the council list of the key-date form's picker), and not one more with five times
+    as much on the record (no query per item). The time total comes with the enquiry."""
     add_to_the_record(mine, adviser, 2)
     client.force_login(adviser.user)
     client.get(page_url(mine))  # the reference lists are read once, then held
