@@ -15,7 +15,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from casework.models import Deadline, DeadlineExtension, KeyDate, Outcome
-from enquiries.models import Enquiry, Status
+from config.limits import max_length
+from enquiries.models import Enquiry, PublicDate, Status
 from knowledgebase import selectors as knowledgebase_selectors
 from knowledgebase.models import ChallengeWindow, DeadlineRule, LocalAuthority
 from knowledgebase.periods import (
@@ -432,12 +433,53 @@ def _key_date_views(
     return views
 
 
-def public_meaning(*, rule: DeadlineRule, deadline: Deadline) -> str:
+def public_meaning(
+    *, rule: DeadlineRule, deadline: Deadline, view: DeadlineView | None = None
+) -> str:
     """What the end means, as the group's tracking page shows it: an extended deadline
-    says so."""
+    says so; one whose start is disputed (``view`` worked both ways, not extended) says
+    that the earlier of the two dates is shown, and gives the other."""
+    limit = max_length(PublicDate, "meaning")
     if deadline.extended_to:
-        return f"{rule.end_meaning} (extended by agreement)"[:300]
+        return f"{rule.end_meaning} (extended by agreement)"[:limit]
+    if view is not None and len(view.readings) > 1:
+        shown = min(view.readings, key=lambda r: r.end)
+        others = " ".join(
+            f"The other date is {r.end:%A %-d %B %Y} (counted from: {r.trigger_event.lower()})."
+            for r in view.readings
+            if r is not shown
+        )
+        line = (
+            f"{rule.end_meaning}. Its start is disputed, so this is the earlier of two dates "
+            f"(counted from: {shown.trigger_event.lower()}). {others}"
+        )
+        return line if len(line) <= limit else f"{line[: limit - 1]}…"
     return rule.end_meaning
+
+
+def public_copy(
+    *,
+    rule: DeadlineRule,
+    deadline: Deadline,
+    others: Mapping[str, date] | None,
+    today: date | None = None,
+) -> tuple[str, str]:
+    """The meaning and the legal source a deadline shown to the group carries, worked from
+    the readings it was taken from (``others``: its enquiry's other starts, as
+    ``other_starts_query`` gives them): a disputed start with both key dates recorded names
+    both sources and says the earlier date is shown."""
+    view = deadline_compute(
+        rule=rule,
+        start=deadline.key_date.date,
+        today=today,
+        conditions=deadline.key_date.conditions,
+        other_starts=others,
+    )
+    limit = max_length(PublicDate, "legal_source")
+    legal_source = view.legal_source
+    if len(legal_source) > limit:
+        legal_source = f"{legal_source[: limit - 1]}…"
+    return public_meaning(rule=rule, deadline=deadline, view=view), legal_source
 
 
 def deadline_get(*, enquiry: Enquiry, deadline_id: int) -> Deadline:

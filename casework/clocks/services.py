@@ -93,7 +93,8 @@ def _other_reading_refresh(
 ) -> None:
     """A key date that starts another reading of ``rules`` (the end of a moratorium) was
     recorded or removed: their stored ends on ``enquiry`` follow (the earlier reading),
-    unless extended by agreement, and so does a copy shown to the group."""
+    unless extended by agreement, and so does a copy shown to the group (its date, and its
+    sources and wording, which name both readings or one)."""
     if not rules:
         return
     others = selectors.other_starts_query([enquiry.pk]).get(enquiry.pk)
@@ -114,7 +115,9 @@ def _other_reading_refresh(
             row.ends_on = ends_on
             changed.append(row)
     Deadline.objects.bulk_update(changed, ["ends_on"])
-    for row in changed:
+    # Every copy shown to the group follows, moved or not: the other reading's source and
+    # the "earlier of two dates" line come and go with the other key date.
+    for row in rows:
         published = _published_for(row.rule, [row]).get(row.key_date_id)
         if published is not None:
             _published_refresh(row, published, rule=row.rule, actor=actor)
@@ -425,10 +428,13 @@ def _published_for(rule: DeadlineRule, rows: list[Deadline]) -> dict[int, Public
 def _published_refresh(
     row: Deadline, published: PublicDate, *, rule: DeadlineRule, actor: User | None
 ) -> None:
-    legal_source = selectors.deadline_compute(
-        rule=rule, start=row.key_date.date, conditions=row.key_date.conditions
-    ).legal_source
-    meaning = selectors.public_meaning(rule=rule, deadline=row)
+    # The readings it is taken from (a disputed start: both, when both key dates are here).
+    others = (
+        selectors.other_starts_query([row.enquiry_id]).get(row.enquiry_id)
+        if disputed_start_pick(rule.disputed_start)
+        else None
+    )
+    meaning, legal_source = selectors.public_copy(rule=rule, deadline=row, others=others)
     if (published.date, published.label, published.meaning, published.legal_source) == (
         row.ends_on,
         rule.name,

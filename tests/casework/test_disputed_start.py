@@ -162,3 +162,83 @@ def test_a_merge_that_brings_the_end_of_the_moratorium_moves_the_stored_end(
     )
     claim.refresh_from_db()
     assert claim.ends_on == FROM_END
+
+
+def _publish(enquiry, adviser, claim):
+    from casework.publishing.services import deadline_publish
+
+    return deadline_publish(
+        enquiry=enquiry,
+        key_date_id=claim.key_date_id,
+        rule_id=claim.rule_id,
+        is_group_deadline=True,
+        actor=adviser.user,
+    )
+
+
+REG_14 = "Assets of Community Value (England) Regulations 2012 (SI 2012/2421), reg 14"
+ADVICE_NOTE = "DCLG, Community Right to Bid: non-statutory advice note"
+EARLIER_OF_TWO = "Its start is disputed, so this is the earlier of two dates"
+
+
+def test_the_portal_shows_the_earlier_reading_with_both_sources_and_says_so(
+    claim, client, mine, adviser
+):
+    from tests.enquiries.portal import track_url
+
+    _record(mine, adviser, "moratorium-ended", ENDED)
+    shown = _publish(mine, adviser, claim)
+    assert shown.date == FROM_END
+    _, path = track_url(mine)
+    page = client.get(path, follow=True).content.decode()
+    for text in (
+        '<time datetime="2026-11-30">Monday 30 November 2026</time>',
+        REG_14,
+        f"from the moratorium ended: {ADVICE_NOTE}",
+        f"{EARLIER_OF_TWO} (counted from: the moratorium ended)",
+        "The other date is Tuesday 12 January 2027 (counted from: loss or expense incurred",
+    ):
+        assert text in page, text
+    assert '<time datetime="2027-01-12">' not in page  # the later date is only named
+
+
+def test_recording_and_removing_the_moratorium_end_refreshes_what_the_group_sees(
+    claim, mine, adviser
+):
+    from enquiries.models import PublicDate
+
+    shown = _publish(mine, adviser, claim)
+    # One reading: reg 14 alone, and no "earlier of two" line.
+    assert (shown.date, shown.legal_source) == (FROM_LOSS, REG_14)
+    assert EARLIER_OF_TWO not in shown.meaning
+
+    ended = _record(mine, adviser, "moratorium-ended", ENDED)
+    shown = PublicDate.objects.get(pk=shown.pk)
+    assert shown.date == FROM_END
+    assert REG_14 in shown.legal_source and ADVICE_NOTE in shown.legal_source
+    assert EARLIER_OF_TWO in shown.meaning and "12 January 2027" in shown.meaning
+
+    clocks_services.key_date_remove(key_date=ended, actor=adviser.user)
+    shown = PublicDate.objects.get(pk=shown.pk)
+    assert (shown.date, shown.legal_source) == (FROM_LOSS, REG_14)
+    assert EARLIER_OF_TWO not in shown.meaning
+
+
+def test_a_moratorium_end_that_moves_nothing_still_adds_its_reading_to_the_portal(
+    in_november, mine, adviser
+):
+    """The end of the moratorium recorded after the loss's reading ends earlier: the stored
+    end stays the loss's, but what the group sees names both readings."""
+    from enquiries.models import PublicDate
+
+    loss = _record(mine, adviser, "loss-incurred", date(2026, 9, 1))  # ends Mon 30 Nov 2026
+    claim = Deadline.objects.get(key_date=loss, rule__slug="acv-compensation-claim")
+    shown = _publish(mine, adviser, claim)
+    _record(mine, adviser, "moratorium-ended", date(2026, 10, 1))  # ends Wed 30 Dec 2026
+    shown = PublicDate.objects.get(pk=shown.pk)
+    assert shown.date == date(2026, 11, 30)
+    assert ADVICE_NOTE in shown.legal_source
+    assert f"{EARLIER_OF_TWO} (counted from: loss or expense incurred" in shown.meaning
+    assert "The other date is Wednesday 30 December 2026 (counted from: the moratorium" in (
+        shown.meaning
+    )
