@@ -164,6 +164,59 @@ def test_a_merge_that_brings_the_end_of_the_moratorium_moves_the_stored_end(
     assert claim.ends_on == FROM_END
 
 
+def test_bank_holiday_ends_stay_put_because_the_claim_counts_calendar_weeks(
+    in_november, mine, adviser
+):
+    """A bank-holiday worked example: the claim counts 13 calendar weeks (reg 14 says
+    nothing of working days), so an end on an English bank holiday is not moved.
+
+    The moratorium ended Tue 29 Sep 2026: 13 weeks "from" it (read as "beginning with",
+    the earlier) ends Mon 28 Dec 2026, the substitute day for Boxing Day, not Tue 29 Dec.
+    The loss finished Mon 26 Oct 2026: Sun 24 Jan 2027. The desk works to 28 December.
+    """
+    from knowledgebase.working_days import is_working_day
+
+    boxing_day_substitute = date(2026, 12, 28)
+    assert not is_working_day(boxing_day_substitute)  # a bank holiday in England
+    _record(mine, adviser, "moratorium-ended", date(2026, 9, 29))
+    loss = _record(mine, adviser, "loss-incurred", date(2026, 10, 26))
+    claim = Deadline.objects.get(key_date=loss, rule__slug="acv-compensation-claim")
+    assert claim.ends_on == boxing_day_substitute  # stored (queue, reminders) unmoved
+    view = next(
+        d
+        for kd in clocks_selectors.key_date_list(enquiry=mine)
+        for d in kd.deadlines
+        if d.rule.slug == "acv-compensation-claim"
+    )
+    assert [(r.start, r.end) for r in view.readings] == [
+        (date(2026, 10, 26), date(2027, 1, 24)),
+        (date(2026, 9, 29), boxing_day_substitute),
+    ]
+    assert view.end == boxing_day_substitute
+    assert "Monday 28 December 2026" in view.explanation
+    assert "bank holiday" not in view.explanation.lower()  # nothing was moved for one
+
+
+def test_a_reading_ending_on_good_friday_is_not_moved_either():
+    """The loss finished Sat 26 Dec 2026: from it, 13 calendar weeks (the earlier
+    reading) end Fri 26 Mar 2027, Good Friday, left there; the moratorium's end on
+    Fri 1 Jan 2027 (New Year's Day) gives Thu 1 Apr 2027, so Good Friday is worked to."""
+    from knowledgebase.models import DeadlineRule
+    from knowledgebase.working_days import is_working_day
+
+    good_friday = date(2027, 3, 26)
+    assert not is_working_day(good_friday)
+    rule = DeadlineRule.objects.get(slug="acv-compensation-claim")
+    view = clocks_selectors.deadline_compute(
+        rule=rule,
+        start=date(2026, 12, 26),
+        today=date(2027, 1, 4),
+        other_starts={"moratorium-ended": date(2027, 1, 1)},
+    )
+    assert [r.end for r in view.readings] == [good_friday, date(2027, 4, 1)]
+    assert view.end == good_friday and view.days_left == 81
+
+
 def _publish(enquiry, adviser, claim):
     from casework.publishing.services import deadline_publish
 
