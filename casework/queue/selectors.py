@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import (
     Case,
+    CharField,
     Count,
     DateField,
     Exists,
@@ -35,7 +36,8 @@ from casework.queue.routing import Candidate
 from config.errors import DomainError
 from enquiries.models import Enquiry, Message, PersonalDataAccess, Status
 from enquiries.notices import PREFERENCE_PATH
-from knowledgebase.models import LocalAuthority, Topic
+from knowledgebase.jurisdiction import ENGLAND
+from knowledgebase.models import LocalAuthority, Nation, Topic
 
 
 class Queue:
@@ -97,6 +99,22 @@ def next_deadline_subquery(*, today: date) -> Subquery:
         Deadline.objects.filter(enquiry=OuterRef("pk"), ends_on__gte=today)
         .order_by("ends_on")
         .values("ends_on")[:1]
+    )
+
+
+def outside_england_expression() -> Case:
+    """The name of the nation ("Wales") when the enquiry's area is outside England, where
+    the desk's rights do not apply (``knowledgebase.jurisdiction``); "" in England or with no
+    area. Annotated on the queue page's rows (``outside_england_in``): the list's own query
+    joins the area's region, so the marker costs no query per row."""
+    return Case(
+        *(
+            When(local_authority__region__nation=value, then=Value(label))
+            for value, label in Nation.choices
+            if value != ENGLAND
+        ),
+        default=Value(""),
+        output_field=CharField(),
     )
 
 
