@@ -450,8 +450,8 @@ def public_meaning(
             if r is not shown
         )
         line = (
-            f"{rule.end_meaning}. Its start is disputed, so this is the earlier of two dates "
-            f"(counted from: {shown.trigger_event.lower()}). {others}"
+            f"{rule.end_meaning.rstrip('.')}. Its start is disputed, so this is the earlier "
+            f"of two dates (counted from: {shown.trigger_event.lower()}). {others}"
         )
         return line if len(line) <= limit else f"{line[: limit - 1]}…"
     return rule.end_meaning
