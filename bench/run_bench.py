@@ -137,6 +137,8 @@ def desk_env(db_url: str) -> dict[str, str]:
         "TASK_BACKEND": "database",
         "THROTTLE_ENQUIRY_INTAKE": "1000000/hour",
         "ENQUIRY_FORM_RATE": "1000000/hour",
+        # The load generators send from a few dozen addresses (bench/scenarios.py).
+        "ENQUIRY_FORM_ADDRESS_RATE": "1000000/hour",
         # The intake figures are for a form posted straight through; the suggestion step
         # (guidance before sending) is a page of its own (bench/search_bench.py).
         "ENQUIRY_FORM_SUGGESTIONS": "0",

@@ -16,6 +16,9 @@ class CaseworkConfig(AppConfig):
             sender=self,
             dispatch_uid="casework.resync_after_rule_migrations",
         )
+        from casework.queue.remits import remits_migrated
+
+        post_migrate.connect(remits_migrated, sender=self, dispatch_uid="casework.remits_migrated")
         # Staff sessions start their idle and absolute clocks at sign-in, saved with it.
         user_logged_in.connect(
             StaffSessionTimeouts.session_started, dispatch_uid="casework.session_started"

@@ -1,21 +1,27 @@
 """Casework's answers to signals: the one that comes up from enquiries (a new enquiry to
 route), the one that comes up from knowledgebase (a deadline rule saved), migrations that
-may have changed rules, and staff signing in and out (their sessions are remembered)."""
+may have changed rules, staff signing in and out (their sessions are remembered), and every
+write that can move a report's received figures (the rollups' dirty days)."""
 
 import logging
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models.signals import post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from casework.clocks import services as clocks_services
 from casework.factors import services as factors_services
+from casework.models import Assignment, Team
+from casework.queue import remits
 from casework.queue import services as queue_services
+from casework.rollups import services as rollups_services
+from casework.rollups.days import local_day
 from casework.sessions import services as sessions_services
 from casework.webhooks import services as webhooks_services
-from enquiries.models import EnquiryEvent
-from enquiries.signals import enquiry_received
+from enquiries.models import Enquiry, EnquiryEvent, Organisation
+from enquiries.signals import enquiry_received, enquiry_rows_written
+from knowledgebase.models import Topic
 from knowledgebase.signals import deadline_rule_changed
 
 logger = logging.getLogger(__name__)
@@ -34,6 +40,9 @@ def route_new_enquiry(
             queue_services.enquiry_route(enquiry=enquiry, triage_reason=triage_reason)
     except Exception:
         logger.exception("routing failed for reference=%s", enquiry.reference)
+        # Routing writes on the instance it was given (no re-read by the sender): put back
+        # what the database kept.
+        enquiry.refresh_from_db()
 
 
 @receiver(deadline_rule_changed, dispatch_uid="casework.resync_deadlines")
@@ -86,3 +95,105 @@ def webhooks_from_timeline(sender, instance: EnquiryEvent, created: bool, **kwar
         webhooks_services.timeline_event_recorded(
             enquiry_id=instance.enquiry_id, kind=instance.kind, data=instance.data
         )
+
+
+# Which team a topic goes to, held per process (``casework.queue.remits``): a new version
+# when a team, its topics or a topic (its rows in remits go with it) change.
+post_save.connect(remits.remits_changed, sender=Team, dispatch_uid="casework.remits_team_saved")
+post_delete.connect(remits.remits_changed, sender=Team, dispatch_uid="casework.remits_team_deleted")
+m2m_changed.connect(
+    remits.remits_changed, sender=Team.topics.through, dispatch_uid="casework.remits_topics"
+)
+post_delete.connect(
+    remits.remits_changed, sender=Topic, dispatch_uid="casework.remits_topic_deleted"
+)
+
+
+# --- report rollups: the days whose received figures a write may have moved -------------------
+# Each receiver runs after the write, in its transaction (casework.rollups.services).
+
+ROLLUP_ENQUIRY_COLUMNS = (
+    "received_at",
+    "channel",
+    "topic_id",
+    "local_authority_id",
+    "organisation_id",
+)
+
+
+@receiver(pre_save, sender=Enquiry, dispatch_uid="casework.rollups_enquiry_before")
+def rollups_enquiry_before(sender, instance: Enquiry, update_fields=None, **kwargs) -> None:
+    """Remember what the rollup groups by as stored, when the save may change it (a new
+    enquiry has nothing stored, unless it was given the id of one that has: a fixture)."""
+    if (instance._state.adding and instance.pk is None) or (
+        update_fields is not None and not set(update_fields) & rollups_services.ENQUIRY_FIELDS
+    ):
+        return
+    using = kwargs.get("using") or instance._state.db
+    instance._rollup_before = (  # type: ignore[attr-defined]
+        Enquiry.objects.using(using)
+        .filter(pk=instance.pk)
+        .values_list(*ROLLUP_ENQUIRY_COLUMNS)
+        .first()
+    )
+
+
+@receiver(post_save, sender=Enquiry, dispatch_uid="casework.rollups_enquiry_saved")
+def rollups_enquiry_saved(sender, instance: Enquiry, created: bool, using: str, **kwargs) -> None:
+    before = instance.__dict__.pop("_rollup_before", None)
+    now = tuple(getattr(instance, column) for column in ROLLUP_ENQUIRY_COLUMNS)
+    if created or before is None:
+        if created:
+            rollups_services.days_dirty(days=[local_day(instance.received_at)], using=using)
+        return
+    if before != now:
+        days = [local_day(before[0]), local_day(instance.received_at)]
+        rollups_services.days_dirty(days=days, using=using)
+
+
+@receiver(post_delete, sender=Enquiry, dispatch_uid="casework.rollups_enquiry_deleted")
+def rollups_enquiry_deleted(sender, instance: Enquiry, using: str, **kwargs) -> None:
+    rollups_services.days_dirty(days=[local_day(instance.received_at)], using=using)
+
+
+@receiver(enquiry_rows_written, sender=Enquiry, dispatch_uid="casework.rollups_enquiry_rows")
+def rollups_enquiry_rows(sender, pks, received_at, fields, using: str, **kwargs) -> None:
+    """``update()`` and ``bulk_create()``: the days the rows were on, and for a new
+    received time the days they are on now."""
+    if fields is not None and not fields & rollups_services.ENQUIRY_FIELDS:
+        return
+    rollups_services.days_dirty(days=[local_day(r) for r in received_at], using=using)
+    if fields is not None and "received_at" in fields:
+        rollups_services.enquiries_dirty(pks=pks, using=using)
+
+
+@receiver(pre_save, sender=Organisation, dispatch_uid="casework.rollups_organisation_before")
+def rollups_organisation_before(sender, instance: Organisation, update_fields=None, **kwargs):
+    if instance._state.adding or (update_fields is not None and "org_type" not in update_fields):
+        return
+    using = kwargs.get("using") or instance._state.db
+    instance._rollup_before = (  # type: ignore[attr-defined]
+        Organisation.objects.using(using)
+        .filter(pk=instance.pk)
+        .values_list("org_type", flat=True)
+        .first()
+    )
+
+
+@receiver(post_save, sender=Organisation, dispatch_uid="casework.rollups_organisation_saved")
+def rollups_organisation_saved(sender, instance: Organisation, using: str, **kwargs) -> None:
+    """A new type moves the enquirer-type figures of every day its enquiries came in."""
+    before = instance.__dict__.pop("_rollup_before", None)
+    if before is not None and before != instance.org_type:
+        pks = (
+            Enquiry.objects.using(using).filter(organisation=instance).values_list("pk", flat=True)
+        )
+        rollups_services.enquiries_dirty(pks=list(pks), using=using)
+
+
+@receiver(post_save, sender=Assignment, dispatch_uid="casework.rollups_assignment_saved")
+@receiver(post_delete, sender=Assignment, dispatch_uid="casework.rollups_assignment_deleted")
+def rollups_assignment_written(sender, instance: Assignment, using: str, **kwargs) -> None:
+    """A new current assignment (or one ended, or its team changed) moves the team figures
+    of the day its enquiry came in."""
+    rollups_services.enquiries_dirty(pks=[instance.enquiry_id], using=using)

@@ -7,6 +7,10 @@ from django.urls import reverse
 
 from enquiries.models import EmailPreference, Enquiry, Notice
 
+# A user's preference row, one to one: ``select_related(PREFERENCE_PATH)`` from the user.
+PREFERENCE = User.email_preference  # a reverse one-to-one
+PREFERENCE_PATH = "email_preference"
+
 
 def enquiry_path(enquiry: Enquiry) -> str:
     """The enquiry's staff page, named by the project (``DESK_ENQUIRY_URL_NAME``): the desk
@@ -41,5 +45,8 @@ def wants_email(user: User | None, kind: str) -> bool:
     everyone does until they say otherwise."""
     if user is None:
         return False
+    if PREFERENCE.is_cached(user):  # loaded with the user (``select_related``): no query
+        preference = PREFERENCE.related.get_cached_value(user)
+        return True if preference is None else bool(getattr(preference, kind))
     chosen = EmailPreference.objects.filter(user=user).values_list(kind, flat=True).first()
     return True if chosen is None else bool(chosen)

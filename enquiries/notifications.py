@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from config.inserts import insert_unless_present
 from enquiries.mail import addresses
 from enquiries.models import Attachment, Enquiry, InboundMail, Message, Notice, Notification
 from enquiries.notices import enquiry_notice, enquiry_path, wants_email
@@ -331,12 +332,13 @@ def notification_owe(
     """
     from enquiries.tasks import queue_notification  # tasks import this module
 
-    with transaction.atomic():
-        notification, created = Notification.objects.get_or_create(
-            dedupe_key=dedupe_key,
-            defaults={"enquiry": enquiry, "kind": kind, "recipient": recipient, "data": data},
-        )
-        if not created:
+    notification = Notification(
+        enquiry=enquiry, kind=kind, recipient=recipient, dedupe_key=dedupe_key, data=data
+    )
+    # One statement, no savepoint (``insert_unless_present``); inside a caller's
+    # transaction no savepoint either: a failure here fails the caller's work too.
+    with transaction.atomic(savepoint=False):
+        if not insert_unless_present(notification, unique_field="dedupe_key"):
             return None
         queue_notification(notification.pk)
     return notification

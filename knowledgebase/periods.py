@@ -14,6 +14,7 @@ wording, so a rule's data says how to count it:
   (``knowledgebase.working_days``).
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -179,6 +180,65 @@ def variant_pick(raw: Any, conditions: Iterable[str]) -> Variant | None:
 
 
 @dataclass(frozen=True)
+class DisputedStart:
+    """A rule whose *start* is disputed (``DeadlineRule.disputed_start``): another reading
+    runs the same period from another event, recorded as a key date of its own
+    (``trigger``). The owner's compensation claim runs 13 weeks from the loss being
+    incurred (ACV Regulations 2012, reg 14) or, on the government's advice note, from the
+    end of the moratorium."""
+
+    trigger: str
+    trigger_event: str
+    legal_source: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "trigger": self.trigger,
+            "trigger_event": self.trigger_event,
+            "legal_source": self.legal_source,
+        }
+
+
+def disputed_start_check(raw: Any) -> DisputedStart | None:
+    """``DeadlineRule.disputed_start`` as a ``DisputedStart`` (None when empty), or
+    ``ValueError`` with the reason: a trigger slug, what it is in words, its source."""
+    if not raw:
+        return None
+    if not isinstance(raw, dict):
+        raise ValueError("A disputed start is an object with trigger, trigger_event, legal_source.")
+    values = {key: raw.get(key) for key in ("trigger", "trigger_event", "legal_source")}
+    for key, value in values.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"A disputed start names its {key.replace('_', ' ')}.")
+    trigger = str(values["trigger"]).strip()
+    if not re.fullmatch(r"[-a-z0-9_]+", trigger):
+        raise ValueError("A disputed start's trigger is a slug, e.g. moratorium-ended.")
+    return DisputedStart(
+        trigger, str(values["trigger_event"]).strip(), str(values["legal_source"]).strip()
+    )
+
+
+def disputed_start_pick(raw: Any) -> DisputedStart | None:
+    """``disputed_start_check`` that treats malformed data as none (checked when saved)."""
+    try:
+        return disputed_start_check(raw)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reading of a rule whose start is disputed: what starts it, on which day, the
+    end it gives, the sum in words and the source that reads it so."""
+
+    trigger_event: str
+    start: date
+    end: date
+    explanation: str
+    legal_source: str
+
+
+@dataclass(frozen=True)
 class Computed:
     """A period's end as the desk shows it, with the sum in words."""
 
@@ -186,6 +246,43 @@ class Computed:
     explanation: str
     earlier_reading: bool  # True: the end shown is the earlier of two readings
     variant: Variant | None = None  # the condition that changed the length, if one did
+    # A disputed start: each reading (the rule's own first); ``end`` is the earliest.
+    readings: tuple[Reading, ...] = ()
+
+
+def disputed_start_end(
+    first: tuple[str, date, str],
+    second: tuple[str, date, str],
+    length: int,
+    unit: Unit | str,
+    counting: Counting | str,
+    *,
+    variant: Variant | None = None,
+) -> Computed:
+    """A rule whose start is disputed, worked from both starts (each ``(what starts it,
+    the day, the source)``): both readings, each itself the earlier of two countings where
+    its wording allows two (``cautious_end``), and the earlier end of the two wins.
+
+    DOMAIN.md: "Where a U rule's wording allows two readings, show the earlier end date":
+    an adviser who acts by it is in time on either reading.
+    """
+    readings = []
+    for trigger_event, start, source in (first, second):
+        computed = cautious_end(start, length, unit, counting, disputed=True, variant=variant)
+        readings.append(Reading(trigger_event, start, computed.end, computed.explanation, source))
+    earliest = min(readings, key=lambda r: r.end)
+    said = " ".join(
+        f"Reading {n}, from {r.trigger_event.lower()} ({r.legal_source}): {r.explanation}"
+        for n, r in enumerate(readings, 1)
+    )
+    return Computed(
+        end=earliest.end,
+        explanation=f"The start is disputed. {said} The desk works to the earlier end, "
+        f"{earliest.end:%A %-d %B %Y}: check the source.",
+        earlier_reading=True,
+        variant=variant,
+        readings=tuple(readings),
+    )
 
 
 def cautious_end(

@@ -1,13 +1,14 @@
 """Knowledgebase's answer to its own models' signals: a deadline rule saved without
 ``services.deadline_rule_save`` (a shell, a script) is announced all the same, and any
-change to the reference lists takes a new reference version (``reference_version``)."""
+change to the reference lists intake reads takes a new version of them
+(``reference_data``)."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from knowledgebase import services
-from knowledgebase.models import DeadlineRule, LocalAuthority, Region, Topic
-from knowledgebase.reference_version import reference_changed
+from knowledgebase.models import DeadlineRule, LocalAuthority, Region, ServiceLevelTarget, Topic
+from knowledgebase.reference_data import reference_changed
 
 
 @receiver(post_save, sender=DeadlineRule, dispatch_uid="knowledgebase.deadline_rule_saved")
@@ -18,10 +19,10 @@ def deadline_rule_saved(sender, instance: DeadlineRule, raw: bool = False, **kwa
         services.deadline_rule_saved(rule=instance)
 
 
-for model in (Topic, Region, LocalAuthority):
-    for what, signal in (("saved", post_save), ("deleted", post_delete)):
-        signal.connect(
+for _model in (Topic, Region, LocalAuthority, ServiceLevelTarget):
+    for _what, _signal in (("saved", post_save), ("deleted", post_delete)):
+        _signal.connect(
             reference_changed,
-            sender=model,
-            dispatch_uid=f"knowledgebase.reference_{what}.{model.__name__}",
+            sender=_model,
+            dispatch_uid=f"knowledgebase.reference_{_what}.{_model.__name__}",
         )

@@ -117,12 +117,30 @@ class CaseSerializer(serializers.ModelSerializer):
         return [link.enquiry.reference for link in case.case_enquiries.all()]
 
 
+class CaseTopicsSerializer(serializers.Serializer):
+    primary = serializers.ListField(
+        child=serializers.CharField(), help_text="Each enquiry's topic, once each."
+    )
+    also_about = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The enquiries' secondary topics that are no enquiry's topic, once each.",
+    )
+
+
 class CaseDetailSerializer(CaseSerializer):
     outcomes = serializers.SerializerMethodField()
+    topics = serializers.SerializerMethodField(
+        help_text="What the case is about, from its enquiries (a case has no topic itself)."
+    )
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "outcomes"]
+        fields = [*CaseSerializer.Meta.fields, "topics", "outcomes"]
         read_only_fields = fields
+
+    @extend_schema_field(CaseTopicsSerializer)
+    def get_topics(self, case: Case) -> dict[str, list[str]]:
+        enquiries = cases.case_enquiries_with_topics(case=case)
+        return cases.case_topics(enquiries=enquiries).as_dict()
 
     @extend_schema_field(OutcomeSerializer(many=True))
     def get_outcomes(self, case: Case) -> list[dict]:

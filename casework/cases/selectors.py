@@ -1,6 +1,7 @@
 """Reads for outcomes and cases. Visibility is decided here: a case the user may not see is
 a 404. Each read runs a fixed number of queries however many rows there are."""
 
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib.auth.models import User
@@ -18,6 +19,7 @@ from casework.workspace.selectors import (
     timeline_entries,
 )
 from enquiries.models import Enquiry, EnquiryEvent
+from knowledgebase.models import Topic
 
 
 class CaseList:
@@ -74,6 +76,51 @@ def case_enquiries(*, case: Case) -> list[Enquiry]:
     """The case's enquiries, in the order they were added."""
     links = CaseEnquiry.objects.filter(case=case).select_related("enquiry__assigned_to")
     return [link.enquiry for link in links.order_by("added_at", "id")]
+
+
+def case_enquiries_with_topics(*, case: Case) -> list[Enquiry]:
+    """``case_enquiries`` with each enquiry's topic and its "also about" (secondary) topics,
+    for ``case_topics``: one query for the enquiries and their topics, one for the
+    secondary topics, however many enquiries the case holds."""
+    links = (
+        CaseEnquiry.objects.filter(case=case)
+        .select_related("enquiry__assigned_to", "enquiry__topic__parent")
+        .prefetch_related(
+            Prefetch(
+                "enquiry__secondary_topics",
+                queryset=Topic.objects.select_related("parent").order_by("position", "name"),
+            )
+        )
+    )
+    return [link.enquiry for link in links.order_by("added_at", "id")]
+
+
+@dataclass(frozen=True)
+class CaseTopics:
+    """What a case is about, from its enquiries (a case has no topic of its own): each
+    enquiry's topic, and what they are also about (secondary topics that are no enquiry's
+    topic), each once, in the order the enquiries were added."""
+
+    primary: tuple[Topic, ...]
+    also_about: tuple[Topic, ...]
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {
+            "primary": [str(t) for t in self.primary],
+            "also_about": [str(t) for t in self.also_about],
+        }
+
+
+def case_topics(*, enquiries: list[Enquiry]) -> CaseTopics:
+    """``CaseTopics`` of enquiries read by ``case_enquiries_with_topics`` (no query)."""
+    primary = list(dict.fromkeys(e.topic for e in enquiries if e.topic is not None))
+    seen = set(primary)
+    also = [
+        topic
+        for topic in dict.fromkeys(t for e in enquiries for t in e.secondary_topics.all())
+        if topic not in seen
+    ]
+    return CaseTopics(primary=tuple(primary), also_about=tuple(also))
 
 
 def case_for_enquiry(*, enquiry: Enquiry) -> Case | None:

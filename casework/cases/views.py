@@ -101,10 +101,11 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _load(request: HttpRequest, case_id: int) -> tuple[Case, dict]:
     """The case if the user may see it, with its enquiries, outcomes and timeline."""
     case = cases.case_get_for_user(user=request.user, case_id=case_id)
-    enquiries = cases.case_enquiries(case=case)
+    enquiries = cases.case_enquiries_with_topics(case=case)
     return case, {
         "case": case,
         "enquiries": enquiries,
+        "topics": cases.case_topics(enquiries=enquiries),
         "outcomes": cases.outcome_list(case=case),
         "timeline": cases.case_timeline(case=case, enquiries=enquiries),
         "active": "cases",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -35,12 +36,18 @@ from casework.desk.api import (
     EnquiryCommandView,
     enquiry_for_request,
 )
-from casework.models import KeyDate
+from casework.models import DeadlineExtension, KeyDate
+from casework.publishing import selectors as publishing_selectors
 from config.api import AuthenticatedRequest
 from config.limits import max_length
 from enquiries.models import Enquiry
-from knowledgebase.models import DeadlineRule, Topic
-from knowledgebase.periods import CONDITIONS, calculator_start_check, variants_check
+from knowledgebase.models import DeadlineRule, LocalAuthority, Topic
+from knowledgebase.periods import (
+    CONDITIONS,
+    calculator_start_check,
+    disputed_start_pick,
+    variants_check,
+)
 
 
 def _variant_data(view: selectors.DeadlineView) -> dict | None:
@@ -58,6 +65,14 @@ class VariantSerializer(serializers.Serializer):
     legal_source = serializers.CharField()
 
 
+class DisputedStartSerializer(serializers.Serializer):
+    """The other reading of a rule whose start is disputed: the key date that starts it."""
+
+    trigger = serializers.CharField(help_text='The key date, e.g. "moratorium-ended".')
+    trigger_event = serializers.CharField()
+    legal_source = serializers.CharField()
+
+
 class DeadlineRuleSerializer(serializers.ModelSerializer):
     topic: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
@@ -67,6 +82,9 @@ class DeadlineRuleSerializer(serializers.ModelSerializer):
     )
     variants = serializers.SerializerMethodField(
         help_text="Conditions that change the length (e.g. several councils: 20 weeks)."
+    )
+    disputed_start = serializers.SerializerMethodField(
+        help_text="A disputed start: the other reading's key date and source (null: none)."
     )
 
     class Meta:
@@ -86,9 +104,15 @@ class DeadlineRuleSerializer(serializers.ModelSerializer):
             "needs_source_check",
             "note",
             "variants",
+            "disputed_start",
             "jurisdiction",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(DisputedStartSerializer(allow_null=True))
+    def get_disputed_start(self, rule: DeadlineRule) -> dict | None:
+        other = disputed_start_pick(rule.disputed_start)
+        return None if other is None else other.as_dict()
 
     @extend_schema_field(VariantSerializer(many=True))
     def get_variants(self, rule: DeadlineRule) -> list[dict]:
@@ -100,6 +124,12 @@ class DeadlineRuleSerializer(serializers.ModelSerializer):
 
 
 KEY_DATE_ID = OpenApiParameter("key_date_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+RULE_SLUG = OpenApiParameter(
+    "rule",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The clock's slug (a deadline's `rule`), e.g. acv-review-decision.",
+)
 
 
 class ClockInputSerializer(serializers.Serializer):
@@ -110,6 +140,15 @@ class ClockInputSerializer(serializers.Serializer):
         required=False,
         default=list,
         help_text='Facts that pick a rule variant, e.g. ["several_councils"].',
+    )
+
+    other_start = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="For a rule whose start is disputed (`disputed_start`), the other "
+        "reading's start (acv-compensation-claim: the day the moratorium ended): both "
+        "readings are worked out and `end` is the earlier.",
     )
 
     def validate_rule(self, value: str) -> DeadlineRule:
@@ -124,6 +163,25 @@ class ClockInputSerializer(serializers.Serializer):
         except ValueError as error:
             raise serializers.ValidationError(str(error)) from None
         return value
+
+    def validate_other_start(self, value: date | None) -> date | None:
+        return None if value is None else self.validate_start(value)
+
+
+class ReadingSerializer(serializers.Serializer):
+    """One reading of a rule whose start is disputed."""
+
+    trigger_event = serializers.CharField(help_text="What starts the clock on this reading.")
+    start = serializers.DateField()
+    end = serializers.DateField()
+    explanation = serializers.CharField()
+    legal_source = serializers.CharField(help_text="The source that reads it this way.")
+
+
+READINGS_HELP = (
+    "A rule whose start is disputed, worked from both starts (the rule's own first); `end` "
+    "is the earlier. Empty when there is one start, or the other is not recorded."
+)
 
 
 class ExtensionSerializer(serializers.Serializer):
@@ -166,6 +224,7 @@ class DeadlineSerializer(serializers.Serializer):
         allow_null=True, help_text="The latest end agreed; null when not extended."
     )
     extensions = ExtensionSerializer(many=True, help_text="Every agreement, oldest first.")
+    readings = ReadingSerializer(many=True, help_text=READINGS_HELP)
 
     @extend_schema_field(VariantSerializer(allow_null=True))
     def get_variant(self, view: selectors.DeadlineView) -> dict | None:
@@ -184,10 +243,46 @@ class ClockResultSerializer(serializers.Serializer):
     variant = serializers.SerializerMethodField(
         help_text="The condition that changed the length (null: the rule's own length)."
     )
+    readings = ReadingSerializer(many=True, help_text=READINGS_HELP)
 
     @extend_schema_field(VariantSerializer(allow_null=True))
     def get_variant(self, view: selectors.DeadlineView) -> dict | None:
         return _variant_data(view)
+
+
+class DeadlineExtensionInputSerializer(serializers.Serializer):
+    """An agreement that extends a deadline. The service checks that the new end is after
+    the current due date and that the agreement is not dated in the future."""
+
+    agreed_by = serializers.CharField(
+        max_length=max_length(DeadlineExtension, "agreed_by"),
+        help_text='Who agreed, for example "the owner and the council".',
+    )
+    agreed_on = serializers.DateField(help_text="When it was agreed (YYYY-MM-DD).")
+    extended_to = serializers.DateField(
+        help_text="The new end date (YYYY-MM-DD): after the current due date."
+    )
+    evidence = serializers.CharField(
+        max_length=max_length(DeadlineExtension, "evidence"),
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Where the agreement is recorded.",
+    )
+    document = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="The id of a document on this enquiry that records the agreement.",
+    )
+    current_end = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The due date you saw (`extended_to`, else `end`): if someone extended the "
+        "deadline since, nothing is saved and the answer is 409 with `current_end`.",
+    )
 
 
 class KeyDateSerializer(serializers.Serializer):
@@ -196,10 +291,20 @@ class KeyDateSerializer(serializers.Serializer):
     label = serializers.CharField()  # type: ignore[assignment]  # a field: DRF's metaclass takes it out of the class
     date = serializers.DateField(source="key_date.date")
     note = serializers.CharField(source="key_date.note")
-    councils_involved = serializers.IntegerField(source="key_date.councils_involved")
+    councils_involved = serializers.IntegerField(
+        source="key_date.councils_involved",
+        help_text="How many councils: the number named, or the count given before councils "
+        "were named.",
+    )
+    councils = serializers.SerializerMethodField(
+        help_text="The councils named (local authority slugs); empty if none were."
+    )
     recorded_by = serializers.SerializerMethodField()
     recorded_at = serializers.DateTimeField(source="key_date.recorded_at")
     deadlines = DeadlineSerializer(many=True)
+
+    def get_councils(self, view: selectors.KeyDateView) -> list[str]:
+        return [c.slug for c in view.councils]
 
     def get_recorded_by(self, view: selectors.KeyDateView) -> str:
         user = view.key_date.recorded_by
@@ -217,13 +322,25 @@ class KeyDateInputSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
     )
+    # Built by hand so the message for an unknown slug reaches the child field.
+    councils = serializers.ManyRelatedField(
+        child_relation=serializers.SlugRelatedField(
+            slug_field="slug",
+            queryset=LocalAuthority.objects.filter(is_active=True),
+            error_messages={"does_not_exist": "No local authority in use has the slug {value}."},
+        ),
+        required=False,
+        help_text="The councils whose areas the area falls within (local authority slugs); "
+        "more than one picks a variant (20 weeks for np-area-decision and np-forum-decision).",
+    )
     councils_involved = serializers.IntegerField(
         min_value=1,
         max_value=99,
         required=False,
-        default=1,
-        help_text="How many councils the area falls within; more than one picks a variant "
-        "(20 weeks for np-area-decision and np-forum-decision).",
+        allow_null=True,
+        default=None,
+        help_text="Deprecated: how many councils, for a client that cannot name them. With "
+        "`councils`, it must be their number.",
     )
 
 
@@ -269,10 +386,12 @@ class ClockView(APIView):
     def post(self, request: Request) -> Response:
         serializer = ClockInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         result = selectors.deadline_compute(
-            rule=serializer.validated_data["rule"],
-            start=serializer.validated_data["start"],
-            conditions=frozenset(serializer.validated_data["conditions"]),
+            rule=data["rule"],
+            start=data["start"],
+            conditions=frozenset(data["conditions"]),
+            other_starts=selectors.other_start_of(data["rule"], data["other_start"]),
         )
         return Response(ClockResultSerializer(result).data)
 
@@ -329,6 +448,57 @@ class KeyDateDetailView(APIView):
         key_date = selectors.key_date_get(enquiry=enquiry, key_date_id=key_date_id)
         services.key_date_remove(key_date=key_date, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DeadlineExtensionView(APIView):
+    permission_classes = STAFF
+
+    @extend_schema(
+        operation_id="enquiries_deadlines_extensions_create",
+        summary="Extend a deadline by agreement (its adviser, or a manager)",
+        description="Who agreed, when, the new end and the evidence. Earlier agreements are "
+        "kept; the latest wins. Returns the deadline with every extension.",
+        parameters=[REFERENCE_PARAMETER, KEY_DATE_ID, RULE_SLUG],
+        request=DeadlineExtensionInputSerializer,
+        responses={
+            201: DeadlineSerializer,
+            400: FIELD_ERRORS,
+            403: ERROR,
+            404: ERROR,
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Someone extended it since the due date you sent: `detail`, "
+                "`current_end`. Nothing was saved.",
+            ),
+        },
+    )
+    def post(
+        self, request: AuthenticatedRequest, reference: str, key_date_id: int, rule: str
+    ) -> Response:
+        enquiry = desk_selectors.enquiry_get_for_user(user=request.user, reference=reference)
+        deadline = selectors.deadline_get_by_rule(
+            enquiry=enquiry, key_date_id=key_date_id, rule=rule
+        )
+        serializer = DeadlineExtensionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        document_id = data.pop("document")
+        document = None
+        if document_id is not None:
+            document = (
+                publishing_selectors.attachment_list(enquiry=enquiry).filter(pk=document_id).first()
+            )
+            if document is None:
+                raise ValidationError({"document": ["Choose a document on this enquiry."]})
+        services.deadline_extend(
+            deadline=deadline,
+            document=document,
+            expected_end=data.pop("current_end"),
+            actor=request.user,
+            **data,
+        )
+        view = selectors.deadline_view_get(enquiry=enquiry, deadline=deadline)
+        return Response(DeadlineSerializer(view).data, status=status.HTTP_201_CREATED)
 
 
 class CaseKeyDateCollectionView(APIView):

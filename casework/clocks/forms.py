@@ -1,5 +1,6 @@
 """Forms for key dates (on an enquiry or a case) and the clock calculator."""
 
+from datetime import date
 from typing import cast
 
 from django import forms
@@ -7,7 +8,20 @@ from django.utils import timezone
 
 from casework.models import DeadlineExtension, KeyDate
 from config.limits import max_length
+from knowledgebase import selectors as knowledgebase_selectors
+from knowledgebase.models import LocalAuthority
 from knowledgebase.periods import calculator_start_check
+
+
+def _starts(trigger) -> str:
+    """What a key date starts, in words: its clocks, and the other reading of a rule whose
+    start is disputed."""
+    said = []
+    if trigger.rules:
+        said.append(f"starts: {', '.join(r.name for r in trigger.rules)}")
+    if trigger.also:
+        said.append(f"the other reading of: {', '.join(r.name for r in trigger.also)}")
+    return "; ".join(said)
 
 
 class KeyDateForm(forms.Form):
@@ -29,31 +43,26 @@ class KeyDateForm(forms.Form):
         max_length=max_length(KeyDate, "note"),
         help_text="Where the date comes from, for example the council's letter of 3 March.",
     )
-    councils_involved = forms.IntegerField(
-        label="How many councils does the area fall within?",
+    councils = forms.ModelMultipleChoiceField(
+        label="Which councils' areas does the area fall within? (optional)",
         required=False,
-        min_value=1,
-        max_value=99,
-        initial=1,
+        queryset=LocalAuthority.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text=(
             "For a neighbourhood area or forum application: if the area falls within more "
-            "than one council's area, the council has 20 weeks to decide, not 13."
+            "than one council's area, the council has 20 weeks to decide, not 13. Choose "
+            "each council (hold Ctrl or Cmd to choose more than one)."
         ),
-        error_messages={
-            "invalid": "Enter a whole number of councils, for example 1 or 2.",
-            "min_value": "Enter 1 or more councils.",
-            "max_value": "Enter at most 99 councils.",
-        },
+        error_messages={"invalid_choice": "Choose councils from the list."},
     )
-
-    def clean_councils_involved(self) -> int:
-        """Left empty: one council, as for most key dates."""
-        return self.cleaned_data.get("councils_involved") or 1
 
     def __init__(self, *args, triggers=(), **kwargs):
         super().__init__(*args, **kwargs)
+        cast(
+            forms.ModelMultipleChoiceField, self.fields["councils"]
+        ).queryset = knowledgebase_selectors.local_authority_choices()
         cast(forms.ChoiceField, self.fields["trigger"]).choices = [("", "Choose one")] + [
-            (t.slug, f"{t.label} (starts: {', '.join(r.name for r in t.rules)})") for t in triggers
+            (t.slug, f"{t.label} ({_starts(t)})") for t in triggers
         ]
 
 
@@ -75,6 +84,16 @@ class ClockForm(forms.Form):
         required=False,
         help_text="Changes some neighbourhood planning clocks (20 weeks, not 13).",
     )
+    other_start = forms.DateField(
+        label="Other start date (optional, for a clock whose start is disputed)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=(
+            "The owner's compensation claim: the day the moratorium ended, for the advice "
+            "note's reading. Both readings are shown and the earlier end is the one to work to."
+        ),
+        error_messages={"invalid": "Enter a real date, for example 2026-09-01."},
+    )
 
     def __init__(self, *args, rules=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -95,13 +114,22 @@ class ClockForm(forms.Form):
             raise forms.ValidationError(str(error)) from None
         return start
 
+    def clean_other_start(self):
+        other = self.cleaned_data.get("other_start")
+        if other is not None:
+            try:
+                calculator_start_check(other, today=timezone.localdate())
+            except ValueError as error:
+                raise forms.ValidationError(str(error)) from None
+        return other
+
 
 class CaseKeyDateForm(KeyDateForm):
     """A key date on one of a case's enquiries: the clocks run on that enquiry (its queue
     order, reminders and tracking page) and show on the case."""
 
     enquiry = forms.ChoiceField(label="On enquiry")
-    field_order = ["enquiry", "trigger", "date", "councils_involved", "note"]
+    field_order = ["enquiry", "trigger", "date", "councils", "note"]
 
     def __init__(self, *args, enquiries=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -144,17 +172,47 @@ class DeadlineExtensionForm(forms.Form):
         help_text="Where the agreement is recorded, for example the council's email of 3 May.",
     )
     document = forms.ChoiceField(label="Document on file (optional)", required=False)
+    # The due dates the page showed ("<deadline id>:<YYYY-MM-DD>,..."): the service refuses
+    # an extension of a deadline someone else extended after the page was read.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, deadlines=(), documents=(), **kwargs):
+    def __init__(self, *args, deadlines=(), documents=(), enquiry_of=None, **kwargs):
+        """``deadlines``: ``DeadlineView``s; ``documents`` None leaves the document out (a
+        case's form); ``enquiry_of`` names each deadline's enquiry (deadline id -> its
+        reference) where the form covers several."""
         super().__init__(*args, **kwargs)
+        deadlines = [d for d in deadlines if d.deadline_id]
+
+        def label(d) -> str:
+            where = f"{enquiry_of[d.deadline_id]}: " if enquiry_of else ""
+            return f"{where}{d.rule.name} (due {d.due:%-d %B %Y})"
+
         cast(forms.ChoiceField, self.fields["deadline"]).choices = [("", "Choose one")] + [
-            (str(d.deadline_id), f"{d.rule.name} (due {d.due:%-d %B %Y})")
-            for d in deadlines
-            if d.deadline_id
+            (str(d.deadline_id), label(d)) for d in deadlines
         ]
+        self.fields["seen"].initial = ",".join(
+            f"{d.deadline_id}:{d.due.isoformat()}" for d in deadlines
+        )
+        if documents is None:
+            del self.fields["document"]
+            return
         cast(forms.ChoiceField, self.fields["document"]).choices = [("", "None")] + [
             (str(a.pk), a.original_name) for a in documents
         ]
         self.fields["document"].error_messages["invalid_choice"] = (
             "Choose a document on this enquiry."
         )
+
+    def clean(self):
+        """``expected_end``: the due date the page showed for the chosen deadline (None if
+        the page did not say, as from an older page)."""
+        data = super().clean() or {}
+        seen = dict(
+            part.split(":", 1) for part in (data.get("seen") or "").split(",") if ":" in part
+        )
+        try:
+            data["expected_end"] = date.fromisoformat(seen[data.get("deadline", "")])
+        except (KeyError, ValueError):
+            data["expected_end"] = None
+        data.pop("seen", None)
+        return data

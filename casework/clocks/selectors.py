@@ -1,6 +1,7 @@
 """The deadline rules in force, the triggers a key date can record, and each key date's
 deadlines computed by ``deadlines`` (with days left in words and the legal source)."""
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -14,10 +15,18 @@ from django.http import Http404
 from django.utils import timezone
 
 from casework.models import Deadline, DeadlineExtension, KeyDate, Outcome
-from enquiries.models import Enquiry, Status
+from config.limits import max_length
+from enquiries.models import Enquiry, PublicDate, Status
 from knowledgebase import selectors as knowledgebase_selectors
-from knowledgebase.models import ChallengeWindow, DeadlineRule
-from knowledgebase.periods import Variant, cautious_end, variant_pick
+from knowledgebase.models import ChallengeWindow, DeadlineRule, LocalAuthority
+from knowledgebase.periods import (
+    Reading,
+    Variant,
+    cautious_end,
+    disputed_start_end,
+    disputed_start_pick,
+    variant_pick,
+)
 
 
 def deadline_rules_active() -> list[DeadlineRule]:
@@ -36,21 +45,37 @@ class Trigger:
     slug: str
     label: str
     rules: tuple[DeadlineRule, ...]
+    # Rules whose disputed start's other reading this key date starts (the end of the
+    # moratorium, for the owner's compensation claim).
+    also: tuple[DeadlineRule, ...] = ()
 
 
 def key_date_triggers(rules: list[DeadlineRule] | None = None) -> list[Trigger]:
-    """The key dates advisers record: every trigger of an active rule that is not policy.
+    """The key dates advisers record: every trigger of an active rule that is not policy,
+    and the start of each disputed start's other reading (``DeadlineRule.disputed_start``).
 
     The retention review is the desk's own clock (it starts when a case closes), so
     nobody records it. The label is the first rule's wording of the start.
     """
     grouped: dict[str, list[DeadlineRule]] = {}
+    labels: dict[str, str] = {}
+    also: dict[str, list[DeadlineRule]] = {}
     for rule in deadline_rules_active() if rules is None else rules:
-        if not rule.is_policy:
-            grouped.setdefault(rule.trigger, []).append(rule)
+        if rule.is_policy:
+            continue
+        grouped.setdefault(rule.trigger, []).append(rule)
+        labels.setdefault(rule.trigger, rule.trigger_event)
+        if other := disputed_start_pick(rule.disputed_start):
+            also.setdefault(other.trigger, []).append(rule)
+            labels.setdefault(other.trigger, other.trigger_event)
     return [
-        Trigger(slug=slug, label=members[0].trigger_event, rules=tuple(members))
-        for slug, members in grouped.items()
+        Trigger(
+            slug=slug,
+            label=labels[slug],
+            rules=tuple(grouped.get(slug, ())),
+            also=tuple(also.get(slug, ())),
+        )
+        for slug in labels
     ]
 
 
@@ -100,6 +125,9 @@ class DeadlineView:
     # computed end, ``due`` is the date the desk works to).
     extensions: tuple[DeadlineExtension, ...] = ()
     deadline_id: int | None = None  # the stored row, for the extension form
+    # A disputed start worked both ways (the rule's own start first); ``end`` is the
+    # earlier. Empty: one start (or the other reading's key date is not recorded yet).
+    readings: tuple[Reading, ...] = ()
 
     @property
     def extended_to(self) -> date | None:
@@ -114,12 +142,15 @@ class DeadlineView:
         """The source of the length used: the variant's, with why, when one applies (the
         group's tracking page shows this with a published deadline)."""
         variant = self.variant
-        if variant is None:
-            return self.rule.legal_source
-        return (
-            f"{variant.legal_source} ({variant.length} {variant.unit.label} because "
-            f"{variant.reason})"
-        )
+        source = self.rule.legal_source
+        if variant is not None:
+            source = (
+                f"{variant.legal_source} ({variant.length} {variant.unit.label} because "
+                f"{variant.reason})"
+            )
+        for other in self.readings[1:]:  # a disputed start: the other reading's source
+            source += f"; from {other.trigger_event.lower()}: {other.legal_source}"
+        return source
 
     @property
     def status(self) -> str:
@@ -163,22 +194,48 @@ def deadline_compute(
     start: date,
     today: date | None = None,
     conditions: frozenset[str] = frozenset(),
+    other_starts: Mapping[str, date] | None = None,
 ) -> DeadlineView:
     """A rule's end from ``start`` (the earlier reading for a disputed rule), in words.
 
     ``conditions`` are the facts recorded with the key date (``KeyDate.conditions``): a
     rule variant whose condition holds replaces the length (20 weeks, not 13, when an
     area covers several councils) and says so in the explanation.
+
+    ``other_starts``: the enquiry's other key dates by trigger (``other_starts_for``). A
+    rule whose start is disputed (``DeadlineRule.disputed_start``) with its other start
+    among them is worked from both, both readings are given, and the earlier end wins;
+    without it the explanation says which key date would give the other reading.
     """
     today = today or timezone.localdate()
-    computed = cautious_end(
-        start,
-        rule.length,
-        rule.unit,
-        rule.counting,
-        disputed=rule.needs_source_check,
-        variant=variant_pick(rule.variants, conditions),
-    )
+    variant = variant_pick(rule.variants, conditions)
+    other = disputed_start_pick(rule.disputed_start)
+    other_start = (other_starts or {}).get(other.trigger) if other else None
+    if other is not None and other_start is not None:
+        computed = disputed_start_end(
+            (rule.trigger_event, start, rule.legal_source),
+            (other.trigger_event, other_start, other.legal_source),
+            rule.length,
+            rule.unit,
+            rule.counting,
+            variant=variant,
+        )
+    else:
+        computed = cautious_end(
+            start,
+            rule.length,
+            rule.unit,
+            rule.counting,
+            disputed=rule.needs_source_check,
+            variant=variant,
+        )
+        if other is not None:
+            computed = replace(
+                computed,
+                explanation=f"{computed.explanation} The start is disputed: "
+                f"{other.legal_source} counts from {other.trigger_event.lower()}; record "
+                "that date as a key date to see both readings.",
+            )
     return DeadlineView(
         rule=rule,
         start=start,
@@ -187,7 +244,43 @@ def deadline_compute(
         earlier_reading=computed.earlier_reading,
         days_left=(computed.end - today).days,
         variant=computed.variant,
+        readings=computed.readings,
     )
+
+
+def other_start_of(rule: DeadlineRule, day: date | None) -> dict[str, date]:
+    """A day given for the calculator as the other start of ``rule`` (if its start is
+    disputed), as ``deadline_compute`` takes other starts."""
+    other = disputed_start_pick(rule.disputed_start)
+    return {other.trigger: day} if other is not None and day is not None else {}
+
+
+def other_starts_for(key_dates: Iterable[KeyDate]) -> dict[int, dict[str, date]]:
+    """The latest date of each trigger recorded on each enquiry, by enquiry id: the other
+    starts ``deadline_compute`` looks for (a later end of a moratorium supersedes one
+    recorded before)."""
+    found: dict[int, dict[str, date]] = {}
+    for key_date in key_dates:
+        mine = found.setdefault(key_date.enquiry_id, {})
+        if key_date.date > mine.get(key_date.trigger, date.min):
+            mine[key_date.trigger] = key_date.date
+    return found
+
+
+def other_starts_query(enquiry_ids: Iterable[int]) -> dict[int, dict[str, date]]:
+    """``other_starts_for`` the key dates of these enquiries that start another reading
+    (one query)."""
+    triggers = {
+        other.trigger
+        for raw in DeadlineRule.objects.exclude(disputed_start={}).values_list(
+            "disputed_start", flat=True
+        )
+        if (other := disputed_start_pick(raw))
+    }
+    rows = KeyDate.objects.filter(enquiry_id__in=list(enquiry_ids), trigger__in=triggers).only(
+        "enquiry", "trigger", "date"
+    )
+    return other_starts_for(rows) if triggers else {}
 
 
 @dataclass(frozen=True)
@@ -195,6 +288,10 @@ class KeyDateView:
     key_date: KeyDate
     label: str
     deadlines: list[DeadlineView]
+    # Rules whose other reading this key date starts (shown with their own key date).
+    also: tuple[DeadlineRule, ...] = ()
+    # The councils named (``KeyDate.councils``), by name.
+    councils: tuple[LocalAuthority, ...] = ()
 
 
 def key_date_list(
@@ -203,8 +300,8 @@ def key_date_list(
     """An enquiry's key dates, each with every deadline it starts, computed now.
 
     Three queries whatever the number of key dates: the key dates, the stored deadline
-    rows (for their extensions, a fourth if one was extended), and the active rules (pass
-    ``rules`` to share one list with the page's form).
+    rows (for their extensions, one more if one was extended), the key dates' councils,
+    and the active rules (pass ``rules`` to share one list with the page's form).
     """
     key_dates = KeyDate.objects.filter(enquiry=enquiry).select_related("recorded_by")
     return _key_date_views(list(key_dates), enquiries=Q(enquiry=enquiry), today=today, rules=rules)
@@ -263,6 +360,21 @@ def _stored(enquiries: Q) -> Stored:
     return stored
 
 
+def _councils(enquiries: Q) -> dict[int, list[LocalAuthority]]:
+    """The councils named on the key dates of the enquiries ``enquiries`` selects, by key
+    date id, by name: one query, run whether or not there are key dates (as ``_stored``)."""
+    Named = KeyDate.councils.through
+    rows = (
+        Named.objects.filter(keydate__in=KeyDate.objects.filter(enquiries).values("pk"))
+        .select_related("localauthority")
+        .order_by("localauthority__name")
+    )
+    found: dict[int, list[LocalAuthority]] = {}
+    for row in rows:
+        found.setdefault(row.keydate_id, []).append(row.localauthority)
+    return found
+
+
 def _with_stored(
     view: DeadlineView, key_date: KeyDate, stored: Stored, *, today: date
 ) -> DeadlineView:
@@ -282,9 +394,11 @@ def _key_date_views(
 ) -> list[KeyDateView]:
     today = today or timezone.localdate()
     stored = _stored(enquiries)
+    councils = _councils(enquiries)
     if not key_dates:
         return []
     triggers = {t.slug: t for t in key_date_triggers(rules)}
+    others = other_starts_for(key_dates)
     views = []
     for key_date in key_dates:
         trigger = triggers.get(key_date.trigger)
@@ -292,7 +406,11 @@ def _key_date_views(
             [
                 _with_stored(
                     deadline_compute(
-                        rule=r, start=key_date.date, today=today, conditions=key_date.conditions
+                        rule=r,
+                        start=key_date.date,
+                        today=today,
+                        conditions=key_date.conditions,
+                        other_starts=others.get(key_date.enquiry_id),
                     ),
                     key_date,
                     stored,
@@ -308,17 +426,60 @@ def _key_date_views(
                 key_date=key_date,
                 label=trigger.label if trigger else key_date.trigger,
                 deadlines=sorted(deadlines, key=lambda d: (d.due, d.rule.position)),
+                also=trigger.also if trigger else (),
+                councils=tuple(councils.get(key_date.pk, ())),
             )
         )
     return views
 
 
-def public_meaning(*, rule: DeadlineRule, deadline: Deadline) -> str:
+def public_meaning(
+    *, rule: DeadlineRule, deadline: Deadline, view: DeadlineView | None = None
+) -> str:
     """What the end means, as the group's tracking page shows it: an extended deadline
-    says so."""
+    says so; one whose start is disputed (``view`` worked both ways, not extended) says
+    that the earlier of the two dates is shown, and gives the other."""
+    limit = max_length(PublicDate, "meaning")
     if deadline.extended_to:
-        return f"{rule.end_meaning} (extended by agreement)"[:300]
+        return f"{rule.end_meaning} (extended by agreement)"[:limit]
+    if view is not None and len(view.readings) > 1:
+        shown = min(view.readings, key=lambda r: r.end)
+        others = " ".join(
+            f"The other date is {r.end:%A %-d %B %Y} (counted from: {r.trigger_event.lower()})."
+            for r in view.readings
+            if r is not shown
+        )
+        line = (
+            f"{rule.end_meaning.rstrip('.')}. Its start is disputed, so this is the earlier "
+            f"of two dates (counted from: {shown.trigger_event.lower()}). {others}"
+        )
+        return line if len(line) <= limit else f"{line[: limit - 1]}…"
     return rule.end_meaning
+
+
+def public_copy(
+    *,
+    rule: DeadlineRule,
+    deadline: Deadline,
+    others: Mapping[str, date] | None,
+    today: date | None = None,
+) -> tuple[str, str]:
+    """The meaning and the legal source a deadline shown to the group carries, worked from
+    the readings it was taken from (``others``: its enquiry's other starts, as
+    ``other_starts_query`` gives them): a disputed start with both key dates recorded names
+    both sources and says the earlier date is shown."""
+    view = deadline_compute(
+        rule=rule,
+        start=deadline.key_date.date,
+        today=today,
+        conditions=deadline.key_date.conditions,
+        other_starts=others,
+    )
+    limit = max_length(PublicDate, "legal_source")
+    legal_source = view.legal_source
+    if len(legal_source) > limit:
+        legal_source = f"{legal_source[: limit - 1]}…"
+    return public_meaning(rule=rule, deadline=deadline, view=view), legal_source
 
 
 def deadline_get(*, enquiry: Enquiry, deadline_id: int) -> Deadline:
@@ -332,6 +493,29 @@ def deadline_get(*, enquiry: Enquiry, deadline_id: int) -> Deadline:
     if deadline is None:
         raise Http404("No such deadline")
     return deadline
+
+
+def deadline_get_by_rule(*, enquiry: Enquiry, key_date_id: int, rule: str) -> Deadline:
+    """The deadline rule ``rule`` (a slug) runs from one of ``enquiry``'s key dates, as the
+    API names it (the key date's id, the rule's slug); 404 otherwise."""
+    deadline = (
+        Deadline.objects.filter(enquiry=enquiry, key_date_id=key_date_id, rule__slug=rule)
+        .select_related("rule", "key_date", "enquiry")
+        .first()
+    )
+    if deadline is None:
+        raise Http404("No such deadline")
+    return deadline
+
+
+def deadline_view_get(*, enquiry: Enquiry, deadline: Deadline) -> DeadlineView:
+    """``deadline`` as the page and the API show it (computed, with its extensions)."""
+    for view in key_date_list(enquiry=enquiry):
+        if view.key_date.pk == deadline.key_date_id:
+            for found in view.deadlines:
+                if found.deadline_id == deadline.pk:
+                    return found
+    raise Http404("No such deadline")
 
 
 def key_date_get(*, enquiry: Enquiry, key_date_id: int) -> KeyDate:

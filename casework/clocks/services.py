@@ -2,6 +2,7 @@
 resync stored deadlines when a rule is edited, and remind holders of deadlines due."""
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from casework.models import Deadline, DeadlineExtension, KeyDate
 from casework.publishing.selectors import deadline_source
 from casework.publishing.services import key_date_withdraw_published
 from casework.queue.services import _lock
+from config.errors import DomainError
 from enquiries import services as enquiries_services
 from enquiries.conversation import services as conversation_services
 from enquiries.models import Attachment, Enquiry, EnquiryEvent, Notice, Notification, PublicDate
@@ -27,7 +29,8 @@ from enquiries.notifications import (
     notification_keys_owed,
     notification_owe,
 )
-from knowledgebase.models import DeadlineRule
+from knowledgebase.models import DeadlineRule, LocalAuthority
+from knowledgebase.periods import disputed_start_pick
 from knowledgebase.working_days import add_months
 
 logger = logging.getLogger(__name__)
@@ -58,18 +61,84 @@ def _key_date_check(*, trigger: str, day: date, today: date) -> selectors.Trigge
 
 
 def _deadlines_write(*, key_date: KeyDate, trigger: selectors.Trigger) -> list[Deadline]:
-    """Store each rule's end (the indexable copy the queue and reminders use)."""
+    """Store each rule's end (the indexable copy the queue and reminders use): for a
+    disputed start worked both ways, the earlier."""
+    others = selectors.other_starts_query([key_date.enquiry_id]).get(key_date.enquiry_id)
     return Deadline.objects.bulk_create(
         Deadline(
             key_date=key_date,
             rule=rule,
             enquiry_id=key_date.enquiry_id,
             ends_on=selectors.deadline_compute(
-                rule=rule, start=key_date.date, conditions=key_date.conditions
+                rule=rule, start=key_date.date, conditions=key_date.conditions, other_starts=others
             ).end,
         )
         for rule in trigger.rules
     )
+
+
+def deadlines_other_readings_refresh(*, enquiry: Enquiry, actor: User) -> None:
+    """Key dates joined ``enquiry`` from another (a merge): the stored ends of every rule
+    whose start is disputed follow, as when a key date is recorded on it."""
+    rules = tuple(
+        rule
+        for rule in selectors.deadline_rules_active()
+        if disputed_start_pick(rule.disputed_start) is not None
+    )
+    _other_reading_refresh(enquiry=enquiry, rules=rules, actor=actor)
+
+
+def _other_reading_refresh(
+    *, enquiry: Enquiry, rules: tuple[DeadlineRule, ...], actor: User
+) -> None:
+    """A key date that starts another reading of ``rules`` (the end of a moratorium) was
+    recorded or removed: their stored ends on ``enquiry`` follow (the earlier reading),
+    unless extended by agreement, and so does a copy shown to the group (its date, and its
+    sources and wording, which name both readings or one)."""
+    if not rules:
+        return
+    others = selectors.other_starts_query([enquiry.pk]).get(enquiry.pk)
+    rows = list(
+        Deadline.objects.select_for_update(of=("self",))
+        .filter(enquiry=enquiry, rule__in=rules, extended_to__isnull=True)
+        .select_related("rule", "key_date")
+    )
+    changed = []
+    for row in rows:
+        ends_on = selectors.deadline_compute(
+            rule=row.rule,
+            start=row.key_date.date,
+            conditions=row.key_date.conditions,
+            other_starts=others,
+        ).end
+        if row.ends_on != ends_on:
+            row.ends_on = ends_on
+            changed.append(row)
+    Deadline.objects.bulk_update(changed, ["ends_on"])
+    # Every copy shown to the group follows, moved or not: the other reading's source and
+    # the "earlier of two dates" line come and go with the other key date.
+    for row in rows:
+        published = _published_for(row.rule, [row]).get(row.key_date_id)
+        if published is not None:
+            _published_refresh(row, published, rule=row.rule, actor=actor)
+
+
+def _councils_check(councils: Sequence[LocalAuthority], count: int | None) -> int:
+    """The number of councils a key date records: those named (each once, in use), or,
+    for a client that only counts them, the count given (at least 1; 1 when neither)."""
+    if len({c.pk for c in councils}) != len(councils):
+        raise ValidationError({"councils": "Name each council once."})
+    if any(not c.is_active for c in councils):
+        raise ValidationError({"councils": "Choose councils from the list."})
+    if councils:
+        if count is not None and count != len(councils):
+            raise ValidationError(
+                {"councils_involved": f"{len(councils)} councils are named, not {count}."}
+            )
+        return len(councils)
+    if count is not None and count < 1:
+        raise ValidationError({"councils_involved": "Enter 1 or more councils."})
+    return count or 1
 
 
 @transaction.atomic
@@ -80,14 +149,17 @@ def key_date_record(
     date: date,
     actor: User,
     note: str = "",
-    councils_involved: int = 1,
+    councils: Sequence[LocalAuthority] = (),
+    councils_involved: int | None = None,
 ) -> KeyDate:
     """Record a date that starts statutory clocks; every active rule with ``trigger`` runs
     from it. The adviser holding the enquiry or a manager; the event is recorded with it.
 
-    ``councils_involved``: how many councils the area falls within; more than one picks a
+    ``councils``: the councils whose areas the area falls within; more than one picks a
     rule's "several_councils" variant (20 weeks for an area or forum decision: Neighbourhood
-    Planning (General) Regulations 2012, regs 6A and 9A).
+    Planning (General) Regulations 2012, regs 6A and 9A). ``councils_involved`` is their
+    number, stored with them; a client that cannot name them may send the number alone
+    (the API's older field), and one that sends both must agree with itself.
 
     A date far outside what an enquiry can concern (over a year ahead, over 50 years
     ago) is a typing slip and is refused with the reason.
@@ -98,14 +170,14 @@ def key_date_record(
             "Only the adviser holding this enquiry or a manager can record key dates."
         )
     found = _key_date_check(trigger=trigger, day=date, today=timezone.localdate())
-    if councils_involved < 1:
-        raise ValidationError({"councils_involved": "Enter 1 or more councils."})
+    councils = list(councils)
+    count = _councils_check(councils, councils_involved)
     key_date = KeyDate(
         enquiry=enquiry,
         trigger=trigger,
         date=date,
         note=note.strip(),
-        councils_involved=councils_involved,
+        councils_involved=count,
         recorded_by=actor,
     )
     # The columns' own limits (the note's length), with the messages the desk's form gives.
@@ -113,7 +185,10 @@ def key_date_record(
     if KeyDate.objects.filter(enquiry=enquiry, trigger=trigger, date=date).exists():
         raise ValidationError({"date": "This key date is already recorded for this enquiry."})
     key_date.save()
+    if councils:
+        key_date.councils.set(councils)
     _deadlines_write(key_date=key_date, trigger=found)
+    _other_reading_refresh(enquiry=enquiry, rules=found.also, actor=actor)
     enquiries_services.enquiry_record_event(
         enquiry=enquiry,
         kind=EnquiryEvent.Kind.KEY_DATE_RECORDED,
@@ -122,7 +197,8 @@ def key_date_record(
             "trigger": trigger,
             "label": found.label,
             "date": date.isoformat(),
-            "councils_involved": councils_involved,
+            "councils_involved": count,
+            "councils": sorted(c.name for c in councils),
         },
     )
     return key_date
@@ -141,9 +217,31 @@ def key_date_remove(*, key_date: KeyDate, actor: User) -> None:
     # Dates shown to the group from it go too (casework.publishing.services).
     key_date_withdraw_published(key_date=key_date, actor=actor)
     key_date.delete()
+    triggers = {t.slug: t for t in selectors.key_date_triggers()}
+    also = triggers[data["trigger"]].also if data["trigger"] in triggers else ()
+    _other_reading_refresh(enquiry=enquiry, rules=also, actor=actor)
     enquiries_services.enquiry_record_event(
         enquiry=enquiry, kind=EnquiryEvent.Kind.KEY_DATE_REMOVED, actor=actor, data=data
     )
+
+
+class DeadlineMovedOn(DomainError):
+    """Someone else extended the deadline after this adviser read it: their extension is
+    refused, never laid silently over the other (the API answers 409)."""
+
+    status_code = 409
+
+    def __init__(self, *, deadline: Deadline, seen: date):
+        self.current_end = deadline.ends_on
+        self.seen = seen
+        super().__init__(
+            f"Someone else changed this deadline after you opened it: it is now due "
+            f"{deadline.ends_on:%-d %B %Y}, not {seen:%-d %B %Y}. Nothing was saved: check "
+            "the new date and record your extension again if it still applies."
+        )
+
+    def api_body(self) -> dict[str, Any]:
+        return {"detail": str(self), "current_end": self.current_end.isoformat()}
 
 
 @transaction.atomic
@@ -156,6 +254,7 @@ def deadline_extend(
     actor: User,
     evidence: str = "",
     document: Attachment | None = None,
+    expected_end: date | None = None,
 ) -> DeadlineExtension:
     """Extend a deadline by agreement (who agreed, when, the new end, evidence). The new
     end must be after the current due date (the computed end, or the latest extension);
@@ -166,13 +265,25 @@ def deadline_extend(
     Statutory example: the council's review of a listing takes 8 weeks "or such longer
     period as the owner and the council agree in writing" (Assets of Community Value
     (England) Regulations 2012, Sch 2 para 2).
+
+    Two advisers extending at once: the enquiry row and then the deadline row are locked
+    (``select_for_update``) and the deadline is read again under the lock, so the second
+    works from the first's new end. ``expected_end`` is the due date the adviser saw (the
+    page's form and the API send it): if the deadline moved on since, ``DeadlineMovedOn``
+    refuses the extension instead of laying it over the other.
     """
     enquiry = _lock(deadline.enquiry)
     if not policies.can_record_key_date(actor, enquiry):
         raise PermissionDenied(
             "Only the adviser holding this enquiry or a manager can extend its deadlines."
         )
-    deadline = Deadline.objects.select_related("rule", "key_date").get(pk=deadline.pk)
+    deadline = (
+        Deadline.objects.select_for_update(of=("self",))
+        .select_related("rule", "key_date")
+        .get(pk=deadline.pk)
+    )
+    if expected_end is not None and expected_end != deadline.ends_on:
+        raise DeadlineMovedOn(deadline=deadline, seen=expected_end)
     if extended_to <= deadline.ends_on:
         raise ValidationError(
             {
@@ -203,8 +314,7 @@ def deadline_extend(
         _published_refresh(deadline, published, rule=deadline.rule, actor=actor)
     enquiries_services.enquiry_record_event(
         enquiry=enquiry,
-        # The key-date history's kind: a new end for a deadline a key date started.
-        kind=EnquiryEvent.Kind.KEY_DATE_RECORDED,
+        kind=EnquiryEvent.Kind.DEADLINE_EXTENDED,
         actor=actor,
         data={
             "extension": extension.pk,
@@ -248,11 +358,22 @@ def deadlines_resync(*, rule: DeadlineRule, actor: User | None = None) -> Resync
         _published_withdraw(row, actor=actor)
     if gone:
         Deadline.objects.filter(pk__in=[r.pk for r in gone]).delete()
+    missing = (
+        list(KeyDate.objects.filter(trigger=rule.trigger).exclude(pk__in=list(keep)))
+        if starts
+        else []
+    )
+    others = selectors.other_starts_query(
+        {r.enquiry_id for r in keep.values()} | {k.enquiry_id for k in missing}
+    )
     updated = []
     for row in keep.values():
         ends_on = row.extended_to or (
             selectors.deadline_compute(
-                rule=rule, start=row.key_date.date, conditions=row.key_date.conditions
+                rule=rule,
+                start=row.key_date.date,
+                conditions=row.key_date.conditions,
+                other_starts=others.get(row.enquiry_id),
             ).end
         )
         if row.ends_on != ends_on:
@@ -265,14 +386,16 @@ def deadlines_resync(*, rule: DeadlineRule, actor: User | None = None) -> Resync
             _published_refresh(row, published[row.key_date_id], rule=rule, actor=actor)
     created = []
     if starts:
-        missing = KeyDate.objects.filter(trigger=rule.trigger).exclude(pk__in=list(keep))
         created = Deadline.objects.bulk_create(
             Deadline(
                 key_date=key_date,
                 rule=rule,
                 enquiry_id=key_date.enquiry_id,
                 ends_on=selectors.deadline_compute(
-                    rule=rule, start=key_date.date, conditions=key_date.conditions
+                    rule=rule,
+                    start=key_date.date,
+                    conditions=key_date.conditions,
+                    other_starts=others.get(key_date.enquiry_id),
                 ).end,
             )
             for key_date in missing
@@ -305,10 +428,13 @@ def _published_for(rule: DeadlineRule, rows: list[Deadline]) -> dict[int, Public
 def _published_refresh(
     row: Deadline, published: PublicDate, *, rule: DeadlineRule, actor: User | None
 ) -> None:
-    legal_source = selectors.deadline_compute(
-        rule=rule, start=row.key_date.date, conditions=row.key_date.conditions
-    ).legal_source
-    meaning = selectors.public_meaning(rule=rule, deadline=row)
+    # The readings it is taken from (a disputed start: both, when both key dates are here).
+    others = (
+        selectors.other_starts_query([row.enquiry_id]).get(row.enquiry_id)
+        if disputed_start_pick(rule.disputed_start)
+        else None
+    )
+    meaning, legal_source = selectors.public_copy(rule=rule, deadline=row, others=others)
     if (published.date, published.label, published.meaning, published.legal_source) == (
         row.ends_on,
         rule.name,
@@ -336,12 +462,15 @@ def _published_withdraw(row: Deadline, *, actor: User | None) -> None:
     )
 
 
-def _reminder_data(deadline: Deadline, *, today: date, state: str) -> dict[str, Any]:
+def _reminder_data(
+    deadline: Deadline, *, today: date, state: str, others: dict[str, date] | None = None
+) -> dict[str, Any]:
     view = selectors.deadline_compute(
         rule=deadline.rule,
         start=deadline.key_date.date,
         today=today,
         conditions=deadline.key_date.conditions,
+        other_starts=others,
     )
     rule = deadline.rule
     if state == "passed":
@@ -395,6 +524,7 @@ def deadline_reminders_send(*, today: date | None = None) -> int:
     owed = 0
     deadlines = list(selectors.deadlines_due_for_reminder(today=today))
     keys = {d.pk: _reminder_key(d, today=today) for d in deadlines}
+    others = selectors.other_starts_query({d.enquiry_id for d in deadlines})
     already = notification_keys_owed(keys=list(keys.values()))
     for deadline in deadlines:
         key = keys[deadline.pk]
@@ -423,7 +553,9 @@ def deadline_reminders_send(*, today: date | None = None) -> int:
                 kind=Notification.Kind.DEADLINE_REMINDER,
                 recipient=recipient,
                 dedupe_key=key,
-                data=_reminder_data(deadline, today=today, state=state),
+                data=_reminder_data(
+                    deadline, today=today, state=state, others=others.get(deadline.enquiry_id)
+                ),
             )
         owed += notification is not None
     return owed

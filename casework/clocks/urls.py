@@ -20,6 +20,11 @@ urlpatterns = [
         name="deadline_extend",
     ),
     path("cases/<int:case_id>/key-dates/", views.case_key_date, name="case_key_date"),
+    path(
+        "cases/<int:case_id>/deadlines/extend/",
+        views.case_deadline_extend,
+        name="case_deadline_extend",
+    ),
     path("clock/", views.clock, name="clock"),
 ]
 
@@ -33,6 +38,11 @@ api_urlpatterns = [
         "enquiries/<str:reference>/key-dates/<int:key_date_id>/",
         api.KeyDateDetailView.as_view(),
         name="enquiry-key-date",
+    ),
+    path(
+        "enquiries/<str:reference>/key-dates/<int:key_date_id>/deadlines/<slug:rule>/extensions/",
+        api.DeadlineExtensionView.as_view(),
+        name="enquiry-deadline-extensions",
     ),
     path(
         "cases/<int:case_id>/key-dates/",

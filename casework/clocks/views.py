@@ -47,12 +47,18 @@ def key_date_record(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
     )
 
 
-def _extension_form(enquiry: Enquiry, key_dates: list, data=None) -> DeadlineExtensionForm:
+def _extension_form(
+    enquiry: Enquiry, key_dates: list, data=None, documents=None
+) -> DeadlineExtensionForm:
     return DeadlineExtensionForm(
         data,
         prefix="extend",
         deadlines=[d for kd in key_dates for d in kd.deadlines],
-        documents=publishing_selectors.attachment_list(enquiry=enquiry),
+        documents=(
+            documents
+            if documents is not None
+            else publishing_selectors.attachment_list(enquiry=enquiry)
+        ),
     )
 
 
@@ -86,6 +92,7 @@ def deadline_extend(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
         bound="extension_form",
         done=lambda ext: f"Deadline extended by agreement to {ext.extended_to:%-d %B %Y}.",
         then=enquiry_url(reference, "key-dates-heading"),
+        conflicts=(services.DeadlineMovedOn,),
     )
 
 
@@ -115,7 +122,10 @@ def clock(request: HttpRequest) -> HttpResponse:
     if bound and form.is_valid():
         rule = next(r for r in rules if r.slug == form.cleaned_data["rule"])
         result = selectors.deadline_compute(
-            rule=rule, start=form.cleaned_data["start"], conditions=form.conditions
+            rule=rule,
+            start=form.cleaned_data["start"],
+            conditions=form.conditions,
+            other_starts=selectors.other_start_of(rule, form.cleaned_data["other_start"]),
         )
     status = 400 if bound and not form.is_valid() else 200
     context = {"form": form, "result": result}
@@ -130,7 +140,9 @@ def _key_dates_panel(request: HttpRequest, enquiry: Enquiry, context: dict, boun
     key_dates = selectors.key_date_list(enquiry=enquiry, rules=rules)
     extension_form = None
     if can_record and any(kd.deadlines for kd in key_dates):
-        extension_form = bound.get("extension_form") or _extension_form(enquiry, key_dates)
+        extension_form = bound.get("extension_form") or _extension_form(
+            enquiry, key_dates, documents=context.get("documents")
+        )
     triggers = selectors.key_date_triggers(rules)
     # A council's EOI window on file for the enquiry's area: offer its closing date.
     window = (
@@ -171,13 +183,69 @@ def case_key_date(request: AuthenticatedHttpRequest, case_id: int) -> HttpRespon
             trigger=data["trigger"],
             date=data["date"],
             note=data["note"],
-            councils_involved=data["councils_involved"],
+            councils=data["councils"],
             actor=request.user,
         ),
         allowed=bool(allowed),
         bound="key_date_form",
         done="Key date recorded: its deadlines are listed below.",
         then=case_url(case.pk, "key-dates-heading"),
+    )
+
+
+def _case_extension_form(user, key_dates: list, data=None) -> DeadlineExtensionForm | None:
+    """Extend a deadline of any of the case's enquiries the user holds (the document on
+    file is chosen on the enquiry's own page); None if there is none to extend."""
+    mine = [kd for kd in key_dates if policies.can_record_key_date(user, kd.key_date.enquiry)]
+    enquiry_of = {
+        d.deadline_id: kd.key_date.enquiry.reference
+        for kd in mine
+        for d in kd.deadlines
+        if d.deadline_id
+    }
+    if not enquiry_of:
+        return None
+    return DeadlineExtensionForm(
+        data,
+        prefix="extend",
+        deadlines=[d for kd in mine for d in kd.deadlines],
+        documents=None,
+        enquiry_of=enquiry_of,
+    )
+
+
+@require_POST
+@staff_required
+def case_deadline_extend(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
+    """Extend by agreement a deadline of one of the case's enquiries (one the user holds)."""
+    case = cases_selectors.case_get_for_user(user=request.user, case_id=case_id)
+    enquiries = cases_selectors.case_enquiries(case=case)
+    key_dates = selectors.key_date_list_for_case(enquiries=enquiries)
+    form = _case_extension_form(request.user, key_dates, request.POST)
+    enquiry_by_deadline = {
+        d.deadline_id: kd.key_date.enquiry for kd in key_dates for d in kd.deadlines
+    }
+
+    def extend(data: dict):
+        deadline_id = int(data.pop("deadline"))
+        enquiry = enquiry_by_deadline[deadline_id]
+        return services.deadline_extend(
+            deadline=selectors.deadline_get(enquiry=enquiry, deadline_id=deadline_id),
+            actor=request.user,
+            **data,
+        )
+
+    return form_post(
+        request,
+        case_page,
+        case_id,
+        form or DeadlineExtensionForm(request.POST),
+        extend,
+        allowed=form is not None,
+        bound="extension_form",
+        done=lambda ext: f"Deadline extended by agreement to {ext.extended_to:%-d %B %Y}.",
+        then=case_url(case.pk, "key-dates-heading"),
+        conflicts=(services.DeadlineMovedOn,),
     )
 
 
@@ -193,8 +261,11 @@ def _case_key_dates_panel(request: HttpRequest, case, context: dict, bound: dict
     enquiries = context["enquiries"]
     rules = selectors.deadline_rules_active()
     allowed = key_date_enquiries(request.user, enquiries)
+    key_dates = selectors.key_date_list_for_case(enquiries=enquiries, rules=rules)
     return {
-        "key_dates": selectors.key_date_list_for_case(enquiries=enquiries, rules=rules),
+        "key_dates": key_dates,
+        "extension_form": bound.get("extension_form")
+        or _case_extension_form(request.user, key_dates),
         "key_date_form": (
             (
                 bound.get("key_date_form")

@@ -40,6 +40,8 @@ from casework.demo.drafts import EnquiryDrafts
 from casework.demo.records import Area, DeskAdviser, Draft, Party, TopicInfo
 from casework.models import Absence, Adviser, Assignment, Team
 from casework.policies import ADVISERS_GROUP, MANAGERS_GROUP
+from casework.rollups import services as rollups_services
+from casework.rollups.days import local_day
 from enquiries.intake.services import reference_last_issued, reference_numbers_used
 from enquiries.models import (
     Contact,
@@ -391,6 +393,8 @@ class Seeder(EnquiryDrafts):
             [Assignment(enquiry_id=d.enquiry.pk, **d.assignment) for d in drafts],
             batch_size=self.batch_size,
         )
+        # bulk_create sends no save signal: the teams may have moved the report rollups.
+        rollups_services.days_dirty(days={local_day(d.enquiry.received_at) for d in drafts})
         EnquiryEvent.objects.bulk_create(
             [
                 EnquiryEvent(enquiry_id=d.enquiry.pk, kind=k, actor_id=a, data=data, created_at=t)

@@ -139,6 +139,13 @@ class EnquiryListSerializer(serializers.ModelSerializer):
     local_authority: serializers.SlugRelatedField[LocalAuthority] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
+    secondary_topics: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(
+        slug_field="slug",
+        many=True,
+        read_only=True,
+        help_text="What else it is about (slugs, at most 3), set by an adviser; never the "
+        "topic itself.",
+    )
     organisation = serializers.CharField(
         source="organisation.name", read_only=True, allow_null=True, default=None
     )
@@ -165,6 +172,7 @@ class EnquiryListSerializer(serializers.ModelSerializer):
             "subject",
             "channel",
             "topic",
+            "secondary_topics",
             "local_authority",
             "organisation",
             "status",

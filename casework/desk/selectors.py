@@ -3,13 +3,16 @@ enquiry is a 404 everywhere."""
 
 from django.contrib.auth.models import User
 from django.db.models import (
+    OuterRef,
     Prefetch,
     QuerySet,
+    Subquery,
+    Sum,
 )
 from django.http import Http404
 
 from casework import policies
-from casework.models import Assignment
+from casework.models import Assignment, TimeEntry
 from enquiries.models import Enquiry
 from enquiries.references import is_reference
 from enquiries.selectors import enquiry_base_queryset
@@ -41,6 +44,16 @@ def enquiry_get_for_user(
             ),
             # Shown with the topic, and read by the routing verdict on the page.
             Prefetch("secondary_topics", queryset=Topic.objects.select_related("parent")),
+        ).annotate(
+            # The time recorded on it, for the page's total (``time_total_minutes``): a
+            # subquery, so no join of the visibility rules can multiply it.
+            time_minutes=Subquery(
+                TimeEntry.objects.filter(enquiry=OuterRef("pk"))
+                .order_by()
+                .values("enquiry")
+                .annotate(total=Sum("minutes"))
+                .values("total")
+            )
         )
     enquiry = queryset.filter(reference=reference).first()
     if enquiry is None:

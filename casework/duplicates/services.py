@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from casework import policies
+from casework.clocks import services as clocks_services
 from casework.data_protection.selectors import held_enquiry_q
 from casework.duplicates import selectors
 from casework.models import (
@@ -49,7 +50,8 @@ from enquiries.models import (
     Status,
     TrackingLink,
 )
-from enquiries.services import stale_edit_for
+from enquiries.services import secondary_topics_check, stale_edit_for
+from knowledgebase.models import Topic
 
 logger = logging.getLogger(__name__)
 
@@ -270,6 +272,34 @@ def organisations_merge(
 # Enquiries ------------------------------------------------------------------------------
 
 
+def _secondary_topics_carry(survivor: Enquiry, merged: Enquiry) -> dict[str, list[str]]:
+    """Carry what the merged enquiry was about to the survivor's secondary topics: its topic,
+    then its secondary topics, after the survivor's own, each once, never the survivor's
+    topic, topics in use only, and at most ``Enquiry.SECONDARY_TOPICS_MAX`` (the rule of
+    ``enquiries.services.secondary_topics_check``). What did not fit is left, by name, in
+    the merge's history line. A survivor whose topic is not known takes none (choose its
+    topic first). Returns the topic names added and left out."""
+    own = list(survivor.secondary_topics.order_by("pk"))
+    offered: list[Topic] = [merged.topic] if merged.topic is not None else []
+    offered += list(merged.secondary_topics.order_by("pk"))
+    if survivor.topic_id is None:
+        return {"added": [], "left": []}
+    seen = {survivor.topic_id, *(t.pk for t in own)}
+    candidates = []
+    for topic in offered:
+        if topic.pk not in seen and topic.is_active:
+            seen.add(topic.pk)
+            candidates.append(topic)
+    room = max(0, Enquiry.SECONDARY_TOPICS_MAX - len(own))
+    added, left = candidates[:room], candidates[room:]
+    after = own + added
+    if problem := secondary_topics_check(survivor.topic, after):  # the same rule as an edit
+        raise MergeRefused(f"The secondary topics could not be combined: {problem}")
+    if added:
+        survivor.secondary_topics.add(*added)
+    return {"added": [str(t) for t in added], "left": [str(t) for t in left]}
+
+
 @transaction.atomic
 def enquiries_merge(
     *,
@@ -280,7 +310,9 @@ def enquiries_merge(
     merged_version: int,
 ) -> MergeRecord:
     """Merge two enquiries about the same matter: the second's messages, documents,
-    dates, notes, tasks, time, letters and outcomes join the first; the second is closed
+    dates, notes, tasks, time, letters and outcomes join the first, and its topic and
+    secondary topics become the first's secondary topics where they fit
+    (``_secondary_topics_carry``); the second is closed
     as a duplicate and its reference leads to the first. The versions are those the
     person saw: if either enquiry changed since, nothing is merged (``StaleEdit``)."""
     if survivor.pk == merged.pk:
@@ -335,6 +367,11 @@ def enquiries_merge(
     moved["outcomes"] = Outcome.objects.filter(enquiry=merged).update(
         enquiry=survivor, is_closing=False
     )
+    if moved["key_dates"]:  # an end of a moratorium may give a disputed clock its other reading
+        clocks_services.deadlines_other_readings_refresh(enquiry=survivor, actor=actor)
+    topics = _secondary_topics_carry(survivor, merged)
+    if topics["added"]:
+        moved["secondary_topics"] = len(topics["added"])
     if merged.pk in links and survivor.pk not in links:
         CaseEnquiry.objects.filter(pk=links[merged.pk].pk).update(enquiry=survivor)
     elif merged.pk in links:
@@ -360,7 +397,12 @@ def enquiries_merge(
     _timeline(
         [survivor.pk],
         actor,
-        {"what": "enquiry", "from": merged.reference, "into": survivor.reference},
+        {
+            "what": "enquiry",
+            "from": merged.reference,
+            "into": survivor.reference,
+            **({"secondary_topics": topics} if topics["added"] or topics["left"] else {}),
+        },
     )
     _timeline(
         [merged.pk],

@@ -110,12 +110,6 @@ class EnquiryDetailSerializer(EnquiryListSerializer):
         "Bid act its topic is about: nominating, or triggering the full moratorium."
     )
 
-    secondary_topics: serializers.SlugRelatedField[Topic] = serializers.SlugRelatedField(
-        slug_field="slug",
-        many=True,
-        read_only=True,
-        help_text="What else it is about (slugs), set by an adviser; never the topic itself.",
-    )
     outside_england = serializers.SerializerMethodField(
         help_text="Null in England; else the nation, why the rights do not apply there and "
         "where to refer the group."
@@ -124,7 +118,6 @@ class EnquiryDetailSerializer(EnquiryListSerializer):
     class Meta(EnquiryListSerializer.Meta):
         fields = [
             *EnquiryListSerializer.Meta.fields,
-            "secondary_topics",
             "legacy_reference",
             "message",
             "asset_name",

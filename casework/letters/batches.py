@@ -187,7 +187,8 @@ def letters_make(*, letter_ids: list[int]) -> dict[int, str]:
 
 
 def _drafts(letter_ids: list[int], outcomes: dict[int, str]) -> list[_Draft]:
-    """The pending letters filled in, in four queries (letters, clocks, rules, failures)."""
+    """The pending letters filled in, in a fixed number of queries (the letters; their key
+    dates, stored deadlines and councils; the rules)."""
     letters = list(
         Letter.objects.select_related(
             "enquiry__contact",

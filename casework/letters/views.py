@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from casework.cases import selectors as cases
 from casework.clocks import selectors as clocks_selectors
 from casework.desk import selectors as desk_selectors
-from casework.desk.views import form_errors_from, manager_required, staff_required
+from casework.desk.views import enquiry_page, form_errors_from, manager_required, staff_required
 from casework.enquiry.selectors import enquiry_eligibility_warnings
 from casework.letters import batches, compose, services
 from casework.letters import selectors as letters
@@ -75,6 +75,12 @@ def _page(
             status=status,
         )
     )
+
+
+@enquiry_page.panel()
+def _letters_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
+    """The enquiry's letters, newest first, read once for their count and their table."""
+    return {"enquiry_letters": list(letters.letter_list_for_enquiry(enquiry=enquiry))}
 
 
 @require_safe

@@ -22,6 +22,7 @@ from casework.models.retention import (
     SubjectAccessRequest,
     SubjectAccessWithholding,
 )
+from casework.models.rollups import ReceivedDay, RollupDirtyDay
 from casework.models.saved_views import SavedView
 from casework.models.scheduling import ScheduledRun
 from casework.models.search import EnquirySearchDocument
@@ -127,6 +128,8 @@ class Letter(models.Model):
 
 __all__ = [
     "EnquirySearchDocument",
+    "ReceivedDay",
+    "RollupDirtyDay",
     "ScheduledRun",
     "Presence",
     "DuplicatePair",

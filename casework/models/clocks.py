@@ -16,11 +16,22 @@ class KeyDate(models.Model):
     trigger = models.SlugField(max_length=60)
     date = models.DateField()
     note = models.CharField(max_length=500, blank=True)
+    councils = models.ManyToManyField(
+        "knowledgebase.LocalAuthority",
+        blank=True,
+        related_name="+",
+        help_text=(
+            "The councils (local planning authorities) whose areas the area falls within; "
+            "more than one changes some clocks (``DeadlineRule.variants``, condition "
+            "several_councils)."
+        ),
+    )
     councils_involved = models.PositiveSmallIntegerField(
         default=1,
         help_text=(
-            "How many councils (local planning authorities) the area falls within: more than "
-            "one changes some clocks (``DeadlineRule.variants``, condition several_councils)."
+            "How many councils the area falls within: the number of ``councils`` named (at "
+            "least 1), kept with the list so that ``conditions`` needs no query. A key date "
+            "recorded before councils were named keeps the count it was given."
         ),
     )
     recorded_by = models.ForeignKey(
@@ -47,7 +58,8 @@ class KeyDate(models.Model):
     @property
     def conditions(self) -> frozenset[str]:
         """The facts recorded here that rule variants can depend on
-        (``knowledgebase.periods.CONDITIONS``)."""
+        (``knowledgebase.periods.CONDITIONS``): several councils when more than one is
+        named (``councils_involved`` is their number, or an older key date's count)."""
         return frozenset({"several_councils"}) if self.councils_involved > 1 else frozenset()
 
 

@@ -13,7 +13,6 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 
 from casework import policies
 from casework.clocks import selectors as clocks_selectors
@@ -53,19 +52,18 @@ def deadline_publish(
     )
     if deadline is None:
         raise ValidationError({"rule": "That deadline is no longer on this enquiry."})
-    view = clocks_selectors.deadline_compute(
-        rule=deadline.rule,
-        start=deadline.key_date.date,
-        today=timezone.localdate(),
-        conditions=deadline.key_date.conditions,
+    # A disputed start with its other key date recorded: both readings, the earlier shown.
+    others = clocks_selectors.other_starts_query([enquiry.pk]).get(enquiry.pk)
+    meaning, legal_source = clocks_selectors.public_copy(
+        rule=deadline.rule, deadline=deadline, others=others
     )
     return conversation_services.public_date_publish(
         enquiry=enquiry,
         source=deadline_source(key_date_id=key_date_id, rule_id=rule_id),
         label=deadline.rule.name,
         date=deadline.ends_on,  # the computed end, or the latest agreed extension
-        meaning=clocks_selectors.public_meaning(rule=deadline.rule, deadline=deadline),
-        legal_source=view.legal_source,
+        meaning=meaning,
+        legal_source=legal_source,
         is_group_deadline=is_group_deadline,
         actor=actor,
     )

@@ -86,16 +86,23 @@ def tracking_link_send(request: AuthenticatedHttpRequest, reference: str) -> Htt
     return back_to_enquiry(reference, "group-links-heading")
 
 
+@enquiry_page.panel(order=5)
+def _documents_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
+    """The enquiry's documents, read once: listed here, and offered as evidence by the
+    key dates panel's extension form."""
+    return {"documents": list(selectors.attachment_list(enquiry=enquiry))}
+
+
 @enquiry_page.panel(order=20)
 def _group_facing_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
     """What the group sees: which deadlines are published (1 query, from the key dates panel),
-    the documents (1 query), and the forms the user may use to add to them."""
+    the documents (read by ``_documents_panel``), and the forms the user may use to add to
+    them."""
     user = request.user
     return {
         "publish_rows": selectors.publish_rows(enquiry=enquiry, key_dates=context["key_dates"]),
         "can_publish_dates": policies.can_record_key_date(user, enquiry),
         "can_manage_links": policies.can_change_enquiry_status(user, enquiry),
-        "documents": list(selectors.attachment_list(enquiry=enquiry)),
         "document_form": (
             (bound.get("document_form") or StaffDocumentForm(prefix="doc"))
             if policies.can_add_staff_document(user, enquiry)

@@ -124,7 +124,11 @@ class EnquiryListView(generics.ListAPIView):
         allowed = [key for key, _ in selectors.queues_for(user)]
         if queue not in allowed:
             raise ValidationError({"queue": [f"Choose one of: {', '.join(allowed)}."]})
-        return selectors.enquiry_list(user=user, queue=queue, filters=self.request.query_params)
+        enquiries = selectors.enquiry_list(
+            user=user, queue=queue, filters=self.request.query_params
+        )
+        # One query for every row's secondary topics, whatever the page's size.
+        return enquiries.prefetch_related("secondary_topics")
 
 
 @extend_schema_view(

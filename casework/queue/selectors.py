@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import (
     Case,
+    CharField,
     Count,
     DateField,
     Exists,
@@ -19,6 +20,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
     When,
 )
 from django.db.models.functions import Coalesce
@@ -28,11 +30,14 @@ from casework import policies
 from casework.desk.selectors import enquiry_visible_queryset
 from casework.models import Absence, Adviser, Assignment, Deadline, Team
 from casework.queue import filters as queue_filters
+from casework.queue import remits
 from casework.queue.filters import EnquiryFilter
 from casework.queue.routing import Candidate
 from config.errors import DomainError
 from enquiries.models import Enquiry, Message, PersonalDataAccess, Status
-from knowledgebase.models import LocalAuthority, Topic
+from enquiries.notices import PREFERENCE_PATH
+from knowledgebase.jurisdiction import ENGLAND
+from knowledgebase.models import LocalAuthority, Nation, Topic
 
 
 class Queue:
@@ -97,6 +102,22 @@ def next_deadline_subquery(*, today: date) -> Subquery:
     )
 
 
+def outside_england_expression() -> Case:
+    """The name of the nation ("Wales") when the enquiry's area is outside England, where
+    the desk's rights do not apply (``knowledgebase.jurisdiction``); "" in England or with no
+    area. Annotated on the queue page's rows (``outside_england_in``): the list's own query
+    joins the area's region, so the marker costs no query per row."""
+    return Case(
+        *(
+            When(local_authority__region__nation=value, then=Value(label))
+            for value, label in Nation.choices
+            if value != ENGLAND
+        ),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
 def sla_due_expression() -> Case:
     """The due date of the service-level clock that matters now: first response until there
     is one, then resolution; None when paused or resolved (``enquiries.service_levels``)."""
@@ -142,9 +163,15 @@ def routing_candidates(
     local_authority: LocalAuthority | None,
     today: date | None = None,
     secondary_topics: Sequence[Topic] = (),
+    keep: dict[int, Adviser] | None = None,
+    team: Team | None = None,
 ) -> list[Candidate]:
     """Every active adviser as a routing candidate, in one query: with each of the
-    enquiry's ``secondary_topics`` (a few) they have expertise in, a column each."""
+    enquiry's ``secondary_topics`` (a few) they have expertise in, a column each.
+
+    ``keep``: filled with the advisers by id, with their users and email preferences
+    and whether each is in ``team`` (``in_routed_team``), so the chosen one needs no
+    second read."""
     today = today or timezone.localdate()
     topic_ids = [t for t in (topic.pk, topic.parent_id) if t] if topic else []
     secondary = {f"covers_secondary_{i}": _expert_in(t) for i, t in enumerate(secondary_topics)}
@@ -174,8 +201,9 @@ def routing_candidates(
     )
     advisers = (
         Adviser.objects.filter(is_active=True, user__is_active=True)
-        .select_related("user")
+        .select_related("user", f"user__{PREFERENCE_PATH}")
         .annotate(
+            in_routed_team=_in_team_column(team),
             open_count=Coalesce(Subquery(open_count, output_field=IntegerField()), 0),
             last_assigned_at=Subquery(last_assigned),
             is_away=Exists(
@@ -192,6 +220,9 @@ def routing_candidates(
             **secondary,
         )
     )
+    rows = list(advisers)
+    if keep is not None:
+        keep.update((a.pk, a) for a in rows)
     return [
         Candidate(
             adviser_id=a.pk,
@@ -211,25 +242,29 @@ def routing_candidates(
                 timezone.localtime(a.last_assigned_at) if a.last_assigned_at else None
             ),
         )
-        for a in advisers
+        for a in rows
     ]
 
 
 def team_for_topic(*, topic: Topic | None) -> Team | None:
-    """The team whose remit includes ``topic``; else the triage team."""
+    """The team whose remit includes ``topic`` (the lowest-numbered, if several); else
+    the triage team. Held per process (``remits``): no query while the remits hold."""
     if topic is not None:
-        team = (
-            Team.objects.filter(topics__in=[t for t in (topic.pk, topic.parent_id) if t])
-            .order_by("pk")
-            .first()
-        )
+        team = remits.team_for_topic_ids([t for t in (topic.pk, topic.parent_id) if t])
         if team is not None:
             return team
     return triage_team()
 
 
+def _in_team_column(team: Team | None) -> Exists | Value:
+    """Whether the adviser is in ``team`` (the queue's team); no team: not in it."""
+    if team is None:
+        return Value(False)
+    return Exists(Adviser.teams.through.objects.filter(adviser_id=OuterRef("pk"), team_id=team.pk))
+
+
 def triage_team() -> Team | None:
-    return Team.objects.filter(is_triage=True).first()
+    return remits.triage_team()
 
 
 def adviser_list() -> QuerySet[Adviser]:

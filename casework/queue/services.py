@@ -37,6 +37,7 @@ def routing_decision(
     team: Team | None = None,
     verdicts: bool = True,
     secondary_topics: Sequence[Topic] | None = None,
+    keep: dict[int, Adviser] | None = None,
 ) -> RoutingDecision:
     """What routing decides for ``enquiry`` now, with a verdict on every active adviser.
 
@@ -45,6 +46,7 @@ def routing_decision(
     (routing a new enquiry, which keeps only the choice and its explanation) skips reading
     the advisers then: the costliest query of intake (docs/performance.md, mail in).
     ``secondary_topics``: the enquiry's (the tie-breaker), read from it if not given.
+    ``keep``: filled with the candidates' advisers (``selectors.routing_candidates``).
     """
     team = team or selectors.team_for_topic(topic=enquiry.topic)
     if secondary_topics is None:
@@ -54,6 +56,8 @@ def routing_decision(
             topic=enquiry.topic,
             local_authority=enquiry.local_authority,
             secondary_topics=secondary_topics,
+            keep=keep,
+            team=team,
         )
         if verdicts or enquiry.topic_id is not None
         else []
@@ -71,6 +75,13 @@ def _lock(enquiry: Enquiry) -> Enquiry:
     return Enquiry.objects.select_for_update().get(pk=enquiry.pk)
 
 
+def _in_team(adviser: Adviser, team: Team) -> bool:
+    """Whether ``adviser`` is in ``team``: read with the candidates when routing chose
+    them (``in_routed_team``, for the topic's team), else asked."""
+    known = getattr(adviser, "in_routed_team", None)
+    return known if known is not None else adviser.teams.filter(pk=team.pk).exists()
+
+
 def _record_assignment(
     *,
     enquiry: Enquiry,
@@ -79,15 +90,18 @@ def _record_assignment(
     reason: str,
     actor: User | None,
     team: Team | None = None,
+    first: bool = False,
 ) -> Assignment:
     """Close the current assignment and open a new one; call with the enquiry row locked.
 
     The team is the one whose remit covers the topic (else triage); an adviser
-    from outside that team files it under their own first team instead.
+    from outside that team files it under their own first team instead. ``first``: the
+    enquiry was created in this transaction, so it has no assignment to close.
     """
-    Assignment.objects.filter(enquiry=enquiry, is_current=True).update(is_current=False)
+    if not first:
+        Assignment.objects.filter(enquiry=enquiry, is_current=True).update(is_current=False)
     team = team or selectors.team_for_topic(topic=enquiry.topic)
-    if adviser is not None and team is not None and not adviser.teams.filter(pk=team.pk).exists():
+    if adviser is not None and team is not None and not _in_team(adviser, team):
         team = adviser.teams.order_by("pk").first() or team
     assignment = Assignment.objects.create(
         enquiry=enquiry,
@@ -111,8 +125,8 @@ def _record_assignment(
 
 
 def _queue_for_triage(enquiry: Enquiry, reason: Callable[[str], str]) -> Assignment:
-    """Put ``enquiry`` (its row locked) in the triage queue; ``reason`` says why, given
-    where it waits."""
+    """Put ``enquiry`` (new, created in this transaction) in the triage queue; ``reason``
+    says why, given where it waits."""
     team = selectors.triage_team()
     where = f"the {team.name} queue" if team else "the unassigned queue"
     return _record_assignment(
@@ -122,24 +136,41 @@ def _queue_for_triage(enquiry: Enquiry, reason: Callable[[str], str]) -> Assignm
         reason=reason(where),
         actor=None,
         team=team,
+        first=True,
     )
 
 
-@transaction.atomic
+def _with_area_and_topic(enquiry: Enquiry) -> None:
+    """Load the enquiry's area with its region, and its topic with its parent, unless
+    intake already gave them (its reference data holds both): routing reads each twice."""
+    area = enquiry.local_authority if Enquiry.local_authority.is_cached(enquiry) else None
+    if enquiry.local_authority_id is not None and (
+        area is None or not LocalAuthority.region.is_cached(area)
+    ):
+        enquiry.local_authority = LocalAuthority.objects.select_related("region").get(
+            pk=enquiry.local_authority_id
+        )
+    topic = enquiry.topic if Enquiry.topic.is_cached(enquiry) else None
+    if enquiry.topic_id is not None and (topic is None or not Topic.parent.is_cached(topic)):
+        enquiry.topic = Topic.objects.select_related("parent").get(pk=enquiry.topic_id)
+
+
+@transaction.atomic(savepoint=False)
 def enquiry_route(*, enquiry: Enquiry, triage_reason: str = "") -> Assignment:
     """Route a newly received enquiry to an adviser, or to a team queue, with the reason.
 
     With ``triage_reason`` (intake's doubt about it, such as mail that may not be from
     whom it seems) it waits in the triage queue with that reason instead.
     The desk itself acts: the Assignment and the event have no actor.
+
+    ``enquiry`` is the instance intake created in this same transaction (the
+    ``enquiry_received`` signal): no one else can see the row yet, so it is neither locked
+    nor read again, and the assignment is written on that instance, so the sender sees it
+    without a re-read. No savepoint of its own: the receiver's undoes a failed routing.
     """
-    enquiry = _lock(enquiry)
     if triage_reason:
         return _queue_for_triage(enquiry, lambda where: f"{triage_reason} Waiting in {where}.")
-    if enquiry.local_authority_id is not None:  # with its region, read once for both uses
-        enquiry.local_authority = LocalAuthority.objects.select_related("region").get(
-            pk=enquiry.local_authority_id
-        )
+    _with_area_and_topic(enquiry)
     if (outside := enquiry_outside_england(enquiry)) is not None:
         return _queue_for_triage(
             enquiry,
@@ -151,12 +182,11 @@ def enquiry_route(*, enquiry: Enquiry, triage_reason: str = "") -> Assignment:
     team = selectors.team_for_topic(topic=enquiry.topic)
     # Routed on receipt: no intake channel sets secondary topics (advisers add them at
     # triage), so there are none to read.
-    decision = routing_decision(enquiry=enquiry, team=team, verdicts=False, secondary_topics=())
-    adviser = (
-        Adviser.objects.select_related("user").get(pk=decision.chosen.adviser_id)
-        if decision.chosen
-        else None
+    advisers: dict[int, Adviser] = {}  # read with the candidates: the chosen one is here
+    decision = routing_decision(
+        enquiry=enquiry, team=team, verdicts=False, secondary_topics=(), keep=advisers
     )
+    adviser = advisers[decision.chosen.adviser_id] if decision.chosen else None
     return _record_assignment(
         enquiry=enquiry,
         adviser=adviser,
@@ -164,6 +194,7 @@ def enquiry_route(*, enquiry: Enquiry, triage_reason: str = "") -> Assignment:
         reason=decision.explanation,
         actor=None,
         team=team,
+        first=True,
     )
 
 

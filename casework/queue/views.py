@@ -65,6 +65,8 @@ def _queue_page(
     except selectors.FilterError:
         # Show the queue unfiltered under the errors, rather than an empty page.
         enquiries, invalid = selectors.enquiry_list(user=user, queue=current), True
+    # Each row's "Outside England" marker, in the list's own query.
+    enquiries = enquiries.annotate(outside_england_in=selectors.outside_england_expression())
     page = Paginator(enquiries, PAGE_SIZE).get_page(params.get("page"))
     query = params.copy()
     query.pop("page", None)

@@ -5,10 +5,11 @@ and the topics with many enquiries but few published guidance articles
 
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from casework import policies
+from casework.models import ReceivedDay
 from casework.reports import scope
 from casework.reports.names import Names, area_names, topic_names, topic_roots
 from casework.reports.params import ReportParams
@@ -22,28 +23,56 @@ GUIDANCE_PER_ARTICLE = 25  # enquiries per published article above which guidanc
 Counts = dict[int | None, tuple[int, int]]
 
 
-def _growth_counts(params: ReportParams, user: policies.User, group: F) -> Counts:
-    previous = params.previous()
-    both = scope.enquiries(params, user=user).filter(
-        received_at__gte=previous.start, received_at__lt=params.end
-    )
-    rows = (
-        both.annotate(g=group)
-        .values_list("g")
-        .annotate(
-            now=Count("pk", filter=Q(received_at__gte=params.start)),
-            before=Count("pk", filter=Q(received_at__lt=params.start)),
+# The column a growth table groups by: on enquiries, on rollup rows.
+GROUPS = {
+    "topic": ("topic_id", "topic_id", ReceivedDay.Grain.TOPIC),
+    "area": ("local_authority_id", "area_id", ReceivedDay.Grain.AREA),
+}
+
+
+def _both_periods(params: ReportParams, user: policies.User) -> scope.ReceivedParts:
+    """The enquiries received in the period and the equal one before it."""
+    return scope.received_parts(params, params.previous().date_from, params.date_to, user=user)
+
+
+def _growth_counts(params: ReportParams, parts: scope.ReceivedParts, group: str) -> Counts:
+    """{group id: (this period, the one before)}: the rollup part's and the source part's
+    counts added (they never share a day)."""
+    enquiry_column, rollup_column, grain = GROUPS[group]
+    rollup = parts.grain_rows(grain)
+    counts: Counts = {}
+    queries: list[QuerySet[Any, tuple[Any, ...]]] = []
+    if parts.source is not None:
+        queries.append(
+            parts.source.annotate(g=F(enquiry_column))
+            .values_list("g")
+            .annotate(
+                now=Count("pk", filter=Q(received_at__gte=params.start)),
+                before=Count("pk", filter=Q(received_at__lt=params.start)),
+            )
         )
-    )
-    return {g: (now, before) for g, now, before in rows}
+    if rollup is not None:
+        queries.append(
+            rollup.annotate(g=F(rollup_column))
+            .values_list("g")
+            .annotate(
+                now=Coalesce(Sum("count", filter=Q(day__gte=params.date_from)), 0),
+                before=Coalesce(Sum("count", filter=Q(day__lt=params.date_from)), 0),
+            )
+        )
+    for rows in queries:
+        for g, now, before in rows:
+            total = counts.get(g, (0, 0))
+            counts[g] = (total[0] + now, total[1] + before)
+    return counts
 
 
-def _topic_growth_counts(params: ReportParams, user: policies.User) -> Counts:
+def _topic_growth_counts(params: ReportParams, parts: scope.ReceivedParts) -> Counts:
     """By top-level topic: grouped by the topic itself, then summed into its parent here
     (cheaper than joining every enquiry to its topic; exact: one topic per enquiry)."""
     roots = topic_roots()
     counts: Counts = {}
-    for topic, (now, before) in _growth_counts(params, user, F("topic_id")).items():
+    for topic, (now, before) in _growth_counts(params, parts, "topic").items():
         root = roots.get(topic, topic)
         total = counts.get(root, (0, 0))
         counts[root] = (total[0] + now, total[1] + before)
@@ -204,14 +233,15 @@ def _guidance_table(params: ReportParams, topic_counts: Counts, names: Names) ->
 
 def guidance_gaps_table(params: ReportParams, *, user: policies.User) -> Table:
     """The topics with many enquiries and few articles, on their own (the knowledge report)."""
-    topic_counts = _topic_growth_counts(params, user)
+    topic_counts = _topic_growth_counts(params, _both_periods(params, user))
     return _guidance_table(params, topic_counts, topic_names(topic_counts))
 
 
 def demand_report(params: ReportParams, *, user: policies.User) -> Report:
-    topic_counts = _topic_growth_counts(params, user)
+    parts = _both_periods(params, user)
+    topic_counts = _topic_growth_counts(params, parts)
     also_counts = _also_about_counts(params, user)
-    area_counts = _growth_counts(params, user, F("local_authority_id"))
+    area_counts = _growth_counts(params, parts, "area")
     topics = topic_names([*topic_counts, *also_counts])
     areas = area_names(area_counts)
     return Report(

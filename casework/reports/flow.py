@@ -2,15 +2,17 @@
 day/week/month; first-response and resolution times; closures; service-level compliance."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, connections
-from django.db.models import Aggregate, Count, F, Q, QuerySet
+from django.db.models import Aggregate, Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from casework import policies
+from casework.models import ReceivedDay
 from casework.reports import scope
 from casework.reports.aggregates import percentile_aggregates, percentile_values, percentiles
 from casework.reports.names import area_names, topic_names, topic_roots
@@ -66,12 +68,17 @@ def _as_date(value: date | datetime) -> date:
 
 
 def _by_bucket(
-    queryset: QuerySet[Enquiry], params: ReportParams, field: str, dimension: str | None
+    queryset: QuerySet[Any],
+    params: ReportParams,
+    field: str,
+    dimension: str | None,
+    measure: Aggregate | None = None,
 ) -> BucketCounts:
-    """{(dimension value, bucket start): count}, one GROUP BY query."""
+    """{(dimension value, bucket start): count}, one GROUP BY query. ``measure``: what a
+    row counts for (``Sum("count")`` on rollup rows; by default one)."""
     bucket = TRUNC[params.bucket](field)
     columns = ["b", dimension] if dimension else ["b"]
-    rows = queryset.annotate(b=bucket).values_list(*columns).annotate(n=Count("pk"))
+    rows = queryset.annotate(b=bucket).values_list(*columns).annotate(n=measure or Count("pk"))
     if dimension:
         return {(value, _as_date(b)): n for b, value, n in rows}
     return {(None, _as_date(b)): n for b, n in rows}
@@ -127,30 +134,98 @@ def _dimension_table(
 GROUPING_SET = {7: "channel", 11: "root", 13: "org_type", 14: "la"}
 
 
-def received_counts(params: ReportParams, received: QuerySet[Enquiry]) -> dict[str, BucketCounts]:
+@dataclass(frozen=True)
+class Columns:
+    """Where a received figure's day and dimensions are, and what a row counts for: on
+    enquiries (one each) and on rollup rows (``count`` each)."""
+
+    day: str
+    root: str
+    org_type: str
+    la: str
+    weight: str | None = None
+
+
+ENQUIRY_COLUMNS = Columns("received_at", "topic_id", "organisation__org_type", "local_authority_id")
+ROLLUP_COLUMNS = Columns("day", "topic_id", "enquirer_type", "area_id", weight="count")
+
+
+def received_counts(params: ReportParams, parts: scope.ReceivedParts) -> dict[str, BucketCounts]:
     """{dimension: {(value, bucket start): count}} for channel, top-level topic, enquirer
-    type and area. PostgreSQL: one scan, ``GROUPING SETS``; elsewhere one query each."""
-    # Grouped by the topic itself, then summed into top-level topics here: cheaper than
+    type and area: the rollup part's and the source part's counts added (they never share
+    a day, so nothing is counted twice)."""
+    counts: dict[str, BucketCounts] = {name: {} for name in GROUPING_SET.values()}
+    found = []
+    if parts.rollup is not None:
+        found.append(
+            _grain_counts(params, parts.rollup)
+            if parts.whole
+            else _counts(params, parts.rollup, ROLLUP_COLUMNS)
+        )
+    if parts.source is not None:
+        found.append(_counts(params, parts.source, ENQUIRY_COLUMNS))
+    for part in found:
+        for name, by_bucket in part.items():
+            for key, n in by_bucket.items():
+                counts[name][key] = counts[name].get(key, 0) + n
+    counts["root"] = _roll_up_topics(counts["root"])
+    return counts
+
+
+# A one-dimension grain of the rollup: the figure it gives, and its column.
+GRAINS = {
+    ReceivedDay.Grain.CHANNEL: ("channel", 2),
+    ReceivedDay.Grain.TOPIC: ("root", 3),
+    ReceivedDay.Grain.ENQUIRER_TYPE: ("org_type", 4),
+    ReceivedDay.Grain.AREA: ("la", 5),
+}
+
+
+def _grain_counts(params: ReportParams, rollup: QuerySet[ReceivedDay]) -> dict[str, BucketCounts]:
+    """Without filters: every dimension's counts from its own grain, in one GROUP BY over
+    a few rows a day (topics not yet rolled up)."""
+    rows = (
+        rollup.filter(grain__in=list(GRAINS))
+        .annotate(b=TRUNC[params.bucket]("day"))
+        .values_list("grain", "b", "channel", "topic_id", "enquirer_type", "area_id")
+        .annotate(n=Sum("count"))
+    )
+    counts: dict[str, BucketCounts] = {name: {} for name, _ in GRAINS.values()}
+    for row in rows:
+        name, column = GRAINS[row[0]]
+        counts[name][(row[column], _as_date(row[1]))] = row[6]
+    return counts
+
+
+def _counts(
+    params: ReportParams, received: QuerySet[Any], columns: Columns
+) -> dict[str, BucketCounts]:
+    """The counts of one part (topics not yet rolled up). PostgreSQL: one scan,
+    ``GROUPING SETS``; elsewhere one query each."""
+    # Grouped by the topic itself, then summed into top-level topics: cheaper than
     # joining every enquiry to its topic, and exact (each enquiry has one topic).
     rows = received.annotate(
-        b=TRUNC[params.bucket]("received_at"),
-        root=F("topic_id"),
-        org_type=F("organisation__org_type"),
-        la=F("local_authority_id"),
+        b=TRUNC[params.bucket](columns.day),
+        root=F(columns.root),
+        org_type=F(columns.org_type),
+        la=F(columns.la),
+        w=F(columns.weight) if columns.weight else Value(1),
     )
+    measure = Sum(columns.weight) if columns.weight else None
     if connection.vendor != "postgresql":
         return {
-            "channel": _by_bucket(received, params, "received_at", "channel"),
-            "root": _roll_up_topics(_by_bucket(rows, params, "received_at", "root")),
-            "org_type": _by_bucket(rows, params, "received_at", "org_type"),
-            "la": _by_bucket(rows, params, "received_at", "la"),
+            "channel": _by_bucket(received, params, columns.day, "channel", measure),
+            "root": _by_bucket(rows, params, columns.day, "root", measure),
+            "org_type": _by_bucket(rows, params, columns.day, "org_type", measure),
+            "la": _by_bucket(rows, params, columns.day, "la", measure),
         }
     sql, sql_params = rows.values_list(
-        "b", "channel", "root", "org_type", "la"
+        "b", "channel", "root", "org_type", "la", "w"
     ).query.sql_with_params()
     # The inner query is Django's, its values passed apart; its columns carry these aliases.
+    total = "SUM(w)" if columns.weight else "COUNT(*)"
     grouped = f"""SELECT GROUPING(channel, root, org_type, la), b, channel, root, org_type, la,
-        COUNT(*) FROM ({sql}) AS r
+        {total} FROM ({sql}) AS r
         GROUP BY GROUPING SETS ((b, channel), (b, root), (b, org_type), (b, la))"""  # noqa: S608
     counts: dict[str, BucketCounts] = {name: {} for name in GROUPING_SET.values()}
     with connections[rows.db].cursor() as cursor:  # the report's database
@@ -159,7 +234,6 @@ def received_counts(params: ReportParams, received: QuerySet[Enquiry]) -> dict[s
             name = GROUPING_SET[grouping]
             value = {"channel": channel, "root": root, "org_type": org_type, "la": la}[name]
             counts[name][(value, _as_date(b))] = n
-    counts["root"] = _roll_up_topics(counts["root"])
     return counts
 
 
@@ -174,9 +248,8 @@ def _roll_up_topics(counts: BucketCounts) -> BucketCounts:
 
 
 def _received_tables(
-    params: ReportParams, received: QuerySet[Enquiry], starts: list[date]
+    params: ReportParams, counts: dict[str, BucketCounts], starts: list[date]
 ) -> list[Table]:
-    counts = received_counts(params, received)
     topic_counts, area_counts = counts["root"], counts["la"]
     common: dict[str, Any] = {"params": params, "starts": starts}
     channels: dict[str, tuple[str, str | None]] = {c.value: (c.label, c.value) for c in Channel}
@@ -353,7 +426,8 @@ def _compliance(params: ReportParams, figures: dict[str, Any]) -> Table:
 def flow_report(params: ReportParams, *, user: policies.User) -> Report:
     starts = bucket_starts(params)
     received = scope.received(params, user=user)
-    tables = _received_tables(params, received, starts)
+    parts = scope.received_parts(params, params.date_from, params.date_to, user=user)
+    tables = _received_tables(params, received_counts(params, parts), starts)
     figures = received_figures(received)
     tables += [
         _times(params, figures),

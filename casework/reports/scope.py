@@ -1,15 +1,19 @@
 """The enquiries a report counts: the report's filters (and, for advisers, what they may
 see) as one ``Q`` that can sit on enquiries or, with ``prefix``, on rows joined to them."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from casework import policies
-from casework.models import Assignment
+from casework.models import Assignment, ReceivedDay
 from casework.reports.params import ReportParams
+from casework.rollups import selectors as rollups
 from enquiries import service_levels
 from enquiries.models import Enquiry, Status
+from knowledgebase.models import LocalAuthority, Topic
 
 
 def enquiry_q(params: ReportParams, *, prefix: str = "") -> Q:
@@ -47,6 +51,78 @@ def received(params: ReportParams, *, user: policies.User | None = None) -> Quer
     return enquiries(params, user=user).filter(
         received_at__gte=params.start, received_at__lt=params.end
     )
+
+
+def rollup_q(params: ReportParams, *, user: policies.User | None = None) -> Q | None:
+    """The report's filters on ``ReceivedDay`` rows, or None when the report's scope holds
+    something the rollup's dimensions cannot say (an adviser; an adviser's own view of
+    their enquiries; another time zone's days): then the figures come from the source
+    rows. Exact where it answers: each filter is the same set as ``enquiry_q``'s."""
+    if user is not None and not policies.can_see_all_reports(user):
+        return None
+    if params.adviser or not rollups.readable():
+        return None
+    q = Q()
+    if params.team:  # the current assignment's team (at most one current assignment)
+        q &= Q(team_id=params.team.pk)
+    if params.topic:  # the topic or one under it, as the topic tree is now
+        children = Topic.objects.filter(parent=params.topic).values("pk")
+        q &= Q(topic_id=params.topic.pk) | Q(topic_id__in=children)
+    if params.area:
+        q &= Q(area_id=params.area.pk)
+    if params.region:  # the areas in the region now
+        q &= Q(area_id__in=LocalAuthority.objects.filter(region=params.region).values("pk"))
+    if params.channel:
+        q &= Q(channel=params.channel)
+    return q
+
+
+@dataclass(frozen=True)
+class ReceivedParts:
+    """The enquiries a report counts as received over some days, in two parts that never
+    share a day: rollup rows for the days whose rollup is clean, and source rows for the
+    others (every day, when the filters need the source). Either may be None (nothing)."""
+
+    rollup: QuerySet[ReceivedDay] | None
+    source: QuerySet[Enquiry] | None
+    # The report has no filters: ``rollup`` holds every grain, and a figure by one
+    # dimension reads that dimension's grain (``grain_rows``). Otherwise ``rollup`` is the
+    # full grain's rows, filtered.
+    whole: bool = False
+
+    def grain_rows(self, grain: str) -> QuerySet[ReceivedDay] | None:
+        """The rollup rows to count a figure by ``grain``'s dimension from."""
+        if self.rollup is None or not self.whole:
+            return self.rollup
+        return self.rollup.filter(grain=grain)
+
+
+def _local_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def received_parts(
+    params: ReportParams, first: date, last: date, *, user: policies.User | None = None
+) -> ReceivedParts:
+    """Received from ``first`` to ``last`` (local dates, inclusive) under ``params``'s
+    filters and ``user``'s scope. Three queries at most whatever the period's length: the
+    dirty days, then one each (per figure) on the two parts."""
+    q = rollup_q(params, user=user)
+    source = enquiries(params, user=user)
+    if q is None:
+        end = _local_start(last + timedelta(days=1))
+        return ReceivedParts(
+            None, source.filter(received_at__gte=_local_start(first), received_at__lt=end)
+        )
+    dirty = rollups.dirty_days(first, last)
+    every_day = len(dirty) == (last - first).days + 1
+    source_part = source.filter(rollups.received_at_q(dirty)) if dirty else None
+    if every_day:
+        return ReceivedParts(None, source_part)
+    rollup = rollups.received_rows(first, last, dirty=dirty)
+    if not q:  # no filters: each figure from its own dimension's grain
+        return ReceivedParts(rollup, source_part, whole=True)
+    return ReceivedParts(rollup.filter(grain=ReceivedDay.Grain.FULL).filter(q), source_part)
 
 
 def open_q() -> Q:

@@ -73,6 +73,7 @@ def jobs() -> list[Job]:
         Job("feedback-requests", "send_feedback_requests", at=time(10, 0)),
         Job("prune-scheduled-runs", at=time(3, 50), call=runs_prune),
         Job("reap-tasks", "reap_tasks", every=300),
+        Job("rollups-refresh", "rollups_refresh", every=60),
         Job(
             "fetch-mail",
             "fetch_mail",

@@ -52,7 +52,10 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args, staff=None, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = staff
+        field = cast(forms.ModelChoiceField, self.fields["assignee"])
+        field.queryset = staff
+        if staff is not None:  # the options read once, however often the widget lists them
+            field.choices = [(user.pk, field.label_from_instance(user)) for user in staff]
 
 
 class TimeEntryForm(forms.Form):

@@ -59,7 +59,7 @@ EVENT_FILTERS: dict[str, list[str]] = {
     "status": [Kind.STATUS_CHANGED],
     "assignments": [Kind.ASSIGNED, Kind.UNASSIGNED],
     "tasks": [Kind.TASK_DONE],
-    "key_dates": [Kind.KEY_DATE_RECORDED, Kind.KEY_DATE_REMOVED],
+    "key_dates": [Kind.KEY_DATE_RECORDED, Kind.KEY_DATE_REMOVED, Kind.DEADLINE_EXTENDED],
     "letters": [
         Kind.LETTER_ISSUED,
         Kind.LETTER_PUBLISHED,
@@ -118,16 +118,18 @@ def event_describe(event: EnquiryEvent) -> str:
         return f"Status changed from {labels.get(before, before)} to {labels.get(after, after)}"
     if event.kind == Kind.ASSIGNED and data.get("assignee"):
         return f"Assigned to {data['assignee']}"
-    if event.kind == Kind.KEY_DATE_RECORDED and data.get("extension"):
+    if event.kind == Kind.DEADLINE_EXTENDED and data.get("date"):
         return (
-            f"Deadline extended by agreement: {data.get('label')} to {data.get('date')} "
+            f"{event.get_kind_display()}: {data.get('label')} to {data.get('date')} "
             f"(was {data.get('previous_end')}; agreed by {data.get('agreed_by')} on "
             f"{data.get('agreed_on')})"
         )
     if event.kind in (Kind.KEY_DATE_RECORDED, Kind.KEY_DATE_REMOVED) and data.get("date"):
         what = data.get("label") or data.get("trigger", "")
         councils = data.get("councils_involved") or 1
+        named = data.get("councils") or []  # council names: public reference data
         also = f", area covers {councils} councils" if councils > 1 else ""
+        also += f": {', '.join(named)}" if councils > 1 and named else ""
         return f"{event.get_kind_display()}: {what} ({data['date']}{also})"
     if event.kind == Kind.RECEIVED and data.get("channel"):
         channel = data["channel"]
@@ -141,6 +143,17 @@ def event_describe(event: EnquiryEvent) -> str:
         steps = dict(FeedbackRequest.NextStep.choices)
         said = f"Feedback from the group: helped {data['score']} out of 5"
         return f"{said}; {steps[data['next_step']]}" if data.get("next_step") in steps else said
+    if event.kind == Kind.MERGED and data.get("what") == "enquiry":
+        said = f"Records merged: {data.get('from')} into {data.get('into')}"
+        topics = data.get("secondary_topics") or {}  # topic names: not personal data
+        if topics.get("added"):
+            said += f"; secondary topics added: {', '.join(topics['added'])}"
+        if topics.get("left"):
+            said += (
+                f"; not added (at most {Enquiry.SECONDARY_TOPICS_MAX} secondary topics): "
+                f"{', '.join(topics['left'])}"
+            )
+        return said
     if event.kind == Kind.TASK_DONE and data.get("title"):
         return f"Task done: {data['title']}"
     if event.kind in EVENT_FILTERS["letters"] and data.get("title"):

@@ -109,7 +109,12 @@ def _workspace_panel(request: HttpRequest, enquiry: Enquiry, context: dict, boun
         "show_label": dict(selectors.SHOW_CHOICES)[show],
         "today": timezone.localdate(),
         "tasks": [(task, policies.can_complete_task(user, task)) for task in tasks],
-        "time_total": selectors.minutes_in_words(selectors.time_total_minutes(enquiry=enquiry)),
+        "time_total": selectors.minutes_in_words(
+            # Read with the enquiry by the page's loader (``with_history``), else asked.
+            (enquiry.time_minutes or 0)
+            if hasattr(enquiry, "time_minutes")
+            else selectors.time_total_minutes(enquiry=enquiry)
+        ),
         "note_form": (
             (bound.get("note_form") or NoteForm(prefix="note"))
             if policies.can_add_note(user, enquiry)

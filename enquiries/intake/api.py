@@ -8,6 +8,8 @@ root URLconf sends POST on ``/api/v1/enquiries/`` here and GET to the staff queu
 (active topics and areas) and consent rule.
 """
 
+from typing import Any
+
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -40,6 +42,7 @@ from enquiries.models import (
     Organisation,
 )
 from enquiries.notifications import tracking_url
+from knowledgebase.reference_data import reference_data
 from knowledgebase.selectors import local_authority_choices, topic_choices
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -85,6 +88,24 @@ class EnquiryIntakeThrottle(BaseThrottle):
         return self.period - timezone.now().timestamp() % self.period
 
 
+class ReferenceSlugField(serializers.SlugRelatedField):
+    """A slug of reference data, looked up in ``knowledgebase.reference_data`` (no query
+    while its version holds). ``queryset`` (never run) says what it holds, for the
+    schema."""
+
+    def __init__(self, *, lookup: str, **kwargs: Any) -> None:
+        self.lookup = lookup  # "topic" or "area": the snapshot's method
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict | list | bool):
+            self.fail("invalid")
+        found = getattr(reference_data(), self.lookup)(str(data))
+        if found is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+        return found
+
+
 class EnquiryIntakeInputSerializer(serializers.Serializer):
     organisation_name = serializers.CharField(max_length=max_length(Organisation, "name"))
     organisation_type = serializers.ChoiceField(choices=EnquirerType.choices)
@@ -103,7 +124,8 @@ class EnquiryIntakeInputSerializer(serializers.Serializer):
         allow_blank=True,
         default="",
     )
-    local_authority = serializers.SlugRelatedField(
+    local_authority = ReferenceSlugField(
+        lookup="area",
         slug_field="slug",
         queryset=local_authority_choices(),
         required=False,
@@ -116,7 +138,8 @@ class EnquiryIntakeInputSerializer(serializers.Serializer):
         help_text="Slug of a local authority area, e.g. `west-lindsey`; null if not known. "
         "`GET /api/v1/areas/` lists them.",
     )
-    topic = serializers.SlugRelatedField(
+    topic = ReferenceSlugField(
+        lookup="topic",
         slug_field="slug",
         queryset=topic_choices(),
         required=False,

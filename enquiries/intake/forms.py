@@ -1,8 +1,11 @@
 """HTML forms for intake. They check shape; ``enquiry_submit`` does the work."""
 
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Model
 
 from config.limits import max_length
 from config.widgets import QuickSelect
@@ -10,22 +13,45 @@ from enquiries import validation
 from enquiries.intake.services import CONSENT_REQUIRED, EnquiryInput, access_needs_refusal
 from enquiries.models import Contact, EnquirerType, Enquiry, Organisation
 from knowledgebase.models import LocalAuthority, Topic
+from knowledgebase.reference_data import ReferenceData, reference_data
 from knowledgebase.selectors import local_authority_choices, topic_choices
 
 NOT_SURE = ""
 
 
-def grouped_topic_choices() -> list:
+def grouped_topic_choices(reference: ReferenceData | None = None) -> list:
     """Topics grouped under their parent for a <select>, with "Not sure" first."""
     groups: dict[int, list[tuple[str, str]]] = {}
     parents: list[Topic] = []
-    for topic in topic_choices():
+    for topic in (reference or reference_data()).topics:
         if topic.parent_id is None:
             parents.append(topic)
             groups.setdefault(topic.pk, []).insert(0, (topic.slug, f"{topic.name}: general"))
         else:
             groups.setdefault(topic.parent_id, []).append((topic.slug, topic.name))
     return [(NOT_SURE, "Not sure")] + [(p.name, groups[p.pk]) for p in parents]
+
+
+class ReferenceChoiceField(forms.ModelChoiceField):
+    """A choice of reference data by slug, looked up in the snapshot the form was given
+    (``knowledgebase.reference_data``): neither its options nor its check read the
+    database. Its ``queryset`` says what the snapshot holds; it is never run."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lookup: Callable[[str], Model | None] = lambda slug: None
+
+    def to_python(self, value: Any) -> Model | None:
+        if value in self.empty_values:
+            return None
+        found = self.lookup(str(value))
+        if found is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return found
 
 
 class EnquiryForm(forms.Form):
@@ -56,7 +82,7 @@ class EnquiryForm(forms.Form):
         required=False,
         max_length=max_length(Organisation, "postcode"),
     )
-    local_authority = forms.ModelChoiceField(
+    local_authority = ReferenceChoiceField(
         label="Local authority area",
         queryset=local_authority_choices(),
         to_field_name="slug",
@@ -65,7 +91,7 @@ class EnquiryForm(forms.Form):
         help_text="The council area where your group or the building or land is.",
         widget=QuickSelect,
     )
-    topic = forms.ModelChoiceField(
+    topic = ReferenceChoiceField(
         label="What is your enquiry about?",
         queryset=topic_choices(),
         to_field_name="slug",
@@ -140,9 +166,14 @@ class EnquiryForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A callable: read only when the field is drawn, which a blank form's kept
-        # markup (enquiries.intake.fragments) and a valid POST never need.
-        cast(forms.ChoiceField, self.fields["topic"]).choices = grouped_topic_choices
+        # One version for the options, the checks and the kept markup (fragments).
+        self.reference = reference = reference_data()
+        topic = cast(ReferenceChoiceField, self.fields["topic"])
+        topic.choices = grouped_topic_choices(reference)
+        topic.lookup = reference.topic
+        area = cast(ReferenceChoiceField, self.fields["local_authority"])
+        area.choices = [("", area.empty_label)] + [(a.slug, str(a)) for a in reference.areas]
+        area.lookup = reference.area
 
     def clean(self) -> dict:
         data = super().clean() or {}

@@ -4,17 +4,16 @@ server process instead of on every request.
 Most of the form page's time went on its fields (317 council areas, the grouped topics,
 each field through its template) although a blank form is the same for every visitor:
 what differs per request (the CSRF token) is outside the fields. The markup is kept per
-process, keyed on ``knowledgebase.reference_version`` (which changes when those lists
-change) and the language; a new deploy starts new processes, so template changes never
-meet old markup. A bound form (errors, values typed) is always rendered afresh.
+process, keyed on the version of the reference lists the form was built from
+(``knowledgebase.reference_data``, new whenever those lists change) and the language. A
+new deploy starts new processes, so template changes never meet old markup. A bound
+form (errors, values typed) is always rendered afresh.
 """
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
-
-from knowledgebase.reference_version import reference_version
 
 FIELDS_TEMPLATE = "includes/form_fields.html"
 _KEEP = 8  # versions kept per process: one is in use; the rest are a few old ones
@@ -25,7 +24,7 @@ _blank_fields: dict[tuple[str, str, str], SafeString] = {}
 def blank_form_fields(form, request: HttpRequest) -> SafeString:
     if form.is_bound or form.initial:
         raise ValueError("Only a blank form's fields are the same for every visitor.")
-    key = (type(form).__qualname__, reference_version(), get_language() or "")
+    key = (type(form).__qualname__, form.reference.version, get_language() or "")
     html = _blank_fields.get(key)
     if html is None:
         html = mark_safe(render_to_string(FIELDS_TEMPLATE, {"form": form}, request=request))  # noqa: S308 - rendered by the template engine, escaped there

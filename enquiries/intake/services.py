@@ -34,7 +34,7 @@ from enquiries.references import format_reference
 from enquiries.services import tracking_link_create
 from enquiries.signals import enquiry_received
 from knowledgebase.models import LocalAuthority, Topic
-from knowledgebase.selectors import service_level_for
+from knowledgebase.reference_data import reference_data
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +96,16 @@ def next_reference(year: int) -> str:
         with connection.cursor() as cursor:
             cursor.execute("SELECT enquiries_next_reference_number(%s)", [year])
             return format_reference(year, cursor.fetchone()[0])
+    if connection.features.can_return_columns_from_insert:  # SQLite 3.35+: one statement
+        table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (year, last_value) VALUES (%s, 1) "  # noqa: S608 - our table's name
+                f"ON CONFLICT (year) DO UPDATE SET last_value = {table}.last_value + 1 "
+                "RETURNING last_value",
+                [year],
+            )
+            return format_reference(year, int(cursor.fetchone()[0]))
     ReferenceCounter.objects.bulk_create(
         [ReferenceCounter(year=year, last_value=0)], ignore_conflicts=True
     )
@@ -162,34 +172,43 @@ def reference_numbers_used(*, year: int, last_number: int) -> None:
             )
 
 
-def _organisation_for(data: EnquiryInput) -> Organisation:
+def _organisation_for(data: EnquiryInput) -> tuple[Organisation, bool]:
+    """The organisation the group's details match, or a new one (True)."""
     organisation = Organisation.objects.filter(
         name__iexact=data.organisation_name,
         org_type=data.organisation_type,
         local_authority=data.local_authority,
     ).first()
-    if organisation is None:
-        organisation = Organisation.objects.create(
-            name=data.organisation_name,
-            org_type=data.organisation_type,
-            local_authority=data.local_authority,
-            postcode=data.postcode,
-        )
-    return organisation
+    if organisation is not None:
+        return organisation, False
+    organisation = Organisation.objects.create(
+        name=data.organisation_name,
+        org_type=data.organisation_type,
+        local_authority=data.local_authority,
+        postcode=data.postcode,
+    )
+    return organisation, True
 
 
-def _contact_for(data: EnquiryInput, organisation: Organisation, now: datetime) -> Contact:
+def _contact_for(
+    data: EnquiryInput, organisation: Organisation, now: datetime, *, known: bool = True
+) -> Contact:
     # Reuse a contact only on an exact match: a public form must never let one
-    # person change the details another person gave.
-    contact = Contact.objects.filter(
-        email__iexact=data.email,
-        name=data.contact_name,
-        organisation=organisation,
-        phone=data.phone,
-        accessibility_needs=data.accessibility_needs,
-        accessibility_consent=data.accessibility_consent,
-        consent_to_refer=data.consent_to_refer,
-    ).first()
+    # person change the details another person gave. An organisation created just now
+    # (not ``known``) has no contacts to match.
+    contact = (
+        Contact.objects.filter(
+            email__iexact=data.email,
+            name=data.contact_name,
+            organisation=organisation,
+            phone=data.phone,
+            accessibility_needs=data.accessibility_needs,
+            accessibility_consent=data.accessibility_consent,
+            consent_to_refer=data.consent_to_refer,
+        ).first()
+        if known
+        else None
+    )
     if contact is None:
         contact = Contact.objects.create(
             name=data.contact_name,
@@ -226,7 +245,6 @@ def _refusals(
         raise ValidationError(errors)
 
 
-@transaction.atomic
 def enquiry_submit(
     *,
     data: EnquiryInput,
@@ -253,16 +271,41 @@ def enquiry_submit(
     Raises ``ValidationError`` (nothing saved) without the group's consent to store its
     details, or for a ``received_at`` in the future.
     """
+    with transaction.atomic():
+        return _enquiry_submit(
+            data=data,
+            channel=channel,
+            actor=actor,
+            received_at=received_at,
+            route=route,
+            contact=contact,
+            follows_up=follows_up,
+            triage_reason=triage_reason,
+        )
+
+
+def _enquiry_submit(
+    *,
+    data: EnquiryInput,
+    channel: Channel | str,
+    actor: User | None,
+    received_at: datetime | None,
+    route: bool,
+    contact: Contact | None,
+    follows_up: Enquiry | None,
+    triage_reason: str,
+) -> SubmittedEnquiry:
+    """``enquiry_submit``'s work, inside a transaction the caller opened."""
     now = timezone.now()
     received_at = received_at or now
     _refusals(data, received_at, now, contact)
     organisation: Organisation | None
     if contact is None:
-        organisation = _organisation_for(data)
-        contact = _contact_for(data, organisation, now)
+        organisation, new = _organisation_for(data)
+        contact = _contact_for(data, organisation, now, known=not new)
     else:
         organisation = contact.organisation
-    target = service_level_for(topic=data.topic)
+    target = reference_data().service_level_for(data.topic)
     due = service_levels.due_dates(
         timezone.localdate(received_at), target.first_response_days, target.resolution_days
     )
@@ -297,7 +340,6 @@ def enquiry_submit(
     enquiry_received.send(
         sender=Enquiry, enquiry=enquiry, actor=actor, route=route, triage_reason=triage_reason
     )
-    enquiry.refresh_from_db()  # routing may have assigned it
 
     from enquiries.tasks import queue_notification  # tasks import services
 
@@ -356,7 +398,17 @@ def enquiry_submit_idempotent(
     data = prepare()
     try:
         with transaction.atomic():
-            submitted = enquiry_submit(data=data, channel=channel)
+            # Its own transaction already: no savepoint inside it.
+            submitted = _enquiry_submit(
+                data=data,
+                channel=channel,
+                actor=None,
+                received_at=None,
+                route=True,
+                contact=None,
+                follows_up=None,
+                triage_reason="",
+            )
             if key:
                 IdempotencyKey.objects.create(
                     key=key, request_hash=fingerprint, enquiry=submitted.enquiry

@@ -2,13 +2,15 @@
 its event history."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Replace, Right, Upper
 from simple_history.models import HistoricalRecords
+
+from enquiries.signals import enquiry_rows_written
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -220,14 +222,38 @@ class EnquiryQuerySet(models.QuerySet):
         """``QuerySet.update()`` sends no save signal, so the history would miss it:
         write a history record for every enquiry it changed, in the same transaction."""
         with transaction.atomic(using=self.db, savepoint=False):
-            pks = list(self.order_by().values_list("pk", flat=True))
+            rows = list(self.order_by().values_list("pk", "received_at"))
             count = super().update(**kwargs)
-            if pks:
+            if rows:
+                pks = [pk for pk, _ in rows]
                 changed = list(Enquiry.objects.filter(pk__in=pks))
                 Enquiry.history.bulk_history_create(
                     changed, update=True, default_change_reason="bulk update"
                 )
+                enquiry_rows_written.send(
+                    sender=Enquiry,
+                    pks=pks,
+                    received_at=[received for _, received in rows],
+                    fields=set(kwargs),
+                    using=self.db,
+                )
         return count
+
+    def bulk_create(self, objs, *args, **kwargs) -> list:
+        """No save signal either: say which rows were written (for report rollups). Not
+        as an upsert: the rows it would change could not be told apart from new ones."""
+        if kwargs.get("update_conflicts"):
+            raise ValueError("Enquiry rows are updated with update(), not bulk_create().")
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            enquiry_rows_written.send(
+                sender=Enquiry,
+                pks=[e.pk for e in created],
+                received_at=[e.received_at for e in cast("list[Enquiry]", created)],
+                fields=None,
+                using=self.db,
+            )
+        return created
 
 
 class Enquiry(models.Model):
@@ -456,6 +482,7 @@ class EnquiryEvent(models.Model):
         ACKNOWLEDGED = "acknowledged", "Acknowledgement sent"
         KEY_DATE_RECORDED = "key_date_recorded", "Key date recorded"
         KEY_DATE_REMOVED = "key_date_removed", "Key date removed"
+        DEADLINE_EXTENDED = "deadline_extended", "Deadline extended by agreement"
         NOTE_ADDED = "note_added", "Internal note added"
         TASK_ADDED = "task_added", "Task added"
         TASK_DONE = "task_done", "Task done"

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 from knowledgebase import policies
 from knowledgebase.guidance.render import RuleFacts
 from knowledgebase.models import Article, DeadlineRule, Topic
-from knowledgebase.search.selectors import article_hits
+from knowledgebase.search.selectors import Hit, article_hits
 
 User = AbstractUser | AnonymousUser
 POPULAR_DAYS = 90
@@ -138,17 +138,14 @@ def article_suggestions(
     """Articles that may answer a question about ``topic`` worded as ``text``: those on
     the topic that share its words first, then others that do."""
     readable = readable_articles(user)
-    found: list[Found] = []
+    hits: list[Hit] = []
     if topic is not None:
         on_topic = _on_topic(readable, topic.pk)
-        found = _found(article_hits(text, visible=on_topic, match_any=True, limit=limit))
-    if len(found) < limit:
-        seen = [item.article.pk for item in found]
-        others = readable.exclude(pk__in=seen)
-        found += _found(
-            article_hits(text, visible=others, match_any=True, limit=limit - len(found))
-        )
-    return found
+        hits = article_hits(text, visible=on_topic, match_any=True, limit=limit)
+    if len(hits) < limit:
+        others = readable.exclude(pk__in=[hit.pk for hit in hits])
+        hits += article_hits(text, visible=others, match_any=True, limit=limit - len(hits))
+    return _found(hits)  # the articles of both searches read at once
 
 
 def topic_popular_articles(*, topic_id: int, limit: int = 3) -> list[Article]:

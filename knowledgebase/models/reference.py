@@ -133,6 +133,16 @@ class DeadlineRule(models.Model):
             '"legal_source": "..."}].'
         ),
     )
+    disputed_start = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=(
+            "For a rule whose start is disputed: the other reading's start, as an object "
+            "with trigger (the key date that starts it), trigger_event and legal_source. "
+            'For example {"trigger": "moratorium-ended", "trigger_event": "The moratorium '
+            'ended", "legal_source": "..."}. Both readings are shown; the earlier end wins.'
+        ),
+    )
     jurisdiction = models.CharField(max_length=20, default="england")
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
@@ -163,13 +173,22 @@ class DeadlineRule(models.Model):
 
     def clean(self) -> None:
         """Each variant names a known condition, a positive length and a unit the rule's
-        counting allows, and its source (``knowledgebase.periods.variants_check``)."""
-        from knowledgebase.periods import variants_check
+        counting allows, and its source (``knowledgebase.periods.variants_check``); a
+        disputed start names another key date and its source."""
+        from knowledgebase.periods import disputed_start_check, variants_check
 
         try:
             variants_check(self.variants, counting=self.counting)
         except ValueError as error:
             raise ValidationError({"variants": str(error)}) from None
+        try:
+            other = disputed_start_check(self.disputed_start)
+        except ValueError as error:
+            raise ValidationError({"disputed_start": str(error)}) from None
+        if other is not None and other.trigger == self.trigger:
+            raise ValidationError(
+                {"disputed_start": "The other reading starts from another key date."}
+            )
 
     @property
     def needs_source_check(self) -> bool:

@@ -132,6 +132,7 @@ def test_clock_api_computes_the_worked_example(api_client, adviser):
         "needs_source_check": False,
         "earlier_reading": False,
         "variant": None,
+        "readings": [],
     }
 
 

@@ -14,11 +14,14 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from casework.cases.services import case_open_from_enquiry
 from casework.clocks import selectors as clocks_selectors
 from casework.clocks import services as clocks_services
 from casework.models import Deadline, DeadlineExtension
 from casework.publishing.services import deadline_publish
+from casework.workspace.selectors import EVENT_FILTERS, Kind, event_describe
 from enquiries.models import EnquiryEvent, Notification, PublicDate
+from tests.casework.test_concurrency import race, run_together
 from tests.factories import AdviserFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +71,20 @@ def test_two_extensions_keep_their_history_and_the_latest_wins(review, mine, adv
     assert (view.extended_to, view.due) == (date(2026, 4, 30), date(2026, 4, 30))
     assert [x.pk for x in view.extensions] == [first.pk, second.pk]
     events = EnquiryEvent.objects.filter(enquiry=mine, data__has_key="extension")
+    assert set(events.values_list("kind", flat=True)) == {EnquiryEvent.Kind.DEADLINE_EXTENDED}
     assert events.count() == 2
+
+
+def test_an_extension_is_its_own_kind_in_the_history_under_key_dates(review, mine, adviser):
+    _extend(review, adviser, date(2026, 3, 31))
+    event = EnquiryEvent.objects.get(enquiry=mine, kind=EnquiryEvent.Kind.DEADLINE_EXTENDED)
+    assert event_describe(event) == (
+        "Deadline extended by agreement: Council completes review to 2026-03-31 "
+        "(was 2026-02-25; agreed by the owner and the council on 2026-02-09)"
+    )
+    assert Kind.DEADLINE_EXTENDED in EVENT_FILTERS["key_dates"]
+    # The key date's own event stays the one recorded when it was entered.
+    assert mine.events.filter(kind=EnquiryEvent.Kind.KEY_DATE_RECORDED).count() == 1
 
 
 @pytest.mark.parametrize("to", [ORIGINAL, date(2026, 2, 1)])
@@ -192,3 +208,203 @@ def test_a_rule_edit_keeps_the_agreed_end(review, adviser):
     clocks_services.deadlines_resync(rule=rule)
     review.refresh_from_db()
     assert review.ends_on == date(2026, 3, 31)
+
+
+def _api_url(deadline) -> str:
+    return reverse(
+        "api:enquiry-deadline-extensions",
+        args=[deadline.enquiry.reference, deadline.key_date_id, deadline.rule.slug],
+    )
+
+
+AGREEMENT = {
+    "agreed_by": "the owner and the council",
+    "agreed_on": "2026-02-09",
+    "extended_to": "2026-03-31",
+    "evidence": "Council email of 9 February",
+}
+
+
+def test_the_api_records_an_extension(review, api_client, mine, adviser):
+    api_client.force_authenticate(adviser.user)
+    response = api_client.post(
+        _api_url(review), {**AGREEMENT, "current_end": "2026-02-25"}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["rule"], body["end"], body["extended_to"]) == (
+        "acv-review-decision",
+        "2026-02-25",
+        "2026-03-31",
+    )
+    assert body["extensions"][0]["evidence"] == "Council email of 9 February"
+    review.refresh_from_db()
+    assert review.ends_on == date(2026, 3, 31)
+    assert mine.events.filter(kind=EnquiryEvent.Kind.DEADLINE_EXTENDED).count() == 1
+
+
+def test_the_api_explains_a_refused_extension_as_json(review, api_client, adviser):
+    api_client.force_authenticate(adviser.user)
+    early = api_client.post(_api_url(review), {**AGREEMENT, "extended_to": "2026-02-20"})
+    assert early.status_code == 400
+    assert "must be after the current due date" in early.json()["extended_to"][0]
+    missing = api_client.post(_api_url(review), {"extended_to": "2026-03-31"}, format="json")
+    assert missing.status_code == 400
+    assert set(missing.json()) == {"agreed_by", "agreed_on"}
+    assert not DeadlineExtension.objects.exists()
+
+
+def test_the_api_refuses_a_document_from_another_enquiry(review, api_client, adviser, theirs):
+    from enquiries.conversation.services import attachment_add
+    from tests.enquiries.portal import pdf
+
+    elsewhere = attachment_add(enquiry=theirs, upload=pdf(), actor=adviser.user)
+    api_client.force_authenticate(adviser.user)
+    response = api_client.post(_api_url(review), {**AGREEMENT, "document": elsewhere.pk})
+    assert response.status_code == 400
+    assert response.json() == {"document": ["Choose a document on this enquiry."]}
+
+
+def test_the_api_hides_someone_elses_deadline_and_refuses_a_non_holder(
+    review, api_client, other_adviser, teams, outsider
+):
+    api_client.force_authenticate(other_adviser.user)
+    assert api_client.post(_api_url(review), AGREEMENT).status_code == 404
+    api_client.force_authenticate(outsider)
+    assert api_client.post(_api_url(review), AGREEMENT).status_code == 403
+    colleague = AdviserFactory(teams=[teams["assets"]])  # sees the team's enquiries
+    api_client.force_authenticate(colleague.user)
+    seen = api_client.post(_api_url(review), AGREEMENT)
+    assert seen.status_code == 403  # may see it; only its holder or a manager extends
+    assert not DeadlineExtension.objects.exists()
+
+
+def test_the_api_answers_a_rule_the_key_date_does_not_start_with_404(review, api_client, adviser):
+    api_client.force_authenticate(adviser.user)
+    url = _api_url(review).replace("acv-review-decision", "acv-listing")
+    assert api_client.post(url, AGREEMENT).status_code == 404
+
+
+def test_a_second_adviser_working_from_the_old_date_is_refused_not_overwriting(
+    review, api_client, adviser, manager
+):
+    """Both saw 25 February; Ada records 31 March first. Mina's 30 April, sent with the
+    date she saw, is refused with the new one: nothing of hers is written."""
+    _extend(review, adviser, date(2026, 3, 31))
+    api_client.force_authenticate(manager.user)
+    response = api_client.post(
+        _api_url(review),
+        {**AGREEMENT, "extended_to": "2026-04-30", "current_end": "2026-02-25"},
+        format="json",
+    )
+    assert response.status_code == 409
+    assert response.json()["current_end"] == "2026-03-31"
+    assert "it is now due 31 March 2026, not 25 February 2026" in response.json()["detail"]
+    assert DeadlineExtension.objects.count() == 1
+    review.refresh_from_db()
+    assert review.ends_on == date(2026, 3, 31)
+
+
+def test_the_page_form_refuses_an_extension_over_one_made_since_it_was_read(
+    review, client, mine, adviser
+):
+    client.force_login(adviser.user)
+    page = client.get(reverse("casework:enquiry", args=[mine.reference])).content.decode()
+    seen = f"{review.pk}:2026-02-25"
+    assert seen in page  # the hidden field: the due date the page showed
+    _extend(review, adviser, date(2026, 3, 31))
+    response = client.post(
+        reverse("casework:deadline_extend", args=[mine.reference]),
+        {
+            "extend-deadline": str(review.pk),
+            "extend-agreed_by": "the owner",
+            "extend-agreed_on": "2026-02-09",
+            "extend-extended_to": "2026-04-30",
+            "extend-seen": seen,
+        },
+    )
+    assert response.status_code == 409
+    assert "it is now due 31 March 2026" in response.content.decode()
+    assert DeadlineExtension.objects.count() == 1
+
+
+def test_the_case_page_has_the_extension_form_and_records_one(review, client, mine, adviser):
+    case = case_open_from_enquiry(enquiry=mine, actor=adviser.user, title="Red Lion")
+    client.force_login(adviser.user)
+    page = client.get(reverse("casework:case", args=[case.pk])).content.decode()
+    assert reverse("casework:case_deadline_extend", args=[case.pk]) in page
+    assert f"{mine.reference}: Council completes review (due 25 February 2026)" in page
+    response = client.post(
+        reverse("casework:case_deadline_extend", args=[case.pk]),
+        {
+            "extend-deadline": str(review.pk),
+            "extend-agreed_by": "the owner and the council",
+            "extend-agreed_on": "2026-02-09",
+            "extend-extended_to": "2026-03-31",
+            "extend-seen": f"{review.pk}:2026-02-25",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("casework:case", args=[case.pk]))
+    review.refresh_from_db()
+    assert review.extended_to == date(2026, 3, 31)
+    refused = client.post(
+        reverse("casework:case_deadline_extend", args=[case.pk]),
+        {
+            "extend-deadline": str(review.pk),
+            "extend-agreed_by": "the owner",
+            "extend-agreed_on": "2026-02-09",
+            "extend-extended_to": "2026-03-01",
+        },
+    )
+    assert refused.status_code == 400
+    assert "The deadline was not extended" in refused.content.decode()
+
+
+def test_the_case_page_offers_no_extension_to_someone_not_holding_the_enquiry(
+    review, client, mine, adviser, teams
+):
+    case = case_open_from_enquiry(enquiry=mine, actor=adviser.user, title="Red Lion")
+    colleague = AdviserFactory(teams=[teams["assets"]])
+    client.force_login(colleague.user)
+    page = client.get(reverse("casework:case", args=[case.pk]))
+    assert page.status_code == 200
+    assert reverse("casework:case_deadline_extend", args=[case.pk]) not in page.content.decode()
+    response = client.post(
+        reverse("casework:case_deadline_extend", args=[case.pk]),
+        {"extend-deadline": str(review.pk), "extend-agreed_by": "x"},
+    )
+    assert response.status_code == 403
+    assert not DeadlineExtension.objects.exists()
+
+
+@race
+def test_two_advisers_extending_at_once_never_overwrite_each_other(review, adviser, manager):
+    """Both read 25 February and send it: the deadline row is locked, so one wins and the
+    other is refused with the date the first agreed; one extension, one event."""
+    results = run_together(
+        lambda: clocks_services.deadline_extend(
+            deadline=review,
+            agreed_by="the owner",
+            agreed_on=date(2026, 2, 9),
+            extended_to=date(2026, 3, 31),
+            expected_end=ORIGINAL,
+            actor=adviser.user,
+        ),
+        lambda: clocks_services.deadline_extend(
+            deadline=review,
+            agreed_by="the council",
+            agreed_on=date(2026, 2, 9),
+            extended_to=date(2026, 4, 30),
+            expected_end=ORIGINAL,
+            actor=manager.user,
+        ),
+    )
+    won = [r for r in results if isinstance(r, DeadlineExtension)]
+    lost = [r for r in results if isinstance(r, clocks_services.DeadlineMovedOn)]
+    assert (len(won), len(lost)) == (1, 1), results
+    review.refresh_from_db()
+    assert review.ends_on == won[0].extended_to
+    assert lost[0].current_end == won[0].extended_to
+    assert DeadlineExtension.objects.count() == 1
+    assert EnquiryEvent.objects.filter(kind=EnquiryEvent.Kind.DEADLINE_EXTENDED).count() == 1

@@ -74,3 +74,60 @@ def test_the_public_form_offers_the_areas_and_routes_by_them(client, enquiry_dat
     enquiry = Enquiry.objects.get()
     assert enquiry.local_authority.slug == "belfast" and enquiry.assigned_to is None
     assert "Northern Ireland" in enquiry.assignments.get(is_current=True).reason
+
+
+# --- the staff queue ---------------------------------------------------------------------------
+
+MARKER = '<strong class="badge badge-warn">Outside England<span class="visually-hidden">'
+
+
+def _queue_row(body: str, reference: str) -> str:
+    start = body.index(f">{reference}</a>")
+    return body[start : body.index("</tr>", start)]
+
+
+def test_the_queue_marks_enquiries_outside_england_in_words(client, adviser, topics, areas):
+    from tests.factories import EnquiryFactory
+
+    welsh = EnquiryFactory(assigned_to=adviser.user, local_authority=areas["cardiff"])
+    irish = EnquiryFactory(assigned_to=adviser.user, local_authority=areas["belfast"])
+    english = EnquiryFactory(assigned_to=adviser.user, local_authority=areas["west-lindsey"])
+    unknown = EnquiryFactory(assigned_to=adviser.user, local_authority=None)
+    client.force_login(adviser.user)
+    body = client.get(reverse("casework:queue")).content.decode()
+    row = _queue_row(body, welsh.reference)
+    assert (
+        f"Cardiff {MARKER}: the area is in Wales, where these rights do not apply</span></strong>"
+    ) in row
+    assert "the area is in Northern Ireland" in _queue_row(body, irish.reference)
+    assert "Outside England" not in _queue_row(body, english.reference)
+    assert "Outside England" not in _queue_row(body, unknown.reference)
+
+
+def test_the_marker_adds_no_query_to_the_queue(
+    client, adviser, topics, areas, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import EnquiryFactory
+
+    def add(area: str, count: int) -> None:
+        for _ in range(count):
+            EnquiryFactory(
+                assigned_to=adviser.user,
+                topic=topics["acv-notice-of-sale"],
+                local_authority=areas[area],
+            )
+
+    add("west-lindsey", 3)
+    client.force_login(adviser.user)
+    client.get(reverse("casework:queue"))  # the topic list is read once, then held
+    with CaptureQueriesContext(connection) as english_only:
+        body = client.get(reverse("casework:queue")).content.decode()
+    assert "Outside England" not in body
+    for area in ("cardiff", "glasgow-city", "belfast"):
+        add(area, 4)
+    with django_assert_num_queries(len(english_only.captured_queries)):
+        body = client.get(reverse("casework:queue")).content.decode()
+    assert body.count(MARKER) == 12

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from casework.clocks import selectors as clocks_selectors
@@ -89,37 +90,46 @@ def test_forum_decision_on_leap_day_with_several_councils(in_2028, mine, adviser
 
 
 def test_enquiry_page_records_councils_and_shows_the_twenty_week_explanation(
-    in_2028, client, mine, adviser
+    in_2028, client, mine, adviser, areas
 ):
     client.force_login(adviser.user)
     url = reverse("casework:key_date_record", args=[mine.reference])
     response = client.post(
-        url, {"trigger": AREA, "date": "2027-12-31", "councils_involved": "2", "note": ""}
+        url,
+        {
+            "trigger": AREA,
+            "date": "2027-12-31",
+            "councils": [areas["west-lindsey"].pk, areas["lincoln"].pk],
+            "note": "",
+        },
     )
     assert response.status_code == 302
     body = client.get(reverse("casework:enquiry", args=[mine.reference])).content.decode()
     for text in (
         "Friday 19 May 2028",
         "20 weeks because the area covers more than one council",
-        "The area covers 2 councils",
-        "area covers 2 councils)",  # the history line
+        "The area covers 2 councils: Lincoln, West Lindsey",
+        "area covers 2 councils: Lincoln, West Lindsey)",  # the history line
     ):
         assert text in body, text
     event = EnquiryEvent.objects.get(enquiry=mine, kind=EnquiryEvent.Kind.KEY_DATE_RECORDED)
     assert event.data["councils_involved"] == 2
+    assert event.data["councils"] == ["Lincoln", "West Lindsey"]
+    key_date = KeyDate.objects.get(enquiry=mine)
+    assert sorted(c.slug for c in key_date.councils.all()) == ["lincoln", "west-lindsey"]
 
 
-def test_enquiry_page_refuses_zero_councils_and_keeps_what_was_typed(
+def test_enquiry_page_refuses_an_unknown_council_and_keeps_what_was_typed(
     in_2028, client, mine, adviser
 ):
     client.force_login(adviser.user)
     url = reverse("casework:key_date_record", args=[mine.reference])
     response = client.post(
-        url, {"trigger": AREA, "date": "2027-12-31", "councils_involved": "0", "note": "Kept"}
+        url, {"trigger": AREA, "date": "2027-12-31", "councils": ["999999"], "note": "Kept"}
     )
     assert response.status_code == 400
     body = response.content.decode()
-    assert "Enter 1 or more councils." in body and 'value="Kept"' in body
+    assert "Choose councils from the list." in body and 'value="Kept"' in body
     assert not KeyDate.objects.filter(enquiry=mine).exists()
 
 
@@ -164,18 +174,85 @@ def test_key_dates_api_records_councils_and_shows_the_variant(in_2028, api_clien
     api_client.force_authenticate(adviser.user)
     url = f"/api/v1/enquiries/{mine.reference}/key-dates/"
     response = api_client.post(
-        url, {"trigger": AREA, "date": "2027-12-31", "councils_involved": 2}, format="json"
+        url,
+        {"trigger": AREA, "date": "2027-12-31", "councils": ["west-lindsey", "lincoln"]},
+        format="json",
     )
     assert response.status_code == 201
     [key_date] = response.json()
     assert key_date["councils_involved"] == 2
+    assert sorted(key_date["councils"]) == ["lincoln", "west-lindsey"]
     decision = next(d for d in key_date["deadlines"] if d["rule"] == "np-area-decision")
     assert decision["end"] == "2028-05-19"
     assert decision["variant"]["condition"] == "several_councils"
     bad = api_client.post(
+        url, {"trigger": FORUM, "date": "2027-12-31", "councils": ["atlantis"]}, format="json"
+    )
+    assert bad.status_code == 400
+    assert bad.json()["councils"] == ["No local authority in use has the slug atlantis."]
+    zero = api_client.post(
         url, {"trigger": FORUM, "date": "2027-12-31", "councils_involved": 0}, format="json"
     )
-    assert bad.status_code == 400 and "councils_involved" in str(bad.json())
+    assert zero.status_code == 400 and "councils_involved" in zero.json()
+    mismatch = api_client.post(
+        url,
+        {"trigger": FORUM, "date": "2027-12-31", "councils": ["lincoln"], "councils_involved": 2},
+        format="json",
+    )
+    assert mismatch.status_code == 400
+    assert mismatch.json()["councils_involved"] == ["1 councils are named, not 2."]
+
+
+def test_one_council_named_keeps_thirteen_weeks(in_2028, mine, adviser, areas):
+    key_date = clocks_services.key_date_record(
+        enquiry=mine, trigger=AREA, date=START, councils=[areas["lincoln"]], actor=adviser.user
+    )
+    assert (key_date.councils_involved, key_date.conditions) == (1, frozenset())
+    assert _ends(mine)["np-area-decision"].end == date(2028, 3, 31)
+
+
+def test_a_council_named_twice_is_refused(in_2028, mine, adviser, areas):
+    with pytest.raises(ValidationError, match="once"):
+        clocks_services.key_date_record(
+            enquiry=mine,
+            trigger=AREA,
+            date=START,
+            councils=[areas["lincoln"], areas["lincoln"]],
+            actor=adviser.user,
+        )
+
+
+def test_a_key_date_counted_before_councils_were_named_keeps_its_deadline(
+    in_2028, client, mine, adviser
+):
+    """Rows from before the list (a count, no names): the 20-week variant still holds,
+    and the page says the councils were not named."""
+    clocks_services.key_date_record(
+        enquiry=mine, trigger=AREA, date=START, councils_involved=2, actor=adviser.user
+    )
+    assert _ends(mine)["np-area-decision"].end == date(2028, 5, 19)
+    client.force_login(adviser.user)
+    body = client.get(reverse("casework:enquiry", args=[mine.reference])).content.decode()
+    assert "The area covers 2 councils (not named: recorded before the desk listed them)" in body
+
+
+def test_the_case_page_records_councils(in_2028, client, mine, adviser, areas):
+    from casework.cases.services import case_open_from_enquiry
+
+    case = case_open_from_enquiry(enquiry=mine, actor=adviser.user, title="Plan")
+    client.force_login(adviser.user)
+    response = client.post(
+        reverse("casework:case_key_date", args=[case.pk]),
+        {
+            "key_date-enquiry": mine.reference,
+            "key_date-trigger": FORUM,
+            "key_date-date": "2027-12-31",
+            "key_date-councils": [areas["lincoln"].pk, areas["west-lindsey"].pk],
+        },
+    )
+    assert response.status_code == 302
+    assert KeyDate.objects.get(enquiry=mine).councils.count() == 2
+    assert _ends(mine)["np-forum-decision"].variant is not None
 
 
 def test_the_group_sees_the_twenty_week_date_and_why(in_2028, mine, adviser):

@@ -528,6 +528,7 @@ def test_my_tasks_due_runs_a_constant_number_of_queries(
 
     client.force_login(adviser.user)
     make(1)
+    client.get(QUEUE)  # the topic list is read once, then held (knowledgebase.reference_data)
     with CaptureQueriesContext(connection) as one:
         client.get(QUEUE)
     make(14)

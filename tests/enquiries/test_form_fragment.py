@@ -7,7 +7,7 @@ from django.urls import reverse
 from enquiries.intake import fragments
 from enquiries.intake.forms import EnquiryForm
 from knowledgebase.models import LocalAuthority, Topic
-from knowledgebase.reference_version import reference_version
+from knowledgebase.reference_data import reference_data
 
 ENQUIRE = reverse("enquiries:enquire")
 
@@ -34,7 +34,7 @@ def test_a_renamed_area_or_topic_shows_once_the_change_commits(
     area = LocalAuthority.objects.filter(is_active=True).order_by("name").first()
     topic = Topic.objects.filter(is_active=True, parent__isnull=False).first()
     assert area.name in client.get(ENQUIRE).content.decode()
-    before = reference_version()
+    before = reference_data().version
 
     with django_capture_on_commit_callbacks(execute=True):
         area.name = "Borsetshire Unitary"
@@ -43,7 +43,7 @@ def test_a_renamed_area_or_topic_shows_once_the_change_commits(
         topic.name = "Saving a village shop"
         topic.save()
 
-    assert reference_version() != before
+    assert reference_data().version != before
     page = client.get(ENQUIRE).content.decode()
     assert "Borsetshire Unitary" in page and "Saving a village shop" in page
 

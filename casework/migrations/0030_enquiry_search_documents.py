@@ -177,8 +177,8 @@ def uninstall(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0027_deadline_extensions"),
-        ("enquiries", "0025_secondary_topics"),
+        ("casework", "0029_key_date_councils"),
+        ("enquiries", "0026_deadline_extended_event"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

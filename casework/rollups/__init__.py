@@ -1,0 +1,1 @@
+"""Per-day rollups of report figures, kept exact by dirty days (docs/reports.md)."""

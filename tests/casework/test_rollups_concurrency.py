@@ -1,0 +1,99 @@
+"""The race the dirty day's version guards, with real transactions on PostgreSQL: a change
+committed by another connection while a refresh recomputes the day must leave the day dirty
+(the refresh's conditional delete finds a newer version), and one held uncommitted while the
+refresh finishes must make it wait, then leave the day dirty too. Either way the report's
+figures stay equal to the source rows' (casework.rollups.services)."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from casework.models import ReceivedDay, RollupDirtyDay
+from casework.rollups import services
+from casework.rollups.days import local_day
+from enquiries.models import Channel, Enquiry
+from tests.casework.test_rollups import assert_clean_days_exact
+from tests.factories import EnquiryFactory
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="two real transactions"),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def refreshed_day(topics):
+    received = timezone.now() - timedelta(days=3)
+    enquiries = [EnquiryFactory(received_at=received, channel=Channel.WEB) for _ in range(3)]
+    services.dirty_refresh()
+    assert not RollupDirtyDay.objects.exists()
+    return enquiries[0], local_day(received)
+
+
+def refresh_in_thread(
+    day, pause: threading.Event, go: threading.Event, result: list
+) -> threading.Thread:
+    """``day_refresh`` on its own connection, pausing after it has recomputed the day."""
+    compute = services.received_day_rows
+
+    def paused(d):
+        rows = compute(d)
+        pause.set()
+        assert go.wait(10)
+        return rows
+
+    def run():
+        try:
+            services.received_day_rows = paused  # this thread's refresh only runs meanwhile
+            result.append(services.day_refresh(day=day))
+        finally:
+            services.received_day_rows = compute
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_a_change_committed_during_a_refresh_leaves_the_day_dirty(refreshed_day):
+    enquiry, day = refreshed_day
+    enquiry.channel = Channel.PHONE
+    enquiry.save(update_fields=["channel"])  # dirty, version 1
+    pause, go, result = threading.Event(), threading.Event(), []
+    thread = refresh_in_thread(day, pause, go, result)
+    assert pause.wait(10)
+    # Committed now, by this connection, after the refresh read version 1 and recomputed.
+    Enquiry.objects.filter(pk=enquiry.pk).update(channel=Channel.EMAIL)
+    go.set()
+    thread.join(10)
+    assert result == [False]
+    assert RollupDirtyDay.objects.filter(day=day).exists()
+    assert services.day_refresh(day=day) is True
+    assert_clean_days_exact([day])
+    assert ReceivedDay.objects.get(day=day, grain="channel", channel=Channel.EMAIL).count == 1
+
+
+def test_a_change_held_open_during_a_refresh_makes_it_wait_and_leaves_the_day_dirty(
+    refreshed_day,
+):
+    enquiry, day = refreshed_day
+    enquiry.channel = Channel.PHONE
+    enquiry.save(update_fields=["channel"])
+    pause, go, result = threading.Event(), threading.Event(), []
+    thread = refresh_in_thread(day, pause, go, result)
+    assert pause.wait(10)
+    with transaction.atomic():
+        Enquiry.objects.filter(pk=enquiry.pk).update(channel=Channel.EMAIL)  # marks: row locked
+        go.set()
+        thread.join(0.5)
+        assert thread.is_alive()  # its conditional delete waits for this transaction
+    thread.join(10)
+    assert result == [False]
+    assert RollupDirtyDay.objects.filter(day=day).exists()
+    assert services.day_refresh(day=day) is True
+    assert_clean_days_exact([day])
+    assert ReceivedDay.objects.get(day=day, grain="channel", channel=Channel.EMAIL).count == 1
