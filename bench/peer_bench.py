@@ -30,8 +30,10 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -398,6 +400,8 @@ def run(args: argparse.Namespace) -> dict:
 
 def main() -> None:
     args = parse_args()
+    # Stopped with SIGTERM, still stop the servers and drop what --drop says (finally).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         results = run(args)
     finally:

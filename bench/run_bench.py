@@ -187,6 +187,13 @@ def api_token(env: dict) -> str:
 
 
 def start_server(env: dict, port: int, log: Path) -> subprocess.Popen:
+    # A server left on the port (an interrupted run's) would answer for ours.
+    try:
+        Client(HOST, port).get("/")
+    except OSError:
+        pass
+    else:
+        raise SystemExit(f"Something already answers on {HOST}:{port}: stop it first.")
     # The README's production settings (config/gunicorn.py: 2 processes x 4 threads).
     command = [GUNICORN, "-c", "config/gunicorn.py", "config.wsgi", "-b", f"{HOST}:{port}"]
     with log.open("w") as handle:

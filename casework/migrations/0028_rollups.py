@@ -40,8 +40,8 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='RollupDirtyDay',
             fields=[
-                ('day', models.DateField(primary_key=True, serialize=False)),
-                ('version', models.PositiveBigIntegerField(default=1)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField(db_index=True)),
             ],
         ),
         migrations.CreateModel(

@@ -59,12 +59,12 @@ class ReceivedDay(models.Model):
 
 
 class RollupDirtyDay(models.Model):
-    """A day whose rollup rows may not match the source rows. Every write that can move a
-    day's figures bumps ``version`` after it, in its own transaction; the refresh deletes
-    the row only if ``version`` is still what it read before recomputing the day."""
+    """A mark that a day's rollup rows may not match its source rows: every write that can
+    move a day's figures inserts one after it, in its own transaction (a new row, so
+    writers never wait on each other); the refresh deletes exactly the marks it read
+    before recomputing the day. A day is dirty while it has a mark."""
 
-    day = models.DateField(primary_key=True)
-    version = models.PositiveBigIntegerField(default=1)
+    day = models.DateField(db_index=True)
 
     def __str__(self) -> str:
-        return f"{self.day} (v{self.version})"
+        return f"{self.day} (mark {self.pk})"

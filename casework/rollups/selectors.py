@@ -17,6 +17,7 @@ def dirty_days(first: date, last: date) -> list[date]:
         RollupDirtyDay.objects.filter(day__gte=first, day__lte=last)
         .order_by("day")
         .values_list("day", flat=True)
+        .distinct()
     )
 
 

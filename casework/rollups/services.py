@@ -7,9 +7,9 @@ The rule that keeps reports exact (docs/reports.md, "Rollups"): a day without a
   received time, channel, topic, area or organisation changed; its organisation's type
   changed; its current assignment's team changed) bumps the day's dirty row *after* the
   write, in the write's transaction (``days_dirty``; casework.receivers calls it).
-- ``day_refresh`` reads the day's version, recomputes its rows from the source, and deletes
-  the dirty row only where the version is still the one it read. A write committed after
-  that read bumped the version (or inserted the row anew), so the day stays dirty; a write
+- ``day_refresh`` reads the day's marks, recomputes its rows from the source, and deletes
+  exactly the marks it read. A write committed after that read left a mark the refresh
+  did not see, so the day stays dirty; a write
   committed before it is in the recomputed rows, which are read after it.
 """
 
@@ -39,31 +39,22 @@ ENQUIRY_FIELDS = frozenset(
     }
 )
 BATCH = 500
+MARKS = 20_000  # marks of one day cleared per refresh; any left keep the day dirty
 # pg_advisory_xact_lock(class, day): one refresh of a day at a time; the class is 'RLUP'.
 LOCK_CLASS = 0x524C5550
 CURRENT = Q(assignments__is_current=True)
 
 
-def _upsert(using: str) -> str:
-    table = connections[using].ops.quote_name(RollupDirtyDay._meta.db_table)
-    return f"ON CONFLICT (day) DO UPDATE SET version = {table}.version + 1"
-
-
 def days_dirty(*, days: Iterable[date], using: str = DEFAULT_DB_ALIAS) -> int:
-    """Mark ``days`` dirty (insert, or add one to the version): call after the write that
-    may have moved their figures, inside its transaction. In day order, so two writers
-    lock the rows in the same order. Returns how many days."""
+    """Mark ``days`` dirty: call after the write that may have moved their figures, inside
+    its transaction. A mark is a new row, never an update of a shared one, so writers on
+    the same day (every submission of the day) never wait for each other's commit: an
+    upserted row per day was a lock every submission held until it committed (issue 12).
+    Returns how many days."""
     ordered = sorted(set(days))
-    connection = connections[using]
-    table = connection.ops.quote_name(RollupDirtyDay._meta.db_table)
-    for i in range(0, len(ordered), BATCH):
-        chunk = [connection.ops.adapt_datefield_value(d) for d in ordered[i : i + BATCH]]
-        values = ", ".join(["(%s, 1)"] * len(chunk))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (day, version) VALUES {values} {_upsert(using)}",  # noqa: S608
-                chunk,
-            )
+    RollupDirtyDay.objects.using(using).bulk_create(
+        [RollupDirtyDay(day=day) for day in ordered], batch_size=BATCH
+    )
     return len(ordered)
 
 
@@ -85,10 +76,8 @@ def enquiries_dirty(*, pks: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> Non
         )
         sql, params = days.query.sql_with_params()
         with connection.cursor() as cursor:
-            # "WHERE true": SQLite needs it to read ON CONFLICT after a SELECT.
             cursor.execute(
-                f"INSERT INTO {table} (day, version) SELECT d, 1 FROM ({sql}) AS days "  # noqa: S608
-                f"WHERE true {_upsert(using)}",
+                f"INSERT INTO {table} (day) SELECT d FROM ({sql}) AS days",  # noqa: S608
                 params,
             )
 
@@ -162,20 +151,22 @@ def day_refresh(*, day: date) -> bool:
                 cursor.execute(
                     "SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, day.toordinal()]
                 )
-        version = RollupDirtyDay.objects.filter(day=day).values_list("version", flat=True).first()
+        # The marks committed before the recompute reads the source: their writes are in
+        # it. Only these are deleted; one committed later (even with a smaller id: ids are
+        # taken at insert, not at commit) stays, and the day with it.
+        seen = list(RollupDirtyDay.objects.filter(day=day).values_list("pk", flat=True)[:MARKS])
         ReceivedDay.objects.filter(day=day).delete()
         rows = with_margins(day, received_day_rows(day))
         ReceivedDay.objects.bulk_create(rows, batch_size=BATCH)
-        if version is None:
-            return not RollupDirtyDay.objects.filter(day=day).exists()
-        deleted, _ = RollupDirtyDay.objects.filter(day=day, version=version).delete()
-        return bool(deleted)
+        for i in range(0, len(seen), BATCH):
+            RollupDirtyDay.objects.filter(pk__in=seen[i : i + BATCH]).delete()
+        return not RollupDirtyDay.objects.filter(day=day).exists()
 
 
 def dirty_refresh(*, limit: int | None = None) -> tuple[int, int]:
     """Refresh the dirty days (oldest first, at most ``limit``): (refreshed, still dirty
     because written meanwhile)."""
-    days = RollupDirtyDay.objects.order_by("day").values_list("day", flat=True)
+    days = RollupDirtyDay.objects.order_by("day").values_list("day", flat=True).distinct()
     refreshed = left = 0
     for day in list(days[:limit] if limit else days):
         if day_refresh(day=day):
