@@ -39,6 +39,11 @@ class QuickSelect(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308 - every piece went through format_html
 
 
+class QuickSelectMultiple(QuickSelect, forms.SelectMultiple):
+    """``SelectMultiple``'s markup (its ``multiple`` attribute, several selected), built
+    as ``QuickSelect`` builds it: for pickers over the 317 council areas on staff pages."""
+
+
 def _attrs(attrs: dict[str, Any]) -> SafeString:
     """As Django's ``attrs.html``, in the same order: True is a bare attribute, False is
     left out."""

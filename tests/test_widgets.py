@@ -5,7 +5,7 @@ import re
 import pytest
 from django import forms
 
-from config.widgets import QuickSelect
+from config.widgets import QuickSelect, QuickSelectMultiple
 from enquiries.intake.forms import EnquiryForm
 
 CHOICES = [
@@ -24,8 +24,8 @@ def test_the_same_markup_as_djangos_select(value):
     attrs = {"id": "id_topic", "required": True, "aria-describedby": "id_topic_helptext"}
     for multiple in (False, True):
         if multiple:
-            plain, quick = forms.SelectMultiple(choices=CHOICES), None
-            quick = type("QuickMultiple", (QuickSelect, forms.SelectMultiple), {})(choices=CHOICES)
+            plain = forms.SelectMultiple(choices=CHOICES)
+            quick = QuickSelectMultiple(choices=CHOICES)
         else:
             plain, quick = forms.Select(choices=CHOICES), QuickSelect(choices=CHOICES)
         expected = squeeze(plain.render("topic", value, attrs))

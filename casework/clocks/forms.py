@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from casework.models import DeadlineExtension, KeyDate
 from config.limits import max_length
+from config.widgets import QuickSelectMultiple
 from knowledgebase import selectors as knowledgebase_selectors
 from knowledgebase.models import LocalAuthority
 from knowledgebase.periods import calculator_start_check
@@ -47,7 +48,7 @@ class KeyDateForm(forms.Form):
         label="Which councils' areas does the area fall within? (optional)",
         required=False,
         queryset=LocalAuthority.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=QuickSelectMultiple(attrs={"size": 6}),
         help_text=(
             "For a neighbourhood area or forum application: if the area falls within more "
             "than one council's area, the council has 20 weeks to decide, not 13. Choose "
