@@ -10,13 +10,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
 from django import forms
-from django.forms.renderers import BaseRenderer
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
 
 from casework.models import Adviser, Team
+from config.widgets import QuickSelect
 from enquiries.intake.forms import grouped_topic_choices
 from enquiries.models import Channel
 from knowledgebase.models import LocalAuthority, Region, Topic
@@ -128,43 +125,6 @@ class ReportParams:
 
     def describe(self) -> str:
         return f"{self.date_from:%-d %b %Y} to {self.date_to:%-d %b %Y}"
-
-
-class QuickSelect(forms.Select):
-    """A ``<select>`` built in Python: Django renders each option through a template, which
-    for 300-odd areas was most of a report page's time. Everything is escaped."""
-
-    def render(
-        self,
-        name: str,
-        value: Any,
-        attrs: dict[str, Any] | None = None,
-        renderer: BaseRenderer | None = None,
-    ) -> SafeString:
-        context = self.get_context(name, value, attrs)["widget"]
-        parts = []
-        for group_name, options, _ in context["optgroups"]:
-            html = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                (
-                    (
-                        "" if o["value"] is None else o["value"],
-                        " selected" if o["selected"] else "",
-                        o["label"],
-                    )
-                    for o in options
-                ),
-            )
-            if group_name:
-                html = format_html('<optgroup label="{}">{}</optgroup>', group_name, html)
-            parts.append((html,))
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            flatatt(context["attrs"]),
-            format_html_join("", "{}", parts),
-        )
 
 
 class ReportFilterForm(forms.Form):
