@@ -8,6 +8,7 @@ run without JavaScript checks the behaviour only: its markup is the same)."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.test_journeys import label
 from tests.e2e.test_staff_pages import sign_in
@@ -88,7 +89,7 @@ def test_an_adviser_works_an_enquiry_in_place_or_by_plain_forms(
     still_the_same_page(page, javascript)
     assert Note.objects.get(enquiry=enquiry).body == "Rang the clerk."
     if javascript:  # focus stays on the button the adviser used
-        assert page.evaluate("document.activeElement.id") == "note-submit"
+        expect(page.locator("#note-submit")).to_be_focused()
 
     # A refused form comes back with its error summary, in place or not.
     page.get_by_role("button", name="Add note").click()
@@ -105,7 +106,7 @@ def test_an_adviser_works_an_enquiry_in_place_or_by_plain_forms(
     still_the_same_page(page, javascript)
     assert TimeEntry.objects.get(enquiry=enquiry).minutes == 25
     if javascript:  # the section stays open
-        assert page.locator("#time-action").get_attribute("open") is not None
+        expect(page.locator("#time-action")).to_have_attribute("open", "")
 
     # The status, from the side panel.
     page.locator("#status-action > summary").click()
@@ -143,6 +144,8 @@ def test_the_enquiry_page_by_keyboard_alone(
     enquiry.refresh_from_db()
     assert enquiry.status == Status.AWAITING_GROUP
     if javascript:
-        assert page.evaluate("document.activeElement.id") == "status-submit"
-        assert page.locator("#status-action").get_attribute("open") is not None
+        # The focus and the open sections come back once htmx has settled the swap, a
+        # moment after the notice appears: expect() waits for them (up to its timeout).
+        expect(page.locator("#status-submit")).to_be_focused()
+        expect(page.locator("#status-action")).to_have_attribute("open", "")
         check_accessibility(page, "the enquiry page after a keyboard status change")
