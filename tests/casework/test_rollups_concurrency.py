@@ -20,7 +20,11 @@ from tests.factories import EnquiryFactory
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="two real transactions"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: two real concurrent transactions (SQLite serialises "
+        "writers); run with DATABASE_URL=postgres://...",
+    ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
