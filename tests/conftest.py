@@ -1,6 +1,7 @@
 """Shared fixtures and personas (environment defaults for tests: tests/settings.py)."""
 
 import os
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -61,7 +62,10 @@ def _isolated(settings, tmp_path):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"tests-{os.getpid()}-{id(tmp_path)}",
+            # A new cache per test: id(tmp_path) was reused once the object was freed, so a
+            # later test met an earlier one's held-data versions (team remits naming a
+            # team its rolled-back transaction never had).
+            "LOCATION": f"tests-{os.getpid()}-{uuid.uuid4().hex}",
         }
     }
     settings.STORAGES = {
