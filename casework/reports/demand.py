@@ -123,7 +123,8 @@ def _also_about_table(params: ReportParams, counts: Counts, names: Names) -> Tab
         chart="bars",
         chart_value_column=1,
     )
-    for root, (now, before) in sorted(counts.items(), key=lambda r: (-r[1][0], -r[1][1])):
+    ordered = sorted(counts.items(), key=lambda r: (-r[1][0], -r[1][1], names[r[0]][0]))
+    for root, (now, before) in ordered:
         label, slug = names[root]
         table.add(
             label,
@@ -171,6 +172,7 @@ def _growth_table(
             change_percent(r[1], r[2]) is not None,
             -(change_percent(r[1], r[2]) or 0),
             -r[1],
+            names[r[0]][0],  # ties by name, whichever order the counts came in
         )
     )
     for g, now, before in rows:
@@ -217,7 +219,7 @@ def _guidance_table(params: ReportParams, topic_counts: Counts, names: Names) ->
             continue
         count = articles.get(g, 0)
         rows.append((g, now, count, round(now / count, 1) if count else None))
-    rows.sort(key=lambda r: (r[3] is not None, -(r[3] or r[1]), -r[1]))
+    rows.sort(key=lambda r: (r[3] is not None, -(r[3] or r[1]), -r[1], names[r[0]][0]))
     for g, now, count, per in rows:
         label, slug = names[g]
         few = per is None or per > GUIDANCE_PER_ARTICLE  # None: no article
