@@ -92,6 +92,12 @@ def enrich(db_url: str) -> None:
                      THEN 3 + (id * 13) % 40 END,
                  resolved_at = closed_at"""
         )
+        # Written by SQL, past the receivers: every day's rollups (service clocks) moved.
+        conn.execute(
+            """INSERT INTO casework_rollupdirtyday (day)
+               SELECT DISTINCT (received_at AT TIME ZONE 'Europe/London')::date
+               FROM enquiries_enquiry"""
+        )
         conn.execute(
             f"""INSERT INTO casework_outcome (enquiry_id, code, detail, referred_to,
                    consent_to_refer, plan_stage, is_closing, recorded_by_id, recorded_at)
@@ -234,6 +240,11 @@ def main() -> None:
     else:
         seed_seconds = run_bench.prepare(env, db_url, args)
     enrich(db_url)
+    started = time.perf_counter()
+    run_bench.manage(env, "rollups_refresh")  # the days seeding and enriching marked
+    refresh_seconds = round(time.perf_counter() - started, 1)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE casework_receivedday, casework_serviceday, casework_closedday")
     run_bench.manage(env, "collectstatic", "--noinput")
     token = run_bench.api_token(env)
     django_setup(db_url)
@@ -242,6 +253,7 @@ def main() -> None:
         "machine": run_bench.machine(),
         "code": run_bench.code_version(),
         "seed_seconds": seed_seconds,
+        "rollups_refresh_seconds": refresh_seconds,
         "queries": QUERIES,
         "floors": {key: floors(db_url, query) for key, query in QUERIES.items()},
         "pages": {},

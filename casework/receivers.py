@@ -109,15 +109,22 @@ post_delete.connect(
 )
 
 
-# --- report rollups: the days whose received figures a write may have moved -------------------
+# --- report rollups: the days whose figures a write may have moved -----------------------------
 # Each receiver runs after the write, in its transaction (casework.rollups.services).
 
 ROLLUP_ENQUIRY_COLUMNS = (
-    "received_at",
+    "received_at",  # first: its day is marked
     "channel",
     "topic_id",
     "local_authority_id",
     "organisation_id",
+    "first_response_at",
+    "first_response_due",
+    "first_response_working_days",
+    "resolved_at",
+    "resolution_due",
+    "resolution_working_days",
+    "closed_at",
 )
 
 

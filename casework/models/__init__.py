@@ -22,7 +22,7 @@ from casework.models.retention import (
     SubjectAccessRequest,
     SubjectAccessWithholding,
 )
-from casework.models.rollups import ReceivedDay, RollupDirtyDay
+from casework.models.rollups import ClosedDay, ReceivedDay, RollupDirtyDay, ServiceDay
 from casework.models.saved_views import SavedView
 from casework.models.scheduling import ScheduledRun
 from casework.models.search import EnquirySearchDocument
@@ -128,8 +128,10 @@ class Letter(models.Model):
 
 __all__ = [
     "EnquirySearchDocument",
+    "ClosedDay",
     "ReceivedDay",
     "RollupDirtyDay",
+    "ServiceDay",
     "ScheduledRun",
     "Presence",
     "DuplicatePair",

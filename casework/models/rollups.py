@@ -1,5 +1,8 @@
 """Per-day rollups of the figures reports read, and the days whose rollup may be stale
-(docs/reports.md, "Rollups"). Only the received figures so far: ``ReceivedDay``."""
+(docs/reports.md, "Rollups"): enquiries received (``ReceivedDay``), their service clocks
+(``ServiceDay``) and their closures (``ClosedDay``), all keyed by the day received."""
+
+from datetime import date
 
 from django.db import models
 from django.db.models import Value
@@ -68,3 +71,108 @@ class RollupDirtyDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} (mark {self.pk})"
+
+
+class ServiceDay(models.Model):
+    """The service clocks of the enquiries received on ``day`` (a local date): for each
+    clock (first response, resolution), how many enquiries with these dimensions (those
+    of ``ReceivedDay``) took ``working_days`` (NULL: not yet done) and stand ``state``
+    against their due date (``due``: the due date of those still open against it).
+
+    A histogram, not a sum: the durations are whole working days, so the median and the
+    90th percentile of any set of days are exact from the counts per value. Rows of the
+    ``full`` grain carry every dimension; rows of grain ``all`` sum a day's full rows
+    (for reports without filters). Rows that say nothing (no duration, no due date) are
+    not kept. Written only with the day's ``ReceivedDay`` rows, by ``day_refresh``.
+    """
+
+    class Grain(models.TextChoices):
+        FULL = "full", "Every dimension"
+        ALL = "all", "No dimension"
+
+    class Clock(models.TextChoices):
+        RESPONSE = "response", "First response"
+        RESOLUTION = "resolution", "Resolution"
+
+    class State(models.TextChoices):
+        NONE = "none", "No due date"
+        MET = "met", "Done on or before the due date"
+        MISSED = "missed", "Done after the due date"
+        OPEN = "open", "Not done yet"
+
+    day = models.DateField()
+    grain = models.CharField(max_length=8, choices=Grain.choices)
+    channel = models.CharField(max_length=16, blank=True)
+    topic_id = models.BigIntegerField(null=True)
+    area_id = models.BigIntegerField(null=True)
+    enquirer_type = models.CharField(max_length=32, null=True)
+    team_id = models.BigIntegerField(null=True)
+    clock = models.CharField(max_length=16, choices=Clock.choices)
+    working_days = models.PositiveIntegerField(null=True)
+    state = models.CharField(max_length=8, choices=State.choices)
+    due = models.DateField(null=True)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "day",
+                "grain",
+                "channel",
+                Coalesce("topic_id", Value(0)),
+                Coalesce("area_id", Value(0)),
+                Coalesce("enquirer_type", Value("")),
+                Coalesce("team_id", Value(0)),
+                "clock",
+                Coalesce("working_days", Value(-1)),
+                "state",
+                Coalesce("due", Value(date.min)),
+                name="service_day_once",
+            ),
+            models.CheckConstraint(condition=models.Q(count__gt=0), name="service_day_counts"),
+            models.CheckConstraint(
+                condition=models.Q(state="open") | models.Q(due__isnull=True),
+                name="service_day_due_only_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.clock} {self.state}: {self.count}"
+
+
+class ClosedDay(models.Model):
+    """How many enquiries received on ``day`` with these dimensions (those of
+    ``ReceivedDay``) were closed on ``closed_on`` (a local date). Keyed by the received
+    day so that the same dirty marks keep it exact; read by ``closed_on`` (its own index):
+    the closures of a period are the rows closed in it, whichever day they came in. Rows of
+    grain ``all`` sum a day's full rows by ``closed_on`` alone."""
+
+    day = models.DateField()
+    grain = models.CharField(max_length=8, choices=ServiceDay.Grain.choices)
+    channel = models.CharField(max_length=16, blank=True)
+    topic_id = models.BigIntegerField(null=True)
+    area_id = models.BigIntegerField(null=True)
+    enquirer_type = models.CharField(max_length=32, null=True)
+    team_id = models.BigIntegerField(null=True)
+    closed_on = models.DateField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "day",
+                "grain",
+                "channel",
+                Coalesce("topic_id", Value(0)),
+                Coalesce("area_id", Value(0)),
+                Coalesce("enquirer_type", Value("")),
+                Coalesce("team_id", Value(0)),
+                "closed_on",
+                name="closed_day_once",
+            ),
+            models.CheckConstraint(condition=models.Q(count__gt=0), name="closed_day_counts"),
+        ]
+        indexes = [models.Index(fields=["closed_on", "grain"], name="closed_day_closed_on_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} closed {self.closed_on}: {self.count}"

@@ -3,10 +3,12 @@
 PostgreSQL: the ordered-set aggregate ``percentile_cont`` (Django 6.1 has no built-in
 percentile aggregate). SQLite has none: one COUNT, then an ordered ``LIMIT 2 OFFSET k``
 query per percentile fetches the two neighbouring values, interpolated the same way
-(``percentile_cont``'s definition), so both engines return the same figure.
+(``percentile_cont``'s definition), so both engines return the same figure. From a
+rollup's per-day histograms: ``histogram_percentiles``, the same definition again.
 """
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import connection
@@ -65,3 +67,33 @@ def percentiles(
         high_value = pair[1] if len(pair) > 1 else pair[0]
         values.append(pair[0] + (high_value - pair[0]) * (position - low))
     return count, values
+
+
+def histogram_percentiles(
+    counts: Mapping[int, int], fractions: tuple[float, ...] = (0.5, 0.9)
+) -> tuple[int, list[float | None]]:
+    """``percentiles`` of values given as {value: how many times}: the same interpolation
+    as ``percentile_cont``, and exact (a histogram of whole numbers loses nothing)."""
+    ordered = sorted((value, n) for value, n in counts.items() if n)
+    total = sum(n for _, n in ordered)
+
+    def at(index: int) -> int:
+        """The value at 0-based ``index`` of the values in order."""
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if index < seen:
+                return value
+        raise IndexError(index)
+
+    values: list[float | None] = []
+    for fraction in fractions:
+        if not total:
+            values.append(None)
+            continue
+        position = (total - 1) * fraction
+        low = math.floor(position)
+        low_value = at(low)
+        high_value = at(low + 1) if low + 1 < total else low_value
+        values.append(low_value + (high_value - low_value) * (position - low))
+    return total, values

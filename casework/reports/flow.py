@@ -12,12 +12,18 @@ from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from casework import policies
-from casework.models import ReceivedDay
+from casework.models import ReceivedDay, ServiceDay
 from casework.reports import scope
-from casework.reports.aggregates import percentile_aggregates, percentile_values, percentiles
+from casework.reports.aggregates import (
+    histogram_percentiles,
+    percentile_aggregates,
+    percentile_values,
+    percentiles,
+)
 from casework.reports.names import area_names, topic_names, topic_roots
 from casework.reports.params import ReportParams
 from casework.reports.tables import Cell, Report, Table, percent, queue_link, received_link
+from casework.rollups.services import service_values
 from enquiries.models import Channel, EnquirerType, Enquiry, Status
 
 AREA_ROWS = 25  # per-bucket rows for the areas with most enquiries; the rest summed
@@ -333,8 +339,9 @@ def _compliance_counts(today: date) -> dict[str, Aggregate]:
 
 def received_figures(received: QuerySet[Enquiry]) -> dict[str, Any]:
     """The times (count, median, 90th percentile of each measure) and the compliance
-    counts of the enquiries received. PostgreSQL: one aggregate, one scan
-    (``percentile_cont`` leaves out NULLs); elsewhere a few queries."""
+    counts of the enquiries received, from the source rows (when the rollups cannot
+    answer). PostgreSQL: one aggregate, one scan (``percentile_cont`` leaves out NULLs);
+    elsewhere a few queries."""
     compliance = _compliance_counts(timezone.localdate())
     if connection.vendor != "postgresql":
         figures = received.aggregate(**compliance)
@@ -349,6 +356,56 @@ def received_figures(received: QuerySet[Enquiry]) -> dict[str, Any]:
     for _, field, _ in TIMED:
         figures[field] = percentile_values(row, prefix=f"{field}_")
     return figures
+
+
+# A service clock: the figures' names for it.
+CLOCK_FIGURES = {
+    ServiceDay.Clock.RESPONSE: ("response", "first_response_working_days"),
+    ServiceDay.Clock.RESOLUTION: ("resolution", "resolution_working_days"),
+}
+DECIDED = {ServiceDay.State.MET, ServiceDay.State.MISSED}
+
+
+def histogram_figures(rows: list[tuple[Any, ...]], today: date) -> dict[str, Any]:
+    """``received_figures`` from service histogram rows (clock, working days, state, due
+    date if open, enquiries): the compliance counts added up, the percentiles of the
+    merged histograms (exact: ``histogram_percentiles``)."""
+    figures: dict[str, Any] = {}
+    histograms: dict[str, dict[int, int]] = {}
+    for name, field in CLOCK_FIGURES.values():
+        figures[f"n_{name}_due"] = figures[f"n_{name}_met"] = 0
+        histograms[field] = {}
+    for clock, working_days, state, due, n in rows:
+        name, field = CLOCK_FIGURES[clock]
+        if working_days is not None:
+            histograms[field][working_days] = histograms[field].get(working_days, 0) + n
+        if state in DECIDED or (state == ServiceDay.State.OPEN and due < today):
+            figures[f"n_{name}_due"] += n
+        if state == ServiceDay.State.MET:
+            figures[f"n_{name}_met"] += n
+    for field, histogram in histograms.items():
+        figures[field] = histogram_percentiles(histogram)
+    return figures
+
+
+def service_figures(params: ReportParams, *, user: policies.User) -> dict[str, Any]:
+    """``received_figures`` for the period: the clean days' ``ServiceDay`` histograms and
+    the dirty days' enquiries grouped the same way (two queries whatever the period's
+    length), or the source rows alone when the rollups cannot answer."""
+    parts = scope.received_parts(
+        params, params.date_from, params.date_to, user=user, model=ServiceDay
+    )
+    if parts.rollup is None:
+        assert parts.source is not None  # noqa: S101 (no rollup part: every day is a source day)
+        return received_figures(parts.source)
+    rollup = parts.grain_rows(ServiceDay.Grain.ALL)
+    assert rollup is not None  # noqa: S101
+    rows = list(
+        rollup.values_list("clock", "working_days", "state", "due").annotate(n=Sum("count"))
+    )
+    if parts.source is not None:
+        rows += service_values(parts.source)
+    return histogram_figures(rows, timezone.localdate())
 
 
 def _times(params: ReportParams, figures: dict[str, Any]) -> Table:
@@ -367,9 +424,16 @@ def _times(params: ReportParams, figures: dict[str, Any]) -> Table:
     return table
 
 
-def _closures(params: ReportParams, enquiries: QuerySet[Enquiry], starts: list[date]) -> Table:
-    closed = enquiries.filter(closed_at__gte=params.start, closed_at__lt=params.end)
-    counts = _by_bucket(closed, params, "closed_at", None)
+def _closures(params: ReportParams, parts: scope.ReceivedParts, starts: list[date]) -> Table:
+    counts: BucketCounts = {}
+    found = []
+    if parts.rollup is not None:
+        found.append(_by_bucket(parts.rollup, params, "closed_on", None, Sum("count")))
+    if parts.source is not None:
+        found.append(_by_bucket(parts.source, params, "closed_at", None))
+    for part in found:
+        for key, n in part.items():
+            counts[key] = counts.get(key, 0) + n
     labels = [bucket_label(params, s) for s in starts]
     table = Table(
         "closures",
@@ -425,13 +489,12 @@ def _compliance(params: ReportParams, figures: dict[str, Any]) -> Table:
 
 def flow_report(params: ReportParams, *, user: policies.User) -> Report:
     starts = bucket_starts(params)
-    received = scope.received(params, user=user)
     parts = scope.received_parts(params, params.date_from, params.date_to, user=user)
     tables = _received_tables(params, received_counts(params, parts), starts)
-    figures = received_figures(received)
+    figures = service_figures(params, user=user)
     tables += [
         _times(params, figures),
-        _closures(params, scope.enquiries(params, user=user), starts),
+        _closures(params, scope.closed_parts(params, user=user), starts),
         _compliance(params, figures),
     ]
     return Report("flow", "Flow over the period", params, tables, [f"Period: {params.describe()}."])

@@ -3,12 +3,13 @@ see) as one ``Q`` that can sit on enquiries or, with ``prefix``, on rows joined 
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from casework import policies
-from casework.models import Assignment, ReceivedDay
+from casework.models import Assignment, ClosedDay, ReceivedDay, ServiceDay
 from casework.reports.params import ReportParams
 from casework.rollups import selectors as rollups
 from enquiries import service_levels
@@ -54,10 +55,11 @@ def received(params: ReportParams, *, user: policies.User | None = None) -> Quer
 
 
 def rollup_q(params: ReportParams, *, user: policies.User | None = None) -> Q | None:
-    """The report's filters on ``ReceivedDay`` rows, or None when the report's scope holds
-    something the rollup's dimensions cannot say (an adviser; an adviser's own view of
-    their enquiries; another time zone's days): then the figures come from the source
-    rows. Exact where it answers: each filter is the same set as ``enquiry_q``'s."""
+    """The report's filters on rollup rows (all three have the same dimensions), or None
+    when the report's scope holds something the rollup's dimensions cannot say (an
+    adviser; an adviser's own view of their enquiries; another time zone's days): then
+    the figures come from the source rows. Exact where it answers: each filter is the
+    same set as ``enquiry_q``'s."""
     if user is not None and not policies.can_see_all_reports(user):
         return None
     if params.adviser or not rollups.readable():
@@ -83,14 +85,14 @@ class ReceivedParts:
     share a day: rollup rows for the days whose rollup is clean, and source rows for the
     others (every day, when the filters need the source). Either may be None (nothing)."""
 
-    rollup: QuerySet[ReceivedDay] | None
+    rollup: QuerySet[Any] | None
     source: QuerySet[Enquiry] | None
     # The report has no filters: ``rollup`` holds every grain, and a figure by one
-    # dimension reads that dimension's grain (``grain_rows``). Otherwise ``rollup`` is the
-    # full grain's rows, filtered.
+    # dimension (or by none) reads that grain (``grain_rows``). Otherwise ``rollup`` is
+    # the full grain's rows, filtered.
     whole: bool = False
 
-    def grain_rows(self, grain: str) -> QuerySet[ReceivedDay] | None:
+    def grain_rows(self, grain: str) -> QuerySet[Any] | None:
         """The rollup rows to count a figure by ``grain``'s dimension from."""
         if self.rollup is None or not self.whole:
             return self.rollup
@@ -102,11 +104,17 @@ def _local_start(day: date) -> datetime:
 
 
 def received_parts(
-    params: ReportParams, first: date, last: date, *, user: policies.User | None = None
+    params: ReportParams,
+    first: date,
+    last: date,
+    *,
+    user: policies.User | None = None,
+    model: type[Model] = ReceivedDay,
 ) -> ReceivedParts:
     """Received from ``first`` to ``last`` (local dates, inclusive) under ``params``'s
-    filters and ``user``'s scope. Three queries at most whatever the period's length: the
-    dirty days, then one each (per figure) on the two parts."""
+    filters and ``user``'s scope, the rollup part from ``model`` (``ReceivedDay`` or
+    ``ServiceDay``: both keyed by the day received). Three queries at most whatever the
+    period's length: the dirty days, then one each (per figure) on the two parts."""
     q = rollup_q(params, user=user)
     source = enquiries(params, user=user)
     if q is None:
@@ -119,10 +127,35 @@ def received_parts(
     source_part = source.filter(rollups.received_at_q(dirty)) if dirty else None
     if every_day:
         return ReceivedParts(None, source_part)
-    rollup = rollups.received_rows(first, last, dirty=dirty)
+    rollup = rollups.received_rows(model, first, last, dirty=dirty)
     if not q:  # no filters: each figure from its own dimension's grain
         return ReceivedParts(rollup, source_part, whole=True)
     return ReceivedParts(rollup.filter(grain=ReceivedDay.Grain.FULL).filter(q), source_part)
+
+
+def closed_parts(params: ReportParams, *, user: policies.User | None = None) -> ReceivedParts:
+    """The enquiries closed in the period, in the same two parts: ``ClosedDay`` rows
+    closed in it (grain ``all`` without filters), of the clean days received, whichever
+    they are; and the enquiries closed in it that came in on a dirty day (every dirty
+    day: one from last year may have been closed this week)."""
+    q = rollup_q(params, user=user)
+    closed = enquiries(params, user=user).filter(
+        closed_at__gte=params.start, closed_at__lt=params.end
+    )
+    if q is None:
+        return ReceivedParts(None, closed)
+    dirty = rollups.dirty_days()
+    rows = ClosedDay.objects.filter(
+        closed_on__gte=params.date_from, closed_on__lte=params.date_to
+    ).order_by()
+    if dirty:
+        rows = rows.exclude(day__in=dirty)
+    rows = (
+        rows.filter(grain=ServiceDay.Grain.FULL).filter(q)
+        if q
+        else rows.filter(grain=ServiceDay.Grain.ALL)
+    )
+    return ReceivedParts(rows, closed.filter(rollups.received_at_q(dirty)) if dirty else None)
 
 
 def open_q() -> Q:

@@ -3,27 +3,31 @@ period and the source rows for the dirty ones (``received_parts``), so that ever
 figure is exact: each day from exactly one of the two."""
 
 from datetime import date, timedelta
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
-from casework.models import ReceivedDay, RollupDirtyDay
+from casework.models import RollupDirtyDay
 from casework.rollups.days import day_start, runs
 
 
-def dirty_days(first: date, last: date) -> list[date]:
-    """The days from ``first`` to ``last`` whose rollup may be stale."""
-    return list(
-        RollupDirtyDay.objects.filter(day__gte=first, day__lte=last)
-        .order_by("day")
-        .values_list("day", flat=True)
-        .distinct()
-    )
+def dirty_days(first: date | None = None, last: date | None = None) -> list[date]:
+    """The days from ``first`` to ``last`` (default: ever) whose rollups may be stale."""
+    marks = RollupDirtyDay.objects.all()
+    if first is not None:
+        marks = marks.filter(day__gte=first)
+    if last is not None:
+        marks = marks.filter(day__lte=last)
+    return list(marks.order_by("day").values_list("day", flat=True).distinct())
 
 
-def received_rows(first: date, last: date, *, dirty: list[date]) -> QuerySet[ReceivedDay]:
-    """The rollup rows of the days from ``first`` to ``last`` but the ``dirty`` ones."""
-    rows = ReceivedDay.objects.filter(day__gte=first, day__lte=last).order_by()
+def received_rows(
+    model: type[Model], first: date, last: date, *, dirty: list[date]
+) -> QuerySet[Any]:
+    """The rows of rollup ``model`` of the days received from ``first`` to ``last`` but
+    the ``dirty`` ones."""
+    rows = model._default_manager.filter(day__gte=first, day__lte=last).order_by()
     return rows.exclude(day__in=dirty) if dirty else rows
 
 

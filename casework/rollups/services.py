@@ -1,4 +1,5 @@
-"""Writes of the received rollup: marking days dirty after a change, and refreshing them.
+"""Writes of the rollups (received, service clocks, closures; all keyed by the day an
+enquiry was received): marking days dirty after a change, and refreshing them.
 
 The rule that keeps reports exact (docs/reports.md, "Rollups"): a day without a
 ``RollupDirtyDay`` row has rollup rows equal to what its source rows give. Two halves:
@@ -15,17 +16,18 @@ The rule that keeps reports exact (docs/reports.md, "Rollups"): a day without a
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Count, FilteredRelation, Q
+from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from casework.models import ReceivedDay, RollupDirtyDay
+from casework.models import ClosedDay, ReceivedDay, RollupDirtyDay, ServiceDay
 from casework.rollups.days import day_start, days_between
 from enquiries.models import Enquiry
 
-# The enquiry fields a received figure is grouped or filtered by.
+# The enquiry fields a rollup figure is grouped or filtered by, or counts.
 ENQUIRY_FIELDS = frozenset(
     {
         "received_at",
@@ -36,6 +38,13 @@ ENQUIRY_FIELDS = frozenset(
         "local_authority_id",
         "organisation",
         "organisation_id",
+        "first_response_at",
+        "first_response_due",
+        "first_response_working_days",
+        "resolved_at",
+        "resolution_due",
+        "resolution_working_days",
+        "closed_at",
     }
 )
 BATCH = 500
@@ -82,37 +91,124 @@ def enquiries_dirty(*, pks: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> Non
             )
 
 
-def received_day_rows(day: date) -> list[ReceivedDay]:
-    """The day's rows computed from the source: one GROUP BY over its enquiries (the team
-    from the current assignment, of which there is at most one: a unique constraint)."""
-    rows = (
+def _received_on(day: date) -> QuerySet[Enquiry]:
+    """The enquiries received on ``day``, with ``current``: the current assignment (at
+    most one: a unique constraint), whose team is a dimension."""
+    return (
         Enquiry.objects.filter(received_at__gte=day_start(day))
         .filter(received_at__lt=day_start(day + timedelta(days=1)))
         .order_by()
         .annotate(
             current=FilteredRelation("assignments", condition=Q(assignments__is_current=True))
         )
-        .values_list(
-            "channel",
-            "topic_id",
-            "local_authority_id",
-            "organisation__org_type",
-            "current__team_id",
-        )
-        .annotate(n=Count("pk"))
     )
+
+
+# The dimensions, as enquiry lookups, in the order of DIMENSION_FIELDS (the rollups' columns).
+DIMENSIONS = (
+    "channel",
+    "topic_id",
+    "local_authority_id",
+    "organisation__org_type",
+    "current__team_id",
+)
+DIMENSION_FIELDS = ("channel", "topic_id", "area_id", "enquirer_type", "team_id")
+
+
+def received_day_rows(day: date) -> list[ReceivedDay]:
+    """The day's rows computed from the source: one GROUP BY over its enquiries."""
+    rows = _received_on(day).values_list(*DIMENSIONS).annotate(n=Count("pk"))
     return [
         ReceivedDay(
             day=day,
             grain=ReceivedDay.Grain.FULL,
-            channel=channel,
-            topic_id=topic,
-            area_id=area,
-            enquirer_type=enquirer_type,
-            team_id=team,
             count=n,
+            **dict(zip(DIMENSION_FIELDS, dims, strict=True)),
         )
-        for channel, topic, area, enquirer_type, team, n in rows
+        for *dims, n in rows
+    ]
+
+
+# Each clock: (when it was done, its due date, how many working days it took).
+CLOCKS = {
+    ServiceDay.Clock.RESPONSE: (
+        "first_response_at",
+        "first_response_due",
+        "first_response_working_days",
+    ),
+    ServiceDay.Clock.RESOLUTION: ("resolved_at", "resolution_due", "resolution_working_days"),
+}
+
+
+def service_values(
+    enquiries: QuerySet[Enquiry], dimensions: tuple[str, ...] = ()
+) -> list[tuple[Any, ...]]:
+    """The service histogram of ``enquiries``: rows of (``dimensions``..., clock, working
+    days, state, due date if open, enquiries), one GROUP BY per clock. "Met": done on a
+    local date on or before the due date, as the flow report's compliance counts it.
+    Also what a report reads for the days whose rollup is dirty."""
+    found: list[tuple[Any, ...]] = []
+    tz = timezone.get_default_timezone()
+    for clock, (done, due, took) in CLOCKS.items():
+        state = Case(
+            When(**{f"{due}__isnull": True}, then=Value(ServiceDay.State.NONE.value)),
+            When(**{f"{done}__isnull": True}, then=Value(ServiceDay.State.OPEN.value)),
+            When(done_on__lte=F(due), then=Value(ServiceDay.State.MET.value)),
+            default=Value(ServiceDay.State.MISSED.value),
+        )
+        open_due = Case(When(**{f"{done}__isnull": True}, then=F(due)), default=None)
+        rows = (
+            enquiries.exclude(**{f"{took}__isnull": True, f"{due}__isnull": True})
+            .annotate(done_on=TruncDate(done, tzinfo=tz))
+            .annotate(s=state, open_due=open_due, w=F(took))
+            .values_list(*dimensions, "w", "s", "open_due")
+            .annotate(n=Count("pk"))
+        )
+        found += [(*row[: len(dimensions)], clock.value, *row[len(dimensions) :]) for row in rows]
+    return found
+
+
+def service_day_rows(day: date) -> list[ServiceDay]:
+    return [
+        ServiceDay(
+            day=day,
+            grain=ServiceDay.Grain.FULL,
+            clock=clock,
+            working_days=working_days,
+            state=state,
+            due=due,
+            count=n,
+            **dict(zip(DIMENSION_FIELDS, dims, strict=True)),
+        )
+        for *dims, clock, working_days, state, due, n in service_values(
+            _received_on(day), DIMENSIONS
+        )
+    ]
+
+
+def closed_values(
+    enquiries: QuerySet[Enquiry], dimensions: tuple[str, ...] = ()
+) -> QuerySet[Enquiry, tuple[Any, ...]]:
+    """Rows of (``dimensions``..., local date closed, enquiries) of the closed ones."""
+    tz = timezone.get_default_timezone()
+    return (
+        enquiries.filter(closed_at__isnull=False)
+        .annotate(closed_on=TruncDate("closed_at", tzinfo=tz))
+        .values_list(*dimensions, "closed_on")
+        .annotate(n=Count("pk"))
+    )
+
+
+def closed_day_rows(day: date) -> list[ClosedDay]:
+    return [
+        ClosedDay(
+            day=day,
+            grain=ServiceDay.Grain.FULL,
+            closed_on=closed_on,
+            count=n,
+            **dict(zip(DIMENSION_FIELDS, dims, strict=True)),
+        )
+        for *dims, closed_on, n in closed_values(_received_on(day), DIMENSIONS)
     ]
 
 
@@ -141,6 +237,36 @@ def with_margins(day: date, full: list[ReceivedDay]) -> list[ReceivedDay]:
     return rows
 
 
+def service_totals(day: date, full: list[ServiceDay]) -> list[ServiceDay]:
+    """The full rows and their sums without dimensions (grain ``all``)."""
+    sums: dict[tuple[Any, ...], int] = {}
+    for row in full:
+        key = (row.clock, row.working_days, row.state, row.due)
+        sums[key] = sums.get(key, 0) + row.count
+    return full + [
+        ServiceDay(
+            day=day,
+            grain=ServiceDay.Grain.ALL,
+            clock=clock,
+            working_days=working_days,
+            state=state,
+            due=due,
+            count=n,
+        )
+        for (clock, working_days, state, due), n in sums.items()
+    ]
+
+
+def closed_totals(day: date, full: list[ClosedDay]) -> list[ClosedDay]:
+    sums: dict[date, int] = {}
+    for row in full:
+        sums[row.closed_on] = sums.get(row.closed_on, 0) + row.count
+    return full + [
+        ClosedDay(day=day, grain=ServiceDay.Grain.ALL, closed_on=closed_on, count=n)
+        for closed_on, n in sums.items()
+    ]
+
+
 def day_refresh(*, day: date) -> bool:
     """Recompute ``day``'s rows in one transaction; True if the day is clean afterwards
     (False: a write committed meanwhile, and the next refresh will take it)."""
@@ -156,8 +282,11 @@ def day_refresh(*, day: date) -> bool:
         # taken at insert, not at commit) stays, and the day with it.
         seen = list(RollupDirtyDay.objects.filter(day=day).values_list("pk", flat=True)[:MARKS])
         ReceivedDay.objects.filter(day=day).delete()
-        rows = with_margins(day, received_day_rows(day))
-        ReceivedDay.objects.bulk_create(rows, batch_size=BATCH)
+        ReceivedDay.objects.bulk_create(with_margins(day, received_day_rows(day)), batch_size=BATCH)
+        ServiceDay.objects.filter(day=day).delete()
+        ServiceDay.objects.bulk_create(service_totals(day, service_day_rows(day)), batch_size=BATCH)
+        ClosedDay.objects.filter(day=day).delete()
+        ClosedDay.objects.bulk_create(closed_totals(day, closed_day_rows(day)), batch_size=BATCH)
         for i in range(0, len(seen), BATCH):
             RollupDirtyDay.objects.filter(pk__in=seen[i : i + BATCH]).delete()
         return not RollupDirtyDay.objects.filter(day=day).exists()

@@ -1,9 +1,12 @@
-"""The received figures from rollups against the same figures from the source rows, by brute
-force: random enquiries on random days (both clock changes, times near local midnight) and
-dimensions, then random changes by every path that writes enquiries (save, delete, queryset
-update, bulk_create, an organisation's type, a new current assignment), with and without a
-refresh between, and for random periods and filters the flow and demand reports' received
-tables (values and links) must equal those computed from the source rows alone."""
+"""The figures from rollups against the same figures from the source rows, by brute force:
+random enquiries on random days (both clock changes, times near local midnight) and
+dimensions, with random service clocks (responded, resolved, on time or late, open before
+or after their due date) and closures, then random changes by every path that writes
+enquiries (save, delete, queryset update, bulk_create, an organisation's type, a new
+current assignment, a response, a resolution, a closure, a reopening of an old enquiry, a
+due date moved), with and without a refresh between, and for random periods and filters
+the flow and demand reports' tables read from rollups (values and links) must equal
+those computed from the source rows alone."""
 
 import random
 from datetime import date, datetime, timedelta
@@ -17,13 +20,13 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from casework.models import Assignment, ReceivedDay, RollupDirtyDay
+from casework.models import Assignment, ClosedDay, ReceivedDay, RollupDirtyDay, ServiceDay
 from casework.reports import scope
 from casework.reports.params import ReportParams
 from casework.reports.registry import build_report
 from casework.rollups import selectors, services
 from casework.rollups.days import day_start, local_day, runs
-from enquiries.models import Channel, EnquirerType, Enquiry, Organisation
+from enquiries.models import Channel, EnquirerType, Enquiry, Organisation, Status
 from enquiries.references import format_reference
 from knowledgebase.models import Region
 from tests.factories import ContactFactory, EnquiryFactory, OrganisationFactory
@@ -33,7 +36,8 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.get_default_timezone())
 FIRST = date(2026, 3, 1)  # the data: 1 March (before BST starts) to 20 November 2026
 RECEIVED_TABLES = {
-    "flow": {"received_channel", "received_topic", "received_enquirer_type", "received_area"},
+    "flow": {"received_channel", "received_topic", "received_enquirer_type", "received_area"}
+    | {"times", "closures", "compliance"},
     "demand": {"growth_topic", "growth_area", "guidance_gaps"},
 }
 
@@ -68,14 +72,47 @@ class Desk:
 
     def fields(self) -> dict:
         contact = self.rng.choice(self.contacts)
+        received_at = self.moment()
         return {
             "contact": contact,
             "organisation": contact.organisation,
-            "received_at": self.moment(),
+            "received_at": received_at,
             "channel": self.rng.choice(list(Channel)),
             "topic": self.rng.choice(self.topics),
             "local_authority": self.rng.choice(self.areas),
+            **self.clocks(received_at),
         }
+
+    def later(self, after: datetime) -> datetime:
+        """A moment after ``after``, not after NOW, often near local midnight."""
+        moment = after + timedelta(hours=self.rng.choice([2, 20, 30, 100, 400, 2000]))
+        moment += timedelta(minutes=self.rng.randint(0, 59))
+        return min(moment, NOW)
+
+    def due(self, after: datetime):
+        """A due date (sometimes none) near ``after``: before, on, or after it."""
+        if self.rng.random() < 0.15:
+            return None
+        return local_day(after) + timedelta(days=self.rng.randint(-3, 20))
+
+    def clocks(self, received_at: datetime) -> dict:
+        """Random service clocks: responded or not, resolved or not, closed or not, each
+        with a due date (or none) and a working-days figure when done."""
+        rng = self.rng
+        fields: dict = {
+            "first_response_due": self.due(received_at),
+            "resolution_due": self.due(received_at + timedelta(days=10)),
+        }
+        if rng.random() < 0.7:
+            fields["first_response_at"] = self.later(received_at)
+            fields["first_response_working_days"] = rng.randint(0, 6)
+            if rng.random() < 0.6:
+                fields["resolved_at"] = self.later(fields["first_response_at"])
+                fields["resolution_working_days"] = rng.randint(1, 40)
+                if rng.random() < 0.7:
+                    fields["closed_at"] = self.later(fields["resolved_at"])
+                    fields["status"] = Status.CLOSED
+        return fields
 
     def assign(self, enquiry: Enquiry) -> None:
         """As the queue's ``_record_assignment`` does: end the current one, open another."""
@@ -84,6 +121,18 @@ class Desk:
             Assignment.objects.create(
                 enquiry=enquiry, team=self.rng.choice(self.teams), method="routed", reason="test"
             )
+
+    def add_open_due_near_today(self) -> None:
+        """Open enquiries due yesterday, today and tomorrow: the compliance figures' edge
+        (due today is not yet decided)."""
+        for shift in (-1, 0, 0, 1):
+            fields = {**self.fields(), "received_at": NOW - timedelta(days=2)}
+            fields.update(status=Status.IN_PROGRESS, first_response_at=None, resolved_at=None)
+            fields.update(closed_at=None, first_response_working_days=None)
+            fields.update(resolution_working_days=None)
+            fields["first_response_due"] = NOW.date() + timedelta(days=shift)
+            fields["resolution_due"] = NOW.date() + timedelta(days=-shift)
+            EnquiryFactory(**fields)
 
     def add(self, n: int) -> None:
         for _ in range(n):
@@ -95,13 +144,16 @@ class Desk:
         pks = list(Enquiry.objects.values_list("pk", flat=True))
         return list(Enquiry.objects.filter(pk__in=self.rng.sample(pks, min(k, len(pks)))))
 
-    def change(self) -> str:
-        """One random change; its name."""
+    KINDS = (
+        ["topic", "moved", "area", "deleted", "update", "update_received", "bulk_create"]
+        + ["org_type", "organisation", "team", "channel_saved_without_fields"]
+        + ["responded", "resolved_and_closed", "reopened", "due_moved", "closed_by_update"]
+    )
+
+    def change(self, kind: str | None = None) -> str:
+        """One change (``kind``, or a random one); its name."""
         rng = self.rng
-        kind = rng.choice(
-            ["topic", "moved", "area", "deleted", "update", "update_received", "bulk_create"]
-            + ["org_type", "organisation", "team", "channel_saved_without_fields"]
-        )
+        kind = kind or rng.choice(self.KINDS)
         enquiry = self.some(1)[0]
         if kind == "topic":  # an old enquiry's topic moved at triage
             enquiry.topic = rng.choice(self.topics)
@@ -134,6 +186,34 @@ class Desk:
                     )
                 )
             Enquiry.objects.bulk_create(new)
+        elif kind == "responded":  # a first response now (or again, moved)
+            enquiry.first_response_at = self.later(enquiry.received_at)
+            enquiry.first_response_working_days = rng.randint(0, 9)
+            enquiry.save(update_fields=["first_response_at", "first_response_working_days"])
+        elif kind == "resolved_and_closed":
+            enquiry.resolved_at = self.later(enquiry.received_at)
+            enquiry.resolution_working_days = rng.randint(0, 30)
+            enquiry.closed_at, enquiry.status = self.later(enquiry.resolved_at), Status.CLOSED
+            enquiry.save()
+        elif kind == "reopened":  # an old enquiry reopened: its received day's figures move
+            enquiry.status, enquiry.closed_at, enquiry.resolved_at = Status.IN_PROGRESS, None, None
+            enquiry.resolution_working_days = None
+            enquiry.save(
+                update_fields=["status", "closed_at", "resolved_at", "resolution_working_days"]
+            )
+        elif kind == "due_moved":  # paused for the group: the due dates move on
+            shift = timedelta(days=rng.choice([-4, 3, 12]))
+            Enquiry.objects.filter(pk=enquiry.pk, first_response_due__isnull=False).update(
+                first_response_due=F("first_response_due") + shift
+            )
+            enquiry.refresh_from_db()
+            enquiry.resolution_due = self.due(enquiry.received_at)
+            enquiry.save(update_fields=["resolution_due"])
+        elif kind == "closed_by_update":  # a bulk closure
+            pks = [e.pk for e in self.some(3)]
+            Enquiry.objects.filter(pk__in=pks, closed_at__isnull=True).update(
+                status=Status.CLOSED, closed_at=NOW - timedelta(hours=rng.randint(1, 900))
+            )
         elif kind == "org_type":
             organisation = rng.choice(list(Organisation.objects.all()))
             organisation.org_type = rng.choice(list(EnquirerType))
@@ -188,21 +268,35 @@ def assert_exact(rng, topics, areas, teams, user, monkeypatch, rounds: int = 6) 
             ), (name, params)
 
 
+ROLLUPS = [
+    (ReceivedDay, lambda day: services.with_margins(day, services.received_day_rows(day)), ()),
+    (
+        ServiceDay,
+        lambda day: services.service_totals(day, services.service_day_rows(day)),
+        ("clock", "working_days", "state", "due"),
+    ),
+    (
+        ClosedDay,
+        lambda day: services.closed_totals(day, services.closed_day_rows(day)),
+        ("closed_on",),
+    ),
+]
+
+
 def assert_clean_days_exact(days: list[date] | None = None) -> None:
-    """The invariant itself: every day without a dirty row has exactly its source rows
-    (``days``: by default every day of the data)."""
+    """The invariant itself: every day without a dirty row has exactly its source rows,
+    in each rollup (``days``: by default every day of the data)."""
     dirty = set(RollupDirtyDay.objects.values_list("day", flat=True))
-    key = ("grain", "channel", "topic_id", "area_id", "enquirer_type", "team_id", "count")
+    dimensions = ("grain", "channel", "topic_id", "area_id", "enquirer_type", "team_id")
     every_day = (FIRST + timedelta(days=i) for i in range((NOW.date() - FIRST).days + 1))
     for day in every_day if days is None else days:
         if day in dirty:
             continue
-        stored = sorted(ReceivedDay.objects.filter(day=day).values_list(*key), key=repr)
-        source = [
-            tuple(getattr(row, field) for field in key)
-            for row in services.with_margins(day, services.received_day_rows(day))
-        ]
-        assert stored == sorted(source, key=repr), day
+        for model, compute, measures in ROLLUPS:
+            key = (*dimensions, *measures, "count")
+            stored = sorted(model.objects.filter(day=day).values_list(*key), key=repr)
+            source = [tuple(getattr(row, field) for field in key) for row in compute(day)]
+            assert stored == sorted(source, key=repr), (model.__name__, day)
 
 
 def test_rollup_figures_equal_source_figures_through_random_changes(
@@ -211,6 +305,7 @@ def test_rollup_figures_equal_source_figures_through_random_changes(
     rng = random.Random(21)
     desk = Desk(rng, topics, areas, teams)
     desk.add(140)
+    desk.add_open_due_near_today()
     assert RollupDirtyDay.objects.exists()  # every write marked its day
     assert_exact(rng, topics, areas, teams, manager.user, monkeypatch, rounds=3)  # all dirty
 
@@ -220,17 +315,23 @@ def test_rollup_figures_equal_source_figures_through_random_changes(
     assert_clean_days_exact()
     assert_exact(rng, topics, areas, teams, manager.user, monkeypatch)
 
-    kinds = set()
-    for step in range(8):
+    assert ServiceDay.objects.filter(state="open", due__lt=NOW.date()).exists()
+    assert ServiceDay.objects.filter(state="missed").exists() and ClosedDay.objects.exists()
+
+    kinds: set[str] = set()
+    order = rng.sample(Desk.KINDS, len(Desk.KINDS))
+    for step in range(10):
         for _ in range(rng.randint(1, 6)):
-            kinds.add(desk.change())
+            # every kind once in the first steps (each must keep the figures exact), then
+            # random ones
+            kinds.add(desk.change(order.pop() if order else None))
         if step % 3 == 1:
             services.dirty_refresh(limit=rng.randint(1, 5))  # part refreshed
         elif step % 3 == 2:
             services.dirty_refresh()
         assert_clean_days_exact()
         assert_exact(rng, topics, areas, teams, manager.user, monkeypatch, rounds=3)
-    assert len(kinds) >= 8  # most paths were taken
+    assert kinds == set(Desk.KINDS)
 
 
 def test_a_clean_period_reads_rollups_only_and_a_changed_day_from_its_source(
@@ -317,6 +418,7 @@ def test_report_queries_do_not_grow_with_the_period(name, topics, areas, teams, 
     desk.add(40)
     services.dirty_refresh()
     services.days_dirty(days=[NOW.date() - timedelta(days=1)])  # in every period below
+    build_report(name, ReportParams(FIRST, NOW.date()), user=manager.user)  # the user's perms
     counts = []
     for days in (7, 60, 260):
         params = ReportParams(NOW.date() - timedelta(days=days), NOW.date(), bucket="month")
