@@ -72,10 +72,21 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+# A postcode for each organisation (the seeder gives none), in the normalised form the
+# desk stores: 4,212 different ones, each organisation's its own up to that many.
+POSTCODES = (
+    "UPDATE enquiries_organisation SET postcode = 'LN' || (1 + id % 9) || ' ' "
+    "|| (1 + (id / 9) % 9) || chr(65 + (id / 81 % 26)::int) || chr(65 + (id / 2106 % 2)::int)"
+)
+
+
 def add_text(db_url: str, per_enquiry: float) -> None:
-    """Updates and internal notes on a share of the enquiries, in SQL (fast at 1M)."""
+    """Updates and internal notes on a share of the enquiries, and the organisations'
+    postcodes, in SQL (fast at 1M)."""
     share = min(per_enquiry, 1.0)
     with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(POSTCODES)
+        conn.execute("VACUUM ANALYZE enquiries_organisation")
         author = conn.execute("SELECT id FROM auth_user ORDER BY id LIMIT 1").fetchone()[0]
         fragments = "ARRAY[" + ",".join(["%s"] * len(FRAGMENTS)) + "]"
         conn.execute(
@@ -156,7 +167,7 @@ def timed(call, runs: int) -> dict:
                 slowest = (query["sql"], float(query["time"]) * 1000)
     return {
         "median_ms": round(statistics.median(times), 2),
-        "p95_ms": round(run_bench.percentile(times, 0.95), 2),
+        "p95_ms": round(run_bench.percentile(sorted(times), 0.95), 2),
         "queries": queries,
         "slowest_sql": slowest[0],
     }
@@ -201,7 +212,7 @@ def measure(db_url: str, runs: int) -> dict:
     desk_queries = {
         "reference": mine.reference,
         "email": mine.contact.email,
-        "postcode": mine.organisation.postcode or "LN1 1AA",  # the seeder may give none
+        "postcode": mine.organisation.postcode or "LN1 1AA",  # given by add_text
         "surname": surname.split()[-1],
         "organisation": mine.organisation.name.split()[-1],
         "words": "covenant car park",
