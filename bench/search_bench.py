@@ -10,7 +10,8 @@ with realistic text, and ``--articles`` guidance articles made from the shipped 
 the pages call, no HTTP):
 
 * guidance search (``knowledgebase.guidance.selectors.article_search``) for a set of
-  queries, one misspelt: median and p95 over ``--runs`` rounds, and the queries per search;
+  queries, one misspelt (corrected against the articles' vocabulary, then searched
+  again): median and p95 over ``--runs`` rounds, and the queries per search;
 * desk search (``casework.search.selectors.desk_search``) as a manager (sees everything)
   and as an adviser (their own and their teams'), for a reference, an email address, a
   postcode, a surname, an organisation and words from enquiries and notes;
@@ -37,7 +38,7 @@ import run_bench  # noqa: E402
 
 GUIDANCE_QUERIES = [
     "moratorium",
-    "moritorium",  # misspelt: the trigram path
+    "moritorium",  # misspelt: corrected by trigram similarity, then searched
     "neighbourhood forum",
     "nominate asset of community value",
     "compensation for owners",
@@ -113,6 +114,7 @@ def add_articles(count: int) -> None:
     from django.utils import timezone
 
     from knowledgebase.models import Article
+    from knowledgebase.search.services import article_words_rebuild
 
     shipped = list(Article.objects.filter(status="published").prefetch_related("topics"))
     have = Article.objects.count()
@@ -147,6 +149,7 @@ def add_articles(count: int) -> None:
         + SearchVector("summary", weight="B", config="english")
         + SearchVector("body_text", weight="C", config="english")
     )
+    article_words_rebuild()  # the vocabulary misspelt words are corrected against
 
 
 def timed(call, runs: int) -> dict:
@@ -225,10 +228,7 @@ def measure(db_url: str, runs: int) -> dict:
         }
     for section in [results["guidance"], *results["desk"].values()]:
         slowest = max(section.values(), key=lambda r: r["p95_ms"])
-        sql = slowest["slowest_sql"]
-        # The trigram fallback runs with sequential scans off (knowledgebase.search).
-        setup = ["SET LOCAL enable_seqscan = off"] if "WORD_SIMILARITY" in sql else []
-        slowest["explain"] = run_bench.explain(db_url, sql, setup)
+        slowest["explain"] = run_bench.explain(db_url, slowest["slowest_sql"])
     return results
 
 
