@@ -7,16 +7,21 @@ The vectors already stored are made again so that they are stored the new way.""
 
 from django.db import migrations
 
-POSTGRES = [
-    "ALTER TABLE knowledgebase_article ALTER COLUMN search_vector SET STORAGE MAIN",
+# The vectors made again as ``knowledgebase.search.services`` makes them: stored anew.
+REWRITE = (
     "UPDATE knowledgebase_article SET search_vector = "
     "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
     "setweight(to_tsvector('english', coalesce(summary, '')), 'B') || "
     "setweight(to_tsvector('english', coalesce(body_text, '')), 'C') "
-    "WHERE search_vector IS NOT NULL",
+    "WHERE search_vector IS NOT NULL"
+)
+POSTGRES = [
+    "ALTER TABLE knowledgebase_article ALTER COLUMN search_vector SET STORAGE MAIN",
+    REWRITE,
 ]
 POSTGRES_REVERSE = [
     "ALTER TABLE knowledgebase_article ALTER COLUMN search_vector SET STORAGE EXTENDED",
+    REWRITE,
 ]
 
 
