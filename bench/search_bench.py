@@ -10,7 +10,8 @@ with realistic text, and ``--articles`` guidance articles made from the shipped 
 the pages call, no HTTP):
 
 * guidance search (``knowledgebase.guidance.selectors.article_search``) for a set of
-  queries, one misspelt: median and p95 over ``--runs`` rounds, and the queries per search;
+  queries, one misspelt (corrected against the articles' vocabulary, then searched
+  again): median and p95 over ``--runs`` rounds, and the queries per search;
 * desk search (``casework.search.selectors.desk_search``) as a manager (sees everything)
   and as an adviser (their own and their teams'), for a reference, an email address, a
   postcode, a surname, an organisation and words from enquiries and notes;
@@ -37,7 +38,7 @@ import run_bench  # noqa: E402
 
 GUIDANCE_QUERIES = [
     "moratorium",
-    "moritorium",  # misspelt: the trigram path
+    "moritorium",  # misspelt: corrected by trigram similarity, then searched
     "neighbourhood forum",
     "nominate asset of community value",
     "compensation for owners",
@@ -72,10 +73,21 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+# A postcode for each organisation (the seeder gives none), in the normalised form the
+# desk stores: 4,212 different ones, each organisation's its own up to that many.
+POSTCODES = (
+    "UPDATE enquiries_organisation SET postcode = 'LN' || (1 + id % 9) || ' ' "
+    "|| (1 + (id / 9) % 9) || chr(65 + (id / 81 % 26)::int) || chr(65 + (id / 2106 % 2)::int)"
+)
+
+
 def add_text(db_url: str, per_enquiry: float) -> None:
-    """Updates and internal notes on a share of the enquiries, in SQL (fast at 1M)."""
+    """Updates and internal notes on a share of the enquiries, and the organisations'
+    postcodes, in SQL (fast at 1M)."""
     share = min(per_enquiry, 1.0)
     with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(POSTCODES)
+        conn.execute("VACUUM ANALYZE enquiries_organisation")
         author = conn.execute("SELECT id FROM auth_user ORDER BY id LIMIT 1").fetchone()[0]
         fragments = "ARRAY[" + ",".join(["%s"] * len(FRAGMENTS)) + "]"
         conn.execute(
@@ -102,6 +114,7 @@ def add_articles(count: int) -> None:
     from django.utils import timezone
 
     from knowledgebase.models import Article
+    from knowledgebase.search.services import article_words_rebuild
 
     shipped = list(Article.objects.filter(status="published").prefetch_related("topics"))
     have = Article.objects.count()
@@ -136,6 +149,7 @@ def add_articles(count: int) -> None:
         + SearchVector("summary", weight="B", config="english")
         + SearchVector("body_text", weight="C", config="english")
     )
+    article_words_rebuild()  # the vocabulary misspelt words are corrected against
 
 
 def timed(call, runs: int) -> dict:
@@ -156,7 +170,7 @@ def timed(call, runs: int) -> dict:
                 slowest = (query["sql"], float(query["time"]) * 1000)
     return {
         "median_ms": round(statistics.median(times), 2),
-        "p95_ms": round(run_bench.percentile(times, 0.95), 2),
+        "p95_ms": round(run_bench.percentile(sorted(times), 0.95), 2),
         "queries": queries,
         "slowest_sql": slowest[0],
     }
@@ -201,7 +215,7 @@ def measure(db_url: str, runs: int) -> dict:
     desk_queries = {
         "reference": mine.reference,
         "email": mine.contact.email,
-        "postcode": mine.organisation.postcode or "LN1 1AA",  # the seeder may give none
+        "postcode": mine.organisation.postcode or "LN1 1AA",  # given by add_text
         "surname": surname.split()[-1],
         "organisation": mine.organisation.name.split()[-1],
         "words": "covenant car park",
@@ -214,10 +228,7 @@ def measure(db_url: str, runs: int) -> dict:
         }
     for section in [results["guidance"], *results["desk"].values()]:
         slowest = max(section.values(), key=lambda r: r["p95_ms"])
-        sql = slowest["slowest_sql"]
-        # The trigram fallback runs with sequential scans off (knowledgebase.search).
-        setup = ["SET LOCAL enable_seqscan = off"] if "WORD_SIMILARITY" in sql else []
-        slowest["explain"] = run_bench.explain(db_url, sql, setup)
+        slowest["explain"] = run_bench.explain(db_url, slowest["slowest_sql"])
     return results
 
 

@@ -139,6 +139,19 @@ def _enquiry_candidates(query: str, visible: Q, documents_q: Q) -> QuerySet[Any,
     return plain[0].union(*plain[1:]).order_by()
 
 
+def _postcode_or_legacy(postcode: str, legacy_references: set[str]) -> QuerySet[Any, Any]:
+    """Ids of the enquiries of the organisations at ``postcode``, and of those imported
+    with the query as their old reference: each an index lookup, then their union. (As
+    ``organisation.postcode = … OR legacy_reference = …`` across the join, no index could
+    answer it: PostgreSQL read every enquiry an adviser may see, and at 100,000 the
+    estimate switched its JIT compiler on, 2 s; docs/performance.md.)"""
+    at_postcode = Enquiry.objects.filter(organisation__postcode=postcode).values("pk").order_by()
+    imported = (
+        Enquiry.objects.filter(legacy_reference__in=legacy_references).values("pk").order_by()
+    )
+    return at_postcode.union(imported, all=True)
+
+
 def _enquiry_q(query: str, visible: Q, documents_q: Q) -> Q:
     if is_reference(query.upper()):
         return Q(reference=query.upper())
@@ -146,10 +159,11 @@ def _enquiry_q(query: str, visible: Q, documents_q: Q) -> Q:
         return Q(contact__email__iexact=query)
     # The reference an imported enquiry had in the system it came from, as typed or in
     # capitals (an indexed lookup, like the desk's own reference).
-    legacy = Q(legacy_reference__in={query, query.upper()}) if len(query) <= 60 else Q()
+    legacy_references = {query, query.upper()}
+    legacy = Q(legacy_reference__in=legacy_references) if len(query) <= 60 else Q()
     postcode = _postcode(query)
     if postcode:
-        return Q(organisation__postcode=postcode) | legacy
+        return Q(pk__in=_postcode_or_legacy(postcode, legacy_references))
     # Read first: a list of at most a few thousand ids is looked up by primary key, where a
     # subquery would have the planner hash-join it against every enquiry.
     ids = [next(iter(row.values())) for row in _enquiry_candidates(query, visible, documents_q)]

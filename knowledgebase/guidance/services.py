@@ -136,6 +136,7 @@ def article_withdraw(*, article: Article, actor: User | None) -> Article:
     article.status = Article.Status.WITHDRAWN
     article.revision = F("revision") + 1
     article.save(update_fields=["status", "revision", "updated_at"])
+    article_vector_refresh(article.pk)  # its words leave the search vocabulary
     article.refresh_from_db()
     return article
 

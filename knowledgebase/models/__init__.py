@@ -3,7 +3,9 @@
 from knowledgebase.models.guidance import (
     Article,
     ArticleReadDay,
+    ArticleSearchWords,
     ArticleVersion,
+    ArticleWord,
     DeflectionDay,
     SearchScope,
     SearchTermDay,
@@ -25,7 +27,9 @@ from knowledgebase.models.reference import (
 __all__ = [
     "Article",
     "ArticleReadDay",
+    "ArticleSearchWords",
     "ArticleVersion",
+    "ArticleWord",
     "ChallengeWindow",
     "DeadlineRule",
     "DeflectionDay",

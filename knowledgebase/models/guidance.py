@@ -78,6 +78,38 @@ class Article(models.Model):
         return self.status == self.Status.PUBLISHED and self.audience == self.Audience.PUBLIC
 
 
+class ArticleWord(models.Model):
+    """A word of the published articles and how many of them hold it: the vocabulary
+    PostgreSQL's guidance search corrects a misspelt query word against ("moritorium" ->
+    "moratorium", by trigram similarity on a GIN trigram index made by migration
+    ``knowledgebase 0024``) before trying the full-text search again.
+
+    Derived data, written only by ``knowledgebase.search.services`` when an article is
+    saved, published or withdrawn; on SQLite the table stays empty (FTS5's own vocabulary
+    plays its part)."""
+
+    word = models.CharField(max_length=40, primary_key=True)
+    articles = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class ArticleSearchWords(models.Model):
+    """The words (unstemmed: ``simple``) a published article has counted in
+    ``ArticleWord``, so that its next change counts down exactly what it counted up. One
+    row per published article, none for others; kept apart from ``Article`` so that no
+    save of an article can write it back stale. PostgreSQL only, like ``ArticleWord``."""
+
+    article = models.OneToOneField(
+        Article, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    words = SearchVectorField()
+
+    def __str__(self) -> str:
+        return f"search words of {self.article_id}"
+
+
 class ArticleVersion(models.Model):
     """One published text of an article: immutable, numbered from 1."""
 

@@ -2,11 +2,13 @@
 
 * PostgreSQL: a stored, weighted ``tsvector`` per row (A title, B summary, C body)
   with a GIN index, ``websearch_to_tsquery('english', ...)``, ``ts_rank`` and
-  ``ts_headline``; a misspelt query ("moritorium") that finds nothing is tried
-  again with ``pg_trgm``'s word similarity on titles and summaries (GIN trigram indexes).
+  ``ts_headline``. A query that finds nothing has each word not in the published
+  articles' vocabulary (``ArticleWord``, kept by ``knowledgebase.search.services``)
+  replaced by the nearest word that is (candidates from a GIN trigram index, ``pg_trgm``:
+  "moritorium" -> "moratorium"), and the full-text search is tried again.
 * SQLite: an FTS5 table (porter stemmer) ranked with ``bm25`` and cut with
   ``snippet``; a misspelt word is corrected from the table's own vocabulary
-  (``fts5vocab``) before trying again.
+  (``fts5vocab``) in the same way.
 
 Both return ``Hit`` rows in rank order, each with a snippet that is safe HTML:
 the text is escaped and only the ``<mark>`` around matched words is markup.
@@ -17,15 +19,10 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import (
-    SearchHeadline,
-    SearchQuery,
-    SearchRank,
-    TrigramWordSimilarity,
-)
-from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet, TextField, Value
-from django.db.models.functions import Concat, Greatest
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, QuerySet, TextField, Value
+from django.db.models.functions import Concat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -42,7 +39,8 @@ STOP_WORDS = frozenset(
     where which who will with would you your""".split()  # noqa: SIM905  # easier to read
 )
 FTS_TABLE = "knowledgebase_article_fts"
-TRIGRAM_THRESHOLD = 0.5
+# How alike (difflib's ratio) a word of the index must be to replace a misspelt one.
+CLOSE_ENOUGH = 0.75
 
 
 @dataclass(frozen=True)
@@ -83,14 +81,10 @@ def article_hits(
     hits = search(query, words, visible=visible, match_any=match_any, limit=limit)
     if hits:
         return hits
-    if _is_postgres():
-        return _postgres_similar(" ".join(words), visible=visible, limit=limit)
-    corrected = _sqlite_corrected(words)
+    corrected = (_postgres_corrected if _is_postgres() else _sqlite_corrected)(words)
     if corrected == words:
         return []
-    return _sqlite_hits(
-        " ".join(corrected), corrected, visible=visible, match_any=match_any, limit=limit
-    )
+    return search(" ".join(corrected), corrected, visible=visible, match_any=match_any, limit=limit)
 
 
 def _postgres_query(query: str, words: list[str], *, match_any: bool) -> SearchQuery:
@@ -128,26 +122,49 @@ def _postgres_hits(
     return [Hit(pk, float(rank), _safe_snippet(headline)) for pk, rank, headline in rows]
 
 
-def _postgres_similar(text: str, *, visible: QuerySet[Article], limit: int) -> list[Hit]:
-    """Titles and summaries with a word like the query's (``%>``, trigram-indexed): short
-    texts, so a misspelling is caught without reading every article's body."""
-    similar = (
-        visible.filter(Q(title__trigram_word_similar=text) | Q(summary__trigram_word_similar=text))
-        .annotate(
-            similarity=Greatest(
-                TrigramWordSimilarity(text, "title"), TrigramWordSimilarity(text, "summary")
-            )
-        )
-        .filter(similarity__gte=TRIGRAM_THRESHOLD)
-        .order_by("-similarity", "pk")
-        .values_list("pk", "similarity", "summary")[:limit]
-    )
-    # The planner underrates the cost of a similarity per row and would read every article;
-    # the trigram indexes find the few candidates (bench/search_bench.py).
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        rows = list(similar)
-    return [Hit(pk, float(similarity), _safe_snippet(summary)) for pk, similarity, summary in rows]
+def _correctable(word: str) -> bool:
+    """Words of letters long enough to have trigrams in common with another; numbers and
+    codes ("14", "s95") are searched as typed (the vocabulary holds none)."""
+    return word.isalpha() and 3 <= len(word) <= 40
+
+
+# For each query word, the words of the vocabulary most like it, in one statement: ``%``
+# finds them on the GIN trigram index (trigram similarity above pg_trgm's threshold, 0.3
+# by default), the closest ``CANDIDATES`` by that similarity are kept.
+_CANDIDATES_SQL = """
+SELECT q.word, c.word
+FROM unnest(%s::text[]) AS q(word)
+CROSS JOIN LATERAL (
+    SELECT v.word FROM knowledgebase_articleword v
+    WHERE v.word %% q.word
+    ORDER BY similarity(v.word, q.word) DESC, v.articles DESC, v.word
+    LIMIT %s
+) c
+"""
+CANDIDATES = 5
+
+
+def _postgres_corrected(words: list[str]) -> list[str]:
+    """Each word not in the published articles' vocabulary (``ArticleWord``) replaced by
+    the nearest word that is, if one is close: the trigram index offers a few candidates,
+    and the nearest is chosen by the same measure and cut-off as on SQLite (trigrams
+    alone would take "change" for "challange", "list" for "listng")."""
+    correctable = [word for word in words if _correctable(word)]
+    if not correctable:
+        return words
+    candidates: dict[str, list[str]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_CANDIDATES_SQL, [correctable, CANDIDATES])
+        for word, candidate in cursor.fetchall():
+            candidates.setdefault(word, []).append(candidate)
+    return [_nearest(word, candidates.get(word, [])) for word in words]
+
+
+def _nearest(word: str, known: list[str]) -> str:
+    if not known or word in known:
+        return word
+    close = difflib.get_close_matches(word, known, n=1, cutoff=CLOSE_ENOUGH)
+    return close[0] if close else word
 
 
 def _fts5_query(words: list[str], *, match_any: bool) -> str:
@@ -193,6 +210,6 @@ def _sqlite_corrected(words: list[str]) -> list[str]:
         if word in known:
             corrected.append(word)
             continue
-        close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.75)
+        close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=CLOSE_ENOUGH)
         corrected.append(close[0] if close else word)
     return corrected

@@ -68,6 +68,30 @@ def test_someone_elses_records_never_appear_and_are_not_counted(other_adviser, m
     assert _references(manager.user, "covenant") == [mine.reference]
 
 
+def test_a_postcode_finds_the_enquiries_there_and_one_imported_under_it(
+    submit, adviser, other_adviser, manager, mine
+):
+    from casework.queue.services import enquiry_assign
+    from enquiries.models import Enquiry
+
+    # An imported enquiry whose old reference looks like a postcode, and another group's
+    # enquiry at the same postcode that only the other adviser holds.
+    imported = submit(organisation_name="Elsewhere Trust", postcode="LN9 9ZZ")
+    Enquiry.objects.filter(pk=imported.pk).update(legacy_reference="LN8 3AB")
+    theirs = submit(organisation_name="Friends of the Quillfeather Inn", postcode="LN8 3AB")
+    for enquiry, holder in [(imported, adviser), (theirs, other_adviser)]:
+        if enquiry.assigned_to_id != holder.user.pk:
+            enquiry_assign(enquiry=enquiry, adviser=holder, actor=manager.user)
+    assert theirs.organisation_id == mine.organisation_id
+    assert sorted(_references(adviser.user, "LN8 3AB")) == sorted(
+        [mine.reference, imported.reference]
+    )
+    assert desk_search(user=adviser.user, query="LN8 3AB").enquiries.count == 2
+    assert sorted(_references(manager.user, "LN8 3AB")) == sorted(
+        [mine.reference, imported.reference, theirs.reference]
+    )
+
+
 def test_contacts_organisations_and_cases_are_found_too(adviser, mine):
     case = case_open_from_enquiry(enquiry=mine, actor=adviser.user, title="Quillfeather bid")
     results = desk_search(user=adviser.user, query="quillfeather")

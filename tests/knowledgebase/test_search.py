@@ -3,9 +3,11 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 
 from knowledgebase.guidance import selectors, services
-from knowledgebase.models import Article
+from knowledgebase.models import Article, ArticleWord
+from knowledgebase.search import services as search_services
 from knowledgebase.search.selectors import article_hits
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +99,99 @@ def test_withdrawing_and_editing_update_the_index(library, topics):
     services.article_save(article=body, topics=[topics["acv-notice-of-sale"]], actor=None)
     assert _slugs("angle") == []
     assert _slugs("wallabies") == ["quokka-body"]
+
+
+def test_a_misspelt_word_in_the_body_is_corrected_and_highlighted(library):
+    found = {
+        item.article.slug: str(item.snippet)
+        for item in selectors.article_search(user=AnonymousUser(), query="quokke")
+    }
+    assert set(found) == {"quokka-title", "quokka-body"}
+    assert "<mark>quokka</mark>" in found["quokka-body"]
+
+
+def test_a_word_like_no_published_word_finds_nothing(library):
+    assert _slugs("xylophone") == []
+    assert _slugs("moritorium xylophone") == []
+
+
+def test_words_of_a_withdrawn_article_no_longer_correct_a_query(library, topics):
+    _article(topics, "wombat", "Wombat burrows", "Wombats dig burrows.")
+    assert _slugs("wombatt") == ["wombat"]
+    services.article_withdraw(article=Article.objects.get(slug="wombat"), actor=None)
+    assert _slugs("wombatt") == []
+
+
+def test_a_misspelt_search_runs_a_fixed_number_of_queries(library, django_assert_max_num_queries):
+    # The search, the correction (two reads of the vocabulary on SQLite), the search
+    # again, the articles found.
+    with django_assert_max_num_queries(5):
+        assert "quokka-title" in _slugs("moritorium quokka")
+
+
+def postgres_only(test):
+    """The word table is PostgreSQL's: SQLite corrects from FTS5's own vocabulary."""
+    skip = pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the search vocabulary table is PostgreSQL's (SQLite corrects words from "
+        "FTS5's own); run with DATABASE_URL=postgres://…",
+    )
+    return pytest.mark.postgres(skip(test))
+
+
+def _vocabulary(*words):
+    return dict(ArticleWord.objects.filter(word__in=words).values_list("word", "articles"))
+
+
+@postgres_only
+def test_publishing_adds_an_articles_words_to_the_vocabulary(library, topics):
+    assert _vocabulary("quokka", "angle", "deep") == {
+        "quokka": 3,  # the title, body and staff articles; not the draft
+        "angle": 1,
+        "deep": 1,
+    }
+    draft = _article(topics, "numbat", "Numbat", "Numbats eat termites.", publish=False)
+    assert _vocabulary("numbat", "termites") == {}
+    services.article_publish(article=draft, actor=None)
+    assert _vocabulary("numbat", "numbats", "termites") == {
+        "numbat": 1,
+        "numbats": 1,
+        "termites": 1,
+    }
+    # Numbers, codes and one- or two-letter words are not words to correct to.
+    assert not ArticleWord.objects.filter(word__regex=r"\d").exists()
+    assert not ArticleWord.objects.filter(word__regex=r"^.{1,2}$").exists()
+
+
+@postgres_only
+def test_editing_a_published_article_moves_only_the_words_it_changed(library, topics):
+    shipped = _vocabulary("moratorium")["moratorium"] - 2  # the title and body hold it
+    body = library["body"]
+    body.body = "Deep in the body: now about wallabies."
+    services.article_save(article=body, topics=[topics["acv-notice-of-sale"]], actor=None)
+    assert _vocabulary("angle", "wallabies", "deep", "moratorium", "quokka") == {
+        "wallabies": 1,
+        "deep": 1,
+        "moratorium": shipped + 1,  # still in the title article
+        "quokka": 2,
+    }
+
+
+@postgres_only
+def test_withdrawing_takes_an_articles_words_out_of_the_vocabulary(library):
+    before = _vocabulary("angle", "deep", "moratorium", "quokka")
+    services.article_withdraw(article=library["body"], actor=None)
+    assert _vocabulary("angle", "deep", "moratorium", "quokka") == {
+        "moratorium": before["moratorium"] - 1,
+        "quokka": 2,
+    }
+    services.article_publish(article=library["body"], actor=None)
+    assert _vocabulary("angle", "deep", "moratorium", "quokka") == before
+
+
+@postgres_only
+def test_the_vocabulary_rebuilt_is_the_vocabulary_kept(library, topics):
+    services.article_withdraw(article=library["title"], actor=None)
+    kept = dict(ArticleWord.objects.values_list("word", "articles"))
+    search_services.article_words_rebuild()
+    assert dict(ArticleWord.objects.values_list("word", "articles")) == kept
