@@ -14,6 +14,9 @@ applied in a subquery, so each part keeps its own limit), ``distinct()``, with
 ``annotate`` (``alias`` is fine), ``values``, ``only``/``defer`` or ``prefetch_related``:
 those raise ``ValueError`` rather than return something else than the queryset would.
 
+Each part is compiled by Django's own compiler (the joins, filters and column aliases it
+would use alone); only the select around it that builds the JSON is written here.
+
 JSON carries strings, numbers and booleans; the fields are turned back into Python
 values by type here (dates and times parsed, aware in UTC on SQLite as its backend makes
 them, JSON fields decoded). A model with more than ``MAX_FIELDS`` columns is refused
@@ -27,10 +30,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
-from django.db.models import F, IntegerField, Model, QuerySet, Value, Window
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, router
+from django.db.models import Model, QuerySet, Window
 from django.db.models.fields.related import ForeignObjectRel
-from django.db.models.functions import JSONObject, RowNumber
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
@@ -48,17 +52,26 @@ def read_together(
     names = [name for name, rows in parts.items() if not rows.query.is_empty()]
     if not names:
         return found
-    selects = [_select(index, parts[name]) for index, name in enumerate(names)]
-    combined = selects[0].union(*selects[1:], all=True) if len(selects) > 1 else selects[0]
-    combined = combined.order_by()  # the parts keep their order in ``_position``
-    if using is not None:
-        combined = combined.using(using)
-    db = combined.db
-    vendor = connections[db].vendor
-    placed: dict[str, list[tuple[int, Any]]] = {name: [] for name in names}
-    for index, position, data in combined:
-        name = names[index]
-        placed[name].append((position, _instance(parts[name], data, vendor, db)))
+    db = using or router.db_for_read(parts[names[0]].model)
+    connection = connections[db]
+    selects, params, kept = [], [], []
+    for name in names:
+        try:
+            sql, part_params = _part_sql(len(kept), parts[name], connection)
+        except EmptyResultSet:  # a filter that can match nothing (``pk__in=[]``)
+            continue
+        selects.append(sql)
+        params.extend(part_params)
+        kept.append(name)
+    if not selects:
+        return found
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        fetched = cursor.fetchall()
+    placed: dict[str, list[tuple[int, Any]]] = {name: [] for name in kept}
+    for index, position, data in fetched:
+        name = kept[index]
+        placed[name].append((position, _instance(parts[name], data, connection.vendor, db)))
     for name, rows in placed.items():
         found[name] = [row for _, row in sorted(rows, key=lambda item: item[0])]
     return found
@@ -79,58 +92,75 @@ def as_prefetched(instance: Model, name: str, rows: list[Any]) -> None:
     instance._prefetched_objects_cache[cache_name] = queryset  # type: ignore[attr-defined]
 
 
-def _select(index: int, rows: QuerySet[Any]) -> QuerySet[Any]:
+def _part_sql(index: int, rows: QuerySet[Any], connection: Any) -> tuple[str, list[Any]]:
+    """One part: the queryset compiled as Django would (its filters, its joins for
+    ``select_related``, its slice in a subquery) with its row number in its own order, and
+    around it the select of the part's number, that position and the JSON of each row."""
     query = rows.query
     if query.annotation_select or query.values_select or query.deferred_loading[0]:
         raise ValueError(f"read_together cannot carry {rows.model.__name__}'s query as it is")
     if rows._prefetch_related_lookups:  # type: ignore[attr-defined]
         raise ValueError("read_together does not prefetch: read the related rows as a part")
     model = rows.model
+    tree = _tree(query.select_related)
     ordering = list(query.order_by or model._meta.ordering or ["pk"])
     if query.is_sliced or query.distinct:
         base = model._base_manager.filter(pk__in=rows.values("pk"))
+        if tree:
+            base = base.select_related(*_paths(tree))
     else:
-        base = rows.order_by()
-    base = base.select_related(None)
-    return (
-        base.annotate(
-            _part=Value(index, output_field=IntegerField()),
-            _position=Window(RowNumber(), order_by=ordering),
-            _row=JSONObject(**_json_fields(model, _tree(query.select_related))),
-        )
-        .order_by()
-        .values_list("_part", "_position", "_row")
-    )
+        base = rows
+    base = base.annotate(_position=Window(RowNumber(), order_by=ordering)).order_by()
+    compiler = base.query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql(with_col_aliases=True)
+    aliases = [alias for _, _, alias in compiler.select]
+    quote = connection.ops.quote_name
+    row = _json_sql(compiler.klass_info, aliases, quote, connection.vendor)
+    # Only names from the models' metadata and the compiled query are put in the text;
+    # every value is a parameter, as Django compiled it.
+    select = f"SELECT {int(index)} AS {quote('_part')}, {quote('_p')}.{quote('_position')}, "
+    outer = f"{select}{row} AS {quote('_row')} FROM ({sql}) {quote('_p')}"  # noqa: S608
+    return outer, list(params)
+
+
+def _paths(tree: dict[str, Any], prefix: str = "") -> list[str]:
+    paths = []
+    for name, below in tree.items():
+        paths.append(prefix + name)
+        paths += _paths(below, f"{prefix}{name}__")
+    return paths
+
+
+def _json_sql(klass_info: dict[str, Any], aliases: list[str], quote: Any, vendor: str) -> str:
+    """The JSON object of one row from the compiled columns (as Django's own row reader
+    finds them, by ``klass_info``): its own fields under ``SELF``, each joined row under
+    its relation's name, nested as the joins are."""
+    model = klass_info["model"]
+    fields = model._meta.concrete_fields
+    if len(fields) > MAX_FIELDS:
+        raise ValueError(f"{model.__name__} has more than {MAX_FIELDS} columns")
+    columns = klass_info["select_fields"]
+    if len(columns) != len(fields):
+        raise ValueError(f"read_together reads every column of {model.__name__}")
+    pairs = []
+    for field, column in zip(fields, columns, strict=True):
+        if field.get_internal_type() in UNCARRIED:  # JSON has no bytes; SQLite bare ints
+            raise ValueError(f"read_together cannot carry {model.__name__}.{field.name}")
+        pairs.append(f"'{field.attname}', {quote('_p')}.{quote(aliases[column])}")
+    function = "jsonb_build_object" if vendor == "postgresql" else "json_object"
+    own = f"{function}({', '.join(pairs)})"
+    nested = [f"'{SELF}', {own}"]
+    for related in klass_info.get("related_klass_infos", []):
+        field = related["field"]
+        name = field.related_query_name() if related["reverse"] else field.name
+        nested.append(f"'{name}', {_json_sql(related, aliases, quote, vendor)}")
+    return f"{function}({', '.join(nested)})"
 
 
 def _tree(select_related: bool | dict[str, Any]) -> dict[str, Any]:
     if select_related is True:
         raise ValueError("read_together needs the select_related paths named")
     return select_related or {}
-
-
-def _json_fields(model: type[Model], tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """The JSON object of one row: its own columns under ``SELF``, each joined row under
-    its relation's name (nested as the joins are)."""
-    fields = model._meta.concrete_fields
-    if len(fields) > MAX_FIELDS:
-        raise ValueError(f"{model.__name__} has more than {MAX_FIELDS} columns")
-    for f in fields:
-        if f.get_internal_type() in UNCARRIED:  # JSON has no bytes; SQLite stores bare ints
-            raise ValueError(f"read_together cannot carry {model.__name__}.{f.name}")
-    found: dict[str, Any] = {SELF: JSONObject(**{f.attname: F(prefix + f.attname) for f in fields})}
-    for name, below in tree.items():
-        related = _related_model(model, name)
-        found[name] = JSONObject(**_json_fields(related, below, f"{prefix}{name}__"))
-    return found
-
-
-def _related_model(model: type[Model], name: str) -> type[Model]:
-    field = model._meta.get_field(name)
-    related = field.related_model
-    if not (field.many_to_one or field.one_to_one) or not isinstance(related, type):
-        raise ValueError(f"read_together cannot join {model.__name__}.{name}")
-    return related
 
 
 def _instance(rows: QuerySet[Any], data: Any, vendor: str, using: str) -> Any:
