@@ -54,7 +54,9 @@ def read_together(
         return found
     db = using or router.db_for_read(parts[names[0]].model)
     connection = connections[db]
-    selects, params, kept = [], [], []
+    selects: list[str] = []
+    params: list[Any] = []
+    kept: list[str] = []
     for name in names:
         try:
             sql, part_params = _part_sql(len(kept), parts[name], connection)
