@@ -91,8 +91,11 @@ MIDDLEWARE = [
 # a row for one username, that username is locked for LOGIN_LOCKOUT_MINUTES, whoever
 # tries, counted in the database so every server process agrees (django-axes). The page
 # says the same whether or not the account exists, and nothing personal is logged.
+# The desk's backend is Django's ModelBackend reading a signed-in user with their role in
+# one query (casework/sessions/backends.py); ModelBackend stays for sessions begun with it.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "casework.sessions.backends.DeskBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)

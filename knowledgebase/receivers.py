@@ -7,7 +7,15 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from knowledgebase import services
-from knowledgebase.models import DeadlineRule, LocalAuthority, Region, ServiceLevelTarget, Topic
+from knowledgebase.models import (
+    DeadlineRule,
+    LocalAuthority,
+    Region,
+    ServiceLevelTarget,
+    Snippet,
+    SnippetVersion,
+    Topic,
+)
 from knowledgebase.reference_data import reference_changed
 
 
@@ -19,7 +27,15 @@ def deadline_rule_saved(sender, instance: DeadlineRule, raw: bool = False, **kwa
         services.deadline_rule_saved(rule=instance)
 
 
-for _model in (Topic, Region, LocalAuthority, ServiceLevelTarget):
+for _model in (
+    Topic,
+    Region,
+    LocalAuthority,
+    ServiceLevelTarget,
+    DeadlineRule,
+    Snippet,
+    SnippetVersion,
+):
     for _what, _signal in (("saved", post_save), ("deleted", post_delete)):
         _signal.connect(
             reference_changed,

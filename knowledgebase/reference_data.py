@@ -5,16 +5,18 @@ A form POST read the topics (for the picker's groups), then the chosen area and 
 (to validate them), then the topic's service level target, and routing read the area,
 the topic and its parent once more: seven queries of data that changes a few times a
 year. ``reference_data()`` answers all of them from one snapshot: the active topics with
-their parents, the active areas with their regions, and the service level targets.
+their parents, the active areas with their regions, and the service level targets; and
+for the staff enquiry page, the active deadline rules and canned replies (snippets).
 
 The version is a random token in the shared cache (``caches["default"]``: Redis when
 ``REDIS_URL`` is set, else the database cache table), so every process sees a change:
-any save or delete of a ``Topic``, ``Region``, ``LocalAuthority`` or
-``ServiceLevelTarget`` (the admin, the desk's service level page, a shell, ``loaddata``)
-and every ``migrate`` takes a new token (``reference_changed``), at once and again after
-the commit, so a process that reloads between the two cannot keep data from before the
-commit. A change made without a model signal (``QuerySet.update``, raw SQL) is seen after
-the next save or ``migrate``, or by calling ``reference_changed()``.
+any save or delete of a ``Topic``, ``Region``, ``LocalAuthority``, ``ServiceLevelTarget``,
+``DeadlineRule``, ``Snippet`` or ``SnippetVersion`` (the admin, the desk's service level
+page, a shell, ``loaddata``) and every ``migrate`` takes a new token
+(``reference_changed``), at once and again after the commit, so a process that reloads
+between the two cannot keep data from before the commit. A change made without a model
+signal (``QuerySet.update``, raw SQL) is seen after the next save or ``migrate``, or by
+calling ``reference_changed()``.
 
 The lists are the selectors' own querysets (``topic_choices``,
 ``local_authority_choices``), so they hold what those would read. The snapshot's rows are
@@ -30,7 +32,13 @@ from django.db import DatabaseError
 
 from config.held import renew
 from config.held import version as held_version
-from knowledgebase.models import LocalAuthority, ServiceLevelTarget, Topic
+from knowledgebase.models import (
+    DeadlineRule,
+    LocalAuthority,
+    ServiceLevelTarget,
+    Snippet,
+    Topic,
+)
 from knowledgebase.selectors import local_authority_choices, topic_choices
 
 logger = logging.getLogger(__name__)
@@ -59,6 +67,19 @@ class ReferenceData:
     def targets(self) -> dict[int | None, ServiceLevelTarget]:
         """Service level targets by topic id; None: the default."""
         return {target.topic_id: target for target in ServiceLevelTarget.objects.all()}
+
+    @cached_property
+    def deadline_rules(self) -> tuple[DeadlineRule, ...]:
+        """Active deadline rules (clocks) in their order: the enquiry page's key dates."""
+        return tuple(DeadlineRule.objects.filter(is_active=True).order_by("position", "pk"))
+
+    @cached_property
+    def snippets(self) -> tuple[Snippet, ...]:
+        """Active canned replies by title, each with its current text (``snippet_list``):
+        offered on every enquiry page."""
+        from knowledgebase.snippets.selectors import snippet_list  # it imports this module
+
+        return tuple(snippet_list())
 
     @cached_property
     def _topics_by_slug(self) -> dict[str, Topic]:

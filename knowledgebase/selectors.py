@@ -57,11 +57,18 @@ def challenge_window_for_area(
     (rule ``crtc-timescale-notice-window``)."""
     if local_authority_id is None:
         return None
+    return next(
+        iter(challenge_window_rows(local_authority_id=local_authority_id, today=today)), None
+    )
+
+
+def challenge_window_rows(*, local_authority_id: int, today: date) -> QuerySet[ChallengeWindow]:
+    """``challenge_window_for_area`` as a queryset of at most one row, to read with a
+    page's others."""
     return (
         ChallengeWindow.objects.filter(local_authority_id=local_authority_id, opens_on__lte=today)
         .select_related("local_authority")
-        .order_by("-closes_on", "-pk")
-        .first()
+        .order_by("-closes_on", "-pk")[:1]
     )
 
 

@@ -124,8 +124,18 @@ def case_topics(*, enquiries: list[Enquiry]) -> CaseTopics:
 
 
 def case_for_enquiry(*, enquiry: Enquiry) -> Case | None:
-    link = CaseEnquiry.objects.filter(enquiry=enquiry).select_related("case").first()
+    link = next(iter(case_link_rows(enquiry=enquiry)), None)
     return link.case if link else None
+
+
+def case_link_rows(*, enquiry: Enquiry) -> QuerySet[CaseEnquiry]:
+    """The enquiry's link to its case (at most one row) with the case, as
+    ``case_for_enquiry`` reads it: to read with a page's others."""
+    return (
+        CaseEnquiry.objects.filter(enquiry=enquiry)
+        .select_related("case")
+        .order_by("added_at", "id")[:1]
+    )
 
 
 def outcome_list(*, enquiry: Enquiry | None = None, case: Case | None = None) -> QuerySet[Outcome]:

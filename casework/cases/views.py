@@ -225,15 +225,25 @@ def case_edit(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     )
 
 
+@enquiry_page.reads
+def _outcomes_reads(request: HttpRequest, enquiry: Enquiry) -> dict:
+    return {
+        "outcomes": cases.outcome_list(enquiry=enquiry),
+        "case_link": cases.case_link_rows(enquiry=enquiry),
+    }
+
+
 @enquiry_page.panel()
 def _outcomes_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
-    """The enquiry's outcomes and case, and the forms to close it or open a case (2 queries)."""
+    """The enquiry's outcomes and case, and the forms to close it or open a case (their
+    rows read with the page's others)."""
     user = request.user
-    case = cases.case_for_enquiry(enquiry=enquiry)
+    link = next(iter(context["rows"]["case_link"]), None)
+    case = link.case if link else None
     can_close = enquiry.is_open and policies.can_close_with_outcome(user, enquiry)
     can_open = case is None and policies.can_open_case(user, enquiry)
     return {
-        "outcomes": cases.outcome_list(enquiry=enquiry),
+        "outcomes": context["rows"]["outcomes"],
         "case": case,
         # A refused form is shown again with its errors, whatever changed meanwhile.
         "close_form": bound.get("close_form")

@@ -12,6 +12,7 @@ from config.widgets import QuickSelectMultiple
 from knowledgebase import selectors as knowledgebase_selectors
 from knowledgebase.models import LocalAuthority
 from knowledgebase.periods import calculator_start_check
+from knowledgebase.reference_data import reference_data
 
 
 def _starts(trigger) -> str:
@@ -59,9 +60,13 @@ class KeyDateForm(forms.Form):
 
     def __init__(self, *args, triggers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        cast(
-            forms.ModelMultipleChoiceField, self.fields["councils"]
-        ).queryset = knowledgebase_selectors.local_authority_choices()
+        councils = cast(forms.ModelMultipleChoiceField, self.fields["councils"])
+        councils.queryset = knowledgebase_selectors.local_authority_choices()
+        # Drawn from the areas this process holds (``reference_data``: the same active
+        # areas by name) instead of a query per page; the queryset still checks a choice.
+        councils.widget.choices = [
+            (area.pk, councils.label_from_instance(area)) for area in reference_data().areas
+        ]
         cast(forms.ChoiceField, self.fields["trigger"]).choices = [("", "Choose one")] + [
             (t.slug, f"{t.label} ({_starts(t)})") for t in triggers
         ]

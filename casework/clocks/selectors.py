@@ -1,9 +1,10 @@
 """The deadline rules in force, the triggers a key date can record, and each key date's
 deadlines computed by ``deadlines`` (with days left in words and the legal source)."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import (
     Exists,
@@ -27,11 +28,18 @@ from knowledgebase.periods import (
     disputed_start_pick,
     variant_pick,
 )
+from knowledgebase.reference_data import reference_data
 
 
 def deadline_rules_active() -> list[DeadlineRule]:
     """Every active clock, in the order DOMAIN.md lists them (one query)."""
     return list(DeadlineRule.objects.filter(is_active=True).order_by("position", "pk"))
+
+
+def deadline_rules_held() -> list[DeadlineRule]:
+    """``deadline_rules_active`` as this process holds them (``reference_data``): no query
+    while their version holds. For pages; a service that stores deadlines reads afresh."""
+    return list(reference_data().deadline_rules)
 
 
 def deadline_rule_get(*, slug: str) -> DeadlineRule | None:
@@ -85,14 +93,32 @@ EOI_WINDOW_CLOSED = "eoi-window-closed"
 
 
 def challenge_window_offer(
-    *, enquiry: Enquiry, triggers: list[Trigger], today: date | None = None
+    *,
+    enquiry: Enquiry,
+    triggers: list[Trigger],
+    today: date | None = None,
+    rows: Iterable[ChallengeWindow] | None = None,
 ) -> ChallengeWindow | None:
     """The expression-of-interest window on file for the enquiry's council area, if the
     desk can record its end (the trigger is active): the page offers its closing date as the
-    key date, with the window's source as the note. None without an area or a window."""
+    key date, with the window's source as the note. None without an area or a window.
+    ``rows``: ``challenge_window_offer_rows`` read with a page's others."""
+    if rows is not None:
+        return next(iter(rows), None)
     if not any(t.slug == EOI_WINDOW_CLOSED for t in triggers):
         return None
     return knowledgebase_selectors.challenge_window_for_area(
+        local_authority_id=enquiry.local_authority_id, today=today or timezone.localdate()
+    )
+
+
+def challenge_window_offer_rows(
+    *, enquiry: Enquiry, triggers: list[Trigger], today: date | None = None
+) -> QuerySet[ChallengeWindow]:
+    """The rows ``challenge_window_offer`` reads (none when it would not read any)."""
+    if enquiry.local_authority_id is None or not any(t.slug == EOI_WINDOW_CLOSED for t in triggers):
+        return ChallengeWindow.objects.none()
+    return knowledgebase_selectors.challenge_window_rows(
         local_authority_id=enquiry.local_authority_id, today=today or timezone.localdate()
     )
 
@@ -303,8 +329,43 @@ def key_date_list(
     rows (for their extensions, one more if one was extended), the key dates' councils,
     and the active rules (pass ``rules`` to share one list with the page's form).
     """
-    key_dates = KeyDate.objects.filter(enquiry=enquiry).select_related("recorded_by")
-    return _key_date_views(list(key_dates), enquiries=Q(enquiry=enquiry), today=today, rules=rules)
+    parts = key_date_parts(enquiry=enquiry)
+    return _key_date_views(
+        list(parts["key_dates"]),
+        enquiries=Q(enquiry=enquiry),
+        today=today,
+        rules=rules,
+    )
+
+
+def key_date_parts(*, enquiry: Enquiry) -> dict[str, QuerySet[Any]]:
+    """The rows ``key_date_list`` reads, by name, to read with a page's others (then
+    ``key_date_list_from``)."""
+    return {
+        "key_dates": KeyDate.objects.filter(enquiry=enquiry).select_related("recorded_by"),
+        "deadlines": Deadline.objects.filter(enquiry=enquiry).order_by("ends_on", "id"),
+        "deadline_extensions": DeadlineExtension.objects.filter(
+            deadline__enquiry=enquiry
+        ).select_related("recorded_by", "document"),
+        "key_date_councils": _named_councils(Q(enquiry=enquiry)),
+    }
+
+
+def key_date_list_from(
+    rows: Mapping[str, list[Any]],
+    *,
+    today: date | None = None,
+    rules: list[DeadlineRule] | None = None,
+) -> list[KeyDateView]:
+    """``key_date_list`` from the rows of ``key_date_parts``, already read (no query)."""
+    stored = _stored_from(
+        [(d.pk, d.key_date_id, d.rule_id, d.extended_to) for d in rows["deadlines"]],
+        lambda deadline_ids: [
+            e for e in rows["deadline_extensions"] if e.deadline_id in deadline_ids
+        ],
+    )
+    councils = _councils_from(rows["key_date_councils"])
+    return _views(list(rows["key_dates"]), stored, councils, today=today, rules=rules)
 
 
 def key_date_list_for_case(
@@ -346,6 +407,20 @@ def _stored(enquiries: Q) -> Stored:
     rows = Deadline.objects.filter(enquiries).values_list(
         "pk", "key_date_id", "rule_id", "extended_to"
     )
+    return _stored_from(
+        rows,
+        lambda deadline_ids: DeadlineExtension.objects.filter(
+            deadline_id__in=list(deadline_ids)
+        ).select_related("recorded_by", "document"),
+    )
+
+
+def _stored_from(
+    rows: Iterable[tuple[int, int, int, date | None]],
+    extensions_of: Callable[[set[int]], Iterable[DeadlineExtension]],
+) -> Stored:
+    """``_stored`` from the deadline rows (id, key date, rule, extended to); the extensions
+    of the extended ones are asked of ``extensions_of`` (only if one was extended)."""
     stored: Stored = {}
     extended: dict[int, list[DeadlineExtension]] = {}
     for pk, key_date_id, rule_id, extended_to in rows:
@@ -353,9 +428,7 @@ def _stored(enquiries: Q) -> Stored:
         if extended_to is not None:
             extended[pk] = stored[key_date_id, rule_id][1]
     if extended:
-        for extension in DeadlineExtension.objects.filter(
-            deadline_id__in=list(extended)
-        ).select_related("recorded_by", "document"):
+        for extension in extensions_of(set(extended)):
             extended[extension.deadline_id].append(extension)
     return stored
 
@@ -363,12 +436,19 @@ def _stored(enquiries: Q) -> Stored:
 def _councils(enquiries: Q) -> dict[int, list[LocalAuthority]]:
     """The councils named on the key dates of the enquiries ``enquiries`` selects, by key
     date id, by name: one query, run whether or not there are key dates (as ``_stored``)."""
+    return _councils_from(_named_councils(enquiries))
+
+
+def _named_councils(enquiries: Q) -> QuerySet[Any]:
     Named = KeyDate.councils.through
-    rows = (
+    return (
         Named.objects.filter(keydate__in=KeyDate.objects.filter(enquiries).values("pk"))
         .select_related("localauthority")
         .order_by("localauthority__name")
     )
+
+
+def _councils_from(rows: Iterable[Any]) -> dict[int, list[LocalAuthority]]:
     found: dict[int, list[LocalAuthority]] = {}
     for row in rows:
         found.setdefault(row.keydate_id, []).append(row.localauthority)
@@ -392,9 +472,18 @@ def _key_date_views(
     today: date | None,
     rules: list[DeadlineRule] | None,
 ) -> list[KeyDateView]:
+    return _views(key_dates, _stored(enquiries), _councils(enquiries), today=today, rules=rules)
+
+
+def _views(
+    key_dates: list[KeyDate],
+    stored: Stored,
+    councils: dict[int, list[LocalAuthority]],
+    *,
+    today: date | None,
+    rules: list[DeadlineRule] | None,
+) -> list[KeyDateView]:
     today = today or timezone.localdate()
-    stored = _stored(enquiries)
-    councils = _councils(enquiries)
     if not key_dates:
         return []
     triggers = {t.slug: t for t in key_date_triggers(rules)}

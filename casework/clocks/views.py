@@ -28,6 +28,7 @@ from casework.desk.views import (
 from casework.publishing import selectors as publishing_selectors
 from config.http import AuthenticatedHttpRequest, no_store
 from enquiries.models import Enquiry
+from knowledgebase.models import ChallengeWindow
 
 
 @require_POST
@@ -132,12 +133,26 @@ def clock(request: HttpRequest) -> HttpResponse:
     return no_store(render(request, "casework/clock.html", context, status=status))
 
 
+@enquiry_page.reads
+def _key_dates_reads(request: HttpRequest, enquiry: Enquiry) -> dict:
+    """The key dates with their deadlines, extensions and councils, and the council's
+    expression-of-interest window when the user may record its end."""
+    window = (
+        selectors.challenge_window_offer_rows(
+            enquiry=enquiry, triggers=selectors.key_date_triggers(selectors.deadline_rules_held())
+        )
+        if policies.can_record_key_date(request.user, enquiry)
+        else ChallengeWindow.objects.none()
+    )
+    return {**selectors.key_date_parts(enquiry=enquiry), "challenge_window": window}
+
+
 @enquiry_page.panel(order=10)
 def _key_dates_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
     """The enquiry's key dates with the deadlines they start, and the form to record one."""
-    rules = selectors.deadline_rules_active()
+    rules = selectors.deadline_rules_held()
     can_record = policies.can_record_key_date(request.user, enquiry)
-    key_dates = selectors.key_date_list(enquiry=enquiry, rules=rules)
+    key_dates = selectors.key_date_list_from(context["rows"], rules=rules)
     extension_form = None
     if can_record and any(kd.deadlines for kd in key_dates):
         extension_form = bound.get("extension_form") or _extension_form(
@@ -146,7 +161,11 @@ def _key_dates_panel(request: HttpRequest, enquiry: Enquiry, context: dict, boun
     triggers = selectors.key_date_triggers(rules)
     # A council's EOI window on file for the enquiry's area: offer its closing date.
     window = (
-        selectors.challenge_window_offer(enquiry=enquiry, triggers=triggers) if can_record else None
+        selectors.challenge_window_offer(
+            enquiry=enquiry, triggers=triggers, rows=context["rows"]["challenge_window"]
+        )
+        if can_record
+        else None
     )
     return {
         "key_dates": key_dates,

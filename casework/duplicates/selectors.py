@@ -10,6 +10,7 @@ record; names are compared in Python (``difflib``), the same on both databases.
 
 import difflib
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,8 +55,8 @@ def live_organisations() -> QuerySet[Organisation]:
     return Organisation.objects.filter(merged_into__isnull=True, anonymised_at__isnull=True)
 
 
-def contact_duplicates(contact: Contact) -> list[Likely[Contact]]:
-    """Contacts that look like ``contact``, strongest first. One query."""
+def contact_candidates(contact: Contact) -> QuerySet[Contact]:
+    """The contacts ``contact_duplicates`` weighs (at most ``MAX_CANDIDATES``)."""
     ways = Q(pk__in=[])
     if contact.email:
         ways |= Q(email__iexact=contact.email)
@@ -63,7 +64,16 @@ def contact_duplicates(contact: Contact) -> list[Likely[Contact]]:
         ways |= Q(phone_key=contact.phone_key) & ~Q(phone="")
     if contact.organisation_id:
         ways |= Q(organisation_id=contact.organisation_id)
-    candidates = live_contacts().filter(ways).exclude(pk=contact.pk)[:MAX_CANDIDATES]
+    return live_contacts().filter(ways).exclude(pk=contact.pk)[:MAX_CANDIDATES]
+
+
+def contact_duplicates(
+    contact: Contact, candidates: Iterable[Contact] | None = None
+) -> list[Likely[Contact]]:
+    """Contacts that look like ``contact``, strongest first. One query, none given the
+    ``contact_candidates`` already read."""
+    if candidates is None:
+        candidates = contact_candidates(contact)
     found = []
     for other in candidates:
         likely: Likely[Contact] = Likely(other, 0.0)
@@ -79,8 +89,8 @@ def contact_duplicates(contact: Contact) -> list[Likely[Contact]]:
     return sorted(found, key=lambda likely: (-likely.score, -likely.record.pk))
 
 
-def organisation_duplicates(organisation: Organisation) -> list[Likely[Organisation]]:
-    """Organisations that look like ``organisation``, strongest first. One query."""
+def organisation_candidates(organisation: Organisation) -> QuerySet[Organisation]:
+    """The organisations ``organisation_duplicates`` weighs (at most ``MAX_CANDIDATES``)."""
     ways = Q(name__iexact=organisation.name)
     if organisation.postcode:
         ways |= Q(postcode=organisation.postcode)
@@ -88,9 +98,19 @@ def organisation_duplicates(organisation: Organisation) -> list[Likely[Organisat
     if connection.vendor == "postgresql":
         # The trigram index on UPPER(name) answers ``%`` (similarity above 0.3).
         ways |= Q(upper_name__trigram_similar=organisation.name.upper())
-        candidates = candidates.annotate(upper_name=Upper("name"))
+        candidates = candidates.alias(upper_name=Upper("name"))
+    return candidates.filter(ways)[:MAX_CANDIDATES]
+
+
+def organisation_duplicates(
+    organisation: Organisation, candidates: Iterable[Organisation] | None = None
+) -> list[Likely[Organisation]]:
+    """Organisations that look like ``organisation``, strongest first. One query, none
+    given the ``organisation_candidates`` already read."""
+    if candidates is None:
+        candidates = organisation_candidates(organisation)
     found = []
-    for other in candidates.filter(ways)[:MAX_CANDIDATES]:
+    for other in candidates:
         likely: Likely[Organisation] = Likely(other, 0.0)
         similar = name_similarity(organisation.name, other.name)
         same_place = bool(organisation.postcode) and other.postcode == organisation.postcode
@@ -141,12 +161,38 @@ def pair_views(pairs: list[DuplicatePair]) -> list[PairView]:
 
 
 def triage_duplicates(
-    *, contact: Contact, organisation: Organisation | None
+    *,
+    contact: Contact,
+    organisation: Organisation | None,
+    rows: Mapping[str, list[Any]] | None = None,
 ) -> dict[str, list[Likely[Any]]]:
-    """For the enquiry page: the contact's and the organisation's likely duplicates."""
+    """For the enquiry page: the contact's and the organisation's likely duplicates
+    (``rows``: ``triage_candidates`` already read with the page's others)."""
+    if rows is None:
+        rows = {
+            name: list(found)
+            for name, found in triage_candidates(contact=contact, organisation=organisation).items()
+        }
     return {
-        "contacts": contact_duplicates(contact)[:5] if not contact.erased_at else [],
-        "organisations": organisation_duplicates(organisation)[:5]
+        "contacts": contact_duplicates(contact, rows["likely_contacts"])[:5]
+        if not contact.erased_at
+        else [],
+        "organisations": organisation_duplicates(organisation, rows["likely_organisations"])[:5]
         if organisation is not None and not organisation.anonymised_at
         else [],
+    }
+
+
+def triage_candidates(
+    *, contact: Contact, organisation: Organisation | None
+) -> dict[str, QuerySet[Any]]:
+    """The contacts and organisations ``triage_duplicates`` weighs, to read with a page's
+    others."""
+    return {
+        "likely_contacts": contact_candidates(contact)
+        if not contact.erased_at
+        else Contact.objects.none(),
+        "likely_organisations": organisation_candidates(organisation)
+        if organisation is not None and not organisation.anonymised_at
+        else Organisation.objects.none(),
     }

@@ -231,11 +231,18 @@ def merge_enquiry(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     )
 
 
+@enquiry_page.reads
+def _duplicates_reads(request: HttpRequest, enquiry: Any) -> dict:
+    return selectors.triage_candidates(contact=enquiry.contact, organisation=enquiry.organisation)
+
+
 @enquiry_page.panel(order=60)
 def _duplicates_panel(request: HttpRequest, enquiry: Any, context: dict, bound: dict) -> dict:
     """At triage: people and groups on the desk that look like this enquiry's, with a way
     to compare and merge for those allowed."""
-    found = selectors.triage_duplicates(contact=enquiry.contact, organisation=enquiry.organisation)
+    found = selectors.triage_duplicates(
+        contact=enquiry.contact, organisation=enquiry.organisation, rows=context["rows"]
+    )
     return {
         "likely_contacts": [
             (likely, policies.can_merge_contacts(request.user, enquiry.contact, likely.record))

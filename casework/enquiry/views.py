@@ -29,17 +29,34 @@ from enquiries.services import TransitionError
 
 @enquiry_page.load
 def _load(request: AuthenticatedHttpRequest, reference: str) -> tuple[Enquiry, dict]:
-    """The enquiry (with its assignment history) if the user may see it; opening it is logged
-    as a view of the contact's personal data."""
+    """The enquiry (with the time recorded on it) if the user may see it; opening it is
+    logged as a view of the contact's personal data."""
     enquiry = desk_selectors.enquiry_get_for_user(
-        user=request.user, reference=reference, with_history=True
+        user=request.user, reference=reference, with_time=True
     )
     if enquiry.merged_into_id:
         raise MergedAway(enquiry.merged_into_id)
     enquiries_services.personal_data_access_record(
         enquiry=enquiry, viewer=request.user, channel="page"
     )
-    return enquiry, {"enquiry": enquiry, "assignments": enquiry.assignments.all()}
+    return enquiry, {"enquiry": enquiry}
+
+
+@enquiry_page.reads
+def _reads(request: HttpRequest, enquiry: Enquiry) -> dict:
+    """Its assignment history and secondary topics, and the feedback survey."""
+    return {
+        **desk_selectors.history_parts(enquiry=enquiry),
+        "feedback": feedback_selectors.feedback_rows(enquiry=enquiry),
+    }
+
+
+@enquiry_page.panel(order=0)
+def _history_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
+    """The assignment history; both it and the secondary topics are on the enquiry as if
+    prefetched, for the panels after this one and the template."""
+    desk_selectors.history_attach(enquiry=enquiry, rows=context["rows"])
+    return {"assignments": enquiry.assignments.all()}
 
 
 class MergedAway(Http404):
@@ -79,7 +96,7 @@ def _where_and_who_panel(
 @enquiry_page.panel()
 def _feedback_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
     """What the group said when asked whether the desk helped, once the survey is sent."""
-    return {"feedback": feedback_selectors.feedback_for(enquiry=enquiry)}
+    return {"feedback": next(iter(context["rows"]["feedback"]), None)}
 
 
 @require_safe

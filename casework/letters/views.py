@@ -77,10 +77,15 @@ def _page(
     )
 
 
+@enquiry_page.reads
+def _letters_reads(request: HttpRequest, enquiry: Enquiry) -> dict:
+    return {"letters": letters.letter_list_for_enquiry(enquiry=enquiry)}
+
+
 @enquiry_page.panel()
 def _letters_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
     """The enquiry's letters, newest first, read once for their count and their table."""
-    return {"enquiry_letters": list(letters.letter_list_for_enquiry(enquiry=enquiry))}
+    return {"enquiry_letters": context["rows"]["letters"]}
 
 
 @require_safe

@@ -32,10 +32,14 @@ def enquiry_mail_get(*, enquiry: Enquiry, inbound_id: int) -> InboundMail:
 
 def enquiry_first_mail(*, enquiry: Enquiry) -> InboundMail | None:
     """The email an enquiry came in as (not a later reply), if it came by email."""
+    return next(iter(enquiry_first_mail_rows(enquiry=enquiry)), None)
+
+
+def enquiry_first_mail_rows(*, enquiry: Enquiry) -> QuerySet[InboundMail]:
+    """The rows ``enquiry_first_mail`` reads (none unless it came by email): to read with
+    a page's others."""
     if enquiry.channel != Channel.EMAIL:
-        return None
-    return (
-        InboundMail.objects.filter(enquiry=enquiry, message__isnull=True)
-        .order_by("received_at", "pk")
-        .first()
-    )
+        return InboundMail.objects.none()
+    return InboundMail.objects.filter(enquiry=enquiry, message__isnull=True).order_by(
+        "received_at", "pk"
+    )[:1]

@@ -75,7 +75,12 @@ def quarantine_discard(request: AuthenticatedHttpRequest, inbound_id: int) -> Ht
     return redirect("casework:mail_quarantine")
 
 
+@enquiry_page.reads
+def _mail_reads(request: HttpRequest, enquiry: Enquiry) -> dict:
+    return {"first_email": selectors.enquiry_first_mail_rows(enquiry=enquiry)}
+
+
 @enquiry_page.panel()
 def _mail_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
     """The email an enquiry came in as: who sent it, when, what was refused, its original."""
-    return {"first_email": selectors.enquiry_first_mail(enquiry=enquiry)}
+    return {"first_email": next(iter(context["rows"]["first_email"]), None)}

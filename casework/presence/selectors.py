@@ -1,8 +1,10 @@
 """Who else has an enquiry's page open."""
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from casework.models import Presence
@@ -12,12 +14,19 @@ from enquiries.models import Enquiry
 PRESENT_FOR = timedelta(minutes=1)
 
 
-def others_viewing(*, enquiry: Enquiry, user: User) -> list[str]:
-    """The names of the other staff with the page open, in the order they came."""
-    recent = (
+def others_viewing(
+    *, enquiry: Enquiry, user: User, rows: Iterable[Presence] | None = None
+) -> list[str]:
+    """The names of the other staff with the page open, in the order they came (``rows``:
+    ``others_viewing_rows`` already read with a page's others)."""
+    recent = others_viewing_rows(enquiry=enquiry, user=user) if rows is None else rows
+    return [p.user.get_full_name() or p.user.get_username() for p in recent]
+
+
+def others_viewing_rows(*, enquiry: Enquiry, user: User) -> QuerySet[Presence]:
+    return (
         Presence.objects.filter(enquiry=enquiry, seen_at__gte=timezone.now() - PRESENT_FOR)
         .exclude(user=user)
         .select_related("user")
         .order_by("seen_at", "user_id")
     )
-    return [p.user.get_full_name() or p.user.get_username() for p in recent]

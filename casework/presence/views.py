@@ -19,10 +19,21 @@ def _words(names: list[str]) -> str:
     return f"{who} {'is' if len(names) == 1 else 'are'} also viewing this enquiry."
 
 
+@enquiry_page.reads
+def _presence_reads(request: HttpRequest, enquiry: Enquiry) -> dict:
+    """Who else has the page open (the user's own presence is not among them, so it is
+    read before it is noted)."""
+    return {"also_viewing": selectors.others_viewing_rows(enquiry=enquiry, user=request.user)}  # type: ignore[arg-type]
+
+
 @enquiry_page.panel(order=5)
 def _presence_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
     services.presence_touch(enquiry=enquiry, user=request.user)  # type: ignore[arg-type]
-    others = selectors.others_viewing(enquiry=enquiry, user=request.user)  # type: ignore[arg-type]
+    others = selectors.others_viewing(
+        enquiry=enquiry,
+        user=request.user,  # type: ignore[arg-type]
+        rows=context["rows"]["also_viewing"],
+    )
     return {"also_viewing": _words(others), "presence_seconds": settings.PRESENCE_BEAT_SECONDS}
 
 

@@ -1,5 +1,6 @@
 """Reads for the enquiry page's group-facing part: which deadlines the group sees."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,11 +25,19 @@ class PublishRow:
     published: PublicDate | None
 
 
-def publish_rows(*, enquiry: Enquiry, key_dates: list[KeyDateView]) -> list[PublishRow]:
-    """Each computed deadline on the page with what the group sees of it now (one query)."""
+def publish_rows(
+    *,
+    enquiry: Enquiry,
+    key_dates: list[KeyDateView],
+    public_dates: Iterable[PublicDate] | None = None,
+) -> list[PublishRow]:
+    """Each computed deadline on the page with what the group sees of it now (one query,
+    none given the enquiry's ``public_dates`` read with a page's others)."""
     if not any(kd.deadlines for kd in key_dates):
         return []
-    published = {d.source: d for d in PublicDate.objects.filter(enquiry=enquiry)}
+    if public_dates is None:
+        public_dates = public_date_list(enquiry=enquiry)
+    published = {d.source: d for d in public_dates}
     return [
         PublishRow(
             key_date_id=kd.key_date.pk,

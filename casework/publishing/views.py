@@ -86,21 +86,34 @@ def tracking_link_send(request: AuthenticatedHttpRequest, reference: str) -> Htt
     return back_to_enquiry(reference, "group-links-heading")
 
 
+@enquiry_page.reads
+def _publishing_reads(request: HttpRequest, enquiry: Enquiry) -> dict:
+    """Its documents, and the dates published to the group."""
+    return {
+        "documents": selectors.attachment_list(enquiry=enquiry),
+        "public_dates": selectors.public_date_list(enquiry=enquiry),
+    }
+
+
 @enquiry_page.panel(order=5)
 def _documents_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
     """The enquiry's documents, read once: listed here, and offered as evidence by the
     key dates panel's extension form."""
-    return {"documents": list(selectors.attachment_list(enquiry=enquiry))}
+    return {"documents": context["rows"]["documents"]}
 
 
 @enquiry_page.panel(order=20)
 def _group_facing_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
-    """What the group sees: which deadlines are published (1 query, from the key dates panel),
-    the documents (read by ``_documents_panel``), and the forms the user may use to add to
-    them."""
+    """What the group sees: which deadlines are published (the key dates panel's, with the
+    public dates read with the page's rows), the documents (``_documents_panel``), and the
+    forms the user may use to add to them."""
     user = request.user
     return {
-        "publish_rows": selectors.publish_rows(enquiry=enquiry, key_dates=context["key_dates"]),
+        "publish_rows": selectors.publish_rows(
+            enquiry=enquiry,
+            key_dates=context["key_dates"],
+            public_dates=context["rows"]["public_dates"],
+        ),
         "can_publish_dates": policies.can_record_key_date(user, enquiry),
         "can_manage_links": policies.can_change_enquiry_status(user, enquiry),
         "document_form": (

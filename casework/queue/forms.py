@@ -21,6 +21,17 @@ class AssignForm(forms.Form):
     )
     reason = forms.CharField(label="Reason (optional)", required=False, max_length=500)
 
+    def __init__(self, *args, advisers=None, **kwargs):
+        """``advisers``: the choices' rows if already read (with a page's others); a choice
+        is still checked against the field's queryset."""
+        super().__init__(*args, **kwargs)
+        if advisers is not None:
+            field = cast(forms.ModelChoiceField, self.fields["adviser"])
+            field.choices = [
+                ("", field.empty_label),
+                *((a.pk, field.label_from_instance(a)) for a in advisers),
+            ]
+
 
 class BulkForm(forms.Form):
     """What to do with the rows ticked on the queue page. Prefixed: the filter form on

@@ -108,10 +108,11 @@ def _bulk_templates(is_manager: bool) -> list[tuple[str, str]]:
     ]
 
 
-def _assign_form(enquiry: Enquiry) -> AssignForm:
-    """Starts at whoever holds the enquiry now (from the prefetched history: no query)."""
+def _assign_form(enquiry: Enquiry, advisers: list | None = None) -> AssignForm:
+    """Starts at whoever holds the enquiry now (from the prefetched history: no query);
+    ``advisers``: the form's choices already read with the page's others."""
     held_by = next((a.adviser_id for a in enquiry.assignments.all() if a.is_current), None)
-    return AssignForm(initial={"adviser": held_by})
+    return AssignForm(initial={"adviser": held_by}, advisers=advisers)
 
 
 @require_POST
@@ -157,6 +158,14 @@ def enquiry_assign(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
     )
 
 
+@enquiry_page.reads
+def _assignment_reads(request: HttpRequest, enquiry: Enquiry) -> dict:
+    """The advisers a manager may assign it to."""
+    if not policies.can_assign_enquiry(request.user, enquiry):
+        return {}
+    return {"assign_advisers": AssignForm.base_fields["adviser"].queryset}  # type: ignore[attr-defined]
+
+
 @enquiry_page.panel()
 def _assignment_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
     """Claim, assign (for managers) and, for those who may see it, the routing verdict."""
@@ -164,7 +173,7 @@ def _assignment_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bou
     return {
         "can_claim": policies.can_claim_enquiry(user, enquiry),
         "assign_form": (
-            (bound.get("assign_form") or _assign_form(enquiry))
+            (bound.get("assign_form") or _assign_form(enquiry, context["rows"]["assign_advisers"]))
             if policies.can_assign_enquiry(user, enquiry)
             else None
         ),

@@ -50,12 +50,15 @@ class TaskForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, staff=None, **kwargs):
+    def __init__(self, *args, staff=None, staff_rows=None, **kwargs):
+        """``staff``: the queryset a choice is checked against; ``staff_rows``: its rows
+        if already read (with a page's others), else they are read from ``staff``."""
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["assignee"])
         field.queryset = staff
-        if staff is not None:  # the options read once, however often the widget lists them
-            field.choices = [(user.pk, field.label_from_instance(user)) for user in staff]
+        rows = staff_rows if staff_rows is not None else staff
+        if rows is not None:  # the options read once, however often the widget lists them
+            field.choices = [(user.pk, field.label_from_instance(user)) for user in rows]
 
 
 class TimeEntryForm(forms.Form):

@@ -2,7 +2,7 @@
 outcomes, tasks and time (bounded, fixed queries), the tasks and time themselves, and the
 tasks due for the desk's front page."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -19,6 +19,7 @@ from casework.desk.selectors import person
 from casework.models import Note, Outcome, Task, TimeEntry
 from casework.publishing import selectors as publishing_selectors
 from casework.publishing.selectors import attachment_list
+from config.rows import as_prefetched, read_together
 from enquiries.models import (
     Attachment,
     Channel,
@@ -193,30 +194,47 @@ def timeline_entries(
     """The newest ``TIMELINE_LIMIT`` of ``rows`` as timeline entries (one query, and one a
     prefetch): each at its ``at`` field, identified as "<ident>-<pk>", with what ``line``
     says of it (its label, actor, text...) and the ``fixed`` fields every entry shares."""
+    return timeline_entries_from(newest(rows, at=at), ident=ident, line=line, at=at, **fixed)
+
+
+def newest(rows: QuerySet[Any], *, at: str = "created_at") -> QuerySet[Any]:
+    """The newest ``TIMELINE_LIMIT`` of ``rows`` by their ``at`` field, newest first."""
+    return rows.order_by(f"-{at}", "-id")[:TIMELINE_LIMIT]
+
+
+def timeline_entries_from(
+    rows: Iterable[Any],
+    *,
+    ident: str,
+    line: Callable[[Any], dict[str, Any]],
+    at: str = "created_at",
+    **fixed: Any,
+) -> list[TimelineEntry]:
+    """``timeline_entries`` of rows already read (``newest``), in their order."""
     return [
         TimelineEntry(at=getattr(row, at), ident=f"{ident}-{row.pk}", **fixed, **line(row))
-        for row in rows.order_by(f"-{at}", "-id")[:TIMELINE_LIMIT]
+        for row in rows
     ]
 
 
-def _events(enquiry: Enquiry, show: str) -> list[TimelineEntry]:
+def _event_rows(enquiry: Enquiry, show: str) -> QuerySet[EnquiryEvent]:
     events = EnquiryEvent.objects.filter(enquiry=enquiry).exclude(kind__in=DUPLICATED_EVENTS)
     if show == "events":
         mapped = [k for kinds in EVENT_FILTERS.values() for k in kinds]
         events = events.exclude(kind__in=mapped)
     elif show != "all":
         events = events.filter(kind__in=EVENT_FILTERS[show])
-    return timeline_entries(
-        events.select_related("actor"),
-        ident="event",
-        line=lambda e: {
-            "kind": _event_filter_kind(e.kind),
-            "label": e.get_kind_display(),
-            "actor": person(e.actor),
-            "text": event_describe(e),
-            "internal": e.kind not in PUBLIC_EVENTS,
-        },
-    )
+    return events.select_related("actor")
+
+
+def _event_line(e: EnquiryEvent) -> dict[str, Any]:
+    return {
+        "kind": _event_filter_kind(e.kind),
+        "label": e.get_kind_display(),
+        "actor": person(e.actor),
+        "text": event_describe(e),
+        "internal": e.kind not in PUBLIC_EVENTS,
+    }
 
 
 @dataclass(frozen=True)
@@ -253,10 +271,13 @@ def _time_line(t: TimeEntry) -> dict[str, Any]:
 
 # The timeline's kinds that come from their own tables (``SHOW_CHOICES`` keys).
 ROW_SOURCES: dict[str, RowSource] = {
-    # Messages with the group, each with its documents (two queries).
+    # Messages with the group, each with its documents.
     "messages": RowSource(
         ident="message",
-        rows=lambda enquiry: publishing_selectors.public_message_list(enquiry=enquiry),
+        # Their documents are a part of their own (``timeline_parts``).
+        rows=lambda enquiry: publishing_selectors.public_message_list(
+            enquiry=enquiry
+        ).prefetch_related(None),
         line=_message_line,
         internal=False,
     ),
@@ -305,23 +326,51 @@ ROW_SOURCES: dict[str, RowSource] = {
 }
 
 
-def enquiry_timeline(*, enquiry: Enquiry, show: str = "all") -> list[TimelineEntry]:
+def timeline_parts(*, enquiry: Enquiry, show: str = "all") -> dict[str, QuerySet[Any]]:
+    """The rows ``enquiry_timeline`` reads, by name (``timeline_<kind>``), the newest
+    ``TIMELINE_LIMIT`` of each kind: to read with a page's others, or on their own."""
+    show = show if show in dict(SHOW_CHOICES) else "all"
+    parts: dict[str, QuerySet[Any]] = {}
+    if show == "all" or show in EVENT_FILTERS or show == "events":
+        parts["timeline_events"] = newest(_event_rows(enquiry, show))
+    for name, source in ROW_SOURCES.items():
+        if show in ("all", name):
+            parts[f"timeline_{name}"] = newest(source.rows(enquiry), at=source.at)
+    if "timeline_messages" in parts:
+        parts["timeline_message_documents"] = Attachment.objects.filter(
+            message__in=parts["timeline_messages"].values("pk")
+        ).order_by("created_at", "id")
+    return parts
+
+
+def enquiry_timeline(
+    *, enquiry: Enquiry, show: str = "all", rows: Mapping[str, list[Any]] | None = None
+) -> list[TimelineEntry]:
     """Everything that happened on an enquiry, newest first, bounded to the newest 200.
 
     Internal notes, messages with the group, tasks and time entries come from their own
     tables, everything else (status changes, assignments, key dates, tasks done, intake)
-    from the audit trail: at most seven queries, merged here. ``show`` narrows it to one
-    kind (a ``SHOW_CHOICES`` key; anything else means everything).
+    from the audit trail: read in one query (``timeline_parts``; ``rows``: those parts
+    already read with a page's others), merged here. ``show`` narrows it to one kind (a
+    ``SHOW_CHOICES`` key; anything else means everything).
     """
     if show not in dict(SHOW_CHOICES):
         show = "all"
+    if rows is None:
+        rows = read_together(timeline_parts(enquiry=enquiry, show=show))
     entries: list[TimelineEntry] = []
-    if show == "all" or show in EVENT_FILTERS or show == "events":
-        entries += _events(enquiry, show)
+    if "timeline_events" in rows:
+        entries += timeline_entries_from(rows["timeline_events"], ident="event", line=_event_line)
+    if "timeline_messages" in rows:
+        documents: dict[int, list[Attachment]] = {}
+        for attachment in rows["timeline_message_documents"]:
+            documents.setdefault(attachment.message_id, []).append(attachment)
+        for message in rows["timeline_messages"]:
+            as_prefetched(message, "attachments", documents.get(message.pk, []))
     for name, source in ROW_SOURCES.items():
-        if show in ("all", name):
-            entries += timeline_entries(
-                source.rows(enquiry),
+        if f"timeline_{name}" in rows:
+            entries += timeline_entries_from(
+                rows[f"timeline_{name}"],
                 ident=source.ident,
                 line=source.line,
                 at=source.at,

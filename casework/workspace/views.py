@@ -86,16 +86,28 @@ def time_record(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
     )
 
 
+@enquiry_page.reads
+def _workspace_reads(request: HttpRequest, enquiry: Enquiry) -> dict:
+    """The timeline's rows (as filtered), the tasks, and the staff a task can be given to."""
+    show = chosen(request, "show", selectors.SHOW_CHOICES, "all")
+    return {
+        **selectors.timeline_parts(enquiry=enquiry, show=show),
+        "tasks": selectors.task_queryset(enquiry=enquiry)[: selectors.TIMELINE_LIMIT],
+        "staff": selectors.desk_staff_users(),
+    }
+
+
 @enquiry_page.panel()
 def _workspace_panel(request: HttpRequest, enquiry: Enquiry, context: dict, bound: dict) -> dict:
-    """The timeline, the tasks and time, and the forms to add to them (fixed queries)."""
+    """The timeline, the tasks and time, and the forms to add to them (their rows read
+    with the page's others)."""
     user = request.user
+    rows = context["rows"]
     show = chosen(request, "show", selectors.SHOW_CHOICES, "all")
-    timeline = selectors.enquiry_timeline(enquiry=enquiry, show=show)
+    timeline = selectors.enquiry_timeline(enquiry=enquiry, show=show, rows=rows)
     order = chosen_and_kept(request, "order", ORDER_CHOICES, "oldest")
     shown = timeline_shown(timeline, order=order, everything=request.GET.get("entries") == "all")
-    tasks = selectors.task_list(enquiry=enquiry)
-    staff = selectors.desk_staff_users()
+    tasks = rows["tasks"]
     return {
         "timeline": shown,
         "timeline_hidden": len(timeline) - len(shown),
@@ -110,7 +122,7 @@ def _workspace_panel(request: HttpRequest, enquiry: Enquiry, context: dict, boun
         "today": timezone.localdate(),
         "tasks": [(task, policies.can_complete_task(user, task)) for task in tasks],
         "time_total": selectors.minutes_in_words(
-            # Read with the enquiry by the page's loader (``with_history``), else asked.
+            # Read with the enquiry by the page's loader (``with_time``), else asked.
             (enquiry.time_minutes or 0)
             if hasattr(enquiry, "time_minutes")
             else selectors.time_total_minutes(enquiry=enquiry)
@@ -123,7 +135,12 @@ def _workspace_panel(request: HttpRequest, enquiry: Enquiry, context: dict, boun
         "task_form": (
             (
                 bound.get("task_form")
-                or TaskForm(prefix="task", staff=staff, initial={"assignee": user.pk})
+                or TaskForm(
+                    prefix="task",
+                    staff=selectors.desk_staff_users(),
+                    staff_rows=rows["staff"],
+                    initial={"assignee": user.pk},
+                )
             )
             if policies.can_add_task(user, enquiry)
             else None

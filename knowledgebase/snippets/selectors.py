@@ -1,6 +1,7 @@
 """Reads of canned replies: the active ones (the enquiry's topic first), each with its
 current text."""
 
+import copy
 import html
 from dataclasses import dataclass
 from typing import Any
@@ -8,6 +9,7 @@ from typing import Any
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
+from knowledgebase import reference_data
 from knowledgebase.letter_engine import render_letter_template, unfilled_placeholders
 from knowledgebase.models import Snippet, SnippetVersion, Topic
 
@@ -26,8 +28,9 @@ def snippet_list(*, include_inactive: bool = False) -> QuerySet[Snippet]:
 
 
 def snippets_for(*, topic: Topic | None) -> list[Snippet]:
-    """Active snippets: the topic's (and its parent's) first, then the general ones."""
-    snippets = list(snippet_list())
+    """Active snippets: the topic's (and its parent's) first, then the general ones. As
+    this process holds them (``reference_data``; copies): no query while they hold."""
+    snippets = [copy.copy(snippet) for snippet in reference_data.reference_data().snippets]
     if topic is None:
         return snippets
     related = {topic.pk, topic.parent_id}

@@ -89,3 +89,25 @@ def test_a_lost_version_reads_the_lists_again(topics, django_assert_num_queries)
     cache.clear()
     with django_assert_num_queries(3):
         read_all()
+
+
+def test_a_request_reads_each_version_once(client, adviser, submit):
+    """However many held lists a page asks for, and however often (the enquiry page: the
+    rules, the areas, the snippets), each version is one cache read per request; with the
+    database cache each read is a ``SELECT``. The next request reads it again."""
+    from unittest import mock
+
+    from django.core.cache import caches
+
+    enquiry = submit(subject="The Red Lion")
+    client.force_login(adviser.user)
+    url = reverse("casework:enquiry", args=[enquiry.reference])
+    client.get(url)
+    cache = caches["default"]
+    with mock.patch.object(cache, "get", wraps=cache.get) as reads:
+        client.get(url)
+    keys = [call.args[0] for call in reads.call_args_list]
+    assert keys.count(VERSION_KEY) == 1
+    with mock.patch.object(cache, "get", wraps=cache.get) as reads:
+        client.get(url)
+    assert [call.args[0] for call in reads.call_args_list].count(VERSION_KEY) == 1
