@@ -9,7 +9,24 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce
 
 
-class ReceivedDay(models.Model):
+class DayDimensions(models.Model):
+    """What every rollup row has: the local date received (``TIME_ZONE``), the
+    dimensions reports filter and group by, and how many enquiries. The ids are not
+    foreign keys: a row of a dirty day may name a topic whose last enquiry moved away."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=16, blank=True)
+    topic_id = models.BigIntegerField(null=True)
+    area_id = models.BigIntegerField(null=True)
+    enquirer_type = models.CharField(max_length=32, null=True)
+    team_id = models.BigIntegerField(null=True)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class ReceivedDay(DayDimensions):
     """How many enquiries were received on ``day`` (a local date, ``TIME_ZONE``) with these
     dimensions: channel, topic (the enquiry's own, not its top level), area, enquirer type
     (the organisation's type; NULL without one) and team (of the current assignment).
@@ -20,8 +37,7 @@ class ReceivedDay(models.Model):
     filters: a few rows a day, where the full grain has nearly one per enquiry).
 
     Written only by ``casework.rollups.services.day_refresh``, which replaces a day's rows
-    whole; trusted by reports only for days without a ``RollupDirtyDay``. The ids are not
-    foreign keys: a row of a dirty day may name a topic whose last enquiry moved away.
+    whole; trusted by reports only for days without a ``RollupDirtyDay``.
     """
 
     class Grain(models.TextChoices):
@@ -31,14 +47,7 @@ class ReceivedDay(models.Model):
         ENQUIRER_TYPE = "enquirer_type", "Enquirer type"
         AREA = "area", "Area"
 
-    day = models.DateField()
     grain = models.CharField(max_length=16, choices=Grain.choices)
-    channel = models.CharField(max_length=16, blank=True)
-    topic_id = models.BigIntegerField(null=True)
-    area_id = models.BigIntegerField(null=True)
-    enquirer_type = models.CharField(max_length=32, null=True)
-    team_id = models.BigIntegerField(null=True)
-    count = models.PositiveIntegerField()
 
     class Meta:
         constraints = [
@@ -73,7 +82,7 @@ class RollupDirtyDay(models.Model):
         return f"{self.day} (mark {self.pk})"
 
 
-class ServiceDay(models.Model):
+class ServiceDay(DayDimensions):
     """The service clocks of the enquiries received on ``day`` (a local date): for each
     clock (first response, resolution), how many enquiries with these dimensions (those
     of ``ReceivedDay``) took ``working_days`` (NULL: not yet done) and stand ``state``
@@ -100,18 +109,11 @@ class ServiceDay(models.Model):
         MISSED = "missed", "Done after the due date"
         OPEN = "open", "Not done yet"
 
-    day = models.DateField()
     grain = models.CharField(max_length=8, choices=Grain.choices)
-    channel = models.CharField(max_length=16, blank=True)
-    topic_id = models.BigIntegerField(null=True)
-    area_id = models.BigIntegerField(null=True)
-    enquirer_type = models.CharField(max_length=32, null=True)
-    team_id = models.BigIntegerField(null=True)
     clock = models.CharField(max_length=16, choices=Clock.choices)
     working_days = models.PositiveIntegerField(null=True)
     state = models.CharField(max_length=8, choices=State.choices)
     due = models.DateField(null=True)
-    count = models.PositiveIntegerField()
 
     class Meta:
         constraints = [
@@ -140,22 +142,15 @@ class ServiceDay(models.Model):
         return f"{self.day} {self.clock} {self.state}: {self.count}"
 
 
-class ClosedDay(models.Model):
+class ClosedDay(DayDimensions):
     """How many enquiries received on ``day`` with these dimensions (those of
     ``ReceivedDay``) were closed on ``closed_on`` (a local date). Keyed by the received
     day so that the same dirty marks keep it exact; read by ``closed_on`` (its own index):
     the closures of a period are the rows closed in it, whichever day they came in. Rows of
     grain ``all`` sum a day's full rows by ``closed_on`` alone."""
 
-    day = models.DateField()
     grain = models.CharField(max_length=8, choices=ServiceDay.Grain.choices)
-    channel = models.CharField(max_length=16, blank=True)
-    topic_id = models.BigIntegerField(null=True)
-    area_id = models.BigIntegerField(null=True)
-    enquirer_type = models.CharField(max_length=32, null=True)
-    team_id = models.BigIntegerField(null=True)
     closed_on = models.DateField()
-    count = models.PositiveIntegerField()
 
     class Meta:
         constraints = [
