@@ -9,6 +9,21 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce
 
 
+def day_key() -> tuple[str | Coalesce, ...]:
+    """The start of each rollup's unique key: day, grain and dimensions, NULL counted as a
+    value (``COALESCE``, which both SQLite and PostgreSQL index; ``nulls_distinct`` is
+    PostgreSQL 15+ only). It also leads the index that reads a period."""
+    return (
+        "day",
+        "grain",
+        "channel",
+        Coalesce("topic_id", Value(0)),
+        Coalesce("area_id", Value(0)),
+        Coalesce("enquirer_type", Value("")),
+        Coalesce("team_id", Value(0)),
+    )
+
+
 class DayDimensions(models.Model):
     """What every rollup row has: the local date received (``TIME_ZONE``), the
     dimensions reports filter and group by, and how many enquiries. The ids are not
@@ -51,18 +66,7 @@ class ReceivedDay(DayDimensions):
 
     class Meta:
         constraints = [
-            # One row per day and dimensions; NULL counts as a value (COALESCE, which both
-            # SQLite and PostgreSQL index; ``nulls_distinct`` is PostgreSQL 15+ only).
-            models.UniqueConstraint(
-                "day",
-                "grain",
-                "channel",
-                Coalesce("topic_id", Value(0)),
-                Coalesce("area_id", Value(0)),
-                Coalesce("enquirer_type", Value("")),
-                Coalesce("team_id", Value(0)),
-                name="received_day_once",
-            ),  # also the index that reads a period (it leads with the day)
+            models.UniqueConstraint(*day_key(), name="received_day_once"),
             models.CheckConstraint(condition=models.Q(count__gt=0), name="received_day_counts"),
         ]
 
@@ -118,13 +122,7 @@ class ServiceDay(DayDimensions):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                "day",
-                "grain",
-                "channel",
-                Coalesce("topic_id", Value(0)),
-                Coalesce("area_id", Value(0)),
-                Coalesce("enquirer_type", Value("")),
-                Coalesce("team_id", Value(0)),
+                *day_key(),
                 "clock",
                 Coalesce("working_days", Value(-1)),
                 "state",
@@ -155,13 +153,7 @@ class ClosedDay(DayDimensions):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                "day",
-                "grain",
-                "channel",
-                Coalesce("topic_id", Value(0)),
-                Coalesce("area_id", Value(0)),
-                Coalesce("enquirer_type", Value("")),
-                Coalesce("team_id", Value(0)),
+                *day_key(),
                 "closed_on",
                 name="closed_day_once",
             ),
