@@ -110,6 +110,11 @@ def enrich(db_url: str) -> None:
                     LATERAL (SELECT ({codes})[1 + (id * 31) % {len(OUTCOME_CODES)}] AS code) c
                WHERE closed_at IS NOT NULL AND assigned_to_id IS NOT NULL"""
         )
+        conn.execute(  # and the outcome rollup's days, keyed by the day recorded
+            """INSERT INTO casework_rollupdirtyday (day)
+               SELECT DISTINCT (recorded_at AT TIME ZONE 'Europe/London')::date
+               FROM casework_outcome"""
+        )
         conn.execute("VACUUM ANALYZE")
 
 
@@ -244,7 +249,10 @@ def main() -> None:
     run_bench.manage(env, "rollups_refresh")  # the days seeding and enriching marked
     refresh_seconds = round(time.perf_counter() - started, 1)
     with psycopg.connect(db_url, autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE casework_receivedday, casework_serviceday, casework_closedday")
+        conn.execute(
+            "VACUUM ANALYZE casework_receivedday, casework_serviceday, casework_closedday,"
+            " casework_outcomeday"
+        )
     run_bench.manage(env, "collectstatic", "--noinput")
     token = run_bench.api_token(env)
     django_setup(db_url)

@@ -7,17 +7,18 @@ import logging
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from casework.clocks import services as clocks_services
 from casework.factors import services as factors_services
-from casework.models import Assignment, Team
+from casework.models import Assignment, Outcome, Team
 from casework.queue import remits
 from casework.queue import services as queue_services
 from casework.rollups import services as rollups_services
 from casework.rollups.days import local_day
 from casework.sessions import services as sessions_services
+from casework.signals import outcome_rows_written
 from casework.webhooks import services as webhooks_services
 from enquiries.models import Enquiry, EnquiryEvent, Organisation
 from enquiries.signals import enquiry_received, enquiry_rows_written
@@ -156,6 +157,8 @@ def rollups_enquiry_saved(sender, instance: Enquiry, created: bool, using: str, 
     if before != now:
         days = [local_day(before[0]), local_day(instance.received_at)]
         rollups_services.days_dirty(days=days, using=using)
+        if before[1:5] != now[1:5]:  # what its outcomes' rows are grouped by
+            rollups_services.outcomes_dirty(enquiry_pks=[instance.pk], using=using)
 
 
 @receiver(post_delete, sender=Enquiry, dispatch_uid="casework.rollups_enquiry_deleted")
@@ -172,6 +175,8 @@ def rollups_enquiry_rows(sender, pks, received_at, fields, using: str, **kwargs)
     rollups_services.days_dirty(days=[local_day(r) for r in received_at], using=using)
     if fields is not None and "received_at" in fields:
         rollups_services.enquiries_dirty(pks=pks, using=using)
+    elif fields is not None and fields & rollups_services.OUTCOME_ENQUIRY_FIELDS:
+        rollups_services.outcomes_dirty(enquiry_pks=pks, using=using)
 
 
 @receiver(pre_save, sender=Organisation, dispatch_uid="casework.rollups_organisation_before")
@@ -204,3 +209,78 @@ def rollups_assignment_written(sender, instance: Assignment, using: str, **kwarg
     """A new current assignment (or one ended, or its team changed) moves the team figures
     of the day its enquiry came in."""
     rollups_services.enquiries_dirty(pks=[instance.enquiry_id], using=using)
+
+
+@receiver(pre_save, sender=Outcome, dispatch_uid="casework.rollups_outcome_before")
+def rollups_outcome_before(sender, instance: Outcome, update_fields=None, **kwargs) -> None:
+    if instance._state.adding or (
+        update_fields is not None and not set(update_fields) & rollups_services.OUTCOME_FIELDS
+    ):
+        return
+    using = kwargs.get("using") or instance._state.db
+    instance._rollup_before = (  # type: ignore[attr-defined]
+        Outcome.objects.using(using)
+        .filter(pk=instance.pk)
+        .values_list("enquiry_id", "recorded_at")
+        .first()
+    )
+
+
+@receiver(post_save, sender=Outcome, dispatch_uid="casework.rollups_outcome_saved")
+def rollups_outcome_saved(sender, instance: Outcome, created: bool, using: str, **kwargs) -> None:
+    """A new or changed outcome: the days of its enquiry's outcomes (and of the day and
+    enquiry it had)."""
+    before = instance.__dict__.pop("_rollup_before", None)
+    if not created and before is None:
+        return
+    enquiries = {instance.enquiry_id}
+    if before is not None:
+        enquiries.add(before[0])
+        rollups_services.days_dirty(days=[local_day(before[1])], using=using)
+    rollups_services.outcomes_dirty(enquiry_pks=enquiries, using=using)
+
+
+@receiver(post_delete, sender=Outcome, dispatch_uid="casework.rollups_outcome_deleted")
+def rollups_outcome_deleted(sender, instance: Outcome, using: str, **kwargs) -> None:
+    rollups_services.days_dirty(days=[local_day(instance.recorded_at)], using=using)
+    rollups_services.outcomes_dirty(enquiry_pks=[instance.enquiry_id], using=using)
+
+
+@receiver(outcome_rows_written, sender=Outcome, dispatch_uid="casework.rollups_outcome_rows")
+def rollups_outcome_rows(
+    sender, pks, enquiry_pks, recorded_at, fields, using: str, **kwargs
+) -> None:
+    """``update()`` and ``bulk_create()`` of outcomes: the days they were on, and the days
+    of every outcome of the enquiries they were and are on."""
+    if fields is not None and not fields & rollups_services.OUTCOME_FIELDS:
+        return
+    rollups_services.days_dirty(days=[local_day(r) for r in recorded_at], using=using)
+    now_on = Outcome.objects.using(using).filter(pk__in=pks).values_list("enquiry_id", flat=True)
+    rollups_services.outcomes_dirty(enquiry_pks={*enquiry_pks, *now_on}, using=using)
+
+
+@receiver(
+    m2m_changed, sender=Enquiry.secondary_topics.through, dispatch_uid="casework.rollups_also"
+)
+def rollups_secondary_topics_changed(
+    sender, instance, action: str, reverse: bool, pk_set, using: str, **kwargs
+) -> None:
+    """Secondary topics added, removed or cleared: the day of each enquiry they belong to
+    (from a topic's side, ``pk_set`` holds the enquiries; a clear, read before it)."""
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if not reverse:
+        rollups_services.days_dirty(days=[local_day(instance.received_at)], using=using)
+    elif action == "pre_clear":
+        pks = instance.secondary_enquiries.using(using).values_list("pk", flat=True)
+        rollups_services.enquiries_dirty(pks=list(pks), using=using)
+    elif pk_set:
+        rollups_services.enquiries_dirty(pks=pk_set, using=using)
+
+
+@receiver(pre_delete, sender=Topic, dispatch_uid="casework.rollups_topic_deleted")
+def rollups_topic_deleted(sender, instance: Topic, using: str, **kwargs) -> None:
+    """A topic deleted takes its rows in the secondary topics with it, without a signal:
+    the days of the enquiries it was a secondary topic of (the delete's transaction)."""
+    pks = instance.secondary_enquiries.using(using).values_list("pk", flat=True)
+    rollups_services.enquiries_dirty(pks=list(pks), using=using)

@@ -22,7 +22,14 @@ from casework.models.retention import (
     SubjectAccessRequest,
     SubjectAccessWithholding,
 )
-from casework.models.rollups import ClosedDay, ReceivedDay, RollupDirtyDay, ServiceDay
+from casework.models.rollups import (
+    AlsoAboutDay,
+    ClosedDay,
+    OutcomeDay,
+    ReceivedDay,
+    RollupDirtyDay,
+    ServiceDay,
+)
 from casework.models.saved_views import SavedView
 from casework.models.scheduling import ScheduledRun
 from casework.models.search import EnquirySearchDocument
@@ -128,7 +135,9 @@ class Letter(models.Model):
 
 __all__ = [
     "EnquirySearchDocument",
+    "AlsoAboutDay",
     "ClosedDay",
+    "OutcomeDay",
     "ReceivedDay",
     "RollupDirtyDay",
     "ServiceDay",

@@ -1,6 +1,6 @@
 """Cases (one matter across enquiries), their events, and coded outcomes."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import models, transaction
@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from casework.models.advisers import Adviser
 from casework.outcomes import DETAIL_MAX_LENGTH, REFERRED_TO_MAX_LENGTH, OutcomeCode, PlanStage
+from casework.signals import outcome_rows_written
 from enquiries.models import Enquiry
 
 if TYPE_CHECKING:
@@ -139,6 +140,41 @@ class CaseEvent(models.Model):
         return f"{self.kind} on case {self.case_id}"
 
 
+class OutcomeQuerySet(models.QuerySet):
+    """``update()`` and ``bulk_create()`` send no save signal: say which rows they wrote,
+    as ``EnquiryQuerySet`` does (the report rollups count outcomes by day)."""
+
+    def update(self, **kwargs) -> int:
+        with transaction.atomic(using=self.db, savepoint=False):
+            rows = list(self.order_by().values_list("pk", "enquiry_id", "recorded_at"))
+            count = super().update(**kwargs)
+            if rows:
+                outcome_rows_written.send(
+                    sender=Outcome,
+                    pks=[pk for pk, _, _ in rows],
+                    enquiry_pks={enquiry for _, enquiry, _ in rows},
+                    recorded_at=[recorded for _, _, recorded in rows],
+                    fields=set(kwargs),
+                    using=self.db,
+                )
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs) -> list:
+        if kwargs.get("update_conflicts"):
+            raise ValueError("Outcome rows are updated with update(), not bulk_create().")
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            outcome_rows_written.send(
+                sender=Outcome,
+                pks=[o.pk for o in created],
+                enquiry_pks={o.enquiry_id for o in cast("list[Outcome]", created)},
+                recorded_at=[],
+                fields=None,
+                using=self.db,
+            )
+        return created
+
+
 class Outcome(models.Model):
     """What the desk did for a group, or what the group achieved (``casework.outcomes``).
 
@@ -162,6 +198,8 @@ class Outcome(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OutcomeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-recorded_at", "-id"]

@@ -1,6 +1,7 @@
 """Per-day rollups of the figures reports read, and the days whose rollup may be stale
 (docs/reports.md, "Rollups"): enquiries received (``ReceivedDay``), their service clocks
-(``ServiceDay``) and their closures (``ClosedDay``), all keyed by the day received."""
+(``ServiceDay``), closures (``ClosedDay``) and secondary topics (``AlsoAboutDay``), keyed
+by the day received; and outcomes (``OutcomeDay``), keyed by the day recorded."""
 
 from datetime import date
 
@@ -163,3 +164,80 @@ class ClosedDay(DayDimensions):
 
     def __str__(self) -> str:
         return f"{self.day} closed {self.closed_on}: {self.count}"
+
+
+class OutcomeDay(DayDimensions):
+    """How many outcomes were recorded on ``day`` (a local date; unlike the other rollups,
+    the outcome's own day, the one reports count it by) with this ``code`` (and
+    ``plan_stage``), on enquiries with these dimensions (those of ``ReceivedDay``, as the
+    enquiry is now), whose enquiry's previous outcome was recorded on ``prev_any_on``, its
+    previous outcome of this code on ``prev_code_on`` and, for a plan stage, its previous
+    outcome of this stage on ``prev_stage_on`` (NULL: none before; previous by recorded
+    time, then id).
+
+    The previous days make distinct enquiries exact over any period of whole days: an
+    enquiry has an outcome of a code in the period exactly once as an outcome in it whose
+    previous one of that code is before the period's first day (or none).
+
+    Grains: ``full`` (every field); ``code`` (code, stage and the code's and stage's
+    previous days: the tables by code and by stage); ``topic`` and ``area`` (that
+    dimension, the code and ``prev_any_on``: the tables by topic and by area). The last
+    three serve reports without filters. Written only by ``day_refresh``, with the day's
+    other rows; every write of an outcome marks the days of all its enquiry's outcomes.
+    """
+
+    class Grain(models.TextChoices):
+        FULL = "full", "Every field"
+        CODE = "code", "Code and stage"
+        TOPIC = "topic", "Topic"
+        AREA = "area", "Area"
+
+    grain = models.CharField(max_length=8, choices=Grain.choices)
+    code = models.CharField(max_length=32)
+    plan_stage = models.CharField(max_length=32, blank=True)
+    prev_any_on = models.DateField(null=True)
+    prev_code_on = models.DateField(null=True)
+    prev_stage_on = models.DateField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                *day_key(),
+                "code",
+                "plan_stage",
+                Coalesce("prev_any_on", Value(date.min)),
+                Coalesce("prev_code_on", Value(date.min)),
+                Coalesce("prev_stage_on", Value(date.min)),
+                name="outcome_day_once",
+            ),
+            models.CheckConstraint(condition=models.Q(count__gt=0), name="outcome_day_counts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.code}: {self.count}"
+
+
+class AlsoAboutDay(DayDimensions):
+    """How many enquiries received on ``day`` with these dimensions (``ReceivedDay``'s)
+    have exactly the secondary topics ``secondary`` (their ids, ascending, joined by
+    commas); only enquiries with one or more. Kept as sets, not per topic: the demand
+    report counts an enquiry once per top-level topic its secondary topics fall under,
+    with the topic tree as it is when the report is read. Grains: ``full`` (every
+    dimension) and ``topic`` (the enquiry's topic and the set: reports without filters).
+    Written only by ``day_refresh``, with the day's other rows."""
+
+    class Grain(models.TextChoices):
+        FULL = "full", "Every dimension"
+        TOPIC = "topic", "Topic"
+
+    grain = models.CharField(max_length=8, choices=Grain.choices)
+    secondary = models.CharField(max_length=500)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(*day_key(), "secondary", name="also_about_day_once"),
+            models.CheckConstraint(condition=models.Q(count__gt=0), name="also_about_day_counts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} also about {self.secondary}: {self.count}"

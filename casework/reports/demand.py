@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from casework import policies
-from casework.models import ReceivedDay
+from casework.models import AlsoAboutDay, ReceivedDay
 from casework.reports import scope
 from casework.reports.names import Names, area_names, topic_names, topic_roots
 from casework.reports.params import ReportParams
@@ -67,10 +67,11 @@ def _growth_counts(params: ReportParams, parts: scope.ReceivedParts, group: str)
     return counts
 
 
-def _topic_growth_counts(params: ReportParams, parts: scope.ReceivedParts) -> Counts:
+def _topic_growth_counts(
+    params: ReportParams, parts: scope.ReceivedParts, roots: dict[int | None, int]
+) -> Counts:
     """By top-level topic: grouped by the topic itself, then summed into its parent here
     (cheaper than joining every enquiry to its topic; exact: one topic per enquiry)."""
-    roots = topic_roots()
     counts: Counts = {}
     for topic, (now, before) in _growth_counts(params, parts, "topic").items():
         root = roots.get(topic, topic)
@@ -79,33 +80,51 @@ def _topic_growth_counts(params: ReportParams, parts: scope.ReceivedParts) -> Co
     return counts
 
 
-def _also_about_counts(params: ReportParams, user: policies.User) -> Counts:
+def _also_about_counts(
+    params: ReportParams, parts: scope.ReceivedParts, roots: dict[int | None, int]
+) -> Counts:
     """By top-level topic: the enquiries with a secondary topic under it whose topic is
-    elsewhere, this period and the one before. Each enquiry once per top-level topic (two
-    secondary topics under one count once), and never under its own topic's top level:
-    those are in the topic figures already. The queue's ``also_about`` filter lists them."""
-    previous = params.previous()
-    both = scope.enquiries(params, user=user).filter(
-        received_at__gte=previous.start, received_at__lt=params.end
-    )
-    rows = (
-        both.annotate(
-            root=Coalesce("secondary_topics__parent_id", "secondary_topics__id"),
-            primary_root=Coalesce("topic__parent_id", "topic_id"),
+    elsewhere, this period and the one before (``parts``: of both, from
+    ``AlsoAboutDay``). Each enquiry once per top-level topic (two secondary topics under
+    one count once), and never under its own topic's top level: those are in the topic
+    figures already. The queue's ``also_about`` filter lists them."""
+    counts: Counts = {}
+
+    def add(root: int | None, now: int, before: int) -> None:
+        total = counts.get(root, (0, 0))
+        counts[root] = (total[0] + now, total[1] + before)
+
+    if parts.source is not None:
+        rows = (
+            parts.source.annotate(
+                root=Coalesce("secondary_topics__parent_id", "secondary_topics__id"),
+                primary_root=Coalesce("topic__parent_id", "topic_id"),
+            )
+            .filter(root__isnull=False)
+            .filter(
+                Q(primary_root__isnull=True)
+                | Q(primary_root__lt=F("root"))
+                | Q(primary_root__gt=F("root"))
+            )
+            .values_list("root")
+            .annotate(
+                now=Count("pk", distinct=True, filter=Q(received_at__gte=params.start)),
+                before=Count("pk", distinct=True, filter=Q(received_at__lt=params.start)),
+            )
         )
-        .filter(root__isnull=False)
-        .filter(
-            Q(primary_root__isnull=True)
-            | Q(primary_root__lt=F("root"))
-            | Q(primary_root__gt=F("root"))
+        for root, now, before in rows:
+            add(root, now, before)
+    rollup = parts.grain_rows(AlsoAboutDay.Grain.TOPIC)
+    if rollup is not None:
+        rows = rollup.values_list("topic_id", "secondary").annotate(
+            now=Coalesce(Sum("count", filter=Q(day__gte=params.date_from)), 0),
+            before=Coalesce(Sum("count", filter=Q(day__lt=params.date_from)), 0),
         )
-        .values_list("root")
-        .annotate(
-            now=Count("pk", distinct=True, filter=Q(received_at__gte=params.start)),
-            before=Count("pk", distinct=True, filter=Q(received_at__lt=params.start)),
-        )
-    )
-    return {root: (now, before) for root, now, before in rows}
+        for topic, secondary, now, before in rows:
+            own = roots.get(topic, topic) if topic is not None else None
+            for root in {roots.get(int(t), int(t)) for t in secondary.split(",")} - {own}:
+                add(root, now, before)
+    return counts
 
 
 def _also_about_table(params: ReportParams, counts: Counts, names: Names) -> Table:
@@ -235,14 +254,23 @@ def _guidance_table(params: ReportParams, topic_counts: Counts, names: Names) ->
 
 def guidance_gaps_table(params: ReportParams, *, user: policies.User) -> Table:
     """The topics with many enquiries and few articles, on their own (the knowledge report)."""
-    topic_counts = _topic_growth_counts(params, _both_periods(params, user))
+    topic_counts = _topic_growth_counts(params, _both_periods(params, user), topic_roots())
     return _guidance_table(params, topic_counts, topic_names(topic_counts))
 
 
 def demand_report(params: ReportParams, *, user: policies.User) -> Report:
     parts = _both_periods(params, user)
-    topic_counts = _topic_growth_counts(params, parts)
-    also_counts = _also_about_counts(params, user)
+    roots = topic_roots()
+    topic_counts = _topic_growth_counts(params, parts, roots)
+    also_parts = scope.received_parts(
+        params,
+        params.previous().date_from,
+        params.date_to,
+        user=user,
+        model=AlsoAboutDay,
+        dirty=parts.dirty,
+    )
+    also_counts = _also_about_counts(params, also_parts, roots)
     area_counts = _growth_counts(params, parts, "area")
     topics = topic_names([*topic_counts, *also_counts])
     areas = area_names(area_counts)

@@ -91,6 +91,9 @@ class ReceivedParts:
     # dimension (or by none) reads that grain (``grain_rows``). Otherwise ``rollup`` is
     # the full grain's rows, filtered.
     whole: bool = False
+    # The dirty days read (None: not read, the source answers alone), for parts of another
+    # rollup over the same days (``received_parts(dirty=...)``).
+    dirty: list[date] | None = None
 
     def grain_rows(self, grain: str) -> QuerySet[Any] | None:
         """The rollup rows to count a figure by ``grain``'s dimension from."""
@@ -110,11 +113,13 @@ def received_parts(
     *,
     user: policies.User | None = None,
     model: type[Model] = ReceivedDay,
+    dirty: list[date] | None = None,
 ) -> ReceivedParts:
     """Received from ``first`` to ``last`` (local dates, inclusive) under ``params``'s
-    filters and ``user``'s scope, the rollup part from ``model`` (``ReceivedDay`` or
-    ``ServiceDay``: both keyed by the day received). Three queries at most whatever the
-    period's length: the dirty days, then one each (per figure) on the two parts."""
+    filters and ``user``'s scope, the rollup part from ``model`` (one keyed by the day
+    received: ``ReceivedDay``, ``ServiceDay``, ``AlsoAboutDay``). Three queries at most
+    whatever the period's length: the dirty days (unless given: ``dirty`` of other parts
+    of the same days), then one each (per figure) on the two parts."""
     q = rollup_q(params, user=user)
     source = enquiries(params, user=user)
     if q is None:
@@ -122,15 +127,17 @@ def received_parts(
         return ReceivedParts(
             None, source.filter(received_at__gte=_local_start(first), received_at__lt=end)
         )
-    dirty = rollups.dirty_days(first, last)
+    if dirty is None:
+        dirty = rollups.dirty_days(first, last)
     every_day = len(dirty) == (last - first).days + 1
     source_part = source.filter(rollups.received_at_q(dirty)) if dirty else None
     if every_day:
-        return ReceivedParts(None, source_part)
+        return ReceivedParts(None, source_part, dirty=dirty)
     rollup = rollups.received_rows(model, first, last, dirty=dirty)
     if not q:  # no filters: each figure from its own dimension's grain
-        return ReceivedParts(rollup, source_part, whole=True)
-    return ReceivedParts(rollup.filter(grain=ReceivedDay.Grain.FULL).filter(q), source_part)
+        return ReceivedParts(rollup, source_part, whole=True, dirty=dirty)
+    full = rollup.filter(grain=ReceivedDay.Grain.FULL).filter(q)
+    return ReceivedParts(full, source_part, dirty=dirty)
 
 
 def closed_parts(params: ReportParams, *, user: policies.User | None = None) -> ReceivedParts:

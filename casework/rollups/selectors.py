@@ -1,4 +1,4 @@
-"""Reads of the received rollup. A report reads rollup rows for the clean days of its
+"""Reads of the rollups. A report reads rollup rows for the clean days of its
 period and the source rows for the dirty ones (``received_parts``), so that every day's
 figure is exact: each day from exactly one of the two."""
 
@@ -25,18 +25,26 @@ def dirty_days(first: date | None = None, last: date | None = None) -> list[date
 def received_rows(
     model: type[Model], first: date, last: date, *, dirty: list[date]
 ) -> QuerySet[Any]:
-    """The rows of rollup ``model`` of the days received from ``first`` to ``last`` but
-    the ``dirty`` ones."""
+    """The rows of rollup ``model`` of the days from ``first`` to ``last`` but the
+    ``dirty`` ones."""
     rows = model._default_manager.filter(day__gte=first, day__lte=last).order_by()
     return rows.exclude(day__in=dirty) if dirty else rows
 
 
-def received_at_q(days: list[date]) -> Q:
-    """Enquiries received on one of ``days`` (local dates): a range per run of days."""
+def moment_q(field: str, days: list[date]) -> Q:
+    """Rows whose ``field`` (a moment) falls on one of ``days`` (local dates): a range per
+    run of days."""
     q = Q(pk__in=[])
     for first, last in runs(days):
-        q |= Q(received_at__gte=day_start(first), received_at__lt=day_start(last + timedelta(1)))
+        q |= Q(
+            **{f"{field}__gte": day_start(first), f"{field}__lt": day_start(last + timedelta(1))}
+        )
     return q
+
+
+def received_at_q(days: list[date]) -> Q:
+    """Enquiries received on one of ``days`` (local dates)."""
+    return moment_q("received_at", days)
 
 
 def readable() -> bool:

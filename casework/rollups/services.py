@@ -1,30 +1,55 @@
-"""Writes of the rollups (received, service clocks, closures; all keyed by the day an
-enquiry was received): marking days dirty after a change, and refreshing them.
+"""Writes of the rollups (received, service clocks, closures, keyed by the day an enquiry
+was received; outcomes, keyed by the day each was recorded): marking days dirty after a
+change, and refreshing them.
 
 The rule that keeps reports exact (docs/reports.md, "Rollups"): a day without a
 ``RollupDirtyDay`` row has rollup rows equal to what its source rows give. Two halves:
 
 - Every write that can move a day's received figures (an enquiry created or deleted; its
-  received time, channel, topic, area or organisation changed; its organisation's type
-  changed; its current assignment's team changed) bumps the day's dirty row *after* the
-  write, in the write's transaction (``days_dirty``; casework.receivers calls it).
+  received time, channel, topic, area, organisation or secondary topics changed; its
+  organisation's type changed; its current assignment's team changed) bumps the day's
+  dirty row *after* the write, in the write's transaction (``days_dirty``;
+  casework.receivers calls it). A write of an outcome, or of what its enquiry is
+  grouped by, marks the days of every outcome of the enquiry (``outcomes_dirty``):
+  their previous days may have moved.
 - ``day_refresh`` reads the day's marks, recomputes its rows from the source, and deletes
   exactly the marks it read. A write committed after that read left a mark the refresh
   did not see, so the day stays dirty; a write
   committed before it is in the recomputed rows, which are read after it.
 """
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from casework.models import ClosedDay, ReceivedDay, RollupDirtyDay, ServiceDay
-from casework.rollups.days import day_start, days_between
+from casework.models import (
+    AlsoAboutDay,
+    Assignment,
+    ClosedDay,
+    Outcome,
+    OutcomeDay,
+    ReceivedDay,
+    RollupDirtyDay,
+    ServiceDay,
+)
+from casework.rollups.days import day_start, days_between, local_day
 from enquiries.models import Enquiry
 
 # The enquiry fields a rollup figure is grouped or filtered by, or counts.
@@ -47,6 +72,13 @@ ENQUIRY_FIELDS = frozenset(
         "closed_at",
     }
 )
+# The enquiry fields an outcome's rollup rows are grouped by (its team: ``Assignment``).
+OUTCOME_ENQUIRY_FIELDS = frozenset(
+    {"channel", "topic", "topic_id", "local_authority", "local_authority_id"}
+    | {"organisation", "organisation_id"}
+)
+# The outcome fields its rollup rows count or are grouped by.
+OUTCOME_FIELDS = frozenset({"enquiry", "enquiry_id", "code", "plan_stage", "recorded_at"})
 BATCH = 500
 MARKS = 20_000  # marks of one day cleared per refresh; any left keep the day dirty
 # pg_advisory_xact_lock(class, day): one refresh of a day at a time; the class is 'RLUP'.
@@ -67,28 +99,49 @@ def days_dirty(*, days: Iterable[date], using: str = DEFAULT_DB_ALIAS) -> int:
     return len(ordered)
 
 
-def enquiries_dirty(*, pks: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> None:
-    """Mark the days the enquiries ``pks`` were received on (as they are now) dirty: one
-    ``INSERT … SELECT`` per 500 enquiries, the local dates computed in the database."""
-    pks = list(pks)
+def _days_insert(days: QuerySet[Any], using: str) -> None:
+    """Mark the days ``days`` (a query of local dates, column ``d``) in one
+    ``INSERT … SELECT``."""
+    sql, params = days.query.sql_with_params()
     connection = connections[using]
     table = connection.ops.quote_name(RollupDirtyDay._meta.db_table)
-    for i in range(0, len(pks), BATCH):
-        days = (
-            Enquiry.objects.using(using)
-            .filter(pk__in=pks[i : i + BATCH])
-            .order_by()
-            .annotate(d=TruncDate("received_at", tzinfo=timezone.get_default_timezone()))
-            .values_list("d")
-            .distinct()
-            .order_by("d")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day) SELECT d FROM ({sql}) AS days",  # noqa: S608
+            params,
         )
-        sql, params = days.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (day) SELECT d FROM ({sql}) AS days",  # noqa: S608
-                params,
-            )
+
+
+def _local_days(rows: QuerySet[Any], field: str) -> QuerySet[Any]:
+    tz = timezone.get_default_timezone()
+    return rows.order_by().annotate(d=TruncDate(field, tzinfo=tz)).values_list("d").distinct()
+
+
+def enquiries_dirty(*, pks: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> None:
+    """Mark the days the enquiries ``pks`` were received on (as they are now) and the days
+    of their outcomes dirty: one ``INSERT … SELECT … UNION`` per 500 enquiries, the local
+    dates computed in the database."""
+    pks = list(pks)
+    for i in range(0, len(pks), BATCH):
+        batch = pks[i : i + BATCH]
+        received = Enquiry.objects.using(using).filter(pk__in=batch)
+        outcomes = Outcome.objects.using(using).filter(enquiry_id__in=batch)
+        days = (
+            _local_days(received, "received_at")
+            .union(_local_days(outcomes, "recorded_at"))
+            .order_by()
+        )
+        _days_insert(days, using)
+
+
+def outcomes_dirty(*, enquiry_pks: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> None:
+    """Mark the days of every outcome of the enquiries ``enquiry_pks`` (a query per 500):
+    a new, moved or deleted outcome, or an enquiry regrouped, moves their rows, the
+    previous days of its other outcomes included."""
+    pks = sorted(enquiry_pks)
+    for i in range(0, len(pks), BATCH):
+        outcomes = Outcome.objects.using(using).filter(enquiry_id__in=pks[i : i + BATCH])
+        _days_insert(_local_days(outcomes, "recorded_at"), using)
 
 
 def _received_on(day: date) -> QuerySet[Enquiry]:
@@ -212,6 +265,133 @@ def closed_day_rows(day: date) -> list[ClosedDay]:
     ]
 
 
+def also_about_values(
+    enquiries: QuerySet[Enquiry], dimensions: tuple[str, ...] = ()
+) -> list[tuple[Any, ...]]:
+    """Rows of (``dimensions``..., secondary topic ids as ``AlsoAboutDay.secondary``,
+    enquiries) of those of ``enquiries`` with secondary topics: one query (a row per
+    enquiry and secondary topic), the sets made here. Also what a report reads for the
+    days whose rollup is dirty."""
+    rows = enquiries.order_by().values_list("pk", *dimensions, "secondary_topics")
+    sets: dict[int, tuple[tuple[Any, ...], list[int]]] = {}
+    for pk, *dims, topic in rows:
+        if topic is not None:
+            sets.setdefault(pk, (tuple(dims), []))[1].append(topic)
+    counts = Counter((*dims, ",".join(map(str, sorted(ids)))) for dims, ids in sets.values())
+    return [(*key, n) for key, n in counts.items()]
+
+
+def also_about_day_rows(day: date) -> list[AlsoAboutDay]:
+    full = [
+        AlsoAboutDay(
+            day=day,
+            grain=AlsoAboutDay.Grain.FULL,
+            secondary=secondary,
+            count=n,
+            **dict(zip(DIMENSION_FIELDS, dims, strict=True)),
+        )
+        for *dims, secondary, n in also_about_values(_received_on(day), DIMENSIONS)
+    ]
+    sums: Counter[tuple[int | None, str]] = Counter()
+    for row in full:
+        sums[(row.topic_id, row.secondary)] += row.count
+    return full + [
+        AlsoAboutDay(
+            day=day, grain=AlsoAboutDay.Grain.TOPIC, topic_id=topic, secondary=secondary, count=n
+        )
+        for (topic, secondary), n in sums.items()
+    ]
+
+
+# The dimensions of an outcome's rows: its enquiry's (DIMENSIONS), as outcome lookups.
+OUTCOME_DIMENSIONS = (
+    "enquiry__channel",
+    "enquiry__topic_id",
+    "enquiry__local_authority_id",
+    "enquiry__organisation__org_type",
+    "team_id",
+)
+
+
+def outcome_values(
+    outcomes: QuerySet[Outcome], dimensions: tuple[str, ...] = ()
+) -> list[tuple[Any, ...]]:
+    """Rows of (``dimensions``..., local date recorded, code, plan stage, previous days:
+    any, of the code, of the stage; outcomes) of ``outcomes``, the previous days found
+    among every outcome of their enquiries (``OutcomeDay``). Two queries; the days and
+    the counts are worked out here, from rows of a day or of a report's dirty days. Also
+    what a report reads for the days whose rollup is dirty."""
+    if "team_id" in dimensions:
+        current = Assignment.objects.filter(enquiry=OuterRef("enquiry_id"), is_current=True)
+        outcomes = outcomes.annotate(team_id=Subquery(current.values("team_id")[:1]))
+    chosen = {pk: tuple(dims) for pk, *dims in outcomes.order_by().values_list("pk", *dimensions)}
+    every = (
+        Outcome.objects.using(outcomes.db)
+        .filter(enquiry_id__in=outcomes.order_by().values("enquiry_id"))
+        .order_by("enquiry_id", "recorded_at", "pk")
+        .values_list("pk", "enquiry_id", "code", "plan_stage", "recorded_at")
+    )
+    counts: Counter[tuple[Any, ...]] = Counter()
+    enquiry, last_any = None, None
+    last_code: dict[str, date] = {}
+    last_stage: dict[tuple[str, str], date] = {}
+    for pk, enquiry_id, code, stage, recorded_at in every.iterator(chunk_size=2000):
+        if enquiry_id != enquiry:
+            enquiry, last_any, last_code, last_stage = enquiry_id, None, {}, {}
+        on = local_day(recorded_at)
+        if pk in chosen:
+            prev_stage = last_stage.get((code, stage)) if stage else None
+            counts[(*chosen[pk], on, code, stage, last_any, last_code.get(code), prev_stage)] += 1
+        last_any, last_code[code] = on, on
+        if stage:
+            last_stage[(code, stage)] = on
+    return [(*key, n) for key, n in counts.items()]
+
+
+def outcome_day_rows(day: date) -> list[OutcomeDay]:
+    recorded = Outcome.objects.filter(
+        recorded_at__gte=day_start(day), recorded_at__lt=day_start(day + timedelta(days=1))
+    )
+    return [
+        OutcomeDay(
+            day=day,
+            grain=OutcomeDay.Grain.FULL,
+            code=code,
+            plan_stage=stage,
+            prev_any_on=prev_any,
+            prev_code_on=prev_code,
+            prev_stage_on=prev_stage,
+            count=n,
+            **dict(zip(DIMENSION_FIELDS, dims, strict=True)),
+        )
+        for *dims, _, code, stage, prev_any, prev_code, prev_stage, n in outcome_values(
+            recorded, OUTCOME_DIMENSIONS
+        )
+    ]
+
+
+# An outcome grain without dimensions but one: the fields it keeps.
+OUTCOME_GRAINS = {
+    OutcomeDay.Grain.CODE: ("code", "plan_stage", "prev_code_on", "prev_stage_on"),
+    OutcomeDay.Grain.TOPIC: ("topic_id", "code", "prev_any_on"),
+    OutcomeDay.Grain.AREA: ("area_id", "code", "prev_any_on"),
+}
+
+
+def outcome_totals(day: date, full: list[OutcomeDay]) -> list[OutcomeDay]:
+    """The full rows and their sums by each other grain's fields."""
+    rows = list(full)
+    for grain, fields in OUTCOME_GRAINS.items():
+        sums: Counter[tuple[Any, ...]] = Counter()
+        for row in full:
+            sums[tuple(getattr(row, field) for field in fields)] += row.count
+        rows += [
+            OutcomeDay(day=day, grain=grain, count=n, **dict(zip(fields, key, strict=True)))
+            for key, n in sums.items()
+        ]
+    return rows
+
+
 # A one-dimension grain: the ReceivedDay field it keeps.
 MARGINS = {
     ReceivedDay.Grain.CHANNEL: "channel",
@@ -287,6 +467,10 @@ def day_refresh(*, day: date) -> bool:
         ServiceDay.objects.bulk_create(service_totals(day, service_day_rows(day)), batch_size=BATCH)
         ClosedDay.objects.filter(day=day).delete()
         ClosedDay.objects.bulk_create(closed_totals(day, closed_day_rows(day)), batch_size=BATCH)
+        AlsoAboutDay.objects.filter(day=day).delete()
+        AlsoAboutDay.objects.bulk_create(also_about_day_rows(day), batch_size=BATCH)
+        OutcomeDay.objects.filter(day=day).delete()
+        OutcomeDay.objects.bulk_create(outcome_totals(day, outcome_day_rows(day)), batch_size=BATCH)
         for i in range(0, len(seen), BATCH):
             RollupDirtyDay.objects.filter(pk__in=seen[i : i + BATCH]).delete()
         return not RollupDirtyDay.objects.filter(day=day).exists()

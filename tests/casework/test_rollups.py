@@ -4,9 +4,12 @@ dimensions, with random service clocks (responded, resolved, on time or late, op
 or after their due date) and closures, then random changes by every path that writes
 enquiries (save, delete, queryset update, bulk_create, an organisation's type, a new
 current assignment, a response, a resolution, a closure, a reopening of an old enquiry, a
-due date moved), with and without a refresh between, and for random periods and filters
-the flow and demand reports' tables read from rollups (values and links) must equal
-those computed from the source rows alone."""
+due date moved), and random outcomes (repeated codes and plan stages, on days near the
+periods' edges) changed by every path that writes them (save, delete, a code changed,
+queryset update of the time, outcomes moved to another enquiry by a merge,
+bulk_create), with and without a refresh between, and for random periods and filters the
+flow, demand and outcomes reports' tables read from rollups (values and links) must
+equal those computed from the source rows alone."""
 
 import random
 from datetime import date, datetime, timedelta
@@ -20,16 +23,26 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from casework.models import Assignment, ClosedDay, ReceivedDay, RollupDirtyDay, ServiceDay
-from casework.reports import scope
+from casework.models import (
+    AlsoAboutDay,
+    Assignment,
+    ClosedDay,
+    Outcome,
+    OutcomeDay,
+    ReceivedDay,
+    RollupDirtyDay,
+    ServiceDay,
+)
+from casework.outcomes import OutcomeCode, PlanStage
+from casework.reports import impact, scope
 from casework.reports.params import ReportParams
 from casework.reports.registry import build_report
 from casework.rollups import selectors, services
 from casework.rollups.days import day_start, local_day, runs
 from enquiries.models import Channel, EnquirerType, Enquiry, Organisation, Status
 from enquiries.references import format_reference
-from knowledgebase.models import Region
-from tests.factories import ContactFactory, EnquiryFactory, OrganisationFactory
+from knowledgebase.models import Region, Topic
+from tests.factories import ContactFactory, EnquiryFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +51,13 @@ FIRST = date(2026, 3, 1)  # the data: 1 March (before BST starts) to 20 November
 RECEIVED_TABLES = {
     "flow": {"received_channel", "received_topic", "received_enquirer_type", "received_area"}
     | {"times", "closures", "compliance"},
-    "demand": {"growth_topic", "growth_area", "guidance_gaps"},
+    "demand": {"growth_topic", "growth_area", "guidance_gaps", "also_about"},
+    "outcomes": {"social_value", "plan_stages", "outcomes_code", "outcomes_topic"}
+    | {"outcomes_area"},
 }
+# Few codes and stages, so that enquiries often have the same one twice.
+CODES = [OutcomeCode.GUIDANCE_SENT, OutcomeCode.ASSET_LISTED, OutcomeCode.PLAN_MADE]
+STAGES = [PlanStage.AREA_DESIGNATED, PlanStage.REFERENDUM]
 
 
 @pytest.fixture(autouse=True)
@@ -62,6 +80,7 @@ class Desk:
             for i in range(8)
         ] + [ContactFactory(organisation=None) for _ in range(3)]
         self.serial = 900_000
+        self.recorder = UserFactory()
 
     def moment(self) -> datetime:
         """A random local time from FIRST to NOW, often within an hour of midnight."""
@@ -134,11 +153,40 @@ class Desk:
             fields["resolution_due"] = NOW.date() + timedelta(days=-shift)
             EnquiryFactory(**fields)
 
+    def outcome_fields(self, enquiry: Enquiry) -> dict:
+        if self.rng.random() < 0.3:
+            code, stage = OutcomeCode.PLAN_STAGE_REACHED, self.rng.choice(STAGES)
+        else:
+            code, stage = self.rng.choice(CODES), ""
+        return {"enquiry": enquiry, "code": code, "plan_stage": stage}
+
+    def record(self, enquiry: Enquiry) -> Outcome:
+        """An outcome, its time set afterwards (``recorded_at`` is set on insert) by
+        ``update()``, as the import does: after the enquiry, often near midnight."""
+        outcome = Outcome.objects.create(recorded_by=self.recorder, **self.outcome_fields(enquiry))
+        when = self.later(enquiry.received_at)
+        Outcome.objects.filter(pk=outcome.pk).update(recorded_at=when)
+        return outcome
+
     def add(self, n: int) -> None:
         for _ in range(n):
             enquiry = EnquiryFactory(**self.fields())
             if self.rng.random() < 0.8:
                 self.assign(enquiry)
+            for _ in range(self.rng.choice([0, 0, 1, 1, 2, 3, 4])):
+                self.record(enquiry)
+            if self.rng.random() < 0.5:
+                enquiry.secondary_topics.set(self.secondary(enquiry))
+
+    def secondary(self, enquiry: Enquiry) -> list:
+        """Up to three secondary topics, often two under one top-level topic, sometimes
+        under the enquiry's own (neither counts twice)."""
+        known = [t for t in self.topics if t is not None and t.pk != enquiry.topic_id]
+        return self.rng.sample(known, self.rng.randint(0, min(3, len(known))))
+
+    def an_outcome(self) -> Outcome:
+        outcome = Outcome.objects.order_by("?").first()
+        return outcome if outcome else self.record(self.some(1)[0])
 
     def some(self, k: int) -> list[Enquiry]:
         pks = list(Enquiry.objects.values_list("pk", flat=True))
@@ -148,6 +196,9 @@ class Desk:
         ["topic", "moved", "area", "deleted", "update", "update_received", "bulk_create"]
         + ["org_type", "organisation", "team", "channel_saved_without_fields"]
         + ["responded", "resolved_and_closed", "reopened", "due_moved", "closed_by_update"]
+        + ["outcome_recorded", "outcome_deleted", "outcome_code", "outcome_moved"]
+        + ["outcomes_merged", "outcomes_bulk_created", "outcome_saved_at_another_time"]
+        + ["secondary_set", "secondary_added_from_the_topic", "secondary_cleared_from_the_topic"]
     )
 
     def change(self, kind: str | None = None) -> str:
@@ -214,6 +265,43 @@ class Desk:
             Enquiry.objects.filter(pk__in=pks, closed_at__isnull=True).update(
                 status=Status.CLOSED, closed_at=NOW - timedelta(hours=rng.randint(1, 900))
             )
+        elif kind == "secondary_set":  # at triage, or carried over by a merge: a new set
+            before = set(enquiry.secondary_topics.all())
+            chosen = self.secondary(enquiry)
+            while not chosen or set(chosen) == before:
+                chosen = self.secondary(enquiry)
+            enquiry.secondary_topics.set(chosen)
+        elif kind == "secondary_added_from_the_topic":
+            topic = rng.choice([t for t in self.topics if t is not None])
+            topic.secondary_enquiries.add(*[e for e in self.some(3) if e.topic_id != topic.pk])
+        elif kind == "secondary_cleared_from_the_topic":
+            rng.choice([t for t in self.topics if t is not None]).secondary_enquiries.clear()
+        elif kind == "outcome_recorded":
+            self.record(enquiry)
+        elif kind == "outcome_deleted":
+            self.an_outcome().delete()
+        elif kind == "outcome_code":  # corrected: another code or stage, saved
+            outcome = self.an_outcome()
+            for name, value in self.outcome_fields(outcome.enquiry).items():
+                if name != "enquiry":
+                    setattr(outcome, name, value)
+            outcome.save()
+        elif kind == "outcome_saved_at_another_time":
+            outcome = self.an_outcome()
+            outcome.recorded_at = self.later(outcome.enquiry.received_at)
+            outcome.save(update_fields=["recorded_at"])
+        elif kind == "outcome_moved":  # to another day: update()
+            shift = timedelta(hours=rng.choice([-30, -5, 3, 50, 800]))
+            Outcome.objects.filter(pk=self.an_outcome().pk).update(
+                recorded_at=F("recorded_at") + shift
+            )
+        elif kind == "outcomes_merged":  # a duplicate merged: its outcomes move over
+            Outcome.objects.filter(enquiry=enquiry).update(enquiry=self.some(1)[0])
+        elif kind == "outcomes_bulk_created":  # an import
+            new = [
+                Outcome(recorded_by=self.recorder, **self.outcome_fields(e)) for e in self.some(3)
+            ]
+            Outcome.objects.bulk_create(new)
         elif kind == "org_type":
             organisation = rng.choice(list(Organisation.objects.all()))
             organisation.org_type = rng.choice(list(EnquirerType))
@@ -280,6 +368,16 @@ ROLLUPS = [
         lambda day: services.closed_totals(day, services.closed_day_rows(day)),
         ("closed_on",),
     ),
+    (
+        AlsoAboutDay,
+        services.also_about_day_rows,
+        ("secondary",),
+    ),
+    (
+        OutcomeDay,
+        lambda day: services.outcome_totals(day, services.outcome_day_rows(day)),
+        ("code", "plan_stage", "prev_any_on", "prev_code_on", "prev_stage_on"),
+    ),
 ]
 
 
@@ -317,6 +415,10 @@ def test_rollup_figures_equal_source_figures_through_random_changes(
 
     assert ServiceDay.objects.filter(state="open", due__lt=NOW.date()).exists()
     assert ServiceDay.objects.filter(state="missed").exists() and ClosedDay.objects.exists()
+    # repeats: an enquiry's earlier outcome of the code, and of the stage
+    assert OutcomeDay.objects.filter(prev_code_on__isnull=False).exists()
+    assert OutcomeDay.objects.filter(prev_stage_on__isnull=False).exists()
+    assert AlsoAboutDay.objects.filter(secondary__contains=",").exists()
 
     kinds: set[str] = set()
     order = rng.sample(Desk.KINDS, len(Desk.KINDS))
@@ -411,8 +513,17 @@ def test_runs_of_days():
     assert selectors.received_at_q([]).children  # an empty Q would match everything
 
 
-@pytest.mark.parametrize("name", ["flow", "demand"])
-def test_report_queries_do_not_grow_with_the_period(name, topics, areas, teams, manager):
+def outcome_figures(name: str, params: ReportParams, user):
+    """The outcomes report's rollup figures alone (its repeat enquirers, read from the
+    enquiries, take one query more when groups tie at the 25th place)."""
+    return impact.outcome_figures(params, user=user)
+
+
+@pytest.mark.parametrize(
+    ("name", "build"),
+    [("flow", build_report), ("demand", build_report), ("outcomes", outcome_figures)],
+)
+def test_report_queries_do_not_grow_with_the_period(name, build, topics, areas, teams, manager):
     """Clean and dirty days in the period: the same queries for a week as for a year."""
     desk = Desk(random.Random(9), topics, areas, teams)
     desk.add(40)
@@ -423,7 +534,7 @@ def test_report_queries_do_not_grow_with_the_period(name, topics, areas, teams, 
     for days in (7, 60, 260):
         params = ReportParams(NOW.date() - timedelta(days=days), NOW.date(), bucket="month")
         with CaptureQueriesContext(connection) as queries:
-            build_report(name, params, user=manager.user)
+            build(name, params, user=manager.user)
         counts.append(len(queries))
     assert counts[0] == counts[1] == counts[2], counts
 
@@ -445,3 +556,84 @@ def test_bulk_create_as_an_upsert_is_refused(topics):
         Enquiry.objects.bulk_create(
             [enquiry], update_conflicts=True, unique_fields=["reference"], update_fields=["topic"]
         )
+
+
+def test_each_outcome_write_marks_the_days_of_its_enquirys_outcomes(topics, areas, teams):
+    """The previous days tie an enquiry's outcomes together: a write of one marks the day
+    it was on and the days of all its enquiry's outcomes (before and after)."""
+    desk = Desk(random.Random(13), topics, areas, teams)
+    first, other = EnquiryFactory(**desk.fields()), EnquiryFactory(**desk.fields())
+    days = [FIRST + timedelta(days=d) for d in (10, 20, 30, 40)]
+
+    def outcome_on(enquiry: Enquiry, day: date) -> Outcome:
+        outcome = desk.record(enquiry)
+        Outcome.objects.filter(pk=outcome.pk).update(recorded_at=day_start(day))
+        return outcome
+
+    moved, kept = outcome_on(first, days[0]), outcome_on(first, days[1])
+    outcome_on(other, days[2])
+
+    def marked_after(write) -> set[date]:
+        services.dirty_refresh()
+        assert_clean_days_exact(days)
+        write()
+        return set(RollupDirtyDay.objects.values_list("day", flat=True))
+
+    to_day = day_start(days[3]) + timedelta(hours=2)
+    assert marked_after(lambda: Outcome.objects.filter(pk=moved.pk).update(recorded_at=to_day)) == {
+        days[0],
+        days[1],
+        days[3],
+    }
+    assert marked_after(
+        lambda: Outcome.objects.filter(enquiry=first).update(enquiry=other)  # a merge
+    ) == {days[1], days[2], days[3]}
+    kept.refresh_from_db()
+    kept.code = OutcomeCode.PLAN_MADE if kept.code != OutcomeCode.PLAN_MADE else "asset_listed"
+    kept.plan_stage = ""
+    assert marked_after(lambda: kept.save()) == {days[1], days[2], days[3]}
+    kept.recorded_at = day_start(days[0])
+    assert marked_after(lambda: kept.save(update_fields=["recorded_at"])) == {
+        days[0],
+        days[1],
+        days[2],
+        days[3],
+    }
+    assert marked_after(lambda: kept.delete()) == {days[0], days[2], days[3]}
+    assert marked_after(lambda: Outcome.objects.update(detail="")) == set()  # anonymised
+    services.dirty_refresh()
+    assert_clean_days_exact(days)
+
+
+def test_each_secondary_topic_write_marks_its_enquiries_days(topics, areas, teams):
+    """From the enquiry's side and from the topic's, and a topic deleted (which removes
+    its rows without an m2m signal): the days of the enquiries whose sets changed (from
+    the topic's side, their outcomes' days too: ``enquiries_dirty``)."""
+    desk = Desk(random.Random(17), topics, areas, teams)
+    desk.add(4)
+    extra = Topic.objects.create(name="Short-lived", slug="short-lived")
+    first, second = Enquiry.objects.order_by("pk")[:2]
+    days = {local_day(first.received_at), local_day(second.received_at)}
+
+    def marked_after(write) -> set[date]:
+        services.dirty_refresh()
+        assert_clean_days_exact(sorted(days))
+        write()
+        return set(RollupDirtyDay.objects.values_list("day", flat=True))
+
+    assert marked_after(lambda: first.secondary_topics.set([extra])) >= {
+        local_day(first.received_at)
+    }
+    assert marked_after(lambda: extra.secondary_enquiries.add(second)) >= {
+        local_day(second.received_at)
+    }
+    assert marked_after(lambda: first.secondary_topics.remove(extra)) >= {
+        local_day(first.received_at)
+    }
+    first.secondary_topics.add(extra)
+    assert marked_after(lambda: extra.secondary_enquiries.clear()) >= days
+    extra.secondary_enquiries.add(first, second)
+    assert marked_after(lambda: extra.delete()) >= days
+    services.dirty_refresh()
+    assert not AlsoAboutDay.objects.filter(secondary__contains=str(extra.pk)).exists()
+    assert_clean_days_exact(sorted(days))
