@@ -119,6 +119,7 @@ ROLLUP_ENQUIRY_COLUMNS = (
     "topic_id",
     "local_authority_id",
     "organisation_id",
+    "assigned_to_id",
     "first_response_at",
     "first_response_due",
     "first_response_working_days",
@@ -129,12 +130,26 @@ ROLLUP_ENQUIRY_COLUMNS = (
 )
 
 
+# An enquiry inserted in the transaction still open: the days its insert marked. Until
+# that transaction commits no other one can see the row, let alone change it, and every
+# mark made meanwhile commits with it; so later saves of the new enquiry in it (intake
+# routes it and gives it an adviser) need no stored values read and no marks, unless its
+# received day moves. Dropped when the transaction commits.
+CREATED_DAYS = "_rollup_created_days"
+
+
+def _created_days(enquiry: Enquiry | None) -> set | None:
+    return None if enquiry is None else enquiry.__dict__.get(CREATED_DAYS)
+
+
 @receiver(pre_save, sender=Enquiry, dispatch_uid="casework.rollups_enquiry_before")
 def rollups_enquiry_before(sender, instance: Enquiry, update_fields=None, **kwargs) -> None:
     """Remember what the rollup groups by as stored, when the save may change it (a new
     enquiry has nothing stored, unless it was given the id of one that has: a fixture)."""
-    if (instance._state.adding and instance.pk is None) or (
-        update_fields is not None and not set(update_fields) & rollups_services.ENQUIRY_FIELDS
+    if (
+        (instance._state.adding and instance.pk is None)
+        or (update_fields is not None and not set(update_fields) & rollups_services.ENQUIRY_FIELDS)
+        or _created_days(instance) is not None
     ):
         return
     using = kwargs.get("using") or instance._state.db
@@ -150,15 +165,31 @@ def rollups_enquiry_before(sender, instance: Enquiry, update_fields=None, **kwar
 def rollups_enquiry_saved(sender, instance: Enquiry, created: bool, using: str, **kwargs) -> None:
     before = instance.__dict__.pop("_rollup_before", None)
     now = tuple(getattr(instance, column) for column in ROLLUP_ENQUIRY_COLUMNS)
-    if created or before is None:
-        if created:
-            rollups_services.days_dirty(days=[local_day(instance.received_at)], using=using)
+    marked = _created_days(instance)
+    if created or marked is not None:
+        day = local_day(instance.received_at)
+        if marked is None or day not in marked:
+            rollups_services.days_dirty(days=[day], using=using)
+        if created and connections[using].in_atomic_block:
+            instance.__dict__[CREATED_DAYS] = {day}
+            transaction.on_commit(
+                lambda: instance.__dict__.pop(CREATED_DAYS, None), using=using, robust=True
+            )
+        elif marked is not None:
+            marked.add(day)
         return
-    if before != now:
-        days = [local_day(before[0]), local_day(instance.received_at)]
-        rollups_services.days_dirty(days=days, using=using)
-        if before[1:5] != now[1:5]:  # what its outcomes' rows are grouped by
-            rollups_services.outcomes_dirty(enquiry_pks=[instance.pk], using=using)
+    if before is None:
+        return
+    if before == now:
+        return
+    days = {local_day(before[0]), local_day(instance.received_at)}
+    if before[1:6] != now[1:6]:  # what its outcomes' rows are grouped by moved too
+        # Its received day and its outcomes' days in one statement; a day it left apart.
+        rollups_services.enquiries_dirty(pks=[instance.pk], using=using)
+        days.discard(local_day(instance.received_at))
+        if not days:
+            return
+    rollups_services.days_dirty(days=days, using=using)
 
 
 @receiver(post_delete, sender=Enquiry, dispatch_uid="casework.rollups_enquiry_deleted")
@@ -207,7 +238,10 @@ def rollups_organisation_saved(sender, instance: Organisation, using: str, **kwa
 @receiver(post_delete, sender=Assignment, dispatch_uid="casework.rollups_assignment_deleted")
 def rollups_assignment_written(sender, instance: Assignment, using: str, **kwargs) -> None:
     """A new current assignment (or one ended, or its team changed) moves the team figures
-    of the day its enquiry came in."""
+    of the day its enquiry came in (nothing to mark for an enquiry inserted in the same
+    transaction and given with it: ``CREATED_DAYS``)."""
+    if _created_days(instance._state.fields_cache.get("enquiry")) is not None:
+        return
     rollups_services.enquiries_dirty(pks=[instance.enquiry_id], using=using)
 
 

@@ -22,12 +22,14 @@ def day_key() -> tuple[str | Coalesce, ...]:
         Coalesce("area_id", Value(0)),
         Coalesce("enquirer_type", Value("")),
         Coalesce("team_id", Value(0)),
+        Coalesce("adviser_id", Value(0)),
     )
 
 
 class DayDimensions(models.Model):
     """What every rollup row has: the local date received (``TIME_ZONE``), the
-    dimensions reports filter and group by, and how many enquiries. The ids are not
+    dimensions reports filter and group by (the adviser: the user the enquiry is assigned
+    to), and how many enquiries. The ids are not
     foreign keys: a row of a dirty day may name a topic whose last enquiry moved away."""
 
     day = models.DateField()
@@ -36,6 +38,7 @@ class DayDimensions(models.Model):
     area_id = models.BigIntegerField(null=True)
     enquirer_type = models.CharField(max_length=32, null=True)
     team_id = models.BigIntegerField(null=True)
+    adviser_id = models.BigIntegerField(null=True)  # the enquiry's ``assigned_to``
     count = models.PositiveIntegerField()
 
     class Meta:
@@ -45,7 +48,8 @@ class DayDimensions(models.Model):
 class ReceivedDay(DayDimensions):
     """How many enquiries were received on ``day`` (a local date, ``TIME_ZONE``) with these
     dimensions: channel, topic (the enquiry's own, not its top level), area, enquirer type
-    (the organisation's type; NULL without one) and team (of the current assignment).
+    (the organisation's type; NULL without one), team (of the current assignment) and
+    adviser (the user it is assigned to).
 
     Rows of the ``full`` grain carry every dimension (for a report with filters); a row of
     a one-dimension grain (``channel``, ``topic``, ``enquirer_type``, ``area``) sums the

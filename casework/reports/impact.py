@@ -182,7 +182,7 @@ def _add_dirty_days(figures: OutcomeFigures, params: ReportParams, dirty: list[d
 
 def outcome_figures(params: ReportParams, *, user: policies.User) -> OutcomeFigures:
     q = scope.rollup_q(params, user=user)
-    if q is None:  # an adviser, or another time zone's days: the source rows
+    if q is None:  # an adviser's own view, or another time zone's days: the source rows
         return source_figures(outcomes_in_period(params, user=user))
     return rollup_figures(params, q)
 

@@ -55,18 +55,20 @@ def received(params: ReportParams, *, user: policies.User | None = None) -> Quer
 
 
 def rollup_q(params: ReportParams, *, user: policies.User | None = None) -> Q | None:
-    """The report's filters on rollup rows (all three have the same dimensions), or None
-    when the report's scope holds something the rollup's dimensions cannot say (an
-    adviser; an adviser's own view of their enquiries; another time zone's days): then
-    the figures come from the source rows. Exact where it answers: each filter is the
-    same set as ``enquiry_q``'s."""
+    """The report's filters on rollup rows (all have the same dimensions), or None when
+    the report's scope holds something the rollup's dimensions cannot say (an adviser's
+    own view of their enquiries; another time zone's days): then the figures come from
+    the source rows. Exact where it answers: each filter is the same set as
+    ``enquiry_q``'s."""
     if user is not None and not policies.can_see_all_reports(user):
         return None
-    if params.adviser or not rollups.readable():
+    if not rollups.readable():
         return None
     q = Q()
     if params.team:  # the current assignment's team (at most one current assignment)
         q &= Q(team_id=params.team.pk)
+    if params.adviser:  # the user the enquiry is assigned to
+        q &= Q(adviser_id=params.adviser.user_id)
     if params.topic:  # the topic or one under it, as the topic tree is now
         children = Topic.objects.filter(parent=params.topic).values("pk")
         q &= Q(topic_id=params.topic.pk) | Q(topic_id__in=children)

@@ -70,12 +70,14 @@ ENQUIRY_FIELDS = frozenset(
         "resolution_due",
         "resolution_working_days",
         "closed_at",
+        "assigned_to",
+        "assigned_to_id",
     }
 )
 # The enquiry fields an outcome's rollup rows are grouped by (its team: ``Assignment``).
 OUTCOME_ENQUIRY_FIELDS = frozenset(
     {"channel", "topic", "topic_id", "local_authority", "local_authority_id"}
-    | {"organisation", "organisation_id"}
+    | {"organisation", "organisation_id", "assigned_to", "assigned_to_id"}
 )
 # The outcome fields its rollup rows count or are grouped by.
 OUTCOME_FIELDS = frozenset({"enquiry", "enquiry_id", "code", "plan_stage", "recorded_at"})
@@ -164,8 +166,9 @@ DIMENSIONS = (
     "local_authority_id",
     "organisation__org_type",
     "current__team_id",
+    "assigned_to_id",
 )
-DIMENSION_FIELDS = ("channel", "topic_id", "area_id", "enquirer_type", "team_id")
+DIMENSION_FIELDS = ("channel", "topic_id", "area_id", "enquirer_type", "team_id", "adviser_id")
 
 
 def received_day_rows(day: date) -> list[ReceivedDay]:
@@ -310,6 +313,7 @@ OUTCOME_DIMENSIONS = (
     "enquiry__local_authority_id",
     "enquiry__organisation__org_type",
     "team_id",
+    "enquiry__assigned_to_id",
 )
 
 
