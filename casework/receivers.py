@@ -115,6 +115,7 @@ post_delete.connect(
 
 ROLLUP_ENQUIRY_COLUMNS = (
     "received_at",  # first: its day is marked
+    # What its outcomes' rows are grouped by too (OUTCOME_GROUPING), then the clocks.
     "channel",
     "topic_id",
     "local_authority_id",
@@ -128,6 +129,7 @@ ROLLUP_ENQUIRY_COLUMNS = (
     "resolution_working_days",
     "closed_at",
 )
+OUTCOME_GROUPING = slice(1, 6)  # channel to assigned_to_id
 
 
 # An enquiry inserted in the transaction still open: the days its insert marked. Until
@@ -183,7 +185,7 @@ def rollups_enquiry_saved(sender, instance: Enquiry, created: bool, using: str, 
     if before == now:
         return
     days = {local_day(before[0]), local_day(instance.received_at)}
-    if before[1:6] != now[1:6]:  # what its outcomes' rows are grouped by moved too
+    if before[OUTCOME_GROUPING] != now[OUTCOME_GROUPING]:
         # Its received day and its outcomes' days in one statement; a day it left apart.
         rollups_services.enquiries_dirty(pks=[instance.pk], using=using)
         days.discard(local_day(instance.received_at))
@@ -289,8 +291,11 @@ def rollups_outcome_rows(
     if fields is not None and not fields & rollups_services.OUTCOME_FIELDS:
         return
     rollups_services.days_dirty(days=[local_day(r) for r in recorded_at], using=using)
-    now_on = Outcome.objects.using(using).filter(pk__in=pks).values_list("enquiry_id", flat=True)
-    rollups_services.outcomes_dirty(enquiry_pks={*enquiry_pks, *now_on}, using=using)
+    enquiries = set(enquiry_pks)
+    if fields is not None and fields & {"enquiry", "enquiry_id"}:  # moved: where they are now
+        moved = Outcome.objects.using(using).filter(pk__in=pks)
+        enquiries.update(moved.values_list("enquiry_id", flat=True))
+    rollups_services.outcomes_dirty(enquiry_pks=enquiries, using=using)
 
 
 @receiver(

@@ -73,6 +73,9 @@ class OutcomeFigures:
         total[0] += n
         total[1] += e
 
+    def add_stage(self, stage: str, e: int) -> None:
+        self.stages[stage] = self.stages.get(stage, 0) + e
+
     def add_group(self, name: str, group: int | None, n: int, results: int, e: int) -> None:
         total = self.groups[name].setdefault(group, [0, 0, 0])
         for i, value in enumerate((n, results, e)):
@@ -144,21 +147,31 @@ def rollup_figures(params: ReportParams, q: Q) -> OutcomeFigures:
         if grain in (OutcomeDay.Grain.FULL, OutcomeDay.Grain.CODE):
             figures.add_code(code, n, by_code or 0)
             if code == OutcomeCode.PLAN_STAGE_REACHED and by_stage:
-                figures.stages[stage] = figures.stages.get(stage, 0) + by_stage
+                figures.add_stage(stage, by_stage)
         results = n if code in RESULT_CODES else 0
         if grain in (OutcomeDay.Grain.FULL, OutcomeDay.Grain.TOPIC):
             figures.add_group("root", roots.get(topic, topic), n, results, by_any or 0)
         if grain in (OutcomeDay.Grain.FULL, OutcomeDay.Grain.AREA):
             figures.add_group("la", la, n, results, by_any or 0)
     if dirty:
-        _add_dirty_days(figures, params, dirty)
+        _add_dirty_days(figures, params, dirty, roots)
     return figures
 
 
-def _add_dirty_days(figures: OutcomeFigures, params: ReportParams, dirty: list[date]) -> None:
+def _add_dirty_days(
+    figures: OutcomeFigures,
+    params: ReportParams,
+    dirty: list[date],
+    roots: dict[int | None, int],
+) -> None:
+    """The dirty days' outcomes, counted as ``rollup_figures`` counts rows (``_first_in``
+    done here, on the previous days ``outcome_values`` works out)."""
     since = params.date_from
+
+    def first(previous: date | None) -> bool:
+        return previous is None or previous < since
+
     outcomes = outcomes_in_period(params, user=None).filter(rollups.moment_q("recorded_at", dirty))
-    roots = topic_roots()
     dimensions = ("enquiry__topic_id", "enquiry__local_authority_id")
     for (
         topic,
@@ -171,13 +184,12 @@ def _add_dirty_days(figures: OutcomeFigures, params: ReportParams, dirty: list[d
         prev_stage,
         n,
     ) in rollups_services.outcome_values(outcomes, dimensions):
-        first_any = prev_any is None or prev_any < since
-        figures.add_code(code, n, n if prev_code is None or prev_code < since else 0)
-        if code == OutcomeCode.PLAN_STAGE_REACHED and (prev_stage is None or prev_stage < since):
-            figures.stages[stage] = figures.stages.get(stage, 0) + n
-        results = n if code in RESULT_CODES else 0
-        figures.add_group("root", roots.get(topic, topic), n, results, n if first_any else 0)
-        figures.add_group("la", la, n, results, n if first_any else 0)
+        figures.add_code(code, n, n if first(prev_code) else 0)
+        if code == OutcomeCode.PLAN_STAGE_REACHED and first(prev_stage):
+            figures.add_stage(stage, n)
+        results, enquiries = (n if code in RESULT_CODES else 0), (n if first(prev_any) else 0)
+        figures.add_group("root", roots.get(topic, topic), n, results, enquiries)
+        figures.add_group("la", la, n, results, enquiries)
 
 
 def outcome_figures(params: ReportParams, *, user: policies.User) -> OutcomeFigures:
