@@ -28,7 +28,9 @@ from casework.models.rollups import (
     OutcomeDay,
     ReceivedDay,
     RollupDirtyDay,
+    RollupDirtyMonth,
     ServiceDay,
+    Span,
 )
 from casework.models.saved_views import SavedView
 from casework.models.scheduling import ScheduledRun
@@ -140,6 +142,8 @@ __all__ = [
     "OutcomeDay",
     "ReceivedDay",
     "RollupDirtyDay",
+    "RollupDirtyMonth",
+    "Span",
     "ServiceDay",
     "ScheduledRun",
     "Presence",

@@ -1,7 +1,9 @@
 """Per-day rollups of the figures reports read, and the days whose rollup may be stale
 (docs/reports.md, "Rollups"): enquiries received (``ReceivedDay``), their service clocks
 (``ServiceDay``), closures (``ClosedDay``) and secondary topics (``AlsoAboutDay``), keyed
-by the day received; and outcomes (``OutcomeDay``), keyed by the day recorded."""
+by the day received; and outcomes (``OutcomeDay``), keyed by the day recorded. Each
+rollup holds rows of two spans: a day's, and a whole month's (the sum of its days'
+rows, for the whole months inside a period: ``RollupDirtyMonth``)."""
 
 from datetime import date
 
@@ -16,6 +18,7 @@ def day_key() -> tuple[str | Coalesce, ...]:
     PostgreSQL 15+ only). It also leads the index that reads a period."""
     return (
         "day",
+        "span",
         "grain",
         "channel",
         Coalesce("topic_id", Value(0)),
@@ -26,6 +29,14 @@ def day_key() -> tuple[str | Coalesce, ...]:
     )
 
 
+class Span(models.TextChoices):
+    """What a rollup row sums: one day, or a whole month (``day`` is then the month's
+    first day, and the row the sum of the month's day rows with the same values)."""
+
+    DAY = "day", "One day"
+    MONTH = "month", "A whole month"
+
+
 class DayDimensions(models.Model):
     """What every rollup row has: the local date received (``TIME_ZONE``), the
     dimensions reports filter and group by (the adviser: the user the enquiry is assigned
@@ -33,6 +44,7 @@ class DayDimensions(models.Model):
     foreign keys: a row of a dirty day may name a topic whose last enquiry moved away."""
 
     day = models.DateField()
+    span = models.CharField(max_length=5, choices=Span.choices, default=Span.DAY)
     channel = models.CharField(max_length=16, blank=True)
     topic_id = models.BigIntegerField(null=True)
     area_id = models.BigIntegerField(null=True)
@@ -89,6 +101,19 @@ class RollupDirtyDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} (mark {self.pk})"
+
+
+class RollupDirtyMonth(models.Model):
+    """A mark that a month's month rows (``Span.MONTH``) may not be the sum of its day
+    rows: ``day_refresh`` adds one (unless there is one) in the transaction that replaces
+    a day's rows; ``month_refresh`` deletes the marks it read before summing the days.
+    A report reads a month's month rows only when the month has no mark and none of its
+    days is dirty; the month under way keeps its mark until it is over."""
+
+    month = models.DateField(db_index=True)  # the month's first day
+
+    def __str__(self) -> str:
+        return f"{self.month:%B %Y} (mark {self.pk})"
 
 
 class ServiceDay(DayDimensions):

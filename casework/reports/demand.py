@@ -32,7 +32,9 @@ GROUPS = {
 
 def _both_periods(params: ReportParams, user: policies.User) -> scope.ReceivedParts:
     """The enquiries received in the period and the equal one before it."""
-    return scope.received_parts(params, params.previous().date_from, params.date_to, user=user)
+    return scope.received_parts(
+        params, params.previous().date_from, params.date_to, user=user, cuts=[params.date_from]
+    )
 
 
 def _growth_counts(params: ReportParams, parts: scope.ReceivedParts, group: str) -> Counts:
@@ -268,7 +270,8 @@ def demand_report(params: ReportParams, *, user: policies.User) -> Report:
         params.date_to,
         user=user,
         model=AlsoAboutDay,
-        dirty=parts.dirty,
+        marks=parts.marks,
+        cuts=[params.date_from],
     )
     also_counts = _also_about_counts(params, also_parts, roots)
     area_counts = _growth_counts(params, parts, "area")

@@ -489,7 +489,7 @@ def _compliance(params: ReportParams, figures: dict[str, Any]) -> Table:
 
 def flow_report(params: ReportParams, *, user: policies.User) -> Report:
     starts = bucket_starts(params)
-    parts = scope.received_parts(params, params.date_from, params.date_to, user=user)
+    parts = scope.received_parts(params, params.date_from, params.date_to, user=user, cuts=starts)
     tables = _received_tables(params, received_counts(params, parts), starts)
     figures = service_figures(params, user=user)
     tables += [

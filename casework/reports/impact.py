@@ -129,8 +129,9 @@ def rollup_figures(params: ReportParams, q: Q) -> OutcomeFigures:
     and from the outcome rows of its dirty days (``outcome_values``): each day from
     exactly one of the two."""
     since = params.date_from
-    dirty = rollups.dirty_days(params.date_from, params.date_to)
-    rows = rollups.received_rows(OutcomeDay, params.date_from, params.date_to, dirty=dirty)
+    marks = rollups.marks(params.date_from, params.date_to)
+    dirty = marks.days
+    rows = rollups.received_rows(OutcomeDay, params.date_from, params.date_to, marks=marks)
     if q:
         rows = rows.filter(grain=OutcomeDay.Grain.FULL).filter(q)
     else:

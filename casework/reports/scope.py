@@ -1,6 +1,7 @@
 """The enquiries a report counts: the report's filters (and, for advisers, what they may
 see) as one ``Q`` that can sit on enquiries or, with ``prefix``, on rows joined to them."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -9,7 +10,7 @@ from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from casework import policies
-from casework.models import Assignment, ClosedDay, ReceivedDay, ServiceDay
+from casework.models import Assignment, ClosedDay, ReceivedDay, ServiceDay, Span
 from casework.reports.params import ReportParams
 from casework.rollups import selectors as rollups
 from enquiries import service_levels
@@ -84,8 +85,9 @@ def rollup_q(params: ReportParams, *, user: policies.User | None = None) -> Q | 
 @dataclass(frozen=True)
 class ReceivedParts:
     """The enquiries a report counts as received over some days, in two parts that never
-    share a day: rollup rows for the days whose rollup is clean, and source rows for the
-    others (every day, when the filters need the source). Either may be None (nothing)."""
+    share a day: rollup rows for the days whose rollup is clean (whole clean months as
+    month rows, where the figures allow), and source rows for the others (every day,
+    when the filters need the source). Either may be None (nothing)."""
 
     rollup: QuerySet[Any] | None
     source: QuerySet[Enquiry] | None
@@ -93,9 +95,9 @@ class ReceivedParts:
     # dimension (or by none) reads that grain (``grain_rows``). Otherwise ``rollup`` is
     # the full grain's rows, filtered.
     whole: bool = False
-    # The dirty days read (None: not read, the source answers alone), for parts of another
-    # rollup over the same days (``received_parts(dirty=...)``).
-    dirty: list[date] | None = None
+    # The marks read (None: not read, the source answers alone), for parts of another
+    # rollup over the same days (``received_parts(marks=...)``).
+    marks: rollups.Marks | None = None
 
     def grain_rows(self, grain: str) -> QuerySet[Any] | None:
         """The rollup rows to count a figure by ``grain``'s dimension from."""
@@ -115,13 +117,15 @@ def received_parts(
     *,
     user: policies.User | None = None,
     model: type[Model] = ReceivedDay,
-    dirty: list[date] | None = None,
+    marks: rollups.Marks | None = None,
+    cuts: Iterable[date] | None = (),
 ) -> ReceivedParts:
     """Received from ``first`` to ``last`` (local dates, inclusive) under ``params``'s
     filters and ``user``'s scope, the rollup part from ``model`` (one keyed by the day
-    received: ``ReceivedDay``, ``ServiceDay``, ``AlsoAboutDay``). Three queries at most
-    whatever the period's length: the dirty days (unless given: ``dirty`` of other parts
-    of the same days), then one each (per figure) on the two parts."""
+    received: ``ReceivedDay``, ``ServiceDay``, ``AlsoAboutDay``); ``cuts``: the days the
+    figures split the period at (``rollups.received_rows``). Three queries at most
+    whatever the period's length: the marks (unless given: ``marks`` of other parts of
+    the same days), then one each (per figure) on the two parts."""
     q = rollup_q(params, user=user)
     source = enquiries(params, user=user)
     if q is None:
@@ -129,36 +133,44 @@ def received_parts(
         return ReceivedParts(
             None, source.filter(received_at__gte=_local_start(first), received_at__lt=end)
         )
-    if dirty is None:
-        dirty = rollups.dirty_days(first, last)
+    if marks is None:
+        marks = rollups.marks(first, last)
+    dirty = marks.days
     every_day = len(dirty) == (last - first).days + 1
     source_part = source.filter(rollups.received_at_q(dirty)) if dirty else None
     if every_day:
-        return ReceivedParts(None, source_part, dirty=dirty)
-    rollup = rollups.received_rows(model, first, last, dirty=dirty)
+        return ReceivedParts(None, source_part, marks=marks)
+    rollup = rollups.received_rows(model, first, last, marks=marks, cuts=cuts)
     if not q:  # no filters: each figure from its own dimension's grain
-        return ReceivedParts(rollup, source_part, whole=True, dirty=dirty)
+        return ReceivedParts(rollup, source_part, whole=True, marks=marks)
     full = rollup.filter(grain=ReceivedDay.Grain.FULL).filter(q)
-    return ReceivedParts(full, source_part, dirty=dirty)
+    return ReceivedParts(full, source_part, marks=marks)
 
 
 def closed_parts(params: ReportParams, *, user: policies.User | None = None) -> ReceivedParts:
     """The enquiries closed in the period, in the same two parts: ``ClosedDay`` rows
     closed in it (grain ``all`` without filters), of the clean days received, whichever
-    they are; and the enquiries closed in it that came in on a dirty day (every dirty
-    day: one from last year may have been closed this week)."""
+    they are (month rows for the clean months); and the enquiries closed in it that came
+    in on a dirty day (every dirty day: one from last year may have been closed this
+    week)."""
     q = rollup_q(params, user=user)
     closed = enquiries(params, user=user).filter(
         closed_at__gte=params.start, closed_at__lt=params.end
     )
     if q is None:
         return ReceivedParts(None, closed)
-    dirty = rollups.dirty_days()
-    rows = ClosedDay.objects.filter(
-        closed_on__gte=params.date_from, closed_on__lte=params.date_to
-    ).order_by()
+    marks = rollups.marks()
+    dirty = marks.days
+    stale = marks.months | {day.replace(day=1) for day in dirty}
+    # Day rows of the stale months (but their dirty days), month rows of the others.
+    days = Q(span=Span.DAY) & rollups.month_ranges_q(stale)
     if dirty:
-        rows = rows.exclude(day__in=dirty)
+        days &= ~Q(day__in=dirty)
+    rows = (
+        ClosedDay.objects.filter(closed_on__gte=params.date_from, closed_on__lte=params.date_to)
+        .filter(days | (Q(span=Span.MONTH) & ~Q(day__in=stale)))
+        .order_by()
+    )
     rows = (
         rows.filter(grain=ServiceDay.Grain.FULL).filter(q)
         if q

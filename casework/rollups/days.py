@@ -30,3 +30,8 @@ def runs(days: Iterable[date]) -> list[tuple[date, date]]:
 
 def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def month_end(month: date) -> date:
+    """The last day of the month holding ``month``."""
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)

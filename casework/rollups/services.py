@@ -16,6 +16,12 @@ The rule that keeps reports exact (docs/reports.md, "Rollups"): a day without a
   exactly the marks it read. A write committed after that read left a mark the refresh
   did not see, so the day stays dirty; a write
   committed before it is in the recomputed rows, which are read after it.
+
+Month rows (``Span.MONTH``) keep the same rule one level up: a month without a
+``RollupDirtyMonth`` whose days are all clean has month rows equal to the sum of its day
+rows. ``day_refresh`` marks the day's month in its transaction; ``month_refresh`` sums
+the days of an ended month and deletes the marks it read, under a lock that day refreshes
+of the month take shared, so none commits between its read of the marks and its sums.
 """
 
 from collections import Counter
@@ -27,12 +33,14 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import (
     Case,
     Count,
+    DateField,
     F,
     FilteredRelation,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -47,9 +55,11 @@ from casework.models import (
     OutcomeDay,
     ReceivedDay,
     RollupDirtyDay,
+    RollupDirtyMonth,
     ServiceDay,
+    Span,
 )
-from casework.rollups.days import day_start, days_between, local_day
+from casework.rollups.days import day_start, days_between, local_day, month_end
 from enquiries.models import Enquiry
 
 # The enquiry fields a rollup figure is grouped or filtered by, or counts.
@@ -85,6 +95,15 @@ BATCH = 500
 MARKS = 20_000  # marks of one day cleared per refresh; any left keep the day dirty
 # pg_advisory_xact_lock(class, day): one refresh of a day at a time; the class is 'RLUP'.
 LOCK_CLASS = 0x524C5550
+# (class, month's first day): taken shared by day refreshes, alone by the month's; 'RLUM'.
+MONTH_LOCK_CLASS = 0x524C554D
+ROLLUPS = (ReceivedDay, ServiceDay, ClosedDay, AlsoAboutDay, OutcomeDay)
+# Fields summed into a month row as the month's first day when they fall in the month: an
+# outcome's previous day inside the month says "not the first in any period holding the
+# whole month" as well as its exact day would (``prev < date_from`` is false for both).
+MONTH_COLLAPSED: dict[type[Any], tuple[str, ...]] = {
+    OutcomeDay: ("prev_any_on", "prev_code_on", "prev_stage_on"),
+}
 CURRENT = Q(assignments__is_current=True)
 
 
@@ -451,38 +470,111 @@ def closed_totals(day: date, full: list[ClosedDay]) -> list[ClosedDay]:
     ]
 
 
-def day_refresh(*, day: date) -> bool:
-    """Recompute ``day``'s rows in one transaction; True if the day is clean afterwards
-    (False: a write committed meanwhile, and the next refresh will take it)."""
+def _lock(function: str, key: tuple[int, date]) -> None:
+    """A PostgreSQL advisory lock until the transaction ends (SQLite: the transaction is
+    the write lock)."""
     connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {function}(%s, %s)", [key[0], key[1].toordinal()])
+
+
+def day_refresh(*, day: date) -> bool:
+    """Recompute ``day``'s rows in one transaction, and mark its month; True if the day
+    is clean afterwards (False: a write committed meanwhile, and the next refresh will
+    take it)."""
+    month = day.replace(day=1)
     with transaction.atomic():
-        if connection.vendor == "postgresql":  # SQLite: the transaction is the write lock
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, day.toordinal()]
-                )
+        _lock("pg_advisory_xact_lock", (LOCK_CLASS, day))
+        _lock("pg_advisory_xact_lock_shared", (MONTH_LOCK_CLASS, month))
         # The marks committed before the recompute reads the source: their writes are in
         # it. Only these are deleted; one committed later (even with a smaller id: ids are
         # taken at insert, not at commit) stays, and the day with it.
         seen = list(RollupDirtyDay.objects.filter(day=day).values_list("pk", flat=True)[:MARKS])
-        ReceivedDay.objects.filter(day=day).delete()
+        ReceivedDay.objects.filter(day=day, span=Span.DAY).delete()
         ReceivedDay.objects.bulk_create(with_margins(day, received_day_rows(day)), batch_size=BATCH)
-        ServiceDay.objects.filter(day=day).delete()
+        ServiceDay.objects.filter(day=day, span=Span.DAY).delete()
         ServiceDay.objects.bulk_create(service_totals(day, service_day_rows(day)), batch_size=BATCH)
-        ClosedDay.objects.filter(day=day).delete()
+        ClosedDay.objects.filter(day=day, span=Span.DAY).delete()
         ClosedDay.objects.bulk_create(closed_totals(day, closed_day_rows(day)), batch_size=BATCH)
-        AlsoAboutDay.objects.filter(day=day).delete()
+        AlsoAboutDay.objects.filter(day=day, span=Span.DAY).delete()
         AlsoAboutDay.objects.bulk_create(also_about_day_rows(day), batch_size=BATCH)
-        OutcomeDay.objects.filter(day=day).delete()
+        OutcomeDay.objects.filter(day=day, span=Span.DAY).delete()
         OutcomeDay.objects.bulk_create(outcome_totals(day, outcome_day_rows(day)), batch_size=BATCH)
         for i in range(0, len(seen), BATCH):
             RollupDirtyDay.objects.filter(pk__in=seen[i : i + BATCH]).delete()
+        # One mark is enough (the month under way would gather one a refresh); the shared
+        # lock keeps a month refresh from deleting it between this read and the commit.
+        if not RollupDirtyMonth.objects.filter(month=month).exists():
+            RollupDirtyMonth.objects.create(month=month)
         return not RollupDirtyDay.objects.filter(day=day).exists()
 
 
+def _month_rows_insert(model: type[Any], month: date) -> None:
+    """Insert ``model``'s month rows of ``month``: its day rows summed by every other
+    column (``MONTH_COLLAPSED`` ones first folded), in one ``INSERT … SELECT``."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f.name not in ("id", "day", "span", "count")]
+    collapsed = MONTH_COLLAPSED.get(model, ())
+    folded = {
+        f"m_{name}": Case(When(**{f"{name}__gte": month}, then=Value(month)), default=F(name))
+        for name in collapsed
+    }
+    names = [f"m_{f.name}" if f.name in collapsed else f.name for f in fields]
+    rows = (
+        model._default_manager.filter(span=Span.DAY, day__gte=month, day__lte=month_end(month))
+        .order_by()
+        .annotate(m_day=Value(month, DateField()), m_span=Value(Span.MONTH.value), **folded)
+        .values_list("m_day", "m_span", *names)
+        .annotate(m_count=Sum("count"))
+    )
+    sql, params = rows.query.sql_with_params()
+    connection = connections[DEFAULT_DB_ALIAS]
+    columns = ", ".join(
+        connection.ops.quote_name(meta.get_field(name).column)
+        for name in ("day", "span", *[f.name for f in fields], "count")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) {sql}",  # noqa: S608
+            params,
+        )
+
+
+def month_refresh(*, month: date) -> bool:
+    """Replace ``month``'s month rows by the sum of its day rows, in one transaction;
+    True if the month is clean afterwards. A month with a dirty day keeps its mark
+    (its day rows are not final) and is left as it is: False."""
+    with transaction.atomic():
+        _lock("pg_advisory_xact_lock", (MONTH_LOCK_CLASS, month))
+        if RollupDirtyDay.objects.filter(day__gte=month, day__lte=month_end(month)).exists():
+            return False
+        seen = list(
+            RollupDirtyMonth.objects.filter(month=month).values_list("pk", flat=True)[:MARKS]
+        )
+        for model in ROLLUPS:
+            model.objects.filter(span=Span.MONTH, day=month).delete()
+            _month_rows_insert(model, month)
+        RollupDirtyMonth.objects.filter(pk__in=seen).delete()
+        return not RollupDirtyMonth.objects.filter(month=month).exists()
+
+
+def months_refresh() -> int:
+    """Sum the marked months that are over (the month under way keeps its mark: its
+    rows would be summed again at every refresh of today); how many are clean now."""
+    this_month = local_day(timezone.now()).replace(day=1)
+    months = (
+        RollupDirtyMonth.objects.filter(month__lt=this_month)
+        .order_by("month")
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    return sum(month_refresh(month=month) for month in list(months))
+
+
 def dirty_refresh(*, limit: int | None = None) -> tuple[int, int]:
-    """Refresh the dirty days (oldest first, at most ``limit``): (refreshed, still dirty
-    because written meanwhile)."""
+    """Refresh the dirty days (oldest first, at most ``limit``), then the months that
+    need it: (days refreshed, days still dirty because written meanwhile)."""
     days = RollupDirtyDay.objects.order_by("day").values_list("day", flat=True).distinct()
     refreshed = left = 0
     for day in list(days[:limit] if limit else days):
@@ -490,12 +582,15 @@ def dirty_refresh(*, limit: int | None = None) -> tuple[int, int]:
             refreshed += 1
         else:
             left += 1
+    months_refresh()
     return refreshed, left
 
 
 def days_rebuild(*, first: date, last: date) -> int:
-    """Recompute every day from ``first`` to ``last`` (inclusive), dirty or not."""
+    """Recompute every day from ``first`` to ``last`` (inclusive), dirty or not, then
+    their months."""
     days = days_between(first, last)
     for day in days:
         day_refresh(day=day)
+    months_refresh()
     return len(days)

@@ -32,14 +32,16 @@ from casework.models import (
     OutcomeDay,
     ReceivedDay,
     RollupDirtyDay,
+    RollupDirtyMonth,
     ServiceDay,
+    Span,
 )
 from casework.outcomes import OutcomeCode, PlanStage
-from casework.reports import impact, scope
+from casework.reports import flow, impact, scope
 from casework.reports.params import ReportParams
 from casework.reports.registry import build_report
 from casework.rollups import selectors, services
-from casework.rollups.days import day_start, local_day, runs
+from casework.rollups.days import day_start, local_day, month_end, runs
 from enquiries.models import Channel, EnquirerType, Enquiry, Organisation, Status
 from enquiries.references import format_reference
 from knowledgebase.models import Region, Topic
@@ -399,21 +401,61 @@ ROLLUPS = [
 ]
 
 
+DIMENSIONS = ("grain", "channel", "topic_id", "area_id", "enquirer_type", "team_id")
+DIMENSIONS += ("adviser_id",)
+
+
 def assert_clean_days_exact(days: list[date] | None = None, label: str = "") -> None:
     """The invariant itself: every day without a dirty row has exactly its source rows,
-    in each rollup (``days``: by default every day of the data)."""
+    in each rollup (``days``: by default every day of the data, and then every month
+    too: ``assert_clean_months_exact``)."""
     dirty = set(RollupDirtyDay.objects.values_list("day", flat=True))
-    dimensions = ("grain", "channel", "topic_id", "area_id", "enquirer_type", "team_id")
-    dimensions += ("adviser_id",)
     every_day = (FIRST + timedelta(days=i) for i in range((NOW.date() - FIRST).days + 1))
     for day in every_day if days is None else days:
         if day in dirty:
             continue
         for model, compute, measures in ROLLUPS:
-            key = (*dimensions, *measures, "count")
-            stored = sorted(model.objects.filter(day=day).values_list(*key), key=repr)
+            key = (*DIMENSIONS, *measures, "count")
+            stored = model.objects.filter(day=day, span=Span.DAY).values_list(*key)
             source = [tuple(getattr(row, field) for field in key) for row in compute(day)]
-            assert stored == sorted(source, key=repr), (model.__name__, day, label)
+            assert sorted(stored, key=repr) == sorted(source, key=repr), (
+                model.__name__,
+                day,
+                label,
+            )
+    if days is None:
+        assert_clean_months_exact(label)
+
+
+def assert_clean_months_exact(label: str = "") -> int:
+    """The months' invariant: every month without a mark whose days are clean has month
+    rows equal to its day rows summed (an outcome's previous days inside the month
+    folded to its first day); how many such months."""
+    dirty_days = set(RollupDirtyDay.objects.values_list("day", flat=True))
+    marked = set(RollupDirtyMonth.objects.values_list("month", flat=True))
+    clean = 0
+    month = FIRST
+    while month <= NOW.date():
+        end = month_end(month)
+        if month not in marked and not any(month <= d <= end for d in dirty_days):
+            clean += 1
+            for model, _, measures in ROLLUPS:
+                key = (*DIMENSIONS, *measures)
+                sums: dict[tuple, int] = {}
+                days = model.objects.filter(span=Span.DAY, day__gte=month, day__lte=end)
+                for *values, n in days.values_list(*key, "count"):
+                    row = dict(zip(key, values, strict=True))
+                    for name in services.MONTH_COLLAPSED.get(model, ()):
+                        if row[name] is not None and row[name] >= month:
+                            row[name] = month
+                    folded = tuple(row[name] for name in key)
+                    sums[folded] = sums.get(folded, 0) + n
+                stored = model.objects.filter(span=Span.MONTH, day=month).values_list(*key, "count")
+                assert sorted(stored, key=repr) == sorted(
+                    ((*k, n) for k, n in sums.items()), key=repr
+                ), (model.__name__, month, label)
+        month = end + timedelta(days=1)
+    return clean
 
 
 def test_rollup_figures_equal_source_figures_through_random_changes(
@@ -429,6 +471,9 @@ def test_rollup_figures_equal_source_figures_through_random_changes(
     services.dirty_refresh()
     assert not RollupDirtyDay.objects.exists()
     assert ReceivedDay.objects.exists()
+    # March to October are over and summed; November, under way, keeps its mark
+    assert list(RollupDirtyMonth.objects.values_list("month", flat=True)) == [date(2026, 11, 1)]
+    assert assert_clean_months_exact() == 8
     assert_clean_days_exact()
     assert_exact(rng, topics, areas, teams, manager.user, monkeypatch)
 
@@ -488,6 +533,53 @@ def test_a_clean_period_reads_rollups_only_and_a_changed_day_from_its_source(
         that_day.values_list("pk", flat=True)
     )
     assert not parts.rollup.filter(day=day).exists()  # that day from one part only
+
+
+def test_whole_clean_months_are_read_as_month_rows_unless_a_figure_splits_them(
+    topics, areas, teams, manager
+):
+    desk = Desk(random.Random(8), topics, areas, teams)
+    desk.add(60)
+    services.dirty_refresh()
+    first, last = date(2026, 3, 15), date(2026, 9, 10)  # April to August whole
+    whole = [date(2026, m, 1) for m in range(4, 9)]
+
+    def months_read(parts) -> list[date]:
+        rows = parts.rollup.filter(span=Span.MONTH).values_list("day", flat=True)
+        return sorted(set(rows))
+
+    by_month = ReportParams(first, last, bucket="month")
+    starts = flow.bucket_starts(by_month)
+    parts = scope.received_parts(by_month, first, last, user=manager.user, cuts=starts)
+    assert months_read(parts) == whole
+    # the days of those months are not read too, the others' are
+    days = set(parts.rollup.filter(span=Span.DAY).values_list("day", flat=True))
+    assert days and not any(date(2026, 4, 1) <= d <= date(2026, 8, 31) for d in days)
+
+    by_week = ReportParams(first, last, bucket="week")
+    weeks = flow.bucket_starts(by_week)
+    parts = scope.received_parts(by_week, first, last, user=manager.user, cuts=weeks)
+    assert months_read(parts) == []  # a week starts inside every month
+    # the demand report splits its two periods at the period's first day (1 June here)
+    parts = scope.received_parts(
+        by_month, date(2026, 4, 10), last, user=manager.user, cuts=[date(2026, 6, 1)]
+    )
+    assert months_read(parts) == whole[1:]
+
+    # a changed day (and, after its refresh, its month's mark until the months are
+    # summed) sends its month back to day rows
+    enquiry = Enquiry.objects.filter(received_at__month=6).order_by("pk").first()
+    enquiry.topic = None if enquiry.topic_id else next(iter(topics.values()))
+    enquiry.save(update_fields=["topic"])
+    parts = scope.received_parts(by_month, first, last, user=manager.user, cuts=starts)
+    assert date(2026, 6, 1) not in months_read(parts)
+    services.day_refresh(day=local_day(enquiry.received_at))
+    parts = scope.received_parts(by_month, first, last, user=manager.user, cuts=starts)
+    assert date(2026, 6, 1) not in months_read(parts)
+    assert services.months_refresh() == 1
+    parts = scope.received_parts(by_month, first, last, user=manager.user, cuts=starts)
+    assert months_read(parts) == whole
+    assert_clean_days_exact()
 
 
 def test_an_adviser_filter_reads_rollups_and_an_advisers_own_scope_the_source(

@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "Recompute the report rollups of the days marked dirty by changes since the last "
         "run (oldest first, at most --limit), each in its own short transaction. A day "
-        "changed again while it was recomputed stays dirty for the next run. Reports are "
+        "changed again while it was recomputed stays dirty for the next run. Then the "
+        "month rows of the ended months whose days changed are summed again. Reports are "
         "exact whether or not this has run: they read dirty days from the enquiries "
         "themselves. Prints counts only."
     )
