@@ -23,6 +23,7 @@ from casework.reports.aggregates import (
 from casework.reports.names import area_names, topic_names, topic_roots
 from casework.reports.params import ReportParams
 from casework.reports.tables import Cell, Report, Table, percent, queue_link, received_link
+from casework.rollups.selectors import Marks
 from casework.rollups.services import service_values
 from enquiries.models import Channel, EnquirerType, Enquiry, Status
 
@@ -388,12 +389,15 @@ def histogram_figures(rows: list[tuple[Any, ...]], today: date) -> dict[str, Any
     return figures
 
 
-def service_figures(params: ReportParams, *, user: policies.User) -> dict[str, Any]:
+def service_figures(
+    params: ReportParams, *, user: policies.User, marks: Marks | None = None
+) -> dict[str, Any]:
     """``received_figures`` for the period: the clean days' ``ServiceDay`` histograms and
     the dirty days' enquiries grouped the same way (two queries whatever the period's
-    length), or the source rows alone when the rollups cannot answer."""
+    length; ``marks``: the period's, if read already), or the source rows alone when the
+    rollups cannot answer."""
     parts = scope.received_parts(
-        params, params.date_from, params.date_to, user=user, model=ServiceDay
+        params, params.date_from, params.date_to, user=user, model=ServiceDay, marks=marks
     )
     if parts.rollup is None:
         assert parts.source is not None  # noqa: S101 (no rollup part: every day is a source day)
@@ -491,7 +495,7 @@ def flow_report(params: ReportParams, *, user: policies.User) -> Report:
     starts = bucket_starts(params)
     parts = scope.received_parts(params, params.date_from, params.date_to, user=user, cuts=starts)
     tables = _received_tables(params, received_counts(params, parts), starts)
-    figures = service_figures(params, user=user)
+    figures = service_figures(params, user=user, marks=parts.marks)
     tables += [
         _times(params, figures),
         _closures(params, scope.closed_parts(params, user=user), starts),
