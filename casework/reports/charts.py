@@ -17,6 +17,9 @@ SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
 TOOLTIPS = re.compile(
     r'<desc class="(?:value|x_label|label|x centered|y centered)">.*?</desc>', re.DOTALL
 )
+# pygal's legend groups' ids, for its JavaScript: the same in every chart, so the board
+# report's inline charts defined each anchor several times.
+SERIES_IDS = re.compile(r' id="activate-serie-\d+"')
 LONG_DECIMALS = re.compile(r"(\d\.\d)\d+")  # coordinates to 0.1 px: a third of the size
 MAX_SERIES = 8
 
@@ -78,6 +81,7 @@ def chart_svg(table: Table) -> str:
     chart = _bars(table) if table.chart == "bars" else _buckets(table)
     # pygal always writes an inline configuration <script>; nothing needs it (no JS).
     svg = TOOLTIPS.sub("", SCRIPT.sub("", chart.render(is_unicode=True)))
+    svg = SERIES_IDS.sub("", svg)
     svg = LONG_DECIMALS.sub(r"\1", svg)
     desc = f"<desc>{_escape(alt_text(table))}</desc>"
     return svg.replace("</title>", "</title>" + desc, 1) if "</title>" in svg else svg

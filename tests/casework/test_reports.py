@@ -550,6 +550,8 @@ def test_chart_svg_has_title_and_desc_and_no_script(flow, manager):
     svg = chart_svg(build_report("flow", period(), user=manager.user).table("received_channel"))
     assert "<title>Enquiries received by channel</title><desc>" in svg
     assert "<script" not in svg
+    # the board report puts every chart inline in one document: no id twice
+    assert 'id="activate-serie' not in svg and svg.count(' id="') == 1
 
 
 def test_invalid_filters_show_a_linked_error_and_400(client, manager):
