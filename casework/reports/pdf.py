@@ -6,6 +6,8 @@ is escaped (group and area names are user-authored), and the charts are inline S
 this module generated, so nothing is fetched and nothing needs the sanitiser.
 """
 
+import itertools
+import re
 from dataclasses import replace
 
 from django.template.loader import render_to_string
@@ -35,6 +37,9 @@ figure svg { width: 170mm; height: auto; }
 p.note { color: #505a5f; }
 """
 
+# pygal's id for a chart (its stylesheet's selectors name it): one made per drawing, so a
+# chart drawn once and shown twice (the same figures in two reports) would repeat it.
+CHART_ID = re.compile(r'id="(chart-[0-9a-f-]+)"')
 MAX_PDF_ROWS = 40
 # The most bucket columns a board report takes: every period the filters allow fits by month
 # (three years span at most 38 months), or about five weeks by day. The flow tables and
@@ -55,15 +60,22 @@ def board_too_wide(params: ReportParams) -> str:
     )
 
 
+def _numbered(svg: str, number: int) -> str:
+    """The chart with an id of its own in the document (every use of pygal's renamed)."""
+    found = CHART_ID.search(svg)
+    return svg.replace(found.group(1), f"chart-{number}") if found else svg
+
+
 def board_report_html(reports: list[Report], params: ReportParams) -> str:
     sections = []
+    numbers = itertools.count()
     for report in reports:
         tables = []
         for table in report.tables:
             tables.append(
                 {
                     "table": table,
-                    "svg": chart_svg(table),
+                    "svg": _numbered(chart_svg(table), next(numbers)),
                     "html": table_html(replace(table, rows=table.rows[:MAX_PDF_ROWS]), links=False),
                     "cut": max(len(table.rows) - MAX_PDF_ROWS, 0),
                 }

@@ -554,6 +554,37 @@ def test_chart_svg_has_title_and_desc_and_no_script(flow, manager):
     assert 'id="activate-serie' not in svg and svg.count(' id="') == 1
 
 
+def test_a_chart_is_drawn_once_for_the_same_figures_and_again_when_they_change(monkeypatch):
+    from casework.reports import charts
+    from casework.reports.tables import Table
+
+    drawn = []
+    bars = charts._bars
+    monkeypatch.setattr(charts, "_bars", lambda spec: drawn.append(spec) or bars(spec))
+
+    def table(web: int) -> Table:
+        made = Table("t", "Enquiries by channel", ["Channel", "Enquiries"], chart="bars")
+        made.add("Web", web)
+        made.add("Email", 2)
+        return made
+
+    first = charts.chart_svg(table(7))
+    assert charts.chart_svg(table(7)) == first and len(drawn) == 1  # same figures: kept
+    assert charts.chart_svg(table(8)) != first and len(drawn) == 2  # a figure moved: drawn
+
+
+def test_board_html_gives_each_chart_its_own_id_even_when_one_is_shown_twice(flow, manager):
+    import re
+
+    from casework.reports.pdf import board_report_html
+
+    params = period()
+    report = build_report("flow", params, user=manager.user)
+    html = board_report_html([report, report], params)  # every chart twice, drawn once
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) >= 4 and len(ids) == len(set(ids))
+
+
 def test_invalid_filters_show_a_linked_error_and_400(client, manager):
     client.force_login(manager.user)
     response = client.get(
