@@ -47,3 +47,21 @@ def test_the_public_form_keeps_what_was_chosen_after_an_error(enquiry_data):
     assert '<option value="acv-notice-of-sale" selected>' in html
     assert '<option value="community_group" selected>' in html
     assert html.count(" selected") == 3
+
+
+@pytest.mark.django_db
+def test_the_queue_filters_lists_render_as_djangos_select_would(areas, topics, teams):
+    """The queue's filter form shows 317 council areas on every page view: drawn by
+    ``QuickSelect``, the same markup, the chosen area kept."""
+    from casework.queue.filters import EnquiryFilter
+    from enquiries.models import Enquiry
+
+    area = next(iter(areas.values()))
+    filters = EnquiryFilter({"area": area.slug}, queryset=Enquiry.objects.none())
+    for name in ("topic", "area", "region", "adviser", "team", "also_about"):
+        field = filters.form[name]
+        assert isinstance(field.field.widget, QuickSelect), name
+        plain = forms.Select(choices=list(field.field.choices))
+        expected = plain.render(field.html_name, field.value(), field.build_widget_attrs({}))
+        assert squeeze(str(field)).replace(' id="id_' + name + '"', "") == squeeze(expected), name
+    assert f'<option value="{area.slug}" selected>' in str(filters.form["area"])

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from casework.models import Adviser, Assignment, Deadline, Outcome, Team
 from casework.outcomes import OutcomeCode, PlanStage
+from config.widgets import QuickSelect
 from enquiries import service_levels
 from enquiries.models import Channel, EnquirerType, Enquiry, Organisation, Priority, Status
 from knowledgebase.models import LocalAuthority, Region, Topic
@@ -89,18 +90,21 @@ class EnquiryFilter(django_filters.FilterSet):
     # distinct=False: the default SELECT DISTINCT sorted every joined column (1M rows: ~3 s).
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
     topic = django_filters.ModelChoiceFilter(
+        widget=QuickSelect,
         queryset=Topic.objects.filter(is_active=True).select_related("parent"),
         to_field_name="slug",
         method="filter_topic",
         label="Topic",
     )
     area = django_filters.ModelChoiceFilter(
+        widget=QuickSelect,
         queryset=LocalAuthority.objects.all(),
         to_field_name="slug",
         field_name="local_authority",
         label="Local authority area",
     )
     region = django_filters.ModelChoiceFilter(
+        widget=QuickSelect,
         queryset=Region.objects.all(),
         to_field_name="slug",
         field_name="local_authority__region",
@@ -110,6 +114,7 @@ class EnquiryFilter(django_filters.FilterSet):
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
     age = django_filters.ChoiceFilter(choices=AGE_CHOICES, method="filter_age", label="Age")
     adviser = django_filters.ModelChoiceFilter(
+        widget=QuickSelect,
         queryset=Adviser.objects.select_related("user"),
         field_name="assigned_to__adviser",
         label="Adviser",
@@ -131,9 +136,14 @@ class EnquiryFilter(django_filters.FilterSet):
     )
     # Used by the links behind report figures (casework.reports).
     team = django_filters.ModelChoiceFilter(
-        queryset=Team.objects.all(), to_field_name="slug", method="filter_team", label="Team"
+        widget=QuickSelect,
+        queryset=Team.objects.all(),
+        to_field_name="slug",
+        method="filter_team",
+        label="Team",
     )
     also_about = django_filters.ModelChoiceFilter(
+        widget=QuickSelect,
         queryset=Topic.objects.filter(parent__isnull=True),
         to_field_name="slug",
         method="filter_also_about",
