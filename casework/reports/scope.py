@@ -118,7 +118,7 @@ def received_parts(
     user: policies.User | None = None,
     model: type[Model] = ReceivedDay,
     marks: rollups.Marks | None = None,
-    cuts: Iterable[date] | None = (),
+    cuts: Iterable[date] = (),
 ) -> ReceivedParts:
     """Received from ``first`` to ``last`` (local dates, inclusive) under ``params``'s
     filters and ``user``'s scope, the rollup part from ``model`` (one keyed by the day
@@ -160,8 +160,7 @@ def closed_parts(params: ReportParams, *, user: policies.User | None = None) -> 
     if q is None:
         return ReceivedParts(None, closed)
     marks = rollups.marks()
-    dirty = marks.days
-    stale = marks.months | {day.replace(day=1) for day in dirty}
+    dirty, stale = marks.days, marks.stale_months
     # Day rows of the stale months (but their dirty days), month rows of the others.
     days = Q(span=Span.DAY) & rollups.month_ranges_q(stale)
     if dirty:

@@ -23,17 +23,20 @@ class Marks:
     days: list[date]
     months: frozenset[date] = frozenset()
 
+    @property
+    def stale_months(self) -> frozenset[date]:
+        """The first days of the months whose month rows cannot be read: marked, or
+        holding a dirty day."""
+        return self.months | {day.replace(day=1) for day in self.days}
+
     def clean_months(self, first: date, last: date, cuts: Iterable[date] = ()) -> list[date]:
         """The first days of the months wholly from ``first`` to ``last`` whose month
-        rows can be read: no mark on the month or any of its days, and no ``cuts`` (days
-        a figure splits the period at: a bucket's or a period's first day) after its
-        first day."""
-        stale = self.months | {day.replace(day=1) for day in self.days}
-        cuts = sorted(cuts)
+        rows can be read: not stale, and no ``cuts`` (days a figure splits the period at:
+        a bucket's or a period's first day) after their first day."""
+        stale, cuts = self.stale_months, list(cuts)
         found = []
         month = first if first.day == 1 else month_end(first) + timedelta(days=1)
-        while month_end(month) <= last:
-            end = month_end(month)
+        while (end := month_end(month)) <= last:
             if month not in stale and not any(month < cut <= end for cut in cuts):
                 found.append(month)
             month = end + timedelta(days=1)
@@ -85,15 +88,15 @@ def received_rows(
     last: date,
     *,
     marks: Marks,
-    cuts: Iterable[date] | None = (),
+    cuts: Iterable[date] = (),
 ) -> QuerySet[Any]:
     """The rows of rollup ``model`` of the days from ``first`` to ``last`` but the dirty
-    ones: month rows for the whole clean months not split by ``cuts`` (None: every day
-    is a cut, as with buckets of a day or a week), day rows for the other days."""
+    ones: month rows for the whole clean months not split by ``cuts`` (weekly or daily
+    buckets split every month), day rows for the other days."""
     rows = model._default_manager.filter(span=Span.DAY, day__gte=first, day__lte=last)
     if marks.days:
         rows = rows.exclude(day__in=marks.days)
-    months = [] if cuts is None else marks.clean_months(first, last, cuts)
+    months = marks.clean_months(first, last, cuts)
     if months:
         rows = rows.exclude(month_ranges_q(months)) | model._default_manager.filter(
             span=Span.MONTH, day__in=months

@@ -25,7 +25,7 @@ of the month take shared, so none commits between its read of the marks and its 
 """
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -97,7 +97,6 @@ MARKS = 20_000  # marks of one day cleared per refresh; any left keep the day di
 LOCK_CLASS = 0x524C5550
 # (class, month's first day): taken shared by day refreshes, alone by the month's; 'RLUM'.
 MONTH_LOCK_CLASS = 0x524C554D
-ROLLUPS = (ReceivedDay, ServiceDay, ClosedDay, AlsoAboutDay, OutcomeDay)
 # Fields summed into a month row as the month's first day when they fall in the month: an
 # outcome's previous day inside the month says "not the first in any period holding the
 # whole month" as well as its exact day would (``prev < date_from`` is false for both).
@@ -470,6 +469,17 @@ def closed_totals(day: date, full: list[ClosedDay]) -> list[ClosedDay]:
     ]
 
 
+# Each rollup, and its rows of a day as the source gives them (``day_refresh``).
+DAY_ROWS: dict[type[Any], Callable[[date], list[Any]]] = {
+    ReceivedDay: lambda day: with_margins(day, received_day_rows(day)),
+    ServiceDay: lambda day: service_totals(day, service_day_rows(day)),
+    ClosedDay: lambda day: closed_totals(day, closed_day_rows(day)),
+    AlsoAboutDay: lambda day: also_about_day_rows(day),
+    OutcomeDay: lambda day: outcome_totals(day, outcome_day_rows(day)),
+}
+ROLLUPS = tuple(DAY_ROWS)
+
+
 def _lock(function: str, key: tuple[int, date]) -> None:
     """A PostgreSQL advisory lock until the transaction ends (SQLite: the transaction is
     the write lock)."""
@@ -491,16 +501,9 @@ def day_refresh(*, day: date) -> bool:
         # it. Only these are deleted; one committed later (even with a smaller id: ids are
         # taken at insert, not at commit) stays, and the day with it.
         seen = list(RollupDirtyDay.objects.filter(day=day).values_list("pk", flat=True)[:MARKS])
-        ReceivedDay.objects.filter(day=day, span=Span.DAY).delete()
-        ReceivedDay.objects.bulk_create(with_margins(day, received_day_rows(day)), batch_size=BATCH)
-        ServiceDay.objects.filter(day=day, span=Span.DAY).delete()
-        ServiceDay.objects.bulk_create(service_totals(day, service_day_rows(day)), batch_size=BATCH)
-        ClosedDay.objects.filter(day=day, span=Span.DAY).delete()
-        ClosedDay.objects.bulk_create(closed_totals(day, closed_day_rows(day)), batch_size=BATCH)
-        AlsoAboutDay.objects.filter(day=day, span=Span.DAY).delete()
-        AlsoAboutDay.objects.bulk_create(also_about_day_rows(day), batch_size=BATCH)
-        OutcomeDay.objects.filter(day=day, span=Span.DAY).delete()
-        OutcomeDay.objects.bulk_create(outcome_totals(day, outcome_day_rows(day)), batch_size=BATCH)
+        for model, rows in DAY_ROWS.items():
+            model.objects.filter(day=day, span=Span.DAY).delete()
+            model.objects.bulk_create(rows(day), batch_size=BATCH)
         for i in range(0, len(seen), BATCH):
             RollupDirtyDay.objects.filter(pk__in=seen[i : i + BATCH]).delete()
         # One mark is enough (the month under way would gather one a refresh); the shared
