@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 
 from config.http import StaffSessionTimeouts
 
@@ -19,6 +19,11 @@ class CaseworkConfig(AppConfig):
         from casework.queue.remits import remits_migrated
 
         post_migrate.connect(remits_migrated, sender=self, dispatch_uid="casework.remits_migrated")
+        # Desk search's words on SQLite: triggers that a table Django remakes would break.
+        from casework.search import fts5
+
+        pre_migrate.connect(fts5.before_migrate, sender=self, dispatch_uid="casework.fts5_before")
+        post_migrate.connect(fts5.after_migrate, sender=self, dispatch_uid="casework.fts5_after")
         # Staff sessions start their idle and absolute clocks at sign-in, saved with it.
         user_logged_in.connect(
             StaffSessionTimeouts.session_started, dispatch_uid="casework.session_started"

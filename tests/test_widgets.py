@@ -65,3 +65,21 @@ def test_the_queue_filters_lists_render_as_djangos_select_would(areas, topics, t
         expected = plain.render(field.html_name, field.value(), field.build_widget_attrs({}))
         assert squeeze(str(field)).replace(' id="id_' + name + '"', "") == squeeze(expected), name
     assert f'<option value="{area.slug}" selected>' in str(filters.form["area"])
+
+
+@pytest.mark.django_db
+def test_the_staff_edit_forms_lists_render_as_djangos_select_would(submit):
+    """The enquiry's edit form lists every council area and topic: drawn by
+    ``QuickSelect``, the same markup, the enquiry's own kept selected."""
+    from casework.enquiry.forms import EnquiryEditForm
+
+    enquiry = submit()
+    form = EnquiryEditForm(initial=EnquiryEditForm.initial_from(enquiry))
+    for name in ("topic", "local_authority"):
+        field = form[name]
+        assert isinstance(field.field.widget, QuickSelect), name
+        plain = forms.Select(choices=list(field.field.choices))
+        expected = plain.render(field.html_name, field.value(), field.build_widget_attrs({}))
+        assert squeeze(str(field)).replace(f' id="id_{name}"', "") == squeeze(expected), name
+    assert f'<option value="{enquiry.local_authority_id}" selected>' in str(form["local_authority"])
+    assert f'<option value="{enquiry.topic_id}" selected>' in str(form["topic"])

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 
 from casework.desk.forms import DetailsEditForm
 from config.limits import max_length
+from config.widgets import QuickSelect
 from enquiries.intake.forms import EnquiryForm
 from enquiries.intake.services import EnquiryInput
 from enquiries.models import STATUS_TRANSITIONS, Channel, Enquiry, Priority, Status
@@ -149,6 +150,7 @@ class EnquiryEditForm(DetailsEditForm):
         queryset=Topic.objects.none(),
         required=False,
         empty_label="Not sure",
+        widget=QuickSelect,
         error_messages={"invalid_choice": "Choose a topic from the list."},
     )
     # Checkboxes: Django renders them in a fieldset whose legend is the label.
@@ -175,6 +177,7 @@ class EnquiryEditForm(DetailsEditForm):
         queryset=LocalAuthority.objects.none(),
         required=False,
         empty_label="Not given",
+        widget=QuickSelect,
         error_messages={"invalid_choice": "Choose a local authority from the list."},
     )
 

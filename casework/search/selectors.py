@@ -8,11 +8,12 @@ of matches (``MATCH_LIMIT`` shown, and how many there are).
 
 Matching: a reference (the desk's, or an imported enquiry's old one), a case number, an
 email address or a postcode is looked up exactly. Other words find enquiries through
-their search documents on PostgreSQL (one per enquiry: its own words, its people's and
-group's names, its updates' and internal notes' words; ``casework.models.search``) and
-by substring on SQLite; cases, contacts and organisations by substring (trigram indexes
-on PostgreSQL). Internal notes are searched for everyone who can search: desk search is
-for desk staff only, and any desk staff who may see an enquiry may read its notes.
+one row of words each (its own words, its people's and group's names, its updates' and
+internal notes' words): a search document on PostgreSQL (``casework.models.search``), an
+FTS5 row on SQLite (``casework.search.fts5``), whole words, stemmed, either way. Cases,
+contacts and organisations are found by substring (trigram indexes on PostgreSQL).
+Internal notes are searched for everyone who can search: desk search is for desk staff
+only, and any desk staff who may see an enquiry may read its notes.
 """
 
 import re
@@ -40,8 +41,9 @@ from django.db.models.expressions import CombinedExpression
 from casework import policies
 from casework.cases import selectors as case_selectors
 from casework.enquiry import selectors as enquiry_selectors
-from casework.models import Case, EnquirySearchDocument, Note
-from enquiries.models import Contact, Enquiry, Message, Organisation
+from casework.models import Case, EnquirySearchDocument
+from casework.search import fts5
+from enquiries.models import Contact, Enquiry, Organisation
 from enquiries.references import is_reference
 from enquiries.selectors import enquiry_base_queryset
 from enquiries.validation import normalise_postcode
@@ -111,32 +113,20 @@ def _enquiry_candidates(query: str, visible: Q, documents_q: Q) -> QuerySet[Any,
     visibility columns beside the words, its ``CANDIDATE_LIMIT`` newest kept (by the
     date index or by sorting the GIN index's matches: ``EnquirySearchDocument.Meta``).
 
-    SQLite: each way of matching by substring, the union of their ids."""
+    SQLite: the same words in an FTS5 table (``casework.search.fts5``), the adviser's
+    visibility checked on the enquiries, its ``CANDIDATE_LIMIT`` newest kept."""
     if connection.vendor == "postgresql":
         documents = EnquirySearchDocument.objects.filter(document=_words_query(query))
         if visible:  # an adviser: only what they may see, before the newest are kept
             documents = documents.filter(documents_q)
         return documents.order_by("-received_at").values("enquiry_id")[:CANDIDATE_LIMIT]
-    own = Enquiry.objects.filter(
-        Q(subject__icontains=query) | Q(message__icontains=query) | Q(asset_name__icontains=query)
-    )
-    people = Enquiry.objects.filter(
-        contact__in=Contact.objects.filter(name__icontains=query).values("pk")
-    )
-    groups = Enquiry.objects.filter(
-        organisation__in=Organisation.objects.filter(name__icontains=query).values("pk")
-    )
-    messages = Message.objects.filter(body__icontains=query)
-    notes = Note.objects.filter(body__icontains=query)
+    expression = fts5.match_expression(query)
+    if expression is None:  # only common words: nothing to look for, as on PostgreSQL
+        return Enquiry.objects.none().values("pk")
+    matching = Enquiry.objects.filter(pk__in=fts5.matching_ids(expression))
     if visible:
-        own, people, groups = (branch.filter(visible) for branch in (own, people, groups))
-        scope = Enquiry.objects.filter(visible).values("pk")
-        messages, notes = messages.filter(enquiry__in=scope), notes.filter(enquiry__in=scope)
-    plain: list[QuerySet[Any, Any]] = [
-        *(branch.values("pk").order_by() for branch in (own, people, groups)),
-        *(branch.values("enquiry_id").order_by() for branch in (messages, notes)),
-    ]
-    return plain[0].union(*plain[1:]).order_by()
+        matching = matching.filter(visible)
+    return matching.order_by("-received_at").values("pk")[:CANDIDATE_LIMIT]
 
 
 def _postcode_or_legacy(postcode: str, legacy_references: set[str]) -> QuerySet[Any, Any]:

@@ -1,8 +1,9 @@
-"""Desk search's stored documents (``casework.models.search``): rebuilding them.
+"""Desk search's stored words: rebuilding them.
 
-The triggers of migration ``casework 0031`` keep each document in step with its enquiry
-in the same transaction as the change; this fills them after that migration on a large
-desk, and rebuilds them if the way a document is made ever changes.
+PostgreSQL keeps a search document per enquiry (``casework.models.search``), SQLite an
+FTS5 row (``casework.search.fts5``). Triggers keep each in step with its enquiry in the
+same transaction as the change; this fills the documents after migration ``casework
+0031`` on a large desk, and rewrites either if the way they are made ever changes.
 """
 
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 
 from casework.models import EnquirySearchDocument
+from casework.search import fts5
 from enquiries.models import Enquiry
 
 
@@ -21,12 +23,13 @@ class RebuiltBatch:
     written: int
 
 
-def search_documents_supported() -> bool:
-    """Only PostgreSQL keeps documents; SQLite searches the records themselves."""
+def _postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
 def _without_document() -> Q:
+    if not _postgresql():
+        return ~Q(pk__in=fts5.written_ids())
     # NOT EXISTS, an anti-join on the documents' key: ``exclude(pk__in=...)`` is NOT IN,
     # which the planner runs row by row once the documents outgrow its hash (minutes at
     # 100,000 before the new table's first ANALYZE).
@@ -50,8 +53,6 @@ def search_documents_rebuild(
     that a live change's trigger wrote meanwhile is newer than the batch's snapshot. A
     full rebuild replaces them all, so a change committed while its batch runs can leave
     that one enquiry's older words until it next changes (run it at a quiet time)."""
-    if not search_documents_supported():
-        return
     while True:
         ids = Enquiry.objects.filter(pk__gt=after_id).order_by("pk")
         if missing_only:
@@ -59,10 +60,14 @@ def search_documents_rebuild(
         batch = list(ids.values_list("pk", flat=True)[:batch_size])
         if not batch:
             return
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT casework_search_documents_refresh(%s::bigint[], %s)",
-                [batch, not missing_only],
-            )
+        with transaction.atomic():
+            if _postgresql():
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT casework_search_documents_refresh(%s::bigint[], %s)",
+                        [batch, not missing_only],
+                    )
+            else:
+                fts5.rows_rewrite(ids=batch)
         after_id = batch[-1]
         yield RebuiltBatch(last_id=after_id, written=len(batch))

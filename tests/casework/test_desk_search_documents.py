@@ -1,8 +1,8 @@
 """Desk search through one search document per enquiry (issue 15): every way of matching
 (the enquiry's words, its people, its group, its updates, its internal notes) answered
 by one query, kept up to date with the changes that move it, scoped exactly as the
-desk's selectors scope enquiries. Runs on SQLite (which searches the records themselves)
-and PostgreSQL (the stored documents); the last tests are PostgreSQL's alone."""
+desk's selectors scope enquiries. Runs on SQLite (an FTS5 row per enquiry) and PostgreSQL
+(a search document per enquiry); a few tests at the end are one database's alone."""
 
 import pytest
 from django.core.management import call_command
@@ -12,6 +12,7 @@ from casework import policies
 from casework.duplicates.services import organisations_merge
 from casework.models import EnquirySearchDocument
 from casework.queue.services import enquiry_assign
+from casework.search import fts5
 from casework.search.selectors import desk_search
 from casework.workspace.services import note_add
 from enquiries.conversation.services import message_publish
@@ -137,6 +138,20 @@ def test_an_edited_subject_is_found_by_its_new_words(adas, manager):
     assert _found(manager.user, "ottercombe") == []
 
 
+def test_an_edited_update_or_note_is_found_by_its_new_words(adas, submit, manager):
+    from casework.models import Note
+    from enquiries.models import Message
+
+    Message.objects.filter(enquiry=adas, body__contains="dovecote").update(
+        body="Is there a lychgate on the site?"
+    )
+    assert _found(manager.user, "lychgate") == [adas.reference]
+    assert _found(manager.user, "dovecote") == []
+    other = submit(subject="Another question")
+    Note.objects.filter(enquiry=adas).update(enquiry=other)  # a note moved elsewhere
+    assert _found(manager.user, "quitclaim") == [other.reference]
+
+
 def test_an_anonymised_enquiry_is_no_longer_found_by_its_personal_data(adas, manager):
     from django.utils import timezone
 
@@ -205,25 +220,98 @@ def test_deleting_an_enquiry_with_updates_and_notes_leaves_no_document(adas):
     assert not EnquirySearchDocument.objects.exists()
 
 
-@postgres_only
-@pytest.mark.postgres
-def test_the_rebuild_command_writes_missing_documents_and_resumes(adas, submit, manager):
+def _written() -> set[int]:
+    """The enquiries that have their words stored, on either database."""
+    if connection.vendor == "postgresql":
+        return set(EnquirySearchDocument.objects.values_list("enquiry_id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT rowid FROM {fts5.TABLE}")  # noqa: S608
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _forget_all_words() -> None:
+    if connection.vendor == "postgresql":
+        EnquirySearchDocument.objects.all().delete()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {fts5.TABLE}")  # noqa: S608
+
+
+def test_the_rebuild_command_writes_missing_words_and_resumes(adas, submit, manager):
     others = [submit(subject=f"Rebuild check {n}") for n in range(3)]
-    EnquirySearchDocument.objects.all().delete()
+    _forget_all_words()
     assert _found(manager.user, "quitclaim") == []
     call_command("rebuild_search_documents", "--batch-size=1", f"--after-id={adas.pk}")
-    assert set(EnquirySearchDocument.objects.values_list("enquiry_id", flat=True)) == {
-        e.pk for e in others
-    }
+    assert _written() == {e.pk for e in others}
     call_command("rebuild_search_documents", "--missing")
     assert _found(manager.user, "quitclaim") == [adas.reference]
-    assert EnquirySearchDocument.objects.count() == 4
+    assert _written() == {adas.pk, *(e.pk for e in others)}
 
 
-@pytest.mark.skipif(
-    connection.vendor == "postgresql",
-    reason="the SQLite answer; on PostgreSQL the command rebuilds (tests above)",
+# Words as PostgreSQL's websearch_to_tsquery reads them, on both databases ---------------
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("thatch", True),  # stemmed: "thatched"
+        ("demolishing", True),  # stemmed: "demolish"
+        ("Brackenth", False),  # part of a word is not a word
+        ("the thatched barn", True),  # common words dropped
+        ('"thatched barn"', True),  # a phrase, in order
+        ('"barn thatched"', False),
+        ("thatched barn", True),
+        ("thatched zebra", False),  # every word must be there
+        ("zebra or thatched", True),
+        ("zebra or giraffe", False),
+        ("thatched -zebra", True),
+        ("thatched -dovecote", False),  # the update's word excludes it
+        ('thatched -"thatched barn"', False),
+        ("thatch*", True),  # FTS5's syntax is not read: a word
+        ("^thatched", True),
+        ("subject:thatched", False),  # "subject" is not in the words
+        ("NEAR(thatched barn)", False),  # "near" is not in the words
+        ('"thatched', True),  # an unclosed quote
+        ("( ) * : ^ -", False),  # nothing to look for
+        ("the of and", False),
+    ],
 )
-def test_the_rebuild_command_says_sqlite_has_nothing_to_do(capsys):
-    call_command("rebuild_search_documents")
-    assert "PostgreSQL only" in capsys.readouterr().out
+def test_the_words_are_read_as_websearch_reads_them_on_either_database(adas, manager, query, found):
+    assert _found(manager.user, query) == ([adas.reference] if found else [])
+
+
+# SQLite: its FTS5 rows and their triggers ---------------------------------------------
+
+sqlite_only = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the FTS5 rows and their triggers are SQLite's"
+)
+
+
+def _triggers() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return {row[0] for row in cursor.fetchall() if row[0].startswith(fts5.TRIGGER_PREFIX)}
+
+
+@sqlite_only
+def test_a_migrate_runs_without_the_triggers_and_puts_them_back_with_the_words(adas, manager):
+    every = {fts5.TRIGGER_PREFIX + name for name in fts5.TRIGGERS}
+    assert _triggers() == every
+    fts5.before_migrate(plan=[], using="default")  # nothing to apply: left as they are
+    assert _triggers() == every
+    fts5.before_migrate(plan=[("a migration", False)], using="default")
+    assert _triggers() == set()
+    # As a data migration would, with the triggers away: the words fall behind.
+    Enquiry.objects.filter(pk=adas.pk).update(subject="Saving the Wrenfield Granary")
+    assert _found(manager.user, "wrenfield") == []
+    fts5.after_migrate(using="default")
+    assert _triggers() == every
+    assert _found(manager.user, "wrenfield") == [adas.reference]
+    assert _found(manager.user, "ottercombe") == []
+    assert not fts5.triggers_ensure()  # all there: nothing rewritten
+
+
+@sqlite_only
+def test_a_deleted_enquiry_leaves_no_row(adas):
+    Enquiry.objects.filter(pk=adas.pk).delete()
+    assert _written() == set()

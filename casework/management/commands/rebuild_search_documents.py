@@ -3,18 +3,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from casework.search.services import (
     search_documents_missing,
     search_documents_rebuild,
-    search_documents_supported,
 )
 
 
 class Command(BaseCommand):
     help = (
-        "Write desk search's document of every enquiry (PostgreSQL), in batches, each its "
-        "own transaction. After the migration that adds them (casework 0031), on a desk of "
-        "more than 50,000 enquiries, run it with --missing (writes only what is not there "
-        "yet; run again to resume); the database keeps them up to date after that. Without "
-        "--missing every document is rewritten (--after-id continues from the last id "
-        "printed)."
+        "Write desk search's words of every enquiry (a search document on PostgreSQL, an "
+        "FTS5 row on SQLite), in batches, each its own transaction. After the migration "
+        "that adds them (casework 0031), on a PostgreSQL desk of more than 50,000 "
+        "enquiries, run it with --missing (writes only what is not there yet; run again "
+        "to resume); the database keeps them up to date after that. Without --missing "
+        "every one is rewritten (--after-id continues from the last id printed)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,9 +24,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        if not search_documents_supported():
-            self.stdout.write("Nothing to do: search documents are kept on PostgreSQL only.")
-            return
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1.")
         total = 0
