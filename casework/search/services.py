@@ -71,3 +71,13 @@ def search_documents_rebuild(
                 fts5.rows_rewrite(ids=batch)
         after_id = batch[-1]
         yield RebuiltBatch(last_id=after_id, written=len(batch))
+
+
+def search_documents_analyse() -> None:
+    """Fresh statistics for the documents after writing many (PostgreSQL): without them
+    the planner judges how common a word is from the old ones, and may sort every match
+    of a common word instead of walking the date index (docs/performance.md)."""
+    if _postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE casework_enquirysearchdocument")
+

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from casework.search.services import (
+    search_documents_analyse,
     search_documents_missing,
     search_documents_rebuild,
 )
@@ -34,4 +35,5 @@ class Command(BaseCommand):
         ):
             total += batch.written
             self.stdout.write(f"{total:,} written; up to id {batch.last_id}")
+        search_documents_analyse()
         self.stdout.write(f"Done: {total:,} written, {search_documents_missing():,} missing.")
