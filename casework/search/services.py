@@ -80,4 +80,3 @@ def search_documents_analyse() -> None:
     if _postgresql():
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE casework_enquirysearchdocument")
-
