@@ -7,6 +7,7 @@ desk's selectors scope enquiries. Runs on SQLite (an FTS5 row per enquiry) and P
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Q
 
 from casework import policies
 from casework.duplicates.services import organisations_merge
@@ -321,3 +322,36 @@ def test_a_migrate_runs_without_the_triggers_and_puts_them_back_with_the_words(a
 def test_a_deleted_enquiry_leaves_no_row(adas):
     Enquiry.objects.filter(pk=adas.pk).delete()
     assert _written() == set()
+
+
+@postgres_only
+@pytest.mark.postgres
+@pytest.mark.parametrize("recent_matches", [4, 1])
+def test_the_newest_window_gives_the_newest_matches_of_all(
+    submit, manager, monkeypatch, django_assert_num_queries, recent_matches
+):
+    """Searched first among the newest documents: if they hold enough matches those are
+    the newest of all; if not, every document is searched. Either way the same answer as
+    searching every document."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from casework.search import selectors
+
+    monkeypatch.setattr(selectors, "CANDIDATE_LIMIT", 3)
+    monkeypatch.setattr(selectors, "RECENT_WINDOW", 6)
+    monkeypatch.setattr(selectors, "_recent", None)
+    start = timezone.now() - timedelta(days=100)
+    made = []
+    for day in range(12):  # the newest 6 are the window; the word in the newest few
+        word = "gannet" if day < 6 or day >= 12 - recent_matches else "puffin"
+        enquiry = submit(subject=f"About the {word} colony {day}")
+        Enquiry.objects.filter(pk=enquiry.pk).update(received_at=start + timedelta(days=day))
+        made.append(enquiry)
+    newest_first = [e.pk for e in reversed(made) if "gannet" in e.subject]
+    found = selectors._enquiry_candidates("gannet", Q(), Q())
+    assert found == newest_first[:3]
+    # One query when the window holds enough, two when every document is searched too.
+    with django_assert_num_queries(1 if recent_matches >= 3 else 2):
+        selectors._enquiry_candidates("gannet", Q(), Q())
