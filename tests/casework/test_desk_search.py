@@ -103,6 +103,34 @@ def test_contacts_organisations_and_cases_are_found_too(adviser, mine):
     assert [e.reference for e in people[0].visible_enquiries] == [mine.reference]
 
 
+def test_groups_and_people_come_by_name_whatever_the_case_with_their_newest_five(submit, manager):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from enquiries.models import Enquiry
+
+    made = [
+        submit(
+            organisation_name="alpha Quokka Trust",
+            contact_name="bea Quokkason",
+            email=f"a{n}@example.org",
+        )
+        for n in range(7)
+    ]
+    submit(organisation_name="Beta Quokka Society", contact_name="Ann Quokkason")
+    start = timezone.now() - timedelta(days=30)
+    for day, enquiry in enumerate(made):
+        Enquiry.objects.filter(pk=enquiry.pk).update(received_at=start + timedelta(days=day))
+    results = desk_search(user=manager.user, query="quokka")
+    groups = results.organisations.items
+    assert [o.name for o in groups] == ["alpha Quokka Trust", "Beta Quokka Society"]
+    newest_five = [e.reference for e in reversed(made)][:5]
+    assert [e.reference for e in groups[0].visible_enquiries] == newest_five
+    people = desk_search(user=manager.user, query="quokkason").contacts.items
+    assert [p.name for p in people][:2] == ["Ann Quokkason", "bea Quokkason"]
+
+
 def test_the_page_posts_the_query_and_keeps_it_out_of_the_address(client, adviser, mine):
     client.force_login(adviser.user)
     page = client.get(SEARCH).content.decode()
