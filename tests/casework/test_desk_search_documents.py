@@ -355,3 +355,22 @@ def test_the_newest_window_gives_the_newest_matches_of_all(
     # One query when the window holds enough, two when every document is searched too.
     with django_assert_num_queries(1 if recent_matches >= 3 else 2):
         selectors._enquiry_candidates("gannet", Q(), Q())
+
+
+@postgres_only
+@pytest.mark.postgres
+def test_only_the_documents_index_is_kept_for_words():
+    """The per-column full-text indexes desk search no longer reads are gone (each cost
+    every new enquiry, update and note a GIN write); the documents' index is there."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+        indexes = {row[0] for row in cursor.fetchall()}
+    gone = {
+        "enquiry_subject_fts",
+        "enquiry_message_fts",
+        "enquiry_asset_trgm",
+        "message_body_fts",
+        "note_body_fts",
+    }
+    assert not indexes & gone
+    assert {"enquiry_search_document_gin", "contact_name_trgm", "organisation_name_trgm"} <= indexes
