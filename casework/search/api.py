@@ -38,7 +38,8 @@ class _PartyHit(serializers.Serializer):
     enquiries = serializers.SerializerMethodField()
 
     def get_enquiries(self, party) -> list[str]:
-        return [enquiry.reference for enquiry in party.visible_enquiries[:5]]
+        # The newest few only: the selector prefetches no more (``PARTY_ENQUIRIES``).
+        return [enquiry.reference for enquiry in party.visible_enquiries]
 
 
 def _section(name: str, child: type[serializers.Serializer]) -> type[serializers.Serializer]:

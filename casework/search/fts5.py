@@ -24,10 +24,10 @@ from django.db import connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.expressions import RawSQL
 
-from knowledgebase.search.selectors import STOP_WORDS
+from knowledgebase.search.selectors import STOP_WORDS, WORD
 
 TABLE = "casework_enquiry_fts"
-TRIGGER_PREFIX = "casework_enquiry_fts_"
+TRIGGER_PREFIX = f"{TABLE}_"
 
 _WORDS = """
 SELECT e.id,
@@ -129,19 +129,18 @@ def triggers_ensure(using: BaseDatabaseWrapper = connection) -> bool:
     return True
 
 
-def rows_rewrite(*, ids: list[int] | None = None, using: BaseDatabaseWrapper = connection) -> int:
-    """Rewrite the rows of ``ids`` (every enquiry's when None); returns how many."""
+def rows_rewrite(*, ids: list[int] | None = None, using: BaseDatabaseWrapper = connection) -> None:
+    """Rewrite the rows of ``ids`` (every enquiry's when None)."""
     with using.cursor() as cursor:
         if ids is None:
             cursor.execute(f"DELETE FROM {TABLE}")
             cursor.execute(f"INSERT INTO {TABLE} (rowid, words) {_WORDS}")
-            return cursor.rowcount
+            return
         placeholders = ", ".join(["%s"] * len(ids))
         cursor.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({placeholders})", ids)
         cursor.execute(
             f"INSERT INTO {TABLE} (rowid, words) {_WORDS} WHERE e.id IN ({placeholders})", ids
         )
-        return cursor.rowcount
 
 
 def written_ids() -> RawSQL:
@@ -156,7 +155,6 @@ def matching_ids(expression: str) -> RawSQL:
 
 # A term: a quoted phrase or a run of other characters, either perhaps negated with "-".
 _TERM = re.compile(r'(-?)(?:"([^"]*)"?|(\S+))')
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def match_expression(query: str) -> str | None:
@@ -173,7 +171,7 @@ def match_expression(query: str) -> str | None:
         if not phrase and not negated and text.lower() == "or":
             join_next = bool(groups)
             continue
-        words = [word.lower() for word in _WORD.findall(text)]
+        words = [word.lower() for word in WORD.findall(text)]
         # A phrase keeps its common words: FTS5 matches a phrase's words side by side.
         kept = words if phrase else [word for word in words if word not in STOP_WORDS]
         if not kept:
