@@ -106,10 +106,17 @@ def _part_sql(index: int, rows: QuerySet[Any], connection: Any) -> tuple[str, li
     model = rows.model
     tree = _tree(query.select_related)
     ordering = list(query.order_by or model._meta.ordering or ["pk"])
-    if query.is_sliced or query.distinct:
+    # A slice is kept as the rows' numbers in their order (``_position``), so the part is
+    # one select; ``distinct()`` must come before the numbering, so it is a subquery.
+    window: tuple[int, int | None] | None = None
+    if query.distinct:
         base = model._base_manager.filter(pk__in=rows.values("pk"))
         if tree:
             base = base.select_related(*_paths(tree))
+    elif query.is_sliced:
+        window = (query.low_mark, query.high_mark)
+        base = rows.all()
+        base.query.clear_limits()
     else:
         base = rows
     base = base.annotate(_position=Window(RowNumber(), order_by=ordering)).order_by()
@@ -122,7 +129,15 @@ def _part_sql(index: int, rows: QuerySet[Any], connection: Any) -> tuple[str, li
     # every value is a parameter, as Django compiled it.
     select = f"SELECT {int(index)} AS {quote('_part')}, {quote('_p')}.{quote('_position')}, "
     outer = f"{select}{row} AS {quote('_row')} FROM ({sql}) {quote('_p')}"  # noqa: S608
-    return outer, list(params)
+    params = list(params)
+    if window is not None:
+        low, high = window
+        outer += f" WHERE {quote('_p')}.{quote('_position')} > %s"
+        params.append(low)
+        if high is not None:
+            outer += f" AND {quote('_p')}.{quote('_position')} <= %s"
+            params.append(high)
+    return outer, params
 
 
 def _paths(tree: dict[str, Any], prefix: str = "") -> list[str]:

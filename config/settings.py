@@ -191,6 +191,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+
+# Form fields drawn by Django's templates, the most used of them in Python (issue 12).
+FORM_RENDERER = "config.form_renderer.QuickFormRenderer"
 # Managers land on their home screen; advisers go on to the queue (casework.home).
 LOGIN_REDIRECT_URL = "casework:home"
 LOGOUT_REDIRECT_URL = "login"

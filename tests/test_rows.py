@@ -48,6 +48,12 @@ def test_each_part_is_as_its_queryset_would_read_it_in_one_query(worked, django_
         ),
         "messages": Message.objects.filter(enquiry=worked).select_related("author", "email"),
         "none": KeyDate.objects.none(),
+        # Slices with a start, without an end, and after distinct().
+        "middle_events": EnquiryEvent.objects.filter(enquiry=worked)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[1:3],
+        "later_notes": Note.objects.filter(enquiry=worked).order_by("id")[1:],
+        "first_distinct_tasks": Task.objects.filter(enquiry=worked).distinct().order_by("id")[:2],
     }
     with django_assert_num_queries(1):
         found = read_together(parts)
@@ -68,6 +74,9 @@ def test_each_part_is_as_its_queryset_would_read_it_in_one_query(worked, django_
             assert isinstance(event.data, dict)
     assert found["tasks"][-1].done_at is not None  # the part's own order
     assert len(found["newest_events"]) == 2  # and its own slice
+    assert len(found["middle_events"]) == 2
+    assert found["middle_events"][0] == found["newest_events"][1]
+    assert len(found["later_notes"]) == 2 and len(found["first_distinct_tasks"]) == 2
 
 
 def test_nothing_to_read_is_no_query(django_assert_num_queries):

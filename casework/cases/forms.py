@@ -9,6 +9,7 @@ from casework.desk.forms import DetailsEditForm
 from casework.models import Adviser, Case
 from casework.outcomes import DETAIL_MAX_LENGTH, REFERRED_TO_MAX_LENGTH, OutcomeCode, PlanStage
 from config.limits import max_length
+from config.widgets import QuickSelect
 
 CODE_ERRORS = {
     "required": "Choose an outcome from the list.",
@@ -20,6 +21,7 @@ class OutcomeForm(forms.Form):
     code = forms.ChoiceField(
         label="Outcome",
         choices=[("", "Choose an outcome"), *OutcomeCode.choices],
+        widget=QuickSelect,
         error_messages=CODE_ERRORS,
     )
     detail = forms.CharField(
@@ -41,6 +43,7 @@ class OutcomeForm(forms.Form):
         label="Plan stage reached (for \u201cplan stage reached\u201d)",
         required=False,
         choices=[("", "Not applicable"), *PlanStage.choices],
+        widget=QuickSelect,
         error_messages={"invalid_choice": "Choose a plan stage from the list."},
     )
 
@@ -48,7 +51,7 @@ class OutcomeForm(forms.Form):
 class CaseOutcomeForm(OutcomeForm):
     """An outcome on one of a case's enquiries."""
 
-    enquiry = forms.ChoiceField(label="On enquiry")
+    enquiry = forms.ChoiceField(label="On enquiry", widget=QuickSelect)
     field_order = ["enquiry", "code", "detail", "referred_to", "consent_to_refer", "plan_stage"]
 
     def __init__(self, *args, enquiries=(), **kwargs):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from casework.models import DeadlineExtension, KeyDate
 from config.limits import max_length
-from config.widgets import QuickSelectMultiple
+from config.widgets import QuickSelect, QuickSelectMultiple
 from knowledgebase import selectors as knowledgebase_selectors
 from knowledgebase.models import LocalAuthority
 from knowledgebase.periods import calculator_start_check
@@ -31,6 +31,7 @@ class KeyDateForm(forms.Form):
 
     trigger = forms.ChoiceField(
         label="What happened?",
+        widget=QuickSelect,
         error_messages={"invalid_choice": "Choose a key date from the list."},
     )
     date = forms.DateField(
@@ -134,7 +135,7 @@ class CaseKeyDateForm(KeyDateForm):
     """A key date on one of a case's enquiries: the clocks run on that enquiry (its queue
     order, reminders and tracking page) and show on the case."""
 
-    enquiry = forms.ChoiceField(label="On enquiry")
+    enquiry = forms.ChoiceField(label="On enquiry", widget=QuickSelect)
     field_order = ["enquiry", "trigger", "date", "councils", "note"]
 
     def __init__(self, *args, enquiries=(), **kwargs):
@@ -153,6 +154,7 @@ class DeadlineExtensionForm(forms.Form):
 
     deadline = forms.ChoiceField(
         label="Which deadline?",
+        widget=QuickSelect,
         error_messages={"invalid_choice": "Choose a deadline from the list."},
     )
     agreed_by = forms.CharField(
@@ -177,7 +179,9 @@ class DeadlineExtensionForm(forms.Form):
         max_length=max_length(DeadlineExtension, "evidence"),
         help_text="Where the agreement is recorded, for example the council's email of 3 May.",
     )
-    document = forms.ChoiceField(label="Document on file (optional)", required=False)
+    document = forms.ChoiceField(
+        label="Document on file (optional)", required=False, widget=QuickSelect
+    )
     # The due dates the page showed ("<deadline id>:<YYYY-MM-DD>,..."): the service refuses
     # an extension of a deadline someone else extended after the page was read.
     seen = forms.CharField(widget=forms.HiddenInput, required=False)

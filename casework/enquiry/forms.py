@@ -19,7 +19,7 @@ from knowledgebase.models import LocalAuthority, Topic
 class StatusForm(forms.Form):
     """Offers only the statuses the workflow allows after ``current``."""
 
-    status = forms.ChoiceField(label="New status", choices=Status.choices)
+    status = forms.ChoiceField(label="New status", choices=Status.choices, widget=QuickSelect)
 
     def __init__(self, *args, current: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)

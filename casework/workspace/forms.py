@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from casework.models import NOTE_MAX_LENGTH, Task, TimeEntry
 from config.limits import max_length
+from config.widgets import QuickSelect
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -45,6 +46,7 @@ class TaskForm(forms.Form):
         label="For",
         queryset=None,
         empty_label=None,
+        widget=QuickSelect,
         error_messages={
             "invalid_choice": "Tasks can only be given to desk staff (advisers and managers)."
         },
@@ -70,6 +72,7 @@ class TimeEntryForm(forms.Form):
     activity = forms.ChoiceField(
         label="Spent on",
         choices=[("", "Choose one"), *TimeEntry.Activity.choices],
+        widget=QuickSelect,
         error_messages={"invalid_choice": "Choose what the time was spent on from the list."},
     )
     spent_on = forms.DateField(
