@@ -5,8 +5,9 @@ replies...). Each went through five or six small templates: the field group, its
 with its attributes, its error list, its input with its attributes. That was half the
 page's template time, 29 ms of 56 in-process (issue 12). ``QuickFormRenderer`` draws
 those templates in Python, markup for markup (``tests/test_form_renderer.py`` compares
-every field of the desk's forms with Django's own templates); any other template (a
-select, a checkbox list, a clearable file input) still goes through Django's.
+every kind of field, the staff enquiry page and the public form with Django's own
+templates); any other template (a plain select, a checkbox list, a clearable file input)
+still goes through Django's.
 
 A project template overriding one of the templates drawn here would not be seen: none
 does, and a new override must be drawn here too or taken out of ``DRAWN``.

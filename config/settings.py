@@ -131,6 +131,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form templates, the ones every field uses drawn in Python (issue 12).
+FORM_RENDERER = "config.form_renderer.QuickFormRenderer"
+
 # Database: SQLite file by default; PostgreSQL (or another) through DATABASE_URL.
 DATABASES = {
     "default": dj_database_url.parse(
@@ -191,9 +194,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-
-# Form fields drawn by Django's templates, the most used of them in Python (issue 12).
-FORM_RENDERER = "config.form_renderer.QuickFormRenderer"
 # Managers land on their home screen; advisers go on to the queue (casework.home).
 LOGIN_REDIRECT_URL = "casework:home"
 LOGOUT_REDIRECT_URL = "login"
